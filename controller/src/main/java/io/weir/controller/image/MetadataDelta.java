@@ -1,0 +1,127 @@
+package io.weir.controller.image;
+
+import io.weir.controller.record.ConfigRecord;
+import io.weir.controller.record.ConfigResource;
+import io.weir.controller.record.FenceBrokerRecord;
+import io.weir.controller.record.MetadataRecord;
+import io.weir.controller.record.PartitionChangeRecord;
+import io.weir.controller.record.PartitionRecord;
+import io.weir.controller.record.ProducerIdsRecord;
+import io.weir.controller.record.RegisterBrokerRecord;
+import io.weir.controller.record.RemoveTopicRecord;
+import io.weir.controller.record.TopicRecord;
+import io.weir.controller.record.UnfenceBrokerRecord;
+import io.weir.controller.record.UnregisterBrokerRecord;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Mutable accumulator of replayed records on top of a base image. Replay is strict: a record
+ * that does not fit the state (unknown topic, epochs going backwards, leader outside the ISR)
+ * throws, because the controller validates every batch by replaying it before appending.
+ * Not thread-safe; build an image to share.
+ */
+public final class MetadataDelta {
+    private final Map<Integer, BrokerRegistration> brokers;
+    private final Map<UUID, TopicImage> topicsById;
+    private final Map<String, UUID> topicIdsByName;
+    private final Map<ConfigResource, Map<String, String>> configs;
+    private long nextProducerId;
+
+    public MetadataDelta(MetadataImage base) {
+        this.brokers = new HashMap<>(base.brokers());
+        this.topicsById = new HashMap<>(base.topicsById());
+        this.topicIdsByName = new HashMap<>(base.topicIdsByName());
+        this.configs = new HashMap<>(base.configs());
+        this.nextProducerId = base.nextProducerId();
+    }
+
+    public void replay(List<MetadataRecord> records) {
+        for (MetadataRecord r : records) {
+            replay(r);
+        }
+    }
+
+    public void replay(MetadataRecord record) {
+        if (record instanceof RegisterBrokerRecord r) {
+            brokers.put(r.brokerId(), new BrokerRegistration(r.brokerId(), r.brokerEpoch(),
+                r.incarnationId(), r.endpoints(), r.rack(), r.fenced()));
+        } else if (record instanceof UnregisterBrokerRecord r) {
+            broker(r.brokerId(), r.brokerEpoch());
+            brokers.remove(r.brokerId());
+        } else if (record instanceof FenceBrokerRecord r) {
+            brokers.put(r.brokerId(), broker(r.brokerId(), r.brokerEpoch()).withFenced(true));
+        } else if (record instanceof UnfenceBrokerRecord r) {
+            brokers.put(r.brokerId(), broker(r.brokerId(), r.brokerEpoch()).withFenced(false));
+        } else if (record instanceof TopicRecord r) {
+            if (topicIdsByName.containsKey(r.name()) || topicsById.containsKey(r.topicId())) {
+                throw new IllegalStateException("topic exists: " + r);
+            }
+            topicIdsByName.put(r.name(), r.topicId());
+            topicsById.put(r.topicId(), new TopicImage(r.name(), r.topicId(), Map.of()));
+        } else if (record instanceof PartitionRecord r) {
+            putPartition(r.topicId(), r.partition(), PartitionRegistration.from(r));
+        } else if (record instanceof PartitionChangeRecord r) {
+            PartitionRegistration current = topic(r.topicId()).partition(r.partition());
+            if (current == null) {
+                throw new IllegalStateException("unknown partition: " + r);
+            }
+            putPartition(r.topicId(), r.partition(), current.merge(r));
+        } else if (record instanceof RemoveTopicRecord r) {
+            TopicImage t = topic(r.topicId());
+            topicsById.remove(t.id());
+            topicIdsByName.remove(t.name());
+            configs.remove(ConfigResource.topic(t.name()));
+        } else if (record instanceof ConfigRecord r) {
+            replayConfig(r);
+        } else if (record instanceof ProducerIdsRecord r) {
+            nextProducerId = Math.max(nextProducerId, r.nextProducerId());
+        } else {
+            throw new IllegalStateException("unhandled record type " + record);
+        }
+    }
+
+    private void replayConfig(ConfigRecord r) {
+        Map<String, String> current = new HashMap<>(configs.getOrDefault(r.resource(), Map.of()));
+        if (r.value() == null) {
+            current.remove(r.name());
+        } else {
+            current.put(r.name(), r.value());
+        }
+        if (current.isEmpty()) {
+            configs.remove(r.resource());
+        } else {
+            configs.put(r.resource(), Map.copyOf(current));
+        }
+    }
+
+    public MetadataImage build(long offset) {
+        return new MetadataImage(offset, brokers, topicsById, topicIdsByName, configs,
+            nextProducerId);
+    }
+
+    private BrokerRegistration broker(int id, long epoch) {
+        BrokerRegistration b = brokers.get(id);
+        if (b == null || b.epoch() != epoch) {
+            throw new IllegalStateException("no broker " + id + " at epoch " + epoch + ": " + b);
+        }
+        return b;
+    }
+
+    private TopicImage topic(UUID id) {
+        TopicImage t = topicsById.get(id);
+        if (t == null) {
+            throw new IllegalStateException("unknown topic id " + id);
+        }
+        return t;
+    }
+
+    private void putPartition(UUID topicId, int partition, PartitionRegistration p) {
+        TopicImage t = topic(topicId);
+        Map<Integer, PartitionRegistration> parts = new HashMap<>(t.partitions());
+        parts.put(partition, p);
+        topicsById.put(topicId, new TopicImage(t.name(), t.id(), parts));
+    }
+}

@@ -1,0 +1,79 @@
+package io.weir.broker.testing;
+
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+
+/** A blocking Kafka protocol client over a plain socket, for tests that need exact bytes. */
+public final class RawKafkaClient implements AutoCloseable {
+    private static final int TIMEOUT_MS = 10_000;
+
+    private final Socket socket;
+    private final DataOutputStream out;
+    private final DataInputStream in;
+
+    public RawKafkaClient(InetSocketAddress address) throws IOException {
+        socket = new Socket();
+        socket.connect(address, TIMEOUT_MS);
+        socket.setSoTimeout(TIMEOUT_MS);
+        out = new DataOutputStream(socket.getOutputStream());
+        in = new DataInputStream(socket.getInputStream());
+    }
+
+    public void send(RequestHeader header, AbstractRequest request) throws IOException {
+        ByteBuffer bytes = request.serializeWithHeader(header);
+        writeFrame(bytes);
+    }
+
+    public void writeFrame(ByteBuffer payload) throws IOException {
+        out.writeInt(payload.remaining());
+        writeRaw(payload);
+    }
+
+    public void writeRaw(ByteBuffer bytes) throws IOException {
+        byte[] b = new byte[bytes.remaining()];
+        bytes.get(b);
+        out.write(b);
+        out.flush();
+    }
+
+    public AbstractResponse receive(RequestHeader header) throws IOException {
+        int size = in.readInt();
+        byte[] b = new byte[size];
+        in.readFully(b);
+        return AbstractResponse.parseResponse(ByteBuffer.wrap(b), header);
+    }
+
+    public AbstractResponse roundTrip(RequestHeader header, AbstractRequest request) throws IOException {
+        send(header, request);
+        return receive(header);
+    }
+
+    /** True when the server closed the connection within the socket timeout. */
+    public boolean closedByServer() throws IOException {
+        try {
+            while (in.read() != -1) {
+                // drain whatever was in flight before the close
+            }
+            return true;
+        } catch (EOFException | java.net.SocketException e) {
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,110 @@
+package io.weir.broker.metadata;
+
+import io.weir.broker.api.ApiHandler;
+import io.weir.controller.image.BrokerRegistration;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.image.PartitionRegistration;
+import io.weir.controller.image.TopicImage;
+import io.weir.controller.record.BrokerEndpoint;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Metadata: brokers on the request's listener, the active controller, and topics with leaders
+ * and ISRs, all from one metadata image. Topics are not auto-created (creation goes through the
+ * controller with CreateTopics); unknown topics get UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID.
+ */
+public final class MetadataHandler implements ApiHandler<MetadataRequest> {
+    private final MetadataView metadata;
+
+    public MetadataHandler(MetadataView metadata) {
+        this.metadata = metadata;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, MetadataRequest request) {
+        MetadataImage image = metadata.image();
+        String listener = context.listenerName();
+        MetadataResponseData data = new MetadataResponseData()
+                .setClusterId(metadata.clusterId())
+                .setControllerId(metadata.activeControllerId().orElse(MetadataResponse.NO_CONTROLLER_ID));
+        for (BrokerRegistration broker : image.liveBrokers()) {
+            broker.endpoint(listener).ifPresent(endpoint -> data.brokers().add(toBroker(broker, endpoint)));
+        }
+        if (request.isAllTopics()) {
+            image.topicsById().values().stream()
+                    .sorted((a, b) -> a.name().compareTo(b.name()))
+                    .forEach(topic -> data.topics().add(toTopic(image, topic)));
+        } else {
+            for (MetadataRequestData.MetadataRequestTopic t : request.data().topics()) {
+                data.topics().add(lookup(image, t));
+            }
+        }
+        return CompletableFuture.completedFuture(new MetadataResponse(data, request.version()));
+    }
+
+    private static MetadataResponseTopic lookup(MetadataImage image, MetadataRequestData.MetadataRequestTopic t) {
+        if (t.name() == null) {
+            Uuid id = t.topicId() == null ? Uuid.ZERO_UUID : t.topicId();
+            return image.topic(Ids.fromKafka(id)).map(topic -> toTopic(image, topic))
+                    .orElseGet(() -> new MetadataResponseTopic().setTopicId(id)
+                            .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+        }
+        try {
+            Topic.validate(t.name());
+        } catch (InvalidTopicException e) {
+            return new MetadataResponseTopic().setName(t.name()).setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
+        }
+        return image.topic(t.name()).map(topic -> toTopic(image, topic))
+                .orElseGet(() -> new MetadataResponseTopic().setName(t.name())
+                        .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
+    }
+
+    private static MetadataResponseTopic toTopic(MetadataImage image, TopicImage topic) {
+        MetadataResponseTopic out = new MetadataResponseTopic()
+                .setName(topic.name())
+                .setTopicId(Ids.toKafka(topic.id()))
+                .setIsInternal(Topic.isInternal(topic.name()));
+        Map<Integer, PartitionRegistration> sorted = new TreeMap<>(topic.partitions());
+        sorted.forEach((index, p) -> out.partitions().add(toPartition(image, index, p)));
+        return out;
+    }
+
+    private static MetadataResponsePartition toPartition(MetadataImage image, int index, PartitionRegistration p) {
+        List<Integer> offline = new ArrayList<>();
+        for (int replica : p.replicas()) {
+            if (!image.isLive(replica)) offline.add(replica);
+        }
+        boolean leaderLive = p.hasLeader() && image.isLive(p.leader());
+        return new MetadataResponsePartition()
+                .setPartitionIndex(index)
+                .setErrorCode(leaderLive ? Errors.NONE.code() : Errors.LEADER_NOT_AVAILABLE.code())
+                .setLeaderId(leaderLive ? p.leader() : MetadataResponse.NO_LEADER_ID)
+                .setLeaderEpoch(p.leaderEpoch())
+                .setReplicaNodes(p.replicas())
+                .setIsrNodes(p.isr())
+                .setOfflineReplicas(offline);
+    }
+
+    private static MetadataResponseBroker toBroker(BrokerRegistration broker, BrokerEndpoint endpoint) {
+        return new MetadataResponseBroker().setNodeId(broker.id()).setHost(endpoint.host())
+                .setPort(endpoint.port()).setRack(broker.rack());
+    }
+}

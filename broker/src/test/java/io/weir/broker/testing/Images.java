@@ -1,0 +1,38 @@
+package io.weir.broker.testing;
+
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.record.BrokerEndpoint;
+import io.weir.controller.record.MetadataRecord;
+import io.weir.controller.record.PartitionRecord;
+import io.weir.controller.record.RegisterBrokerRecord;
+import io.weir.controller.record.TopicRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** Builds metadata images the way the controller does: by replaying records. */
+public final class Images {
+    private final List<MetadataRecord> records = new ArrayList<>();
+    private long offset;
+
+    public Images broker(int id, int port) {
+        records.add(new RegisterBrokerRecord(id, 1, new UUID(0, id),
+                List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", port, "PLAINTEXT")), null, false));
+        return this;
+    }
+
+    /** A topic whose partitions all lead on {@code leader} with RF=1. */
+    public Images topic(String name, int partitions, int leader) {
+        UUID id = UUID.nameUUIDFromBytes(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        records.add(new TopicRecord(name, id));
+        for (int p = 0; p < partitions; p++) {
+            records.add(new PartitionRecord(id, p, List.of(leader), List.of(leader), leader, 0, 0));
+        }
+        return this;
+    }
+
+    public MetadataImage build() {
+        return MetadataImage.fromRecords(++offset, records);
+    }
+}

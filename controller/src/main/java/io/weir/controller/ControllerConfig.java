@@ -1,0 +1,36 @@
+package io.weir.controller;
+
+import java.time.Duration;
+
+/**
+ * Controller settings, with Kafka's names and defaults where Kafka has them.
+ *
+ * @param brokerSessionTimeout {@code broker.session.timeout.ms}: a broker that has not
+ *     heartbeated for this long is fenced
+ * @param defaultNumPartitions {@code num.partitions}
+ * @param defaultReplicationFactor {@code default.replication.factor}
+ * @param producerIdBlockSize producer ids handed to a broker per AllocateProducerIds
+ * @param maxRecordsPerBatch upper bound on records one request may produce
+ * @param maxPendingRequests bound on the controller's request queue
+ */
+public record ControllerConfig(Duration brokerSessionTimeout, int defaultNumPartitions,
+                               short defaultReplicationFactor, int producerIdBlockSize,
+                               int maxRecordsPerBatch, int maxPendingRequests) {
+    public static final ControllerConfig DEFAULT =
+        new ControllerConfig(Duration.ofSeconds(9), 1, (short) 1, 1000, 100_000, 10_000);
+
+    public ControllerConfig {
+        if (brokerSessionTimeout.isNegative() || brokerSessionTimeout.isZero()) {
+            throw new IllegalArgumentException("broker.session.timeout.ms must be positive");
+        }
+        if (defaultNumPartitions < 1 || defaultReplicationFactor < 1 || producerIdBlockSize < 1
+            || maxRecordsPerBatch < 1 || maxPendingRequests < 1) {
+            throw new IllegalArgumentException("controller limits must be positive: " + this);
+        }
+    }
+
+    public ControllerConfig withBrokerSessionTimeout(Duration timeout) {
+        return new ControllerConfig(timeout, defaultNumPartitions, defaultReplicationFactor,
+            producerIdBlockSize, maxRecordsPerBatch, maxPendingRequests);
+    }
+}

@@ -1,0 +1,138 @@
+package io.weir.controller.broker;
+
+import io.weir.controller.ApiError;
+import io.weir.controller.ApiStatus;
+import io.weir.controller.ControllerResult;
+import io.weir.controller.image.BrokerRegistration;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.partition.BrokerLivenessChanges;
+import io.weir.controller.record.FenceBrokerRecord;
+import io.weir.controller.record.MetadataRecord;
+import io.weir.controller.record.RegisterBrokerRecord;
+import io.weir.controller.record.UnfenceBrokerRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Broker registration, heartbeats and session expiry. A broker registers fenced, is unfenced by
+ * a heartbeat that no longer asks to be fenced, and is fenced again when it asks to shut down
+ * or misses heartbeats for {@code broker.session.timeout.ms}; fencing moves its partition
+ * leaderships to other live ISR members ({@link BrokerLivenessChanges}).
+ */
+public final class BrokerControlManager {
+    private final BrokerHeartbeatTracker heartbeats;
+
+    public BrokerControlManager(BrokerHeartbeatTracker heartbeats) {
+        this.heartbeats = heartbeats;
+    }
+
+    public BrokerHeartbeatTracker heartbeats() {
+        return heartbeats;
+    }
+
+    public ControllerResult<BrokerRegistrationReply> register(MetadataImage image,
+                                                              BrokerRegistrationRequest request,
+                                                              long nowMs) {
+        if (request.brokerId() < 0 || request.incarnationId() == null) {
+            return ControllerResult.noChange(new BrokerRegistrationReply(
+                ApiStatus.of(ApiError.INVALID_REQUEST, "broker id and incarnation id required"),
+                -1));
+        }
+        Optional<BrokerRegistration> existing = image.broker(request.brokerId());
+        if (existing.isPresent()
+            && !existing.get().incarnationId().equals(request.incarnationId())
+            && !existing.get().fenced()
+            && !heartbeats.hasExpired(request.brokerId(), nowMs)) {
+            return ControllerResult.noChange(new BrokerRegistrationReply(ApiStatus.of(
+                ApiError.DUPLICATE_BROKER_REGISTRATION, "another broker with id "
+                    + request.brokerId() + " is registered and alive"), -1));
+        }
+        long epoch = nextBrokerEpoch(image);
+        List<MetadataRecord> records = new ArrayList<>();
+        if (existing.isPresent() && !existing.get().fenced()) {
+            // A restart: the old incarnation loses its leaderships before the new one registers.
+            records.addAll(BrokerLivenessChanges.onFenced(image, request.brokerId()));
+        }
+        records.add(new RegisterBrokerRecord(request.brokerId(), epoch, request.incarnationId(),
+            request.endpoints(), request.rack(), true));
+        heartbeats.touch(request.brokerId(), nowMs);
+        return ControllerResult.of(records, new BrokerRegistrationReply(ApiStatus.OK, epoch));
+    }
+
+    public ControllerResult<BrokerHeartbeatReply> heartbeat(MetadataImage image,
+                                                            BrokerHeartbeatRequest request,
+                                                            long nowMs) {
+        Optional<BrokerRegistration> found = image.broker(request.brokerId());
+        if (found.isEmpty()) {
+            return ControllerResult.noChange(new BrokerHeartbeatReply(ApiStatus.of(
+                ApiError.BROKER_ID_NOT_REGISTERED, "broker " + request.brokerId()
+                    + " is not registered"), false, true, false));
+        }
+        BrokerRegistration broker = found.get();
+        if (broker.epoch() != request.brokerEpoch()) {
+            return ControllerResult.noChange(new BrokerHeartbeatReply(ApiStatus.of(
+                ApiError.STALE_BROKER_EPOCH, "broker " + broker.id() + " epoch is "
+                    + broker.epoch() + ", not " + request.brokerEpoch()), false, true, false));
+        }
+        heartbeats.touch(broker.id(), nowMs);
+        if (request.wantShutDown()) {
+            List<MetadataRecord> records = broker.fenced() ? List.of() : fence(image, broker);
+            return ControllerResult.of(records,
+                new BrokerHeartbeatReply(ApiStatus.OK, true, true, true));
+        }
+        if (broker.fenced() && !request.wantFence()) {
+            List<MetadataRecord> records = new ArrayList<>();
+            records.add(new UnfenceBrokerRecord(broker.id(), broker.epoch()));
+            MetadataImage unfenced = image.apply(image.offset(), records);
+            records.addAll(BrokerLivenessChanges.onUnfenced(unfenced, broker.id()));
+            return ControllerResult.of(records,
+                new BrokerHeartbeatReply(ApiStatus.OK, true, false, false));
+        }
+        if (!broker.fenced() && request.wantFence()) {
+            return ControllerResult.of(fence(image, broker),
+                new BrokerHeartbeatReply(ApiStatus.OK, true, true, false));
+        }
+        return ControllerResult.noChange(
+            new BrokerHeartbeatReply(ApiStatus.OK, true, broker.fenced(), false));
+    }
+
+    /** Fences every unfenced broker whose session expired, moving its leaderships. */
+    public ControllerResult<List<Integer>> fenceExpired(MetadataImage image, long nowMs) {
+        List<MetadataRecord> records = new ArrayList<>();
+        List<Integer> fenced = new ArrayList<>();
+        MetadataImage working = image;
+        for (int id : heartbeats.expired(nowMs)) {
+            Optional<BrokerRegistration> b = working.broker(id);
+            if (b.isEmpty()) {
+                heartbeats.forget(id);
+                continue;
+            }
+            if (b.get().fenced()) {
+                continue;
+            }
+            List<MetadataRecord> step = fence(working, b.get());
+            records.addAll(step);
+            working = working.apply(working.offset(), step);
+            fenced.add(id);
+        }
+        return ControllerResult.of(records, fenced);
+    }
+
+    private static List<MetadataRecord> fence(MetadataImage image, BrokerRegistration broker) {
+        List<MetadataRecord> records = new ArrayList<>();
+        records.add(new FenceBrokerRecord(broker.id(), broker.epoch()));
+        records.addAll(BrokerLivenessChanges.onFenced(image, broker.id()));
+        return records;
+    }
+
+    /**
+     * Broker epochs only grow: above every registered broker's epoch and above the image's
+     * offset, which itself only grows.
+     */
+    static long nextBrokerEpoch(MetadataImage image) {
+        long max = image.brokers().values().stream().mapToLong(BrokerRegistration::epoch)
+            .max().orElse(0);
+        return Math.max(max, image.offset()) + 1;
+    }
+}

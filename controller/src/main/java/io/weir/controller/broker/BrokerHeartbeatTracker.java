@@ -1,0 +1,45 @@
+package io.weir.controller.broker;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * When each broker last heartbeated, in the active controller only. This is soft state, not
+ * metadata: a new active controller starts every known broker's session afresh (Kafka does
+ * the same), so a failover never fences healthy brokers. Times are monotonic milliseconds
+ * from an injected clock. Not thread-safe; owned by the controller thread.
+ */
+public final class BrokerHeartbeatTracker {
+    private final long sessionTimeoutMs;
+    private final Map<Integer, Long> lastContactMs = new HashMap<>();
+
+    public BrokerHeartbeatTracker(long sessionTimeoutMs) {
+        this.sessionTimeoutMs = sessionTimeoutMs;
+    }
+
+    public void touch(int brokerId, long nowMs) {
+        lastContactMs.put(brokerId, nowMs);
+    }
+
+    public void forget(int brokerId) {
+        lastContactMs.remove(brokerId);
+    }
+
+    public void resetAll(Iterable<Integer> brokerIds, long nowMs) {
+        lastContactMs.clear();
+        brokerIds.forEach(id -> lastContactMs.put(id, nowMs));
+    }
+
+    public boolean hasExpired(int brokerId, long nowMs) {
+        Long last = lastContactMs.get(brokerId);
+        return last == null || nowMs - last > sessionTimeoutMs;
+    }
+
+    /** Tracked brokers whose session has expired, in id order. */
+    public List<Integer> expired(long nowMs) {
+        return lastContactMs.entrySet().stream()
+            .filter(e -> nowMs - e.getValue() > sessionTimeoutMs)
+            .map(Map.Entry::getKey).sorted().toList();
+    }
+}

@@ -1,0 +1,87 @@
+package io.weir.controller.partition;
+
+import io.weir.controller.config.TopicConfigs;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.image.PartitionRegistration;
+import io.weir.controller.image.TopicImage;
+import io.weir.controller.record.MetadataRecord;
+import io.weir.controller.record.PartitionRecord;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntPredicate;
+
+/**
+ * Partition changes that follow a broker being fenced or unfenced.
+ *
+ * <p>Fenced: the broker leaves every ISR it is in, except that an ISR is never emptied (its
+ * last member stays so that it can lead again without data loss when it returns, as Kafka
+ * does); where it led, the next live ISR member in replica order leads, or nobody
+ * ({@value PartitionRecord#NO_LEADER}) when none is live and unclean election is disabled.
+ *
+ * <p>Unfenced: leaderless partitions whose ISR contains the broker get it as leader.
+ */
+public final class BrokerLivenessChanges {
+    private BrokerLivenessChanges() {
+    }
+
+    public static List<MetadataRecord> onFenced(MetadataImage image, int brokerId) {
+        IntPredicate live = id -> id != brokerId && image.isLive(id);
+        List<MetadataRecord> out = new ArrayList<>();
+        forEachPartition(image, (topic, index, p) -> {
+            if (!p.replicas().contains(brokerId)) {
+                return;
+            }
+            List<Integer> isr = new ArrayList<>(p.isr());
+            if (isr.size() > 1) {
+                isr.remove(Integer.valueOf(brokerId));
+            }
+            int leader = p.leader();
+            if (leader == brokerId || !p.hasLeader()) {
+                leader = LeaderElection.clean(p.replicas(), isr, live);
+            }
+            if (leader == PartitionRecord.NO_LEADER
+                && TopicConfigs.uncleanLeaderElection(image, topic.name())) {
+                leader = LeaderElection.unclean(p.replicas(), live);
+                if (leader != PartitionRecord.NO_LEADER) {
+                    isr = List.of(leader);
+                }
+            }
+            new PartitionChangeBuilder(topic.id(), index, p).isr(isr).leader(leader).build()
+                .ifPresent(out::add);
+        });
+        return out;
+    }
+
+    public static List<MetadataRecord> onUnfenced(MetadataImage image, int brokerId) {
+        IntPredicate live = id -> id == brokerId || image.isLive(id);
+        List<MetadataRecord> out = new ArrayList<>();
+        forEachPartition(image, (topic, index, p) -> {
+            if (p.hasLeader() || !p.replicas().contains(brokerId)) {
+                return;
+            }
+            int leader = LeaderElection.clean(p.replicas(), p.isr(), live);
+            List<Integer> isr = p.isr();
+            if (leader == PartitionRecord.NO_LEADER
+                && TopicConfigs.uncleanLeaderElection(image, topic.name())) {
+                leader = LeaderElection.unclean(p.replicas(), live);
+                isr = leader == PartitionRecord.NO_LEADER ? isr : List.of(leader);
+            }
+            new PartitionChangeBuilder(topic.id(), index, p).isr(isr).leader(leader).build()
+                .ifPresent(out::add);
+        });
+        return out;
+    }
+
+    /** Visits partitions in a deterministic order (topic name, then index). */
+    static void forEachPartition(MetadataImage image, PartitionVisitor visitor) {
+        image.topicsById().values().stream().sorted(Comparator.comparing(TopicImage::name))
+            .forEach(t -> t.partitions().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> visitor.visit(t, e.getKey(), e.getValue())));
+    }
+
+    interface PartitionVisitor {
+        void visit(TopicImage topic, int index, PartitionRegistration partition);
+    }
+}

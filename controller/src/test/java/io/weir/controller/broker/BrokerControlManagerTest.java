@@ -1,0 +1,106 @@
+package io.weir.controller.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weir.controller.ApiError;
+import io.weir.controller.Fixtures;
+import io.weir.controller.image.PartitionRegistration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class BrokerControlManagerTest {
+    private final Fixtures f = new Fixtures();
+
+    @Test
+    void aBrokerRegistersFencedAndAHeartbeatUnfencesIt() {
+        BrokerRegistrationReply reply =
+            f.apply(f.brokers.register(f.image, Fixtures.registration(1, null), 0));
+        assertThat(reply.status().isOk()).isTrue();
+        assertThat(f.image.broker(1).orElseThrow().fenced()).isTrue();
+
+        BrokerHeartbeatReply hb = f.apply(f.brokers.heartbeat(f.image,
+            new BrokerHeartbeatRequest(1, reply.brokerEpoch(), 0, false, false), 10));
+        assertThat(hb.isFenced()).isFalse();
+        assertThat(f.image.isLive(1)).isTrue();
+    }
+
+    @Test
+    void heartbeatsWithAStaleEpochOrUnknownIdAreRejected() {
+        long epoch = f.addLiveBroker(1, null);
+        BrokerHeartbeatReply stale = f.apply(f.brokers.heartbeat(f.image,
+            new BrokerHeartbeatRequest(1, epoch - 1, 0, false, false), 0));
+        assertThat(stale.status().error()).isEqualTo(ApiError.STALE_BROKER_EPOCH);
+        BrokerHeartbeatReply unknown = f.apply(f.brokers.heartbeat(f.image,
+            new BrokerHeartbeatRequest(7, epoch, 0, false, false), 0));
+        assertThat(unknown.status().error()).isEqualTo(ApiError.BROKER_ID_NOT_REGISTERED);
+    }
+
+    @Test
+    void aSecondLiveBrokerWithTheSameIdIsADuplicateButARestartGetsANewerEpoch() {
+        long first = f.addLiveBroker(1, null);
+        BrokerRegistrationRequest other = new BrokerRegistrationRequest(1, UUID.randomUUID(),
+            Fixtures.registration(1, null).endpoints(), null);
+        assertThat(f.apply(f.brokers.register(f.image, other, 10)).status().error())
+            .isEqualTo(ApiError.DUPLICATE_BROKER_REGISTRATION);
+
+        // Same incarnation re-registering (e.g. it lost its epoch) is a restart.
+        BrokerRegistrationReply again =
+            f.apply(f.brokers.register(f.image, Fixtures.registration(1, null), 20));
+        assertThat(again.status().isOk()).isTrue();
+        assertThat(again.brokerEpoch()).isGreaterThan(first);
+
+        // After the session expired a new incarnation may take the id.
+        BrokerRegistrationReply late = f.apply(f.brokers.register(f.image, other, 5000));
+        assertThat(late.status().isOk()).isTrue();
+    }
+
+    @Test
+    void aBrokerThatMissesHeartbeatsIsFencedAndItsLeadershipMoves() {
+        f.addLiveBroker(1, null);
+        long epoch2 = f.addLiveBroker(2, null);
+        f.addLiveBroker(3, null);
+        f.createTopic("t", 6, 3);
+        // Brokers 2 and 3 keep heartbeating; broker 1 goes silent.
+        f.nowMs = 900;
+        f.apply(f.brokers.heartbeat(f.image, new BrokerHeartbeatRequest(2, epoch2, 0, false, false),
+            f.nowMs));
+        f.apply(f.brokers.heartbeat(f.image, new BrokerHeartbeatRequest(3,
+            f.image.broker(3).orElseThrow().epoch(), 0, false, false), f.nowMs));
+        assertThat(f.apply(f.brokers.fenceExpired(f.image, 1000))).isEmpty();
+
+        assertThat(f.apply(f.brokers.fenceExpired(f.image, 1500))).containsExactly(1);
+        assertThat(f.image.isLive(1)).isFalse();
+        for (PartitionRegistration p : f.image.topic("t").orElseThrow().partitions().values()) {
+            assertThat(p.leader()).isNotEqualTo(1).isIn(2, 3);
+            assertThat(p.isr()).doesNotContain(1);
+        }
+    }
+
+    @Test
+    void controlledShutdownFencesTheBrokerAndTellsItToStop() {
+        long epoch = f.addLiveBroker(1, null);
+        f.addLiveBroker(2, null);
+        f.createTopic("t", 2, 2);
+        BrokerHeartbeatReply reply = f.apply(f.brokers.heartbeat(f.image,
+            new BrokerHeartbeatRequest(1, epoch, 0, false, true), 0));
+        assertThat(reply.shouldShutDown()).isTrue();
+        assertThat(f.image.isLive(1)).isFalse();
+        assertThat(f.image.topic("t").orElseThrow().partitions().values())
+            .allSatisfy(p -> assertThat(p.leader()).isEqualTo(2));
+    }
+
+    @Test
+    void theLastIsrMemberStaysInTheIsrAndLeadsAgainWhenUnfenced() {
+        long epoch = f.addLiveBroker(1, null);
+        f.createTopic("solo", 1, 1);
+        f.apply(f.brokers.heartbeat(f.image, new BrokerHeartbeatRequest(1, epoch, 0, true, false), 0));
+        PartitionRegistration fenced = f.image.topic("solo").orElseThrow().partition(0);
+        assertThat(fenced.leader()).isEqualTo(-1);
+        assertThat(fenced.isr()).containsExactly(1);
+
+        f.apply(f.brokers.heartbeat(f.image, new BrokerHeartbeatRequest(1, epoch, 0, false, false), 0));
+        PartitionRegistration back = f.image.topic("solo").orElseThrow().partition(0);
+        assertThat(back.leader()).isEqualTo(1);
+        assertThat(back.leaderEpoch()).isEqualTo(fenced.leaderEpoch() + 1);
+    }
+}

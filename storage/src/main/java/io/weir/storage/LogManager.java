@@ -1,0 +1,208 @@
+package io.weir.storage;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns a data directory of partition logs, one sub-directory per partition named
+ * {@code <topic>-<partition>} as in Kafka. Logs open lazily on first use, and at most
+ * {@code maxOpenQueues} Chronicle queues are open at once: the least recently opened idle
+ * queue is closed when a new one opens, so a node can hold many thousands of partitions
+ * within its file-handle and memory-map limits. A log whose queue was closed keeps its
+ * offsets and index in memory and reopens the queue on its next read or write.
+ */
+public final class LogManager implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+    public static final int DEFAULT_MAX_OPEN_QUEUES = 1000;
+    private static final String DELETE_SUFFIX = "-delete";
+
+    private final Path dataDir;
+    private final LogConfig defaultConfig;
+    private final Clock clock;
+    private final int maxOpenQueues;
+    private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    /** Logs with an open queue, least recently opened first. Guarded by itself. */
+    private final LinkedHashMap<PartitionLog, Boolean> openQueues = new LinkedHashMap<>();
+
+    public LogManager(Path dataDir, LogConfig defaultConfig, Clock clock, int maxOpenQueues) {
+        if (maxOpenQueues < 1) {
+            throw new IllegalArgumentException("maxOpenQueues must be at least 1");
+        }
+        this.dataDir = dataDir;
+        this.defaultConfig = defaultConfig;
+        this.clock = clock;
+        this.maxOpenQueues = maxOpenQueues;
+        try {
+            Files.createDirectories(dataDir);
+            try (Stream<Path> children = Files.list(dataDir)) {
+                children.filter(p -> p.getFileName().toString().endsWith(DELETE_SUFFIX))
+                        .forEach(PartitionLog::deleteRecursively);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot use data directory " + dataDir, e);
+        }
+    }
+
+    public LogManager(Path dataDir, LogConfig defaultConfig) {
+        this(dataDir, defaultConfig, Clock.systemUTC(), DEFAULT_MAX_OPEN_QUEUES);
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public LogConfig defaultConfig() {
+        return defaultConfig;
+    }
+
+    /** The log of {@code tp}, creating it with {@code config} if it does not exist yet. */
+    public PartitionLog getOrCreate(TopicPartition tp, LogConfig config) {
+        return logs.computeIfAbsent(tp, k -> new PartitionLog(k, dirOf(k), config, clock, this));
+    }
+
+    /** The log of {@code tp} if it exists on disk, opened with the default config if it was not open yet. */
+    public Optional<PartitionLog> get(TopicPartition tp) {
+        PartitionLog open = logs.get(tp);
+        if (open != null) {
+            return Optional.of(open);
+        }
+        if (!Files.isDirectory(dirOf(tp))) {
+            return Optional.empty();
+        }
+        return Optional.of(getOrCreate(tp, defaultConfig));
+    }
+
+    /** Every partition with a log in the data directory. */
+    public Set<TopicPartition> partitions() {
+        Set<TopicPartition> result = new TreeSet<>((a, b) -> a.topic().equals(b.topic())
+                ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
+        result.addAll(logs.keySet());
+        try (Stream<Path> children = Files.list(dataDir)) {
+            children.filter(Files::isDirectory)
+                    .map(p -> parse(p.getFileName().toString()))
+                    .flatMap(Optional::stream)
+                    .forEach(result::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dataDir, e);
+        }
+        return result;
+    }
+
+    /** Closes and deletes the log of {@code tp}; a no-op if it has none. */
+    public void delete(TopicPartition tp) {
+        PartitionLog removed = logs.remove(tp);
+        if (removed != null) {
+            removed.close();
+        }
+        Path dir = dirOf(tp);
+        if (!Files.exists(dir)) {
+            return;
+        }
+        Path doomed = dataDir.resolve(dir.getFileName() + "." + UUID.randomUUID() + DELETE_SUFFIX);
+        try {
+            Files.move(dir, doomed);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot delete " + dir, e);
+        }
+        PartitionLog.deleteRecursively(doomed);
+        log.info("Deleted the log of {}", tp);
+    }
+
+    /** Runs retention on every log. @return roll files deleted */
+    public int applyRetention() {
+        int deleted = 0;
+        for (TopicPartition tp : partitions()) {
+            Optional<PartitionLog> l = get(tp);
+            if (l.isPresent()) {
+                deleted += l.get().applyRetention();
+            }
+        }
+        return deleted;
+    }
+
+    /** Persists the high watermark of every open log that moved since its last checkpoint. */
+    public void checkpointHighWatermarks() {
+        logs.values().forEach(PartitionLog::checkpointHighWatermark);
+    }
+
+    /** Number of Chronicle queues open right now (at most maxOpenQueues, give or take busy ones). */
+    public int openQueueCount() {
+        synchronized (openQueues) {
+            return openQueues.size();
+        }
+    }
+
+    /** Rough heap held by the open logs' in-memory state. */
+    public long heapBytesEstimate() {
+        return logs.values().stream().mapToLong(PartitionLog::heapBytesEstimate).sum();
+    }
+
+    @Override
+    public void close() {
+        for (Iterator<PartitionLog> it = logs.values().iterator(); it.hasNext(); ) {
+            it.next().close();
+            it.remove();
+        }
+    }
+
+    void queueOpened(PartitionLog opened) {
+        List<PartitionLog> victims = new ArrayList<>();
+        synchronized (openQueues) {
+            openQueues.put(opened, Boolean.TRUE);
+            Iterator<PartitionLog> it = openQueues.keySet().iterator();
+            int excess = openQueues.size() - maxOpenQueues;
+            while (excess > 0 && it.hasNext()) {
+                PartitionLog candidate = it.next();
+                if (candidate != opened) {
+                    victims.add(candidate);
+                    excess--;
+                }
+            }
+        }
+        // Outside our lock, and only if idle: the opener holds its own log's lock.
+        for (PartitionLog victim : victims) {
+            victim.closeQueueIfIdle();
+        }
+    }
+
+    void queueClosed(PartitionLog closed) {
+        synchronized (openQueues) {
+            openQueues.remove(closed);
+        }
+    }
+
+    private Path dirOf(TopicPartition tp) {
+        return dataDir.resolve(tp.topic() + "-" + tp.partition());
+    }
+
+    static Optional<TopicPartition> parse(String dirName) {
+        int dash = dirName.lastIndexOf('-');
+        if (dash <= 0 || dash == dirName.length() - 1) {
+            return Optional.empty();
+        }
+        try {
+            int partition = Integer.parseInt(dirName.substring(dash + 1));
+            return partition < 0 ? Optional.empty() : Optional.of(new TopicPartition(dirName.substring(0, dash), partition));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,1106 @@
+package io.weir.storage;
+
+import java.io.Closeable;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.StoreFileListener;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.BufferSupplier;
+import org.apache.kafka.common.utils.CloseableIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log of one topic-partition: Kafka v2 record batches stored byte for byte as
+ * excerpts of a Chronicle Queue, one excerpt per batch.
+ *
+ * <p>Chronicle is append-only, so truncation marks excerpt ranges dead in
+ * {@link PartitionState} (persisted atomically before anything else changes) and a full
+ * truncation starts a fresh queue directory. Retention deletes whole Chronicle roll files
+ * and advances the log start offset. Offsets, the sparse offset index, per-file
+ * statistics and idempotent-producer state are rebuilt by one scan of the batch headers
+ * when the log opens; the scan also drops a torn or corrupt tail left by a crash.
+ *
+ * <p>Concurrency: appends, truncation, retention and close take the write lock, reads
+ * take the read lock, so reads run concurrently with each other. The Chronicle queue
+ * itself may be closed while the partition is idle ({@link LogManager} bounds how many
+ * are open) and is reopened on the next use.
+ */
+public final class PartitionLog implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+    private static final int MAX_IDLE_TAILERS = 4;
+
+    /** Statistics of one Chronicle roll file, for retention. */
+    private static final class CycleStats {
+        final int cycle;
+        long firstLiveIndex = -1;
+        long firstOffset = -1;
+        long lastOffset = -1;
+        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        long liveBytes;
+
+        CycleStats(int cycle) {
+            this.cycle = cycle;
+        }
+    }
+
+    /** Called with each live batch of a scan; the bytes are valid only during the call. */
+    @FunctionalInterface
+    private interface BatchVisitor {
+        boolean visit(long excerptIndex, Bytes<?> bytes, long position, int size, BatchHeader header);
+    }
+
+    private final TopicPartition topicPartition;
+    private final Path dir;
+    private final Clock clock;
+    private final LogManager owner;
+    private volatile LogConfig config;
+
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ArrayDeque<ExcerptTailer> idleTailers = new ArrayDeque<>();
+    private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
+
+    // Durable state (mirrored in partition.state).
+    private long generation;
+    private final List<long[]> deadRanges = new ArrayList<>();
+    private final LeaderEpochCache epochs = new LeaderEpochCache();
+    private long nextOffsetFloor;
+
+    // Derived from the log by a scan, then kept up to date by appends.
+    private final OffsetIndex index = new OffsetIndex();
+    private final ProducerStateManager producers = new ProducerStateManager();
+    private final TreeMap<Integer, CycleStats> cycles = new TreeMap<>();
+    private long firstLiveIndex = -1;
+    private long lastLiveIndex = -1;
+    private long bytesSinceIndexEntry;
+    private long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+    private long maxTimestampIndex = -1;
+    private long sizeInBytes;
+
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    private volatile long highWatermark;
+    private long checkpointedHighWatermark;
+
+    private SingleChronicleQueue queue;
+    private ExcerptAppender appender;
+    private boolean closed;
+
+    PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, LogManager owner) {
+        this.topicPartition = topicPartition;
+        this.dir = dir;
+        this.config = config;
+        this.clock = clock;
+        this.owner = owner;
+        lock.writeLock().lock();
+        try {
+            Files.createDirectories(dir);
+            PartitionState state = PartitionState.readOrInitial(dir);
+            generation = state.generation();
+            logStartOffset = state.logStartOffset();
+            nextOffsetFloor = state.nextOffsetFloor();
+            deadRanges.addAll(state.deadRanges());
+            removeStaleQueueDirs();
+            openQueue();
+            rebuildFromLog(state.epochs());
+            highWatermark = clamp(state.highWatermark());
+            checkpointedHighWatermark = state.highWatermark();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot open partition log in " + dir, e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Opens (creating if needed) a standalone log with no {@link LogManager}; for tests and tools. */
+    public static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, Clock clock) {
+        return new PartitionLog(tp, dir, config, clock, null);
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    /** Applies changed topic configs; retention and size limits take effect on the next append or retention pass. */
+    public void updateConfig(LogConfig newConfig) {
+        if (!newConfig.rollCycle().equals(config.rollCycle())) {
+            throw new IllegalArgumentException("The roll cycle of an existing log cannot change");
+        }
+        this.config = newConfig;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    /** The log end offset (LEO): the offset the next appended record gets. */
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    public long highWatermark() {
+        return highWatermark;
+    }
+
+    /** Bytes of live batches in the log. */
+    public long sizeInBytes() {
+        lock.readLock().lock();
+        try {
+            return sizeInBytes;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public int latestEpoch() {
+        lock.readLock().lock();
+        try {
+            return epochs.latestEpoch();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Leader epochs with their start offsets, oldest first. */
+    public List<EpochEndOffset> epochStartOffsets() {
+        lock.readLock().lock();
+        try {
+            return epochs.entries().stream().map(e -> new EpochEndOffset(e.epoch(), e.startOffset())).toList();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Moves the high watermark, clamped to [log start offset, LEO]. It is checkpointed by
+     * {@link #checkpointHighWatermark()} and on close, so after a crash it may be behind.
+     */
+    public void updateHighWatermark(long newHighWatermark) {
+        lock.writeLock().lock();
+        try {
+            highWatermark = clamp(newHighWatermark);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Persists the high watermark if it changed since the last checkpoint. */
+    public void checkpointHighWatermark() {
+        lock.writeLock().lock();
+        try {
+            if (!closed && highWatermark != checkpointedHighWatermark) {
+                persistState();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Appends batches a producer sent, as the partition leader: validates every batch
+     * (magic v2, sizes, CRC, record structure, idempotent-producer sequence), assigns
+     * offsets from the LEO and the leader epoch in place, stamps the log append time when the
+     * log uses it, and writes the batches. Nothing is written if any batch is invalid.
+     *
+     * @throws CorruptRecordException   a batch is truncated or fails its CRC
+     * @throws RecordTooLargeException  a batch exceeds {@code max.message.bytes}
+     * @throws InvalidRecordException   a batch is not v2, or its records are malformed or inconsistent
+     * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   an idempotent batch skips sequence numbers
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException an idempotent batch has a stale epoch
+     */
+    public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
+        List<BatchHeader> headers = validate(records, config.maxMessageBytes(), true);
+        lock.writeLock().lock();
+        try {
+            ensureOpenLocked();
+            ProducerStateManager.Staged staged = producers.stage();
+            long next = logEndOffset;
+            long[] firstOffsets = new long[headers.size()];
+            for (int i = 0; i < headers.size(); i++) {
+                BatchHeader h = headers.get(i);
+                firstOffsets[i] = next;
+                if (h.hasProducerId()) {
+                    Optional<ProducerStateManager.BatchMetadata> dup = staged.validate(h);
+                    if (dup.isPresent()) {
+                        return new LogAppendInfo(dup.get().firstOffset(), dup.get().lastOffset(),
+                                RecordBatch.NO_TIMESTAMP, -1, 0, true);
+                    }
+                    staged.record(h, next, next + h.lastOffsetDelta());
+                }
+                next += h.lastOffsetDelta() + 1;
+            }
+            long now = clock.millis();
+            boolean logAppendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
+            int i = 0;
+            for (MutableRecordBatch batch : records.batches()) {
+                batch.setLastOffset(firstOffsets[i] + headers.get(i).lastOffsetDelta());
+                batch.setPartitionLeaderEpoch(leaderEpoch);
+                if (logAppendTime) {
+                    batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, now);
+                }
+                i++;
+            }
+            if (leaderEpoch > epochs.latestEpoch()) {
+                epochs.assign(leaderEpoch, logEndOffset);
+                persistState();
+            }
+            LogAppendInfo info = writeBatches(records, logAppendTime ? now : -1);
+            staged.commit();
+            return info;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Appends batches fetched from the partition leader, keeping their offsets and leader
+     * epochs. Offsets must continue after the LEO.
+     */
+    public LogAppendInfo appendAsFollower(MemoryRecords records) {
+        // The leader already enforced max.message.bytes; a follower only needs the batch to fit Chronicle.
+        List<BatchHeader> headers = validate(records, (int) Math.min(Integer.MAX_VALUE, config.blockSize() / 4),
+                false);
+        lock.writeLock().lock();
+        try {
+            ensureOpenLocked();
+            long expected = logEndOffset;
+            boolean epochsChanged = false;
+            for (BatchHeader h : headers) {
+                if (h.baseOffset() < expected) {
+                    throw new InvalidRecordException("Follower append of " + topicPartition + " at offset "
+                            + h.baseOffset() + " is below the expected offset " + expected);
+                }
+                expected = h.lastOffset() + 1;
+            }
+            for (BatchHeader h : headers) {
+                if (h.partitionLeaderEpoch() > epochs.latestEpoch()) {
+                    epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
+                    epochsChanged = true;
+                }
+            }
+            if (epochsChanged) {
+                persistState();
+            }
+            LogAppendInfo info = writeBatches(records, -1);
+            headers.forEach(producers::replay);
+            return info;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private LogAppendInfo writeBatches(MemoryRecords records, long logAppendTime) {
+        ByteBuffer buf = records.buffer();
+        int pos = buf.position();
+        int end = buf.limit();
+        long first = -1;
+        long last = -1;
+        long maxTs = RecordBatch.NO_TIMESTAMP;
+        while (pos < end) {
+            BatchHeader h = BatchHeader.read(buf, pos);
+            long excerptIndex = writeExcerpt(buf, pos, h.sizeInBytes());
+            accept(excerptIndex, h);
+            if (first < 0) {
+                first = h.baseOffset();
+            }
+            last = h.lastOffset();
+            maxTs = Math.max(maxTs, h.maxTimestamp());
+            pos += h.sizeInBytes();
+        }
+        logEndOffset = last + 1;
+        return new LogAppendInfo(first, last, maxTs, logAppendTime, end - buf.position(), false);
+    }
+
+    private long writeExcerpt(ByteBuffer buf, int pos, int size) {
+        try (DocumentContext dc = appender.writingDocument()) {
+            Bytes<?> out = dc.wire().bytes();
+            if (buf.hasArray()) {
+                out.write(buf.array(), buf.arrayOffset() + pos, size);
+            } else {
+                ByteBuffer slice = buf.duplicate();
+                slice.limit(pos + size).position(pos);
+                out.writeSome(slice);
+                if (slice.hasRemaining()) {
+                    dc.rollbackOnClose();
+                    throw new IllegalStateException("Chronicle accepted only part of a " + size + "-byte batch");
+                }
+            }
+        }
+        return appender.lastIndexAppended();
+    }
+
+    /**
+     * Reads stored batches starting with the one containing {@code fetchOffset}, never
+     * including a batch that reaches {@code maxOffsetExclusive} (the high watermark for
+     * consumers, the LEO for followers), up to {@code maxBytes} — but at least one whole
+     * batch when {@code minOneMessage} is set, as Kafka does.
+     *
+     * @throws OffsetOutOfRangeException fetchOffset is below the log start offset or above the LEO
+     */
+    public LogReadResult read(long fetchOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        ensureOpen();
+        lock.readLock().lock();
+        try {
+            if (queue == null) {
+                throw new IllegalStateException("Log of " + topicPartition + " is closed");
+            }
+            long start = logStartOffset;
+            long end = logEndOffset;
+            long hw = highWatermark;
+            if (fetchOffset < start || fetchOffset > end) {
+                throw new OffsetOutOfRangeException("Offset " + fetchOffset + " of " + topicPartition
+                        + " is out of range [" + start + ", " + end + "]");
+            }
+            if (fetchOffset >= maxOffsetExclusive || fetchOffset == end) {
+                return new LogReadResult(MemoryRecords.EMPTY, start, end, hw);
+            }
+            long from = startIndexFor(fetchOffset);
+            long[] firstIndexAndBytes = {-1, 0};
+            int[] count = {0};
+            forEachLiveBatch(from, (idx, bytes, pos, size, h) -> {
+                if (h.lastOffset() < fetchOffset) {
+                    return true;
+                }
+                if (h.lastOffset() >= maxOffsetExclusive) {
+                    return false;
+                }
+                boolean fits = firstIndexAndBytes[1] + size <= maxBytes;
+                if (!fits && !(minOneMessage && count[0] == 0)) {
+                    return false;
+                }
+                if (firstIndexAndBytes[0] < 0) {
+                    firstIndexAndBytes[0] = idx;
+                }
+                firstIndexAndBytes[1] += size;
+                count[0]++;
+                return true;
+            });
+            if (count[0] == 0) {
+                return new LogReadResult(MemoryRecords.EMPTY, start, end, hw);
+            }
+            ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(firstIndexAndBytes[1]));
+            int[] remaining = {count[0]};
+            forEachLiveBatch(firstIndexAndBytes[0], (idx, bytes, pos, size, h) -> {
+                ByteBuffer target = out.slice();
+                target.limit(size);
+                bytes.readPosition(pos);
+                bytes.read(target);
+                out.position(out.position() + size);
+                return --remaining[0] > 0;
+            });
+            out.flip();
+            return new LogReadResult(MemoryRecords.readableRecords(out), start, end, hw);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Kafka's OffsetForLeaderEpoch: the largest epoch ≤ {@code leaderEpoch} this log knows
+     * and the offset where it ends (the LEO for the latest epoch).
+     */
+    public EpochEndOffset endOffsetForEpoch(int leaderEpoch) {
+        lock.readLock().lock();
+        try {
+            return epochs.endOffsetFor(leaderEpoch, logEndOffset);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Kafka's ListOffsets lookup. {@code timestamp} is a time in ms (the first record with a
+     * timestamp ≥ it) or one of {@link org.apache.kafka.common.requests.ListOffsetsRequest}'s
+     * EARLIEST_TIMESTAMP (-2), LATEST_TIMESTAMP (-1), MAX_TIMESTAMP (-3), EARLIEST_LOCAL (-4).
+     * Bounding the answer by the high watermark is the caller's business.
+     *
+     * @return empty when no record has a timestamp that late
+     */
+    public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
+        ensureOpen();
+        lock.readLock().lock();
+        try {
+            if (timestamp == -2L || timestamp == -4L) {
+                return Optional.of(new TimestampAndOffset(-1, logStartOffset, epochAt(logStartOffset)));
+            }
+            if (timestamp == -1L) {
+                return Optional.of(new TimestampAndOffset(-1, logEndOffset, epochs.latestEpoch()));
+            }
+            if (timestamp == -3L) {
+                if (maxTimestampIndex < 0) {
+                    return Optional.empty();
+                }
+                return firstRecordAtOrAfter(maxTimestampIndex, maxTimestamp);
+            }
+            if (timestamp < 0) {
+                throw new IllegalArgumentException("Unsupported ListOffsets timestamp " + timestamp);
+            }
+            long from = index.floorIndexForTimestamp(timestamp);
+            return firstRecordAtOrAfter(from < 0 ? firstLiveIndex : from, timestamp);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private Optional<TimestampAndOffset> firstRecordAtOrAfter(long fromIndex, long timestamp) {
+        if (fromIndex < 0) {
+            return Optional.empty();
+        }
+        @SuppressWarnings("unchecked")
+        Optional<TimestampAndOffset>[] found = new Optional[] {Optional.empty()};
+        forEachLiveBatch(fromIndex, (idx, bytes, pos, size, h) -> {
+            if (h.maxTimestamp() < timestamp) {
+                return true;
+            }
+            ByteBuffer copy = ByteBuffer.allocate(size);
+            bytes.readPosition(pos);
+            bytes.read(copy);
+            copy.flip();
+            for (RecordBatch batch : MemoryRecords.readableRecords(copy).batches()) {
+                for (Record r : batch) {
+                    if (r.timestamp() >= timestamp && r.offset() >= logStartOffset) {
+                        found[0] = Optional.of(new TimestampAndOffset(r.timestamp(), r.offset(),
+                                batch.partitionLeaderEpoch()));
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
+        return found[0];
+    }
+
+    private int epochAt(long offset) {
+        int epoch = -1;
+        for (LeaderEpochCache.Entry e : epochs.entries()) {
+            if (e.startOffset() <= offset) {
+                epoch = e.epoch();
+            }
+        }
+        return epoch;
+    }
+
+    /**
+     * Removes every batch from the one containing {@code offset} onwards, so the LEO
+     * becomes that batch's base offset (≤ offset). For a follower whose log diverged from
+     * the leader's. Durable before it returns.
+     */
+    public void truncateTo(long offset) {
+        lock.writeLock().lock();
+        try {
+            ensureOpenLocked();
+            if (offset >= logEndOffset) {
+                return;
+            }
+            if (offset <= logStartOffset) {
+                truncateFullyAndStartAtLocked(offset);
+                return;
+            }
+            long[] cut = {-1, -1};
+            forEachLiveBatch(startIndexFor(offset), (idx, bytes, pos, size, h) -> {
+                if (h.lastOffset() >= offset) {
+                    cut[0] = idx;
+                    cut[1] = h.baseOffset();
+                    return false;
+                }
+                return true;
+            });
+            if (cut[0] < 0) {
+                return;
+            }
+            deadRanges.add(new long[] {cut[0], queue.lastIndex()});
+            nextOffsetFloor = cut[1];
+            epochs.truncateFromEnd(cut[1]);
+            highWatermark = Math.min(highWatermark, cut[1]);
+            persistState();
+            rebuildFromLog(epochs.entries());
+            log.info("Truncated {} to offset {} (requested {})", topicPartition, logEndOffset, offset);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Deletes every batch and restarts the log empty at {@code offset}. Durable before it returns. */
+    public void truncateFullyAndStartAt(long offset) {
+        lock.writeLock().lock();
+        try {
+            ensureOpenLocked();
+            truncateFullyAndStartAtLocked(offset);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void truncateFullyAndStartAtLocked(long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("Offset must not be negative: " + offset);
+        }
+        long oldGeneration = generation;
+        generation++;
+        deadRanges.clear();
+        epochs.clear();
+        logStartOffset = offset;
+        nextOffsetFloor = offset;
+        highWatermark = offset;
+        persistState();
+        closeQueue();
+        cycleFiles.clear();
+        deleteRecursively(queueDir(oldGeneration));
+        openQueue();
+        rebuildFromLog(List.of());
+        log.info("Truncated {} fully, restarting at offset {}", topicPartition, offset);
+    }
+
+    /**
+     * Deletes whole roll files that are past retention (by time: their newest batch is older
+     * than retention.ms; by size: the log stays above retention.bytes without them), oldest
+     * first, never the newest file with data and never data at or above the high watermark.
+     *
+     * @return the number of roll files deleted
+     */
+    public int applyRetention() {
+        lock.writeLock().lock();
+        try {
+            ensureOpenLocked();
+            LogConfig cfg = config;
+            long now = clock.millis();
+            Integer newestWithData = lastLiveIndex < 0 ? null : cfg.rollCycle().toCycle(lastLiveIndex);
+            long remainingBytes = sizeInBytes;
+            List<CycleStats> doomed = new ArrayList<>();
+            for (CycleStats st : cycles.values()) {
+                if (newestWithData == null || st.cycle >= newestWithData) {
+                    break;
+                }
+                boolean empty = st.firstLiveIndex < 0;
+                boolean expired = cfg.retentionMs() >= 0 && st.maxTimestamp < now - cfg.retentionMs();
+                boolean oversize = cfg.retentionBytes() >= 0 && remainingBytes - st.liveBytes >= cfg.retentionBytes();
+                if (!empty && !(expired || oversize)) {
+                    break;
+                }
+                if (!empty && st.lastOffset >= highWatermark) {
+                    break;
+                }
+                doomed.add(st);
+                remainingBytes -= st.liveBytes;
+            }
+            if (doomed.isEmpty()) {
+                return 0;
+            }
+            CycleStats firstKept = cycles.higherEntry(doomed.get(doomed.size() - 1).cycle).getValue();
+            long newStart = Math.max(logStartOffset, firstKept.firstOffset);
+            logStartOffset = newStart;
+            epochs.truncateFromStart(newStart);
+            persistState();
+            closeIdleTailers();
+            for (CycleStats st : doomed) {
+                File f = cycleFiles.remove(st.cycle);
+                if (f == null) {
+                    log.warn("No file known for roll cycle {} of {}; it stays on disk", st.cycle, topicPartition);
+                } else if (!f.delete() && f.exists()) {
+                    log.warn("Could not delete {}", f);
+                }
+                cycles.remove(st.cycle);
+                sizeInBytes -= st.liveBytes;
+            }
+            queue.refreshDirectoryListing();
+            firstLiveIndex = firstKept.firstLiveIndex;
+            index.truncateBeforeIndex(firstLiveIndex);
+            deadRanges.removeIf(r -> r[1] < firstLiveIndex);
+            log.info("Retention deleted {} roll file(s) of {}; log start offset is now {}", doomed.size(),
+                    topicPartition, newStart);
+            return doomed.size();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Number of Chronicle roll files holding this log. */
+    public int rollFileCount() {
+        lock.readLock().lock();
+        try {
+            return cycles.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Checkpoints and closes; the directory can be reopened later. */
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            persistState();
+            closeQueue();
+            closed = true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** True while the Chronicle queue is open (it is closed when idle, see {@link LogManager}). */
+    boolean isQueueOpen() {
+        return queue != null;
+    }
+
+    /** Closes the Chronicle queue if nobody is using the log right now; it reopens on next use. */
+    boolean closeQueueIfIdle() {
+        if (!lock.writeLock().tryLock()) {
+            return false;
+        }
+        try {
+            if (queue == null) {
+                return false;
+            }
+            closeQueue();
+            return true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Heap bytes held by the in-memory index and bookkeeping, roughly. */
+    long heapBytesEstimate() {
+        return 512 + index.heapBytes() + 96L * cycles.size() + 64L * producers.producerCount();
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private long clamp(long offset) {
+        return Math.max(logStartOffset, Math.min(offset, logEndOffset));
+    }
+
+    private long startIndexFor(long offset) {
+        long fromIndex = index.floorIndex(offset);
+        return fromIndex < 0 ? firstLiveIndex : fromIndex;
+    }
+
+    private Path queueDir(long gen) {
+        return dir.resolve("queue-" + gen);
+    }
+
+    private void ensureOpen() {
+        if (queue != null) {
+            return;
+        }
+        lock.writeLock().lock();
+        try {
+            ensureOpenLocked();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void ensureOpenLocked() {
+        if (closed) {
+            throw new IllegalStateException("Log of " + topicPartition + " is closed");
+        }
+        if (queue == null) {
+            openQueue();
+        }
+    }
+
+    private void openQueue() {
+        StoreFileListener listener = new StoreFileListener() {
+            @Override
+            public void onAcquired(int cycle, File file) {
+                cycleFiles.put(cycle, file);
+            }
+
+            @Override
+            public void onReleased(int cycle, File file) {
+                // The file stays ours until retention deletes it.
+            }
+        };
+        LogConfig cfg = config;
+        queue = SingleChronicleQueueBuilder.single(queueDir(generation).toFile())
+                .rollCycle(cfg.rollCycle())
+                .blockSize(cfg.blockSize())
+                .timeProvider(clock::millis)
+                .storeFileListener(listener)
+                .build();
+        appender = queue.createAppender();
+        appender.singleThreadedCheckDisabled(true);
+        if (owner != null) {
+            owner.queueOpened(this);
+        }
+    }
+
+    private void closeQueue() {
+        closeIdleTailers();
+        if (appender != null) {
+            appender.close();
+            appender = null;
+        }
+        if (queue != null) {
+            queue.close();
+            queue = null;
+        }
+        if (owner != null) {
+            owner.queueClosed(this);
+        }
+    }
+
+    private void closeIdleTailers() {
+        synchronized (idleTailers) {
+            idleTailers.forEach(ExcerptTailer::close);
+            idleTailers.clear();
+        }
+    }
+
+    private ExcerptTailer borrowTailer() {
+        synchronized (idleTailers) {
+            ExcerptTailer t = idleTailers.pollFirst();
+            if (t != null) {
+                return t;
+            }
+        }
+        ExcerptTailer t = queue.createTailer();
+        t.singleThreadedCheckDisabled(true);
+        return t;
+    }
+
+    private void returnTailer(ExcerptTailer t) {
+        synchronized (idleTailers) {
+            if (idleTailers.size() < MAX_IDLE_TAILERS) {
+                idleTailers.addLast(t);
+                return;
+            }
+        }
+        t.close();
+    }
+
+    private boolean isDead(long excerptIndex) {
+        for (long[] r : deadRanges) {
+            if (excerptIndex >= r[0] && excerptIndex <= r[1]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Visits live batches in order from Chronicle index {@code fromIndex} (or the start, if negative). */
+    private void forEachLiveBatch(long fromIndex, BatchVisitor visitor) {
+        ExcerptTailer tailer = borrowTailer();
+        try {
+            if (fromIndex < 0) {
+                tailer.toStart();
+            } else if (!tailer.moveToIndex(fromIndex)) {
+                throw new IllegalStateException("Excerpt " + Long.toHexString(fromIndex) + " of " + topicPartition
+                        + " is missing");
+            }
+            while (true) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        return;
+                    }
+                    long idx = dc.index();
+                    if (isDead(idx)) {
+                        continue;
+                    }
+                    Bytes<?> bytes = dc.wire().bytes();
+                    long pos = bytes.readPosition();
+                    int size = (int) bytes.readRemaining();
+                    BatchHeader h = readHeader(bytes, pos, size);
+                    if (h == null || h.lastOffset() < logStartOffset) {
+                        continue;
+                    }
+                    if (!visitor.visit(idx, bytes, pos, size, h)) {
+                        return;
+                    }
+                }
+            }
+        } finally {
+            returnTailer(tailer);
+        }
+    }
+
+    /** Reads a batch header in place from memory-mapped bytes (which are little-endian; Kafka's are big-endian). */
+    private static BatchHeader readHeader(Bytes<?> bytes, long pos, int size) {
+        if (size < BatchHeader.SIZE) {
+            return null;
+        }
+        return new BatchHeader(
+                Long.reverseBytes(bytes.readLong(pos)),
+                Integer.reverseBytes(bytes.readInt(pos + 8)) + BatchHeader.LOG_OVERHEAD,
+                Integer.reverseBytes(bytes.readInt(pos + 12)),
+                bytes.readByte(pos + 16),
+                Integer.reverseBytes(bytes.readInt(pos + 23)),
+                Long.reverseBytes(bytes.readLong(pos + 35)),
+                Long.reverseBytes(bytes.readLong(pos + 43)),
+                Short.reverseBytes(bytes.readShort(pos + 51)),
+                Integer.reverseBytes(bytes.readInt(pos + 53)),
+                Integer.reverseBytes(bytes.readInt(pos + 57)));
+    }
+
+    /**
+     * Rebuilds everything derived from the log with one scan: offsets, sparse index, roll
+     * file statistics, producer state and the epoch cache. A batch that is torn, fails its
+     * CRC or breaks offset order ends the log; it and everything after it are marked dead.
+     */
+    private void rebuildFromLog(List<LeaderEpochCache.Entry> persistedEpochs) {
+        index.clear();
+        producers.clear();
+        cycles.clear();
+        epochs.clear();
+        firstLiveIndex = -1;
+        lastLiveIndex = -1;
+        bytesSinceIndexEntry = 0;
+        maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        maxTimestampIndex = -1;
+        sizeInBytes = 0;
+        long lastOffset = -1;
+        long corruptFrom = -1;
+        String corruption = null;
+        ExcerptTailer tailer = borrowTailer();
+        try {
+            tailer.toStart();
+            while (true) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    long idx = dc.index();
+                    int cycle = config.rollCycle().toCycle(idx);
+                    cycles.computeIfAbsent(cycle, CycleStats::new);
+                    if (isDead(idx)) {
+                        continue;
+                    }
+                    Bytes<?> bytes = dc.wire().bytes();
+                    long pos = bytes.readPosition();
+                    int size = (int) bytes.readRemaining();
+                    BatchHeader h = readHeader(bytes, pos, size);
+                    corruption = describeCorruption(h, bytes, pos, size, lastOffset);
+                    if (corruption != null) {
+                        corruptFrom = idx;
+                        break;
+                    }
+                    if (h.lastOffset() < logStartOffset) {
+                        continue;
+                    }
+                    accept(idx, h);
+                    lastOffset = h.lastOffset();
+                    if (h.partitionLeaderEpoch() > epochs.latestEpoch()) {
+                        epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
+                    }
+                    producers.replay(h);
+                }
+            }
+        } finally {
+            returnTailer(tailer);
+        }
+        logEndOffset = Math.max(Math.max(nextOffsetFloor, logStartOffset), lastOffset + 1);
+        // Epochs assigned while leading but before any batch of that epoch was written.
+        for (LeaderEpochCache.Entry e : persistedEpochs) {
+            if (e.epoch() > epochs.latestEpoch() && e.startOffset() <= logEndOffset) {
+                epochs.assign(e.epoch(), e.startOffset());
+            }
+        }
+        if (corruptFrom >= 0) {
+            log.warn("{}: dropping the log tail from excerpt {} after a crash or corruption: {}", topicPartition,
+                    Long.toHexString(corruptFrom), corruption);
+            deadRanges.add(new long[] {corruptFrom, Math.max(corruptFrom, queue.lastIndex())});
+            nextOffsetFloor = logEndOffset;
+            persistState();
+        }
+    }
+
+    private static String describeCorruption(BatchHeader h, Bytes<?> bytes, long pos, int size, long lastOffset) {
+        if (h == null) {
+            return "excerpt of " + size + " bytes is shorter than a batch header";
+        }
+        if (h.magic() != RecordBatch.MAGIC_VALUE_V2) {
+            return "magic " + h.magic();
+        }
+        if (h.sizeInBytes() != size) {
+            return "batch length " + h.sizeInBytes() + " does not match excerpt length " + size;
+        }
+        if (h.baseOffset() <= lastOffset || h.lastOffsetDelta() < 0) {
+            return "offset " + h.baseOffset() + " does not follow " + lastOffset;
+        }
+        ByteBuffer copy = ByteBuffer.allocate(size);
+        bytes.readPosition(pos);
+        bytes.read(copy);
+        copy.flip();
+        DefaultRecordBatch batch = (DefaultRecordBatch) MemoryRecords.readableRecords(copy).batches().iterator().next();
+        return batch.isValid() ? null : "CRC mismatch at offset " + h.baseOffset();
+    }
+
+    /** Adds a live batch, just written or found by a scan, to the derived state. */
+    private void accept(long excerptIndex, BatchHeader h) {
+        if (firstLiveIndex < 0) {
+            firstLiveIndex = excerptIndex;
+        }
+        if (index.size() == 0 || bytesSinceIndexEntry >= config.indexIntervalBytes()) {
+            index.add(h.baseOffset(), excerptIndex, maxTimestamp);
+            bytesSinceIndexEntry = 0;
+        }
+        bytesSinceIndexEntry += h.sizeInBytes();
+        lastLiveIndex = excerptIndex;
+        if (h.maxTimestamp() > maxTimestamp) {
+            maxTimestamp = h.maxTimestamp();
+            maxTimestampIndex = excerptIndex;
+        }
+        sizeInBytes += h.sizeInBytes();
+        CycleStats st = cycles.computeIfAbsent(config.rollCycle().toCycle(excerptIndex), CycleStats::new);
+        if (st.firstLiveIndex < 0) {
+            st.firstLiveIndex = excerptIndex;
+            st.firstOffset = h.baseOffset();
+        }
+        st.lastOffset = h.lastOffset();
+        st.maxTimestamp = Math.max(st.maxTimestamp, h.maxTimestamp());
+        st.liveBytes += h.sizeInBytes();
+    }
+
+    private void persistState() {
+        checkpointedHighWatermark = highWatermark;
+        new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, List.copyOf(deadRanges),
+                epochs.entries()).write(dir);
+    }
+
+    private void removeStaleQueueDirs() throws IOException {
+        String current = queueDir(generation).getFileName().toString();
+        try (Stream<Path> children = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) children::iterator) {
+                String name = p.getFileName().toString();
+                if (name.startsWith("queue-") && !name.equals(current)) {
+                    deleteRecursively(p);
+                }
+            }
+        }
+    }
+
+    static void deleteRecursively(Path path) {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Iterator<Path> it = walk.sorted(Comparator.reverseOrder()).iterator(); it.hasNext(); ) {
+                Files.deleteIfExists(it.next());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot delete " + path, e);
+        }
+    }
+
+    /**
+     * Checks every batch of a produce or replication payload before anything is written.
+     *
+     * @param leader also check record structure and offset deltas, as only the leader sees
+     *               batches fresh from a producer
+     */
+    static List<BatchHeader> validate(MemoryRecords records, int maxBatchBytes, boolean leader) {
+        ByteBuffer buf = records.buffer();
+        int pos = buf.position();
+        int end = buf.limit();
+        if (pos >= end) {
+            throw new InvalidRecordException("No record batches in the append");
+        }
+        List<BatchHeader> headers = new ArrayList<>(1);
+        while (pos < end) {
+            int remaining = end - pos;
+            if (remaining > BatchHeader.MAGIC_OFFSET && buf.get(pos + BatchHeader.MAGIC_OFFSET) != RecordBatch.MAGIC_VALUE_V2) {
+                throw new InvalidRecordException("Only record batch format v2 is supported, got magic "
+                        + buf.get(pos + BatchHeader.MAGIC_OFFSET));
+            }
+            if (remaining < BatchHeader.SIZE) {
+                throw new CorruptRecordException("Truncated record batch header: " + remaining + " bytes");
+            }
+            BatchHeader h = BatchHeader.read(buf, pos);
+            if (h.sizeInBytes() < BatchHeader.SIZE) {
+                throw new CorruptRecordException("Record batch size " + h.sizeInBytes() + " is too small");
+            }
+            if (h.sizeInBytes() > maxBatchBytes) {
+                throw new RecordTooLargeException("Record batch of " + h.sizeInBytes()
+                        + " bytes exceeds max.message.bytes " + maxBatchBytes);
+            }
+            if (h.sizeInBytes() > remaining) {
+                throw new CorruptRecordException("Record batch of " + h.sizeInBytes() + " bytes is truncated at "
+                        + remaining);
+            }
+            ByteBuffer slice = buf.duplicate();
+            slice.limit(pos + h.sizeInBytes()).position(pos);
+            DefaultRecordBatch batch = (DefaultRecordBatch) MemoryRecords.readableRecords(slice.slice())
+                    .batches().iterator().next();
+            if (!batch.isValid()) {
+                throw new CorruptRecordException("Record batch at position " + pos + " fails its CRC check");
+            }
+            if (h.lastOffsetDelta() < 0) {
+                throw new InvalidRecordException("Negative last offset delta " + h.lastOffsetDelta());
+            }
+            if (leader) {
+                validateRecords(batch, h);
+            }
+            headers.add(h);
+            pos += h.sizeInBytes();
+        }
+        return headers;
+    }
+
+    private static void validateRecords(DefaultRecordBatch batch, BatchHeader h) {
+        if (batch.isControlBatch() || batch.isTransactional()) {
+            throw new InvalidRecordException("Transactional and control batches are not supported yet");
+        }
+        if (h.recordsCount() <= 0 || h.lastOffsetDelta() != h.recordsCount() - 1) {
+            throw new InvalidRecordException("Record batch claims " + h.recordsCount()
+                    + " records with last offset delta " + h.lastOffsetDelta());
+        }
+        int expectedDelta = 0;
+        try (CloseableIterator<Record> it = batch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
+            while (it.hasNext()) {
+                Record r = it.next();
+                if (r.offset() - batch.baseOffset() != expectedDelta) {
+                    throw new InvalidRecordException("Record offset delta " + (r.offset() - batch.baseOffset())
+                            + " where " + expectedDelta + " was expected");
+                }
+                expectedDelta++;
+            }
+        } catch (InvalidRecordException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CorruptRecordException("Malformed records in batch: " + e.getMessage(), e);
+        }
+        if (expectedDelta != h.recordsCount()) {
+            throw new InvalidRecordException("Record batch claims " + h.recordsCount() + " records but holds "
+                    + expectedDelta);
+        }
+    }
+}

@@ -1,0 +1,391 @@
+package io.weir.controller;
+
+import io.weir.controller.broker.BrokerControlManager;
+import io.weir.controller.broker.BrokerHeartbeatReply;
+import io.weir.controller.broker.BrokerHeartbeatRequest;
+import io.weir.controller.broker.BrokerHeartbeatTracker;
+import io.weir.controller.broker.BrokerRegistrationReply;
+import io.weir.controller.broker.BrokerRegistrationRequest;
+import io.weir.controller.config.AlterConfigOp;
+import io.weir.controller.config.ConfigControlManager;
+import io.weir.controller.coordination.Coordination;
+import io.weir.controller.coordination.CoordinationListener;
+import io.weir.controller.coordination.ControllerLocation;
+import io.weir.controller.coordination.NotControllerException;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.partition.AlterPartitionReply;
+import io.weir.controller.partition.AlterPartitionRequest;
+import io.weir.controller.partition.ElectionType;
+import io.weir.controller.partition.PartitionControlManager;
+import io.weir.controller.partition.TopicPartitionName;
+import io.weir.controller.record.ConfigResource;
+import io.weir.controller.record.MetadataRecord;
+import io.weir.controller.topic.CreatableTopic;
+import io.weir.controller.topic.CreatePartitionsRequest;
+import io.weir.controller.topic.CreateTopicResult;
+import io.weir.controller.topic.TopicControlManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller on one node, independent of the coordination backend. Every node runs one:
+ * it replays committed batches into the {@link #image() committed image} (which brokers read),
+ * and while this node leads the metadata log it also serves controller requests.
+ *
+ * <p>Single writer: requests, commits and leadership events all run on one controller
+ * thread. A request runs a control manager against the <em>working image</em> (committed image
+ * plus this leader's appended-but-uncommitted batches), replays the resulting records into it
+ * (which validates them), appends them through {@link Coordination#append} at the current
+ * controller epoch, and answers once the batch is committed and replayed here. If an append
+ * fails, writes are refused until everything in flight has settled and the working image has
+ * been rebuilt from the committed one, so no decision is ever made on state that may not
+ * commit.
+ */
+public final class QuorumController implements CoordinationListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(QuorumController.class);
+
+    private final Coordination coordination;
+    private final ControllerConfig config;
+    private final LongSupplier clockMs;
+    private final ScheduledThreadPoolExecutor thread;
+    private final BrokerControlManager brokers;
+    private final TopicControlManager topics;
+    private final PartitionControlManager partitions = new PartitionControlManager();
+    private final ConfigControlManager configs = new ConfigControlManager();
+    private final ProducerIdControlManager producerIds;
+    private final List<Consumer<MetadataImage>> imageListeners = new CopyOnWriteArrayList<>();
+
+    private volatile MetadataImage committed = MetadataImage.EMPTY;
+    private volatile long activeEpoch = -1;
+
+    // Controller-thread state.
+    private MetadataImage working;
+    private int inFlight;
+    private long highestAppendedOffset = -1;
+    private boolean resyncNeeded;
+    private final TreeMap<Long, List<Runnable>> waitingForReplay = new TreeMap<>();
+
+    /**
+     * @param clockMs monotonic milliseconds (e.g. {@code System.nanoTime() / 1_000_000})
+     * @param topicIds source of new topic ids
+     */
+    public QuorumController(Coordination coordination, ControllerConfig config, LongSupplier clockMs,
+                            Supplier<UUID> topicIds) {
+        this.coordination = coordination;
+        this.config = config;
+        this.clockMs = clockMs;
+        this.brokers = new BrokerControlManager(
+            new BrokerHeartbeatTracker(config.brokerSessionTimeout().toMillis()));
+        this.topics = new TopicControlManager(config, topicIds);
+        this.producerIds = new ProducerIdControlManager(config.producerIdBlockSize());
+        this.thread = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "weir-controller-" + coordination.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        this.thread.setRemoveOnCancelPolicy(true);
+    }
+
+    /** A controller with the system clock and random topic ids. */
+    public static QuorumController create(Coordination coordination, ControllerConfig config) {
+        return new QuorumController(coordination, config, () -> System.nanoTime() / 1_000_000,
+            UUID::randomUUID);
+    }
+
+    /** Starts replaying and, when elected, serving. Call once. */
+    public void start() {
+        long period = Math.max(50, config.brokerSessionTimeout().toMillis() / 4);
+        thread.scheduleWithFixedDelay(this::fenceExpiredBrokers, period, period,
+            TimeUnit.MILLISECONDS);
+        coordination.start(this);
+    }
+
+    /** The image as of the last committed batch replayed on this node. */
+    public MetadataImage image() {
+        return committed;
+    }
+
+    /** Called on the controller thread with each new committed image; must not block. */
+    public void addImageListener(Consumer<MetadataImage> listener) {
+        imageListeners.add(listener);
+    }
+
+    public boolean isActive() {
+        return activeEpoch >= 0;
+    }
+
+    /** The epoch this node leads, or -1. */
+    public long activeEpoch() {
+        return activeEpoch;
+    }
+
+    public Optional<ControllerLocation> activeController() {
+        return coordination.activeController();
+    }
+
+    public CompletableFuture<BrokerRegistrationReply> registerBroker(BrokerRegistrationRequest r) {
+        return write("registerBroker", img -> brokers.register(img, r, clockMs.getAsLong()));
+    }
+
+    public CompletableFuture<BrokerHeartbeatReply> brokerHeartbeat(BrokerHeartbeatRequest r) {
+        return write("brokerHeartbeat", img -> brokers.heartbeat(img, r, clockMs.getAsLong()));
+    }
+
+    public CompletableFuture<List<CreateTopicResult>> createTopics(List<CreatableTopic> request,
+                                                                   boolean validateOnly) {
+        return write("createTopics", img -> topics.createTopics(img, request, validateOnly));
+    }
+
+    public CompletableFuture<Map<String, ApiStatus>> deleteTopics(List<String> names) {
+        return write("deleteTopics", img -> topics.deleteTopics(img, names));
+    }
+
+    public CompletableFuture<Map<UUID, ApiStatus>> deleteTopicsById(List<UUID> ids) {
+        return write("deleteTopicsById", img -> topics.deleteTopicsById(img, ids));
+    }
+
+    public CompletableFuture<Map<String, ApiStatus>> createPartitions(
+        List<CreatePartitionsRequest> request, boolean validateOnly) {
+        return write("createPartitions", img -> topics.createPartitions(img, request, validateOnly));
+    }
+
+    public CompletableFuture<List<AlterPartitionReply>> alterPartitions(
+        List<AlterPartitionRequest> request) {
+        return write("alterPartitions", img -> partitions.alterPartitions(img, request));
+    }
+
+    public CompletableFuture<Map<TopicPartitionName, ApiStatus>> electLeaders(
+        ElectionType type, List<TopicPartitionName> request) {
+        return write("electLeaders", img -> partitions.electLeaders(img, type, request));
+    }
+
+    public CompletableFuture<Map<ConfigResource, ApiStatus>> incrementalAlterConfigs(
+        Map<ConfigResource, List<AlterConfigOp>> changes, boolean validateOnly) {
+        return write("incrementalAlterConfigs",
+            img -> configs.incrementalAlterConfigs(img, changes, validateOnly));
+    }
+
+    public CompletableFuture<ProducerIdControlManager.ProducerIdBlock> allocateProducerIds(
+        int brokerId, long brokerEpoch) {
+        return write("allocateProducerIds", img -> producerIds.allocate(img, brokerId, brokerEpoch));
+    }
+
+    // ---- CoordinationListener: called by the backend, handed to the controller thread ----
+
+    @Override
+    public void onCommit(long offset, long controllerEpoch, List<MetadataRecord> records) {
+        runAlways(() -> {
+            if (offset <= committed.offset()) {
+                LOG.warn("ignoring batch at offset {} at or below image offset {}", offset,
+                    committed.offset());
+                return;
+            }
+            if (isActive() && controllerEpoch > activeEpoch) {
+                resign("a batch of epoch " + controllerEpoch + " committed");
+            }
+            try {
+                publish(committed.apply(offset, records));
+            } catch (RuntimeException e) {
+                // Every node replays the same batch, so this is a controller bug, not a fault
+                // of this node; keep the previous image rather than guess.
+                LOG.error("cannot replay committed batch at offset {}: {}", offset, records, e);
+                publish(new MetadataImage(offset, committed.brokers(), committed.topicsById(),
+                    committed.topicIdsByName(), committed.configs(), committed.nextProducerId()));
+            }
+        });
+    }
+
+    @Override
+    public void onSnapshot(MetadataImage image) {
+        runAlways(() -> {
+            if (image.offset() <= committed.offset()) {
+                return;
+            }
+            if (isActive()) {
+                resign("a snapshot was loaded");
+            }
+            publish(image);
+        });
+    }
+
+    @Override
+    public void onLeadershipGained(long controllerEpoch) {
+        runAlways(() -> {
+            activeEpoch = controllerEpoch;
+            working = committed;
+            resyncNeeded = false;
+            long now = clockMs.getAsLong();
+            brokers.heartbeats().resetAll(committed.brokers().keySet(), now);
+            LOG.info("node {} is the active controller at epoch {} from offset {}",
+                coordination.nodeId(), controllerEpoch, committed.offset());
+        });
+    }
+
+    @Override
+    public void onLeadershipLost(long controllerEpoch) {
+        runAlways(() -> {
+            if (activeEpoch == controllerEpoch) {
+                resign("leadership of epoch " + controllerEpoch + " lost");
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        try {
+            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("controller thread of node {} did not stop", coordination.nodeId());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- the write path (controller thread) ----
+
+    private <T> CompletableFuture<T> write(String name,
+                                           Function<MetadataImage, ControllerResult<T>> op) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        if (thread.getQueue().size() >= config.maxPendingRequests()) {
+            future.completeExceptionally(new RejectedExecutionException(
+                "controller queue is full (" + config.maxPendingRequests() + ")"));
+            return future;
+        }
+        try {
+            thread.execute(() -> runWrite(name, op, future));
+        } catch (RejectedExecutionException e) {
+            future.completeExceptionally(notController());
+        }
+        return future;
+    }
+
+    private <T> void runWrite(String name, Function<MetadataImage, ControllerResult<T>> op,
+                              CompletableFuture<T> future) {
+        if (!isActive() || resyncNeeded) {
+            future.completeExceptionally(notController());
+            return;
+        }
+        ControllerResult<T> result;
+        MetadataImage next;
+        try {
+            result = op.apply(working);
+            if (result.records().size() > config.maxRecordsPerBatch()) {
+                throw new IllegalArgumentException(name + " produced " + result.records().size()
+                    + " records, more than " + config.maxRecordsPerBatch());
+            }
+            next = result.records().isEmpty() ? working
+                : working.apply(working.offset(), result.records());
+        } catch (RuntimeException e) {
+            LOG.error("{} failed on the active controller", name, e);
+            future.completeExceptionally(e);
+            return;
+        }
+        if (result.records().isEmpty()) {
+            future.complete(result.response());
+            return;
+        }
+        working = next;
+        inFlight++;
+        long epoch = activeEpoch;
+        coordination.append(epoch, result.records()).whenComplete((offset, error) ->
+            runAlways(() -> {
+                inFlight--;
+                if (error != null) {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                    LOG.info("{} append at epoch {} failed: {}", name, epoch, cause.toString());
+                    future.completeExceptionally(cause instanceof NotControllerException
+                        ? cause : notController());
+                    resyncNeeded = true;
+                } else {
+                    highestAppendedOffset = Math.max(highestAppendedOffset, offset);
+                    whenReplayed(offset, () -> future.complete(result.response()));
+                }
+                maybeResync();
+            }));
+    }
+
+    private void fenceExpiredBrokers() {
+        if (!isActive() || resyncNeeded) {
+            return;
+        }
+        long now = clockMs.getAsLong();
+        runWrite("fenceExpiredBrokers", img -> brokers.fenceExpired(img, now),
+            new CompletableFuture<List<Integer>>().whenComplete((fenced, e) -> {
+                if (fenced != null && !fenced.isEmpty()) {
+                    LOG.info("fenced brokers {} after missed heartbeats", fenced);
+                }
+            }));
+    }
+
+    private void whenReplayed(long offset, Runnable action) {
+        if (committed.offset() >= offset) {
+            action.run();
+        } else {
+            waitingForReplay.computeIfAbsent(offset, k -> new ArrayList<>()).add(action);
+        }
+    }
+
+    private void publish(MetadataImage image) {
+        committed = image;
+        while (!waitingForReplay.isEmpty() && waitingForReplay.firstKey() <= image.offset()) {
+            waitingForReplay.pollFirstEntry().getValue().forEach(Runnable::run);
+        }
+        maybeResync();
+        for (Consumer<MetadataImage> l : imageListeners) {
+            try {
+                l.accept(image);
+            } catch (RuntimeException e) {
+                LOG.warn("image listener failed", e);
+            }
+        }
+    }
+
+    private void maybeResync() {
+        if (resyncNeeded && inFlight == 0 && committed.offset() >= highestAppendedOffset) {
+            resyncNeeded = false;
+            if (isActive()) {
+                working = committed;
+            }
+        }
+    }
+
+    private void resign(String why) {
+        LOG.info("node {} stops being the active controller of epoch {}: {}",
+            coordination.nodeId(), activeEpoch, why);
+        activeEpoch = -1;
+        working = null;
+        resyncNeeded = inFlight > 0;
+    }
+
+    private NotControllerException notController() {
+        return new NotControllerException("node " + coordination.nodeId()
+            + " is not the active controller", coordination.activeController());
+    }
+
+    /** Runs on the controller thread; events from the backend are never dropped. */
+    private void runAlways(Runnable task) {
+        try {
+            thread.execute(task);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("controller of node {} is closed; dropping an event", coordination.nodeId());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.weir.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.weir.controller.broker.BrokerHeartbeatReply;
+import io.weir.controller.broker.BrokerHeartbeatRequest;
+import io.weir.controller.broker.BrokerRegistrationReply;
+import io.weir.controller.coordination.LocalCoordination;
+import io.weir.controller.coordination.NotControllerException;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.topic.CreatableTopic;
+import io.weir.controller.topic.CreateTopicResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class QuorumControllerTest {
+    private static final Duration SESSION = Duration.ofMillis(400);
+    private final LocalCoordination.Log log = new LocalCoordination.Log();
+    private final AtomicLong clock = new AtomicLong();
+    private final List<QuorumController> controllers = new ArrayList<>();
+
+    private QuorumController node(int id) {
+        QuorumController c = new QuorumController(new LocalCoordination(log, id),
+            ControllerConfig.DEFAULT.withBrokerSessionTimeout(SESSION), clock::get,
+            UUID::randomUUID);
+        controllers.add(c);
+        c.start();
+        return c;
+    }
+
+    @AfterEach
+    void closeAll() {
+        controllers.forEach(QuorumController::close);
+    }
+
+    private static <T> T get(CompletableFuture<T> f) throws Exception {
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    private static long liveBroker(QuorumController c, int id) throws Exception {
+        BrokerRegistrationReply r = get(c.registerBroker(Fixtures.registration(id, null)));
+        BrokerHeartbeatReply hb = get(c.brokerHeartbeat(
+            new BrokerHeartbeatRequest(id, r.brokerEpoch(), 0, false, false)));
+        assertThat(hb.isFenced()).isFalse();
+        return r.brokerEpoch();
+    }
+
+    @Test
+    void theActiveControllerAnswersAfterTheRecordsAreCommittedAndReplayed() throws Exception {
+        QuorumController c = node(1);
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(c::isActive);
+        liveBroker(c, 1);
+        List<CreateTopicResult> r = get(c.createTopics(List.of(CreatableTopic.of("a", 2, 1)), false));
+        assertThat(r.get(0).status().isOk()).isTrue();
+        assertThat(c.image().topic("a")).isPresent();
+        assertThat(c.image()).isEqualTo(log.replayAll());
+    }
+
+    @Test
+    void aStandbyRefusesWritesAndNamesTheActiveController() throws Exception {
+        QuorumController active = node(1);
+        QuorumController standby = node(2);
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(active::isActive);
+        assertThatThrownBy(() -> get(standby.createTopics(List.of(CreatableTopic.of("x", 1, 1)),
+            false)))
+            .isInstanceOf(ExecutionException.class)
+            .cause().isInstanceOf(NotControllerException.class)
+            .satisfies(e -> assertThat(((NotControllerException) e).knownController()
+                .orElseThrow().nodeId()).isEqualTo(1));
+    }
+
+    @Test
+    void afterFailoverTheNewControllerContinuesFromTheCommittedImage() throws Exception {
+        QuorumController one = node(1);
+        QuorumController two = node(2);
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(one::isActive);
+        liveBroker(one, 1);
+        get(one.createTopics(List.of(CreatableTopic.of("before", 1, 1)), false));
+
+        log.elect(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> two.isActive() && !one.isActive());
+        List<CreateTopicResult> r = get(two.createTopics(List.of(
+            CreatableTopic.of("before", 1, 1), CreatableTopic.of("after", 1, 1)), false));
+        assertThat(r.get(0).status().error()).isEqualTo(ApiError.TOPIC_ALREADY_EXISTS);
+        assertThat(r.get(1).status().isOk()).isTrue();
+
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> one.image().offset() == two.image().offset());
+        MetadataImage replayed = log.replayAll();
+        assertThat(one.image()).isEqualTo(replayed);
+        assertThat(two.image()).isEqualTo(replayed);
+        assertThat(replayed.topic("before")).isPresent();
+        assertThat(replayed.topic("after")).isPresent();
+    }
+
+    @Test
+    void aBrokerThatStopsHeartbeatingIsFencedByTheControllerTimer() throws Exception {
+        QuorumController c = node(1);
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(c::isActive);
+        liveBroker(c, 1);
+        long epoch2 = liveBroker(c, 2);
+        get(c.createTopics(List.of(CreatableTopic.of("t", 4, 2)), false));
+
+        clock.addAndGet(SESSION.toMillis() / 2);
+        get(c.brokerHeartbeat(new BrokerHeartbeatRequest(2, epoch2, 0, false, false)));
+        clock.addAndGet(SESSION.toMillis() / 2 + 50);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !c.image().isLive(1));
+        assertThat(c.image().isLive(2)).isTrue();
+        assertThat(c.image().topic("t").orElseThrow().partitions().values())
+            .allSatisfy(p -> assertThat(p.leader()).isEqualTo(2));
+    }
+}

@@ -1,0 +1,92 @@
+package io.weir.broker.fetch;
+
+import io.weir.broker.api.ApiHandler;
+import io.weir.broker.replica.LeaderLookup;
+import io.weir.broker.replica.ReplicaManager;
+import io.weir.controller.image.MetadataImage;
+import io.weir.storage.PartitionLog;
+import io.weir.storage.TimestampAndOffset;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.requests.RequestContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * ListOffsets: earliest, latest, max-timestamp and by-timestamp lookups on the leader. Consumers
+ * see offsets up to the high watermark only; with no transactions, READ_COMMITTED sees the same.
+ * There is no tiered storage, so the tiered/local variants answer like the local log does.
+ */
+public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
+    private static final Logger log = LoggerFactory.getLogger(ListOffsetsHandler.class);
+
+    private final ReplicaManager replicas;
+
+    public ListOffsetsHandler(ReplicaManager replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, ListOffsetsRequest request) {
+        MetadataImage image = replicas.metadata().image();
+        boolean consumer = request.replicaId() < 0;
+        ListOffsetsResponseData data = new ListOffsetsResponseData();
+        for (ListOffsetsTopic topic : request.topics()) {
+            ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
+            for (ListOffsetsPartition p : topic.partitions()) {
+                topicResponse.partitions().add(lookup(image, topic.name(), p, consumer,
+                        request.duplicatePartitions().contains(new org.apache.kafka.common.TopicPartition(topic.name(), p.partitionIndex()))));
+            }
+            data.topics().add(topicResponse);
+        }
+        return CompletableFuture.completedFuture(new ListOffsetsResponse(data));
+    }
+
+    private ListOffsetsPartitionResponse lookup(MetadataImage image, String topic, ListOffsetsPartition p,
+                                                boolean consumer, boolean duplicate) {
+        ListOffsetsPartitionResponse out = new ListOffsetsPartitionResponse()
+                .setPartitionIndex(p.partitionIndex())
+                .setTimestamp(ListOffsetsResponse.UNKNOWN_TIMESTAMP)
+                .setOffset(ListOffsetsResponse.UNKNOWN_OFFSET)
+                .setLeaderEpoch(ListOffsetsResponse.UNKNOWN_EPOCH);
+        if (duplicate) return out.setErrorCode(Errors.INVALID_REQUEST.code());
+        LeaderLookup leader = replicas.leaderFor(image, topic, p.partitionIndex(), p.currentLeaderEpoch());
+        if (!leader.ok()) return out.setErrorCode(leader.error().code());
+        PartitionLog partitionLog = leader.log();
+        long ts = p.timestamp();
+        try {
+            if (ts == ListOffsetsRequest.LATEST_TIMESTAMP && consumer) {
+                return out.setErrorCode(Errors.NONE.code()).setOffset(partitionLog.highWatermark())
+                        .setLeaderEpoch(leader.leaderEpoch());
+            }
+            if (ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) ts = ListOffsetsRequest.EARLIEST_TIMESTAMP;
+            if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP
+                    || ts == ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
+                return out.setErrorCode(Errors.NONE.code()); // nothing is tiered
+            }
+            Optional<TimestampAndOffset> found = partitionLog.offsetForTimestamp(ts);
+            out.setErrorCode(Errors.NONE.code());
+            found.ifPresent(f -> {
+                if (consumer && f.offset() >= partitionLog.highWatermark() && p.timestamp() >= 0) return;
+                out.setTimestamp(f.timestamp()).setOffset(f.offset()).setLeaderEpoch(f.leaderEpoch());
+            });
+            return out;
+        } catch (ApiException e) {
+            return out.setErrorCode(Errors.forException(e).code());
+        } catch (RuntimeException e) {
+            log.error("ListOffsets on {} for timestamp {} failed", leader.partition(), ts, e);
+            return out.setErrorCode(Errors.forException(e).code());
+        }
+    }
+}

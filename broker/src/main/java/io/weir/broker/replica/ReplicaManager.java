@@ -1,0 +1,125 @@
+package io.weir.broker.replica;
+
+import io.weir.broker.metadata.Ids;
+import io.weir.broker.metadata.MetadataView;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.image.PartitionRegistration;
+import io.weir.controller.image.TopicImage;
+import io.weir.controller.record.ConfigResource;
+import io.weir.storage.LogAppendInfo;
+import io.weir.storage.LogConfig;
+import io.weir.storage.LogManager;
+import io.weir.storage.PartitionLog;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The partitions this node hosts: maps the metadata image's leadership onto local logs, appends
+ * as leader, and wakes long-poll fetches. Logs are created on first use by their leader and
+ * deleted when their topic leaves the image.
+ *
+ * <p>Until the replication module exists, only the leader's log is written: with the ISR being
+ * the leader alone, the high watermark follows the log end offset on every append.
+ */
+public final class ReplicaManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
+    private final MetadataView metadata;
+    private final LogManager logs;
+    private final LogConfig defaults;
+    private final FetchPurgatory purgatory = new FetchPurgatory();
+
+    public ReplicaManager(MetadataView metadata, LogManager logs, LogConfig defaults) {
+        this.metadata = metadata;
+        this.logs = logs;
+        this.defaults = defaults;
+    }
+
+    public MetadataView metadata() {
+        return metadata;
+    }
+
+    public FetchPurgatory purgatory() {
+        return purgatory;
+    }
+
+    /**
+     * Finds the local log of a partition this node leads.
+     *
+     * @param currentLeaderEpoch the client's view of the leader epoch, -1 to skip the check
+     */
+    public LeaderLookup leaderFor(MetadataImage image, String topicName, int partition, int currentLeaderEpoch) {
+        Optional<TopicImage> topic = image.topic(topicName);
+        if (topic.isEmpty()) {
+            return LeaderLookup.failed(new TopicIdPartition(Uuid.ZERO_UUID, partition, topicName),
+                    Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        }
+        return leaderFor(image, topic.get(), partition, currentLeaderEpoch);
+    }
+
+    public LeaderLookup leaderFor(MetadataImage image, Uuid topicId, int partition, int currentLeaderEpoch) {
+        Optional<TopicImage> topic = image.topic(Ids.fromKafka(topicId));
+        if (topic.isEmpty()) {
+            return LeaderLookup.failed(new TopicIdPartition(topicId, partition, null), Errors.UNKNOWN_TOPIC_ID);
+        }
+        return leaderFor(image, topic.get(), partition, currentLeaderEpoch);
+    }
+
+    private LeaderLookup leaderFor(MetadataImage image, TopicImage topic, int partition, int currentLeaderEpoch) {
+        TopicIdPartition tp = new TopicIdPartition(Ids.toKafka(topic.id()), partition, topic.name());
+        PartitionRegistration registration = topic.partition(partition);
+        if (registration == null) return LeaderLookup.failed(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        if (registration.leader() != metadata.nodeId()) return LeaderLookup.failed(tp, Errors.NOT_LEADER_OR_FOLLOWER);
+        if (currentLeaderEpoch >= 0) {
+            if (currentLeaderEpoch > registration.leaderEpoch()) return LeaderLookup.failed(tp, Errors.UNKNOWN_LEADER_EPOCH);
+            if (currentLeaderEpoch < registration.leaderEpoch()) return LeaderLookup.failed(tp, Errors.FENCED_LEADER_EPOCH);
+        }
+        LogConfig config = LogConfigs.from(defaults, image.configs(ConfigResource.topic(topic.name())));
+        PartitionLog partitionLog = logs.getOrCreate(tp.topicPartition(), config);
+        boolean sole = registration.isr().equals(List.of(metadata.nodeId()));
+        return new LeaderLookup(tp, partitionLog, registration.leaderEpoch(), sole, Errors.NONE);
+    }
+
+    /**
+     * Appends a producer's batches as leader. Throws Kafka's exceptions for invalid batches
+     * (the caller maps them with {@link Errors#forException}); nothing is written then.
+     */
+    public LogAppendInfo appendAsLeader(LeaderLookup leader, MemoryRecords records) {
+        PartitionLog partitionLog = leader.log();
+        LogAppendInfo info = partitionLog.appendAsLeader(records, leader.leaderEpoch());
+        if (leader.soleInSyncReplica()) {
+            partitionLog.updateHighWatermark(partitionLog.logEndOffset());
+        }
+        if (!info.duplicate()) purgatory.onAppend(leader.partition().topicPartition());
+        return info;
+    }
+
+    /** Deletes the logs of topics that left the image (DeleteTopics committed). */
+    public void onMetadataChange(MetadataImage previous, MetadataImage next) {
+        for (TopicImage topic : previous.topicsById().values()) {
+            if (next.topicsById().containsKey(topic.id())) continue;
+            for (int partition : topic.partitions().keySet()) {
+                TopicPartition tp = new TopicPartition(topic.name(), partition);
+                try {
+                    logs.delete(tp);
+                } catch (RuntimeException e) {
+                    log.error("Could not delete the log of {} (topic {} was deleted)", tp, topic.id(), e);
+                }
+                purgatory.onAppend(tp);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        purgatory.close();
+    }
+}

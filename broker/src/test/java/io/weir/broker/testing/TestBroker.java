@@ -1,0 +1,51 @@
+package io.weir.broker.testing;
+
+import io.weir.broker.BrokerApis;
+import io.weir.broker.metadata.MetadataCache;
+import io.weir.broker.network.KafkaServer;
+import io.weir.broker.network.NetworkConfig;
+import io.weir.broker.produce.ProducerIdAllocator;
+import io.weir.broker.replica.ReplicaManager;
+import io.weir.storage.LogConfig;
+import io.weir.storage.LogManager;
+
+import java.nio.file.Path;
+import java.util.OptionalInt;
+
+/**
+ * One broker with real storage and a real listener, whose metadata image the test publishes
+ * (standing in for the metadata log replay, which is the controller module's job).
+ */
+public final class TestBroker implements AutoCloseable {
+    public final int nodeId;
+    public final MetadataCache metadata;
+    public final LogManager logs;
+    public final ReplicaManager replicas;
+    public final KafkaServer server;
+
+    public TestBroker(int nodeId, Path dataDir) throws InterruptedException {
+        this.nodeId = nodeId;
+        metadata = new MetadataCache(nodeId, "weir-test", () -> OptionalInt.of(nodeId));
+        logs = new LogManager(dataDir, LogConfig.defaults());
+        replicas = new ReplicaManager(metadata, logs, LogConfig.defaults());
+        metadata.onChange(replicas::onMetadataChange);
+        server = new KafkaServer(NetworkConfig.of("127.0.0.1", 0),
+                BrokerApis.dataPlane(metadata, replicas, new ProducerIdAllocator(nodeId, System.currentTimeMillis())).build());
+        server.start();
+    }
+
+    public int port() {
+        return server.boundAddress().getPort();
+    }
+
+    public String bootstrap() {
+        return "127.0.0.1:" + port();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        replicas.close();
+        logs.close();
+    }
+}

@@ -1,0 +1,298 @@
+package io.weir.metadata.quorum;
+
+import io.weir.controller.coordination.ControllerLocation;
+import io.weir.controller.coordination.Coordination;
+import io.weir.controller.coordination.CoordinationListener;
+import io.weir.controller.coordination.NotControllerException;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.record.MetadataRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Coordination} on an Apache Ratis group: the metadata log is the Raft log, the Raft
+ * leader is the active controller and its term is the controller epoch. Voters replicate and
+ * elect; listeners (non-voting members) only receive the log, so any number of brokers can
+ * learn metadata without slowing commits.
+ *
+ * <p>Appends go straight to the local Raft server, never forwarded: only the leader of the
+ * given term may append, and {@link MetadataStateMachine} enforces the epoch both before the
+ * entry is appended and when it is applied. All listener callbacks run on one event thread
+ * in the order Ratis produced them.
+ */
+public final class RatisCoordination implements Coordination {
+    private static final Logger LOG = LoggerFactory.getLogger(RatisCoordination.class);
+
+    private final RatisConfig config;
+    private final RaftGroupId groupId;
+    private final RaftPeerId selfId;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final BatchCodec codec = new BatchCodec();
+    private final ExecutorService events;
+    private volatile CoordinationListener listener;
+    private volatile RaftServer server;
+    private volatile MetadataStateMachine stateMachine;
+    private volatile boolean closed;
+    // Event-thread state.
+    private long activeEpoch = -1;
+
+    public RatisCoordination(RatisConfig config) {
+        this.config = config;
+        this.groupId = RaftGroupId.valueOf(
+            UUID.nameUUIDFromBytes(("weir-metadata/" + config.clusterId()).getBytes(StandardCharsets.UTF_8)));
+        this.selfId = peerId(config.nodeId());
+        this.events = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "weir-quorum-events-" + config.nodeId());
+                t.setDaemon(true);
+                return t;
+            });
+    }
+
+    @Override
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    /** The image replayed by the state machine (mostly for tests and diagnostics). */
+    public MetadataImage stateMachineImage() {
+        MetadataStateMachine sm = stateMachine;
+        return sm == null ? MetadataImage.EMPTY : sm.image();
+    }
+
+    @Override
+    public synchronized void start(CoordinationListener l) {
+        if (listener != null) {
+            throw new IllegalStateException("already started");
+        }
+        listener = l;
+        stateMachine = new MetadataStateMachine(new Forwarder());
+        try {
+            server = RaftServer.newBuilder()
+                .setServerId(selfId)
+                .setGroup(group())
+                .setStateMachine(stateMachine)
+                .setProperties(properties())
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start metadata quorum member " + selfId, e);
+        }
+        LOG.info("node {} joined the metadata quorum as a {} at {}", config.nodeId(),
+            config.isVoter() ? "voter" : "listener", config.self().address());
+    }
+
+    @Override
+    public CompletableFuture<Long> append(long controllerEpoch, List<MetadataRecord> records) {
+        RaftServer s = server;
+        if (s == null || closed) {
+            return CompletableFuture.failedFuture(new NotControllerException(
+                "metadata quorum member " + selfId + " is not running", Optional.empty()));
+        }
+        long timeoutMs = config.appendTimeout().toMillis();
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+            .setClientId(clientId)
+            .setServerId(selfId)
+            .setGroupId(groupId)
+            .setCallId(callIds.incrementAndGet())
+            .setMessage(Message.valueOf(codec.encode(controllerEpoch, records)))
+            .setType(RaftClientRequest.writeRequestType())
+            .setTimeoutMs(timeoutMs)
+            .build();
+        CompletableFuture<RaftClientReply> reply;
+        try {
+            reply = s.submitClientRequestAsync(request);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(notController("append refused: " + e));
+        }
+        return reply.orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+            .handle((r, error) -> {
+                if (error != null) {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                    if (cause instanceof TimeoutException) {
+                        throw new CompletionException(new TimeoutException("metadata append at epoch "
+                            + controllerEpoch + " did not complete within " + timeoutMs + " ms"));
+                    }
+                    throw new CompletionException(notController("append failed: " + cause));
+                }
+                if (!r.isSuccess()) {
+                    throw new CompletionException(notController("append at epoch "
+                        + controllerEpoch + " failed: " + r.getException()));
+                }
+                ByteString content = r.getMessage().getContent();
+                if (content.size() != Long.BYTES) {
+                    throw new CompletionException(notController("batch of epoch " + controllerEpoch
+                        + " was committed in another term and skipped"));
+                }
+                return content.asReadOnlyByteBuffer().getLong(0);
+            });
+    }
+
+    @Override
+    public Optional<ControllerLocation> activeController() {
+        RaftServer s = server;
+        if (s == null || closed) {
+            return Optional.empty();
+        }
+        try {
+            DivisionInfo info = s.getDivision(groupId).getInfo();
+            RaftPeerId leader = info.getLeaderId();
+            if (leader == null) {
+                return Optional.empty();
+            }
+            int id = Integer.parseInt(leader.toString());
+            return config.peer(id).map(p -> new ControllerLocation(id, info.getCurrentTerm(),
+                p.host(), p.controllerPort()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RaftServer s = server;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                LOG.warn("closing metadata quorum member {} failed", selfId, e);
+            }
+        }
+        events.execute(() -> {
+            if (activeEpoch >= 0 && listener != null) {
+                listener.onLeadershipLost(activeEpoch);
+            }
+            activeEpoch = -1;
+        });
+        events.shutdown();
+        try {
+            if (!events.awaitTermination(5, TimeUnit.SECONDS)) {
+                events.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private NotControllerException notController(String message) {
+        return new NotControllerException(message, activeController());
+    }
+
+    private RaftGroup group() {
+        List<RaftPeer> peers = new ArrayList<>();
+        config.voters().forEach(p -> peers.add(peer(p, RaftPeerRole.FOLLOWER)));
+        config.listeners().forEach(p -> peers.add(peer(p, RaftPeerRole.LISTENER)));
+        return RaftGroup.valueOf(groupId, peers);
+    }
+
+    private static RaftPeer peer(QuorumPeer p, RaftPeerRole role) {
+        return RaftPeer.newBuilder().setId(peerId(p.nodeId())).setAddress(p.address())
+            .setStartupRole(role).build();
+    }
+
+    private static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf(Integer.toString(nodeId));
+    }
+
+    private RaftProperties properties() {
+        RaftProperties p = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
+        NettyConfigKeys.Server.setHost(p, config.self().host());
+        NettyConfigKeys.Server.setPort(p, config.self().quorumPort());
+        RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(
+            config.electionTimeoutMin().toMillis(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(
+            config.electionTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEveryEntries());
+        RaftServerConfigKeys.Snapshot.setCreationGap(p, config.snapshotEveryEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, config.snapshotsRetained());
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, config.snapshotEveryEntries()));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+        return p;
+    }
+
+    /** Moves state machine events onto the event thread, preserving their order. */
+    private final class Forwarder implements MetadataStateMachine.Events {
+        @Override
+        public void snapshotLoaded(MetadataImage image) {
+            events.execute(() -> listener.onSnapshot(image));
+        }
+
+        @Override
+        public void committed(long offset, long epoch, List<MetadataRecord> records) {
+            events.execute(() -> listener.onCommit(offset, epoch, records));
+        }
+
+        @Override
+        public void leaderReady(long term) {
+            events.execute(() -> {
+                if (activeEpoch == term) {
+                    return;
+                }
+                if (activeEpoch >= 0) {
+                    listener.onLeadershipLost(activeEpoch);
+                }
+                activeEpoch = term;
+                listener.onLeadershipGained(term);
+                listener.onControllerChanged(activeController());
+            });
+        }
+
+        @Override
+        public void leaderChanged(RaftPeerId leader) {
+            events.execute(() -> {
+                if (activeEpoch >= 0 && !selfId.equals(leader)) {
+                    listener.onLeadershipLost(activeEpoch);
+                    activeEpoch = -1;
+                }
+                listener.onControllerChanged(activeController());
+            });
+        }
+    }
+}

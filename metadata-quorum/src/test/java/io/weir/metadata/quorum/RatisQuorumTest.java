@@ -1,0 +1,138 @@
+package io.weir.metadata.quorum;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.weir.controller.ApiError;
+import io.weir.controller.broker.BrokerHeartbeatRequest;
+import io.weir.controller.broker.BrokerRegistrationReply;
+import io.weir.controller.broker.BrokerRegistrationRequest;
+import io.weir.controller.coordination.NotControllerException;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.record.BrokerEndpoint;
+import io.weir.controller.record.TopicRecord;
+import io.weir.controller.topic.CreatableTopic;
+import io.weir.controller.topic.CreateTopicResult;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RatisQuorumTest {
+    @TempDir
+    Path dir;
+
+    private static void liveBroker(QuorumCluster cluster, int id) throws Exception {
+        BrokerRegistrationReply r = cluster.write(c -> c.registerBroker(new BrokerRegistrationRequest(
+            id, new UUID(id, id), List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", 9092, null)),
+            null)));
+        assertThat(r.status().isOk()).isTrue();
+        cluster.write(c -> c.brokerHeartbeat(new BrokerHeartbeatRequest(id, r.brokerEpoch(), 0,
+            false, false)));
+    }
+
+    private static void createTopic(QuorumCluster cluster, String name) throws Exception {
+        List<CreateTopicResult> r = cluster.write(c -> c.createTopics(
+            List.of(CreatableTopic.of(name, 2, 1)), false));
+        assertThat(r.get(0).status().error()).isIn(ApiError.NONE, ApiError.TOPIC_ALREADY_EXISTS);
+    }
+
+    @Test
+    void threeVotersElectAControllerThatSurvivesLosingItsLeader() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 3, 0, 10_000).startAll()) {
+            int first = cluster.awaitActive();
+            liveBroker(cluster, 1);
+            for (int i = 0; i < 5; i++) {
+                createTopic(cluster, "before-" + i);
+            }
+            long committedBefore = cluster.node(first).controller().image().offset();
+
+            cluster.stop(first);
+            int second = cluster.awaitActive();
+            assertThat(second).isNotEqualTo(first);
+            assertThat(cluster.node(second).controller().activeEpoch()).isGreaterThan(0);
+            createTopic(cluster, "after");
+
+            cluster.awaitConverged();
+            for (QuorumCluster.Node n : cluster.running().values()) {
+                MetadataImage image = n.controller().image();
+                assertThat(image.offset()).isGreaterThan(committedBefore);
+                for (int i = 0; i < 5; i++) {
+                    assertThat(image.topic("before-" + i)).as("node %s", n.coordination().nodeId())
+                        .isPresent();
+                }
+                assertThat(image.topic("after")).isPresent();
+                assertThat(image).isEqualTo(n.coordination().stateMachineImage());
+            }
+            assertThat(cluster.node(second).controller().activeController().orElseThrow().nodeId())
+                .isEqualTo(second);
+        }
+    }
+
+    @Test
+    void aRestartedVoterCatchesUpFromItsDirectory() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 3, 0, 10_000).startAll()) {
+            int leader = cluster.awaitActive();
+            liveBroker(cluster, 1);
+            createTopic(cluster, "a");
+            cluster.awaitConverged();
+            int follower = cluster.anyFollower(leader);
+            cluster.stop(follower);
+            createTopic(cluster, "b");
+            createTopic(cluster, "c");
+
+            cluster.start(follower);
+            cluster.awaitConverged();
+            MetadataImage restarted = cluster.node(follower).controller().image();
+            assertThat(restarted.topic("a")).isPresent();
+            assertThat(restarted.topic("c")).isPresent();
+            int active = cluster.awaitActive();
+            assertThat(restarted).isEqualTo(cluster.node(active).controller().image());
+        }
+    }
+
+    @Test
+    void aListenerLearnsTheMetadataButNeverLeads() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 3, 1, 10_000).startAll()) {
+            cluster.awaitActive();
+            liveBroker(cluster, 1);
+            createTopic(cluster, "seen-by-listener");
+            cluster.awaitConverged();
+            QuorumCluster.Node listener = cluster.node(4);
+            assertThat(listener.controller().image().topic("seen-by-listener")).isPresent();
+            assertThat(listener.controller().isActive()).isFalse();
+            assertThat(listener.coordination().activeController()).isPresent();
+        }
+    }
+
+    @Test
+    void appendsAtAnotherEpochOrOnAFollowerAreRejected() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 3, 0, 10_000).startAll()) {
+            int leader = cluster.awaitActive();
+            RatisCoordination coordination = cluster.node(leader).coordination();
+            long epoch = cluster.node(leader).controller().activeEpoch();
+            List<io.weir.controller.record.MetadataRecord> records =
+                List.of(new TopicRecord("sneaky", UUID.randomUUID()));
+
+            for (long wrong : List.of(epoch - 1, epoch + 1)) {
+                assertThatThrownBy(() -> coordination.append(wrong, records).get(20, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(NotControllerException.class);
+            }
+            RatisCoordination follower = cluster.node(cluster.anyFollower(leader)).coordination();
+            assertThatThrownBy(() -> follower.append(epoch, records).get(20, TimeUnit.SECONDS))
+                .cause().isInstanceOf(NotControllerException.class)
+                .satisfies(e -> assertThat(((NotControllerException) e).knownController()
+                    .orElseThrow().nodeId()).isEqualTo(leader));
+
+            long offset = coordination.append(epoch, records).get(20, TimeUnit.SECONDS);
+            await().atMost(QuorumCluster.AWAIT).until(() ->
+                cluster.node(leader).controller().image().offset() >= offset);
+            assertThat(cluster.node(leader).controller().image().topic("sneaky")).isPresent();
+        }
+    }
+}

@@ -1,5 +1,10 @@
 package io.weir.broker;
 
+import io.weir.broker.admin.CreatePartitionsHandler;
+import io.weir.broker.admin.CreateTopicsHandler;
+import io.weir.broker.admin.DeleteTopicsHandler;
+import io.weir.broker.admin.DescribeConfigsHandler;
+import io.weir.broker.admin.IncrementalAlterConfigsHandler;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.broker.fetch.FetchHandler;
 import io.weir.broker.fetch.ListOffsetsHandler;
@@ -10,6 +15,7 @@ import io.weir.broker.produce.InitProducerIdHandler;
 import io.weir.broker.produce.ProduceHandler;
 import io.weir.broker.produce.ProducerIdAllocator;
 import io.weir.broker.replica.ReplicaManager;
+import io.weir.controller.QuorumController;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
@@ -21,6 +27,18 @@ public final class BrokerApis {
     private BrokerApis() {
     }
 
+    /** Every API of the client listener: data plane, metadata, and admin through the controller. */
+    public static ApiRegistry.Builder all(MetadataView metadata, ReplicaManager replicas,
+                                          ProducerIdAllocator producerIds, QuorumController controller) {
+        return dataPlane(metadata, replicas, producerIds)
+                .add(ApiKeys.CREATE_TOPICS, 2, 7, new CreateTopicsHandler(controller))
+                .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller))
+                .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller))
+                .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, new IncrementalAlterConfigsHandler(controller))
+                .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(metadata));
+    }
+
+    /** The APIs that need no controller: metadata reads and the data plane. */
     public static ApiRegistry.Builder dataPlane(MetadataView metadata, ReplicaManager replicas,
                                                 ProducerIdAllocator producerIds) {
         return ApiRegistry.builder()

@@ -1,0 +1,104 @@
+package io.weir.broker.admin;
+
+import io.weir.broker.api.ApiHandler;
+import io.weir.broker.metadata.MetadataView;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.record.ConfigResource;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.DescribeConfigsRequest;
+import org.apache.kafka.common.requests.DescribeConfigsResponse;
+import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
+import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
+import org.apache.kafka.common.requests.RequestContext;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * DescribeConfigs from the metadata image: a topic's explicit configs plus the defaults of
+ * every other topic config Weir knows; a broker's (or, with an empty name, the cluster's)
+ * dynamic configs. Nothing here asks the controller.
+ */
+public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest> {
+    private final MetadataView metadata;
+
+    public DescribeConfigsHandler(MetadataView metadata) {
+        this.metadata = metadata;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, DescribeConfigsRequest request) {
+        MetadataImage image = metadata.image();
+        DescribeConfigsResponseData out = new DescribeConfigsResponseData();
+        for (DescribeConfigsRequestData.DescribeConfigsResource r : request.data().resources()) {
+            out.results().add(describe(image, r));
+        }
+        return CompletableFuture.completedFuture(new DescribeConfigsResponse(out));
+    }
+
+    private DescribeConfigsResult describe(MetadataImage image, DescribeConfigsRequestData.DescribeConfigsResource r) {
+        DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(r.resourceType())
+                .setResourceName(r.resourceName()).setErrorCode(Errors.NONE.code());
+        Optional<ConfigResource> resource = ConfigResources.resource(r.resourceType(), r.resourceName());
+        if (resource.isEmpty()) {
+            return result.setErrorCode(Errors.INVALID_REQUEST.code())
+                    .setErrorMessage("unsupported resource type " + r.resourceType());
+        }
+        List<String> keys = r.configurationKeys();
+        switch (resource.get().type()) {
+            case TOPIC -> {
+                if (image.topic(r.resourceName()).isEmpty()) {
+                    return result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
+                            .setErrorMessage("topic " + r.resourceName() + " does not exist");
+                }
+                TopicConfigDefaults.effective(image.configs(resource.get())).forEach((name, value) -> {
+                    if (keys == null || keys.contains(name)) {
+                        result.configs().add(entry(name, value.value(),
+                                value.isDefault() ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG));
+                    }
+                });
+            }
+            case BROKER -> {
+                int id;
+                try {
+                    id = Integer.parseInt(r.resourceName());
+                } catch (NumberFormatException e) {
+                    return result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("broker id must be a number");
+                }
+                if (id != metadata.nodeId()) {
+                    return result.setErrorCode(Errors.INVALID_REQUEST.code())
+                            .setErrorMessage("describe broker " + id + " on broker " + id + ", not on " + metadata.nodeId());
+                }
+                Map<String, String> merged = new TreeMap<>(image.configs(new ConfigResource(ConfigResource.Type.CLUSTER, "")));
+                merged.putAll(image.configs(resource.get()));
+                merged.forEach((name, value) -> {
+                    if (keys == null || keys.contains(name)) {
+                        result.configs().add(entry(name, value, ConfigSource.DYNAMIC_BROKER_CONFIG));
+                    }
+                });
+            }
+            case CLUSTER -> new TreeMap<>(image.configs(resource.get())).forEach((name, value) -> {
+                if (keys == null || keys.contains(name)) {
+                    result.configs().add(entry(name, value, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG));
+                }
+            });
+            default -> {
+                return result.setErrorCode(Errors.INVALID_REQUEST.code());
+            }
+        }
+        return result;
+    }
+
+    private static DescribeConfigsResourceResult entry(String name, String value, ConfigSource source) {
+        return new DescribeConfigsResourceResult().setName(name).setValue(value).setReadOnly(false)
+                .setConfigSource(source.id()).setIsSensitive(false).setConfigType(ConfigType.UNKNOWN.id());
+    }
+}

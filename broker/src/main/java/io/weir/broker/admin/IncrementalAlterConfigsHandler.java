@@ -1,0 +1,94 @@
+package io.weir.broker.admin;
+
+import io.weir.broker.api.ApiHandler;
+import io.weir.controller.ApiStatus;
+import io.weir.controller.QuorumController;
+import io.weir.controller.config.AlterConfigOp;
+import io.weir.controller.record.ConfigResource;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
+import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * IncrementalAlterConfigs through the active controller, for topic, broker and cluster
+ * resources. Unknown resource types and operations are answered per resource.
+ */
+public final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlterConfigsRequest> {
+    private static final int REQUEST_TIMEOUT_MS = 30_000;
+
+    private final QuorumController controller;
+
+    public IncrementalAlterConfigsHandler(QuorumController controller) {
+        this.controller = controller;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, IncrementalAlterConfigsRequest request) {
+        IncrementalAlterConfigsRequestData in = request.data();
+        IncrementalAlterConfigsResponseData out = new IncrementalAlterConfigsResponseData();
+        Map<ConfigResource, List<AlterConfigOp>> changes = new LinkedHashMap<>();
+        Map<ConfigResource, AlterConfigsResourceResponse> wire = new LinkedHashMap<>();
+        for (IncrementalAlterConfigsRequestData.AlterConfigsResource r : in.resources()) {
+            Optional<ConfigResource> maybeResource = ConfigResources.resource(r.resourceType(), r.resourceName());
+            AlterConfigsResourceResponse response = new AlterConfigsResourceResponse()
+                    .setResourceType(r.resourceType()).setResourceName(r.resourceName());
+            if (maybeResource.isEmpty()) {
+                out.responses().add(response.setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("unsupported resource type " + r.resourceType()));
+                continue;
+            }
+            ConfigResource resource = maybeResource.get();
+            if (changes.containsKey(resource)) {
+                out.responses().add(response.setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("duplicate resource in request"));
+                continue;
+            }
+            List<AlterConfigOp> ops = new ArrayList<>();
+            String badOp = null;
+            for (IncrementalAlterConfigsRequestData.AlterableConfig c : r.configs()) {
+                Optional<AlterConfigOp.OpType> op = ConfigResources.op(c.configOperation());
+                if (op.isEmpty()) {
+                    badOp = "unknown config operation " + c.configOperation();
+                    break;
+                }
+                ops.add(new AlterConfigOp(c.name(), op.get(), c.value()));
+            }
+            if (badOp != null) {
+                out.responses().add(response.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(badOp));
+                continue;
+            }
+            changes.put(resource, ops);
+            wire.put(resource, response);
+        }
+        if (changes.isEmpty()) return CompletableFuture.completedFuture(new IncrementalAlterConfigsResponse(out));
+        return ControllerCalls.bounded(controller.incrementalAlterConfigs(changes, in.validateOnly()), REQUEST_TIMEOUT_MS)
+                .handle((results, error) -> {
+                    ApiError failure = error == null ? null : ControllerCalls.failure(error);
+                    for (ConfigResource resource : changes.keySet()) {
+                        AlterConfigsResourceResponse r = wire.get(resource);
+                        if (failure != null) {
+                            r.setErrorCode(failure.error().code()).setErrorMessage(failure.message());
+                        } else {
+                            ApiStatus status = results.get(resource);
+                            if (status == null) r.setErrorCode(Errors.UNKNOWN_SERVER_ERROR.code());
+                            else r.setErrorCode(ControllerCalls.error(status).code()).setErrorMessage(status.message());
+                        }
+                        out.responses().add(r);
+                    }
+                    return new IncrementalAlterConfigsResponse(out);
+                });
+    }
+}

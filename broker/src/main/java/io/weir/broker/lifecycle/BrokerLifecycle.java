@@ -1,0 +1,120 @@
+package io.weir.broker.lifecycle;
+
+import io.weir.broker.metadata.MetadataView;
+import io.weir.controller.ApiError;
+import io.weir.controller.broker.BrokerHeartbeatReply;
+import io.weir.controller.broker.BrokerHeartbeatRequest;
+import io.weir.controller.broker.BrokerRegistrationReply;
+import io.weir.controller.broker.BrokerRegistrationRequest;
+import io.weir.controller.record.BrokerEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A broker's membership, as in KRaft: register with the active controller (a new incarnation
+ * id per process start), then heartbeat with the metadata offset replayed here; the controller
+ * unfences the broker once it has caught up and fences it when heartbeats stop. A stale or
+ * unknown broker epoch makes it register again. Shutdown asks the controller to let it go.
+ *
+ * <p>Runs on its own thread; every call to the controller is bounded by the channel's timeout.
+ */
+public final class BrokerLifecycle implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BrokerLifecycle.class);
+
+    private final int nodeId;
+    private final UUID incarnationId = UUID.randomUUID();
+    private final List<BrokerEndpoint> endpoints;
+    private final String rack;
+    private final MetadataView metadata;
+    private final ControllerChannel channel;
+    private final long heartbeatIntervalMs;
+    private final ScheduledExecutorService thread;
+    private volatile long brokerEpoch = -1;
+    private volatile boolean shuttingDown;
+
+    public BrokerLifecycle(int nodeId, List<BrokerEndpoint> endpoints, String rack, MetadataView metadata,
+                           ControllerChannel channel, long heartbeatIntervalMs) {
+        this.nodeId = nodeId;
+        this.endpoints = List.copyOf(endpoints);
+        this.rack = rack;
+        this.metadata = metadata;
+        this.channel = channel;
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "weir-broker-lifecycle-" + nodeId);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        thread.scheduleWithFixedDelay(this::tick, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The broker epoch of the current registration, -1 while unregistered. */
+    public long brokerEpoch() {
+        return brokerEpoch;
+    }
+
+    /** True once the metadata image shows this broker registered and unfenced. */
+    public boolean isUnfenced() {
+        return metadata.image().isLive(nodeId);
+    }
+
+    private void tick() {
+        try {
+            if (brokerEpoch < 0) {
+                BrokerRegistrationReply reply = channel.register(
+                        new BrokerRegistrationRequest(nodeId, incarnationId, endpoints, rack));
+                if (reply.status().isOk()) {
+                    brokerEpoch = reply.brokerEpoch();
+                    log.info("Broker {} registered with broker epoch {}", nodeId, brokerEpoch);
+                } else {
+                    log.info("Broker {} registration refused: {}", nodeId, reply.status());
+                }
+                return;
+            }
+            BrokerHeartbeatReply reply = channel.heartbeat(new BrokerHeartbeatRequest(nodeId, brokerEpoch,
+                    metadata.image().offset(), false, shuttingDown));
+            ApiError error = reply.status().error();
+            if (error == ApiError.STALE_BROKER_EPOCH || error == ApiError.BROKER_ID_NOT_REGISTERED) {
+                log.info("Broker {} must register again: {}", nodeId, reply.status());
+                brokerEpoch = -1;
+            } else if (!reply.status().isOk()) {
+                log.debug("Broker {} heartbeat answered {}", nodeId, reply.status());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.debug("Broker {} could not reach the controller: {}", nodeId, e.toString());
+        }
+    }
+
+    /**
+     * Tells the controller this broker is going away (best effort, bounded by the channel's
+     * timeout) and stops heartbeating.
+     */
+    @Override
+    public void close() {
+        shuttingDown = true;
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) thread.shutdownNow();
+            if (brokerEpoch >= 0) {
+                channel.heartbeat(new BrokerHeartbeatRequest(nodeId, brokerEpoch, metadata.image().offset(), false, true));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.debug("Broker {} could not tell the controller it is shutting down: {}", nodeId, e.toString());
+        } finally {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.weir.broker.lifecycle;
+
+import io.weir.broker.api.ApiRegistry;
+import io.weir.controller.ApiStatus;
+import io.weir.controller.QuorumController;
+import io.weir.controller.broker.BrokerHeartbeatRequest;
+import io.weir.controller.broker.BrokerRegistrationRequest;
+import io.weir.controller.coordination.NotControllerException;
+import io.weir.controller.record.BrokerEndpoint;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.BrokerHeartbeatResponse;
+import org.apache.kafka.common.requests.BrokerRegistrationResponse;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Kafka's BrokerRegistration and BrokerHeartbeat served by the local controller (DESIGN
+ * decision 4). They are registered on the node's Kafka listener: the quorum port belongs to
+ * Ratis, and the active controller publishes this listener's port as its controller endpoint.
+ * A node that is not the active controller answers NOT_CONTROLLER.
+ */
+public final class ControllerApiHandlers {
+    private ControllerApiHandlers() {
+    }
+
+    public static ApiRegistry.Builder register(ApiRegistry.Builder registry, QuorumController controller,
+                                               String clusterId) {
+        return registry
+                .add(ApiKeys.BROKER_REGISTRATION, 0, ApiKeys.BROKER_REGISTRATION.latestVersion(),
+                        (ctx, request) -> registerBroker(controller, clusterId,
+                                ((org.apache.kafka.common.requests.BrokerRegistrationRequest) request).data()))
+                .add(ApiKeys.BROKER_HEARTBEAT, 0, ApiKeys.BROKER_HEARTBEAT.latestVersion(),
+                        (ctx, request) -> heartbeat(controller,
+                                ((org.apache.kafka.common.requests.BrokerHeartbeatRequest) request).data()));
+    }
+
+    private static CompletableFuture<AbstractResponse> registerBroker(QuorumController controller, String clusterId,
+                                                                      BrokerRegistrationRequestData in) {
+        BrokerRegistrationResponseData out = new BrokerRegistrationResponseData().setBrokerEpoch(-1);
+        if (!clusterId.equals(in.clusterId())) {
+            out.setErrorCode(Errors.INCONSISTENT_CLUSTER_ID.code());
+            return CompletableFuture.completedFuture(new BrokerRegistrationResponse(out));
+        }
+        List<BrokerEndpoint> endpoints = new ArrayList<>();
+        in.listeners().forEach(l -> endpoints.add(new BrokerEndpoint(l.name(), l.host(), l.port(),
+                SecurityProtocol.forId(l.securityProtocol()).name)));
+        UUID incarnation = new UUID(in.incarnationId().getMostSignificantBits(), in.incarnationId().getLeastSignificantBits());
+        return controller.registerBroker(new BrokerRegistrationRequest(in.brokerId(), incarnation, endpoints, in.rack()))
+                .handle((reply, error) -> {
+                    if (error != null) out.setErrorCode(errorOf(error).code());
+                    else out.setErrorCode(code(reply.status())).setBrokerEpoch(reply.brokerEpoch());
+                    return new BrokerRegistrationResponse(out);
+                });
+    }
+
+    private static CompletableFuture<AbstractResponse> heartbeat(QuorumController controller,
+                                                                 org.apache.kafka.common.message.BrokerHeartbeatRequestData in) {
+        BrokerHeartbeatResponseData out = new BrokerHeartbeatResponseData().setIsFenced(true);
+        return controller.brokerHeartbeat(new BrokerHeartbeatRequest(in.brokerId(), in.brokerEpoch(),
+                        in.currentMetadataOffset(), in.wantFence(), in.wantShutDown()))
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        out.setErrorCode(errorOf(error).code());
+                    } else {
+                        out.setErrorCode(code(reply.status())).setIsCaughtUp(reply.isCaughtUp())
+                                .setIsFenced(reply.isFenced()).setShouldShutDown(reply.shouldShutDown());
+                    }
+                    return new BrokerHeartbeatResponse(out);
+                });
+    }
+
+    private static short code(ApiStatus status) {
+        return status.error().code();
+    }
+
+    static Errors errorOf(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof NotControllerException ? Errors.NOT_CONTROLLER : Errors.forException(cause);
+    }
+}

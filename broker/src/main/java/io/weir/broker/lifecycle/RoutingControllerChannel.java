@@ -1,0 +1,138 @@
+package io.weir.broker.lifecycle;
+
+import io.weir.controller.ApiError;
+import io.weir.controller.ApiStatus;
+import io.weir.controller.QuorumController;
+import io.weir.controller.broker.BrokerHeartbeatReply;
+import io.weir.controller.broker.BrokerHeartbeatRequest;
+import io.weir.controller.broker.BrokerRegistrationReply;
+import io.weir.controller.broker.BrokerRegistrationRequest;
+import io.weir.controller.coordination.ControllerLocation;
+import io.weir.controller.record.BrokerEndpoint;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.BrokerHeartbeatResponse;
+import org.apache.kafka.common.requests.BrokerRegistrationResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends broker lifecycle requests to the active controller: straight to the in-process
+ * controller when this node is active, otherwise over the Kafka protocol to the endpoint the
+ * coordination backend publishes for the active controller.
+ */
+public final class RoutingControllerChannel implements ControllerChannel {
+    private final QuorumController local;
+    private final String clusterId;
+    private final int timeoutMs;
+    private Socket socket;
+    private InetSocketAddress connectedTo;
+    private int correlationId;
+
+    public RoutingControllerChannel(QuorumController local, String clusterId, int timeoutMs) {
+        this.local = local;
+        this.clusterId = clusterId;
+        this.timeoutMs = timeoutMs;
+    }
+
+    @Override
+    public BrokerRegistrationReply register(BrokerRegistrationRequest request) throws Exception {
+        if (local.isActive()) return local.registerBroker(request).get(timeoutMs, TimeUnit.MILLISECONDS);
+        BrokerRegistrationRequestData data = new BrokerRegistrationRequestData()
+                .setBrokerId(request.brokerId()).setClusterId(clusterId)
+                .setIncarnationId(new Uuid(request.incarnationId().getMostSignificantBits(),
+                        request.incarnationId().getLeastSignificantBits()))
+                .setRack(request.rack()).setPreviousBrokerEpoch(-1);
+        for (BrokerEndpoint e : request.endpoints()) {
+            data.listeners().add(new BrokerRegistrationRequestData.Listener().setName(e.listener()).setHost(e.host())
+                    .setPort(e.port()).setSecurityProtocol(SecurityProtocol.forName(e.securityProtocol()).id));
+        }
+        short version = ApiKeys.BROKER_REGISTRATION.latestVersion();
+        BrokerRegistrationResponse response = (BrokerRegistrationResponse) remote(ApiKeys.BROKER_REGISTRATION,
+                new org.apache.kafka.common.requests.BrokerRegistrationRequest(data, version));
+        return new BrokerRegistrationReply(status(response.data().errorCode()), response.data().brokerEpoch());
+    }
+
+    @Override
+    public BrokerHeartbeatReply heartbeat(BrokerHeartbeatRequest request) throws Exception {
+        if (local.isActive()) return local.brokerHeartbeat(request).get(timeoutMs, TimeUnit.MILLISECONDS);
+        BrokerHeartbeatRequestData data = new BrokerHeartbeatRequestData().setBrokerId(request.brokerId())
+                .setBrokerEpoch(request.brokerEpoch()).setCurrentMetadataOffset(request.currentMetadataOffset())
+                .setWantFence(request.wantFence()).setWantShutDown(request.wantShutDown());
+        short version = ApiKeys.BROKER_HEARTBEAT.latestVersion();
+        BrokerHeartbeatResponse response = (BrokerHeartbeatResponse) remote(ApiKeys.BROKER_HEARTBEAT,
+                new org.apache.kafka.common.requests.BrokerHeartbeatRequest(data, version));
+        return new BrokerHeartbeatReply(status(response.data().errorCode()), response.data().isCaughtUp(),
+                response.data().isFenced(), response.data().shouldShutDown());
+    }
+
+    private static ApiStatus status(short code) {
+        for (ApiError e : ApiError.values()) {
+            if (e.code() == code) return e == ApiError.NONE ? ApiStatus.OK : ApiStatus.of(e, null);
+        }
+        return ApiStatus.of(ApiError.UNKNOWN_SERVER_ERROR, "error code " + code);
+    }
+
+    private AbstractResponse remote(ApiKeys api, AbstractRequest request) throws IOException {
+        Optional<ControllerLocation> location = local.activeController();
+        if (location.isEmpty() || location.get().port() <= 0) {
+            throw new IOException("no active controller is known");
+        }
+        InetSocketAddress target = new InetSocketAddress(location.get().host(), location.get().port());
+        try {
+            if (socket == null || !target.equals(connectedTo)) {
+                closeSocket();
+                socket = new Socket();
+                socket.connect(target, timeoutMs);
+                socket.setSoTimeout(timeoutMs);
+                socket.setTcpNoDelay(true);
+                connectedTo = target;
+            }
+            RequestHeader header = new RequestHeader(api, request.version(), "weir-broker-lifecycle", ++correlationId);
+            ByteBuffer bytes = request.serializeWithHeader(header);
+            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            out.writeInt(bytes.remaining());
+            out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            int size = in.readInt();
+            if (size < 0 || size > 1024 * 1024) throw new IOException("bad response size " + size);
+            byte[] body = new byte[size];
+            in.readFully(body);
+            return AbstractResponse.parseResponse(ByteBuffer.wrap(body), header);
+        } catch (IOException | RuntimeException e) {
+            closeSocket();
+            throw e;
+        }
+    }
+
+    private void closeSocket() {
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing a broken connection
+            }
+        }
+        socket = null;
+        connectedTo = null;
+    }
+
+    @Override
+    public void close() {
+        closeSocket();
+    }
+}

@@ -1,0 +1,122 @@
+package io.weir.broker.node;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.weir.broker.network.NetworkConfig;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One node's configuration, read from YAML (DESIGN decision 6). Example:
+ *
+ * <pre>
+ * node.id: 1
+ * cluster.id: weir-local
+ * data.dir: ./weir-data/node-1/data
+ * listeners:
+ *   kafka: 127.0.0.1:9092
+ *   http: 127.0.0.1:9292
+ * coordination:
+ *   backend: ratis            # or: local (one node, metadata in memory, for trying things out)
+ *   voters:
+ *     - {id: 1, host: 127.0.0.1, quorum.port: 9192, kafka.port: 9092}
+ *     - {id: 2, host: 127.0.0.1, quorum.port: 9193, kafka.port: 9093}
+ *     - {id: 3, host: 127.0.0.1, quorum.port: 9194, kafka.port: 9094}
+ * </pre>
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record NodeConfig(
+        @JsonProperty(value = "node.id", required = true) int nodeId,
+        @JsonProperty("cluster.id") String clusterId,
+        @JsonProperty(value = "data.dir", required = true) Path dataDir,
+        @JsonProperty(value = "listeners", required = true) Listeners listeners,
+        @JsonProperty(value = "coordination", required = true) Coordination coordination,
+        @JsonProperty("rack") String rack,
+        @JsonProperty("socket.request.max.bytes") Integer socketRequestMaxBytes,
+        @JsonProperty("num.io.threads") Integer numIoThreads,
+        @JsonProperty("broker.heartbeat.interval.ms") Integer brokerHeartbeatIntervalMs,
+        @JsonProperty("broker.session.timeout.ms") Integer brokerSessionTimeoutMs,
+        @JsonProperty("num.partitions") Integer numPartitions,
+        @JsonProperty("default.replication.factor") Short defaultReplicationFactor) {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    public NodeConfig {
+        Objects.requireNonNull(dataDir, "data.dir");
+        Objects.requireNonNull(listeners, "listeners");
+        Objects.requireNonNull(coordination, "coordination");
+        if (nodeId < 0) throw new IllegalArgumentException("node.id must not be negative");
+        clusterId = clusterId == null ? "weir" : clusterId;
+        socketRequestMaxBytes = socketRequestMaxBytes == null ? NetworkConfig.DEFAULT_MAX_REQUEST_BYTES : socketRequestMaxBytes;
+        numIoThreads = numIoThreads == null ? Math.max(2, Runtime.getRuntime().availableProcessors()) : numIoThreads;
+        brokerHeartbeatIntervalMs = brokerHeartbeatIntervalMs == null ? 1000 : brokerHeartbeatIntervalMs;
+        brokerSessionTimeoutMs = brokerSessionTimeoutMs == null ? 9000 : brokerSessionTimeoutMs;
+        numPartitions = numPartitions == null ? 1 : numPartitions;
+        defaultReplicationFactor = defaultReplicationFactor == null ? 1 : defaultReplicationFactor;
+        if (brokerHeartbeatIntervalMs <= 0 || brokerHeartbeatIntervalMs >= brokerSessionTimeoutMs) {
+            throw new IllegalArgumentException("broker.heartbeat.interval.ms must be positive and below broker.session.timeout.ms");
+        }
+    }
+
+    /** Addresses as {@code host:port}; port 0 binds a free port. */
+    public record Listeners(@JsonProperty(value = "kafka", required = true) String kafka,
+                            @JsonProperty("http") String http) {
+        public Listeners {
+            Objects.requireNonNull(kafka, "listeners.kafka");
+            HostPort.parse(kafka);
+            if (http != null) HostPort.parse(http);
+        }
+    }
+
+    /** Which backend holds the metadata log, and its members. */
+    public record Coordination(@JsonProperty(value = "backend", required = true) String backend,
+                               @JsonProperty("voters") List<Voter> voters) {
+        public Coordination {
+            Objects.requireNonNull(backend, "coordination.backend");
+            if (!backend.equals("ratis") && !backend.equals("local")) {
+                throw new IllegalArgumentException("coordination.backend must be ratis or local, not " + backend);
+            }
+            voters = voters == null ? List.of() : List.copyOf(voters);
+            if (backend.equals("ratis") && voters.isEmpty()) {
+                throw new IllegalArgumentException("coordination.voters is required for the ratis backend");
+            }
+        }
+    }
+
+    /** A metadata quorum voter: its Ratis port and its Kafka listener port (its controller endpoint). */
+    public record Voter(@JsonProperty(value = "id", required = true) int id,
+                        @JsonProperty(value = "host", required = true) String host,
+                        @JsonProperty(value = "quorum.port", required = true) int quorumPort,
+                        @JsonProperty(value = "kafka.port", required = true) int kafkaPort) {
+    }
+
+    /** A parsed {@code host:port}. */
+    public record HostPort(String host, int port) {
+        public static HostPort parse(String value) {
+            int colon = value.lastIndexOf(':');
+            if (colon <= 0) throw new IllegalArgumentException("expected host:port, got " + value);
+            int port = Integer.parseInt(value.substring(colon + 1));
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range in " + value);
+            return new HostPort(value.substring(0, colon), port);
+        }
+    }
+
+    public HostPort kafkaListener() {
+        return HostPort.parse(listeners.kafka());
+    }
+
+    public static NodeConfig load(Path file) throws IOException {
+        return YAML.readValue(file.toFile(), NodeConfig.class);
+    }
+
+    public static NodeConfig parse(String yaml) throws IOException {
+        return YAML.readValue(yaml, NodeConfig.class);
+    }
+}

@@ -1,0 +1,193 @@
+package io.weir.broker.node;
+
+import io.weir.broker.BrokerApis;
+import io.weir.broker.lifecycle.BrokerLifecycle;
+import io.weir.broker.lifecycle.ControllerApiHandlers;
+import io.weir.broker.lifecycle.RoutingControllerChannel;
+import io.weir.broker.metadata.MetadataCache;
+import io.weir.broker.network.KafkaServer;
+import io.weir.broker.network.NetworkConfig;
+import io.weir.broker.produce.ProducerIdAllocator;
+import io.weir.broker.replica.ReplicaManager;
+import io.weir.controller.ControllerConfig;
+import io.weir.controller.QuorumController;
+import io.weir.controller.coordination.ControllerLocation;
+import io.weir.controller.coordination.Coordination;
+import io.weir.controller.coordination.LocalCoordination;
+import io.weir.controller.record.BrokerEndpoint;
+import io.weir.metadata.quorum.QuorumPeer;
+import io.weir.metadata.quorum.RatisConfig;
+import io.weir.metadata.quorum.RatisCoordination;
+import io.weir.storage.LogConfig;
+import io.weir.storage.LogManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One Weir node: broker and controller in one process (KRaft's combined mode). It assembles
+ * storage, the metadata quorum, the controller, the Kafka listener and the broker lifecycle
+ * from one {@link NodeConfig}.
+ *
+ * <pre>{@code
+ * try (WeirNode node = WeirNode.start(NodeConfig.load(Path.of("node.yaml")))) {
+ *     node.awaitReady(Duration.ofSeconds(30));
+ *     System.out.println(node.bootstrapServers());
+ * }
+ * }</pre>
+ */
+public final class WeirNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WeirNode.class);
+    private static final int CONTROLLER_CALL_TIMEOUT_MS = 5_000;
+
+    private final NodeConfig config;
+    // In start order; close() stops the broker lifecycle and the listener first, then the rest
+    // in reverse, so no request touches a closed log and the controller hears the broker leave.
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private KafkaServer server;
+    private QuorumController controller;
+    private MetadataCache metadata;
+    private BrokerLifecycle lifecycle;
+    private String advertisedHost;
+
+    private WeirNode(NodeConfig config) {
+        this.config = config;
+    }
+
+    /** Starts every component; on failure stops what was started and rethrows. */
+    public static WeirNode start(NodeConfig config) throws Exception {
+        WeirNode node = new WeirNode(config);
+        try {
+            node.startComponents();
+            return node;
+        } catch (Exception | Error e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    private void startComponents() throws Exception {
+        int nodeId = config.nodeId();
+        Path logDir = config.dataDir().resolve("logs");
+        Path metadataDir = config.dataDir().resolve("metadata");
+        Files.createDirectories(logDir);
+        Files.createDirectories(metadataDir);
+
+        NodeConfig.HostPort kafka = config.kafkaListener();
+        advertisedHost = kafka.host();
+        DelegatingDispatcher dispatcher = new DelegatingDispatcher();
+        server = new KafkaServer(new NetworkConfig(kafka.host(), kafka.port(), config.socketRequestMaxBytes(),
+                config.numIoThreads(), 100), dispatcher);
+        server.start();
+        int kafkaPort = server.boundAddress().getPort();
+
+        LocalCoordination.Log localLog = null;
+        Coordination coordination;
+        if (config.coordination().backend().equals("local")) {
+            // One node, metadata in memory: a quick way to try Weir, not a way to keep data.
+            localLog = new LocalCoordination.Log();
+            coordination = new LocalCoordination(localLog, nodeId);
+        } else {
+            coordination = new RatisCoordination(ratisConfig(kafkaPort, metadataDir));
+        }
+        started.add(coordination);
+
+        ControllerConfig controllerConfig = new ControllerConfig(Duration.ofMillis(config.brokerSessionTimeoutMs()),
+                config.numPartitions(), config.defaultReplicationFactor(),
+                ControllerConfig.DEFAULT.producerIdBlockSize(), ControllerConfig.DEFAULT.maxRecordsPerBatch(),
+                ControllerConfig.DEFAULT.maxPendingRequests());
+        controller = QuorumController.create(coordination, controllerConfig);
+        started.add(controller);
+        QuorumController c = controller;
+        metadata = new MetadataCache(nodeId, config.clusterId(), () -> c.activeController()
+                .map(ControllerLocation::nodeId).map(OptionalInt::of).orElse(OptionalInt.empty()));
+
+        LogManager logs = new LogManager(logDir, LogConfig.defaults());
+        started.add(logs);
+        ReplicaManager replicas = new ReplicaManager(metadata, logs, LogConfig.defaults());
+        started.add(replicas);
+        metadata.onChange(replicas::onMetadataChange);
+        controller.addImageListener(metadata::publish);
+
+        dispatcher.set(ControllerApiHandlers.register(
+                BrokerApis.all(metadata, replicas, new ProducerIdAllocator(nodeId, System.currentTimeMillis()), controller),
+                controller, config.clusterId()).build());
+        controller.start();
+        if (localLog != null) localLog.elect(nodeId);
+
+        lifecycle = new BrokerLifecycle(nodeId, List.of(new BrokerEndpoint("PLAINTEXT", advertisedHost, kafkaPort, "PLAINTEXT")),
+                config.rack(), metadata, new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS),
+                config.brokerHeartbeatIntervalMs());
+        lifecycle.start();
+        log.info("Node {} started: Kafka listener {}:{}, coordination {}", nodeId, advertisedHost, kafkaPort,
+                config.coordination().backend());
+    }
+
+    private RatisConfig ratisConfig(int kafkaPort, Path metadataDir) {
+        List<QuorumPeer> voters = new ArrayList<>();
+        for (NodeConfig.Voter v : config.coordination().voters()) {
+            int controllerPort = v.id() == config.nodeId() ? kafkaPort : v.kafkaPort();
+            voters.add(new QuorumPeer(v.id(), v.host(), v.quorumPort(), controllerPort));
+        }
+        RatisConfig defaults = RatisConfig.of(config.nodeId(), voters, List.of(), metadataDir);
+        return new RatisConfig(config.clusterId(), config.nodeId(), voters, List.of(), metadataDir,
+                defaults.snapshotEveryEntries(), defaults.snapshotsRetained(), defaults.electionTimeoutMin(),
+                defaults.electionTimeoutMax(), defaults.appendTimeout());
+    }
+
+    /** Waits until this broker is registered and unfenced, so clients can use it. */
+    public void awaitReady(Duration timeout) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!lifecycle.isUnfenced()) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("node " + config.nodeId() + " not unfenced within " + timeout);
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+    }
+
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    public int kafkaPort() {
+        return server.boundAddress().getPort();
+    }
+
+    public String bootstrapServers() {
+        return advertisedHost + ":" + kafkaPort();
+    }
+
+    public MetadataCache metadata() {
+        return metadata;
+    }
+
+    public QuorumController controller() {
+        return controller;
+    }
+
+    /** Stops components in reverse start order; each gets its own bounded shutdown. */
+    @Override
+    public void close() {
+        if (lifecycle != null) stop(lifecycle);
+        if (server != null) stop(server);
+        for (int i = started.size() - 1; i >= 0; i--) stop(started.get(i));
+        started.clear();
+    }
+
+    private void stop(AutoCloseable component) {
+        try {
+            component.close();
+        } catch (Exception e) {
+            log.warn("Error stopping {} of node {}", component.getClass().getSimpleName(), config.nodeId(), e);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.weir.broker.node;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Three combined nodes on a real Ratis quorum; RF=1 partitions spread over all of them. */
+class ThreeNodeClusterTest {
+    @TempDir
+    Path dir;
+    private final List<WeirNode> nodes = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        nodes.forEach(WeirNode::close);
+    }
+
+    @Test
+    void clientsProduceAndConsumeAcrossAllNodes() throws Exception {
+        int[] kafkaPorts = freePorts(3);
+        int[] quorumPorts = freePorts(3);
+        StringBuilder voters = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            voters.append("    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
+                    .formatted(i + 1, quorumPorts[i], kafkaPorts[i]));
+        }
+        for (int i = 0; i < 3; i++) {
+            nodes.add(WeirNode.start(NodeConfig.parse("""
+                    node.id: %d
+                    cluster.id: three
+                    data.dir: %s
+                    listeners:
+                      kafka: 127.0.0.1:%d
+                    coordination:
+                      backend: ratis
+                      voters:
+                    %s
+                    broker.heartbeat.interval.ms: 200
+                    """.formatted(i + 1, dir.resolve("node-" + (i + 1)), kafkaPorts[i], voters))));
+        }
+        for (WeirNode node : nodes) node.awaitReady(Duration.ofSeconds(60));
+
+        String bootstrap = nodes.get(0).bootstrapServers();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+            assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).extracting(Node::id)
+                    .containsExactlyInAnyOrder(1, 2, 3);
+            admin.createTopics(List.of(new NewTopic("spread", 6, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            TopicDescription spread = admin.describeTopics(List.of("spread")).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get("spread");
+            Set<Integer> leaders = spread.partitions().stream().map(TopicPartitionInfo::leader).map(Node::id)
+                    .collect(Collectors.toSet());
+            assertThat(leaders).containsExactlyInAnyOrder(1, 2, 3);
+        }
+
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000))) {
+            for (int i = 0; i < 600; i++) {
+                producer.send(new ProducerRecord<>("spread", i % 6, null, "m" + i));
+            }
+            producer.flush();
+        }
+
+        Set<String> received = new HashSet<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.get(2).bootstrapServers(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (int p = 0; p < 6; p++) partitions.add(new TopicPartition("spread", p));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (received.size() < 600 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) received.add(r.value());
+            }
+        }
+        assertThat(received).hasSize(600);
+    }
+
+    private static int[] freePorts(int n) throws IOException {
+        int[] ports = new int[n];
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                sockets.add(s);
+                ports[i] = s.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket s : sockets) s.close();
+        }
+        return ports;
+    }
+}

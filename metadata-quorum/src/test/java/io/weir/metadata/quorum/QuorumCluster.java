@@ -12,11 +12,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -33,7 +33,7 @@ final class QuorumCluster implements AutoCloseable {
     private final List<QuorumPeer> voters = new ArrayList<>();
     private final List<QuorumPeer> listeners = new ArrayList<>();
     private final long snapshotEvery;
-    private final Map<Integer, Node> running = new LinkedHashMap<>();
+    private final Map<Integer, Node> running = new ConcurrentSkipListMap<>();
 
     QuorumCluster(Path dir, int voterCount, int listenerCount, long snapshotEvery) {
         this.dir = dir;
@@ -106,13 +106,13 @@ final class QuorumCluster implements AutoCloseable {
         long deadline = System.nanoTime() + AWAIT.toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {
-            Optional<Integer> active = activeNodeId();
-            if (active.isEmpty()) {
+            Node active = activeNodeId().map(running::get).orElse(null);
+            if (active == null) {
                 Thread.sleep(10);
                 continue;
             }
             try {
-                return op.apply(running.get(active.get()).controller()).get(20, TimeUnit.SECONDS);
+                return op.apply(active.controller()).get(20, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof NotControllerException)) {
                     throw e;

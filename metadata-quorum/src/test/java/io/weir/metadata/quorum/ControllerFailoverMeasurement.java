@@ -1,0 +1,72 @@
+package io.weir.metadata.quorum;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.weir.controller.broker.BrokerHeartbeatRequest;
+import io.weir.controller.broker.BrokerRegistrationReply;
+import io.weir.controller.broker.BrokerRegistrationRequest;
+import io.weir.controller.record.BrokerEndpoint;
+import io.weir.controller.topic.CreatableTopic;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Not a timed assertion: measures the time from closing the active controller of a 3-voter
+ * loopback quorum to the next committed metadata write, 10 times, and prints the samples and
+ * the median (also to target/failover-measurement.txt). Skipped unless
+ * {@code -Dweir.measure.failover=true}.
+ */
+class ControllerFailoverMeasurement {
+    private static final int TRIES = 10;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void medianTimeFromLosingTheControllerToTheNextCommittedWrite() throws Exception {
+        assumeTrue(Boolean.getBoolean("weir.measure.failover"), "set -Dweir.measure.failover=true");
+        List<Long> samplesMs = new ArrayList<>();
+        try (QuorumCluster cluster = new QuorumCluster(dir, 3, 0, 10_000).startAll()) {
+            cluster.awaitActive();
+            BrokerRegistrationReply r = cluster.write(c -> c.registerBroker(
+                new BrokerRegistrationRequest(1, new UUID(1, 1),
+                    List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", 9092, null)), null)));
+            cluster.write(c -> c.brokerHeartbeat(
+                new BrokerHeartbeatRequest(1, r.brokerEpoch(), 0, false, false)));
+            for (int i = 0; i < TRIES; i++) {
+                int leader = cluster.awaitActive();
+                String topic = "failover-" + i;
+                long start = System.nanoTime();
+                // Close on another thread: a crashed controller does not wait for its own
+                // orderly shutdown (closing Netty channels can take seconds), the others don't.
+                CompletableFuture<Void> closing =
+                    CompletableFuture.runAsync(() -> cluster.stop(leader));
+                cluster.write(c -> c.createTopics(List.of(CreatableTopic.of(topic, 1, 1)), false));
+                samplesMs.add((System.nanoTime() - start) / 1_000_000);
+                closing.get(60, TimeUnit.SECONDS);
+                cluster.start(leader);
+                cluster.awaitConverged();
+                assertThat(cluster.node(leader).controller().image().topic(topic)).isPresent();
+            }
+        }
+        List<Long> sorted = new ArrayList<>(samplesMs);
+        sorted.sort(Long::compare);
+        double median = (sorted.get(TRIES / 2 - 1) + sorted.get(TRIES / 2)) / 2.0;
+        String report = "controller failover (close active controller -> next committed write), "
+            + "3 voters on loopback, election timeout 400-800 ms: samples ms " + samplesMs
+            + ", median " + median + " ms, min " + sorted.get(0) + " ms, max "
+            + sorted.get(TRIES - 1) + " ms";
+        System.out.println(report);
+        Files.writeString(Path.of("target", "failover-measurement.txt"), report + "\n",
+            StandardCharsets.UTF_8);
+    }
+}

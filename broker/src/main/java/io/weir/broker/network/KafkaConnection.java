@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
 import org.apache.kafka.common.network.ClientInformation;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -39,12 +40,19 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     /** A request waiting for its turn to be written. */
     private static final class InFlight {
+        final ApiKeys api;
+        final long arrivalNanos = System.nanoTime();
         boolean done;
         ByteBuffer response; // null with done = no response
         boolean close;
+
+        InFlight(ApiKeys api) {
+            this.api = api;
+        }
     }
 
     private final RequestDispatcher dispatcher;
+    private final RequestObserver observer;
     private final SerialExecutor serial;
     private final int maxInFlight;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
@@ -52,8 +60,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private InetSocketAddress remote;
     private boolean closing;
 
-    KafkaConnection(RequestDispatcher dispatcher, Executor handlerPool, int maxInFlight) {
+    KafkaConnection(RequestDispatcher dispatcher, RequestObserver observer, Executor handlerPool, int maxInFlight) {
         this.dispatcher = dispatcher;
+        this.observer = observer;
         this.serial = new SerialExecutor(handlerPool);
         this.maxInFlight = maxInFlight;
     }
@@ -74,6 +83,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         ByteBuffer buffer = copyAndRelease((ByteBuf) msg);
+        observer.bytesIn(buffer.remaining() + Integer.BYTES);
         RequestContext context;
         AbstractRequest request;
         try {
@@ -95,7 +105,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             return;
         }
 
-        InFlight slot = new InFlight();
+        InFlight slot = new InFlight(context.header.apiKey());
         inFlight.add(slot);
         if (inFlight.size() >= maxInFlight) ctx.channel().config().setAutoRead(false);
         serial.execute(() -> {
@@ -151,6 +161,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         while (!inFlight.isEmpty() && inFlight.peek().done) {
             InFlight head = inFlight.poll();
             if (closing) continue;
+            observer.completed(head.api, head.response == null ? 0 : head.response.remaining() + Integer.BYTES,
+                    System.nanoTime() - head.arrivalNanos);
             if (head.response != null) {
                 ByteBuf size = Unpooled.buffer(Integer.BYTES).writeInt(head.response.remaining());
                 ctx.write(Unpooled.wrappedBuffer(size, Unpooled.wrappedBuffer(head.response)), ctx.voidPromise());
@@ -171,6 +183,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private void closeNow(ChannelHandlerContext ctx) {
         closing = true;
         ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof IdleStateEvent) {
+            log.debug("Closing idle connection {}", connectionId);
+            closeNow(ctx);
+            return;
+        }
+        super.userEventTriggered(ctx, event);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,14 +36,20 @@ public final class KafkaServer implements AutoCloseable {
 
     private final NetworkConfig config;
     private final RequestDispatcher dispatcher;
+    private final RequestObserver observer;
     private EventLoopGroup bossGroup;
     private EventLoopGroup ioGroup;
     private ExecutorService handlerPool;
     private Channel serverChannel;
 
     public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher) {
+        this(config, dispatcher, RequestObserver.NONE);
+    }
+
+    public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer) {
         this.config = config;
         this.dispatcher = dispatcher;
+        this.observer = observer;
     }
 
     /** Binds the listener; returns once it accepts connections. */
@@ -70,8 +77,10 @@ public final class KafkaServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
+                                .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(),
+                                        TimeUnit.MILLISECONDS))
                                 .addLast("frames", new FrameDecoder(config.maxRequestBytes()))
-                                .addLast("kafka", new KafkaConnection(dispatcher, handlerPool,
+                                .addLast("kafka", new KafkaConnection(dispatcher, observer, handlerPool,
                                         config.maxInFlightPerConnection()));
                     }
                 });

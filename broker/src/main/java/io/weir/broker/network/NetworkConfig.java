@@ -13,12 +13,15 @@ import java.util.Objects;
  * @param maxRequestBytes Kafka's {@code socket.request.max.bytes}: larger frames close the connection
  * @param handlerThreads size of the request handler pool (Kafka's {@code num.io.threads})
  * @param maxInFlightPerConnection pipelined requests per connection before reads pause
+ * @param connectionsMaxIdleMs Kafka's {@code connections.max.idle.ms}: idle connections are closed
  */
 public record NetworkConfig(String host, int port, int maxRequestBytes, int handlerThreads,
-                            int maxInFlightPerConnection) {
+                            int maxInFlightPerConnection, long connectionsMaxIdleMs) {
 
     /** Kafka's default {@code socket.request.max.bytes}: 100 MiB. */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024;
+    /** Kafka's default {@code connections.max.idle.ms}: 10 minutes. */
+    public static final long DEFAULT_CONNECTIONS_MAX_IDLE_MS = 10 * 60 * 1000L;
 
     public NetworkConfig {
         Objects.requireNonNull(host, "host");
@@ -26,15 +29,20 @@ public record NetworkConfig(String host, int port, int maxRequestBytes, int hand
         if (maxRequestBytes <= 0) throw new IllegalArgumentException("maxRequestBytes must be positive");
         if (handlerThreads <= 0) throw new IllegalArgumentException("handlerThreads must be positive");
         if (maxInFlightPerConnection <= 0) throw new IllegalArgumentException("maxInFlightPerConnection must be positive");
+        if (connectionsMaxIdleMs <= 0) throw new IllegalArgumentException("connectionsMaxIdleMs must be positive");
     }
 
     /** Defaults for a listener on {@code host:port}. */
     public static NetworkConfig of(String host, int port) {
         return new NetworkConfig(host, port, DEFAULT_MAX_REQUEST_BYTES,
-                Math.max(2, Runtime.getRuntime().availableProcessors()), 100);
+                Math.max(2, Runtime.getRuntime().availableProcessors()), 100, DEFAULT_CONNECTIONS_MAX_IDLE_MS);
     }
 
     public NetworkConfig withMaxRequestBytes(int bytes) {
-        return new NetworkConfig(host, port, bytes, handlerThreads, maxInFlightPerConnection);
+        return new NetworkConfig(host, port, bytes, handlerThreads, maxInFlightPerConnection, connectionsMaxIdleMs);
+    }
+
+    public NetworkConfig withHandlerThreads(int threads) {
+        return new NetworkConfig(host, port, maxRequestBytes, threads, maxInFlightPerConnection, connectionsMaxIdleMs);
     }
 }

@@ -5,6 +5,8 @@ import io.weir.broker.lifecycle.BrokerLifecycle;
 import io.weir.broker.lifecycle.ControllerApiHandlers;
 import io.weir.broker.lifecycle.RoutingControllerChannel;
 import io.weir.broker.metadata.MetadataCache;
+import io.weir.broker.metrics.BrokerMetrics;
+import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.NetworkConfig;
 import io.weir.broker.produce.ProducerIdAllocator;
@@ -56,6 +58,8 @@ public final class WeirNode implements AutoCloseable {
     private QuorumController controller;
     private MetadataCache metadata;
     private BrokerLifecycle lifecycle;
+    private BrokerMetrics metrics;
+    private HttpEndpoint http;
     private String advertisedHost;
 
     private WeirNode(NodeConfig config) {
@@ -84,8 +88,10 @@ public final class WeirNode implements AutoCloseable {
         NodeConfig.HostPort kafka = config.kafkaListener();
         advertisedHost = kafka.host();
         DelegatingDispatcher dispatcher = new DelegatingDispatcher();
-        server = new KafkaServer(new NetworkConfig(kafka.host(), kafka.port(), config.socketRequestMaxBytes(),
-                config.numIoThreads(), 100), dispatcher);
+        metrics = new BrokerMetrics(nodeId);
+        server = new KafkaServer(NetworkConfig.of(kafka.host(), kafka.port())
+                .withMaxRequestBytes(config.socketRequestMaxBytes()).withHandlerThreads(config.numIoThreads()),
+                dispatcher, metrics);
         server.start();
         int kafkaPort = server.boundAddress().getPort();
 
@@ -127,6 +133,15 @@ public final class WeirNode implements AutoCloseable {
                 config.rack(), metadata, new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS),
                 config.brokerHeartbeatIntervalMs());
         lifecycle.start();
+        metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
+        metrics.gauge("weir.broker.fenced", "1 while this broker is fenced or unregistered",
+                () -> lifecycle.isUnfenced() ? 0 : 1);
+        if (config.listeners().http() != null) {
+            NodeConfig.HostPort http = NodeConfig.HostPort.parse(config.listeners().http());
+            BrokerLifecycle l = lifecycle;
+            this.http = new HttpEndpoint(http.host(), http.port(), metrics, l::isUnfenced);
+            started.add(this.http);
+        }
         log.info("Node {} started: Kafka listener {}:{}, coordination {}", nodeId, advertisedHost, kafkaPort,
                 config.coordination().backend());
     }
@@ -164,6 +179,11 @@ public final class WeirNode implements AutoCloseable {
 
     public String bootstrapServers() {
         return advertisedHost + ":" + kafkaPort();
+    }
+
+    /** The bound HTTP port (metrics, health), or -1 when the config has no http listener. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
     }
 
     public MetadataCache metadata() {

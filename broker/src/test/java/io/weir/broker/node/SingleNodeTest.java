@@ -25,6 +25,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +57,7 @@ class SingleNodeTest {
                 data.dir: %s
                 listeners:
                   kafka: 127.0.0.1:0
+                  http: 127.0.0.1:0
                 coordination:
                   backend: local
                 broker.heartbeat.interval.ms: 100
@@ -113,6 +118,21 @@ class SingleNodeTest {
         produce("events", 0, "second", 5);
         assertThat(consume(new TopicPartition("events", 0), 5)).containsExactly(
                 "second-0", "second-1", "second-2", "second-3", "second-4");
+    }
+
+    @Test
+    void httpPortServesHealthAndPrometheusMetrics() throws Exception {
+        admin.createTopics(List.of(new NewTopic("metered", 1, (short) 1))).all().get(20, TimeUnit.SECONDS);
+        produce("metered", 0, "m", 3);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        URI base = URI.create("http://127.0.0.1:" + node.httpPort());
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(base.resolve("/health"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        String metrics = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).containsPattern("weir_requests_seconds_count\\{api=\"Produce\",node=\"1\"} [1-9]")
+                .contains("weir_network_bytes_in_total").contains("weir_partitions{node=\"1\"} 1.0");
     }
 
     private TopicDescription describe(String topic) throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {

@@ -641,7 +641,9 @@ public final class PartitionLog implements Closeable {
             queue.refreshDirectoryListing();
             firstLiveIndex = firstKept.firstLiveIndex;
             index.truncateBeforeIndex(firstLiveIndex);
-            deadRanges.removeIf(r -> r[1] < firstLiveIndex);
+            // Forget dead ranges that lay wholly in deleted files; the kept files may still hold dead excerpts.
+            long firstKeptFileIndex = cfg.rollCycle().toIndex(firstKept.cycle, 0);
+            deadRanges.removeIf(r -> r[1] < firstKeptFileIndex);
             log.info("Retention deleted {} roll file(s) of {}; log start offset is now {}", doomed.size(),
                     topicPartition, newStart);
             return doomed.size();

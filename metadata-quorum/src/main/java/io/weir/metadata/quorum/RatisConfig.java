@@ -22,12 +22,16 @@ import java.util.stream.Stream;
  * @param electionTimeoutMin lower bound of the randomized election timeout
  * @param electionTimeoutMax upper bound of the randomized election timeout
  * @param appendTimeout how long an append may take before it fails with an unknown outcome
+ * @param logSegmentBytes Raft log segment size; the log is purged (up to the latest snapshot)
+ *     a whole closed segment at a time
  */
 public record RatisConfig(String clusterId, int nodeId, List<QuorumPeer> voters,
                           List<QuorumPeer> listeners, Path storageDir, long snapshotEveryEntries,
                           int snapshotsRetained, Duration electionTimeoutMin,
-                          Duration electionTimeoutMax, Duration appendTimeout) {
+                          Duration electionTimeoutMax, Duration appendTimeout,
+                          long logSegmentBytes) {
     public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 10_000;
+    public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L << 20;
 
     public RatisConfig {
         Objects.requireNonNull(clusterId, "clusterId");
@@ -49,6 +53,9 @@ public record RatisConfig(String clusterId, int nodeId, List<QuorumPeer> voters,
         if (snapshotEveryEntries < 1 || snapshotsRetained < 1) {
             throw new IllegalArgumentException("snapshot settings must be positive");
         }
+        if (logSegmentBytes < 16 * 1024) {
+            throw new IllegalArgumentException("log segments must be at least 16 KiB");
+        }
         if (electionTimeoutMin.compareTo(electionTimeoutMax) >= 0) {
             throw new IllegalArgumentException("election timeout min must be below max");
         }
@@ -62,7 +69,7 @@ public record RatisConfig(String clusterId, int nodeId, List<QuorumPeer> voters,
                                  Path storageDir) {
         return new RatisConfig("weir", nodeId, voters, listeners, storageDir,
             DEFAULT_SNAPSHOT_EVERY_ENTRIES, 2, Duration.ofMillis(1000), Duration.ofMillis(2000),
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10), DEFAULT_LOG_SEGMENT_BYTES);
     }
 
     /** Three voters, node ids 1–3, on {@code host} at {@code basePort}, +1, +2. */
@@ -73,12 +80,18 @@ public record RatisConfig(String clusterId, int nodeId, List<QuorumPeer> voters,
 
     public RatisConfig withSnapshotEveryEntries(long entries) {
         return new RatisConfig(clusterId, nodeId, voters, listeners, storageDir, entries,
-            snapshotsRetained, electionTimeoutMin, electionTimeoutMax, appendTimeout);
+            snapshotsRetained, electionTimeoutMin, electionTimeoutMax, appendTimeout, logSegmentBytes);
     }
 
     public RatisConfig withElectionTimeout(Duration min, Duration max) {
         return new RatisConfig(clusterId, nodeId, voters, listeners, storageDir,
-            snapshotEveryEntries, snapshotsRetained, min, max, appendTimeout);
+            snapshotEveryEntries, snapshotsRetained, min, max, appendTimeout, logSegmentBytes);
+    }
+
+    public RatisConfig withLogSegmentBytes(long bytes) {
+        return new RatisConfig(clusterId, nodeId, voters, listeners, storageDir,
+            snapshotEveryEntries, snapshotsRetained, electionTimeoutMin, electionTimeoutMax,
+            appendTimeout, bytes);
     }
 
     public QuorumPeer self() {

@@ -33,6 +33,7 @@ final class QuorumCluster implements AutoCloseable {
     private final List<QuorumPeer> voters = new ArrayList<>();
     private final List<QuorumPeer> listeners = new ArrayList<>();
     private final long snapshotEvery;
+    private long logSegmentBytes = RatisConfig.DEFAULT_LOG_SEGMENT_BYTES;
     private final Map<Integer, Node> running = new ConcurrentSkipListMap<>();
 
     QuorumCluster(Path dir, int voterCount, int listenerCount, long snapshotEvery) {
@@ -56,7 +57,13 @@ final class QuorumCluster implements AutoCloseable {
     RatisConfig config(int nodeId) {
         return RatisConfig.of(nodeId, voters, listeners, dir.resolve("node-" + nodeId))
             .withSnapshotEveryEntries(snapshotEvery)
-            .withElectionTimeout(Duration.ofMillis(400), Duration.ofMillis(800));
+            .withElectionTimeout(Duration.ofMillis(400), Duration.ofMillis(800))
+            .withLogSegmentBytes(logSegmentBytes);
+    }
+
+    QuorumCluster logSegmentBytes(long bytes) {
+        this.logSegmentBytes = bytes;
+        return this;
     }
 
     QuorumCluster startAll() {

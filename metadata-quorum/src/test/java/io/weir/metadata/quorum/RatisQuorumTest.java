@@ -110,6 +110,31 @@ class RatisQuorumTest {
     }
 
     @Test
+    void aListenerThatJoinsAfterTheLogWasPurgedGetsASnapshot() throws Exception {
+        // Small segments and frequent snapshots, so the log is purged before node 4 starts.
+        try (QuorumCluster cluster = new QuorumCluster(dir, 3, 1, 5).logSegmentBytes(16 * 1024)) {
+            for (int id = 1; id <= 3; id++) {
+                cluster.start(id);
+            }
+            cluster.awaitActive();
+            liveBroker(cluster, 1);
+            for (int batch = 0; batch < 20; batch++) {
+                List<CreatableTopic> topics = new java.util.ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    topics.add(CreatableTopic.of("early-" + batch + "-" + i, 2, 1));
+                }
+                cluster.write(c -> c.createTopics(topics, false));
+            }
+            cluster.awaitConverged();
+            QuorumCluster.Node late = cluster.start(4);
+            cluster.awaitConverged();
+            MetadataImage image = late.controller().image();
+            assertThat(image.topicsById()).hasSize(200);
+            assertThat(image).isEqualTo(cluster.node(cluster.awaitActive()).controller().image());
+        }
+    }
+
+    @Test
     void appendsAtAnotherEpochOrOnAFollowerAreRejected() throws Exception {
         try (QuorumCluster cluster = new QuorumCluster(dir, 3, 0, 10_000).startAll()) {
             int leader = cluster.awaitActive();

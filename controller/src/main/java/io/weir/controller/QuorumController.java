@@ -175,6 +175,12 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         return write("electLeaders", img -> partitions.electLeaders(img, type, request));
     }
 
+    public CompletableFuture<Map<TopicPartitionName, ApiStatus>> alterPartitionReassignments(
+        Map<TopicPartitionName, Optional<List<Integer>>> targets) {
+        return write("alterPartitionReassignments",
+            img -> partitions.alterPartitionReassignments(img, targets));
+    }
+
     public CompletableFuture<Map<ConfigResource, ApiStatus>> incrementalAlterConfigs(
         Map<ConfigResource, List<AlterConfigOp>> changes, boolean validateOnly) {
         return write("incrementalAlterConfigs",

@@ -14,6 +14,7 @@ import io.weir.controller.image.TopicImage;
 import io.weir.controller.partition.AlterPartitionRequest;
 import io.weir.controller.partition.ElectionType;
 import io.weir.controller.partition.PartitionControlManager;
+import io.weir.controller.partition.TopicPartitionName;
 import io.weir.controller.record.BrokerEndpoint;
 import io.weir.controller.record.ConfigResource;
 import io.weir.controller.record.MetadataRecord;
@@ -23,6 +24,7 @@ import io.weir.controller.topic.CreatePartitionsRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import net.jqwik.api.ForAll;
@@ -67,8 +69,10 @@ class RandomHistoryTest {
                 case 6 -> f.topics.createPartitions(f.image, List.of(new CreatePartitionsRequest(
                     "t" + random.nextInt(8), 1 + random.nextInt(6), null)), false);
                 case 7 -> alterIsr(f, random, partitions);
-                case 8 -> partitions.electLeaders(f.image,
-                    random.nextBoolean() ? ElectionType.PREFERRED : ElectionType.UNCLEAN, null);
+                case 8 -> random.nextBoolean()
+                    ? partitions.electLeaders(f.image,
+                        random.nextBoolean() ? ElectionType.PREFERRED : ElectionType.UNCLEAN, null)
+                    : reassign(f, random, partitions);
                 default -> configs.incrementalAlterConfigs(f.image, Map.of(
                     ConfigResource.topic("t" + random.nextInt(8)), List.of(new AlterConfigOp(
                         TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE, AlterConfigOp.OpType.SET,
@@ -103,6 +107,21 @@ class RandomHistoryTest {
         long epoch = roll == 0 ? b.epoch() - 1 : b.epoch();
         return f.brokers.heartbeat(f.image, new BrokerHeartbeatRequest(b.id(), epoch,
             f.image.offset(), roll == 1, roll == 2), f.nowMs);
+    }
+
+    private static ControllerResult<?> reassign(Fixtures f, Random random,
+                                                PartitionControlManager partitions) {
+        List<Integer> target = new ArrayList<>();
+        for (int b = 1; b <= MAX_BROKERS; b++) {
+            if (random.nextInt(3) == 0) {
+                target.add(b);
+            }
+        }
+        java.util.Collections.shuffle(target, random);
+        Optional<List<Integer>> wanted = random.nextInt(4) == 0 ? Optional.empty()
+            : Optional.of(target);
+        return partitions.alterPartitionReassignments(f.image, Map.of(new TopicPartitionName(
+            "t" + random.nextInt(8), random.nextInt(3)), wanted));
     }
 
     private static ControllerResult<?> alterIsr(Fixtures f, Random random,

@@ -26,6 +26,21 @@ public record PartitionRegistration(List<Integer> replicas, List<Integer> isr,
         if (leader != PartitionRecord.NO_LEADER && !isr.contains(leader)) {
             throw new IllegalStateException("leader " + leader + " not in isr " + isr);
         }
+        if (!replicas.containsAll(addingReplicas) || !replicas.containsAll(removingReplicas)
+            || addingReplicas.stream().anyMatch(removingReplicas::contains)) {
+            throw new IllegalStateException("reassignment " + addingReplicas + "/"
+                + removingReplicas + " inconsistent with replicas " + replicas);
+        }
+    }
+
+    /** True while a reassignment is moving this partition's replicas. */
+    public boolean isReassigning() {
+        return !addingReplicas.isEmpty() || !removingReplicas.isEmpty();
+    }
+
+    /** The replicas this partition will have once its reassignment completes. */
+    public List<Integer> targetReplicas() {
+        return replicas.stream().filter(r -> !removingReplicas.contains(r)).toList();
     }
 
     static PartitionRegistration from(PartitionRecord r) {

@@ -16,14 +16,20 @@ public final class PartitionChangeBuilder {
     private final UUID topicId;
     private final int partition;
     private final PartitionRegistration current;
+    private List<Integer> replicas;
     private List<Integer> isr;
+    private List<Integer> adding;
+    private List<Integer> removing;
     private int leader;
 
     public PartitionChangeBuilder(UUID topicId, int partition, PartitionRegistration current) {
         this.topicId = topicId;
         this.partition = partition;
         this.current = current;
+        this.replicas = current.replicas();
         this.isr = current.isr();
+        this.adding = current.addingReplicas();
+        this.removing = current.removingReplicas();
         this.leader = current.leader();
     }
 
@@ -37,20 +43,34 @@ public final class PartitionChangeBuilder {
         return this;
     }
 
+    /** Sets the replica assignment and the reassignment state together. */
+    public PartitionChangeBuilder replicas(List<Integer> value, List<Integer> addingReplicas,
+                                           List<Integer> removingReplicas) {
+        this.replicas = List.copyOf(value);
+        this.adding = List.copyOf(addingReplicas);
+        this.removing = List.copyOf(removingReplicas);
+        return this;
+    }
+
     public Optional<PartitionChangeRecord> build() {
         boolean leaderChanged = leader != current.leader();
         boolean isrChanged = !isr.equals(current.isr());
-        if (!leaderChanged && !isrChanged) {
+        boolean replicasChanged = !replicas.equals(current.replicas());
+        boolean addingChanged = !adding.equals(current.addingReplicas());
+        boolean removingChanged = !removing.equals(current.removingReplicas());
+        if (!leaderChanged && !isrChanged && !replicasChanged && !addingChanged && !removingChanged) {
             return Optional.empty();
         }
-        if (!current.replicas().containsAll(isr)) {
-            throw new IllegalStateException("isr " + isr + " outside replicas " + current.replicas());
+        if (isr.isEmpty() || !replicas.containsAll(isr)) {
+            throw new IllegalStateException("isr " + isr + " empty or outside replicas " + replicas);
         }
         if (leader != PartitionRecord.NO_LEADER && !isr.contains(leader)) {
             throw new IllegalStateException("leader " + leader + " outside isr " + isr);
         }
-        return Optional.of(new PartitionChangeRecord(topicId, partition,
-            leaderChanged ? Integer.valueOf(leader) : null, isrChanged ? isr : null,
+        return Optional.of(new PartitionChangeRecord(PartitionChangeRecord.CURRENT_VERSION, topicId,
+            partition, leaderChanged ? Integer.valueOf(leader) : null, isrChanged ? isr : null,
+            replicasChanged ? replicas : null, addingChanged ? adding : null,
+            removingChanged ? removing : null,
             leaderChanged ? current.leaderEpoch() + 1 : current.leaderEpoch(),
             current.partitionEpoch() + 1));
     }

@@ -75,14 +75,79 @@ public final class PartitionControlManager {
                     + " is fenced or unregistered and cannot join the isr", p);
             }
         }
-        Optional<PartitionChangeRecord> change =
-            new PartitionChangeBuilder(r.topicId(), r.partition(), p).isr(isr).build();
+        PartitionChangeBuilder builder = new PartitionChangeBuilder(r.topicId(), r.partition(), p);
+        if (p.isReassigning()) {
+            Reassignments.State s = Reassignments.maybeComplete(new Reassignments.State(
+                p.replicas(), isr, p.addingReplicas(), p.removingReplicas(), p.leader()),
+                image::isLive);
+            s.applyTo(builder);
+        } else {
+            builder.isr(isr);
+        }
+        Optional<PartitionChangeRecord> change = builder.build();
         if (change.isEmpty()) {
             return ControllerResult.noChange(reply(p));
         }
         PartitionChangeRecord c = change.get();
-        return ControllerResult.of(List.of(c), new AlterPartitionReply(ApiStatus.OK, p.leader(),
-            c.leaderEpoch(), isr, c.partitionEpoch()));
+        return ControllerResult.of(List.of(c), new AlterPartitionReply(ApiStatus.OK,
+            c.leader() == null ? p.leader() : c.leader(), c.leaderEpoch(),
+            c.isr() == null ? p.isr() : c.isr(), c.partitionEpoch()));
+    }
+
+    /**
+     * AlterPartitionReassignments: an empty target cancels the partition's reassignment.
+     * Replaces an ongoing reassignment, as Kafka does.
+     */
+    public ControllerResult<Map<TopicPartitionName, ApiStatus>> alterPartitionReassignments(
+        MetadataImage image, Map<TopicPartitionName, Optional<List<Integer>>> targets) {
+        List<MetadataRecord> records = new ArrayList<>();
+        Map<TopicPartitionName, ApiStatus> results = new LinkedHashMap<>();
+        targets.forEach((tp, target) -> {
+            Optional<TopicImage> topic = image.topic(tp.topic());
+            PartitionRegistration p = topic.map(t -> t.partition(tp.partition())).orElse(null);
+            if (p == null) {
+                results.put(tp, ApiStatus.of(ApiError.UNKNOWN_TOPIC_OR_PARTITION, null));
+                return;
+            }
+            Reassignments.State next;
+            if (target.isEmpty()) {
+                if (!p.isReassigning()) {
+                    results.put(tp, ApiStatus.of(ApiError.NO_REASSIGNMENT_IN_PROGRESS, null));
+                    return;
+                }
+                next = Reassignments.cancel(p, image::isLive);
+            } else {
+                List<Integer> replicas = target.get();
+                if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()
+                    || !replicas.stream().allMatch(b -> image.broker(b).isPresent())) {
+                    results.put(tp, ApiStatus.of(ApiError.INVALID_REPLICA_ASSIGNMENT,
+                        "target " + replicas + " must be distinct registered brokers"));
+                    return;
+                }
+                next = Reassignments.start(p, replicas, image::isLive);
+            }
+            if (next == null) {
+                results.put(tp, ApiStatus.of(ApiError.INVALID_REPLICA_ASSIGNMENT,
+                    "no in-sync replica would remain"));
+                return;
+            }
+            next.applyTo(new PartitionChangeBuilder(topic.get().id(), tp.partition(), p)).build()
+                .ifPresent(records::add);
+            results.put(tp, ApiStatus.OK);
+        });
+        return ControllerResult.of(records, results);
+    }
+
+    /** ListPartitionReassignments, read from the image: partition to (replicas, adding, removing). */
+    public static Map<TopicPartitionName, PartitionRegistration> ongoingReassignments(
+        MetadataImage image) {
+        Map<TopicPartitionName, PartitionRegistration> out = new LinkedHashMap<>();
+        BrokerLivenessChanges.forEachPartition(image, (t, index, p) -> {
+            if (p.isReassigning()) {
+                out.put(new TopicPartitionName(t.name(), index), p);
+            }
+        });
+        return out;
     }
 
     /**

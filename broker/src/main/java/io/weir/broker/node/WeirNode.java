@@ -155,7 +155,7 @@ public final class WeirNode implements AutoCloseable {
         RatisConfig defaults = RatisConfig.of(config.nodeId(), voters, List.of(), metadataDir);
         return new RatisConfig(config.clusterId(), config.nodeId(), voters, List.of(), metadataDir,
                 defaults.snapshotEveryEntries(), defaults.snapshotsRetained(), defaults.electionTimeoutMin(),
-                defaults.electionTimeoutMax(), defaults.appendTimeout());
+                defaults.electionTimeoutMax(), defaults.appendTimeout(), defaults.logSegmentBytes());
     }
 
     /** Waits until this broker is registered and unfenced, so clients can use it. */

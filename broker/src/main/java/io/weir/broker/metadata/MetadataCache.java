@@ -9,20 +9,33 @@ import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * Holds the latest image published by the metadata log replay on this node (one writer, many
- * lock-free readers) and tells local components about each change.
+ * The broker's view of the metadata log replay on this node: handlers read the image from the
+ * image source (lock-free), and local components hear about each published change.
+ *
+ * <p>On a node with a controller the source is the controller's committed image, which is
+ * updated before controller requests complete, so a client that created a topic sees it in
+ * its next Metadata request to the same node; listeners may run a moment later.
  */
 public final class MetadataCache implements MetadataView {
     private final int nodeId;
     private final String clusterId;
     private final Supplier<OptionalInt> activeController;
     private final CopyOnWriteArrayList<BiConsumer<MetadataImage, MetadataImage>> listeners = new CopyOnWriteArrayList<>();
+    private final Supplier<MetadataImage> source;
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
+    /** A cache whose image is whatever was last {@link #publish published}. */
     public MetadataCache(int nodeId, String clusterId, Supplier<OptionalInt> activeController) {
+        this(nodeId, clusterId, activeController, null);
+    }
+
+    /** A cache that reads images from {@code source} and uses {@link #publish} only for listeners. */
+    public MetadataCache(int nodeId, String clusterId, Supplier<OptionalInt> activeController,
+                         Supplier<MetadataImage> source) {
         this.nodeId = nodeId;
         this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
         this.activeController = Objects.requireNonNull(activeController, "activeController");
+        this.source = source == null ? () -> image : source;
     }
 
     /** Publishes a newer image; listeners get (previous, next) on the caller's thread. */
@@ -45,7 +58,7 @@ public final class MetadataCache implements MetadataView {
 
     @Override
     public MetadataImage image() {
-        return image;
+        return source.get();
     }
 
     @Override

@@ -114,7 +114,7 @@ public final class WeirNode implements AutoCloseable {
         started.add(controller);
         QuorumController c = controller;
         metadata = new MetadataCache(nodeId, config.clusterId(), () -> c.activeController()
-                .map(ControllerLocation::nodeId).map(OptionalInt::of).orElse(OptionalInt.empty()));
+                .map(ControllerLocation::nodeId).map(OptionalInt::of).orElse(OptionalInt.empty()), c::image);
 
         LogManager logs = new LogManager(logDir, LogConfig.defaults());
         started.add(logs);

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The partitions this node hosts: maps the metadata image's leadership onto local logs, appends
@@ -36,6 +38,12 @@ public final class ReplicaManager implements AutoCloseable {
     private final LogManager logs;
     private final LogConfig defaults;
     private final FetchPurgatory purgatory = new FetchPurgatory();
+    /**
+     * Which topic id each local log was created for. Logs found on disk at startup have no
+     * known owner and are adopted by the topic of that name (restart with a topic deleted and
+     * recreated while this node was down is not detected yet).
+     */
+    private final ConcurrentHashMap<TopicPartition, UUID> owners = new ConcurrentHashMap<>();
 
     public ReplicaManager(MetadataView metadata, LogManager logs, LogConfig defaults) {
         this.metadata = metadata;
@@ -82,10 +90,32 @@ public final class ReplicaManager implements AutoCloseable {
             if (currentLeaderEpoch > registration.leaderEpoch()) return LeaderLookup.failed(tp, Errors.UNKNOWN_LEADER_EPOCH);
             if (currentLeaderEpoch < registration.leaderEpoch()) return LeaderLookup.failed(tp, Errors.FENCED_LEADER_EPOCH);
         }
-        LogConfig config = LogConfigs.from(defaults, image.configs(ConfigResource.topic(topic.name())));
-        PartitionLog partitionLog = logs.getOrCreate(tp.topicPartition(), config);
+        PartitionLog partitionLog = logFor(image, topic, tp.topicPartition());
         boolean sole = registration.isr().equals(List.of(metadata.nodeId()));
         return new LeaderLookup(tp, partitionLog, registration.leaderEpoch(), sole, Errors.NONE);
+    }
+
+    /**
+     * The local log of a partition of {@code topic}. Logs are named by topic name, so a log left
+     * by an earlier topic of the same name (deleted and recreated, and the deletion not yet
+     * applied here) is deleted first: a new topic never starts with an old topic's records.
+     */
+    private PartitionLog logFor(MetadataImage image, TopicImage topic, TopicPartition tp) {
+        UUID owner = owners.get(tp);
+        if (topic.id().equals(owner)) {
+            Optional<PartitionLog> open = logs.get(tp);
+            if (open.isPresent()) return open.get();
+        }
+        synchronized (owners) {
+            owner = owners.get(tp);
+            if (owner != null && !owner.equals(topic.id())) {
+                log.info("Deleting the log of {} left by topic id {} before topic id {} uses the name", tp, owner, topic.id());
+                logs.delete(tp);
+            }
+            owners.put(tp, topic.id());
+            LogConfig config = LogConfigs.from(defaults, image.configs(ConfigResource.topic(topic.name())));
+            return logs.getOrCreate(tp, config);
+        }
     }
 
     /**
@@ -108,10 +138,16 @@ public final class ReplicaManager implements AutoCloseable {
             if (next.topicsById().containsKey(topic.id())) continue;
             for (int partition : topic.partitions().keySet()) {
                 TopicPartition tp = new TopicPartition(topic.name(), partition);
-                try {
-                    logs.delete(tp);
-                } catch (RuntimeException e) {
-                    log.error("Could not delete the log of {} (topic {} was deleted)", tp, topic.id(), e);
+                synchronized (owners) {
+                    UUID owner = owners.get(tp);
+                    // A newer topic of the same name may already own the log.
+                    if (owner != null && !owner.equals(topic.id())) continue;
+                    try {
+                        logs.delete(tp);
+                        owners.remove(tp);
+                    } catch (RuntimeException e) {
+                        log.error("Could not delete the log of {} (topic {} was deleted)", tp, topic.id(), e);
+                    }
                 }
                 purgatory.onAppend(tp);
             }

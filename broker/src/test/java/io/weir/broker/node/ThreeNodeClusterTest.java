@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Three combined nodes on a real Ratis quorum; RF=1 partitions spread over all of them. */
 class ThreeNodeClusterTest {
@@ -76,8 +77,11 @@ class ThreeNodeClusterTest {
             assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).extracting(Node::id)
                     .containsExactlyInAnyOrder(1, 2, 3);
             admin.createTopics(List.of(new NewTopic("spread", 6, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            TopicDescription spread = admin.describeTopics(List.of("spread")).allTopicNames()
-                    .get(30, TimeUnit.SECONDS).get("spread");
+            // CreateTopics answers once the controller node replayed the topic; the node that
+            // answers Describe may replay it a moment later (as with Kafka's KRaft brokers).
+            TopicDescription spread = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> admin.describeTopics(List.of("spread")).allTopicNames()
+                            .get(10, TimeUnit.SECONDS).get("spread"), d -> d != null);
             Set<Integer> leaders = spread.partitions().stream().map(TopicPartitionInfo::leader).map(Node::id)
                     .collect(Collectors.toSet());
             assertThat(leaders).containsExactlyInAnyOrder(1, 2, 3);

@@ -1,0 +1,264 @@
+package io.weir.broker.cli;
+
+import io.weir.storage.JvmFlags;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * {@code weir cluster up|status|down|stop-node|start-node}: a local cluster of N nodes, each a
+ * child JVM running {@code weir server}, laid out as DESIGN.md says: node i listens on P+i-1
+ * (Kafka), P+100+i-1 (quorum), P+200+i-1 (HTTP); {@code D/node-i/} holds its config, data, log
+ * file and pid; {@code D/bootstrap} holds the bootstrap servers.
+ */
+@Command(mixinStandardHelpOptions = true, name = "cluster", description = "Run a local multi-node cluster.",
+        subcommands = {ClusterCommand.Up.class, ClusterCommand.Status.class, ClusterCommand.Down.class,
+                ClusterCommand.StopNode.class, ClusterCommand.StartNode.class})
+final class ClusterCommand implements Runnable {
+    private static final String HOST = "127.0.0.1";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    static class Layout {
+        @Option(names = "--dir", defaultValue = "weir-data", description = "cluster directory (default: ${DEFAULT-VALUE})")
+        Path dir;
+
+        Path nodeDir(int i) {
+            return dir.resolve("node-" + i);
+        }
+
+        List<Integer> nodes() throws IOException {
+            if (!Files.isDirectory(dir)) return List.of();
+            try (Stream<Path> s = Files.list(dir)) {
+                return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("node-\\d+"))
+                        .map(n -> Integer.parseInt(n.substring(5))).sorted().collect(Collectors.toList());
+            }
+        }
+
+        Optional<ProcessHandle> running(int i) throws IOException {
+            Path pid = nodeDir(i).resolve("pid");
+            if (!Files.exists(pid)) return Optional.empty();
+            return ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).filter(ProcessHandle::isAlive);
+        }
+
+        int httpPort(int i) throws IOException {
+            for (String line : Files.readAllLines(nodeDir(i).resolve("node.yaml"))) {
+                String t = line.trim();
+                if (t.startsWith("http:")) return Integer.parseInt(t.substring(t.lastIndexOf(':') + 1).trim());
+            }
+            throw new IOException("no http listener in " + nodeDir(i).resolve("node.yaml"));
+        }
+
+        void start(int i) throws IOException {
+            if (running(i).isPresent()) return;
+            Path nodeDir = nodeDir(i);
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(JvmFlags.chronicle());
+            command.add("-Xmx1g");
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(WeirCli.class.getName());
+            command.add("server");
+            command.add("--config");
+            command.add(nodeDir.resolve("node.yaml").toAbsolutePath().toString());
+            Process process = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(nodeDir.resolve("node.log").toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+            Files.writeString(nodeDir.resolve("pid"), Long.toString(process.pid()));
+        }
+
+        boolean healthy(int i) {
+            try {
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + httpPort(i) + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                return r.statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        boolean awaitHealthy(List<Integer> nodes) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+            List<Integer> waiting = new ArrayList<>(nodes);
+            while (!waiting.isEmpty() && System.nanoTime() < deadline) {
+                waiting.removeIf(this::healthy);
+                for (int i : List.copyOf(waiting)) {
+                    if (running(i).isEmpty()) {
+                        System.err.println("node " + i + " exited; see " + nodeDir(i).resolve("node.log"));
+                        return false;
+                    }
+                }
+                if (!waiting.isEmpty()) TimeUnit.MILLISECONDS.sleep(250);
+            }
+            if (!waiting.isEmpty()) System.err.println("nodes " + waiting + " not ready within " + READY_TIMEOUT);
+            return waiting.isEmpty();
+        }
+
+        void stop(int i) throws IOException, InterruptedException {
+            Optional<ProcessHandle> process = running(i);
+            if (process.isPresent()) {
+                process.get().destroy(); // SIGTERM: the node shuts down cleanly
+                try {
+                    process.get().onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    System.err.println("node " + i + " did not stop within " + STOP_TIMEOUT + "; killing it");
+                    process.get().destroyForcibly();
+                }
+            }
+            Files.deleteIfExists(nodeDir(i).resolve("pid"));
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "up", description = "Start (or restart) a local cluster and print its bootstrap servers.")
+    static final class Up implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Layout layout = new Layout();
+        @Option(names = "--nodes", defaultValue = "3")
+        int nodes;
+        @Option(names = "--base-port", defaultValue = "9092")
+        int basePort;
+        @Option(names = "--backend", defaultValue = "ratis", description = "ratis (zookeeper is not available yet)")
+        String backend;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!backend.equals("ratis")) {
+                System.err.println("backend " + backend + " is not available yet; use ratis");
+                return 2;
+            }
+            if (nodes < 1 || nodes > 99) {
+                System.err.println("--nodes must be in 1..99");
+                return 2;
+            }
+            StringBuilder voters = new StringBuilder();
+            for (int i = 1; i <= nodes; i++) {
+                voters.append(String.format("    - {id: %d, host: %s, quorum.port: %d, kafka.port: %d}%n",
+                        i, HOST, basePort + 100 + i - 1, basePort + i - 1));
+            }
+            List<Integer> ids = new ArrayList<>();
+            for (int i = 1; i <= nodes; i++) {
+                Path nodeDir = layout.nodeDir(i);
+                Files.createDirectories(nodeDir);
+                Files.writeString(nodeDir.resolve("node.yaml"), String.format("""
+                        node.id: %d
+                        cluster.id: weir-local
+                        data.dir: %s
+                        listeners:
+                          kafka: %s:%d
+                          http: %s:%d
+                        coordination:
+                          backend: ratis
+                          voters:
+                        %s""", i, nodeDir.resolve("data").toAbsolutePath(), HOST, basePort + i - 1,
+                        HOST, basePort + 200 + i - 1, voters));
+                layout.start(i);
+                ids.add(i);
+            }
+            if (!layout.awaitHealthy(ids)) return 1;
+            String bootstrap = ids.stream().map(i -> HOST + ":" + (basePort + i - 1)).collect(Collectors.joining(","));
+            Files.writeString(layout.dir.resolve("bootstrap"), bootstrap + "\n");
+            System.out.println(bootstrap);
+            return 0;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "status", description = "Show each node's process and health.")
+    static final class Status implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Layout layout = new Layout();
+
+        @Override
+        public Integer call() throws Exception {
+            List<Integer> nodes = layout.nodes();
+            if (nodes.isEmpty()) {
+                System.out.println("no cluster in " + layout.dir);
+                return 1;
+            }
+            boolean allUp = true;
+            for (int i : nodes) {
+                Optional<ProcessHandle> p = layout.running(i);
+                boolean healthy = p.isPresent() && layout.healthy(i);
+                allUp &= healthy;
+                System.out.printf("node-%d\t%s\t%s%n", i, p.map(h -> "pid " + h.pid()).orElse("stopped"),
+                        healthy ? "serving" : p.isPresent() ? "not ready" : "-");
+            }
+            return allUp ? 0 : 1;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "down", description = "Stop every node (SIGTERM, then kill after 30 s). Data is kept.")
+    static final class Down implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Layout layout = new Layout();
+
+        @Override
+        public Integer call() throws Exception {
+            for (int i : layout.nodes()) layout.stop(i);
+            return 0;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "stop-node", description = "Stop one node.")
+    static final class StopNode implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Layout layout = new Layout();
+        @Parameters(index = "0")
+        int node;
+
+        @Override
+        public Integer call() throws Exception {
+            layout.stop(node);
+            return 0;
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "start-node", description = "Start one stopped node with its existing config and data.")
+    static final class StartNode implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        Layout layout = new Layout();
+        @Parameters(index = "0")
+        int node;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.exists(layout.nodeDir(node).resolve("node.yaml"))) {
+                System.err.println("node " + node + " has no config; run cluster up first");
+                return 2;
+            }
+            layout.start(node);
+            return layout.awaitHealthy(List.of(node)) ? 0 : 1;
+        }
+    }
+}

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -33,6 +34,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -57,6 +59,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RatisCoordination implements Coordination {
     private static final Logger LOG = LoggerFactory.getLogger(RatisCoordination.class);
+    private static final int JOIN_ATTEMPTS = 120;
+    private static final long JOIN_RETRY_MS = 1000;
 
     private final RatisConfig config;
     private final RaftGroupId groupId;
@@ -117,6 +121,51 @@ public final class RatisCoordination implements Coordination {
         }
         LOG.info("node {} joined the metadata quorum as a {} at {}", config.nodeId(),
             config.isVoter() ? "voter" : "listener", config.self().address());
+        if (!config.isVoter()) {
+            Thread joiner = new Thread(this::joinAsListener, "weir-quorum-join-" + config.nodeId());
+            joiner.setDaemon(true);
+            joiner.start();
+        }
+    }
+
+    /**
+     * A listener that the voters do not know yet (a broker added to a running cluster) asks the
+     * leader to add it to the Raft configuration. ADD leaves the voters and other listeners as
+     * they are, so concurrent joins do not undo each other; a member that is already known is
+     * a no-op. Bounded retries while no leader is reachable.
+     */
+    private void joinAsListener() {
+        RaftPeer self = peer(config.self(), RaftPeerRole.LISTENER);
+        List<RaftPeer> voters = config.voters().stream()
+            .map(p -> peer(p, RaftPeerRole.FOLLOWER)).toList();
+        SetConfigurationRequest.Arguments add = SetConfigurationRequest.Arguments.newBuilder()
+            .setMode(SetConfigurationRequest.Mode.ADD)
+            .setServersInNewConf(List.of())
+            .setListenersInNewConf(List.of(self))
+            .build();
+        for (int attempt = 1; attempt <= JOIN_ATTEMPTS && !closed; attempt++) {
+            try (RaftClient client = RaftClient.newBuilder()
+                .setRaftGroup(RaftGroup.valueOf(groupId, voters))
+                .setProperties(properties())
+                .build()) {
+                RaftClientReply reply = client.admin().setConfiguration(add);
+                if (reply.isSuccess()) {
+                    LOG.info("node {} is a listener of the metadata quorum", config.nodeId());
+                    return;
+                }
+                LOG.info("join attempt {} of node {} failed: {}", attempt, config.nodeId(),
+                    reply.getException());
+            } catch (IOException | RuntimeException e) {
+                LOG.info("join attempt {} of node {} failed: {}", attempt, config.nodeId(), e.toString());
+            }
+            try {
+                Thread.sleep(JOIN_RETRY_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warn("node {} could not join the metadata quorum as a listener", config.nodeId());
     }
 
     @Override

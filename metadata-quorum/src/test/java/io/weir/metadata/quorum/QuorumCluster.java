@@ -73,7 +73,25 @@ final class QuorumCluster implements AutoCloseable {
     }
 
     Node start(int nodeId) {
-        RatisCoordination coordination = new RatisCoordination(config(nodeId));
+        return start(config(nodeId));
+    }
+
+    /**
+     * Starts a listener the voters were not configured with, as when a broker is added to a
+     * running cluster: only its own config names it.
+     */
+    Node startUnannouncedListener(int nodeId) {
+        QuorumPeer self = new QuorumPeer(nodeId, "127.0.0.1", freePort(), 0);
+        RatisConfig base = config(voters.get(0).nodeId());
+        return start(new RatisConfig(base.clusterId(), nodeId, voters, List.of(self),
+            dir.resolve("node-" + nodeId), base.snapshotEveryEntries(), base.snapshotsRetained(),
+            base.electionTimeoutMin(), base.electionTimeoutMax(), base.appendTimeout(),
+            base.logSegmentBytes()));
+    }
+
+    private Node start(RatisConfig config) {
+        int nodeId = config.nodeId();
+        RatisCoordination coordination = new RatisCoordination(config);
         QuorumController controller = QuorumController.create(coordination, ControllerConfig.DEFAULT);
         controller.start();
         Node node = new Node(coordination, controller);

@@ -110,6 +110,21 @@ class RatisQuorumTest {
     }
 
     @Test
+    void aBrokerAddedToARunningClusterJoinsAsAListener() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 3, 0, 10_000).startAll()) {
+            cluster.awaitActive();
+            liveBroker(cluster, 1);
+            createTopic(cluster, "before-join");
+            QuorumCluster.Node added = cluster.startUnannouncedListener(7);
+            createTopic(cluster, "after-join");
+            cluster.awaitConverged();
+            assertThat(added.controller().image().topic("before-join")).isPresent();
+            assertThat(added.controller().image().topic("after-join")).isPresent();
+            assertThat(added.controller().isActive()).isFalse();
+        }
+    }
+
+    @Test
     void aListenerThatJoinsAfterTheLogWasPurgedGetsASnapshot() throws Exception {
         // Small segments and frequent snapshots, so the log is purged before node 4 starts.
         try (QuorumCluster cluster = new QuorumCluster(dir, 3, 1, 5).logSegmentBytes(16 * 1024)) {

@@ -417,10 +417,8 @@ public final class PartitionLog implements Closeable {
             ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(firstIndexAndBytes[1]));
             int[] remaining = {count[0]};
             forEachLiveBatch(firstIndexAndBytes[0], (idx, bytes, pos, size, h) -> {
-                ByteBuffer target = out.slice();
-                target.limit(size);
-                bytes.readPosition(pos);
-                bytes.read(target);
+                // Absolute bulk copy from the mapped file into the heap array (a memcpy).
+                bytes.read(pos, out.array(), out.arrayOffset() + out.position(), size);
                 out.position(out.position() + size);
                 return --remaining[0] > 0;
             });
@@ -488,10 +486,7 @@ public final class PartitionLog implements Closeable {
             if (h.maxTimestamp() < timestamp) {
                 return true;
             }
-            ByteBuffer copy = ByteBuffer.allocate(size);
-            bytes.readPosition(pos);
-            bytes.read(copy);
-            copy.flip();
+            ByteBuffer copy = copyOf(bytes, pos, size);
             for (RecordBatch batch : MemoryRecords.readableRecords(copy).batches()) {
                 for (Record r : batch) {
                     if (r.timestamp() >= timestamp && r.offset() >= logStartOffset) {
@@ -958,12 +953,15 @@ public final class PartitionLog implements Closeable {
         if (h.baseOffset() <= lastOffset || h.lastOffsetDelta() < 0) {
             return "offset " + h.baseOffset() + " does not follow " + lastOffset;
         }
-        ByteBuffer copy = ByteBuffer.allocate(size);
-        bytes.readPosition(pos);
-        bytes.read(copy);
-        copy.flip();
+        ByteBuffer copy = copyOf(bytes, pos, size);
         DefaultRecordBatch batch = (DefaultRecordBatch) MemoryRecords.readableRecords(copy).batches().iterator().next();
         return batch.isValid() ? null : "CRC mismatch at offset " + h.baseOffset();
+    }
+
+    private static ByteBuffer copyOf(Bytes<?> bytes, long pos, int size) {
+        byte[] copy = new byte[size];
+        bytes.read(pos, copy, 0, size);
+        return ByteBuffer.wrap(copy);
     }
 
     /** Adds a live batch, just written or found by a scan, to the derived state. */
@@ -1060,7 +1058,8 @@ public final class PartitionLog implements Closeable {
             }
             ByteBuffer slice = buf.duplicate();
             slice.limit(pos + h.sizeInBytes()).position(pos);
-            DefaultRecordBatch batch = (DefaultRecordBatch) MemoryRecords.readableRecords(slice.slice())
+            ByteBuffer batchBuf = slice.slice();
+            DefaultRecordBatch batch = (DefaultRecordBatch) MemoryRecords.readableRecords(batchBuf.duplicate())
                     .batches().iterator().next();
             if (!batch.isValid()) {
                 throw new CorruptRecordException("Record batch at position " + pos + " fails its CRC check");
@@ -1069,7 +1068,7 @@ public final class PartitionLog implements Closeable {
                 throw new InvalidRecordException("Negative last offset delta " + h.lastOffsetDelta());
             }
             if (leader) {
-                validateRecords(batch, h);
+                validateRecords(batch, h, batchBuf);
             }
             headers.add(h);
             pos += h.sizeInBytes();
@@ -1077,13 +1076,17 @@ public final class PartitionLog implements Closeable {
         return headers;
     }
 
-    private static void validateRecords(DefaultRecordBatch batch, BatchHeader h) {
+    private static void validateRecords(DefaultRecordBatch batch, BatchHeader h, ByteBuffer batchBuf) {
         if (batch.isControlBatch() || batch.isTransactional()) {
             throw new InvalidRecordException("Transactional and control batches are not supported yet");
         }
         if (h.recordsCount() <= 0 || h.lastOffsetDelta() != h.recordsCount() - 1) {
             throw new InvalidRecordException("Record batch claims " + h.recordsCount()
                     + " records with last offset delta " + h.lastOffsetDelta());
+        }
+        if (!batch.isCompressed()) {
+            validateUncompressedRecords(batchBuf, h);
+            return;
         }
         int expectedDelta = 0;
         try (CloseableIterator<Record> it = batch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
@@ -1103,6 +1106,37 @@ public final class PartitionLog implements Closeable {
         if (expectedDelta != h.recordsCount()) {
             throw new InvalidRecordException("Record batch claims " + h.recordsCount() + " records but holds "
                     + expectedDelta);
+        }
+    }
+
+    /**
+     * Walks the records of an uncompressed batch in place, without allocating: each record's
+     * length must stay inside the batch, its offset delta must be its position, and the
+     * records must fill the batch exactly.
+     */
+    private static void validateUncompressedRecords(ByteBuffer buf, BatchHeader h) {
+        int pos = BatchHeader.SIZE;
+        int end = buf.limit();
+        long[] varint = new long[1];
+        for (int i = 0; i < h.recordsCount(); i++) {
+            pos = Varints.read(buf, pos, end, varint);
+            long length = Varints.zigzag(varint[0]);
+            if (length < 3 || length > end - pos) {
+                throw new InvalidRecordException("Record " + i + " has invalid length " + length);
+            }
+            int recordEnd = pos + (int) length;
+            int p = pos + 1; // attributes
+            p = Varints.read(buf, p, recordEnd, varint); // timestamp delta
+            p = Varints.read(buf, p, recordEnd, varint); // offset delta
+            if (Varints.zigzag(varint[0]) != i) {
+                throw new InvalidRecordException("Record offset delta " + Varints.zigzag(varint[0]) + " where " + i
+                        + " was expected");
+            }
+            pos = recordEnd;
+        }
+        if (pos != end) {
+            throw new InvalidRecordException("Record batch has " + (end - pos) + " bytes after its "
+                    + h.recordsCount() + " records");
         }
     }
 }

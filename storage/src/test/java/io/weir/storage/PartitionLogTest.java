@@ -150,6 +150,28 @@ class PartitionLogTest {
     }
 
     @Test
+    void aBatchWithAValidCrcButMalformedRecordsIsInvalid() {
+        PartitionLog log = open();
+        MemoryRecords wrongCount = batch("a", "b", "c");
+        wrongCount.buffer().putInt(57, 4);
+        wrongCount.buffer().putInt(23, 3);
+        resealCrc(wrongCount.buffer());
+        assertThatThrownBy(() -> log.appendAsLeader(wrongCount, 0)).isInstanceOf(InvalidRecordException.class);
+
+        MemoryRecords badLength = batch("a", "b");
+        badLength.buffer().put(61, (byte) 0x7e); // first record claims 63 bytes
+        resealCrc(badLength.buffer());
+        assertThatThrownBy(() -> log.appendAsLeader(badLength, 0)).isInstanceOf(InvalidRecordException.class);
+        assertThat(log.logEndOffset()).isZero();
+    }
+
+    /** Recomputes a batch's CRC after a test edits it, as a buggy or hostile client would send it. */
+    private static void resealCrc(ByteBuffer batch) {
+        long crc = org.apache.kafka.common.utils.Crc32C.compute(batch, 21, batch.limit() - 21);
+        batch.putInt(17, (int) crc);
+    }
+
+    @Test
     void batchesOverMaxMessageBytesAreTooLarge() {
         PartitionLog log = open(LogConfig.defaults().withMaxMessageBytes(200));
         assertThatThrownBy(() -> log.appendAsLeader(batch("x".repeat(300)), 0))

@@ -26,6 +26,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -35,6 +36,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -61,6 +63,7 @@ public final class RatisCoordination implements Coordination {
     private static final Logger LOG = LoggerFactory.getLogger(RatisCoordination.class);
     private static final int JOIN_ATTEMPTS = 120;
     private static final long JOIN_RETRY_MS = 1000;
+    private static final long HANDOFF_TIMEOUT_MS = 3000;
 
     private final RatisConfig config;
     private final RaftGroupId groupId;
@@ -235,11 +238,62 @@ public final class RatisCoordination implements Coordination {
         }
     }
 
+    /**
+     * Leaves the quorum. A leader first hands leadership to another voter (bounded by
+     * {@link #HANDOFF_TIMEOUT_MS}) so a planned restart costs one round of replication rather
+     * than an election timeout.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
+        handOffLeadership();
+        stop();
+    }
+
+    /** Stops without handing off leadership, as a crash would (tests measure failover so). */
+    synchronized void crash() {
+        if (!closed) {
+            stop();
+        }
+    }
+
+    private void handOffLeadership() {
+        RaftServer s = server;
+        if (s == null || config.voters().size() < 2) {
+            return;
+        }
+        try {
+            DivisionInfo info = s.getDivision(groupId).getInfo();
+            if (!info.isLeader()) {
+                return;
+            }
+            // The voter heard from most recently is the likeliest to be up and caught up.
+            List<String> voterIds = config.voters().stream()
+                .filter(p -> p.nodeId() != config.nodeId())
+                .map(p -> Integer.toString(p.nodeId())).toList();
+            RaftPeerId successor = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList()
+                .stream()
+                .filter(f -> voterIds.contains(f.getId().getId().toStringUtf8()))
+                .min(java.util.Comparator.comparingLong(ServerRpcProto::getLastRpcElapsedTimeMs))
+                .map(f -> RaftPeerId.valueOf(f.getId().getId()))
+                .orElse(RaftPeerId.valueOf(voterIds.get(0)));
+            RaftClientReply reply = s.transferLeadershipAsync(new TransferLeadershipRequest(
+                    clientId, selfId, groupId, callIds.incrementAndGet(), successor,
+                    HANDOFF_TIMEOUT_MS))
+                .get(HANDOFF_TIMEOUT_MS + 500, TimeUnit.MILLISECONDS);
+            LOG.info("node {} handed leadership to {}: {}", config.nodeId(), successor,
+                reply.isSuccess() ? "done" : "not done (" + reply.getException() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.info("node {} could not hand off leadership before closing: {}", config.nodeId(),
+                e.toString());
+        }
+    }
+
+    private void stop() {
         closed = true;
         RaftServer s = server;
         if (s != null) {

@@ -107,6 +107,15 @@ final class QuorumCluster implements AutoCloseable {
         }
     }
 
+    /** Stops a node as a crash would: no leadership hand-off. */
+    void crash(int nodeId) {
+        Node node = running.remove(nodeId);
+        if (node != null) {
+            node.coordination().crash();
+            node.controller().close();
+        }
+    }
+
     Node node(int nodeId) {
         return running.get(nodeId);
     }

@@ -51,7 +51,7 @@ class RatisQuorumTest {
             }
             long committedBefore = cluster.node(first).controller().image().offset();
 
-            cluster.stop(first);
+            cluster.crash(first);
             int second = cluster.awaitActive();
             assertThat(second).isNotEqualTo(first);
             assertThat(cluster.node(second).controller().activeEpoch()).isGreaterThan(0);
@@ -70,6 +70,21 @@ class RatisQuorumTest {
             }
             assertThat(cluster.node(second).controller().activeController().orElseThrow().nodeId())
                 .isEqualTo(second);
+        }
+    }
+
+    @Test
+    void aGracefullyClosedLeaderHandsOffWithoutAnElection() throws Exception {
+        try (QuorumCluster cluster = new QuorumCluster(dir, 3, 0, 10_000).startAll()) {
+            int first = cluster.awaitActive();
+            long epoch = cluster.node(first).controller().activeEpoch();
+            liveBroker(cluster, 1);
+            cluster.stop(first);
+            int second = cluster.awaitActive();
+            assertThat(second).isNotEqualTo(first);
+            assertThat(cluster.node(second).controller().activeEpoch()).isGreaterThan(epoch);
+            createTopic(cluster, "after-hand-off");
+            assertThat(cluster.node(second).controller().image().topic("after-hand-off")).isPresent();
         }
     }
 

@@ -59,15 +59,15 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         if (first.satisfied(request)) return CompletableFuture.completedFuture(first.response());
 
         CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
-        replicas.purgatory().park(new FetchPurgatoryEntry(request, result), first.partitions, request.maxWait());
+        replicas.purgatory().park(new DelayedFetch(request, result), first.partitions, request.maxWait());
         return result;
     }
 
-    private final class FetchPurgatoryEntry implements io.weir.broker.replica.FetchPurgatory.DelayedFetch {
+    private final class DelayedFetch implements io.weir.broker.replica.Purgatory.DelayedOperation {
         private final FetchRequest request;
         private final CompletableFuture<AbstractResponse> result;
 
-        FetchPurgatoryEntry(FetchRequest request, CompletableFuture<AbstractResponse> result) {
+        DelayedFetch(FetchRequest request, CompletableFuture<AbstractResponse> result) {
             this.request = request;
             this.result = result;
         }

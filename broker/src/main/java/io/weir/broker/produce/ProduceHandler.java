@@ -3,9 +3,12 @@ package io.weir.broker.produce;
 import io.weir.broker.api.ApiHandler;
 import io.weir.broker.network.CloseConnectionException;
 import io.weir.broker.replica.LeaderLookup;
+import io.weir.broker.replica.Purgatory;
 import io.weir.broker.replica.ReplicaManager;
 import io.weir.controller.image.MetadataImage;
 import io.weir.storage.LogAppendInfo;
+import io.weir.storage.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -13,8 +16,8 @@ import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
@@ -22,16 +25,24 @@ import org.apache.kafka.common.requests.RequestContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Produce: validates and appends each partition's batches on its leader, per partition (one bad
  * partition does not fail the others; a bad batch writes nothing).
  *
- * <p>acks=0 gets no response; if any partition failed the connection is closed instead, as in
- * Kafka, so the client refreshes metadata. acks=1 answers after the leader's append. acks=all
- * currently answers like acks=1: the ISR is the leader alone until the replication module adds
- * followers and delayed produce, and then it must wait for the high watermark.
+ * <ul>
+ *   <li>acks=0: no response; if any partition failed the connection is closed instead, as in
+ *   Kafka, so the client refreshes its metadata.</li>
+ *   <li>acks=1: answered after the leader's append.</li>
+ *   <li>acks=all: refused with NOT_ENOUGH_REPLICAS (nothing written) while the ISR is smaller
+ *   than {@code min.insync.replicas}; otherwise answered once the high watermark passes the
+ *   appended batches, or with REQUEST_TIMED_OUT after the request's timeout. With the ISR being
+ *   the leader alone that is at once; until the replication module moves the HW of partitions
+ *   with followers, acks=all on them times out.</li>
+ * </ul>
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
@@ -42,6 +53,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     public ProduceHandler(ReplicaManager replicas) {
         this.replicas = replicas;
+    }
+
+    /** An appended partition whose acks=all answer waits for the high watermark. */
+    private record Pending(PartitionProduceResponse response, PartitionLog log, TopicPartition tp, long requiredHw) {
+        boolean satisfied() {
+            return log.highWatermark() >= requiredHw;
+        }
     }
 
     @Override
@@ -58,6 +76,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         MetadataImage image = replicas.metadata().image();
         ProduceResponseData response = new ProduceResponseData();
+        List<Pending> pending = new ArrayList<>();
         boolean anyError = false;
         for (ProduceRequestData.TopicProduceData topic : request.data().topicData()) {
             TopicProduceResponse topicResponse = new TopicProduceResponse();
@@ -66,7 +85,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
                 PartitionProduceResponse p = requestError != Errors.NONE
                         ? error(partition.index(), requestError, null)
-                        : append(image, byId, topic, partition, version);
+                        : append(image, byId, acks, topic, partition, version, pending);
                 anyError |= p.errorCode() != Errors.NONE.code();
                 topicResponse.partitionResponses().add(p);
             }
@@ -80,26 +99,74 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     ? CompletableFuture.failedFuture(new CloseConnectionException("acks=0 produce failed"))
                     : CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.completedFuture(new ProduceResponse(response));
+        if (pending.stream().allMatch(Pending::satisfied)) {
+            return CompletableFuture.completedFuture(new ProduceResponse(response));
+        }
+        CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
+        replicas.purgatory().park(new DelayedProduce(pending, response, result),
+                pending.stream().map(Pending::tp).toList(), Math.max(0, request.timeout()));
+        return result;
     }
 
-    private PartitionProduceResponse append(MetadataImage image, boolean byId, ProduceRequestData.TopicProduceData topic,
-                                            ProduceRequestData.PartitionProduceData partition, short version) {
+    private static final class DelayedProduce implements Purgatory.DelayedOperation {
+        private final List<Pending> pending;
+        private final ProduceResponseData response;
+        private final CompletableFuture<AbstractResponse> result;
+
+        DelayedProduce(List<Pending> pending, ProduceResponseData response, CompletableFuture<AbstractResponse> result) {
+            this.pending = pending;
+            this.response = response;
+            this.result = result;
+        }
+
+        @Override
+        public synchronized boolean tryComplete() {
+            if (result.isDone()) return true;
+            if (!pending.stream().allMatch(Pending::satisfied)) return false;
+            result.complete(new ProduceResponse(response));
+            return true;
+        }
+
+        @Override
+        public synchronized void forceComplete() {
+            if (result.isDone()) return;
+            for (Pending p : pending) {
+                if (!p.satisfied()) {
+                    p.response().setErrorCode(Errors.REQUEST_TIMED_OUT.code())
+                            .setErrorMessage("the in-sync replicas did not acknowledge the write in time");
+                }
+            }
+            result.complete(new ProduceResponse(response));
+        }
+    }
+
+    private PartitionProduceResponse append(MetadataImage image, boolean byId, short acks,
+                                            ProduceRequestData.TopicProduceData topic,
+                                            ProduceRequestData.PartitionProduceData partition, short version,
+                                            List<Pending> pending) {
         LeaderLookup leader = byId
                 ? replicas.leaderFor(image, topic.topicId() == null ? Uuid.ZERO_UUID : topic.topicId(), partition.index(), -1)
                 : replicas.leaderFor(image, topic.name(), partition.index(), -1);
         if (!leader.ok()) return error(partition.index(), leader.error(), null);
+        if (acks == -1 && leader.isrSize() < leader.minInsyncReplicas()) {
+            return error(partition.index(), Errors.NOT_ENOUGH_REPLICAS, "ISR has " + leader.isrSize()
+                    + " replicas, min.insync.replicas is " + leader.minInsyncReplicas());
+        }
         try {
             MemoryRecords records = (MemoryRecords) partition.records();
             if (records == null) return error(partition.index(), Errors.CORRUPT_MESSAGE, "no records");
             ProduceRequest.validateRecords(version, records);
             LogAppendInfo info = replicas.appendAsLeader(leader, records);
-            return new PartitionProduceResponse()
+            PartitionProduceResponse ok = new PartitionProduceResponse()
                     .setIndex(partition.index())
                     .setErrorCode(Errors.NONE.code())
                     .setBaseOffset(info.firstOffset())
                     .setLogAppendTimeMs(info.logAppendTime())
                     .setLogStartOffset(leader.log().logStartOffset());
+            if (acks == -1) {
+                pending.add(new Pending(ok, leader.log(), leader.partition().topicPartition(), info.lastOffset() + 1));
+            }
+            return ok;
         } catch (ApiException e) {
             log.debug("Produce to {} rejected: {}", leader.partition(), e.toString());
             return error(partition.index(), Errors.forException(e), e.getMessage());

@@ -9,12 +9,14 @@ import org.apache.kafka.common.protocol.Errors;
  * state from the metadata image, or the Kafka error the client must see.
  *
  * @param soleInSyncReplica the ISR is this node alone, so the HW may follow the LEO at once
+ * @param isrSize replicas in the ISR
+ * @param minInsyncReplicas the topic's {@code min.insync.replicas}
  */
 public record LeaderLookup(TopicIdPartition partition, PartitionLog log, int leaderEpoch,
-                           boolean soleInSyncReplica, Errors error) {
+                           boolean soleInSyncReplica, int isrSize, int minInsyncReplicas, Errors error) {
 
     static LeaderLookup failed(TopicIdPartition partition, Errors error) {
-        return new LeaderLookup(partition, null, -1, false, error);
+        return new LeaderLookup(partition, null, -1, false, 0, 1, error);
     }
 
     public boolean ok() {

@@ -13,6 +13,7 @@ import io.weir.storage.PartitionLog;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.slf4j.Logger;
@@ -37,7 +38,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final MetadataView metadata;
     private final LogManager logs;
     private final LogConfig defaults;
-    private final FetchPurgatory purgatory = new FetchPurgatory();
+    private final Purgatory purgatory = new Purgatory();
     /**
      * Which topic id each local log was created for. Logs found on disk at startup have no
      * known owner and are adopted by the topic of that name (restart with a topic deleted and
@@ -55,7 +56,7 @@ public final class ReplicaManager implements AutoCloseable {
         return metadata;
     }
 
-    public FetchPurgatory purgatory() {
+    public Purgatory purgatory() {
         return purgatory;
     }
 
@@ -92,7 +93,9 @@ public final class ReplicaManager implements AutoCloseable {
         }
         PartitionLog partitionLog = logFor(image, topic, tp.topicPartition());
         boolean sole = registration.isr().equals(List.of(metadata.nodeId()));
-        return new LeaderLookup(tp, partitionLog, registration.leaderEpoch(), sole, Errors.NONE);
+        String minIsr = image.configs(ConfigResource.topic(topic.name())).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+        return new LeaderLookup(tp, partitionLog, registration.leaderEpoch(), sole, registration.isr().size(),
+                minIsr == null ? 1 : Integer.parseInt(minIsr.trim()), Errors.NONE);
     }
 
     /**
@@ -128,7 +131,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (leader.soleInSyncReplica()) {
             partitionLog.updateHighWatermark(partitionLog.logEndOffset());
         }
-        if (!info.duplicate()) purgatory.onAppend(leader.partition().topicPartition());
+        if (!info.duplicate()) purgatory.onChange(leader.partition().topicPartition());
         return info;
     }
 
@@ -149,7 +152,7 @@ public final class ReplicaManager implements AutoCloseable {
                         log.error("Could not delete the log of {} (topic {} was deleted)", tp, topic.id(), e);
                     }
                 }
-                purgatory.onAppend(tp);
+                purgatory.onChange(tp);
             }
         }
     }

@@ -2,6 +2,8 @@ package io.weir.broker.testing;
 
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.record.BrokerEndpoint;
+import io.weir.controller.record.ConfigRecord;
+import io.weir.controller.record.ConfigResource;
 import io.weir.controller.record.MetadataRecord;
 import io.weir.controller.record.PartitionRecord;
 import io.weir.controller.record.RegisterBrokerRecord;
@@ -24,11 +26,21 @@ public final class Images {
 
     /** A topic whose partitions all lead on {@code leader} with RF=1. */
     public Images topic(String name, int partitions, int leader) {
+        return topic(name, partitions, List.of(leader));
+    }
+
+    /** A topic whose partitions all have {@code replicas} (all in sync), led by the first. */
+    public Images topic(String name, int partitions, List<Integer> replicas) {
         UUID id = UUID.nameUUIDFromBytes(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         records.add(new TopicRecord(name, id));
         for (int p = 0; p < partitions; p++) {
-            records.add(new PartitionRecord(id, p, List.of(leader), List.of(leader), leader, 0, 0));
+            records.add(new PartitionRecord(id, p, replicas, replicas, replicas.get(0), 0, 0));
         }
+        return this;
+    }
+
+    public Images topicConfig(String topic, String key, String value) {
+        records.add(new ConfigRecord(ConfigResource.topic(topic), key, value));
         return this;
     }
 

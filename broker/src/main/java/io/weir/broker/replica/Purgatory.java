@@ -16,36 +16,38 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
- * Long-poll fetches waiting for data (Kafka's DelayedFetch purgatory). A waiting fetch watches
- * its partitions; an append to one of them re-checks it, and its deadline completes it anyway.
- * Checks run on the purgatory's own thread, so an appending produce never pays for them.
+ * Requests waiting for a partition to change (Kafka's purgatories): long-poll fetches waiting
+ * for data, acks=all produces waiting for the high watermark. A parked operation watches its
+ * partitions; a change to one of them (append, HW advance, deletion) re-checks it, and its
+ * deadline completes it anyway. Checks run on the purgatory's own thread, so the thread that
+ * changed the partition never pays for them.
  */
-public final class FetchPurgatory implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(FetchPurgatory.class);
+public final class Purgatory implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Purgatory.class);
 
-    /** A parked fetch. */
-    public interface DelayedFetch {
-        /** Re-reads; completes the fetch and returns true when it has enough data. */
+    /** A parked request. */
+    public interface DelayedOperation {
+        /** Re-checks; completes the request and returns true when it can be answered. */
         boolean tryComplete();
 
-        /** Completes the fetch with whatever is there (deadline or shutdown). */
+        /** Completes the request as it stands (deadline or shutdown). */
         void forceComplete();
     }
 
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "weir-fetch-purgatory");
+        Thread t = new Thread(r, "weir-purgatory");
         t.setDaemon(true);
         return t;
     });
     private final ConcurrentHashMap<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
 
     private final class Waiter {
-        final DelayedFetch fetch;
+        final DelayedOperation fetch;
         final List<TopicPartition> partitions;
         final AtomicBoolean done = new AtomicBoolean();
         volatile ScheduledFuture<?> deadline;
 
-        Waiter(DelayedFetch fetch, Collection<TopicPartition> partitions) {
+        Waiter(DelayedOperation fetch, Collection<TopicPartition> partitions) {
             this.fetch = fetch;
             this.partitions = List.copyOf(partitions);
         }
@@ -59,7 +61,7 @@ public final class FetchPurgatory implements AutoCloseable {
                     return;
                 }
             } catch (RuntimeException e) {
-                log.error("Delayed fetch failed; completing it", e);
+                log.error("Delayed operation failed; completing it", e);
                 fetch.forceComplete();
             }
             finish();
@@ -79,11 +81,11 @@ public final class FetchPurgatory implements AutoCloseable {
     }
 
     /**
-     * Parks {@code fetch} until one of {@code partitions} gets data that satisfies it or
+     * Parks {@code fetch} until a change to one of {@code partitions} satisfies it or
      * {@code maxWaitMs} passes. Checks once right after parking, so data appended between the
      * caller's read and this call is not missed.
      */
-    public void park(DelayedFetch fetch, Collection<TopicPartition> partitions, long maxWaitMs) {
+    public void park(DelayedOperation fetch, Collection<TopicPartition> partitions, long maxWaitMs) {
         Waiter waiter = new Waiter(fetch, partitions);
         for (TopicPartition tp : waiter.partitions) {
             watchers.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(waiter);
@@ -96,8 +98,8 @@ public final class FetchPurgatory implements AutoCloseable {
         }
     }
 
-    /** New data (or a new high watermark) on {@code tp}: re-check the fetches watching it. */
-    public void onAppend(TopicPartition tp) {
+    /** New data, a new high watermark or a deletion on {@code tp}: re-check what watches it. */
+    public void onChange(TopicPartition tp) {
         Set<Waiter> set = watchers.get(tp);
         if (set == null || set.isEmpty()) return;
         try {
@@ -111,7 +113,7 @@ public final class FetchPurgatory implements AutoCloseable {
         }
     }
 
-    /** Number of parked fetches watching {@code tp} (for tests and metrics). */
+    /** Number of parked operations watching {@code tp} (for tests and metrics). */
     public int watching(TopicPartition tp) {
         Set<Waiter> set = watchers.get(tp);
         return set == null ? 0 : set.size();

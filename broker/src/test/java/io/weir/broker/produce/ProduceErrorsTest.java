@@ -1,0 +1,109 @@
+package io.weir.broker.produce;
+
+import io.weir.broker.testing.Images;
+import io.weir.broker.testing.RawKafkaClient;
+import io.weir.broker.testing.TestBroker;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Produce paths that must fail the Kafka way and leave the log untouched. */
+class ProduceErrorsTest {
+    @TempDir
+    Path dataDir;
+    private TestBroker broker;
+    private int correlationId;
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = new TestBroker(1, dataDir);
+        broker.metadata.publish(new Images().broker(1, broker.port()).broker(2, 1)
+                .topic("events", 1, 1)
+                .topic("strict", 1, 1).topicConfig("strict", "min.insync.replicas", "2")
+                .topic("replicated", 1, List.of(1, 2))
+                .build());
+    }
+
+    @AfterEach
+    void stop() {
+        broker.close();
+    }
+
+    @Test
+    void corruptBatchIsRejectedAndNothingIsWritten() throws Exception {
+        MemoryRecords records = records("a", "b");
+        records.buffer().put(records.sizeInBytes() - 1, (byte) (records.buffer().get(records.sizeInBytes() - 1) ^ 0x5a));
+        assertThat(produce("events", records, (short) 1, 10_000).errorCode()).isEqualTo(Errors.CORRUPT_MESSAGE.code());
+        assertThat(produce("events", records("c"), (short) 1, 10_000).baseOffset()).isZero();
+    }
+
+    @Test
+    void acksAllIsRefusedWhileTheIsrIsBelowMinInsyncReplicas() throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.RETRIES_CONFIG, 0,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false))) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>("strict", "v")).get(15, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(NotEnoughReplicasException.class);
+        }
+        // acks=1 does not need the ISR, and gets offset 0: the refused batch was not written.
+        assertThat(produce("strict", records("x"), (short) 1, 10_000).baseOffset()).isZero();
+    }
+
+    @Test
+    void acksAllTimesOutWhileFollowersDoNotReplicate() throws Exception {
+        long start = System.nanoTime();
+        PartitionProduceResponse response = produce("replicated", records("waits"), (short) -1, 300);
+        assertThat(response.errorCode()).isEqualTo(Errors.REQUEST_TIMED_OUT.code());
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(250L, 8_000L);
+    }
+
+    private PartitionProduceResponse produce(String topic, MemoryRecords records, short acks, int timeoutMs)
+            throws Exception {
+        ProduceRequestData data = new ProduceRequestData().setAcks(acks).setTimeoutMs(timeoutMs);
+        ProduceRequestData.TopicProduceData topicData = new ProduceRequestData.TopicProduceData().setName(topic);
+        topicData.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records));
+        data.topicData().add(topicData);
+        try (RawKafkaClient client = new RawKafkaClient(broker.server.boundAddress())) {
+            ProduceResponse response = (ProduceResponse) client.roundTrip(
+                    new RequestHeader(ApiKeys.PRODUCE, (short) 9, "raw", ++correlationId),
+                    new ProduceRequest(data, (short) 9));
+            return response.data().responses().iterator().next().partitionResponses().get(0);
+        }
+    }
+
+    private static MemoryRecords records(String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            records[i] = new SimpleRecord(System.currentTimeMillis(), null, values[i].getBytes(StandardCharsets.UTF_8));
+        }
+        return MemoryRecords.withRecords(Compression.NONE, records);
+    }
+}

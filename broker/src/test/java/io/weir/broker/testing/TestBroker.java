@@ -1,6 +1,7 @@
 package io.weir.broker.testing;
 
 import io.weir.broker.BrokerApis;
+import io.weir.broker.api.ApiRegistry;
 import io.weir.broker.metadata.MetadataCache;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.NetworkConfig;
@@ -21,6 +22,7 @@ public final class TestBroker implements AutoCloseable {
     public final MetadataCache metadata;
     public final LogManager logs;
     public final ReplicaManager replicas;
+    public final ApiRegistry registry;
     public final KafkaServer server;
 
     public TestBroker(int nodeId, Path dataDir) throws InterruptedException {
@@ -29,8 +31,8 @@ public final class TestBroker implements AutoCloseable {
         logs = new LogManager(dataDir, LogConfig.defaults());
         replicas = new ReplicaManager(metadata, logs, LogConfig.defaults());
         metadata.onChange(replicas::onMetadataChange);
-        server = new KafkaServer(NetworkConfig.of("127.0.0.1", 0),
-                BrokerApis.dataPlane(metadata, replicas, new ProducerIdAllocator(nodeId, System.currentTimeMillis())).build());
+        registry = BrokerApis.dataPlane(metadata, replicas, new ProducerIdAllocator(nodeId, System.currentTimeMillis())).build();
+        server = new KafkaServer(NetworkConfig.of("127.0.0.1", 0), registry);
         server.start();
     }
 

@@ -12,25 +12,46 @@ import java.time.Duration;
  * @param producerIdBlockSize producer ids handed to a broker per AllocateProducerIds
  * @param maxRecordsPerBatch upper bound on records one request may produce
  * @param maxPendingRequests bound on the controller's request queue
+ * @param autoBalanceInterval how often the active controller evens out replicas across live
+ *     brokers by starting reassignments; zero disables automatic balancing
+ * @param maxConcurrentReassignments partitions moving at once (automatic balancing and
+ *     draining); bounds the data copied concurrently
  */
 public record ControllerConfig(Duration brokerSessionTimeout, int defaultNumPartitions,
                                short defaultReplicationFactor, int producerIdBlockSize,
-                               int maxRecordsPerBatch, int maxPendingRequests) {
+                               int maxRecordsPerBatch, int maxPendingRequests,
+                               Duration autoBalanceInterval, int maxConcurrentReassignments) {
     public static final ControllerConfig DEFAULT =
         new ControllerConfig(Duration.ofSeconds(9), 1, (short) 1, 1000, 100_000, 10_000);
+
+    /** Without automatic balancing (the settings before it existed). */
+    public ControllerConfig(Duration brokerSessionTimeout, int defaultNumPartitions,
+                            short defaultReplicationFactor, int producerIdBlockSize,
+                            int maxRecordsPerBatch, int maxPendingRequests) {
+        this(brokerSessionTimeout, defaultNumPartitions, defaultReplicationFactor,
+            producerIdBlockSize, maxRecordsPerBatch, maxPendingRequests, Duration.ZERO, 10);
+    }
 
     public ControllerConfig {
         if (brokerSessionTimeout.isNegative() || brokerSessionTimeout.isZero()) {
             throw new IllegalArgumentException("broker.session.timeout.ms must be positive");
         }
         if (defaultNumPartitions < 1 || defaultReplicationFactor < 1 || producerIdBlockSize < 1
-            || maxRecordsPerBatch < 1 || maxPendingRequests < 1) {
+            || maxRecordsPerBatch < 1 || maxPendingRequests < 1 || maxConcurrentReassignments < 1
+            || autoBalanceInterval.isNegative()) {
             throw new IllegalArgumentException("controller limits must be positive: " + this);
         }
     }
 
     public ControllerConfig withBrokerSessionTimeout(Duration timeout) {
         return new ControllerConfig(timeout, defaultNumPartitions, defaultReplicationFactor,
-            producerIdBlockSize, maxRecordsPerBatch, maxPendingRequests);
+            producerIdBlockSize, maxRecordsPerBatch, maxPendingRequests, autoBalanceInterval,
+            maxConcurrentReassignments);
+    }
+
+    public ControllerConfig withAutoBalance(Duration interval, int maxConcurrent) {
+        return new ControllerConfig(brokerSessionTimeout, defaultNumPartitions,
+            defaultReplicationFactor, producerIdBlockSize, maxRecordsPerBatch, maxPendingRequests,
+            interval, maxConcurrent);
     }
 }

@@ -24,7 +24,11 @@ import io.weir.controller.topic.CreatableTopic;
 import io.weir.controller.topic.CreatePartitionsRequest;
 import io.weir.controller.topic.CreateTopicResult;
 import io.weir.controller.topic.TopicControlManager;
+import io.weir.controller.balance.ReplicaBalancer;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,6 +74,9 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private final ConfigControlManager configs = new ConfigControlManager();
     private final ProducerIdControlManager producerIds;
     private final List<Consumer<MetadataImage>> imageListeners = new CopyOnWriteArrayList<>();
+    private final ReplicaBalancer balancer = new ReplicaBalancer();
+    // Controller-thread soft state: brokers being drained on this controller.
+    private final Set<Integer> draining = new HashSet<>();
 
     private volatile MetadataImage committed = MetadataImage.EMPTY;
     private volatile long activeEpoch = -1;
@@ -113,6 +120,11 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         long period = Math.max(50, config.brokerSessionTimeout().toMillis() / 4);
         thread.scheduleWithFixedDelay(this::fenceExpiredBrokers, period, period,
             TimeUnit.MILLISECONDS);
+        long balanceMs = config.autoBalanceInterval().toMillis();
+        if (balanceMs > 0) {
+            thread.scheduleWithFixedDelay(this::autoBalance, balanceMs, balanceMs,
+                TimeUnit.MILLISECONDS);
+        }
         coordination.start(this);
     }
 
@@ -179,6 +191,41 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         Map<TopicPartitionName, Optional<List<Integer>>> targets) {
         return write("alterPartitionReassignments",
             img -> partitions.alterPartitionReassignments(img, targets));
+    }
+
+    /**
+     * Starts moving every replica off {@code brokerIds} (at most
+     * {@code maxConcurrentReassignments} partitions now; later rounds of automatic balancing
+     * or further calls move the rest). The brokers stay excluded as destinations on this
+     * controller until {@link #undrainBrokers}; the set is soft state and not carried over a
+     * controller failover, so drain, then shut the brokers down.
+     */
+    public CompletableFuture<Map<TopicPartitionName, ApiStatus>> drainBrokers(Set<Integer> brokerIds) {
+        return write("drainBrokers", img -> {
+            draining.addAll(brokerIds);
+            return balanceStep(img);
+        });
+    }
+
+    public CompletableFuture<Void> undrainBrokers(Set<Integer> brokerIds) {
+        return write("undrainBrokers", img -> {
+            draining.removeAll(brokerIds);
+            return ControllerResult.noChange(null);
+        });
+    }
+
+    /** One round of balancing now (as the automatic balancer would). */
+    public CompletableFuture<Map<TopicPartitionName, ApiStatus>> rebalance() {
+        return write("rebalance", this::balanceStep);
+    }
+
+    private ControllerResult<Map<TopicPartitionName, ApiStatus>> balanceStep(MetadataImage img) {
+        int ongoing = PartitionControlManager.ongoingReassignments(img).size();
+        int budget = config.maxConcurrentReassignments() - ongoing;
+        Map<TopicPartitionName, Optional<List<Integer>>> targets = new LinkedHashMap<>();
+        balancer.plan(img, Set.copyOf(draining), budget)
+            .forEach((tp, replicas) -> targets.put(tp, Optional.of(replicas)));
+        return partitions.alterPartitionReassignments(img, targets);
     }
 
     public CompletableFuture<Map<ConfigResource, ApiStatus>> incrementalAlterConfigs(
@@ -337,6 +384,18 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
             new CompletableFuture<List<Integer>>().whenComplete((fenced, e) -> {
                 if (fenced != null && !fenced.isEmpty()) {
                     LOG.info("fenced brokers {} after missed heartbeats", fenced);
+                }
+            }));
+    }
+
+    private void autoBalance() {
+        if (!isActive() || resyncNeeded) {
+            return;
+        }
+        runWrite("autoBalance", this::balanceStep,
+            new CompletableFuture<Map<TopicPartitionName, ApiStatus>>().whenComplete((r, e) -> {
+                if (r != null && !r.isEmpty()) {
+                    LOG.info("balancing: started reassignments {}", r.keySet());
                 }
             }));
     }

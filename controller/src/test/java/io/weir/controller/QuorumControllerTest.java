@@ -107,6 +107,23 @@ class QuorumControllerTest {
     }
 
     @Test
+    void theControllerBalancesReplicasOntoANewBroker() throws Exception {
+        QuorumController c = new QuorumController(new LocalCoordination(log, 1),
+            ControllerConfig.DEFAULT.withAutoBalance(Duration.ofMillis(100), 10), clock::get,
+            UUID::randomUUID);
+        controllers.add(c);
+        c.start();
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(c::isActive);
+        liveBroker(c, 1);
+        liveBroker(c, 2);
+        get(c.createTopics(List.of(CreatableTopic.of("t", 4, 2)), false));
+        liveBroker(c, 3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> c.image().topic("t").orElseThrow()
+            .partitions().values().stream().anyMatch(p -> p.addingReplicas().contains(3)));
+    }
+
+    @Test
     void aBrokerThatStopsHeartbeatingIsFencedByTheControllerTimer() throws Exception {
         QuorumController c = node(1);
         log.elect(1);

@@ -8,6 +8,7 @@ import io.weir.broker.admin.IncrementalAlterConfigsHandler;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.broker.fetch.FetchHandler;
 import io.weir.broker.fetch.ListOffsetsHandler;
+import io.weir.broker.fetch.OffsetForLeaderEpochHandler;
 import io.weir.broker.metadata.DescribeClusterHandler;
 import io.weir.broker.metadata.MetadataHandler;
 import io.weir.broker.metadata.MetadataView;
@@ -47,6 +48,7 @@ public final class BrokerApis {
                 .add(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(replicas))
                 .add(ApiKeys.FETCH, 4, 18, new FetchHandler(replicas))
                 .add(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(replicas))
+                .add(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(replicas))
                 .add(ApiKeys.INIT_PRODUCER_ID, 0, 6, new InitProducerIdHandler(producerIds));
     }
 }

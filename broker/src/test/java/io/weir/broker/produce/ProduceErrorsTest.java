@@ -8,12 +8,18 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -83,6 +89,27 @@ class ProduceErrorsTest {
         PartitionProduceResponse response = produce("replicated", records("waits"), (short) -1, 300);
         assertThat(response.errorCode()).isEqualTo(Errors.REQUEST_TIMED_OUT.code());
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(250L, 8_000L);
+    }
+
+    @Test
+    void offsetForLeaderEpochReportsWhereTheEpochEnds() throws Exception {
+        produce("events", records("1", "2", "3"), (short) 1, 10_000);
+        assertThat(endOffset(0, 0).endOffset()).isEqualTo(3);
+        assertThat(endOffset(0, 0).leaderEpoch()).isZero();
+        assertThat(endOffset(1, 0).errorCode()).isEqualTo(Errors.UNKNOWN_LEADER_EPOCH.code());
+    }
+
+    private EpochEndOffset endOffset(int currentLeaderEpoch, int leaderEpoch) throws Exception {
+        OffsetForLeaderEpochRequestData data = new OffsetForLeaderEpochRequestData().setReplicaId(-1);
+        data.topics().add(new OffsetForLeaderTopic().setTopic("events").setPartitions(List.of(
+                new OffsetForLeaderPartition().setPartition(0).setCurrentLeaderEpoch(currentLeaderEpoch)
+                        .setLeaderEpoch(leaderEpoch))));
+        try (RawKafkaClient client = new RawKafkaClient(broker.server.boundAddress())) {
+            OffsetsForLeaderEpochResponse response = (OffsetsForLeaderEpochResponse) client.roundTrip(
+                    new RequestHeader(ApiKeys.OFFSET_FOR_LEADER_EPOCH, (short) 4, "raw", ++correlationId),
+                    new OffsetsForLeaderEpochRequest(data, (short) 4));
+            return response.data().topics().find("events").partitions().get(0);
+        }
     }
 
     private PartitionProduceResponse produce(String topic, MemoryRecords records, short acks, int timeoutMs)

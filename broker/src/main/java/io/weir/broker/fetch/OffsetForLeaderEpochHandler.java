@@ -1,0 +1,59 @@
+package io.weir.broker.fetch;
+
+import io.weir.broker.api.ApiHandler;
+import io.weir.broker.replica.LeaderLookup;
+import io.weir.broker.replica.ReplicaManager;
+import io.weir.controller.image.MetadataImage;
+import io.weir.storage.EpochEndOffset;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
+import org.apache.kafka.common.requests.RequestContext;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * OffsetForLeaderEpoch (KIP-101/KIP-320): where a leader epoch ends in the leader's log.
+ * Consumers use it to detect log truncation after a leader change; followers will use it to
+ * find where their log diverged.
+ */
+public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetsForLeaderEpochRequest> {
+    private final ReplicaManager replicas;
+
+    public OffsetForLeaderEpochHandler(ReplicaManager replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(RequestContext context, OffsetsForLeaderEpochRequest request) {
+        MetadataImage image = replicas.metadata().image();
+        OffsetForLeaderEpochResponseData out = new OffsetForLeaderEpochResponseData();
+        for (OffsetForLeaderTopic topic : request.data().topics()) {
+            OffsetForLeaderTopicResult result = new OffsetForLeaderTopicResult().setTopic(topic.topic());
+            for (OffsetForLeaderPartition p : topic.partitions()) {
+                OffsetForLeaderEpochResponseData.EpochEndOffset answer = new OffsetForLeaderEpochResponseData.EpochEndOffset()
+                        .setPartition(p.partition()).setLeaderEpoch(-1).setEndOffset(-1);
+                LeaderLookup leader = replicas.leaderFor(image, topic.topic(), p.partition(), p.currentLeaderEpoch());
+                if (!leader.ok()) {
+                    answer.setErrorCode(leader.error().code());
+                } else {
+                    try {
+                        EpochEndOffset end = leader.log().endOffsetForEpoch(p.leaderEpoch());
+                        answer.setErrorCode(Errors.NONE.code()).setLeaderEpoch(end.leaderEpoch()).setEndOffset(end.endOffset());
+                    } catch (ApiException e) {
+                        answer.setErrorCode(Errors.forException(e).code());
+                    }
+                }
+                result.partitions().add(answer);
+            }
+            out.topics().add(result);
+        }
+        return CompletableFuture.completedFuture(new OffsetsForLeaderEpochResponse(out));
+    }
+}

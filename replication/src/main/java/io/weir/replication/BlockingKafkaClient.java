@@ -1,0 +1,108 @@
+package io.weir.replication;
+
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
+
+/**
+ * One connection to a Kafka listener, one request at a time: what a follower needs to
+ * fetch from its leader. Negotiates versions with ApiVersions on connect, and
+ * reconnects on the next call after any failure. Every call is bounded by the socket
+ * timeout; responses larger than {@code maxResponseBytes} are refused.
+ */
+public final class BlockingKafkaClient implements Closeable {
+    private final InetSocketAddress address;
+    private final String clientId;
+    private final int timeoutMs;
+    private final int maxResponseBytes;
+    private Socket socket;
+    private ApiVersionsResponse versions;
+    private int correlationId;
+
+    public BlockingKafkaClient(InetSocketAddress address, String clientId, int timeoutMs, int maxResponseBytes) {
+        this.address = address;
+        this.clientId = clientId;
+        this.timeoutMs = timeoutMs;
+        this.maxResponseBytes = maxResponseBytes;
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** Sends a request built at the highest version both sides support, and waits for its response. */
+    public AbstractResponse send(AbstractRequest.Builder<?> builder) throws IOException {
+        try {
+            connectIfNeeded();
+            ApiKeys api = builder.apiKey();
+            ApiVersion theirs = versions.apiVersion(api.id);
+            if (theirs == null) {
+                throw new IOException(address + " does not support " + api);
+            }
+            short version = (short) Math.min(Math.min(theirs.maxVersion(), builder.latestAllowedVersion()),
+                    api.latestVersion());
+            if (version < Math.max(theirs.minVersion(), builder.oldestAllowedVersion())) {
+                throw new IOException("No common version of " + api + " with " + address);
+            }
+            return roundTrip(builder.build(version));
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void connectIfNeeded() throws IOException {
+        if (socket != null) {
+            return;
+        }
+        Socket s = new Socket();
+        s.connect(address, timeoutMs);
+        s.setSoTimeout(timeoutMs);
+        s.setTcpNoDelay(true);
+        socket = s;
+        versions = (ApiVersionsResponse) roundTrip(new ApiVersionsRequest.Builder().build((short) 3));
+        if (versions.data().errorCode() != 0) {
+            throw new IOException("ApiVersions to " + address + " failed with error " + versions.data().errorCode());
+        }
+    }
+
+    private AbstractResponse roundTrip(AbstractRequest request) throws IOException {
+        RequestHeader header = new RequestHeader(request.apiKey(), request.version(), clientId, ++correlationId);
+        ByteBuffer bytes = request.serializeWithHeader(header);
+        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+        out.writeInt(bytes.remaining());
+        out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+        out.flush();
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        int size = in.readInt();
+        if (size < 0 || size > maxResponseBytes) {
+            throw new IOException("Response of " + size + " bytes from " + address + " refused");
+        }
+        byte[] body = new byte[size];
+        in.readFully(body);
+        return AbstractResponse.parseResponse(ByteBuffer.wrap(body), header);
+    }
+
+    @Override
+    public void close() {
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // the connection is being dropped anyway
+            }
+            socket = null;
+        }
+    }
+}

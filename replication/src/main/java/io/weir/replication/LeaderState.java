@@ -1,0 +1,217 @@
+package io.weir.replication;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the leader of one partition knows about its replicas: each follower's log end offset
+ * (from its fetches) and when it was last caught up. Decides the high watermark and the ISR
+ * changes to propose to the controller, with Kafka's rules. Pure: no threads, sockets or
+ * clocks (time is passed in), so tests drive it fetch by fetch. Not thread-safe; the
+ * caller serialises access per partition.
+ *
+ * <ul>
+ *   <li>A follower is caught up at a fetch whose offset reaches the leader's LEO at that
+ *       moment, or reaches the LEO the leader had at the follower's previous fetch.</li>
+ *   <li>HW = the minimum LEO over the ISR, the leader included; it never moves back while
+ *       this node leads.</li>
+ *   <li>Shrink: an ISR follower not caught up for longer than {@code replica.lag.time.max.ms}.
+ *       Expand: a follower outside the ISR whose LEO has reached the HW and the start of the
+ *       current leader epoch.</li>
+ * </ul>
+ */
+public final class LeaderState {
+    private static final class Follower {
+        long logEndOffset = -1;
+        long lastCaughtUpTimeMs;
+        long lastFetchLeaderLogEndOffset = -1;
+        long lastFetchTimeMs;
+
+        Follower(long nowMs) {
+            lastCaughtUpTimeMs = nowMs;
+        }
+    }
+
+    private final int localId;
+    private final int leaderEpoch;
+    private final long leaderEpochStartOffset;
+    private final List<Integer> replicas;
+    private final Map<Integer, Follower> followers = new HashMap<>();
+    private List<Integer> isr;
+    private int partitionEpoch;
+    private long highWatermark;
+    /** An ISR change sent to the controller and not yet seen committed; none is proposed meanwhile. */
+    private List<Integer> pendingIsr;
+
+    /**
+     * @param leaderEpochStartOffset the leader's LEO when it became leader in this epoch
+     * @param highWatermark          the log's high watermark when leadership started
+     */
+    public LeaderState(int localId, int leaderEpoch, int partitionEpoch, List<Integer> replicas, List<Integer> isr,
+            long leaderEpochStartOffset, long highWatermark, long nowMs) {
+        if (!replicas.contains(localId) || !isr.contains(localId)) {
+            throw new IllegalArgumentException("Leader " + localId + " must be a replica and in the ISR: replicas "
+                    + replicas + ", ISR " + isr);
+        }
+        this.localId = localId;
+        this.leaderEpoch = leaderEpoch;
+        this.partitionEpoch = partitionEpoch;
+        this.replicas = List.copyOf(replicas);
+        this.isr = List.copyOf(isr);
+        this.leaderEpochStartOffset = leaderEpochStartOffset;
+        this.highWatermark = highWatermark;
+        for (int r : replicas) {
+            if (r != localId) {
+                followers.put(r, new Follower(nowMs));
+            }
+        }
+    }
+
+    public int leaderEpoch() {
+        return leaderEpoch;
+    }
+
+    public int partitionEpoch() {
+        return partitionEpoch;
+    }
+
+    public List<Integer> isr() {
+        return isr;
+    }
+
+    public List<Integer> replicas() {
+        return replicas;
+    }
+
+    public long highWatermark() {
+        return highWatermark;
+    }
+
+    public boolean isReplica(int brokerId) {
+        return followers.containsKey(brokerId);
+    }
+
+    /** The follower's log end offset as last reported, or -1 before its first fetch. */
+    public long followerLogEndOffset(int brokerId) {
+        Follower f = followers.get(brokerId);
+        return f == null ? -1 : f.logEndOffset;
+    }
+
+    /**
+     * Records a follower's fetch at {@code fetchOffset} (its LEO) while the leader's LEO is
+     * {@code leaderLogEndOffset}, and returns the high watermark afterwards.
+     */
+    public long onFollowerFetch(int brokerId, long fetchOffset, long leaderLogEndOffset, long nowMs) {
+        Follower f = followers.get(brokerId);
+        if (f == null) {
+            throw new IllegalArgumentException("Broker " + brokerId + " is not a follower of this partition");
+        }
+        if (fetchOffset >= leaderLogEndOffset) {
+            f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, nowMs);
+        } else if (fetchOffset >= f.lastFetchLeaderLogEndOffset && f.lastFetchLeaderLogEndOffset >= 0) {
+            f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, f.lastFetchTimeMs);
+        }
+        f.logEndOffset = fetchOffset;
+        f.lastFetchLeaderLogEndOffset = leaderLogEndOffset;
+        f.lastFetchTimeMs = nowMs;
+        return maybeAdvanceHighWatermark(leaderLogEndOffset);
+    }
+
+    /** Recomputes the HW after the leader's own LEO moved (an append); returns it. */
+    public long maybeAdvanceHighWatermark(long leaderLogEndOffset) {
+        long min = leaderLogEndOffset;
+        for (int r : effectiveIsr()) {
+            if (r != localId) {
+                min = Math.min(min, Math.max(followers.get(r).logEndOffset, 0));
+            }
+        }
+        if (min > highWatermark) {
+            highWatermark = min;
+        }
+        assert highWatermark <= leaderLogEndOffset : "HW " + highWatermark + " > LEO " + leaderLogEndOffset;
+        return highWatermark;
+    }
+
+    /**
+     * The ISR to propose to the controller now, if it should change: lagging followers
+     * removed, caught-up ones added. Empty while a proposal is pending.
+     */
+    public Optional<List<Integer>> proposeIsrChange(long leaderLogEndOffset, long nowMs, long replicaLagTimeMaxMs) {
+        if (pendingIsr != null) {
+            return Optional.empty();
+        }
+        List<Integer> next = new ArrayList<>();
+        for (int r : replicas) {
+            if (r == localId) {
+                next.add(r);
+                continue;
+            }
+            Follower f = followers.get(r);
+            boolean inIsr = isr.contains(r);
+            if (inIsr && nowMs - f.lastCaughtUpTimeMs <= replicaLagTimeMaxMs) {
+                next.add(r);
+            } else if (!inIsr && f.logEndOffset >= highWatermark && f.logEndOffset >= leaderEpochStartOffset
+                    && nowMs - f.lastCaughtUpTimeMs <= replicaLagTimeMaxMs) {
+                next.add(r);
+            }
+        }
+        if (next.equals(isr) || sameMembers(next, isr)) {
+            return Optional.empty();
+        }
+        pendingIsr = List.copyOf(next);
+        return Optional.of(pendingIsr);
+    }
+
+    /** The controller committed a new ISR for this leadership (AlterPartition succeeded, or metadata changed it). */
+    public void onIsrCommitted(List<Integer> newIsr, int newPartitionEpoch, long leaderLogEndOffset) {
+        if (newPartitionEpoch < partitionEpoch) {
+            return;
+        }
+        isr = List.copyOf(newIsr);
+        partitionEpoch = newPartitionEpoch;
+        pendingIsr = null;
+        maybeAdvanceHighWatermark(leaderLogEndOffset);
+    }
+
+    /** The proposal failed (fenced or rejected); a new one may be made on the next check. */
+    public void onIsrChangeFailed() {
+        pendingIsr = null;
+    }
+
+    /** For acks=all: whether {@code requiredOffset} is committed, and with enough replicas. */
+    public AckState ackState(long requiredOffset, int minInsyncReplicas) {
+        if (highWatermark < requiredOffset) {
+            return AckState.WAITING;
+        }
+        return isr.size() < minInsyncReplicas ? AckState.NOT_ENOUGH_REPLICAS_AFTER_APPEND : AckState.DONE;
+    }
+
+    /** Outcome of a waiting acks=all produce. */
+    public enum AckState {
+        WAITING, DONE, NOT_ENOUGH_REPLICAS_AFTER_APPEND
+    }
+
+    /**
+     * While an expansion is pending, the HW already waits for the follower being added, as
+     * Kafka's "maximal ISR" does, so a committed offset never lacks a member of either ISR.
+     */
+    private List<Integer> effectiveIsr() {
+        if (pendingIsr == null) {
+            return isr;
+        }
+        List<Integer> union = new ArrayList<>(isr);
+        for (int r : pendingIsr) {
+            if (!union.contains(r)) {
+                union.add(r);
+            }
+        }
+        return union;
+    }
+
+    private static boolean sameMembers(List<Integer> a, List<Integer> b) {
+        return a.size() == b.size() && a.containsAll(b);
+    }
+}

@@ -1,0 +1,303 @@
+package io.weir.replication;
+
+import io.weir.storage.PartitionLog;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchMetadata;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A follower's fetcher for all partitions it follows from one leader broker: a thread that
+ * sends replica Fetch requests (with the last fetched epoch, so the leader can point out a
+ * diverging log), truncates where the logs diverged, appends what the leader returns with
+ * its offsets and epochs, and follows the leader's high watermark.
+ */
+public final class ReplicaFetcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
+
+    /** A partition to follow: its log and the leader epoch the follower knows. */
+    public record Assignment(TopicPartition topicPartition, Uuid topicId, int leaderEpoch, PartitionLog log) {
+    }
+
+    /** What the host broker hears from a fetcher. */
+    public interface Listener {
+        /** Records were appended to, or the high watermark moved in, a follower log. */
+        void onFollowerProgress(TopicPartition tp);
+
+        /** The leader refused a partition (e.g. a newer or older leader epoch); the host should refresh it. */
+        default void onPartitionError(TopicPartition tp, Errors error) {
+        }
+    }
+
+    private final int localId;
+    private final LongSupplier brokerEpoch;
+    private final int leaderId;
+    private final ReplicationConfig config;
+    private final Listener listener;
+    private final BlockingKafkaClient client;
+    private final Thread thread;
+    private final Map<TopicPartition, Long> delayedUntil = new HashMap<>();
+    private final Object lock = new Object();
+    private Map<TopicPartition, Assignment> assignments = Map.of();
+    private volatile boolean running = true;
+
+    public ReplicaFetcher(int localId, LongSupplier brokerEpoch, int leaderId, InetSocketAddress leader,
+            ReplicationConfig config, Listener listener) {
+        this.localId = localId;
+        this.brokerEpoch = brokerEpoch;
+        this.leaderId = leaderId;
+        this.config = config;
+        this.listener = listener;
+        this.client = new BlockingKafkaClient(leader, "weir-replica-fetcher-" + localId,
+                config.fetchWaitMaxMs() + config.requestTimeoutMs(), config.fetchResponseMaxBytes() + (1 << 20));
+        this.thread = new Thread(this::run, "replica-fetcher-" + localId + "-from-" + leaderId);
+        this.thread.setDaemon(true);
+    }
+
+    public int leaderId() {
+        return leaderId;
+    }
+
+    public InetSocketAddress leaderAddress() {
+        return client.address();
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Replaces the set of partitions this fetcher follows. */
+    public void assign(Map<TopicPartition, Assignment> newAssignments) {
+        synchronized (lock) {
+            assignments = Map.copyOf(newAssignments);
+            delayedUntil.keySet().retainAll(newAssignments.keySet());
+            lock.notifyAll();
+        }
+    }
+
+    public Map<TopicPartition, Assignment> assignments() {
+        synchronized (lock) {
+            return assignments;
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        thread.interrupt();
+        try {
+            thread.join(config.requestTimeoutMs() + config.fetchWaitMaxMs());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        client.close();
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                Map<TopicPartition, Assignment> fetchable = awaitFetchable();
+                if (fetchable.isEmpty()) {
+                    continue;
+                }
+                fetchOnce(fetchable);
+            } catch (IOException e) {
+                if (running) {
+                    log.info("Fetch from broker {} at {} failed: {}; retrying in {} ms", leaderId, client.address(),
+                            e.toString(), config.fetchBackoffMs());
+                    sleep(config.fetchBackoffMs());
+                }
+            } catch (RuntimeException e) {
+                if (running) {
+                    log.warn("Replica fetcher from broker {} hit an unexpected error; retrying in {} ms", leaderId,
+                            config.fetchBackoffMs(), e);
+                    sleep(config.fetchBackoffMs());
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Waits (bounded) until some assigned partition is not backing off. */
+    private Map<TopicPartition, Assignment> awaitFetchable() throws InterruptedException {
+        synchronized (lock) {
+            long now = Time.SYSTEM.milliseconds();
+            Map<TopicPartition, Assignment> ready = new LinkedHashMap<>();
+            long nextReady = Long.MAX_VALUE;
+            for (Assignment a : assignments.values()) {
+                long until = delayedUntil.getOrDefault(a.topicPartition(), 0L);
+                if (until <= now) {
+                    ready.put(a.topicPartition(), a);
+                } else {
+                    nextReady = Math.min(nextReady, until);
+                }
+            }
+            if (ready.isEmpty()) {
+                long wait = nextReady == Long.MAX_VALUE ? config.fetchBackoffMs() : Math.max(1, nextReady - now);
+                lock.wait(Math.min(wait, config.fetchBackoffMs()));
+            }
+            return ready;
+        }
+    }
+
+    private void fetchOnce(Map<TopicPartition, Assignment> fetchable) throws IOException {
+        Map<TopicPartition, FetchRequest.PartitionData> data = new LinkedHashMap<>();
+        Map<Uuid, String> topicNames = new HashMap<>();
+        for (Assignment a : fetchable.values()) {
+            PartitionLog pl = a.log();
+            int lastEpoch = pl.latestEpoch();
+            data.put(a.topicPartition(), new FetchRequest.PartitionData(a.topicId(), pl.logEndOffset(),
+                    pl.logStartOffset(), config.fetchMaxBytes(), Optional.of(a.leaderEpoch()),
+                    lastEpoch >= 0 ? Optional.of(lastEpoch) : Optional.empty()));
+            topicNames.put(a.topicId(), a.topicPartition().topic());
+        }
+        FetchRequest.Builder request = FetchRequest.Builder
+                .forReplica(org.apache.kafka.common.protocol.ApiKeys.FETCH.latestVersion(), localId,
+                        brokerEpoch.getAsLong(), config.fetchWaitMaxMs(), config.fetchMinBytes(), data)
+                .setMaxBytes(config.fetchResponseMaxBytes())
+                .metadata(FetchMetadata.LEGACY);
+        AbstractResponse raw = client.send(request);
+        FetchResponse response = (FetchResponse) raw;
+        if (response.error() != Errors.NONE) {
+            throw new IOException("Fetch failed at the leader: " + response.error());
+        }
+        for (FetchResponseData.FetchableTopicResponse topic : response.data().responses()) {
+            String name = topic.topic() == null || topic.topic().isEmpty() ? topicNames.get(topic.topicId())
+                    : topic.topic();
+            for (FetchResponseData.PartitionData p : topic.partitions()) {
+                Assignment a = name == null ? null : fetchable.get(new TopicPartition(name, p.partitionIndex()));
+                if (a != null && stillAssigned(a)) {
+                    handlePartition(a, p);
+                }
+            }
+        }
+    }
+
+    private boolean stillAssigned(Assignment a) {
+        synchronized (lock) {
+            return a.equals(assignments.get(a.topicPartition()));
+        }
+    }
+
+    private void handlePartition(Assignment a, FetchResponseData.PartitionData p) throws IOException {
+        TopicPartition tp = a.topicPartition();
+        PartitionLog pl = a.log();
+        Errors error = Errors.forCode(p.errorCode());
+        switch (error) {
+            case NONE -> {
+                Optional<FetchResponseData.EpochEndOffset> diverging = FetchResponse.divergingEpoch(p);
+                if (diverging.isPresent()) {
+                    long truncateTo = FollowerTruncation.truncationOffset(diverging.get().epoch(),
+                            diverging.get().endOffset(), pl.endOffsetForEpoch(diverging.get().epoch()),
+                            pl.logEndOffset(), pl.highWatermark());
+                    log.info("{}: log diverges from leader {} at epoch {} end offset {}; truncating to {}", tp,
+                            leaderId, diverging.get().epoch(), diverging.get().endOffset(), truncateTo);
+                    pl.truncateTo(truncateTo);
+                    listener.onFollowerProgress(tp);
+                    return;
+                }
+                MemoryRecords records = (MemoryRecords) FetchResponse.recordsOrFail(p);
+                if (records.sizeInBytes() > 0) {
+                    pl.appendAsFollower(records);
+                }
+                if (p.highWatermark() >= 0) {
+                    pl.updateHighWatermark(Math.min(p.highWatermark(), pl.logEndOffset()));
+                }
+                listener.onFollowerProgress(tp);
+            }
+            case OFFSET_OUT_OF_RANGE -> handleOutOfRange(a);
+            default -> {
+                log.debug("{}: leader {} answered {}; backing off", tp, leaderId, error);
+                delay(tp);
+                listener.onPartitionError(tp, error);
+            }
+        }
+    }
+
+    /**
+     * The leader no longer has our fetch offset: either retention moved its log start past our
+     * LEO (start over at its log start) or our log is longer than the leader's after an
+     * unclean election (truncate to its LEO).
+     */
+    private void handleOutOfRange(Assignment a) throws IOException {
+        TopicPartition tp = a.topicPartition();
+        long leaderStart = listOffset(a, ListOffsetsRequest.EARLIEST_TIMESTAMP);
+        long leaderEnd = listOffset(a, ListOffsetsRequest.LATEST_TIMESTAMP);
+        PartitionLog pl = a.log();
+        if (leaderStart < 0 || leaderEnd < 0) {
+            delay(tp);
+            return;
+        }
+        if (pl.logEndOffset() > leaderEnd) {
+            log.warn("{}: local LEO {} is past leader {}'s LEO {}; truncating", tp, pl.logEndOffset(), leaderId,
+                    leaderEnd);
+            pl.truncateTo(leaderEnd);
+        } else if (pl.logEndOffset() < leaderStart) {
+            log.info("{}: leader {} log starts at {} past local LEO {}; starting over there", tp, leaderId,
+                    leaderStart, pl.logEndOffset());
+            pl.truncateFullyAndStartAt(leaderStart);
+        } else {
+            delay(tp);
+        }
+        listener.onFollowerProgress(tp);
+    }
+
+    private long listOffset(Assignment a, long timestamp) throws IOException {
+        ListOffsetsRequest.Builder builder = ListOffsetsRequest.Builder
+                .forReplica(org.apache.kafka.common.protocol.ApiKeys.LIST_OFFSETS.latestVersion(), localId)
+                .setTargetTimes(List.of(new ListOffsetsTopic().setName(a.topicPartition().topic())
+                        .setPartitions(List.of(new ListOffsetsPartition()
+                                .setPartitionIndex(a.topicPartition().partition())
+                                .setCurrentLeaderEpoch(a.leaderEpoch())
+                                .setTimestamp(timestamp)))));
+        ListOffsetsResponse response = (ListOffsetsResponse) client.send(builder);
+        for (ListOffsetsTopicResponse t : response.data().topics()) {
+            for (ListOffsetsPartitionResponse p : t.partitions()) {
+                if (p.partitionIndex() == a.topicPartition().partition() && p.errorCode() == 0) {
+                    return p.offset();
+                }
+            }
+        }
+        return -1;
+    }
+
+    private void delay(TopicPartition tp) {
+        synchronized (lock) {
+            delayedUntil.put(tp, Time.SYSTEM.milliseconds() + config.fetchBackoffMs());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.weir.replication;
+
+/**
+ * Replication settings, named after the Kafka broker configs they implement.
+ *
+ * @param replicaLagTimeMaxMs   a follower not caught up for this long leaves the ISR ({@code replica.lag.time.max.ms})
+ * @param fetchMaxBytes         per-partition bytes per replica fetch ({@code replica.fetch.max.bytes})
+ * @param fetchResponseMaxBytes bytes per replica fetch response ({@code replica.fetch.response.max.bytes})
+ * @param fetchWaitMaxMs        how long the leader may hold a replica fetch ({@code replica.fetch.wait.max.ms})
+ * @param fetchMinBytes         bytes the leader waits for before answering ({@code replica.fetch.min.bytes})
+ * @param fetchBackoffMs        pause after a failed fetch ({@code replica.fetch.backoff.ms})
+ * @param requestTimeoutMs      bound on one replica request beyond its wait time
+ */
+public record ReplicationConfig(
+        long replicaLagTimeMaxMs,
+        int fetchMaxBytes,
+        int fetchResponseMaxBytes,
+        int fetchWaitMaxMs,
+        int fetchMinBytes,
+        int fetchBackoffMs,
+        int requestTimeoutMs) {
+
+    public ReplicationConfig {
+        if (replicaLagTimeMaxMs <= 0 || fetchMaxBytes <= 0 || fetchResponseMaxBytes <= 0 || fetchWaitMaxMs < 0
+                || fetchMinBytes < 0 || fetchBackoffMs <= 0 || requestTimeoutMs <= 0) {
+            throw new IllegalArgumentException("Invalid replication config " + this);
+        }
+    }
+
+    /** Kafka's defaults. */
+    public static ReplicationConfig defaults() {
+        return new ReplicationConfig(30_000, 1024 * 1024, 10 * 1024 * 1024, 500, 1, 1000, 30_000);
+    }
+
+    public ReplicationConfig withReplicaLagTimeMaxMs(long ms) {
+        return new ReplicationConfig(ms, fetchMaxBytes, fetchResponseMaxBytes, fetchWaitMaxMs, fetchMinBytes,
+                fetchBackoffMs, requestTimeoutMs);
+    }
+
+    public ReplicationConfig withFetchBackoffMs(int ms) {
+        return new ReplicationConfig(replicaLagTimeMaxMs, fetchMaxBytes, fetchResponseMaxBytes, fetchWaitMaxMs,
+                fetchMinBytes, ms, requestTimeoutMs);
+    }
+}

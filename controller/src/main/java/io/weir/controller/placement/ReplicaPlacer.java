@@ -31,21 +31,40 @@ public final class ReplicaPlacer {
      */
     public List<List<Integer>> place(MetadataImage image, int firstPartition, int numPartitions,
                                      int replicationFactor) {
+        return place(image, loads(image), firstPartition, numPartitions, replicationFactor);
+    }
+
+    /**
+     * Replicas and preferred leaderships per broker; computed once per request and updated by
+     * {@link #place(MetadataImage, Loads, int, int, int)} so placing many topics stays linear.
+     */
+    public static final class Loads {
+        private final Map<Integer, Integer> replicas = new HashMap<>();
+        private final Map<Integer, Integer> leaders = new HashMap<>();
+    }
+
+    public Loads loads(MetadataImage image) {
+        Loads loads = new Loads();
+        for (TopicImage t : image.topicsById().values()) {
+            for (PartitionRegistration p : t.partitions().values()) {
+                p.replicas().forEach(r -> loads.replicas.merge(r, 1, Integer::sum));
+                if (!p.replicas().isEmpty()) {
+                    loads.leaders.merge(p.replicas().get(0), 1, Integer::sum);
+                }
+            }
+        }
+        return loads;
+    }
+
+    public List<List<Integer>> place(MetadataImage image, Loads loads, int firstPartition,
+                                     int numPartitions, int replicationFactor) {
         List<BrokerRegistration> live = image.liveBrokers();
         if (replicationFactor > live.size()) {
             throw new IllegalArgumentException("replication factor " + replicationFactor
                 + " exceeds the " + live.size() + " live brokers");
         }
-        Map<Integer, Integer> replicaLoad = new HashMap<>();
-        Map<Integer, Integer> leaderLoad = new HashMap<>();
-        for (TopicImage t : image.topicsById().values()) {
-            for (PartitionRegistration p : t.partitions().values()) {
-                p.replicas().forEach(r -> replicaLoad.merge(r, 1, Integer::sum));
-                if (!p.replicas().isEmpty()) {
-                    leaderLoad.merge(p.replicas().get(0), 1, Integer::sum);
-                }
-            }
-        }
+        Map<Integer, Integer> replicaLoad = loads.replicas;
+        Map<Integer, Integer> leaderLoad = loads.leaders;
         boolean rackAware = live.stream().anyMatch(b -> b.rack() != null);
         List<List<Integer>> out = new ArrayList<>(numPartitions);
         for (int i = 0; i < numPartitions; i++) {

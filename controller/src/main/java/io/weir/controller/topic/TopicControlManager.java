@@ -16,6 +16,7 @@ import io.weir.controller.record.PartitionRecord;
 import io.weir.controller.record.RemoveTopicRecord;
 import io.weir.controller.record.TopicRecord;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class TopicControlManager {
                                                                   boolean validateOnly) {
         List<MetadataRecord> records = new ArrayList<>();
         List<CreateTopicResult> results = new ArrayList<>();
-        MetadataImage working = image;
+        Batch batch = new Batch(image);
         Set<String> seen = new HashSet<>();
         for (CreatableTopic t : topics) {
             if (!seen.add(t.name())) {
@@ -55,34 +56,56 @@ public final class TopicControlManager {
                 continue;
             }
             List<MetadataRecord> topicRecords = new ArrayList<>();
-            CreateTopicResult result = createTopic(working, t, topicRecords);
+            CreateTopicResult result = createTopic(image, batch, t, topicRecords);
             results.add(result);
             if (result.status().isOk() && !validateOnly) {
                 records.addAll(topicRecords);
-                // Later topics of the same request must see this one (names, broker load).
-                working = working.apply(working.offset(), topicRecords);
+                // Later topics of the same request must see this one (names, ids, broker load).
+                batch.created(t.name(), result.topicId());
             }
         }
         return ControllerResult.of(records, results);
     }
 
-    private CreateTopicResult createTopic(MetadataImage image, CreatableTopic t,
+    /**
+     * What earlier topics of one request changed, so that creating n topics costs one pass
+     * over the image instead of n.
+     */
+    private final class Batch {
+        final Map<String, String> collisionKeys = new HashMap<>();
+        final Set<UUID> ids = new HashSet<>();
+        // Validate-only topics count here too; that only skews their own placement preview.
+        final ReplicaPlacer.Loads loads;
+
+        Batch(MetadataImage image) {
+            image.topicIdsByName().keySet()
+                .forEach(n -> collisionKeys.put(TopicNames.collisionKey(n), n));
+            ids.addAll(image.topicsById().keySet());
+            loads = placer.loads(image);
+        }
+
+        void created(String name, UUID id) {
+            collisionKeys.put(TopicNames.collisionKey(name), name);
+            ids.add(id);
+        }
+
+    }
+
+    private CreateTopicResult createTopic(MetadataImage image, Batch batch, CreatableTopic t,
                                           List<MetadataRecord> out) {
         Optional<String> badName = TopicNames.validate(t.name());
         if (badName.isPresent()) {
             return CreateTopicResult.error(t.name(),
                 ApiStatus.of(ApiError.INVALID_TOPIC_EXCEPTION, badName.get()));
         }
-        if (image.topic(t.name()).isPresent()) {
+        String existing = batch.collisionKeys.get(TopicNames.collisionKey(t.name()));
+        if (t.name().equals(existing)) {
             return CreateTopicResult.error(t.name(), ApiStatus.of(ApiError.TOPIC_ALREADY_EXISTS,
                 "topic " + t.name() + " already exists"));
         }
-        String key = TopicNames.collisionKey(t.name());
-        Optional<String> collision = image.topicIdsByName().keySet().stream()
-            .filter(n -> TopicNames.collisionKey(n).equals(key)).findFirst();
-        if (collision.isPresent()) {
+        if (existing != null) {
             return CreateTopicResult.error(t.name(), ApiStatus.of(ApiError.INVALID_TOPIC_EXCEPTION,
-                "topic " + t.name() + " collides with existing topic " + collision.get()));
+                "topic " + t.name() + " collides with existing topic " + existing));
         }
         Optional<String> badConfig = TopicConfigs.validate(t.configs());
         if (badConfig.isPresent()) {
@@ -123,9 +146,9 @@ public final class TopicControlManager {
                     ApiError.INVALID_REPLICATION_FACTOR, "replication factor " + rf
                         + " exceeds the " + live + " available brokers"));
             }
-            assignment = placer.place(image, 0, partitions, rf);
+            assignment = placer.place(image, batch.loads, 0, partitions, rf);
         }
-        UUID id = newTopicId(image);
+        UUID id = newTopicId(batch.ids);
         out.add(new TopicRecord(t.name(), id));
         for (int i = 0; i < assignment.size(); i++) {
             out.add(newPartition(image, id, i, assignment.get(i)));
@@ -274,10 +297,10 @@ public final class TopicControlManager {
         return new PartitionRecord(topicId, index, replicas, isr, leader, 0, 0);
     }
 
-    private UUID newTopicId(MetadataImage image) {
+    private UUID newTopicId(Set<UUID> taken) {
         for (int attempt = 0; attempt < 100; attempt++) {
             UUID id = topicIds.get();
-            if (!id.equals(new UUID(0, 0)) && image.topic(id).isEmpty()) {
+            if (!id.equals(new UUID(0, 0)) && !taken.contains(id)) {
                 return id;
             }
         }

@@ -31,6 +31,9 @@ import java.util.concurrent.CompletableFuture;
 public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
     private static final Logger log = LoggerFactory.getLogger(ListOffsetsHandler.class);
 
+    /** First version whose partition answers carry the leader epoch. */
+    private static final short FIRST_LEADER_EPOCH_VERSION = 4;
+
     private final ReplicaManager replicas;
 
     public ListOffsetsHandler(ReplicaManager replicas) {
@@ -45,8 +48,11 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         for (ListOffsetsTopic topic : request.topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsPartition p : topic.partitions()) {
-                topicResponse.partitions().add(lookup(image, topic.name(), p, consumer,
-                        request.duplicatePartitions().contains(new org.apache.kafka.common.TopicPartition(topic.name(), p.partitionIndex()))));
+                ListOffsetsPartitionResponse answer = lookup(image, topic.name(), p, consumer,
+                        request.duplicatePartitions().contains(new org.apache.kafka.common.TopicPartition(topic.name(), p.partitionIndex())));
+                // Older versions cannot carry a leader epoch; writing one would fail to encode.
+                if (request.version() < FIRST_LEADER_EPOCH_VERSION) answer.setLeaderEpoch(ListOffsetsResponse.UNKNOWN_EPOCH);
+                topicResponse.partitions().add(answer);
             }
             data.topics().add(topicResponse);
         }

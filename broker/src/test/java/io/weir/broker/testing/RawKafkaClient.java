@@ -1,5 +1,9 @@
 package io.weir.broker.testing;
 
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -51,6 +55,20 @@ public final class RawKafkaClient implements AutoCloseable {
         byte[] b = new byte[size];
         in.readFully(b);
         return AbstractResponse.parseResponse(ByteBuffer.wrap(b), header);
+    }
+
+    /** Sends {@code data} as {@code api} at {@code version}, exactly as serialized at that version. */
+    public AbstractResponse roundTrip(ApiKeys api, short version, int correlationId, ApiMessage data) throws IOException {
+        RequestHeader header = new RequestHeader(api, version, "raw", correlationId);
+        ObjectSerializationCache cache = new ObjectSerializationCache();
+        short headerVersion = header.headerVersion();
+        int size = header.data().size(cache, headerVersion) + data.size(cache, version);
+        ByteBuffer buffer = ByteBuffer.allocate(size);
+        ByteBufferAccessor accessor = new ByteBufferAccessor(buffer);
+        header.data().write(accessor, cache, headerVersion);
+        data.write(accessor, cache, version);
+        writeFrame(buffer.flip());
+        return receive(header);
     }
 
     public AbstractResponse roundTrip(RequestHeader header, AbstractRequest request) throws IOException {

@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param defaultNumPartitions {@code num.partitions}
  * @param defaultReplicationFactor {@code default.replication.factor}
  * @param producerIdBlockSize producer ids handed to a broker per AllocateProducerIds
- * @param maxRecordsPerBatch upper bound on records one request may produce
+ * @param maxRecordsPerBatch upper bound on records one request may produce, and on records
+ *     coalesced into one append (Kafka caps a user operation at 10,000 records too)
  * @param maxPendingRequests bound on the controller's request queue
  * @param autoBalanceInterval how often the active controller evens out replicas across live
  *     brokers by starting reassignments; zero disables automatic balancing
@@ -22,7 +23,7 @@ public record ControllerConfig(Duration brokerSessionTimeout, int defaultNumPart
                                int maxRecordsPerBatch, int maxPendingRequests,
                                Duration autoBalanceInterval, int maxConcurrentReassignments) {
     public static final ControllerConfig DEFAULT =
-        new ControllerConfig(Duration.ofSeconds(9), 1, (short) 1, 1000, 100_000, 10_000);
+        new ControllerConfig(Duration.ofSeconds(9), 1, (short) 1, 1000, 10_000, 10_000);
 
     /** Without automatic balancing (the settings before it existed). */
     public ControllerConfig(Duration brokerSessionTimeout, int defaultNumPartitions,

@@ -87,6 +87,9 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private long highestAppendedOffset = -1;
     private boolean resyncNeeded;
     private final TreeMap<Long, List<Runnable>> waitingForReplay = new TreeMap<>();
+    private List<PendingWrite> pending = new ArrayList<>();
+    private int pendingRecords;
+    private boolean flushScheduled;
 
     /**
      * @param clockMs monotonic milliseconds (e.g. {@code System.nanoTime() / 1_000_000})
@@ -354,25 +357,63 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
             future.complete(result.response());
             return;
         }
+        if (pendingRecords > 0
+            && pendingRecords + result.records().size() > config.maxRecordsPerBatch()) {
+            flush();
+        }
         working = next;
+        pending.add(new PendingWrite(name, result.records(),
+            () -> future.complete(result.response()), future::completeExceptionally));
+        pendingRecords += result.records().size();
+        if (!flushScheduled) {
+            // Runs after the requests already queued, so they share one append (one fsync).
+            flushScheduled = true;
+            runAlways(this::flush);
+        }
+    }
+
+    /** Appends every decided-but-unappended write as one batch. */
+    private void flush() {
+        flushScheduled = false;
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<PendingWrite> writes = pending;
+        pending = new ArrayList<>();
+        pendingRecords = 0;
+        if (!isActive() || resyncNeeded) {
+            // Decided on a working image that may hold a failed batch: never append them.
+            NotControllerException e = notController();
+            writes.forEach(w -> w.onFailure().accept(e));
+            return;
+        }
+        List<MetadataRecord> records = new ArrayList<>();
+        writes.forEach(w -> records.addAll(w.records()));
         inFlight++;
         long epoch = activeEpoch;
-        coordination.append(epoch, result.records()).whenComplete((offset, error) ->
+        coordination.append(epoch, records).whenComplete((offset, error) ->
             runAlways(() -> {
                 inFlight--;
                 if (error != null) {
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                    LOG.info("{} append at epoch {} failed: {}", name, epoch, cause.toString());
-                    future.completeExceptionally(cause instanceof NotControllerException
-                        ? cause : notController());
+                    LOG.info("append of {} records ({} ...) at epoch {} failed: {}",
+                        records.size(), writes.get(0).name(), epoch, cause.toString());
+                    Throwable reported = cause instanceof NotControllerException
+                        ? cause : notController();
+                    writes.forEach(w -> w.onFailure().accept(reported));
                     resyncNeeded = true;
                 } else {
                     highestAppendedOffset = Math.max(highestAppendedOffset, offset);
-                    whenReplayed(offset, () -> future.complete(result.response()));
+                    whenReplayed(offset, () -> writes.forEach(w -> w.onCommitted().run()));
                 }
                 maybeResync();
             }));
+    }
+
+    /** A decided write waiting to be appended. */
+    private record PendingWrite(String name, List<MetadataRecord> records, Runnable onCommitted,
+                                Consumer<Throwable> onFailure) {
     }
 
     private void fenceExpiredBrokers() {
@@ -438,6 +479,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         activeEpoch = -1;
         working = null;
         resyncNeeded = inFlight > 0;
+        flush();
     }
 
     private NotControllerException notController() {

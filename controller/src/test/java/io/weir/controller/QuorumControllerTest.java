@@ -7,14 +7,19 @@ import static org.awaitility.Awaitility.await;
 import io.weir.controller.broker.BrokerHeartbeatReply;
 import io.weir.controller.broker.BrokerHeartbeatRequest;
 import io.weir.controller.broker.BrokerRegistrationReply;
+import io.weir.controller.coordination.ControllerLocation;
+import io.weir.controller.coordination.Coordination;
+import io.weir.controller.coordination.CoordinationListener;
 import io.weir.controller.coordination.LocalCoordination;
 import io.weir.controller.coordination.NotControllerException;
 import io.weir.controller.image.MetadataImage;
+import io.weir.controller.record.MetadataRecord;
 import io.weir.controller.topic.CreatableTopic;
 import io.weir.controller.topic.CreateTopicResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -104,6 +109,91 @@ class QuorumControllerTest {
         assertThat(two.image()).isEqualTo(replayed);
         assertThat(replayed.topic("before")).isPresent();
         assertThat(replayed.topic("after")).isPresent();
+    }
+
+    /** Fails the next append as a lost leadership would, after nothing was committed. */
+    private static final class FlakyCoordination implements Coordination {
+        private final LocalCoordination delegate;
+        volatile boolean failNext;
+
+        FlakyCoordination(LocalCoordination delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public int nodeId() {
+            return delegate.nodeId();
+        }
+
+        @Override
+        public void start(CoordinationListener listener) {
+            delegate.start(listener);
+        }
+
+        @Override
+        public CompletableFuture<Long> append(long epoch, List<MetadataRecord> records) {
+            if (failNext) {
+                failNext = false;
+                return CompletableFuture.failedFuture(
+                    new NotControllerException("injected", Optional.empty()));
+            }
+            return delegate.append(epoch, records);
+        }
+
+        @Override
+        public Optional<ControllerLocation> activeController() {
+            return delegate.activeController();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    @Test
+    void aFailedAppendIsReportedAndTheControllerResyncsFromCommittedState() throws Exception {
+        FlakyCoordination flaky = new FlakyCoordination(new LocalCoordination(log, 1));
+        QuorumController c = new QuorumController(flaky, ControllerConfig.DEFAULT, clock::get,
+            UUID::randomUUID);
+        controllers.add(c);
+        c.start();
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(c::isActive);
+        liveBroker(c, 1);
+
+        flaky.failNext = true;
+        assertThatThrownBy(() -> get(c.createTopics(List.of(CreatableTopic.of("lost", 1, 1)), false)))
+            .cause().isInstanceOf(NotControllerException.class);
+        assertThat(c.image().topic("lost")).isEmpty();
+
+        // The failed batch is gone from the working image: the same topic can be created.
+        List<CreateTopicResult> again = await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try {
+                return get(c.createTopics(List.of(CreatableTopic.of("lost", 1, 1)), false));
+            } catch (ExecutionException e) {
+                return null;
+            }
+        }, r -> r != null);
+        assertThat(again.get(0).status().isOk()).isTrue();
+        assertThat(c.image()).isEqualTo(log.replayAll());
+    }
+
+    @Test
+    void concurrentRequestsAllCommitAndMatchTheLog() throws Exception {
+        QuorumController c = node(1);
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(c::isActive);
+        liveBroker(c, 1);
+        List<CompletableFuture<List<CreateTopicResult>>> futures = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            futures.add(c.createTopics(List.of(CreatableTopic.of("c" + i, 1, 1)), false));
+        }
+        for (CompletableFuture<List<CreateTopicResult>> f : futures) {
+            assertThat(get(f).get(0).status().isOk()).isTrue();
+        }
+        assertThat(c.image().topicsById()).hasSize(50);
+        assertThat(c.image()).isEqualTo(log.replayAll());
     }
 
     @Test

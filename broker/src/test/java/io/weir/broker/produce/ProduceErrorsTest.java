@@ -69,6 +69,21 @@ class ProduceErrorsTest {
     }
 
     @Test
+    void idempotentRetryIsAcknowledgedOnceAndASequenceGapIsRefused() throws Exception {
+        long producerId = 4242;
+        MemoryRecords first = idempotent(producerId, 0, "a", "b");
+        assertThat(produce("events", first, (short) -1, 10_000).baseOffset()).isZero();
+        // The same batch again (a retry after a lost response): same offsets, nothing appended.
+        PartitionProduceResponse retry = produce("events", idempotent(producerId, 0, "a", "b"), (short) -1, 10_000);
+        assertThat(retry.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(retry.baseOffset()).isZero();
+        // Sequence 5 after 0..1 skips 2..4.
+        assertThat(produce("events", idempotent(producerId, 5, "gap"), (short) -1, 10_000).errorCode())
+                .isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code());
+        assertThat(produce("events", idempotent(producerId, 2, "c"), (short) -1, 10_000).baseOffset()).isEqualTo(2);
+    }
+
+    @Test
     void acksAllIsRefusedWhileTheIsrIsBelowMinInsyncReplicas() throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
@@ -124,6 +139,14 @@ class ProduceErrorsTest {
                     new ProduceRequest(data, (short) 9));
             return response.data().responses().iterator().next().partitionResponses().get(0);
         }
+    }
+
+    private static MemoryRecords idempotent(long producerId, int baseSequence, String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            records[i] = new SimpleRecord(System.currentTimeMillis(), null, values[i].getBytes(StandardCharsets.UTF_8));
+        }
+        return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, (short) 0, baseSequence, records);
     }
 
     private static MemoryRecords records(String... values) {

@@ -73,7 +73,8 @@ class ControllerFailoverMeasurement {
         sorted.sort(Long::compare);
         double median = (sorted.get(TRIES / 2 - 1) + sorted.get(TRIES / 2)) / 2.0;
         return "controller failover, " + (crash ? "crash (no hand-off)" : "graceful close (hand-off)")
-            + " -> next committed write, 3 voters on loopback, election timeout 400-800 ms: "
+            + " -> next committed write, 3 voters on loopback, election timeout "
+            + QuorumCluster.ELECTION_MIN_MS + "-" + QuorumCluster.ELECTION_MAX_MS + " ms: "
             + "samples ms " + samplesMs + ", median " + median + " ms, min " + sorted.get(0)
             + " ms, max " + sorted.get(TRIES - 1) + " ms";
     }

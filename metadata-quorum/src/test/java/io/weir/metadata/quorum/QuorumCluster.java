@@ -25,6 +25,9 @@ import java.util.function.Function;
 /** Metadata quorum members in one JVM on loopback ports, each with a QuorumController. */
 final class QuorumCluster implements AutoCloseable {
     static final Duration AWAIT = Duration.ofSeconds(60);
+    /** Loopback tests elect faster than production; measurements may override these. */
+    static final long ELECTION_MIN_MS = Long.getLong("weir.test.electionMinMs", 400);
+    static final long ELECTION_MAX_MS = Long.getLong("weir.test.electionMaxMs", 800);
 
     record Node(RatisCoordination coordination, QuorumController controller) {
     }
@@ -57,7 +60,7 @@ final class QuorumCluster implements AutoCloseable {
     RatisConfig config(int nodeId) {
         return RatisConfig.of(nodeId, voters, listeners, dir.resolve("node-" + nodeId))
             .withSnapshotEveryEntries(snapshotEvery)
-            .withElectionTimeout(Duration.ofMillis(400), Duration.ofMillis(800))
+            .withElectionTimeout(Duration.ofMillis(ELECTION_MIN_MS), Duration.ofMillis(ELECTION_MAX_MS))
             .withLogSegmentBytes(logSegmentBytes);
     }
 

@@ -8,6 +8,7 @@ import io.weir.broker.replica.ReplicaManager;
 import io.weir.controller.image.MetadataImage;
 import io.weir.storage.LogAppendInfo;
 import io.weir.storage.PartitionLog;
+import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
@@ -56,9 +57,14 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     }
 
     /** An appended partition whose acks=all answer waits for the high watermark. */
-    private record Pending(PartitionProduceResponse response, PartitionLog log, TopicPartition tp, long requiredHw) {
+    private record Pending(PartitionProduceResponse response, PartitionLog log, TopicIdPartition partition,
+                           int leaderEpoch, long requiredHw) {
         boolean satisfied() {
             return log.highWatermark() >= requiredHw;
+        }
+
+        TopicPartition tp() {
+            return partition.topicPartition();
         }
     }
 
@@ -108,7 +114,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         return result;
     }
 
-    private static final class DelayedProduce implements Purgatory.DelayedOperation {
+    private final class DelayedProduce implements Purgatory.DelayedOperation {
         private final List<Pending> pending;
         private final ProduceResponseData response;
         private final CompletableFuture<AbstractResponse> result;
@@ -122,7 +128,18 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         @Override
         public synchronized boolean tryComplete() {
             if (result.isDone()) return true;
-            if (!pending.stream().allMatch(Pending::satisfied)) return false;
+            // Like Kafka's DelayedProduce: each partition is done once the HW passes its write or
+            // this node stops leading it (the write may then be truncated away: the client retries).
+            boolean allDone = true;
+            for (Pending p : pending) {
+                if (p.satisfied() || p.response().errorCode() != Errors.NONE.code()) continue;
+                if (!replicas.isLeader(p.partition(), p.leaderEpoch())) {
+                    p.response().setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                } else {
+                    allDone = false;
+                }
+            }
+            if (!allDone) return false;
             result.complete(new ProduceResponse(response));
             return true;
         }
@@ -131,7 +148,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         public synchronized void forceComplete() {
             if (result.isDone()) return;
             for (Pending p : pending) {
-                if (!p.satisfied()) {
+                if (!p.satisfied() && p.response().errorCode() == Errors.NONE.code()) {
                     p.response().setErrorCode(Errors.REQUEST_TIMED_OUT.code())
                             .setErrorMessage("the in-sync replicas did not acknowledge the write in time");
                 }
@@ -164,7 +181,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     .setLogAppendTimeMs(info.logAppendTime())
                     .setLogStartOffset(leader.log().logStartOffset());
             if (acks == -1) {
-                pending.add(new Pending(ok, leader.log(), leader.partition().topicPartition(), info.lastOffset() + 1));
+                pending.add(new Pending(ok, leader.log(), leader.partition(), leader.leaderEpoch(), info.lastOffset() + 1));
             }
             return ok;
         } catch (ApiException e) {

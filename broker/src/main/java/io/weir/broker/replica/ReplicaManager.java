@@ -135,8 +135,32 @@ public final class ReplicaManager implements AutoCloseable {
         return info;
     }
 
-    /** Deletes the logs of topics that left the image (DeleteTopics committed). */
+    /** Whether this node still leads {@code partition} at {@code leaderEpoch} in the latest image. */
+    public boolean isLeader(TopicIdPartition partition, int leaderEpoch) {
+        Optional<TopicImage> topic = metadata.image().topic(Ids.fromKafka(partition.topicId()));
+        PartitionRegistration registration = topic.map(t -> t.partition(partition.partition())).orElse(null);
+        return registration != null && registration.leader() == metadata.nodeId()
+                && registration.leaderEpoch() == leaderEpoch;
+    }
+
+    /**
+     * Applies an image change locally: deletes the logs of topics that left the image
+     * (DeleteTopics committed) and wakes requests parked on partitions whose leadership changed,
+     * so a long poll or an acks=all write on a former leader is answered (with
+     * NOT_LEADER_OR_FOLLOWER, which sends the client to the new leader) instead of waiting out
+     * its timeout.
+     */
     public void onMetadataChange(MetadataImage previous, MetadataImage next) {
+        for (TopicImage topic : next.topicsById().values()) {
+            TopicImage before = previous.topicsById().get(topic.id());
+            if (before == null) continue;
+            topic.partitions().forEach((partition, registration) -> {
+                PartitionRegistration old = before.partition(partition);
+                if (old != null && (old.leader() != registration.leader() || old.leaderEpoch() != registration.leaderEpoch())) {
+                    purgatory.onChange(new TopicPartition(topic.name(), partition));
+                }
+            });
+        }
         for (TopicImage topic : previous.topicsById().values()) {
             if (next.topicsById().containsKey(topic.id())) continue;
             for (int partition : topic.partitions().keySet()) {

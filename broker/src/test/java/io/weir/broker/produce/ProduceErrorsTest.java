@@ -6,6 +6,7 @@ import io.weir.broker.testing.TestBroker;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
@@ -33,6 +34,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,16 +46,17 @@ class ProduceErrorsTest {
     @TempDir
     Path dataDir;
     private TestBroker broker;
+    private Images images;
     private int correlationId;
 
     @BeforeEach
     void start() throws Exception {
         broker = new TestBroker(1, dataDir);
-        broker.metadata.publish(new Images().broker(1, broker.port()).broker(2, 1)
+        images = new Images().broker(1, broker.port()).broker(2, 1)
                 .topic("events", 1, 1)
                 .topic("strict", 1, 1).topicConfig("strict", "min.insync.replicas", "2")
-                .topic("replicated", 1, List.of(1, 2))
-                .build());
+                .topic("replicated", 1, List.of(1, 2));
+        broker.metadata.publish(images.build());
     }
 
     @AfterEach
@@ -104,6 +108,24 @@ class ProduceErrorsTest {
         PartitionProduceResponse response = produce("replicated", records("waits"), (short) -1, 300);
         assertThat(response.errorCode()).isEqualTo(Errors.REQUEST_TIMED_OUT.code());
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(250L, 8_000L);
+    }
+
+    @Test
+    void acksAllWaitingOnAFormerLeaderIsToldToFindTheNewOne() throws Exception {
+        CompletableFuture<PartitionProduceResponse> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return produce("replicated", records("orphan"), (short) -1, 60_000);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+        TopicPartition tp = new TopicPartition("replicated", 0);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (broker.replicas.purgatory().watching(tp) == 0 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertThat(broker.replicas.purgatory().watching(tp)).isEqualTo(1);
+
+        broker.metadata.publish(images.leader("replicated", 0, 2, 1).build());
+        assertThat(waiting.get(10, TimeUnit.SECONDS).errorCode()).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER.code());
     }
 
     @Test

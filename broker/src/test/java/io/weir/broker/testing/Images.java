@@ -5,6 +5,7 @@ import io.weir.controller.record.BrokerEndpoint;
 import io.weir.controller.record.ConfigRecord;
 import io.weir.controller.record.ConfigResource;
 import io.weir.controller.record.MetadataRecord;
+import io.weir.controller.record.PartitionChangeRecord;
 import io.weir.controller.record.PartitionRecord;
 import io.weir.controller.record.RegisterBrokerRecord;
 import io.weir.controller.record.TopicRecord;
@@ -39,11 +40,19 @@ public final class Images {
         return this;
     }
 
+    /** Moves leadership of one partition (and its leader and partition epochs to {@code epoch}). */
+    public Images leader(String topic, int partition, int leader, int epoch) {
+        UUID id = UUID.nameUUIDFromBytes(topic.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        records.add(new PartitionChangeRecord(id, partition, leader, null, epoch, epoch));
+        return this;
+    }
+
     public Images topicConfig(String topic, String key, String value) {
         records.add(new ConfigRecord(ConfigResource.topic(topic), key, value));
         return this;
     }
 
+    /** The image of every record added so far, at a higher offset than the previous build. */
     public MetadataImage build() {
         return MetadataImage.fromRecords(++offset, records);
     }

@@ -158,6 +158,11 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         return write("registerBroker", img -> brokers.register(img, r, clockMs.getAsLong()));
     }
 
+    /** Kafka's UnregisterBroker, for decommissioned brokers. */
+    public CompletableFuture<ApiStatus> unregisterBroker(int brokerId) {
+        return write("unregisterBroker", img -> brokers.unregister(img, brokerId));
+    }
+
     public CompletableFuture<BrokerHeartbeatReply> brokerHeartbeat(BrokerHeartbeatRequest r) {
         return write("brokerHeartbeat", img -> brokers.heartbeat(img, r, clockMs.getAsLong()));
     }
@@ -228,7 +233,15 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         Map<TopicPartitionName, Optional<List<Integer>>> targets = new LinkedHashMap<>();
         balancer.plan(img, Set.copyOf(draining), budget)
             .forEach((tp, replicas) -> targets.put(tp, Optional.of(replicas)));
-        return partitions.alterPartitionReassignments(img, targets);
+        ControllerResult<Map<TopicPartitionName, ApiStatus>> moves =
+            partitions.alterPartitionReassignments(img, targets);
+        // Leadership goes back to preferred replicas that are live and in sync again (Kafka's
+        // auto.leader.rebalance), decided on the image after the moves above.
+        MetadataImage afterMoves = moves.records().isEmpty() ? img
+            : img.apply(img.offset(), moves.records());
+        List<MetadataRecord> records = new ArrayList<>(moves.records());
+        records.addAll(partitions.electLeaders(afterMoves, ElectionType.PREFERRED, null).records());
+        return ControllerResult.of(records, moves.response());
     }
 
     public CompletableFuture<Map<ConfigResource, ApiStatus>> incrementalAlterConfigs(

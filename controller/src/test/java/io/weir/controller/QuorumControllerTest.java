@@ -214,6 +214,32 @@ class QuorumControllerTest {
     }
 
     @Test
+    void leadershipReturnsToThePreferredReplicaOnceItIsBack() throws Exception {
+        QuorumController c = new QuorumController(new LocalCoordination(log, 1),
+            ControllerConfig.DEFAULT.withAutoBalance(Duration.ofMillis(100), 10), clock::get,
+            UUID::randomUUID);
+        controllers.add(c);
+        c.start();
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(c::isActive);
+        long epoch1 = liveBroker(c, 1);
+        liveBroker(c, 2);
+        CreatableTopic t = new CreatableTopic("t", -1, (short) -1,
+            java.util.Map.of(0, List.of(1, 2)), java.util.Map.of());
+        get(c.createTopics(List.of(t), false));
+        get(c.brokerHeartbeat(new BrokerHeartbeatRequest(1, epoch1, 0, true, false)));
+        assertThat(c.image().topic("t").orElseThrow().partition(0).leader()).isEqualTo(2);
+        get(c.brokerHeartbeat(new BrokerHeartbeatRequest(1, epoch1, 0, false, false)));
+        // Broker 1 must rejoin the ISR (as its leader would report) before it may lead again.
+        var p = c.image().topic("t").orElseThrow().partition(0);
+        get(c.alterPartitions(List.of(new io.weir.controller.partition.AlterPartitionRequest(2,
+            c.image().broker(2).orElseThrow().epoch(), c.image().topic("t").orElseThrow().id(), 0,
+            p.leaderEpoch(), List.of(2, 1), p.partitionEpoch()))));
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> c.image().topic("t").orElseThrow().partition(0).leader() == 1);
+    }
+
+    @Test
     void aBrokerThatStopsHeartbeatingIsFencedByTheControllerTimer() throws Exception {
         QuorumController c = node(1);
         log.elect(1);

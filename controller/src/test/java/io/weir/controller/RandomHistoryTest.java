@@ -50,14 +50,9 @@ class RandomHistoryTest {
         for (int step = 0; step < STEPS; step++) {
             MetadataImage before = f.image;
             ControllerResult<?> result = switch (random.nextInt(10)) {
-                case 0 -> {
-                    int id = 1 + random.nextInt(MAX_BROKERS);
-                    UUID incarnation = random.nextInt(4) == 0 ? UUID.randomUUID()
-                        : new UUID(id, 0);
-                    yield f.brokers.register(f.image, new BrokerRegistrationRequest(id,
-                        incarnation, List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", id, null)),
-                        random.nextBoolean() ? null : "r" + id % 3), f.nowMs);
-                }
+                case 0 -> random.nextInt(8) == 0
+                    ? f.brokers.unregister(f.image, 1 + random.nextInt(MAX_BROKERS))
+                    : register(f, random);
                 case 1, 2 -> heartbeat(f, random);
                 case 3 -> {
                     f.nowMs += random.nextInt(1500);
@@ -94,6 +89,14 @@ class RandomHistoryTest {
         assertThat(replayed).as("replay from scratch, seed " + seed).isEqualTo(f.image);
         assertThat(MetadataImage.fromRecords(f.image.offset(), f.image.toRecords()))
             .as("snapshot records, seed " + seed).isEqualTo(f.image);
+    }
+
+    private static ControllerResult<?> register(Fixtures f, Random random) {
+        int id = 1 + random.nextInt(MAX_BROKERS);
+        UUID incarnation = random.nextInt(4) == 0 ? UUID.randomUUID() : new UUID(id, 0);
+        return f.brokers.register(f.image, new BrokerRegistrationRequest(id, incarnation,
+            List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", id, null)),
+            random.nextBoolean() ? null : "r" + id % 3), f.nowMs);
     }
 
     private static ControllerResult<?> heartbeat(Fixtures f, Random random) {

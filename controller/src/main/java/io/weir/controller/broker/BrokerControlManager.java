@@ -10,6 +10,7 @@ import io.weir.controller.record.FenceBrokerRecord;
 import io.weir.controller.record.MetadataRecord;
 import io.weir.controller.record.RegisterBrokerRecord;
 import io.weir.controller.record.UnfenceBrokerRecord;
+import io.weir.controller.record.UnregisterBrokerRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -95,6 +96,26 @@ public final class BrokerControlManager {
         }
         return ControllerResult.noChange(
             new BrokerHeartbeatReply(ApiStatus.OK, true, broker.fenced(), false));
+    }
+
+    /**
+     * UnregisterBroker: removes a decommissioned broker's registration (fencing it first if it
+     * is still unfenced, so its leaderships move). Its replicas stay assigned until reassigned.
+     */
+    public ControllerResult<ApiStatus> unregister(MetadataImage image, int brokerId) {
+        Optional<BrokerRegistration> found = image.broker(brokerId);
+        if (found.isEmpty()) {
+            return ControllerResult.noChange(ApiStatus.of(ApiError.BROKER_ID_NOT_REGISTERED,
+                "broker " + brokerId + " is not registered"));
+        }
+        BrokerRegistration broker = found.get();
+        List<MetadataRecord> records = new ArrayList<>();
+        if (!broker.fenced()) {
+            records.addAll(fence(image, broker));
+        }
+        records.add(new UnregisterBrokerRecord(broker.id(), broker.epoch()));
+        heartbeats.forget(brokerId);
+        return ControllerResult.of(records, ApiStatus.OK);
     }
 
     /** Fences every unfenced broker whose session expired, moving its leaderships. */

@@ -103,4 +103,17 @@ class BrokerControlManagerTest {
         assertThat(back.leader()).isEqualTo(1);
         assertThat(back.leaderEpoch()).isEqualTo(fenced.leaderEpoch() + 1);
     }
+
+    @Test
+    void unregisteringALiveBrokerFencesItFirstAndRemovesIt() {
+        f.addLiveBroker(1, null);
+        f.addLiveBroker(2, null);
+        f.createTopic("t", 2, 2);
+        assertThat(f.apply(f.brokers.unregister(f.image, 1)).isOk()).isTrue();
+        assertThat(f.image.broker(1)).isEmpty();
+        assertThat(f.image.topic("t").orElseThrow().partitions().values())
+            .allSatisfy(p -> assertThat(p.leader()).isEqualTo(2));
+        assertThat(f.apply(f.brokers.unregister(f.image, 1)).error())
+            .isEqualTo(ApiError.BROKER_ID_NOT_REGISTERED);
+    }
 }

@@ -179,6 +179,7 @@ class RatisQuorumTest {
                     .cause().isInstanceOf(NotControllerException.class);
             }
             RatisCoordination follower = cluster.node(cluster.anyFollower(leader)).coordination();
+            await().atMost(QuorumCluster.AWAIT).until(() -> follower.activeController().isPresent());
             assertThatThrownBy(() -> follower.append(epoch, records).get(20, TimeUnit.SECONDS))
                 .cause().isInstanceOf(NotControllerException.class)
                 .satisfies(e -> assertThat(((NotControllerException) e).knownController()

@@ -80,13 +80,14 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
 
     private volatile MetadataImage committed = MetadataImage.EMPTY;
     private volatile long activeEpoch = -1;
+    private volatile boolean closed;
 
     // Controller-thread state.
     private MetadataImage working;
     private int inFlight;
     private long highestAppendedOffset = -1;
     private boolean resyncNeeded;
-    private final TreeMap<Long, List<Runnable>> waitingForReplay = new TreeMap<>();
+    private final TreeMap<Long, List<PendingWrite>> waitingForReplay = new TreeMap<>();
     private List<PendingWrite> pending = new ArrayList<>();
     private int pendingRecords;
     private boolean flushScheduled;
@@ -316,14 +317,34 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     }
 
     @Override
+    /**
+     * Stops the controller thread. Requests still queued or waiting for their commit fail
+     * (NOT_CONTROLLER), so no caller waits forever; a write already appended may still commit.
+     * Does not close the {@link Coordination}.
+     */
     public void close() {
-        thread.shutdownNow();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        runAlways(() -> {
+            activeEpoch = -1;
+            working = null;
+            flush();
+            NotControllerException e = new NotControllerException("controller of node "
+                + coordination.nodeId() + " closed", Optional.empty());
+            waitingForReplay.values().forEach(writes -> writes.forEach(w -> w.onFailure().accept(e)));
+            waitingForReplay.clear();
+        });
+        thread.shutdown();
         try {
             if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.warn("controller thread of node {} did not stop", coordination.nodeId());
+                thread.shutdownNow();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            thread.shutdownNow();
         }
     }
 
@@ -347,7 +368,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
 
     private <T> void runWrite(String name, Function<MetadataImage, ControllerResult<T>> op,
                               CompletableFuture<T> future) {
-        if (!isActive() || resyncNeeded) {
+        if (!isActive() || resyncNeeded || closed) {
             future.completeExceptionally(notController());
             return;
         }
@@ -404,8 +425,8 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         writes.forEach(w -> records.addAll(w.records()));
         inFlight++;
         long epoch = activeEpoch;
-        coordination.append(epoch, records).whenComplete((offset, error) ->
-            runAlways(() -> {
+        coordination.append(epoch, records).whenComplete((offset, error) -> {
+            boolean accepted = runAlways(() -> {
                 inFlight--;
                 if (error != null) {
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
@@ -418,10 +439,16 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
                     resyncNeeded = true;
                 } else {
                     highestAppendedOffset = Math.max(highestAppendedOffset, offset);
-                    whenReplayed(offset, () -> writes.forEach(w -> w.onCommitted().run()));
+                    whenReplayed(offset, writes);
                 }
                 maybeResync();
-            }));
+            });
+            if (!accepted) {
+                NotControllerException e = new NotControllerException("controller of node "
+                    + coordination.nodeId() + " closed", Optional.empty());
+                writes.forEach(w -> w.onFailure().accept(e));
+            }
+        });
     }
 
     /** A decided write waiting to be appended. */
@@ -454,18 +481,18 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
             }));
     }
 
-    private void whenReplayed(long offset, Runnable action) {
+    private void whenReplayed(long offset, List<PendingWrite> writes) {
         if (committed.offset() >= offset) {
-            action.run();
+            writes.forEach(w -> w.onCommitted().run());
         } else {
-            waitingForReplay.computeIfAbsent(offset, k -> new ArrayList<>()).add(action);
+            waitingForReplay.computeIfAbsent(offset, k -> new ArrayList<>()).addAll(writes);
         }
     }
 
     private void publish(MetadataImage image) {
         committed = image;
         while (!waitingForReplay.isEmpty() && waitingForReplay.firstKey() <= image.offset()) {
-            waitingForReplay.pollFirstEntry().getValue().forEach(Runnable::run);
+            waitingForReplay.pollFirstEntry().getValue().forEach(w -> w.onCommitted().run());
         }
         maybeResync();
         for (Consumer<MetadataImage> l : imageListeners) {
@@ -501,11 +528,13 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     }
 
     /** Runs on the controller thread; events from the backend are never dropped. */
-    private void runAlways(Runnable task) {
+    private boolean runAlways(Runnable task) {
         try {
             thread.execute(task);
+            return true;
         } catch (RejectedExecutionException e) {
             LOG.debug("controller of node {} is closed; dropping an event", coordination.nodeId());
+            return false;
         }
     }
 }

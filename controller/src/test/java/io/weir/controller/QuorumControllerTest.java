@@ -112,7 +112,7 @@ class QuorumControllerTest {
     }
 
     /** Fails the next append as a lost leadership would, after nothing was committed. */
-    private static final class FlakyCoordination implements Coordination {
+    private static class FlakyCoordination implements Coordination {
         private final LocalCoordination delegate;
         volatile boolean failNext;
 
@@ -177,6 +177,27 @@ class QuorumControllerTest {
         }, r -> r != null);
         assertThat(again.get(0).status().isOk()).isTrue();
         assertThat(c.image()).isEqualTo(log.replayAll());
+    }
+
+    @Test
+    void closingTheControllerFailsWritesWhoseAppendHasNotCompleted() throws Exception {
+        CompletableFuture<Long> neverYet = new CompletableFuture<>();
+        FlakyCoordination slow = new FlakyCoordination(new LocalCoordination(log, 1)) {
+            @Override
+            public CompletableFuture<Long> append(long epoch, List<MetadataRecord> records) {
+                return neverYet;
+            }
+        };
+        QuorumController c = new QuorumController(slow, ControllerConfig.DEFAULT, clock::get,
+            UUID::randomUUID);
+        c.start();
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(c::isActive);
+        CompletableFuture<?> pending = c.registerBroker(Fixtures.registration(1, null));
+        c.close();
+        neverYet.complete(0L);
+        assertThatThrownBy(() -> pending.get(10, TimeUnit.SECONDS))
+            .cause().isInstanceOf(NotControllerException.class);
     }
 
     @Test

@@ -25,6 +25,7 @@ import io.weir.controller.topic.CreatePartitionsRequest;
 import io.weir.controller.topic.CreateTopicResult;
 import io.weir.controller.topic.TopicControlManager;
 import io.weir.controller.balance.ReplicaBalancer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -88,8 +89,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private long highestAppendedOffset = -1;
     private boolean resyncNeeded;
     private final TreeMap<Long, List<PendingWrite>> waitingForReplay = new TreeMap<>();
-    private List<PendingWrite> pending = new ArrayList<>();
-    private int pendingRecords;
+    private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>();
     private boolean flushScheduled;
 
     /**
@@ -391,35 +391,42 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
             future.complete(result.response());
             return;
         }
-        if (pendingRecords > 0
-            && pendingRecords + result.records().size() > config.maxRecordsPerBatch()) {
-            flush();
-        }
         working = next;
         pending.add(new PendingWrite(name, result.records(),
             () -> future.complete(result.response()), future::completeExceptionally));
-        pendingRecords += result.records().size();
-        if (!flushScheduled) {
+        if (!flushScheduled && inFlight == 0) {
             // Runs after the requests already queued, so they share one append (one fsync).
             flushScheduled = true;
             runAlways(this::flush);
         }
     }
 
-    /** Appends every decided-but-unappended write as one batch. */
+    /**
+     * Appends decided-but-unappended writes as one batch (up to maxRecordsPerBatch records).
+     * Only one batch is in flight at a time: a batch is decided on the state its predecessor
+     * leaves, so a later batch must never commit after an earlier one failed. Writes decided
+     * meanwhile wait here and go out together when the batch in flight completes.
+     */
     private void flush() {
         flushScheduled = false;
         if (pending.isEmpty()) {
             return;
         }
-        List<PendingWrite> writes = pending;
-        pending = new ArrayList<>();
-        pendingRecords = 0;
-        if (!isActive() || resyncNeeded) {
+        if (!isActive() || resyncNeeded || closed) {
             // Decided on a working image that may hold a failed batch: never append them.
-            NotControllerException e = notController();
-            writes.forEach(w -> w.onFailure().accept(e));
+            failPending(notController());
             return;
+        }
+        if (inFlight > 0) {
+            return;
+        }
+        List<PendingWrite> writes = new ArrayList<>();
+        int size = 0;
+        while (!pending.isEmpty() && (writes.isEmpty()
+            || size + pending.peekFirst().records().size() <= config.maxRecordsPerBatch())) {
+            PendingWrite w = pending.pollFirst();
+            size += w.records().size();
+            writes.add(w);
         }
         List<MetadataRecord> records = new ArrayList<>();
         writes.forEach(w -> records.addAll(w.records()));
@@ -437,11 +444,14 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
                         ? cause : notController();
                     writes.forEach(w -> w.onFailure().accept(reported));
                     resyncNeeded = true;
+                    // Decided on top of the failed batch: they must not be appended.
+                    failPending(notController());
                 } else {
                     highestAppendedOffset = Math.max(highestAppendedOffset, offset);
                     whenReplayed(offset, writes);
                 }
                 maybeResync();
+                flush();
             });
             if (!accepted) {
                 NotControllerException e = new NotControllerException("controller of node "
@@ -449,6 +459,12 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
                 writes.forEach(w -> w.onFailure().accept(e));
             }
         });
+    }
+
+    private void failPending(Throwable error) {
+        List<PendingWrite> stale = new ArrayList<>(pending);
+        pending.clear();
+        stale.forEach(w -> w.onFailure().accept(error));
     }
 
     /** A decided write waiting to be appended. */

@@ -41,6 +41,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -82,6 +83,11 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private volatile MetadataImage committed = MetadataImage.EMPTY;
     private volatile long activeEpoch = -1;
     private volatile boolean closed;
+    private volatile int pendingCount;
+    private final LongAdder appendCount = new LongAdder();
+    private final LongAdder appendedRecordCount = new LongAdder();
+    private final LongAdder failedAppendCount = new LongAdder();
+    private final LongAdder appendLatencyMs = new LongAdder();
 
     // Controller-thread state.
     private MetadataImage working;
@@ -140,6 +146,26 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     /** Called on the controller thread with each new committed image; must not block. */
     public void addImageListener(Consumer<MetadataImage> listener) {
         imageListeners.add(listener);
+    }
+
+    /**
+     * Counters for metrics, readable from any thread.
+     *
+     * @param appends metadata batches this node appended (as active controller)
+     * @param appendedRecords records in those batches
+     * @param failedAppends batches that did not commit
+     * @param appendLatencyMsTotal sum over committed batches of append-to-commit time
+     * @param pendingWrites decided writes waiting for the batch in flight
+     */
+    public record Stats(long activeEpoch, long committedOffset, long appends, long appendedRecords,
+                       long failedAppends, long appendLatencyMsTotal, int pendingWrites,
+                       int queuedTasks) {
+    }
+
+    public Stats stats() {
+        return new Stats(activeEpoch, committed.offset(), appendCount.sum(),
+            appendedRecordCount.sum(), failedAppendCount.sum(), appendLatencyMs.sum(),
+            pendingCount, thread.getQueue().size());
     }
 
     public boolean isActive() {
@@ -394,6 +420,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         working = next;
         pending.add(new PendingWrite(name, result.records(),
             () -> future.complete(result.response()), future::completeExceptionally));
+        pendingCount = pending.size();
         if (!flushScheduled && inFlight == 0) {
             // Runs after the requests already queued, so they share one append (one fsync).
             flushScheduled = true;
@@ -431,11 +458,16 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         List<MetadataRecord> records = new ArrayList<>();
         writes.forEach(w -> records.addAll(w.records()));
         inFlight++;
+        pendingCount = pending.size();
         long epoch = activeEpoch;
+        long startMs = clockMs.getAsLong();
+        appendCount.increment();
+        appendedRecordCount.add(records.size());
         coordination.append(epoch, records).whenComplete((offset, error) -> {
             boolean accepted = runAlways(() -> {
                 inFlight--;
                 if (error != null) {
+                    failedAppendCount.increment();
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
                     LOG.info("append of {} records ({} ...) at epoch {} failed: {}",
@@ -448,6 +480,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
                     failPending(notController());
                 } else {
                     highestAppendedOffset = Math.max(highestAppendedOffset, offset);
+                    appendLatencyMs.add(Math.max(0, clockMs.getAsLong() - startMs));
                     whenReplayed(offset, writes);
                 }
                 maybeResync();
@@ -464,6 +497,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private void failPending(Throwable error) {
         List<PendingWrite> stale = new ArrayList<>(pending);
         pending.clear();
+        pendingCount = 0;
         stale.forEach(w -> w.onFailure().accept(error));
     }
 

@@ -215,6 +215,12 @@ class QuorumControllerTest {
         }
         assertThat(c.image().topicsById()).hasSize(50);
         assertThat(c.image()).isEqualTo(log.replayAll());
+        QuorumController.Stats stats = c.stats();
+        assertThat(stats.appends()).isEqualTo(log.committed().size()).isLessThanOrEqualTo(52);
+        assertThat(stats.appendedRecords()).isEqualTo(
+            log.committed().stream().mapToLong(List::size).sum());
+        assertThat(stats.failedAppends()).isZero();
+        assertThat(stats.committedOffset()).isEqualTo(c.image().offset());
     }
 
     @Test

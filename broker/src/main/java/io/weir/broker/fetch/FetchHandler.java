@@ -3,6 +3,9 @@ package io.weir.broker.fetch;
 import io.weir.broker.api.ApiHandler;
 import io.weir.broker.replica.LeaderLookup;
 import io.weir.broker.replica.ReplicaManager;
+import io.weir.broker.replica.Replication;
+import io.weir.replication.DivergingEpoch;
+import io.weir.storage.EpochEndOffset;
 import io.weir.controller.image.MetadataImage;
 import io.weir.storage.LogReadResult;
 import io.weir.storage.PartitionLog;
@@ -24,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -132,7 +136,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                     // Kafka's "min one message": the first partition with data may exceed the
                     // limits so that a batch larger than max.bytes can still be consumed.
                     int limit = (int) Math.min(p.partitionMaxBytes(), remaining);
-                    out = readPartition(leader, p, Math.max(limit, 0), read.bytes == 0, follower);
+                    out = readPartition(leader, p, Math.max(limit, 0), read.bytes == 0,
+                            follower ? request.replicaId() : -1);
                     int size = FetchResponse.recordsSize(out);
                     read.bytes += size;
                     remaining = Math.max(0, remaining - size);
@@ -145,10 +150,38 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         return read;
     }
 
-    private static PartitionData readPartition(LeaderLookup leader, FetchRequestData.FetchPartition p, int maxBytes,
-                                               boolean minOneMessage, boolean follower) {
+    /**
+     * Reads one partition. A fetch that names the epoch its log ends in ({@code lastFetchedEpoch},
+     * followers and current consumers) gets the diverging epoch instead of records when its log
+     * has a tail this leader's log does not. A follower's fetch offset is its LEO, which moves the
+     * high watermark; it reads up to the LEO, consumers up to the HW.
+     *
+     * @param followerId the fetching replica's broker id, or -1 for a consumer
+     */
+    private PartitionData readPartition(LeaderLookup leader, FetchRequestData.FetchPartition p, int maxBytes,
+                                        boolean minOneMessage, int followerId) {
         PartitionLog partitionLog = leader.log();
+        boolean follower = followerId >= 0;
         try {
+            Optional<EpochEndOffset> diverging = DivergingEpoch.check(partitionLog, p.lastFetchedEpoch(), p.fetchOffset());
+            if (diverging.isPresent()) {
+                PartitionData out = new PartitionData()
+                        .setPartitionIndex(p.partition())
+                        .setErrorCode(Errors.NONE.code())
+                        .setHighWatermark(partitionLog.highWatermark())
+                        .setLastStableOffset(partitionLog.highWatermark())
+                        .setLogStartOffset(partitionLog.logStartOffset())
+                        .setRecords(MemoryRecords.EMPTY);
+                out.divergingEpoch().setEpoch(diverging.get().leaderEpoch()).setEndOffset(diverging.get().endOffset());
+                return out;
+            }
+            if (follower) {
+                Replication replication = replicas.replication();
+                if (replication == null || !replication.onFollowerFetch(leader.partition().topicPartition(),
+                        partitionLog, followerId, p.fetchOffset())) {
+                    return FetchResponse.partitionResponse(p.partition(), Errors.NOT_LEADER_OR_FOLLOWER);
+                }
+            }
             long maxOffset = follower ? partitionLog.logEndOffset() : partitionLog.highWatermark();
             LogReadResult result = partitionLog.read(p.fetchOffset(), maxBytes, maxOffset, minOneMessage);
             return new PartitionData()

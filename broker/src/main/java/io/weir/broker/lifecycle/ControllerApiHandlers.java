@@ -1,5 +1,9 @@
 package io.weir.broker.lifecycle;
 
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.requests.AlterPartitionResponse;
+
 import io.weir.broker.api.ApiRegistry;
 import io.weir.controller.ApiStatus;
 import io.weir.controller.QuorumController;
@@ -24,7 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Kafka's BrokerRegistration and BrokerHeartbeat served by the local controller (DESIGN
+ * Kafka's BrokerRegistration, BrokerHeartbeat and AlterPartition served by the local controller (DESIGN
  * decision 4). They are registered on the node's Kafka listener: the quorum port belongs to
  * Ratis, and the active controller publishes this listener's port as its controller endpoint.
  * A node that is not the active controller answers NOT_CONTROLLER.
@@ -41,7 +45,46 @@ public final class ControllerApiHandlers {
                                 ((org.apache.kafka.common.requests.BrokerRegistrationRequest) request).data()))
                 .add(ApiKeys.BROKER_HEARTBEAT, 0, ApiKeys.BROKER_HEARTBEAT.latestVersion(),
                         (ctx, request) -> heartbeat(controller,
-                                ((org.apache.kafka.common.requests.BrokerHeartbeatRequest) request).data()));
+                                ((org.apache.kafka.common.requests.BrokerHeartbeatRequest) request).data()))
+                .add(ApiKeys.ALTER_PARTITION, ApiKeys.ALTER_PARTITION.oldestVersion(),
+                        ApiKeys.ALTER_PARTITION.latestVersion(),
+                        (ctx, request) -> alterPartition(controller,
+                                ((org.apache.kafka.common.requests.AlterPartitionRequest) request).data()));
+    }
+
+    /** AlterPartition from partition leaders (ISR changes), answered per partition. */
+    private static CompletableFuture<AbstractResponse> alterPartition(QuorumController controller,
+                                                                      AlterPartitionRequestData in) {
+        List<io.weir.controller.partition.AlterPartitionRequest> requests = new ArrayList<>();
+        for (AlterPartitionRequestData.TopicData topic : in.topics()) {
+            UUID topicId = new UUID(topic.topicId().getMostSignificantBits(), topic.topicId().getLeastSignificantBits());
+            for (AlterPartitionRequestData.PartitionData p : topic.partitions()) {
+                List<Integer> isr = new ArrayList<>(p.newIsr());
+                p.newIsrWithEpochs().forEach(b -> isr.add(b.brokerId()));
+                requests.add(new io.weir.controller.partition.AlterPartitionRequest(in.brokerId(), in.brokerEpoch(),
+                        topicId, p.partitionIndex(), p.leaderEpoch(), isr, p.partitionEpoch()));
+            }
+        }
+        return controller.alterPartitions(requests).handle((replies, error) -> {
+            AlterPartitionResponseData out = new AlterPartitionResponseData();
+            if (error != null) {
+                return new AlterPartitionResponse(out.setErrorCode(errorOf(error).code()));
+            }
+            int i = 0;
+            for (AlterPartitionRequestData.TopicData topic : in.topics()) {
+                AlterPartitionResponseData.TopicData t = new AlterPartitionResponseData.TopicData()
+                        .setTopicId(topic.topicId());
+                for (AlterPartitionRequestData.PartitionData p : topic.partitions()) {
+                    io.weir.controller.partition.AlterPartitionReply r = replies.get(i++);
+                    t.partitions().add(new AlterPartitionResponseData.PartitionData()
+                            .setPartitionIndex(p.partitionIndex()).setErrorCode(code(r.status()))
+                            .setLeaderId(r.leader()).setLeaderEpoch(r.leaderEpoch()).setIsr(r.isr())
+                            .setPartitionEpoch(r.partitionEpoch()));
+                }
+                out.topics().add(t);
+            }
+            return new AlterPartitionResponse(out);
+        });
     }
 
     private static CompletableFuture<AbstractResponse> registerBroker(QuorumController controller, String clusterId,

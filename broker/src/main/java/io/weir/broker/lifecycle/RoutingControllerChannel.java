@@ -8,13 +8,18 @@ import io.weir.controller.broker.BrokerHeartbeatRequest;
 import io.weir.controller.broker.BrokerRegistrationReply;
 import io.weir.controller.broker.BrokerRegistrationRequest;
 import io.weir.controller.coordination.ControllerLocation;
+import io.weir.controller.partition.AlterPartitionReply;
+import io.weir.controller.partition.AlterPartitionRequest;
 import io.weir.controller.record.BrokerEndpoint;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.AlterPartitionResponse;
 import org.apache.kafka.common.requests.BrokerHeartbeatResponse;
 import org.apache.kafka.common.requests.BrokerRegistrationResponse;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -26,6 +31,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -77,6 +83,34 @@ public final class RoutingControllerChannel implements ControllerChannel {
                 new org.apache.kafka.common.requests.BrokerHeartbeatRequest(data, version));
         return new BrokerHeartbeatReply(status(response.data().errorCode()), response.data().isCaughtUp(),
                 response.data().isFenced(), response.data().shouldShutDown());
+    }
+
+    /**
+     * Sends one ISR change (Kafka's AlterPartition) to the active controller. Blocks for at most
+     * the timeout; use one channel per calling thread, as the remote path holds one connection.
+     */
+    public AlterPartitionReply alterPartition(AlterPartitionRequest request) throws Exception {
+        if (local.isActive()) {
+            return local.alterPartitions(List.of(request)).get(timeoutMs, TimeUnit.MILLISECONDS).get(0);
+        }
+        AlterPartitionRequestData data = new AlterPartitionRequestData()
+                .setBrokerId(request.brokerId()).setBrokerEpoch(request.brokerEpoch());
+        data.topics().add(new AlterPartitionRequestData.TopicData()
+                .setTopicId(new Uuid(request.topicId().getMostSignificantBits(), request.topicId().getLeastSignificantBits()))
+                .setPartitions(List.of(new AlterPartitionRequestData.PartitionData()
+                        .setPartitionIndex(request.partition()).setLeaderEpoch(request.leaderEpoch())
+                        .setPartitionEpoch(request.partitionEpoch())
+                        .setNewIsrWithEpochs(org.apache.kafka.common.requests.AlterPartitionRequest
+                                .newIsrToSimpleNewIsrWithBrokerEpochs(request.newIsr())))));
+        short version = ApiKeys.ALTER_PARTITION.latestVersion();
+        AlterPartitionResponse response = (AlterPartitionResponse) remote(ApiKeys.ALTER_PARTITION,
+                new org.apache.kafka.common.requests.AlterPartitionRequest(data, version));
+        if (response.data().errorCode() != 0) {
+            return new AlterPartitionReply(status(response.data().errorCode()), -1, -1, List.of(), -1);
+        }
+        AlterPartitionResponseData.PartitionData p = response.data().topics().get(0).partitions().get(0);
+        return new AlterPartitionReply(status(p.errorCode()), p.leaderId(), p.leaderEpoch(), p.isr(),
+                p.partitionEpoch());
     }
 
     private static ApiStatus status(short code) {

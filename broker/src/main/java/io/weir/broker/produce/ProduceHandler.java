@@ -5,6 +5,8 @@ import io.weir.broker.network.CloseConnectionException;
 import io.weir.broker.replica.LeaderLookup;
 import io.weir.broker.replica.Purgatory;
 import io.weir.broker.replica.ReplicaManager;
+import io.weir.broker.replica.Replication;
+import io.weir.replication.LeaderState;
 import io.weir.controller.image.MetadataImage;
 import io.weir.storage.LogAppendInfo;
 import io.weir.storage.PartitionLog;
@@ -41,8 +43,7 @@ import java.util.concurrent.CompletableFuture;
  *   <li>acks=all: refused with NOT_ENOUGH_REPLICAS (nothing written) while the ISR is smaller
  *   than {@code min.insync.replicas}; otherwise answered once the high watermark passes the
  *   appended batches, or with REQUEST_TIMED_OUT after the request's timeout. With the ISR being
- *   the leader alone that is at once; until the replication module moves the HW of partitions
- *   with followers, acks=all on them times out.</li>
+ *   the leader alone that is at once; with followers, when the ISR has fetched past them.</li>
  * </ul>
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequest> {
@@ -58,7 +59,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     /** An appended partition whose acks=all answer waits for the high watermark. */
     private record Pending(PartitionProduceResponse response, PartitionLog log, TopicIdPartition partition,
-                           int leaderEpoch, long requiredHw) {
+                           int leaderEpoch, long requiredHw, int minInsyncReplicas) {
         boolean satisfied() {
             return log.highWatermark() >= requiredHw;
         }
@@ -105,7 +106,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     ? CompletableFuture.failedFuture(new CloseConnectionException("acks=0 produce failed"))
                     : CompletableFuture.completedFuture(null);
         }
-        if (pending.stream().allMatch(Pending::satisfied)) {
+        if (pending.stream().allMatch(this::acknowledged)) {
             return CompletableFuture.completedFuture(new ProduceResponse(response));
         }
         CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
@@ -132,7 +133,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             // this node stops leading it (the write may then be truncated away: the client retries).
             boolean allDone = true;
             for (Pending p : pending) {
-                if (p.satisfied() || p.response().errorCode() != Errors.NONE.code()) continue;
+                if (acknowledged(p) || p.response().errorCode() != Errors.NONE.code()) continue;
                 if (!replicas.isLeader(p.partition(), p.leaderEpoch())) {
                     p.response().setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
                 } else {
@@ -181,7 +182,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     .setLogAppendTimeMs(info.logAppendTime())
                     .setLogStartOffset(leader.log().logStartOffset());
             if (acks == -1) {
-                pending.add(new Pending(ok, leader.log(), leader.partition(), leader.leaderEpoch(), info.lastOffset() + 1));
+                pending.add(new Pending(ok, leader.log(), leader.partition(), leader.leaderEpoch(), info.lastOffset() + 1,
+                        leader.minInsyncReplicas()));
             }
             return ok;
         } catch (ApiException e) {
@@ -193,6 +195,23 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             log.error("Produce to {} failed", leader.partition(), e);
             return error(partition.index(), Errors.forException(e), null);
         }
+    }
+
+    /**
+     * An acks=all write is acknowledged once the HW passes it. If the ISR shrank below
+     * {@code min.insync.replicas} meanwhile, the answer is NOT_ENOUGH_REPLICAS_AFTER_APPEND
+     * (the write is in the log, but fewer replicas than asked for have it), as in Kafka.
+     */
+    private boolean acknowledged(Pending p) {
+        if (!p.satisfied()) return false;
+        Replication replication = replicas.replication();
+        if (replication != null && p.response().errorCode() == Errors.NONE.code()
+                && replication.ackState(p.tp(), p.leaderEpoch(), p.requiredHw(), p.minInsyncReplicas())
+                == LeaderState.AckState.NOT_ENOUGH_REPLICAS_AFTER_APPEND) {
+            p.response().setErrorCode(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND.code())
+                    .setErrorMessage("the ISR shrank below min.insync.replicas before the write was acknowledged");
+        }
+        return true;
     }
 
     private static PartitionProduceResponse error(int index, Errors error, String message) {

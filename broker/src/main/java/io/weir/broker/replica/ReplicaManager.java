@@ -29,8 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * as leader, and wakes long-poll fetches. Logs are created on first use by their leader and
  * deleted when their topic leaves the image.
  *
- * <p>Until the replication module exists, only the leader's log is written: with the ISR being
- * the leader alone, the high watermark follows the log end offset on every append.
+ * <p>Replication (leader state, follower fetchers, ISR changes) is delegated to
+ * {@link Replication}, which this class keeps in line with every metadata image.
  */
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -39,6 +39,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final LogManager logs;
     private final LogConfig defaults;
     private final Purgatory purgatory = new Purgatory();
+    private volatile Replication replication;
     /**
      * Which topic id each local log was created for. Logs found on disk at startup have no
      * known owner and are adopted by the topic of that name (restart with a topic deleted and
@@ -58,6 +59,15 @@ public final class ReplicaManager implements AutoCloseable {
 
     public Purgatory purgatory() {
         return purgatory;
+    }
+
+    /** Attaches replication; call before the first metadata image is published. */
+    public void replication(Replication r) {
+        this.replication = r;
+    }
+
+    public Replication replication() {
+        return replication;
     }
 
     /**
@@ -128,7 +138,11 @@ public final class ReplicaManager implements AutoCloseable {
     public LogAppendInfo appendAsLeader(LeaderLookup leader, MemoryRecords records) {
         PartitionLog partitionLog = leader.log();
         LogAppendInfo info = partitionLog.appendAsLeader(records, leader.leaderEpoch());
-        if (leader.soleInSyncReplica()) {
+        Replication r = replication;
+        if (r != null && r.isLeading(leader.partition().topicPartition(), leader.leaderEpoch())) {
+            r.onLeaderAppend(leader.partition().topicPartition(), partitionLog);
+        } else if (leader.soleInSyncReplica()) {
+            // Replication has not seen this leadership's image yet; with no followers the HW is the LEO.
             partitionLog.updateHighWatermark(partitionLog.logEndOffset());
         }
         if (!info.duplicate()) purgatory.onChange(leader.partition().topicPartition());
@@ -178,6 +192,10 @@ public final class ReplicaManager implements AutoCloseable {
                 }
                 purgatory.onChange(tp);
             }
+        }
+        Replication r = replication;
+        if (r != null) {
+            r.apply(next, (topic, tp) -> logFor(next, topic, tp));
         }
     }
 

@@ -43,7 +43,8 @@ public record NodeConfig(
         @JsonProperty("broker.heartbeat.interval.ms") Integer brokerHeartbeatIntervalMs,
         @JsonProperty("broker.session.timeout.ms") Integer brokerSessionTimeoutMs,
         @JsonProperty("num.partitions") Integer numPartitions,
-        @JsonProperty("default.replication.factor") Short defaultReplicationFactor) {
+        @JsonProperty("default.replication.factor") Short defaultReplicationFactor,
+        @JsonProperty("group.initial.rebalance.delay.ms") Integer groupInitialRebalanceDelayMs) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -60,6 +61,8 @@ public record NodeConfig(
         brokerSessionTimeoutMs = brokerSessionTimeoutMs == null ? 9000 : brokerSessionTimeoutMs;
         numPartitions = numPartitions == null ? 1 : numPartitions;
         defaultReplicationFactor = defaultReplicationFactor == null ? 1 : defaultReplicationFactor;
+        groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs == null ? 3000 : groupInitialRebalanceDelayMs;
+        if (groupInitialRebalanceDelayMs < 0) throw new IllegalArgumentException("group.initial.rebalance.delay.ms must not be negative");
         if (brokerHeartbeatIntervalMs <= 0 || brokerHeartbeatIntervalMs >= brokerSessionTimeoutMs) {
             throw new IllegalArgumentException("broker.heartbeat.interval.ms must be positive and below broker.session.timeout.ms");
         }

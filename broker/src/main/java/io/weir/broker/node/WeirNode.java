@@ -1,6 +1,9 @@
 package io.weir.broker.node;
 
 import io.weir.broker.BrokerApis;
+import io.weir.broker.api.ApiRegistry;
+import io.weir.broker.group.GroupCoordinator;
+import io.weir.broker.group.GroupHandlers;
 import io.weir.broker.lifecycle.BrokerLifecycle;
 import io.weir.broker.lifecycle.ControllerApiHandlers;
 import io.weir.broker.lifecycle.RoutingControllerChannel;
@@ -49,6 +52,8 @@ import java.util.concurrent.TimeoutException;
 public final class WeirNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WeirNode.class);
     private static final int CONTROLLER_CALL_TIMEOUT_MS = 5_000;
+    /** The one client listener's name, as clients see it in RequestContext and as brokers register it. */
+    private static final String LISTENER = "PLAINTEXT";
 
     private final NodeConfig config;
     // In start order; close() stops the broker lifecycle and the listener first, then the rest
@@ -123,13 +128,16 @@ public final class WeirNode implements AutoCloseable {
         metadata.onChange(replicas::onMetadataChange);
         controller.addImageListener(metadata::publish);
 
-        dispatcher.set(ControllerApiHandlers.register(
-                BrokerApis.all(metadata, replicas, new ProducerIdAllocator(nodeId, System.currentTimeMillis()), controller),
-                controller, config.clusterId()).build());
+        GroupCoordinator groups = new GroupCoordinator(metadata, LISTENER, config.groupInitialRebalanceDelayMs());
+        started.add(groups);
+        ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
+                new ProducerIdAllocator(nodeId, System.currentTimeMillis()), controller);
+        GroupHandlers.register(apis, groups);
+        dispatcher.set(ControllerApiHandlers.register(apis, controller, config.clusterId()).build());
         controller.start();
         if (localLog != null) localLog.elect(nodeId);
 
-        lifecycle = new BrokerLifecycle(nodeId, List.of(new BrokerEndpoint("PLAINTEXT", advertisedHost, kafkaPort, "PLAINTEXT")),
+        lifecycle = new BrokerLifecycle(nodeId, List.of(new BrokerEndpoint(LISTENER, advertisedHost, kafkaPort, "PLAINTEXT")),
                 config.rack(), metadata, new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS),
                 config.brokerHeartbeatIntervalMs());
         lifecycle.start();

@@ -16,6 +16,13 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
@@ -68,6 +75,7 @@ class AllApiVersionsTest {
                 coordination:
                   backend: local
                 broker.heartbeat.interval.ms: 100
+                group.initial.rebalance.delay.ms: 0
                 """.formatted(dir.resolve("node-1"))));
         node.awaitReady(Duration.ofSeconds(30));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
@@ -117,6 +125,8 @@ class AllApiVersionsTest {
     private static List<Errors> expectedErrors(ApiKeys api) {
         return switch (api) {
             case BROKER_HEARTBEAT -> List.of(Errors.NONE, Errors.STALE_BROKER_EPOCH, Errors.BROKER_ID_NOT_REGISTERED);
+            case JOIN_GROUP -> List.of(Errors.NONE, Errors.MEMBER_ID_REQUIRED);
+            case SYNC_GROUP, HEARTBEAT, LEAVE_GROUP -> List.of(Errors.NONE, Errors.UNKNOWN_MEMBER_ID);
             default -> List.of(Errors.NONE);
         };
     }
@@ -199,6 +209,31 @@ class AllApiVersionsTest {
             }
             case BROKER_HEARTBEAT -> new BrokerHeartbeatRequestData().setBrokerId(1).setBrokerEpoch(-5)
                     .setCurrentMetadataOffset(0);
+            case FIND_COORDINATOR -> v < 4 ? new FindCoordinatorRequestData().setKey("g").setKeyType((byte) 0)
+                    : new FindCoordinatorRequestData().setKeyType((byte) 0).setCoordinatorKeys(List.of("g"));
+            case JOIN_GROUP -> {
+                JoinGroupRequestData data = new JoinGroupRequestData().setGroupId("join-" + v).setMemberId("")
+                        .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000).setProtocolType("consumer");
+                data.protocols().add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range")
+                        .setMetadata(new byte[0]));
+                yield data;
+            }
+            case SYNC_GROUP -> new SyncGroupRequestData().setGroupId("nobody").setGenerationId(1).setMemberId("m")
+                    .setProtocolType(v >= 5 ? "consumer" : null).setProtocolName(v >= 5 ? "range" : null);
+            case HEARTBEAT -> new HeartbeatRequestData().setGroupId("nobody").setGenerationId(1).setMemberId("m");
+            case LEAVE_GROUP -> v < 3 ? new LeaveGroupRequestData().setGroupId("nobody").setMemberId("m")
+                    : new LeaveGroupRequestData().setGroupId("nobody").setMembers(List.of(
+                            new LeaveGroupRequestData.MemberIdentity().setMemberId("m")));
+            case OFFSET_COMMIT -> new OffsetCommitRequestData().setGroupId("offsets").setGenerationIdOrMemberEpoch(-1)
+                    .setMemberId("").setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("t")
+                            .setPartitions(List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                    .setPartitionIndex(0).setCommittedOffset(v)))));
+            case OFFSET_FETCH -> v < 8
+                    ? new OffsetFetchRequestData().setGroupId("offsets").setTopics(List.of(
+                            new OffsetFetchRequestData.OffsetFetchRequestTopic().setName("t").setPartitionIndexes(List.of(0))))
+                    : new OffsetFetchRequestData().setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup()
+                            .setGroupId("offsets").setTopics(List.of(new OffsetFetchRequestData.OffsetFetchRequestTopics()
+                                    .setName("t").setPartitionIndexes(List.of(0))))));
             default -> null; // BrokerRegistration would register a broker; covered by the cluster tests
         };
     }

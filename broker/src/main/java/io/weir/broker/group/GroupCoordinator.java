@@ -1,0 +1,377 @@
+package io.weir.broker.group;
+
+import io.weir.broker.metadata.MetadataView;
+import io.weir.controller.image.BrokerRegistration;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Consumer groups under Kafka's classic rebalance protocol: JoinGroup/SyncGroup/Heartbeat/
+ * LeaveGroup and committed offsets.
+ *
+ * <p>The coordinator of a group is the live broker at {@code hash(groupId) mod n} in id order,
+ * the same on every node given the same image. Group state and committed offsets live in the
+ * coordinator's memory only: they are lost when the coordinator restarts or the live broker set
+ * changes (members then find the new coordinator, rejoin, and resume from their reset policy).
+ * Offsets in a replicated internal topic (DESIGN: consumer groups) are the next step.
+ */
+public final class GroupCoordinator implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
+    private static final int MIN_SESSION_TIMEOUT_MS = 1_000;
+    private static final int MAX_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
+    private static final long EXPIRY_CHECK_MS = 250;
+
+    /** A committed offset as a consumer stored it. */
+    public record CommittedOffset(long offset, int leaderEpoch, String metadata) {
+    }
+
+    private final MetadataView metadata;
+    private final String listener;
+    private final long initialRebalanceDelayMs;
+    private final ConcurrentHashMap<String, Group> groups = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConcurrentHashMap<TopicPartition, CommittedOffset>> offsets =
+            new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "weir-group-coordinator");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * @param listener the listener whose endpoints clients are sent to
+     * @param initialRebalanceDelayMs Kafka's {@code group.initial.rebalance.delay.ms}: how long a
+     *     new group waits for more members before its first rebalance completes
+     */
+    public GroupCoordinator(MetadataView metadata, String listener, long initialRebalanceDelayMs) {
+        this.metadata = metadata;
+        this.listener = listener;
+        this.initialRebalanceDelayMs = initialRebalanceDelayMs;
+        timer.scheduleWithFixedDelay(this::expireSessions, EXPIRY_CHECK_MS, EXPIRY_CHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    String listener() {
+        return listener;
+    }
+
+    /** The broker that coordinates {@code groupId}, if any broker is live on the listener. */
+    public Optional<BrokerRegistration> coordinatorFor(String groupId) {
+        List<BrokerRegistration> live = new ArrayList<>();
+        for (BrokerRegistration b : metadata.image().liveBrokers()) {
+            if (b.endpoint(listener).isPresent()) live.add(b);
+        }
+        if (live.isEmpty()) return Optional.empty();
+        return Optional.of(live.get(Utils.toPositive(Utils.murmur2(groupId.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % live.size()));
+    }
+
+    /** NONE when this node coordinates {@code groupId}, else the error to answer with. */
+    Errors checkCoordinator(String groupId) {
+        if (groupId == null || groupId.isEmpty()) return Errors.INVALID_GROUP_ID;
+        Optional<BrokerRegistration> coordinator = coordinatorFor(groupId);
+        if (coordinator.isEmpty()) return Errors.COORDINATOR_NOT_AVAILABLE;
+        return coordinator.get().id() == metadata.nodeId() ? Errors.NONE : Errors.NOT_COORDINATOR;
+    }
+
+    // ---- JoinGroup ----
+
+    public CompletableFuture<JoinGroupResponseData> join(JoinGroupRequestData in, short version, String clientId,
+                                                         String clientHost) {
+        Errors error = checkCoordinator(in.groupId());
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(joinError(error, in.memberId()));
+        if (in.sessionTimeoutMs() < MIN_SESSION_TIMEOUT_MS || in.sessionTimeoutMs() > MAX_SESSION_TIMEOUT_MS) {
+            return CompletableFuture.completedFuture(joinError(Errors.INVALID_SESSION_TIMEOUT, in.memberId()));
+        }
+        Group group = groups.computeIfAbsent(in.groupId(), Group::new);
+        synchronized (group) {
+            List<JoinGroupRequestData.JoinGroupRequestProtocol> protocols = new ArrayList<>(in.protocols());
+            if (!group.supports(in.protocolType(), protocols)) {
+                return CompletableFuture.completedFuture(joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, in.memberId()));
+            }
+            String memberId = in.memberId();
+            if (memberId.isEmpty()) {
+                memberId = clientId + "-" + UUID.randomUUID();
+                if (version >= 4) {
+                    // KIP-394: the client retries with this id, so a lost answer leaves no ghost member.
+                    group.pendingMemberIds.add(memberId);
+                    return CompletableFuture.completedFuture(joinError(Errors.MEMBER_ID_REQUIRED, memberId));
+                }
+            } else if (!group.members.containsKey(memberId) && !group.pendingMemberIds.remove(memberId)) {
+                return CompletableFuture.completedFuture(joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+            }
+            Group.Member member = group.members.get(memberId);
+            if (member == null) {
+                member = new Group.Member(memberId, in.groupInstanceId(), clientId, clientHost);
+                group.members.put(memberId, member);
+            }
+            if (member.join != null) member.join.complete(joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+            member.sessionTimeoutMs = in.sessionTimeoutMs();
+            member.rebalanceTimeoutMs = version == 0 ? in.sessionTimeoutMs() : in.rebalanceTimeoutMs();
+            member.protocolType = in.protocolType();
+            member.protocols = protocols;
+            member.lastHeartbeatNanos = System.nanoTime();
+            member.join = new CompletableFuture<>();
+            if (group.members.size() == 1) group.protocolType = in.protocolType();
+            CompletableFuture<JoinGroupResponseData> answer = member.join;
+            if (group.state != Group.State.PREPARING_REBALANCE) prepareRebalance(group, "member " + memberId + " joined");
+            maybeCompleteJoin(group);
+            return answer;
+        }
+    }
+
+    private void prepareRebalance(Group group, String reason) {
+        boolean initial = group.state == Group.State.EMPTY;
+        group.failPendingSyncs(Errors.REBALANCE_IN_PROGRESS);
+        group.state = Group.State.PREPARING_REBALANCE;
+        long delay = initial ? initialRebalanceDelayMs : group.maxRebalanceTimeoutMs();
+        if (group.rebalanceDeadline != null) group.rebalanceDeadline.cancel(false);
+        group.rebalanceDeadline = timer.schedule(() -> {
+            synchronized (group) {
+                group.rebalanceDeadline = null;
+                if (group.state == Group.State.PREPARING_REBALANCE) completeJoin(group);
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+        group.initialDelayPending = initial && delay > 0;
+        log.info("Group {} rebalances (generation {}): {}", group.groupId, group.generationId, reason);
+    }
+
+    private void maybeCompleteJoin(Group group) {
+        if (group.state == Group.State.PREPARING_REBALANCE && !group.initialDelayPending && group.allJoined()) {
+            if (group.rebalanceDeadline != null) group.rebalanceDeadline.cancel(false);
+            group.rebalanceDeadline = null;
+            completeJoin(group);
+        }
+    }
+
+    private void completeJoin(Group group) {
+        group.initialDelayPending = false;
+        group.members.values().removeIf(m -> m.join == null); // did not rejoin in time
+        group.generationId++;
+        if (group.members.isEmpty()) {
+            group.state = Group.State.EMPTY;
+            group.protocolName = null;
+            group.leaderId = null;
+            return;
+        }
+        if (group.leaderId == null || !group.members.containsKey(group.leaderId)) {
+            group.leaderId = group.members.keySet().iterator().next();
+        }
+        group.protocolName = group.selectProtocol();
+        group.state = Group.State.COMPLETING_REBALANCE;
+        long now = System.nanoTime();
+        for (Group.Member m : group.members.values()) {
+            JoinGroupResponseData response = new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
+                    .setGenerationId(group.generationId).setProtocolType(group.protocolType)
+                    .setProtocolName(group.protocolName).setLeader(group.leaderId).setMemberId(m.memberId)
+                    .setMembers(m.memberId.equals(group.leaderId) ? group.memberList() : List.of());
+            m.join.complete(response);
+            m.join = null;
+            m.lastHeartbeatNanos = now;
+        }
+        log.info("Group {} generation {} has {} members, leader {}", group.groupId, group.generationId,
+                group.members.size(), group.leaderId);
+    }
+
+    private static JoinGroupResponseData joinError(Errors error, String memberId) {
+        return new JoinGroupResponseData().setErrorCode(error.code()).setGenerationId(-1).setMemberId(memberId)
+                .setLeader("").setProtocolName(null);
+    }
+
+    // ---- SyncGroup ----
+
+    public CompletableFuture<SyncGroupResponseData> sync(SyncGroupRequestData in) {
+        Errors error = checkCoordinator(in.groupId());
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(syncError(error));
+        Group group = groups.get(in.groupId());
+        if (group == null) return CompletableFuture.completedFuture(syncError(Errors.UNKNOWN_MEMBER_ID));
+        synchronized (group) {
+            Group.Member member = group.members.get(in.memberId());
+            if (member == null) return CompletableFuture.completedFuture(syncError(Errors.UNKNOWN_MEMBER_ID));
+            if (in.generationId() != group.generationId) {
+                return CompletableFuture.completedFuture(syncError(Errors.ILLEGAL_GENERATION));
+            }
+            if (in.protocolType() != null && !in.protocolType().equals(group.protocolType)
+                    || in.protocolName() != null && !in.protocolName().equals(group.protocolName)) {
+                return CompletableFuture.completedFuture(syncError(Errors.INCONSISTENT_GROUP_PROTOCOL));
+            }
+            member.lastHeartbeatNanos = System.nanoTime();
+            switch (group.state) {
+                case PREPARING_REBALANCE, EMPTY -> {
+                    return CompletableFuture.completedFuture(syncError(Errors.REBALANCE_IN_PROGRESS));
+                }
+                case STABLE -> {
+                    return CompletableFuture.completedFuture(syncOk(group, member));
+                }
+                default -> {
+                    // COMPLETING_REBALANCE: wait for the leader's assignment.
+                    if (member.sync != null) member.sync.complete(syncError(Errors.REBALANCE_IN_PROGRESS));
+                    member.sync = new CompletableFuture<>();
+                    CompletableFuture<SyncGroupResponseData> answer = member.sync;
+                    if (member.memberId.equals(group.leaderId)) {
+                        Map<String, byte[]> assignments = new HashMap<>();
+                        in.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
+                        for (Group.Member m : group.members.values()) {
+                            m.assignment = assignments.getOrDefault(m.memberId, new byte[0]);
+                        }
+                        group.state = Group.State.STABLE;
+                        for (Group.Member m : group.members.values()) {
+                            if (m.sync != null) {
+                                m.sync.complete(syncOk(group, m));
+                                m.sync = null;
+                            }
+                        }
+                    }
+                    return answer;
+                }
+            }
+        }
+    }
+
+    private static SyncGroupResponseData syncOk(Group group, Group.Member member) {
+        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(group.protocolType)
+                .setProtocolName(group.protocolName).setAssignment(member.assignment);
+    }
+
+    private static SyncGroupResponseData syncError(Errors error) {
+        return new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]);
+    }
+
+    // ---- Heartbeat and LeaveGroup ----
+
+    public Errors heartbeat(HeartbeatRequestData in) {
+        Errors error = checkCoordinator(in.groupId());
+        if (error != Errors.NONE) return error;
+        Group group = groups.get(in.groupId());
+        if (group == null) return Errors.UNKNOWN_MEMBER_ID;
+        synchronized (group) {
+            Group.Member member = group.members.get(in.memberId());
+            if (member == null) return Errors.UNKNOWN_MEMBER_ID;
+            member.lastHeartbeatNanos = System.nanoTime();
+            if (group.state == Group.State.PREPARING_REBALANCE) return Errors.REBALANCE_IN_PROGRESS;
+            if (in.generationId() != group.generationId) return Errors.ILLEGAL_GENERATION;
+            return Errors.NONE;
+        }
+    }
+
+    /** Removes the members; returns the error per member id (NONE when it left). */
+    public Map<String, Errors> leave(String groupId, List<LeaveGroupRequestData.MemberIdentity> leaving) {
+        Map<String, Errors> out = new java.util.LinkedHashMap<>();
+        Errors error = checkCoordinator(groupId);
+        Group group = error == Errors.NONE ? groups.get(groupId) : null;
+        for (LeaveGroupRequestData.MemberIdentity m : leaving) {
+            if (error != Errors.NONE) {
+                out.put(m.memberId(), error);
+                continue;
+            }
+            if (group == null) {
+                out.put(m.memberId(), Errors.UNKNOWN_MEMBER_ID);
+                continue;
+            }
+            synchronized (group) {
+                out.put(m.memberId(), removeMember(group, m.memberId(), "member left") ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID);
+            }
+        }
+        return out;
+    }
+
+    private boolean removeMember(Group group, String memberId, String reason) {
+        Group.Member member = group.members.remove(memberId);
+        if (member == null) return false;
+        if (member.join != null) member.join.complete(joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+        if (member.sync != null) member.sync.complete(syncError(Errors.UNKNOWN_MEMBER_ID));
+        if (group.state == Group.State.PREPARING_REBALANCE) {
+            maybeCompleteJoin(group);
+        } else if (group.members.isEmpty()) {
+            group.state = Group.State.EMPTY;
+            group.generationId++;
+            group.leaderId = null;
+            group.protocolName = null;
+        } else {
+            prepareRebalance(group, reason + ": " + memberId);
+        }
+        return true;
+    }
+
+    private void expireSessions() {
+        long now = System.nanoTime();
+        for (Group group : groups.values()) {
+            synchronized (group) {
+                List<String> expired = new ArrayList<>();
+                for (Group.Member m : group.members.values()) {
+                    // A member waiting in JoinGroup is alive; the rebalance deadline bounds it.
+                    if (m.join == null && now - m.lastHeartbeatNanos > TimeUnit.MILLISECONDS.toNanos(m.sessionTimeoutMs)) {
+                        expired.add(m.memberId);
+                    }
+                }
+                for (String id : expired) removeMember(group, id, "session expired");
+            }
+        }
+    }
+
+    // ---- offsets ----
+
+    /**
+     * Checks that a commit may be made: by a current member of the group's generation, or, for
+     * a group with no members, by anyone (consumers using assign() commit with generation -1).
+     */
+    public Errors checkCommit(String groupId, int generationId, String memberId) {
+        Errors error = checkCoordinator(groupId);
+        if (error != Errors.NONE) return error;
+        Group group = groups.get(groupId);
+        if (group == null) return generationId < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
+        synchronized (group) {
+            if (generationId < 0 && (memberId == null || memberId.isEmpty())) {
+                return group.state == Group.State.EMPTY ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+            }
+            Group.Member member = group.members.get(memberId);
+            if (member == null) return Errors.UNKNOWN_MEMBER_ID;
+            if (generationId != group.generationId) return Errors.ILLEGAL_GENERATION;
+            if (group.state == Group.State.PREPARING_REBALANCE || group.state == Group.State.COMPLETING_REBALANCE) {
+                return Errors.REBALANCE_IN_PROGRESS;
+            }
+            member.lastHeartbeatNanos = System.nanoTime();
+            return Errors.NONE;
+        }
+    }
+
+    public void commit(String groupId, TopicPartition tp, CommittedOffset offset) {
+        offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).put(tp, offset);
+    }
+
+    /** The group's committed offsets (all of them when {@code partitions} is null). */
+    public Map<TopicPartition, CommittedOffset> committed(String groupId) {
+        return Map.copyOf(offsets.getOrDefault(groupId, new ConcurrentHashMap<>()));
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        for (Group group : groups.values()) {
+            synchronized (group) {
+                for (Group.Member m : group.members.values()) {
+                    if (m.join != null) m.join.complete(joinError(Errors.COORDINATOR_NOT_AVAILABLE, m.memberId));
+                    if (m.sync != null) m.sync.complete(syncError(Errors.COORDINATOR_NOT_AVAILABLE));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.weir.broker.group;
+
+import io.weir.broker.api.ApiRegistry;
+import io.weir.controller.image.BrokerRegistration;
+import io.weir.controller.record.BrokerEndpoint;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+import org.apache.kafka.common.requests.FindCoordinatorResponse;
+import org.apache.kafka.common.requests.HeartbeatRequest;
+import org.apache.kafka.common.requests.HeartbeatResponse;
+import org.apache.kafka.common.requests.JoinGroupRequest;
+import org.apache.kafka.common.requests.JoinGroupResponse;
+import org.apache.kafka.common.requests.LeaveGroupRequest;
+import org.apache.kafka.common.requests.LeaveGroupResponse;
+import org.apache.kafka.common.requests.OffsetCommitRequest;
+import org.apache.kafka.common.requests.OffsetCommitResponse;
+import org.apache.kafka.common.requests.OffsetFetchRequest;
+import org.apache.kafka.common.requests.OffsetFetchResponse;
+import org.apache.kafka.common.requests.RequestContext;
+import org.apache.kafka.common.requests.SyncGroupRequest;
+import org.apache.kafka.common.requests.SyncGroupResponse;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The classic consumer group APIs on the client listener, over {@link GroupCoordinator}.
+ * Versions stop before those that name topics by id (OffsetCommit/OffsetFetch v10).
+ */
+public final class GroupHandlers {
+    private static final byte GROUP_KEY = 0;
+    private static final short FIRST_BATCHED_FIND_COORDINATOR = 4;
+    private static final short FIRST_BATCHED_LEAVE = 3;
+    private static final short FIRST_MULTI_GROUP_OFFSET_FETCH = 8;
+
+    private GroupHandlers() {
+    }
+
+    public static ApiRegistry.Builder register(ApiRegistry.Builder registry, GroupCoordinator groups) {
+        return registry
+                .add(ApiKeys.FIND_COORDINATOR, 0, 6, (RequestContext ctx, FindCoordinatorRequest r) ->
+                        done(findCoordinator(groups, r.data(), r.version()), r.version()))
+                .add(ApiKeys.JOIN_GROUP, 0, 9, (RequestContext ctx, JoinGroupRequest r) ->
+                        groups.join(r.data(), r.version(), ctx.clientId(), ctx.clientAddress().toString())
+                                .thenApply(data -> (AbstractResponse) new JoinGroupResponse(data, r.version())))
+                .add(ApiKeys.SYNC_GROUP, 0, 5, (RequestContext ctx, SyncGroupRequest r) ->
+                        groups.sync(r.data()).thenApply(data -> (AbstractResponse) new SyncGroupResponse(data)))
+                .add(ApiKeys.HEARTBEAT, 0, 4, (RequestContext ctx, HeartbeatRequest r) ->
+                        CompletableFuture.completedFuture(new HeartbeatResponse(
+                                new HeartbeatResponseData().setErrorCode(groups.heartbeat(r.data()).code()))))
+                .add(ApiKeys.LEAVE_GROUP, 0, 5, (RequestContext ctx, LeaveGroupRequest r) ->
+                        CompletableFuture.completedFuture(leave(groups, r.data(), r.version())))
+                .add(ApiKeys.OFFSET_COMMIT, 2, 9, (RequestContext ctx, OffsetCommitRequest r) ->
+                        CompletableFuture.completedFuture(new OffsetCommitResponse(commit(groups, r.data()))))
+                .add(ApiKeys.OFFSET_FETCH, 1, 9, (RequestContext ctx, OffsetFetchRequest r) ->
+                        CompletableFuture.completedFuture(new OffsetFetchResponse(fetch(groups, r.data(), r.version()), r.version())));
+    }
+
+    private static CompletableFuture<AbstractResponse> done(FindCoordinatorResponseData data, short version) {
+        return CompletableFuture.completedFuture(new FindCoordinatorResponse(data));
+    }
+
+    private static FindCoordinatorResponseData findCoordinator(GroupCoordinator groups, FindCoordinatorRequestData in,
+                                                               short version) {
+        FindCoordinatorResponseData out = new FindCoordinatorResponseData();
+        if (version < FIRST_BATCHED_FIND_COORDINATOR) {
+            FindCoordinatorResponseData.Coordinator c = coordinator(groups, in.key(), in.keyType());
+            return out.setErrorCode(c.errorCode()).setErrorMessage(c.errorMessage()).setNodeId(c.nodeId())
+                    .setHost(c.host()).setPort(c.port());
+        }
+        for (String key : in.coordinatorKeys()) out.coordinators().add(coordinator(groups, key, in.keyType()));
+        return out;
+    }
+
+    private static FindCoordinatorResponseData.Coordinator coordinator(GroupCoordinator groups, String key, byte keyType) {
+        FindCoordinatorResponseData.Coordinator c = new FindCoordinatorResponseData.Coordinator().setKey(key)
+                .setNodeId(-1).setHost("").setPort(-1);
+        if (keyType != GROUP_KEY) {
+            // Transactions and share groups have no coordinator here yet.
+            return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage("only consumer groups are coordinated");
+        }
+        if (key == null || key.isEmpty()) return c.setErrorCode(Errors.INVALID_REQUEST.code());
+        Optional<BrokerRegistration> broker = groups.coordinatorFor(key);
+        Optional<BrokerEndpoint> endpoint = broker.flatMap(b -> b.endpoint(groups.listener()));
+        if (endpoint.isEmpty()) return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code());
+        return c.setErrorCode(Errors.NONE.code()).setNodeId(broker.get().id()).setHost(endpoint.get().host())
+                .setPort(endpoint.get().port());
+    }
+
+    private static AbstractResponse leave(GroupCoordinator groups, LeaveGroupRequestData in, short version) {
+        List<LeaveGroupRequestData.MemberIdentity> members = version >= FIRST_BATCHED_LEAVE ? in.members()
+                : List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId(in.memberId()));
+        Map<String, Errors> results = groups.leave(in.groupId(), members);
+        LeaveGroupResponseData out = new LeaveGroupResponseData().setErrorCode(Errors.NONE.code());
+        if (version >= FIRST_BATCHED_LEAVE) {
+            for (LeaveGroupRequestData.MemberIdentity m : members) {
+                out.members().add(new LeaveGroupResponseData.MemberResponse().setMemberId(m.memberId())
+                        .setGroupInstanceId(m.groupInstanceId()).setErrorCode(results.get(m.memberId()).code()));
+            }
+            Errors groupError = groups.checkCoordinator(in.groupId());
+            if (groupError != Errors.NONE) out.setErrorCode(groupError.code()).setMembers(new ArrayList<>());
+        } else {
+            out.setErrorCode(results.get(in.memberId()).code());
+        }
+        return new LeaveGroupResponse(out);
+    }
+
+    private static OffsetCommitResponseData commit(GroupCoordinator groups, OffsetCommitRequestData in) {
+        Errors error = groups.checkCommit(in.groupId(), in.generationIdOrMemberEpoch(), in.memberId());
+        OffsetCommitResponseData out = new OffsetCommitResponseData();
+        for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : in.topics()) {
+            OffsetCommitResponseData.OffsetCommitResponseTopic t = new OffsetCommitResponseData.OffsetCommitResponseTopic()
+                    .setName(topic.name());
+            for (OffsetCommitRequestData.OffsetCommitRequestPartition p : topic.partitions()) {
+                if (error == Errors.NONE) {
+                    groups.commit(in.groupId(), new TopicPartition(topic.name(), p.partitionIndex()),
+                            new GroupCoordinator.CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),
+                                    p.committedMetadata()));
+                }
+                t.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
+            }
+            out.topics().add(t);
+        }
+        return out;
+    }
+
+    private static OffsetFetchResponseData fetch(GroupCoordinator groups, OffsetFetchRequestData in, short version) {
+        OffsetFetchResponseData out = new OffsetFetchResponseData();
+        if (version < FIRST_MULTI_GROUP_OFFSET_FETCH) {
+            Errors error = groups.checkCoordinator(in.groupId());
+            out.setErrorCode(error.code());
+            if (error != Errors.NONE) return out;
+            Map<TopicPartition, GroupCoordinator.CommittedOffset> committed = groups.committed(in.groupId());
+            Map<String, List<Integer>> wanted = new TreeMap<>();
+            if (in.topics() == null) {
+                committed.keySet().forEach(tp -> wanted.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
+            } else {
+                in.topics().forEach(t -> wanted.put(t.name(), t.partitionIndexes()));
+            }
+            wanted.forEach((topic, partitions) -> {
+                OffsetFetchResponseData.OffsetFetchResponseTopic t = new OffsetFetchResponseData.OffsetFetchResponseTopic().setName(topic);
+                for (int p : partitions) {
+                    GroupCoordinator.CommittedOffset c = committed.get(new TopicPartition(topic, p));
+                    t.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartition().setPartitionIndex(p)
+                            .setCommittedOffset(c == null ? -1 : c.offset())
+                            .setCommittedLeaderEpoch(c == null ? -1 : c.leaderEpoch())
+                            .setMetadata(c == null ? "" : c.metadata()).setErrorCode(Errors.NONE.code()));
+                }
+                out.topics().add(t);
+            });
+            return out;
+        }
+        for (OffsetFetchRequestData.OffsetFetchRequestGroup g : in.groups()) {
+            OffsetFetchResponseData.OffsetFetchResponseGroup group = new OffsetFetchResponseData.OffsetFetchResponseGroup()
+                    .setGroupId(g.groupId());
+            Errors error = groups.checkCoordinator(g.groupId());
+            group.setErrorCode(error.code());
+            if (error == Errors.NONE) {
+                Map<TopicPartition, GroupCoordinator.CommittedOffset> committed = groups.committed(g.groupId());
+                Map<String, List<Integer>> wanted = new TreeMap<>();
+                if (g.topics() == null) {
+                    committed.keySet().forEach(tp -> wanted.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
+                } else {
+                    g.topics().forEach(t -> wanted.put(t.name(), t.partitionIndexes()));
+                }
+                wanted.forEach((topic, partitions) -> {
+                    OffsetFetchResponseData.OffsetFetchResponseTopics t = new OffsetFetchResponseData.OffsetFetchResponseTopics()
+                            .setName(topic);
+                    for (int p : partitions) {
+                        GroupCoordinator.CommittedOffset c = committed.get(new TopicPartition(topic, p));
+                        t.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartitions().setPartitionIndex(p)
+                                .setCommittedOffset(c == null ? -1 : c.offset())
+                                .setCommittedLeaderEpoch(c == null ? -1 : c.leaderEpoch())
+                                .setMetadata(c == null ? "" : c.metadata()).setErrorCode(Errors.NONE.code()));
+                    }
+                    group.topics().add(t);
+                });
+            }
+            out.groups().add(group);
+        }
+        return out;
+    }
+}

@@ -1,5 +1,6 @@
 package io.weir.controller;
 
+import io.weir.controller.balance.ReplicaBalancer;
 import io.weir.controller.broker.BrokerControlManager;
 import io.weir.controller.broker.BrokerHeartbeatReply;
 import io.weir.controller.broker.BrokerHeartbeatRequest;
@@ -24,15 +25,14 @@ import io.weir.controller.topic.CreatableTopic;
 import io.weir.controller.topic.CreatePartitionsRequest;
 import io.weir.controller.topic.CreateTopicResult;
 import io.weir.controller.topic.TopicControlManager;
-import io.weir.controller.balance.ReplicaBalancer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -58,9 +58,10 @@ import org.slf4j.LoggerFactory;
  * thread. A request runs a control manager against the <em>working image</em> (committed image
  * plus this leader's appended-but-uncommitted batches), replays the resulting records into it
  * (which validates them), appends them through {@link Coordination#append} at the current
- * controller epoch, and answers once the batch is committed and replayed here. If an append
- * fails, writes are refused until everything in flight has settled and the working image has
- * been rebuilt from the committed one, so no decision is ever made on state that may not
+ * controller epoch, and answers once the batch is committed and replayed here. One append is
+ * in flight at a time; writes decided meanwhile share the next one. If an append fails, the
+ * writes decided on top of it fail too and new writes are refused until the working image has
+ * been rebuilt from the committed one, so nothing is appended on top of a batch that did not
  * commit.
  */
 public final class QuorumController implements CoordinationListener, AutoCloseable {

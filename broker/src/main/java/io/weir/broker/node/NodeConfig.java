@@ -44,7 +44,8 @@ public record NodeConfig(
         @JsonProperty("broker.session.timeout.ms") Integer brokerSessionTimeoutMs,
         @JsonProperty("num.partitions") Integer numPartitions,
         @JsonProperty("default.replication.factor") Short defaultReplicationFactor,
-        @JsonProperty("group.initial.rebalance.delay.ms") Integer groupInitialRebalanceDelayMs) {
+        @JsonProperty("group.initial.rebalance.delay.ms") Integer groupInitialRebalanceDelayMs,
+        @JsonProperty("replica.lag.time.max.ms") Long replicaLagTimeMaxMs) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -61,6 +62,8 @@ public record NodeConfig(
         brokerSessionTimeoutMs = brokerSessionTimeoutMs == null ? 9000 : brokerSessionTimeoutMs;
         numPartitions = numPartitions == null ? 1 : numPartitions;
         defaultReplicationFactor = defaultReplicationFactor == null ? 1 : defaultReplicationFactor;
+        replicaLagTimeMaxMs = replicaLagTimeMaxMs == null ? 30_000L : replicaLagTimeMaxMs;
+        if (replicaLagTimeMaxMs <= 0) throw new IllegalArgumentException("replica.lag.time.max.ms must be positive");
         groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs == null ? 3000 : groupInitialRebalanceDelayMs;
         if (groupInitialRebalanceDelayMs < 0) throw new IllegalArgumentException("group.initial.rebalance.delay.ms must not be negative");
         if (brokerHeartbeatIntervalMs <= 0 || brokerHeartbeatIntervalMs >= brokerSessionTimeoutMs) {

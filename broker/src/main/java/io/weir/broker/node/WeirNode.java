@@ -14,6 +14,8 @@ import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.NetworkConfig;
 import io.weir.broker.produce.ProducerIdAllocator;
 import io.weir.broker.replica.ReplicaManager;
+import io.weir.broker.replica.Replication;
+import io.weir.replication.ReplicationConfig;
 import io.weir.controller.ControllerConfig;
 import io.weir.controller.QuorumController;
 import io.weir.controller.coordination.ControllerLocation;
@@ -34,6 +36,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -123,8 +126,23 @@ public final class WeirNode implements AutoCloseable {
 
         LogManager logs = new LogManager(logDir, LogConfig.defaults());
         started.add(logs);
-        ReplicaManager replicas = new ReplicaManager(metadata, logs, LogConfig.defaults());
+        ReplicaManager replicas = new ReplicaManager(metadata, logs, LogConfig.defaults(),
+                config.dataDir().resolve("partition-topic-ids"));
         started.add(replicas);
+        RoutingControllerChannel isrChannel = new RoutingControllerChannel(controller, config.clusterId(),
+                CONTROLLER_CALL_TIMEOUT_MS);
+        started.add(isrChannel);
+        Replication replication = new Replication(nodeId, () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(),
+                ReplicationConfig.defaults().withReplicaLagTimeMaxMs(config.replicaLagTimeMaxMs()),
+                replicas.purgatory(), request -> {
+                    try {
+                        return CompletableFuture.completedFuture(isrChannel.alterPartition(request));
+                    } catch (Exception e) {
+                        return CompletableFuture.failedFuture(e);
+                    }
+                });
+        started.add(replication);
+        replicas.replication(replication);
         metadata.onChange(replicas::onMetadataChange);
         controller.addImageListener(metadata::publish);
 
@@ -142,6 +160,9 @@ public final class WeirNode implements AutoCloseable {
                 config.brokerHeartbeatIntervalMs());
         lifecycle.start();
         metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
+        metrics.gauge("weir.partitions.leader", "partitions this node leads", replication::leaderCount);
+        metrics.gauge("weir.partitions.under.replicated", "led partitions whose ISR is smaller than their replicas",
+                replication::underReplicatedPartitions);
         metrics.gauge("weir.broker.fenced", "1 while this broker is fenced or unregistered",
                 () -> lifecycle.isUnfenced() ? 0 : 1);
         if (config.listeners().http() != null) {

@@ -126,7 +126,8 @@ public final class WeirNode implements AutoCloseable {
 
         LogManager logs = new LogManager(logDir, LogConfig.defaults());
         started.add(logs);
-        ReplicaManager replicas = new ReplicaManager(metadata, logs, LogConfig.defaults());
+        ReplicaManager replicas = new ReplicaManager(metadata, logs, LogConfig.defaults(),
+                config.dataDir().resolve("partition-topic-ids"));
         started.add(replicas);
         RoutingControllerChannel isrChannel = new RoutingControllerChannel(controller, config.clusterId(),
                 CONTROLLER_CALL_TIMEOUT_MS);

@@ -19,6 +19,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -41,16 +42,24 @@ public final class ReplicaManager implements AutoCloseable {
     private final Purgatory purgatory = new Purgatory();
     private volatile Replication replication;
     /**
-     * Which topic id each local log was created for. Logs found on disk at startup have no
-     * known owner and are adopted by the topic of that name (restart with a topic deleted and
-     * recreated while this node was down is not detected yet).
+     * Which topic id each local log was created for, persisted in {@link #ownersFile} when the
+     * manager has one. A log on disk with no recorded owner is adopted by the topic of its name.
      */
     private final ConcurrentHashMap<TopicPartition, UUID> owners = new ConcurrentHashMap<>();
+    private final TopicIdFile ownersFile;
 
+    /** A manager that remembers log owners only in memory (tests). */
     public ReplicaManager(MetadataView metadata, LogManager logs, LogConfig defaults) {
+        this(metadata, logs, defaults, null);
+    }
+
+    /** A manager that records which topic id each log belongs to in {@code topicIdFile}. */
+    public ReplicaManager(MetadataView metadata, LogManager logs, LogConfig defaults, Path topicIdFile) {
         this.metadata = metadata;
         this.logs = logs;
         this.defaults = defaults;
+        this.ownersFile = topicIdFile == null ? null : new TopicIdFile(topicIdFile);
+        if (ownersFile != null) owners.putAll(ownersFile.load());
     }
 
     public MetadataView metadata() {
@@ -125,7 +134,7 @@ public final class ReplicaManager implements AutoCloseable {
                 log.info("Deleting the log of {} left by topic id {} before topic id {} uses the name", tp, owner, topic.id());
                 logs.delete(tp);
             }
-            owners.put(tp, topic.id());
+            if (!topic.id().equals(owners.put(tp, topic.id())) && ownersFile != null) ownersFile.store(owners);
             LogConfig config = LogConfigs.from(defaults, image.configs(ConfigResource.topic(topic.name())));
             return logs.getOrCreate(tp, config);
         }
@@ -185,7 +194,7 @@ public final class ReplicaManager implements AutoCloseable {
                     if (owner != null && !owner.equals(topic.id())) continue;
                     try {
                         logs.delete(tp);
-                        owners.remove(tp);
+                        if (owners.remove(tp) != null && ownersFile != null) ownersFile.store(owners);
                     } catch (RuntimeException e) {
                         log.error("Could not delete the log of {} (topic {} was deleted)", tp, topic.id(), e);
                     }

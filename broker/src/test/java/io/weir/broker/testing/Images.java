@@ -32,7 +32,11 @@ public final class Images {
 
     /** A topic whose partitions all have {@code replicas} (all in sync), led by the first. */
     public Images topic(String name, int partitions, List<Integer> replicas) {
-        UUID id = UUID.nameUUIDFromBytes(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return topic(name, UUID.nameUUIDFromBytes(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)), partitions, replicas);
+    }
+
+    /** A topic with an explicit id (to model a topic deleted and recreated under its name). */
+    public Images topic(String name, UUID id, int partitions, List<Integer> replicas) {
         records.add(new TopicRecord(name, id));
         for (int p = 0; p < partitions; p++) {
             records.add(new PartitionRecord(id, p, replicas, replicas, replicas.get(0), 0, 0));

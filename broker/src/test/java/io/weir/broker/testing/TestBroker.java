@@ -28,8 +28,8 @@ public final class TestBroker implements AutoCloseable {
     public TestBroker(int nodeId, Path dataDir) throws InterruptedException {
         this.nodeId = nodeId;
         metadata = new MetadataCache(nodeId, "weir-test", () -> OptionalInt.of(nodeId));
-        logs = new LogManager(dataDir, LogConfig.defaults());
-        replicas = new ReplicaManager(metadata, logs, LogConfig.defaults());
+        logs = new LogManager(dataDir.resolve("logs"), LogConfig.defaults());
+        replicas = new ReplicaManager(metadata, logs, LogConfig.defaults(), dataDir.resolve("partition-topic-ids"));
         metadata.onChange(replicas::onMetadataChange);
         registry = BrokerApis.dataPlane(metadata, replicas, new ProducerIdAllocator(nodeId, System.currentTimeMillis())).build();
         server = new KafkaServer(NetworkConfig.of("127.0.0.1", 0), registry);

@@ -302,8 +302,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
                 // Every node replays the same batch, so this is a controller bug, not a fault
                 // of this node; keep the previous image rather than guess.
                 LOG.error("cannot replay committed batch at offset {}: {}", offset, records, e);
-                publish(new MetadataImage(offset, committed.brokers(), committed.topicsById(),
-                    committed.topicIdsByName(), committed.configs(), committed.nextProducerId()));
+                publish(committed.withOffset(offset));
             }
         });
     }

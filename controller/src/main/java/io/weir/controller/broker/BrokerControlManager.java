@@ -148,12 +148,10 @@ public final class BrokerControlManager {
     }
 
     /**
-     * Broker epochs only grow: above every registered broker's epoch and above the image's
-     * offset, which itself only grows.
+     * Broker epochs only grow: above every epoch ever registered (also of brokers that have
+     * unregistered since) and above the image's offset, which itself only grows.
      */
     static long nextBrokerEpoch(MetadataImage image) {
-        long max = image.brokers().values().stream().mapToLong(BrokerRegistration::epoch)
-            .max().orElse(0);
-        return Math.max(max, image.offset()) + 1;
+        return Math.max(image.highestBrokerEpoch(), image.offset()) + 1;
     }
 }

@@ -1,5 +1,6 @@
 package io.weir.controller.image;
 
+import io.weir.controller.record.BrokerEpochsRecord;
 import io.weir.controller.record.ConfigRecord;
 import io.weir.controller.record.ConfigResource;
 import io.weir.controller.record.FenceBrokerRecord;
@@ -29,6 +30,7 @@ public final class MetadataDelta {
     private final Map<String, UUID> topicIdsByName;
     private final Map<ConfigResource, Map<String, String>> configs;
     private long nextProducerId;
+    private long highestBrokerEpoch;
 
     public MetadataDelta(MetadataImage base) {
         this.brokers = new HashMap<>(base.brokers());
@@ -36,6 +38,7 @@ public final class MetadataDelta {
         this.topicIdsByName = new HashMap<>(base.topicIdsByName());
         this.configs = new HashMap<>(base.configs());
         this.nextProducerId = base.nextProducerId();
+        this.highestBrokerEpoch = base.highestBrokerEpoch();
     }
 
     public void replay(List<MetadataRecord> records) {
@@ -48,6 +51,7 @@ public final class MetadataDelta {
         if (record instanceof RegisterBrokerRecord r) {
             brokers.put(r.brokerId(), new BrokerRegistration(r.brokerId(), r.brokerEpoch(),
                 r.incarnationId(), r.endpoints(), r.rack(), r.fenced()));
+            highestBrokerEpoch = Math.max(highestBrokerEpoch, r.brokerEpoch());
         } else if (record instanceof UnregisterBrokerRecord r) {
             broker(r.brokerId(), r.brokerEpoch());
             brokers.remove(r.brokerId());
@@ -78,6 +82,8 @@ public final class MetadataDelta {
             replayConfig(r);
         } else if (record instanceof ProducerIdsRecord r) {
             nextProducerId = Math.max(nextProducerId, r.nextProducerId());
+        } else if (record instanceof BrokerEpochsRecord r) {
+            highestBrokerEpoch = Math.max(highestBrokerEpoch, r.highestBrokerEpoch());
         } else {
             throw new IllegalStateException("unhandled record type " + record);
         }
@@ -99,7 +105,7 @@ public final class MetadataDelta {
 
     public MetadataImage build(long offset) {
         return new MetadataImage(offset, brokers, topicsById, topicIdsByName, configs,
-            nextProducerId);
+            nextProducerId, highestBrokerEpoch);
     }
 
     private BrokerRegistration broker(int id, long epoch) {

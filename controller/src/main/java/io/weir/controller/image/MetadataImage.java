@@ -1,5 +1,6 @@
 package io.weir.controller.image;
 
+import io.weir.controller.record.BrokerEpochsRecord;
 import io.weir.controller.record.ConfigRecord;
 import io.weir.controller.record.ConfigResource;
 import io.weir.controller.record.MetadataRecord;
@@ -20,13 +21,15 @@ import java.util.UUID;
  *
  * @param offset metadata offset of the last batch replayed, -1 for the empty image
  * @param nextProducerId first producer id not yet handed to any broker
+ * @param highestBrokerEpoch the highest broker epoch ever registered (also of brokers that
+ *     have since unregistered), so new epochs are always above it
  */
 public record MetadataImage(long offset, Map<Integer, BrokerRegistration> brokers,
                             Map<UUID, TopicImage> topicsById, Map<String, UUID> topicIdsByName,
                             Map<ConfigResource, Map<String, String>> configs,
-                            long nextProducerId) {
+                            long nextProducerId, long highestBrokerEpoch) {
     public static final MetadataImage EMPTY =
-        new MetadataImage(-1, Map.of(), Map.of(), Map.of(), Map.of(), 0);
+        new MetadataImage(-1, Map.of(), Map.of(), Map.of(), Map.of(), 0, 0);
 
     public MetadataImage {
         brokers = Map.copyOf(brokers);
@@ -40,6 +43,12 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
         MetadataDelta delta = new MetadataDelta(this);
         delta.replay(records);
         return delta.build(newOffset);
+    }
+
+    /** The same image at another offset (a batch that replayed to nothing). */
+    public MetadataImage withOffset(long newOffset) {
+        return new MetadataImage(newOffset, brokers, topicsById, topicIdsByName, configs,
+            nextProducerId, highestBrokerEpoch);
     }
 
     /** Rebuilds an image from {@link #toRecords()} output (used by snapshot loading). */
@@ -98,6 +107,9 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
                 .forEach(kv -> out.add(new ConfigRecord(e.getKey(), kv.getKey(), kv.getValue()))));
         if (nextProducerId > 0) {
             out.add(new ProducerIdsRecord(-1, -1, nextProducerId));
+        }
+        if (highestBrokerEpoch > 0) {
+            out.add(new BrokerEpochsRecord(highestBrokerEpoch));
         }
         return out;
     }

@@ -23,11 +23,12 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = RemoveTopicRecord.class, name = "RemoveTopic"),
     @JsonSubTypes.Type(value = ConfigRecord.class, name = "Config"),
     @JsonSubTypes.Type(value = ProducerIdsRecord.class, name = "ProducerIds"),
+    @JsonSubTypes.Type(value = BrokerEpochsRecord.class, name = "BrokerEpochs"),
 })
 public sealed interface MetadataRecord
     permits RegisterBrokerRecord, UnregisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord,
         TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, ConfigRecord,
-        ProducerIdsRecord {
+        ProducerIdsRecord, BrokerEpochsRecord {
 
     /** The schema version of this record type; replay accepts every version it knows. */
     int version();

@@ -116,4 +116,16 @@ class BrokerControlManagerTest {
         assertThat(f.apply(f.brokers.unregister(f.image, 1)).error())
             .isEqualTo(ApiError.BROKER_ID_NOT_REGISTERED);
     }
+
+    @Test
+    void aBrokerThatUnregistersAndReturnsNeverReusesAnEpoch() {
+        // Like the controller's working image: decisions that are not committed yet do not
+        // advance the offset.
+        var first = f.brokers.register(f.image, Fixtures.registration(1, null), 0);
+        f.image = f.image.apply(f.image.offset(), first.records());
+        var gone = f.brokers.unregister(f.image, 1);
+        f.image = f.image.apply(f.image.offset(), gone.records());
+        var back = f.brokers.register(f.image, Fixtures.registration(1, null), 0);
+        assertThat(back.response().brokerEpoch()).isGreaterThan(first.response().brokerEpoch());
+    }
 }

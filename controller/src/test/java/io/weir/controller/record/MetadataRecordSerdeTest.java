@@ -26,6 +26,7 @@ class MetadataRecordSerdeTest {
             new ConfigRecord(ConfigResource.topic("orders"), "retention.ms", "1000"),
             new ConfigRecord(ConfigResource.topic("orders"), "retention.ms", null),
             new ProducerIdsRecord(1, 10, 1000),
+            new BrokerEpochsRecord(12),
             new RemoveTopicRecord(id),
             new UnregisterBrokerRecord(2, 11));
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -303,7 +304,7 @@ public final class RatisCoordination implements Coordination {
                 LOG.warn("closing metadata quorum member {} failed", selfId, e);
             }
         }
-        events.execute(() -> {
+        post(() -> {
             if (activeEpoch >= 0 && listener != null) {
                 listener.onLeadershipLost(activeEpoch);
             }
@@ -361,21 +362,36 @@ public final class RatisCoordination implements Coordination {
         return p;
     }
 
+    /** Runs on the event thread; after close, events are dropped (nobody listens any more). */
+    private void post(Runnable event) {
+        try {
+            events.execute(() -> {
+                try {
+                    event.run();
+                } catch (RuntimeException e) {
+                    LOG.error("metadata listener of node {} failed", config.nodeId(), e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debug("node {} is closed; dropping a metadata event", config.nodeId());
+        }
+    }
+
     /** Moves state machine events onto the event thread, preserving their order. */
     private final class Forwarder implements MetadataStateMachine.Events {
         @Override
         public void snapshotLoaded(MetadataImage image) {
-            events.execute(() -> listener.onSnapshot(image));
+            post(() -> listener.onSnapshot(image));
         }
 
         @Override
         public void committed(long offset, long epoch, List<MetadataRecord> records) {
-            events.execute(() -> listener.onCommit(offset, epoch, records));
+            post(() -> listener.onCommit(offset, epoch, records));
         }
 
         @Override
         public void leaderReady(long term) {
-            events.execute(() -> {
+            post(() -> {
                 if (activeEpoch == term) {
                     return;
                 }
@@ -390,7 +406,7 @@ public final class RatisCoordination implements Coordination {
 
         @Override
         public void leaderChanged(RaftPeerId leader) {
-            events.execute(() -> {
+            post(() -> {
                 if (activeEpoch >= 0 && !selfId.equals(leader)) {
                     listener.onLeadershipLost(activeEpoch);
                     activeEpoch = -1;

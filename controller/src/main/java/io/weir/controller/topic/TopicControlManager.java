@@ -224,7 +224,8 @@ public final class TopicControlManager {
             return ApiStatus.of(ApiError.INVALID_PARTITIONS,
                 "at most " + config.maxRecordsPerBatch() / 2 + " partitions per request");
         }
-        int rf = t.partition(0).replicas().size();
+        // The target size: a partition being reassigned temporarily has extra replicas.
+        int rf = t.partition(0).targetReplicas().size();
         List<List<Integer>> assignment;
         if (!r.assignments().isEmpty()) {
             if (r.assignments().size() != added) {

@@ -101,4 +101,13 @@ class ReassignmentTest {
             Map.of(missing, Optional.of(List.of(1))))).get(missing).error())
             .isEqualTo(ApiError.UNKNOWN_TOPIC_OR_PARTITION);
     }
+
+    @Test
+    void partitionsAddedDuringAReassignmentKeepTheTargetReplicationFactor() {
+        reassign(Optional.of(List.of(3, 4)));
+        assertThat(p().replicas()).hasSize(4);
+        f.apply(f.topics.createPartitions(f.image, List.of(
+            new io.weir.controller.topic.CreatePartitionsRequest("t", 2, null)), false));
+        assertThat(f.image.topic(topicId).orElseThrow().partition(1).replicas()).hasSize(2);
+    }
 }

@@ -19,7 +19,17 @@ import java.util.concurrent.ScheduledFuture;
  * method is called with the group's monitor held by {@link GroupCoordinator}.
  */
 final class Group {
-    enum State { EMPTY, PREPARING_REBALANCE, COMPLETING_REBALANCE, STABLE }
+    enum State {
+        EMPTY("Empty"), PREPARING_REBALANCE("PreparingRebalance"), COMPLETING_REBALANCE("CompletingRebalance"),
+        STABLE("Stable");
+
+        /** The name Kafka's ListGroups/DescribeGroups use. */
+        final String kafkaName;
+
+        State(String kafkaName) {
+            this.kafkaName = kafkaName;
+        }
+    }
 
     static final class Member {
         final String memberId;

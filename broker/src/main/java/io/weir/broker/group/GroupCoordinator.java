@@ -3,10 +3,12 @@ package io.weir.broker.group;
 import io.weir.broker.metadata.MetadataView;
 import io.weir.controller.image.BrokerRegistration;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -360,6 +362,72 @@ public final class GroupCoordinator implements AutoCloseable {
     /** The group's committed offsets (all of them when {@code partitions} is null). */
     public Map<TopicPartition, CommittedOffset> committed(String groupId) {
         return Map.copyOf(offsets.getOrDefault(groupId, new ConcurrentHashMap<>()));
+    }
+
+    // ---- ListGroups, DescribeGroups, DeleteGroups ----
+
+    /** Groups this node coordinates (including groups that only have committed offsets). */
+    public List<ListGroupsResponseData.ListedGroup> list(List<String> statesFilter, List<String> typesFilter) {
+        Map<String, ListGroupsResponseData.ListedGroup> out = new java.util.TreeMap<>();
+        for (Group group : groups.values()) {
+            if (checkCoordinator(group.groupId) != Errors.NONE) continue;
+            synchronized (group) {
+                out.put(group.groupId, new ListGroupsResponseData.ListedGroup().setGroupId(group.groupId)
+                        .setProtocolType(group.protocolType == null ? "" : group.protocolType)
+                        .setGroupState(group.state.kafkaName).setGroupType("classic"));
+            }
+        }
+        for (String groupId : offsets.keySet()) {
+            if (out.containsKey(groupId) || checkCoordinator(groupId) != Errors.NONE) continue;
+            out.put(groupId, new ListGroupsResponseData.ListedGroup().setGroupId(groupId).setProtocolType("")
+                    .setGroupState(Group.State.EMPTY.kafkaName).setGroupType("classic"));
+        }
+        return out.values().stream()
+                .filter(g -> statesFilter == null || statesFilter.isEmpty()
+                        || statesFilter.stream().anyMatch(f -> f.equalsIgnoreCase(g.groupState())))
+                .filter(g -> typesFilter == null || typesFilter.isEmpty()
+                        || typesFilter.stream().anyMatch(f -> f.equalsIgnoreCase(g.groupType())))
+                .toList();
+    }
+
+    public DescribeGroupsResponseData.DescribedGroup describe(String groupId, boolean unknownIsError) {
+        DescribeGroupsResponseData.DescribedGroup out = new DescribeGroupsResponseData.DescribedGroup()
+                .setGroupId(groupId).setProtocolType("").setProtocolData("").setGroupState("Dead");
+        Errors error = checkCoordinator(groupId);
+        if (error != Errors.NONE) return out.setErrorCode(error.code());
+        Group group = groups.get(groupId);
+        if (group == null) {
+            if (offsets.containsKey(groupId)) return out.setErrorCode(Errors.NONE.code()).setGroupState("Empty");
+            return out.setErrorCode((unknownIsError ? Errors.GROUP_ID_NOT_FOUND : Errors.NONE).code());
+        }
+        synchronized (group) {
+            out.setErrorCode(Errors.NONE.code()).setGroupState(group.state.kafkaName)
+                    .setProtocolType(group.protocolType == null ? "" : group.protocolType)
+                    .setProtocolData(group.protocolName == null ? "" : group.protocolName);
+            for (Group.Member m : group.members.values()) {
+                out.members().add(new DescribeGroupsResponseData.DescribedGroupMember().setMemberId(m.memberId)
+                        .setGroupInstanceId(m.groupInstanceId).setClientId(m.clientId).setClientHost(m.clientHost)
+                        .setMemberMetadata(group.protocolName == null ? new byte[0] : m.metadata(group.protocolName))
+                        .setMemberAssignment(group.state == Group.State.STABLE ? m.assignment : new byte[0]));
+            }
+        }
+        return out;
+    }
+
+    /** Deletes an empty group and its committed offsets. */
+    public Errors delete(String groupId) {
+        Errors error = checkCoordinator(groupId);
+        if (error != Errors.NONE) return error;
+        Group group = groups.get(groupId);
+        if (group != null) {
+            synchronized (group) {
+                if (group.state != Group.State.EMPTY) return Errors.NON_EMPTY_GROUP;
+                groups.remove(groupId, group);
+            }
+            offsets.remove(groupId);
+            return Errors.NONE;
+        }
+        return offsets.remove(groupId) != null ? Errors.NONE : Errors.GROUP_ID_NOT_FOUND;
     }
 
     @Override

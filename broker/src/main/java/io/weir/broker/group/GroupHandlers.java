@@ -4,11 +4,14 @@ import io.weir.broker.api.ApiRegistry;
 import io.weir.controller.image.BrokerRegistration;
 import io.weir.controller.record.BrokerEndpoint;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
@@ -16,6 +19,10 @@ import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.DeleteGroupsRequest;
+import org.apache.kafka.common.requests.DeleteGroupsResponse;
+import org.apache.kafka.common.requests.DescribeGroupsRequest;
+import org.apache.kafka.common.requests.DescribeGroupsResponse;
 import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.requests.FindCoordinatorResponse;
 import org.apache.kafka.common.requests.HeartbeatRequest;
@@ -24,6 +31,8 @@ import org.apache.kafka.common.requests.JoinGroupRequest;
 import org.apache.kafka.common.requests.JoinGroupResponse;
 import org.apache.kafka.common.requests.LeaveGroupRequest;
 import org.apache.kafka.common.requests.LeaveGroupResponse;
+import org.apache.kafka.common.requests.ListGroupsRequest;
+import org.apache.kafka.common.requests.ListGroupsResponse;
 import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.requests.OffsetCommitResponse;
 import org.apache.kafka.common.requests.OffsetFetchRequest;
@@ -68,6 +77,24 @@ public final class GroupHandlers {
                         CompletableFuture.completedFuture(leave(groups, r.data(), r.version())))
                 .add(ApiKeys.OFFSET_COMMIT, 2, 9, (RequestContext ctx, OffsetCommitRequest r) ->
                         CompletableFuture.completedFuture(new OffsetCommitResponse(commit(groups, r.data()))))
+                .add(ApiKeys.LIST_GROUPS, 0, 5, (RequestContext ctx, ListGroupsRequest r) ->
+                        CompletableFuture.completedFuture(new ListGroupsResponse(new ListGroupsResponseData()
+                                .setErrorCode(Errors.NONE.code())
+                                .setGroups(groups.list(r.data().statesFilter(), r.data().typesFilter())))))
+                .add(ApiKeys.DESCRIBE_GROUPS, 0, 6, (RequestContext ctx, DescribeGroupsRequest r) -> {
+                    DescribeGroupsResponseData out = new DescribeGroupsResponseData();
+                    // Unknown groups: "Dead" with no error before v6, GROUP_ID_NOT_FOUND from v6 (KIP-1043).
+                    for (String g : r.data().groups()) out.groups().add(groups.describe(g, r.version() >= 6));
+                    return CompletableFuture.completedFuture(new DescribeGroupsResponse(out));
+                })
+                .add(ApiKeys.DELETE_GROUPS, 0, 2, (RequestContext ctx, DeleteGroupsRequest r) -> {
+                    DeleteGroupsResponseData out = new DeleteGroupsResponseData();
+                    for (String g : r.data().groupsNames()) {
+                        out.results().add(new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(g)
+                                .setErrorCode(groups.delete(g).code()));
+                    }
+                    return CompletableFuture.completedFuture(new DeleteGroupsResponse(out));
+                })
                 .add(ApiKeys.OFFSET_FETCH, 1, 9, (RequestContext ctx, OffsetFetchRequest r) ->
                         CompletableFuture.completedFuture(new OffsetFetchResponse(fetch(groups, r.data(), r.version()), r.version())));
     }

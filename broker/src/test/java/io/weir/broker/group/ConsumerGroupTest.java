@@ -4,7 +4,10 @@ import io.weir.broker.node.NodeConfig;
 import io.weir.broker.node.WeirNode;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -82,6 +85,17 @@ class ConsumerGroupTest {
             assertThat(b.assignment()).hasSize(2);
             a.commitSync(Duration.ofSeconds(10));
             b.commitSync(Duration.ofSeconds(10));
+
+            try (Admin admin = admin()) {
+                assertThat(admin.listGroups().all().get(20, TimeUnit.SECONDS))
+                        .extracting(GroupListing::groupId).contains("g");
+                ConsumerGroupDescription g = admin.describeConsumerGroups(List.of("g")).all()
+                        .get(20, TimeUnit.SECONDS).get("g");
+                assertThat(g.members()).hasSize(2);
+                assertThat(g.groupState()).isEqualTo(GroupState.STABLE);
+                assertThat(admin.listConsumerGroupOffsets("g").partitionsToOffsetAndMetadata()
+                        .get(20, TimeUnit.SECONDS)).hasSize(4);
+            }
         }
 
         produce(100, 20);
@@ -97,6 +111,17 @@ class ConsumerGroupTest {
             assertThat(committed.values()).allSatisfy(o -> assertThat(o).isNotNull());
         }
         assertThat(resumed).hasSize(20).allSatisfy(v -> assertThat(Integer.parseInt(v.substring(1))).isGreaterThanOrEqualTo(100));
+
+        try (Admin admin = admin()) {
+            admin.deleteConsumerGroups(List.of("g")).all().get(20, TimeUnit.SECONDS);
+            assertThat(admin.listConsumerGroupOffsets("g").partitionsToOffsetAndMetadata()
+                    .get(20, TimeUnit.SECONDS)).isEmpty();
+        }
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
     }
 
     private static boolean caughtUp(KafkaConsumer<String, String> consumer) {

@@ -15,7 +15,10 @@ import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -127,6 +130,7 @@ class AllApiVersionsTest {
             case BROKER_HEARTBEAT -> List.of(Errors.NONE, Errors.STALE_BROKER_EPOCH, Errors.BROKER_ID_NOT_REGISTERED);
             case JOIN_GROUP -> List.of(Errors.NONE, Errors.MEMBER_ID_REQUIRED);
             case SYNC_GROUP, HEARTBEAT, LEAVE_GROUP -> List.of(Errors.NONE, Errors.UNKNOWN_MEMBER_ID);
+            case DESCRIBE_GROUPS, DELETE_GROUPS -> List.of(Errors.NONE, Errors.GROUP_ID_NOT_FOUND);
             default -> List.of(Errors.NONE);
         };
     }
@@ -234,6 +238,9 @@ class AllApiVersionsTest {
                     : new OffsetFetchRequestData().setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup()
                             .setGroupId("offsets").setTopics(List.of(new OffsetFetchRequestData.OffsetFetchRequestTopics()
                                     .setName("t").setPartitionIndexes(List.of(0))))));
+            case LIST_GROUPS -> new ListGroupsRequestData();
+            case DESCRIBE_GROUPS -> new DescribeGroupsRequestData().setGroups(List.of("nobody", "offsets"));
+            case DELETE_GROUPS -> new DeleteGroupsRequestData().setGroupsNames(List.of("nobody"));
             default -> null; // BrokerRegistration would register a broker; covered by the cluster tests
         };
     }

@@ -21,6 +21,7 @@ import io.weir.controller.partition.PartitionControlManager;
 import io.weir.controller.partition.TopicPartitionName;
 import io.weir.controller.record.ConfigResource;
 import io.weir.controller.record.MetadataRecord;
+import io.weir.controller.record.RegisterBrokerRecord;
 import io.weir.controller.topic.CreatableTopic;
 import io.weir.controller.topic.CreatePartitionsRequest;
 import io.weir.controller.topic.CreateTopicResult;
@@ -295,6 +296,11 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
             }
             if (isActive() && controllerEpoch > activeEpoch) {
                 resign("a batch of epoch " + controllerEpoch + " committed");
+            }
+            for (MetadataRecord r : records) {
+                if (r instanceof RegisterBrokerRecord reg) {
+                    brokers.heartbeats().registrationCommitted(reg.brokerId(), offset);
+                }
             }
             try {
                 publish(committed.apply(offset, records));

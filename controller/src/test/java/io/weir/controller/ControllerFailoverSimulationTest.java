@@ -59,7 +59,7 @@ class ControllerFailoverSimulationTest {
                         new UUID(broker, 0), List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1",
                             9000 + broker, null)), null));
                     case 1 -> c.brokerHeartbeat(new BrokerHeartbeatRequest(broker,
-                        c.image().broker(broker).map(b -> b.epoch()).orElse(-1L), 0,
+                        c.image().broker(broker).map(b -> b.epoch()).orElse(-1L), c.image().offset(),
                         random.nextInt(4) == 0, false));
                     case 2 -> c.createTopics(List.of(CreatableTopic.of(topic,
                         1 + random.nextInt(3), 1 + random.nextInt(2))), false);

@@ -55,7 +55,7 @@ class QuorumControllerTest {
     private static long liveBroker(QuorumController c, int id) throws Exception {
         BrokerRegistrationReply r = get(c.registerBroker(Fixtures.registration(id, null)));
         BrokerHeartbeatReply hb = get(c.brokerHeartbeat(
-            new BrokerHeartbeatRequest(id, r.brokerEpoch(), 0, false, false)));
+            new BrokerHeartbeatRequest(id, r.brokerEpoch(), c.image().offset(), false, false)));
         assertThat(hb.isFenced()).isFalse();
         return r.brokerEpoch();
     }
@@ -256,7 +256,8 @@ class QuorumControllerTest {
         get(c.createTopics(List.of(t), false));
         get(c.brokerHeartbeat(new BrokerHeartbeatRequest(1, epoch1, 0, true, false)));
         assertThat(c.image().topic("t").orElseThrow().partition(0).leader()).isEqualTo(2);
-        get(c.brokerHeartbeat(new BrokerHeartbeatRequest(1, epoch1, 0, false, false)));
+        get(c.brokerHeartbeat(new BrokerHeartbeatRequest(1, epoch1, c.image().offset(), false,
+            false)));
         // Broker 1 must rejoin the ISR (as its leader would report) before it may lead again.
         var p = c.image().topic("t").orElseThrow().partition(0);
         get(c.alterPartitions(List.of(new io.weir.controller.partition.AlterPartitionRequest(2,
@@ -276,7 +277,8 @@ class QuorumControllerTest {
         get(c.createTopics(List.of(CreatableTopic.of("t", 4, 2)), false));
 
         clock.addAndGet(SESSION.toMillis() / 2);
-        get(c.brokerHeartbeat(new BrokerHeartbeatRequest(2, epoch2, 0, false, false)));
+        get(c.brokerHeartbeat(new BrokerHeartbeatRequest(2, epoch2, c.image().offset(), false,
+            false)));
         clock.addAndGet(SESSION.toMillis() / 2 + 50);
         await().atMost(Duration.ofSeconds(10)).until(() -> !c.image().isLive(1));
         assertThat(c.image().isLive(2)).isTrue();

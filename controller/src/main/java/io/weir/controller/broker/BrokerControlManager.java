@@ -17,7 +17,8 @@ import java.util.Optional;
 
 /**
  * Broker registration, heartbeats and session expiry. A broker registers fenced, is unfenced by
- * a heartbeat that no longer asks to be fenced, and is fenced again when it asks to shut down
+ * a heartbeat that no longer asks to be fenced once it has replayed the metadata up to its
+ * registration, and is fenced again when it asks to shut down
  * or misses heartbeats for {@code broker.session.timeout.ms}; fencing moves its partition
  * leaderships to other live ISR members ({@link BrokerLivenessChanges}).
  */
@@ -77,10 +78,16 @@ public final class BrokerControlManager {
                     + broker.epoch() + ", not " + request.brokerEpoch()), false, true, false));
         }
         heartbeats.touch(broker.id(), nowMs);
+        boolean caughtUp = heartbeats.isCaughtUp(broker.id(), request.currentMetadataOffset());
         if (request.wantShutDown()) {
             List<MetadataRecord> records = broker.fenced() ? List.of() : fence(image, broker);
             return ControllerResult.of(records,
-                new BrokerHeartbeatReply(ApiStatus.OK, true, true, true));
+                new BrokerHeartbeatReply(ApiStatus.OK, caughtUp, true, true));
+        }
+        if (broker.fenced() && !request.wantFence() && !caughtUp) {
+            // Like Kafka: a broker leads only once it has the metadata up to its registration.
+            return ControllerResult.noChange(
+                new BrokerHeartbeatReply(ApiStatus.OK, false, true, false));
         }
         if (broker.fenced() && !request.wantFence()) {
             List<MetadataRecord> records = new ArrayList<>();
@@ -92,10 +99,10 @@ public final class BrokerControlManager {
         }
         if (!broker.fenced() && request.wantFence()) {
             return ControllerResult.of(fence(image, broker),
-                new BrokerHeartbeatReply(ApiStatus.OK, true, true, false));
+                new BrokerHeartbeatReply(ApiStatus.OK, caughtUp, true, false));
         }
         return ControllerResult.noChange(
-            new BrokerHeartbeatReply(ApiStatus.OK, true, broker.fenced(), false));
+            new BrokerHeartbeatReply(ApiStatus.OK, caughtUp, broker.fenced(), false));
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.Map;
 public final class BrokerHeartbeatTracker {
     private final long sessionTimeoutMs;
     private final Map<Integer, Long> lastContactMs = new HashMap<>();
+    private final Map<Integer, Long> registrationOffsets = new HashMap<>();
 
     public BrokerHeartbeatTracker(long sessionTimeoutMs) {
         this.sessionTimeoutMs = sessionTimeoutMs;
@@ -24,6 +25,20 @@ public final class BrokerHeartbeatTracker {
 
     public void forget(int brokerId) {
         lastContactMs.remove(brokerId);
+    }
+
+    /**
+     * The metadata offset at which a broker's latest registration committed. Every node records
+     * it while replaying, so a new active controller knows it too; unknown (e.g. the
+     * registration was folded into a snapshot) counts as already replayed.
+     */
+    public void registrationCommitted(int brokerId, long offset) {
+        registrationOffsets.put(brokerId, offset);
+    }
+
+    /** True when a broker at {@code metadataOffset} has replayed its own registration. */
+    public boolean isCaughtUp(int brokerId, long metadataOffset) {
+        return metadataOffset >= registrationOffsets.getOrDefault(brokerId, -1L);
     }
 
     public void resetAll(Iterable<Integer> brokerIds, long nowMs) {

@@ -128,4 +128,20 @@ class BrokerControlManagerTest {
         var back = f.brokers.register(f.image, Fixtures.registration(1, null), 0);
         assertThat(back.response().brokerEpoch()).isGreaterThan(first.response().brokerEpoch());
     }
+
+    @Test
+    void aBrokerIsUnfencedOnlyOnceItHasReplayedItsRegistration() {
+        BrokerRegistrationReply reply =
+            f.apply(f.brokers.register(f.image, Fixtures.registration(1, null), 0));
+        f.brokers.heartbeats().registrationCommitted(1, f.image.offset());
+        BrokerHeartbeatReply behind = f.apply(f.brokers.heartbeat(f.image,
+            new BrokerHeartbeatRequest(1, reply.brokerEpoch(), f.image.offset() - 1, false, false), 0));
+        assertThat(behind.isCaughtUp()).isFalse();
+        assertThat(behind.isFenced()).isTrue();
+        assertThat(f.image.isLive(1)).isFalse();
+        BrokerHeartbeatReply caughtUp = f.apply(f.brokers.heartbeat(f.image,
+            new BrokerHeartbeatRequest(1, reply.brokerEpoch(), f.image.offset(), false, false), 0));
+        assertThat(caughtUp.isCaughtUp()).isTrue();
+        assertThat(f.image.isLive(1)).isTrue();
+    }
 }

@@ -51,7 +51,7 @@ class ControllerFailoverMeasurement {
                 new BrokerRegistrationRequest(1, new UUID(1, 1),
                     List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", 9092, null)), null)));
             cluster.write(c -> c.brokerHeartbeat(
-                new BrokerHeartbeatRequest(1, r.brokerEpoch(), 0, false, false)));
+                new BrokerHeartbeatRequest(1, r.brokerEpoch(), c.image().offset(), false, false)));
             for (int i = 0; i < TRIES; i++) {
                 int leader = cluster.awaitActive();
                 String topic = "failover-" + i;

@@ -48,7 +48,8 @@ class MetadataCommitThroughputMeasurement {
             BrokerRegistrationReply r = c.registerBroker(new BrokerRegistrationRequest(1,
                 new UUID(1, 1), List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", 9092, null)),
                 null)).get(20, TimeUnit.SECONDS);
-            c.brokerHeartbeat(new BrokerHeartbeatRequest(1, r.brokerEpoch(), 0, false, false))
+            c.brokerHeartbeat(new BrokerHeartbeatRequest(1, r.brokerEpoch(), c.image().offset(), false,
+                false))
                 .get(20, TimeUnit.SECONDS);
             c.createTopics(List.of(CreatableTopic.of("cfg", 1, 1)), false).get(20, TimeUnit.SECONDS);
 

@@ -31,8 +31,8 @@ class RatisQuorumTest {
             id, new UUID(id, id), List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", 9092, null)),
             null)));
         assertThat(r.status().isOk()).isTrue();
-        cluster.write(c -> c.brokerHeartbeat(new BrokerHeartbeatRequest(id, r.brokerEpoch(), 0,
-            false, false)));
+        cluster.write(c -> c.brokerHeartbeat(new BrokerHeartbeatRequest(id, r.brokerEpoch(),
+            c.image().offset(), false, false)));
     }
 
     private static void createTopic(QuorumCluster cluster, String name) throws Exception {

@@ -46,7 +46,7 @@ class SnapshotRestartPropertyTest {
                     new BrokerRegistrationRequest(id, new UUID(id, 1), List.of(
                         new BrokerEndpoint("PLAINTEXT", "127.0.0.1", 9000 + id, null)), "r" + id)));
                 cluster.write(c -> c.brokerHeartbeat(new BrokerHeartbeatRequest(id,
-                    r.brokerEpoch(), 0, false, false)));
+                    r.brokerEpoch(), c.image().offset(), false, false)));
             }
             for (int i = 0; i < operations; i++) {
                 String topic = "t" + random.nextInt(6);

@@ -49,6 +49,17 @@ class MetadataImageTest {
     }
 
     @Test
+    void theSnapshotFormatRoundTripsAndRejectsForeignBytes() {
+        MetadataImageSerde serde = new MetadataImageSerde();
+        MetadataImage a = base();
+        assertThat(serde.decode(serde.encode(a))).isEqualTo(a);
+        assertThatThrownBy(() -> serde.decode(new byte[] {1, 2, 3}))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> serde.decode(new byte[32]))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void removingATopicDropsItsConfigs() {
         MetadataImage b = base().apply(9, List.of(new RemoveTopicRecord(id)));
         assertThat(b.topic("t")).isEmpty();

@@ -1,6 +1,10 @@
 package io.weir.broker.group;
 
 import io.weir.broker.metadata.MetadataView;
+import io.weir.broker.replica.ReplicaManager;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.image.PartitionRegistration;
+import io.weir.controller.image.TopicImage;
 import io.weir.controller.image.BrokerRegistration;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
@@ -12,7 +16,6 @@ import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,11 +35,11 @@ import java.util.concurrent.TimeUnit;
  * Consumer groups under Kafka's classic rebalance protocol: JoinGroup/SyncGroup/Heartbeat/
  * LeaveGroup and committed offsets.
  *
- * <p>The coordinator of a group is the live broker at {@code hash(groupId) mod n} in id order,
- * the same on every node given the same image. Group state and committed offsets live in the
- * coordinator's memory only: they are lost when the coordinator restarts or the live broker set
- * changes (members then find the new coordinator, rejoin, and resume from their reset policy).
- * Offsets in a replicated internal topic (DESIGN: consumer groups) are the next step.
+ * <p>As in Kafka, a group's coordinator is the leader of its partition of the internal topic
+ * {@value OffsetsTopic#NAME}, where its committed offsets are stored and replicated
+ * ({@link OffsetsTopic}). Membership is soft state of the coordinator: when leadership of the
+ * partition moves, members are told NOT_COORDINATOR, find the new coordinator and rejoin, and
+ * their committed offsets are there.
  */
 public final class GroupCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -51,9 +54,8 @@ public final class GroupCoordinator implements AutoCloseable {
     private final MetadataView metadata;
     private final String listener;
     private final long initialRebalanceDelayMs;
+    private final OffsetsTopic offsets;
     private final ConcurrentHashMap<String, Group> groups = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, ConcurrentHashMap<TopicPartition, CommittedOffset>> offsets =
-            new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "weir-group-coordinator");
         t.setDaemon(true);
@@ -65,10 +67,11 @@ public final class GroupCoordinator implements AutoCloseable {
      * @param initialRebalanceDelayMs Kafka's {@code group.initial.rebalance.delay.ms}: how long a
      *     new group waits for more members before its first rebalance completes
      */
-    public GroupCoordinator(MetadataView metadata, String listener, long initialRebalanceDelayMs) {
+    public GroupCoordinator(MetadataView metadata, ReplicaManager replicas, String listener, long initialRebalanceDelayMs) {
         this.metadata = metadata;
         this.listener = listener;
         this.initialRebalanceDelayMs = initialRebalanceDelayMs;
+        this.offsets = new OffsetsTopic(metadata, replicas);
         timer.scheduleWithFixedDelay(this::expireSessions, EXPIRY_CHECK_MS, EXPIRY_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -76,22 +79,38 @@ public final class GroupCoordinator implements AutoCloseable {
         return listener;
     }
 
-    /** The broker that coordinates {@code groupId}, if any broker is live on the listener. */
+    /** The broker that coordinates {@code groupId}: the leader of its offsets partition, if live. */
     public Optional<BrokerRegistration> coordinatorFor(String groupId) {
-        List<BrokerRegistration> live = new ArrayList<>();
-        for (BrokerRegistration b : metadata.image().liveBrokers()) {
-            if (b.endpoint(listener).isPresent()) live.add(b);
-        }
-        if (live.isEmpty()) return Optional.empty();
-        return Optional.of(live.get(Utils.toPositive(Utils.murmur2(groupId.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % live.size()));
+        MetadataImage image = metadata.image();
+        return image.topic(OffsetsTopic.NAME)
+                .map(t -> t.partition(OffsetsTopic.partitionFor(groupId, t.partitionCount())))
+                .filter(PartitionRegistration::hasLeader)
+                .flatMap(p -> image.broker(p.leader()))
+                .filter(b -> !b.fenced() && b.endpoint(listener).isPresent());
     }
 
-    /** NONE when this node coordinates {@code groupId}, else the error to answer with. */
+    /** NONE when this node coordinates {@code groupId} and has loaded it, else the error to answer with. */
     Errors checkCoordinator(String groupId) {
         if (groupId == null || groupId.isEmpty()) return Errors.INVALID_GROUP_ID;
-        Optional<BrokerRegistration> coordinator = coordinatorFor(groupId);
-        if (coordinator.isEmpty()) return Errors.COORDINATOR_NOT_AVAILABLE;
-        return coordinator.get().id() == metadata.nodeId() ? Errors.NONE : Errors.NOT_COORDINATOR;
+        return offsets.state(groupId);
+    }
+
+    /** Applies an image change: loads offsets partitions this node now leads, forgets the others. */
+    public void onMetadataChange(MetadataImage previous, MetadataImage next) {
+        int partitionCount = next.topic(OffsetsTopic.NAME).map(TopicImage::partitionCount).orElse(0);
+        offsets.onMetadataChange(next, lost -> {
+            for (Group group : groups.values()) {
+                if (partitionCount > 0 && OffsetsTopic.partitionFor(group.groupId, partitionCount) != lost) continue;
+                synchronized (group) {
+                    for (Group.Member m : group.members.values()) {
+                        if (m.join != null) m.join.complete(joinError(Errors.NOT_COORDINATOR, m.memberId));
+                        if (m.sync != null) m.sync.complete(syncError(Errors.NOT_COORDINATOR));
+                    }
+                    if (group.rebalanceDeadline != null) group.rebalanceDeadline.cancel(false);
+                    groups.remove(group.groupId, group);
+                }
+            }
+        });
     }
 
     // ---- JoinGroup ----
@@ -332,10 +351,17 @@ public final class GroupCoordinator implements AutoCloseable {
     // ---- offsets ----
 
     /**
-     * Checks that a commit may be made: by a current member of the group's generation, or, for
-     * a group with no members, by anyone (consumers using assign() commit with generation -1).
+     * Commits offsets for a current member of the group's generation, or, for a group with no
+     * members, for anyone (consumers using assign() commit with generation -1).
      */
-    public Errors checkCommit(String groupId, int generationId, String memberId) {
+    public CompletableFuture<Errors> commit(String groupId, int generationId, String memberId,
+                                            Map<TopicPartition, CommittedOffset> changes) {
+        Errors error = checkCommit(groupId, generationId, memberId);
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(error);
+        return offsets.write(groupId, changes);
+    }
+
+    private Errors checkCommit(String groupId, int generationId, String memberId) {
         Errors error = checkCoordinator(groupId);
         if (error != Errors.NONE) return error;
         Group group = groups.get(groupId);
@@ -355,13 +381,9 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    public void commit(String groupId, TopicPartition tp, CommittedOffset offset) {
-        offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>()).put(tp, offset);
-    }
-
-    /** The group's committed offsets (all of them when {@code partitions} is null). */
+    /** The group's committed offsets. */
     public Map<TopicPartition, CommittedOffset> committed(String groupId) {
-        return Map.copyOf(offsets.getOrDefault(groupId, new ConcurrentHashMap<>()));
+        return offsets.committed(groupId);
     }
 
     // ---- ListGroups, DescribeGroups, DeleteGroups ----
@@ -377,7 +399,7 @@ public final class GroupCoordinator implements AutoCloseable {
                         .setGroupState(group.state.kafkaName).setGroupType("classic"));
             }
         }
-        for (String groupId : offsets.keySet()) {
+        for (String groupId : offsets.groupsWithOffsets()) {
             if (out.containsKey(groupId) || checkCoordinator(groupId) != Errors.NONE) continue;
             out.put(groupId, new ListGroupsResponseData.ListedGroup().setGroupId(groupId).setProtocolType("")
                     .setGroupState(Group.State.EMPTY.kafkaName).setGroupType("classic"));
@@ -397,7 +419,7 @@ public final class GroupCoordinator implements AutoCloseable {
         if (error != Errors.NONE) return out.setErrorCode(error.code());
         Group group = groups.get(groupId);
         if (group == null) {
-            if (offsets.containsKey(groupId)) return out.setErrorCode(Errors.NONE.code()).setGroupState("Empty");
+            if (!offsets.committed(groupId).isEmpty()) return out.setErrorCode(Errors.NONE.code()).setGroupState("Empty");
             return out.setErrorCode((unknownIsError ? Errors.GROUP_ID_NOT_FOUND : Errors.NONE).code());
         }
         synchronized (group) {
@@ -414,24 +436,29 @@ public final class GroupCoordinator implements AutoCloseable {
         return out;
     }
 
-    /** Deletes an empty group and its committed offsets. */
-    public Errors delete(String groupId) {
+    /** Deletes an empty group and its committed offsets (tombstones in the offsets topic). */
+    public CompletableFuture<Errors> delete(String groupId) {
         Errors error = checkCoordinator(groupId);
-        if (error != Errors.NONE) return error;
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(error);
         Group group = groups.get(groupId);
         if (group != null) {
             synchronized (group) {
-                if (group.state != Group.State.EMPTY) return Errors.NON_EMPTY_GROUP;
+                if (group.state != Group.State.EMPTY) return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
                 groups.remove(groupId, group);
             }
-            offsets.remove(groupId);
-            return Errors.NONE;
         }
-        return offsets.remove(groupId) != null ? Errors.NONE : Errors.GROUP_ID_NOT_FOUND;
+        Map<TopicPartition, CommittedOffset> committed = offsets.committed(groupId);
+        if (committed.isEmpty()) {
+            return CompletableFuture.completedFuture(group != null ? Errors.NONE : Errors.GROUP_ID_NOT_FOUND);
+        }
+        Map<TopicPartition, CommittedOffset> tombstones = new HashMap<>();
+        committed.keySet().forEach(tp -> tombstones.put(tp, null));
+        return offsets.write(groupId, tombstones);
     }
 
     @Override
     public void close() {
+        offsets.close();
         timer.shutdownNow();
         for (Group group : groups.values()) {
             synchronized (group) {

@@ -76,7 +76,7 @@ public final class GroupHandlers {
                 .add(ApiKeys.LEAVE_GROUP, 0, 5, (RequestContext ctx, LeaveGroupRequest r) ->
                         CompletableFuture.completedFuture(leave(groups, r.data(), r.version())))
                 .add(ApiKeys.OFFSET_COMMIT, 2, 9, (RequestContext ctx, OffsetCommitRequest r) ->
-                        CompletableFuture.completedFuture(new OffsetCommitResponse(commit(groups, r.data()))))
+                        commit(groups, r.data()).thenApply(OffsetCommitResponse::new))
                 .add(ApiKeys.LIST_GROUPS, 0, 5, (RequestContext ctx, ListGroupsRequest r) ->
                         CompletableFuture.completedFuture(new ListGroupsResponse(new ListGroupsResponseData()
                                 .setErrorCode(Errors.NONE.code())
@@ -88,12 +88,16 @@ public final class GroupHandlers {
                     return CompletableFuture.completedFuture(new DescribeGroupsResponse(out));
                 })
                 .add(ApiKeys.DELETE_GROUPS, 0, 2, (RequestContext ctx, DeleteGroupsRequest r) -> {
-                    DeleteGroupsResponseData out = new DeleteGroupsResponseData();
-                    for (String g : r.data().groupsNames()) {
-                        out.results().add(new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(g)
-                                .setErrorCode(groups.delete(g).code()));
-                    }
-                    return CompletableFuture.completedFuture(new DeleteGroupsResponse(out));
+                    List<String> names = r.data().groupsNames();
+                    List<CompletableFuture<Errors>> results = names.stream().map(groups::delete).toList();
+                    return CompletableFuture.allOf(results.toArray(new CompletableFuture<?>[0])).thenApply(ignored -> {
+                        DeleteGroupsResponseData out = new DeleteGroupsResponseData();
+                        for (int i = 0; i < names.size(); i++) {
+                            out.results().add(new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(names.get(i))
+                                    .setErrorCode(results.get(i).join().code()));
+                        }
+                        return (AbstractResponse) new DeleteGroupsResponse(out);
+                    });
                 })
                 .add(ApiKeys.OFFSET_FETCH, 1, 9, (RequestContext ctx, OffsetFetchRequest r) ->
                         CompletableFuture.completedFuture(new OffsetFetchResponse(fetch(groups, r.data(), r.version()), r.version())));
@@ -148,24 +152,27 @@ public final class GroupHandlers {
         return new LeaveGroupResponse(out);
     }
 
-    private static OffsetCommitResponseData commit(GroupCoordinator groups, OffsetCommitRequestData in) {
-        Errors error = groups.checkCommit(in.groupId(), in.generationIdOrMemberEpoch(), in.memberId());
-        OffsetCommitResponseData out = new OffsetCommitResponseData();
+    private static CompletableFuture<OffsetCommitResponseData> commit(GroupCoordinator groups, OffsetCommitRequestData in) {
+        Map<TopicPartition, GroupCoordinator.CommittedOffset> changes = new java.util.LinkedHashMap<>();
         for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : in.topics()) {
-            OffsetCommitResponseData.OffsetCommitResponseTopic t = new OffsetCommitResponseData.OffsetCommitResponseTopic()
-                    .setName(topic.name());
             for (OffsetCommitRequestData.OffsetCommitRequestPartition p : topic.partitions()) {
-                if (error == Errors.NONE) {
-                    groups.commit(in.groupId(), new TopicPartition(topic.name(), p.partitionIndex()),
-                            new GroupCoordinator.CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),
-                                    p.committedMetadata()));
-                }
-                t.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
-                        .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
+                changes.put(new TopicPartition(topic.name(), p.partitionIndex()), new GroupCoordinator.CommittedOffset(
+                        p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata()));
             }
-            out.topics().add(t);
         }
-        return out;
+        return groups.commit(in.groupId(), in.generationIdOrMemberEpoch(), in.memberId(), changes).thenApply(error -> {
+            OffsetCommitResponseData out = new OffsetCommitResponseData();
+            for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : in.topics()) {
+                OffsetCommitResponseData.OffsetCommitResponseTopic t = new OffsetCommitResponseData.OffsetCommitResponseTopic()
+                        .setName(topic.name());
+                for (OffsetCommitRequestData.OffsetCommitRequestPartition p : topic.partitions()) {
+                    t.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
+                            .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
+                }
+                out.topics().add(t);
+            }
+            return out;
+        });
     }
 
     private static OffsetFetchResponseData fetch(GroupCoordinator groups, OffsetFetchRequestData in, short version) {

@@ -4,6 +4,7 @@ import io.weir.broker.BrokerApis;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.broker.group.GroupCoordinator;
 import io.weir.broker.group.GroupHandlers;
+import io.weir.broker.group.OffsetsTopicCreator;
 import io.weir.broker.lifecycle.BrokerLifecycle;
 import io.weir.broker.lifecycle.ControllerApiHandlers;
 import io.weir.broker.lifecycle.RoutingControllerChannel;
@@ -57,6 +58,8 @@ public final class WeirNode implements AutoCloseable {
     private static final int CONTROLLER_CALL_TIMEOUT_MS = 5_000;
     /** The one client listener's name, as clients see it in RequestContext and as brokers register it. */
     private static final String LISTENER = "PLAINTEXT";
+    /** Kafka's offsets.topic.num.partitions is 50; ten keep small clusters light. */
+    private static final int OFFSETS_TOPIC_PARTITIONS = 10;
 
     private final NodeConfig config;
     // In start order; close() stops the broker lifecycle and the listener first, then the rest
@@ -146,8 +149,12 @@ public final class WeirNode implements AutoCloseable {
         metadata.onChange(replicas::onMetadataChange);
         controller.addImageListener(metadata::publish);
 
-        GroupCoordinator groups = new GroupCoordinator(metadata, LISTENER, config.groupInitialRebalanceDelayMs());
+        GroupCoordinator groups = new GroupCoordinator(metadata, replicas, LISTENER, config.groupInitialRebalanceDelayMs());
         started.add(groups);
+        metadata.onChange(groups::onMetadataChange);
+        int voters = Math.max(1, config.coordination().voters().size());
+        controller.addImageListener(new OffsetsTopicCreator(controller, OFFSETS_TOPIC_PARTITIONS,
+                (short) Math.min(3, voters)));
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
                 new ProducerIdAllocator(nodeId, System.currentTimeMillis()), controller);
         GroupHandlers.register(apis, groups);

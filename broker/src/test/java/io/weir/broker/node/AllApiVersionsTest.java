@@ -84,6 +84,10 @@ class AllApiVersionsTest {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000))) {
             admin.createTopics(List.of(new NewTopic("t", 1, (short) 1))).all().get(20, TimeUnit.SECONDS);
+            // The group coordinator exists once __consumer_offsets is created and loaded; the
+            // client retries COORDINATOR_NOT_AVAILABLE / LOAD_IN_PROGRESS until then.
+            admin.listConsumerGroupOffsets("offsets").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            admin.listConsumerGroupOffsets("g").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
         }
         topicId = Ids.toKafka(node.metadata().image().topic("t").orElseThrow().id());
     }

@@ -6,6 +6,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A node stopped and started on the same data directory keeps its topics and records. */
+/** A node stopped and started on the same data directory keeps its topics, records and committed offsets. */
 class RestartTest {
     @TempDir
     Path dir;
@@ -61,12 +62,22 @@ class RestartTest {
                 for (int i = 0; i < 20; i++) producer.send(new ProducerRecord<>("durable", i % 2, null, "r" + i));
                 producer.flush();
             }
+            try (Admin admin = admin(node)) {
+                // Committed through the group coordinator into __consumer_offsets.
+                admin.alterConsumerGroupOffsets("readers", Map.of(new TopicPartition("durable", 0),
+                        new OffsetAndMetadata(7), new TopicPartition("durable", 1), new OffsetAndMetadata(9)))
+                        .all().get(30, TimeUnit.SECONDS);
+            }
         }
 
         try (WeirNode node = WeirNode.start(config)) {
             node.awaitReady(Duration.ofSeconds(60));
             try (Admin admin = admin(node)) {
                 assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("durable");
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("readers")
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                assertThat(committed.get(new TopicPartition("durable", 0)).offset()).isEqualTo(7);
+                assertThat(committed.get(new TopicPartition("durable", 1)).offset()).isEqualTo(9);
             }
             List<String> values = new ArrayList<>();
             try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(

@@ -1,0 +1,251 @@
+package io.weir.broker.group;
+
+import io.weir.broker.metadata.MetadataView;
+import io.weir.broker.replica.LeaderLookup;
+import io.weir.broker.replica.Purgatory;
+import io.weir.broker.replica.ReplicaManager;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.image.PartitionRegistration;
+import io.weir.controller.image.TopicImage;
+import io.weir.storage.LogAppendInfo;
+import io.weir.storage.LogReadResult;
+import io.weir.storage.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Committed offsets in the replicated internal topic {@value #NAME}, as Kafka keeps them. A
+ * group's offsets live in partition {@code murmur2(groupId) mod partitions}; the leader of that
+ * partition is the group's coordinator. A commit is answered once the high watermark passes it,
+ * so an acknowledged offset survives the loss of the leader while a quorum of the ISR survives.
+ * A new leader loads the partition (up to the HW) before it answers for the groups in it.
+ *
+ * <p>Records: key {@code groupId \0 topic \0 partition} (UTF-8); value {@code offset (8) |
+ * leaderEpoch (4) | metadata (UTF-8)}, or no value to delete.
+ */
+final class OffsetsTopic implements AutoCloseable {
+    static final String NAME = "__consumer_offsets";
+    private static final Logger log = LoggerFactory.getLogger(OffsetsTopic.class);
+    private static final int READ_CHUNK_BYTES = 1 << 20;
+    private static final long COMMIT_TIMEOUT_MS = 5_000;
+
+    enum Load { NOT_LEADER, LOADING, LOADED }
+
+    private final MetadataView metadata;
+    private final ReplicaManager replicas;
+    /** partition → (leader epoch it was loaded at, state) */
+    private final ConcurrentHashMap<Integer, Map.Entry<Integer, Load>> partitions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset>> offsets =
+            new ConcurrentHashMap<>();
+    private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "weir-offsets-loader");
+        t.setDaemon(true);
+        return t;
+    });
+
+    OffsetsTopic(MetadataView metadata, ReplicaManager replicas) {
+        this.metadata = metadata;
+        this.replicas = replicas;
+    }
+
+    static int partitionFor(String groupId, int partitionCount) {
+        return Utils.toPositive(Utils.murmur2(groupId.getBytes(StandardCharsets.UTF_8))) % partitionCount;
+    }
+
+    /** The partition holding {@code groupId}'s offsets, or empty while the topic does not exist. */
+    Optional<Integer> partitionFor(String groupId) {
+        return metadata.image().topic(NAME).map(t -> partitionFor(groupId, t.partitionCount()));
+    }
+
+    /** NONE when this node leads and has loaded the group's partition; otherwise the client's error. */
+    Errors state(String groupId) {
+        Optional<TopicImage> topic = metadata.image().topic(NAME);
+        if (topic.isEmpty()) return Errors.COORDINATOR_NOT_AVAILABLE;
+        int partition = partitionFor(groupId, topic.get().partitionCount());
+        PartitionRegistration registration = topic.get().partition(partition);
+        if (registration == null || !registration.hasLeader()) return Errors.COORDINATOR_NOT_AVAILABLE;
+        if (registration.leader() != metadata.nodeId()) return Errors.NOT_COORDINATOR;
+        Map.Entry<Integer, Load> state = partitions.get(partition);
+        if (state == null || state.getKey() != registration.leaderEpoch()) return Errors.COORDINATOR_LOAD_IN_PROGRESS;
+        return state.getValue() == Load.LOADED ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS;
+    }
+
+    Map<TopicPartition, GroupCoordinator.CommittedOffset> committed(String groupId) {
+        return Map.copyOf(offsets.getOrDefault(groupId, new ConcurrentHashMap<>()));
+    }
+
+    java.util.Set<String> groupsWithOffsets() {
+        return offsets.keySet();
+    }
+
+    /**
+     * Writes offsets (a null offset deletes) and completes once they are committed (the HW passed
+     * them), with NONE, or with the error the client should see.
+     */
+    CompletableFuture<Errors> write(String groupId, Map<TopicPartition, GroupCoordinator.CommittedOffset> changes) {
+        if (changes.isEmpty()) return CompletableFuture.completedFuture(Errors.NONE);
+        MetadataImage image = metadata.image();
+        Optional<Integer> partition = partitionFor(groupId);
+        if (partition.isEmpty()) return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
+        LeaderLookup leader = replicas.leaderFor(image, NAME, partition.get(), -1);
+        if (!leader.ok()) return CompletableFuture.completedFuture(Errors.NOT_COORDINATOR);
+        List<SimpleRecord> records = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        changes.forEach((tp, offset) -> records.add(new SimpleRecord(now, key(groupId, tp), offset == null ? null : value(offset))));
+        LogAppendInfo info;
+        try {
+            info = replicas.appendAsLeader(leader, MemoryRecords.withRecords(Compression.NONE, records.toArray(new SimpleRecord[0])));
+        } catch (ApiException e) {
+            return CompletableFuture.completedFuture(Errors.forException(e));
+        }
+        long required = info.lastOffset() + 1;
+        PartitionLog partitionLog = leader.log();
+        CompletableFuture<Errors> result = new CompletableFuture<>();
+        Runnable apply = () -> {
+            ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group =
+                    offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
+            changes.forEach((tp, offset) -> {
+                if (offset == null) group.remove(tp);
+                else group.put(tp, offset);
+            });
+            if (group.isEmpty()) offsets.remove(groupId, group);
+        };
+        replicas.purgatory().park(new Purgatory.DelayedOperation() {
+            @Override
+            public synchronized boolean tryComplete() {
+                if (result.isDone()) return true;
+                if (partitionLog.highWatermark() >= required) {
+                    apply.run();
+                    result.complete(Errors.NONE);
+                    return true;
+                }
+                if (!replicas.isLeader(leader.partition(), leader.leaderEpoch())) {
+                    result.complete(Errors.NOT_COORDINATOR);
+                    return true;
+                }
+                return false;
+            }
+
+            @Override
+            public synchronized void forceComplete() {
+                if (!tryComplete()) result.complete(Errors.REQUEST_TIMED_OUT);
+            }
+        }, List.of(leader.partition().topicPartition()), COMMIT_TIMEOUT_MS);
+        return result;
+    }
+
+    /** Loads partitions this node now leads; forgets those it no longer leads. */
+    void onMetadataChange(MetadataImage next, java.util.function.IntConsumer onPartitionLost) {
+        Optional<TopicImage> topic = next.topic(NAME);
+        if (topic.isEmpty()) {
+            partitions.keySet().forEach(onPartitionLost::accept);
+            partitions.clear();
+            return;
+        }
+        topic.get().partitions().forEach((partition, registration) -> {
+            Map.Entry<Integer, Load> current = partitions.get(partition);
+            boolean leads = registration.leader() == metadata.nodeId();
+            if (leads && (current == null || current.getKey() != registration.leaderEpoch())) {
+                if (current != null) onPartitionLost.accept(partition);
+                partitions.put(partition, Map.entry(registration.leaderEpoch(), Load.LOADING));
+                int epoch = registration.leaderEpoch();
+                loader.execute(() -> load(partition, epoch));
+            } else if (!leads && current != null) {
+                partitions.remove(partition);
+                onPartitionLost.accept(partition);
+                dropPartition(partition, topic.get().partitionCount());
+            }
+        });
+    }
+
+    private void dropPartition(int partition, int partitionCount) {
+        offsets.keySet().removeIf(groupId -> partitionFor(groupId, partitionCount) == partition);
+    }
+
+    private void load(int partition, int leaderEpoch) {
+        try {
+            MetadataImage image = metadata.image();
+            LeaderLookup leader = replicas.leaderFor(image, NAME, partition, -1);
+            if (!leader.ok() || leader.leaderEpoch() != leaderEpoch) return;
+            int partitionCount = image.topic(NAME).map(TopicImage::partitionCount).orElse(1);
+            dropPartition(partition, partitionCount);
+            PartitionLog partitionLog = leader.log();
+            long offset = partitionLog.logStartOffset();
+            long end = partitionLog.highWatermark();
+            int loaded = 0;
+            while (offset < end) {
+                LogReadResult read = partitionLog.read(offset, READ_CHUNK_BYTES, end, true);
+                long next = offset;
+                for (RecordBatch batch : read.records().batches()) {
+                    for (Record record : batch) {
+                        apply(record);
+                        loaded++;
+                    }
+                    next = batch.nextOffset();
+                }
+                if (next == offset) break; // nothing more below the HW
+                offset = next;
+            }
+            partitions.replace(partition, Map.entry(leaderEpoch, Load.LOADING), Map.entry(leaderEpoch, Load.LOADED));
+            log.info("Loaded {} offset records of {}-{} at leader epoch {}", loaded, NAME, partition, leaderEpoch);
+        } catch (RuntimeException e) {
+            log.error("Could not load {}-{}; groups in it stay unavailable until the next leadership change",
+                    NAME, partition, e);
+        }
+    }
+
+    private void apply(Record record) {
+        if (!record.hasKey()) return;
+        String[] key = StandardCharsets.UTF_8.decode(record.key()).toString().split("\u0000", 3);
+        if (key.length != 3) return;
+        TopicPartition tp = new TopicPartition(key[1], Integer.parseInt(key[2]));
+        if (!record.hasValue()) {
+            ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group = offsets.get(key[0]);
+            if (group != null) {
+                group.remove(tp);
+                if (group.isEmpty()) offsets.remove(key[0], group);
+            }
+            return;
+        }
+        ByteBuffer value = record.value();
+        long committed = value.getLong();
+        int epoch = value.getInt();
+        String meta = StandardCharsets.UTF_8.decode(value).toString();
+        offsets.computeIfAbsent(key[0], g -> new ConcurrentHashMap<>())
+                .put(tp, new GroupCoordinator.CommittedOffset(committed, epoch, meta));
+    }
+
+    private static byte[] key(String groupId, TopicPartition tp) {
+        return (groupId + "\u0000" + tp.topic() + "\u0000" + tp.partition()).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] value(GroupCoordinator.CommittedOffset offset) {
+        byte[] meta = (offset.metadata() == null ? "" : offset.metadata()).getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(12 + meta.length).putLong(offset.offset()).putInt(offset.leaderEpoch()).put(meta).array();
+    }
+
+    @Override
+    public void close() {
+        loader.shutdownNow();
+    }
+}

@@ -40,6 +40,7 @@ import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -217,6 +218,57 @@ public final class RatisCoordination implements Coordination {
                 }
                 return content.asReadOnlyByteBuffer().getLong(0);
             });
+    }
+
+    /** Node ids of the non-voting members in this node's view of the Raft configuration. */
+    public List<Integer> listenerIds() {
+        RaftServer s = server;
+        if (s == null || closed) {
+            return List.of();
+        }
+        try {
+            return s.getDivision(groupId).getRaftConf().getCurrentPeers(RaftPeerRole.LISTENER)
+                .stream().map(p -> Integer.parseInt(p.getId().toString())).sorted().toList();
+        } catch (IOException | NumberFormatException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Removes a decommissioned broker's listener membership, so the leader stops replicating
+     * to it. Callable on any member (the request goes to the leader); compare-and-set on the
+     * current configuration, so it never undoes a concurrent change (it fails instead).
+     */
+    public CompletableFuture<Void> removeListener(int nodeId) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                RaftConfiguration conf = server.getDivision(groupId).getRaftConf();
+                List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+                List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+                List<RaftPeer> remaining = listeners.stream()
+                    .filter(p -> !p.getId().equals(peerId(nodeId))).toList();
+                if (remaining.size() == listeners.size()) {
+                    return;
+                }
+                SetConfigurationRequest.Arguments change = SetConfigurationRequest.Arguments
+                    .newBuilder()
+                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+                    .setServersInCurrentConf(voters).setListenersInCurrentConf(listeners)
+                    .setServersInNewConf(voters).setListenersInNewConf(remaining)
+                    .build();
+                try (RaftClient client = RaftClient.newBuilder()
+                    .setRaftGroup(RaftGroup.valueOf(groupId, voters))
+                    .setProperties(properties())
+                    .build()) {
+                    RaftClientReply reply = client.admin().setConfiguration(change);
+                    if (!reply.isSuccess()) {
+                        throw new CompletionException(reply.getException());
+                    }
+                }
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        });
     }
 
     @Override

@@ -136,6 +136,14 @@ class RatisQuorumTest {
             assertThat(added.controller().image().topic("before-join")).isPresent();
             assertThat(added.controller().image().topic("after-join")).isPresent();
             assertThat(added.controller().isActive()).isFalse();
+
+            // Decommissioned: it leaves the Raft configuration.
+            RatisCoordination voter = cluster.node(1).coordination();
+            await().atMost(QuorumCluster.AWAIT).until(() -> voter.listenerIds().contains(7));
+            voter.removeListener(7).get(30, TimeUnit.SECONDS);
+            await().atMost(QuorumCluster.AWAIT).until(() -> !voter.listenerIds().contains(7));
+            cluster.crash(7);
+            createTopic(cluster, "after-leave");
         }
     }
 

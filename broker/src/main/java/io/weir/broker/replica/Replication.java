@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class Replication implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Replication.class);
     private static final long ISR_CHECK_INTERVAL_MS = 250;
+    /** Kafka's replica.high.watermark.checkpoint.interval.ms. */
+    private static final long HW_CHECKPOINT_INTERVAL_MS = 5_000;
     private static final String LISTENER = "PLAINTEXT";
 
     /** Sends an ISR change to the active controller. */
@@ -54,6 +56,8 @@ public final class Replication implements AutoCloseable {
         final LeaderState state;
         final UUID topicId;
         final PartitionLog log;
+        /** The last ISR-change failure logged, so a retry that fails the same way is not logged again. */
+        String lastFailure;
 
         Led(LeaderState state, UUID topicId, PartitionLog log) {
             this.state = state;
@@ -84,6 +88,29 @@ public final class Replication implements AutoCloseable {
         this.isrChannel = isrChannel;
         isrThread.scheduleWithFixedDelay(this::checkIsr, ISR_CHECK_INTERVAL_MS, ISR_CHECK_INTERVAL_MS,
                 TimeUnit.MILLISECONDS);
+        isrThread.scheduleWithFixedDelay(this::checkpointHighWatermarks, HW_CHECKPOINT_INTERVAL_MS,
+                HW_CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Persists the HW of every led and followed log, so a restart resumes close to it (after a
+     * crash the HW may be up to one interval behind; followers' fetches move it forward again).
+     */
+    private void checkpointHighWatermarks() {
+        try {
+            for (Led l : led.values()) {
+                l.log.checkpointHighWatermark();
+            }
+            List<ReplicaFetcher> current;
+            synchronized (this) {
+                current = List.copyOf(fetchers.values());
+            }
+            for (ReplicaFetcher f : current) {
+                f.assignments().values().forEach(a -> a.log().checkpointHighWatermark());
+            }
+        } catch (RuntimeException e) {
+            log.warn("High-watermark checkpoint failed; retrying in {} ms", HW_CHECKPOINT_INTERVAL_MS, e);
+        }
     }
 
     /**
@@ -92,7 +119,6 @@ public final class Replication implements AutoCloseable {
      * @param logFor opens (creating if needed) the local log of a partition of a topic
      */
     public synchronized void apply(MetadataImage image, BiFunction<TopicImage, TopicPartition, PartitionLog> logFor) {
-        long now = System.currentTimeMillis();
         Set<TopicPartition> leading = new HashSet<>();
         Map<Integer, Map<TopicPartition, ReplicaFetcher.Assignment>> follow = new HashMap<>();
         for (TopicImage topic : image.topicsById().values()) {
@@ -104,7 +130,7 @@ public final class Replication implements AutoCloseable {
                 TopicPartition tp = new TopicPartition(topic.name(), e.getKey());
                 if (reg.leader() == nodeId) {
                     leading.add(tp);
-                    becomeOrStayLeader(tp, topic, reg, logFor.apply(topic, tp), now);
+                    becomeOrStayLeader(tp, topic, reg, logFor.apply(topic, tp));
                 } else if (reg.leader() >= 0) {
                     PartitionLog partitionLog = logFor.apply(topic, tp);
                     follow.computeIfAbsent(reg.leader(), k -> new HashMap<>()).put(tp, new ReplicaFetcher.Assignment(
@@ -121,8 +147,7 @@ public final class Replication implements AutoCloseable {
         updateFetchers(image, follow);
     }
 
-    private void becomeOrStayLeader(TopicPartition tp, TopicImage topic, PartitionRegistration reg, PartitionLog pl,
-            long now) {
+    private void becomeOrStayLeader(TopicPartition tp, TopicImage topic, PartitionRegistration reg, PartitionLog pl) {
         Led current = led.get(tp);
         if (current != null && current.state.leaderEpoch() == reg.leaderEpoch()
                 && current.state.replicas().equals(reg.replicas()) && current.log == pl) {
@@ -133,8 +158,10 @@ public final class Replication implements AutoCloseable {
             purgatory.onChange(tp);
             return;
         }
+        // Followers get a full lag period from now, not from when this image started to apply:
+        // opening logs (the first Chronicle queue of a JVM especially) can take seconds.
         LeaderState state = new LeaderState(nodeId, reg.leaderEpoch(), reg.partitionEpoch(), reg.replicas(),
-                reg.isr(), pl.logEndOffset(), pl.highWatermark(), now);
+                reg.isr(), pl.logEndOffset(), pl.highWatermark(), System.currentTimeMillis());
         Led next = new Led(state, topic.id(), pl);
         synchronized (next) {
             pl.updateHighWatermark(state.maybeAdvanceHighWatermark(pl.logEndOffset()));
@@ -258,7 +285,10 @@ public final class Replication implements AutoCloseable {
                 request = new AlterPartitionRequest(nodeId, brokerEpoch.getAsLong(), l.topicId,
                         e.getKey().partition(), l.state.leaderEpoch(), proposal.get(), l.state.partitionEpoch());
             }
-            log.info("Proposing ISR {} for {} (was {})", proposal.get(), e.getKey(), l.state.isr());
+            if (l.lastFailure == null) {
+                log.info("Proposing ISR {} for {} (was {}; followers {})", proposal.get(), e.getKey(),
+                        l.state.isr(), l.state.describeFollowers(now));
+            }
             try {
                 isrChannel.alterPartition(request).whenComplete((reply, error) -> onIsrReply(e.getKey(), l, reply,
                         error));
@@ -271,10 +301,15 @@ public final class Replication implements AutoCloseable {
     private void onIsrReply(TopicPartition tp, Led l, AlterPartitionReply reply, Throwable error) {
         synchronized (l) {
             if (error != null || reply == null || !reply.status().isOk()) {
-                log.info("ISR change for {} failed: {}", tp, error != null ? error.toString() : reply.status());
+                String failure = error != null ? error.toString() : reply.status().toString();
+                if (!failure.equals(l.lastFailure)) {
+                    log.info("ISR change for {} failed: {}; retrying every {} ms", tp, failure, ISR_CHECK_INTERVAL_MS);
+                }
+                l.lastFailure = failure;
                 l.state.onIsrChangeFailed();
                 return;
             }
+            l.lastFailure = null;
             l.state.onIsrCommitted(reply.isr(), reply.partitionEpoch(), l.log.logEndOffset());
             l.log.updateHighWatermark(l.state.highWatermark());
         }

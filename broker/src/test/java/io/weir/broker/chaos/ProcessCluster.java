@@ -1,0 +1,166 @@
+package io.weir.broker.chaos;
+
+import io.weir.storage.JvmFlags;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Weir nodes as separate JVMs ({@code weir server --config}), so a test can kill -9 one
+ * mid-write. Each node has its own directory, config and log file; only loopback ports.
+ */
+final class ProcessCluster implements AutoCloseable {
+    private final Path dir;
+    private final int size;
+    private final int[] kafkaPorts;
+    private final Map<Integer, Process> processes = new TreeMap<>();
+
+    ProcessCluster(Path dir, int size, String extraConfig) throws IOException {
+        this.dir = dir;
+        this.size = size;
+        this.kafkaPorts = freePorts(size);
+        int[] quorumPorts = freePorts(size);
+        StringBuilder voters = new StringBuilder();
+        for (int i = 0; i < size; i++) {
+            voters.append("    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
+                    .formatted(i + 1, quorumPorts[i], kafkaPorts[i]));
+        }
+        for (int id = 1; id <= size; id++) {
+            Path nodeDir = dir.resolve("node-" + id);
+            Files.createDirectories(nodeDir);
+            Files.writeString(nodeDir.resolve("node.yaml"), """
+                    node.id: %d
+                    cluster.id: chaos
+                    data.dir: %s
+                    listeners:
+                      kafka: 127.0.0.1:%d
+                    coordination:
+                      backend: ratis
+                      voters:
+                    %s
+                    %s
+                    """.formatted(id, nodeDir.resolve("data"), kafkaPorts[id - 1], voters, extraConfig));
+        }
+    }
+
+    String bootstrapServers() {
+        List<String> servers = new ArrayList<>();
+        for (int port : kafkaPorts) {
+            servers.add("127.0.0.1:" + port);
+        }
+        return String.join(",", servers);
+    }
+
+    void startAll() throws IOException {
+        for (int id = 1; id <= size; id++) {
+            start(id);
+        }
+    }
+
+    void start(int id) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JvmFlags.chronicle());
+        cmd.add("-Xmx512m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.weir.broker.cli.WeirCli");
+        cmd.add("server");
+        cmd.add("--config");
+        cmd.add(dir.resolve("node-" + id).resolve("node.yaml").toString());
+        Path logFile = dir.resolve("node-" + id).resolve("node.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+        processes.put(id, p);
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no goodbye to the controller. */
+    void killDashNine(int id) throws InterruptedException {
+        Process p = processes.remove(id);
+        if (p != null) {
+            p.destroyForcibly();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("node " + id + " did not die");
+            }
+        }
+    }
+
+    boolean isRunning(int id) {
+        Process p = processes.get(id);
+        return p != null && p.isAlive();
+    }
+
+    /** Waits until node {@code id}'s Kafka port accepts connections. */
+    void awaitListening(int id, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (!isRunning(id)) {
+                throw new IllegalStateException("node " + id + " exited; the end of its log:\n" + logTail(id, 40));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", kafkaPorts[id - 1]), 500);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new IllegalStateException("node " + id + " not listening within " + timeoutMs + " ms");
+    }
+
+    /** The last {@code lines} lines of node {@code id}'s log. */
+    String logTail(int id, int lines) {
+        try {
+            List<String> all = Files.readAllLines(dir.resolve("node-" + id).resolve("node.log"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    String runningNodes() {
+        return processes.keySet().stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+
+    @Override
+    public void close() {
+        for (Process p : processes.values()) {
+            p.destroy();
+        }
+        for (Process p : processes.values()) {
+            try {
+                if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        processes.clear();
+    }
+
+    private static int[] freePorts(int n) throws IOException {
+        int[] ports = new int[n];
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0);
+                sockets.add(s);
+                ports[i] = s.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket s : sockets) {
+                s.close();
+            }
+        }
+        return ports;
+    }
+}

@@ -117,6 +117,33 @@ class ThreeNodeClusterTest {
             }
         }
         assertThat(received).hasSize(600);
+
+        // A consumer group: its coordinator is whichever node leads its __consumer_offsets
+        // partition, found through FindCoordinator from any node.
+        Set<String> grouped = new HashSet<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, nodes.get(1).bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "spread-readers",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+            consumer.subscribe(List.of("spread"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (grouped.size() < 600 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) grouped.add(r.value());
+            }
+            consumer.commitSync(Duration.ofSeconds(30));
+        }
+        assertThat(grouped).hasSize(600);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+            long committed = admin.listConsumerGroupOffsets("spread-readers").partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS).values().stream().mapToLong(o -> o.offset()).sum();
+            assertThat(committed).isEqualTo(600);
+        }
     }
 
     private static int[] freePorts(int n) throws IOException {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import net.jqwik.api.ForAll;
@@ -71,7 +72,7 @@ class ControllerFailoverSimulationTest {
             for (CompletableFuture<?> f : requests) {
                 try {
                     f.get(10, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException expected) {
+                } catch (ExecutionException expected) {
                     // NOT_CONTROLLER while leadership moved: the request did not happen.
                 }
             }

@@ -13,12 +13,14 @@ import io.weir.controller.coordination.CoordinationListener;
 import io.weir.controller.coordination.LocalCoordination;
 import io.weir.controller.coordination.NotControllerException;
 import io.weir.controller.image.MetadataImage;
+import io.weir.controller.partition.AlterPartitionRequest;
 import io.weir.controller.record.MetadataRecord;
 import io.weir.controller.topic.CreatableTopic;
 import io.weir.controller.topic.CreateTopicResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -252,7 +254,7 @@ class QuorumControllerTest {
         long epoch1 = liveBroker(c, 1);
         liveBroker(c, 2);
         CreatableTopic t = new CreatableTopic("t", -1, (short) -1,
-            java.util.Map.of(0, List.of(1, 2)), java.util.Map.of());
+            Map.of(0, List.of(1, 2)), Map.of());
         get(c.createTopics(List.of(t), false));
         get(c.brokerHeartbeat(new BrokerHeartbeatRequest(1, epoch1, 0, true, false)));
         assertThat(c.image().topic("t").orElseThrow().partition(0).leader()).isEqualTo(2);
@@ -260,7 +262,7 @@ class QuorumControllerTest {
             false)));
         // Broker 1 must rejoin the ISR (as its leader would report) before it may lead again.
         var p = c.image().topic("t").orElseThrow().partition(0);
-        get(c.alterPartitions(List.of(new io.weir.controller.partition.AlterPartitionRequest(2,
+        get(c.alterPartitions(List.of(new AlterPartitionRequest(2,
             c.image().broker(2).orElseThrow().epoch(), c.image().topic("t").orElseThrow().id(), 0,
             p.leaderEpoch(), List.of(2, 1), p.partitionEpoch()))));
         await().atMost(Duration.ofSeconds(10))

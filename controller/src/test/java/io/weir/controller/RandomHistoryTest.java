@@ -22,6 +22,7 @@ import io.weir.controller.record.MetadataRecordSerde;
 import io.weir.controller.topic.CreatableTopic;
 import io.weir.controller.topic.CreatePartitionsRequest;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -120,7 +121,7 @@ class RandomHistoryTest {
                 target.add(b);
             }
         }
-        java.util.Collections.shuffle(target, random);
+        Collections.shuffle(target, random);
         Optional<List<Integer>> wanted = random.nextInt(4) == 0 ? Optional.empty()
             : Optional.of(target);
         return partitions.alterPartitionReassignments(f.image, Map.of(new TopicPartitionName(

@@ -7,6 +7,7 @@ import io.weir.controller.ApiStatus;
 import io.weir.controller.Fixtures;
 import io.weir.controller.image.PartitionRegistration;
 import io.weir.controller.topic.CreatableTopic;
+import io.weir.controller.topic.CreatePartitionsRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -107,7 +108,7 @@ class ReassignmentTest {
         reassign(Optional.of(List.of(3, 4)));
         assertThat(p().replicas()).hasSize(4);
         f.apply(f.topics.createPartitions(f.image, List.of(
-            new io.weir.controller.topic.CreatePartitionsRequest("t", 2, null)), false));
+            new CreatePartitionsRequest("t", 2, null)), false));
         assertThat(f.image.topic(topicId).orElseThrow().partition(1).replicas()).hasSize(2);
     }
 }

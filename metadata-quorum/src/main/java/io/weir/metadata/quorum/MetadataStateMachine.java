@@ -5,6 +5,7 @@ import io.weir.controller.record.MetadataRecord;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.io.MD5Hash;
@@ -194,7 +195,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     }
 
     @Override
-    public void notifyNotLeader(java.util.Collection<TransactionContext> pendingEntries) {
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
         events.leaderChanged(null);
     }
 

@@ -11,6 +11,7 @@ import io.weir.controller.broker.BrokerRegistrationRequest;
 import io.weir.controller.coordination.NotControllerException;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.record.BrokerEndpoint;
+import io.weir.controller.record.MetadataRecord;
 import io.weir.controller.record.TopicRecord;
 import io.weir.controller.topic.CreatableTopic;
 import io.weir.controller.topic.CreateTopicResult;
@@ -178,7 +179,7 @@ class RatisQuorumTest {
             int leader = cluster.awaitActive();
             RatisCoordination coordination = cluster.node(leader).coordination();
             long epoch = cluster.node(leader).controller().activeEpoch();
-            List<io.weir.controller.record.MetadataRecord> records =
+            List<MetadataRecord> records =
                 List.of(new TopicRecord("sneaky", UUID.randomUUID()));
 
             for (long wrong : List.of(epoch - 1, epoch + 1)) {

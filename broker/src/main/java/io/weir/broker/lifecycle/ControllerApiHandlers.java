@@ -11,12 +11,15 @@ import io.weir.controller.broker.BrokerHeartbeatRequest;
 import io.weir.controller.broker.BrokerRegistrationRequest;
 import io.weir.controller.coordination.NotControllerException;
 import io.weir.controller.record.BrokerEndpoint;
+import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
+import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.AllocateProducerIdsResponse;
 import org.apache.kafka.common.requests.BrokerHeartbeatResponse;
 import org.apache.kafka.common.requests.BrokerRegistrationResponse;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
@@ -49,7 +52,25 @@ public final class ControllerApiHandlers {
                 .add(ApiKeys.ALTER_PARTITION, ApiKeys.ALTER_PARTITION.oldestVersion(),
                         ApiKeys.ALTER_PARTITION.latestVersion(),
                         (ctx, request) -> alterPartition(controller,
-                                ((org.apache.kafka.common.requests.AlterPartitionRequest) request).data()));
+                                ((org.apache.kafka.common.requests.AlterPartitionRequest) request).data()))
+                .add(ApiKeys.ALLOCATE_PRODUCER_IDS, 0, ApiKeys.ALLOCATE_PRODUCER_IDS.latestVersion(),
+                        (ctx, request) -> allocateProducerIds(controller,
+                                ((org.apache.kafka.common.requests.AllocateProducerIdsRequest) request).data()));
+    }
+
+    /** AllocateProducerIds from brokers: disjoint blocks, fenced by broker epoch. */
+    private static CompletableFuture<AbstractResponse> allocateProducerIds(QuorumController controller,
+                                                                           AllocateProducerIdsRequestData in) {
+        AllocateProducerIdsResponseData out = new AllocateProducerIdsResponseData().setProducerIdStart(-1).setProducerIdLen(0);
+        return controller.allocateProducerIds(in.brokerId(), in.brokerEpoch()).handle((block, error) -> {
+            if (error != null) {
+                out.setErrorCode(errorOf(error).code());
+            } else {
+                out.setErrorCode(block.status().error().code());
+                if (block.status().isOk()) out.setProducerIdStart(block.firstProducerId()).setProducerIdLen(block.length());
+            }
+            return new AllocateProducerIdsResponse(out);
+        });
     }
 
     /** AlterPartition from partition leaders (ISR changes), answered per partition. */

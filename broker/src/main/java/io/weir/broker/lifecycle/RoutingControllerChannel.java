@@ -2,6 +2,7 @@ package io.weir.broker.lifecycle;
 
 import io.weir.controller.ApiError;
 import io.weir.controller.ApiStatus;
+import io.weir.controller.ProducerIdControlManager;
 import io.weir.controller.QuorumController;
 import io.weir.controller.broker.BrokerHeartbeatReply;
 import io.weir.controller.broker.BrokerHeartbeatRequest;
@@ -16,9 +17,12 @@ import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.AllocateProducerIdsRequest;
+import org.apache.kafka.common.requests.AllocateProducerIdsResponse;
 import org.apache.kafka.common.requests.AlterPartitionResponse;
 import org.apache.kafka.common.requests.BrokerHeartbeatResponse;
 import org.apache.kafka.common.requests.BrokerRegistrationResponse;
@@ -118,6 +122,16 @@ public final class RoutingControllerChannel implements ControllerChannel {
             if (e.code() == code) return e == ApiError.NONE ? ApiStatus.OK : ApiStatus.of(e, null);
         }
         return ApiStatus.of(ApiError.UNKNOWN_SERVER_ERROR, "error code " + code);
+    }
+
+    /** Kafka's AllocateProducerIds: a block of cluster-unique producer ids for this broker epoch. */
+    public ProducerIdControlManager.ProducerIdBlock allocateProducerIds(int brokerId, long brokerEpoch) throws Exception {
+        if (local.isActive()) return local.allocateProducerIds(brokerId, brokerEpoch).get(timeoutMs, TimeUnit.MILLISECONDS);
+        AllocateProducerIdsResponse response = (AllocateProducerIdsResponse) remote(ApiKeys.ALLOCATE_PRODUCER_IDS,
+                new AllocateProducerIdsRequest(new AllocateProducerIdsRequestData().setBrokerId(brokerId)
+                        .setBrokerEpoch(brokerEpoch), ApiKeys.ALLOCATE_PRODUCER_IDS.latestVersion()));
+        return new ProducerIdControlManager.ProducerIdBlock(status(response.data().errorCode()),
+                response.data().producerIdStart(), response.data().producerIdLen());
     }
 
     private AbstractResponse remote(ApiKeys api, AbstractRequest request) throws IOException {

@@ -18,6 +18,7 @@ import io.weir.broker.replica.ReplicaManager;
 import io.weir.broker.replica.Replication;
 import io.weir.replication.ReplicationConfig;
 import io.weir.controller.ControllerConfig;
+import io.weir.controller.ProducerIdControlManager;
 import io.weir.controller.QuorumController;
 import io.weir.controller.coordination.ControllerLocation;
 import io.weir.controller.coordination.Coordination;
@@ -68,7 +69,7 @@ public final class WeirNode implements AutoCloseable {
     private KafkaServer server;
     private QuorumController controller;
     private MetadataCache metadata;
-    private BrokerLifecycle lifecycle;
+    private volatile BrokerLifecycle lifecycle;
     private BrokerMetrics metrics;
     private HttpEndpoint http;
     private String advertisedHost;
@@ -155,8 +156,12 @@ public final class WeirNode implements AutoCloseable {
         int voters = Math.max(1, config.coordination().voters().size());
         controller.addImageListener(new OffsetsTopicCreator(controller, OFFSETS_TOPIC_PARTITIONS,
                 (short) Math.min(3, voters)));
+        // Its own channel: RoutingControllerChannel is single-threaded and the allocator calls it under its lock.
+        RoutingControllerChannel producerIdChannel = new RoutingControllerChannel(controller, config.clusterId(),
+                CONTROLLER_CALL_TIMEOUT_MS);
+        started.add(producerIdChannel);
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
-                new ProducerIdAllocator(nodeId, System.currentTimeMillis()), controller);
+                new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller);
         GroupHandlers.register(apis, groups);
         dispatcher.set(ControllerApiHandlers.register(apis, controller, config.clusterId()).build());
         controller.start();
@@ -180,6 +185,16 @@ public final class WeirNode implements AutoCloseable {
         }
         log.info("Node {} started: Kafka listener {}:{}, coordination {}", nodeId, advertisedHost, kafkaPort,
                 config.coordination().backend());
+    }
+
+    /** A producer id block from the active controller for this broker's current epoch. */
+    private long[] producerIdBlock(RoutingControllerChannel channel) throws Exception {
+        BrokerLifecycle l = lifecycle;
+        long epoch = l == null ? -1 : l.brokerEpoch();
+        if (epoch < 0) throw new IllegalStateException("broker " + config.nodeId() + " is not registered yet");
+        ProducerIdControlManager.ProducerIdBlock block = channel.allocateProducerIds(config.nodeId(), epoch);
+        if (!block.status().isOk()) throw new IllegalStateException("AllocateProducerIds: " + block.status());
+        return new long[] {block.firstProducerId(), block.length()};
     }
 
     private RatisConfig ratisConfig(int kafkaPort, Path metadataDir) {

@@ -9,6 +9,7 @@ import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -37,7 +38,14 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
         if (producerId != RecordBatch.NO_PRODUCER_ID && epoch >= 0 && epoch < Short.MAX_VALUE - 1) {
             data.setProducerId(producerId).setProducerEpoch((short) (epoch + 1));
         } else {
-            data.setProducerId(allocator.next()).setProducerEpoch((short) 0);
+            OptionalLong id = allocator.next();
+            if (id.isEmpty()) {
+                // Retriable for clients: they ask again after a backoff.
+                return CompletableFuture.completedFuture(new InitProducerIdResponse(data
+                        .setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
+                        .setProducerId(RecordBatch.NO_PRODUCER_ID).setProducerEpoch(RecordBatch.NO_PRODUCER_EPOCH)));
+            }
+            data.setProducerId(id.getAsLong()).setProducerEpoch((short) 0);
         }
         return CompletableFuture.completedFuture(new InitProducerIdResponse(data.setErrorCode(Errors.NONE.code())));
     }

@@ -1,37 +1,54 @@
 package io.weir.broker.produce;
 
-import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.OptionalLong;
 
 /**
- * Hands out producer ids for idempotent producers.
+ * Hands out producer ids for idempotent producers from blocks the controller allocates
+ * (AllocateProducerIds): blocks are disjoint across the cluster and recorded in the metadata
+ * log, so ids stay unique across brokers and restarts.
  *
- * <p>Interim scheme until the controller allocates blocks through {@code ProducerIdsRecord}:
- * ids are unique per node because the node id occupies the top bits
- * ({@code [0][15 bits node id][48 bits counter]}), and unique across restarts of the node
- * because the counter starts at the start time in milliseconds (2^48 ms is ~8900 years), so
- * a restarted node only repeats ids if it handed out more ids than milliseconds passed since
- * its previous start. That is an assumption, not a guarantee; controller-allocated blocks
- * remove it.
+ * <p>Fetching a block blocks the calling handler thread for at most the source's timeout, once
+ * per block (1000 ids by default); if no block can be had the caller answers with a retriable
+ * error.
  */
 public final class ProducerIdAllocator {
-    private static final int NODE_BITS = 15;
-    private static final int COUNTER_BITS = 48;
-    private static final long COUNTER_MASK = (1L << COUNTER_BITS) - 1;
+    private static final Logger log = LoggerFactory.getLogger(ProducerIdAllocator.class);
 
-    private final long nodePrefix;
-    private final AtomicLong counter;
-
-    public ProducerIdAllocator(int nodeId, long startTimeMs) {
-        if (nodeId < 0 || nodeId >= (1 << NODE_BITS)) {
-            throw new IllegalArgumentException("node id must be in [0, " + (1 << NODE_BITS) + "): " + nodeId);
-        }
-        this.nodePrefix = (long) nodeId << COUNTER_BITS;
-        this.counter = new AtomicLong(startTimeMs & COUNTER_MASK);
+    /** Where blocks come from: the active controller, for this broker's current epoch. */
+    @FunctionalInterface
+    public interface BlockSource {
+        /** A block {@code [first, first + length)}, or throws when none can be had now. */
+        long[] allocate() throws Exception;
     }
 
-    public long next() {
-        long c = counter.getAndIncrement();
-        if (c > COUNTER_MASK) throw new IllegalStateException("producer id space of this node exhausted");
-        return nodePrefix | c;
+    private final BlockSource source;
+    private long next;
+    private long end;
+
+    public ProducerIdAllocator(BlockSource source) {
+        this.source = source;
+    }
+
+    /** The next producer id, or empty when the controller cannot hand out a block right now. */
+    public synchronized OptionalLong next() {
+        if (next >= end) {
+            try {
+                long[] block = source.allocate();
+                if (block[1] <= 0 || block[0] < 0) throw new IllegalStateException("empty producer id block");
+                next = block[0];
+                end = block[0] + block[1];
+                log.info("Producer id block [{}, {})", next, end);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return OptionalLong.empty();
+            } catch (Exception e) {
+                log.info("Cannot get a producer id block now: {}", e.toString());
+                return OptionalLong.empty();
+            }
+        }
+        return OptionalLong.of(next++);
     }
 }

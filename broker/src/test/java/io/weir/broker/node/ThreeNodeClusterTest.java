@@ -1,5 +1,6 @@
 package io.weir.broker.node;
 
+import io.weir.broker.testing.RawKafkaClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -13,6 +14,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -69,6 +74,21 @@ class ThreeNodeClusterTest {
                     """.formatted(i + 1, dir.resolve("node-" + (i + 1)), kafkaPorts[i], voters))));
         }
         for (WeirNode node : nodes) node.awaitReady(Duration.ofSeconds(60));
+
+        // Producer ids come from controller-allocated blocks: unique across nodes.
+        Set<Long> producerIds = new HashSet<>();
+        for (WeirNode node : nodes) {
+            try (RawKafkaClient client = new RawKafkaClient(new java.net.InetSocketAddress("127.0.0.1", node.kafkaPort()))) {
+                for (int i = 0; i < 2; i++) {
+                    InitProducerIdResponse response = await().atMost(Duration.ofSeconds(30)).until(() ->
+                            (InitProducerIdResponse) client.roundTrip(ApiKeys.INIT_PRODUCER_ID, (short) 4, 1,
+                                    new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(60_000)),
+                            r -> r.data().errorCode() == Errors.NONE.code());
+                    producerIds.add(response.data().producerId());
+                }
+            }
+        }
+        assertThat(producerIds).hasSize(6);
 
         String bootstrap = nodes.get(0).bootstrapServers();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,

@@ -12,12 +12,15 @@ import io.weir.storage.LogManager;
 
 import java.nio.file.Path;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One broker with real storage and a real listener, whose metadata image the test publishes
  * (standing in for the metadata log replay, which is the controller module's job).
  */
 public final class TestBroker implements AutoCloseable {
+    private static final AtomicLong NEXT_PRODUCER_ID_BLOCK = new AtomicLong();
+
     public final int nodeId;
     public final MetadataCache metadata;
     public final LogManager logs;
@@ -31,7 +34,11 @@ public final class TestBroker implements AutoCloseable {
         logs = new LogManager(dataDir.resolve("logs"), LogConfig.defaults());
         replicas = new ReplicaManager(metadata, logs, LogConfig.defaults(), dataDir.resolve("partition-topic-ids"));
         metadata.onChange(replicas::onMetadataChange);
-        registry = BrokerApis.dataPlane(metadata, replicas, new ProducerIdAllocator(nodeId, System.currentTimeMillis())).build();
+        // Stands in for the controller's AllocateProducerIds. Blocks must be unique across every
+        // broker of the JVM and across restarts on one data directory, or a restarted broker's
+        // producer (same id, epoch and sequence) is taken for a retry and its batch dropped.
+        registry = BrokerApis.dataPlane(metadata, replicas,
+                new ProducerIdAllocator(() -> new long[] {NEXT_PRODUCER_ID_BLOCK.getAndAdd(1000), 1000})).build();
         server = new KafkaServer(NetworkConfig.of("127.0.0.1", 0), registry);
         server.start();
     }

@@ -14,13 +14,18 @@ final class OffsetIndex {
     private long[] offsets = new long[8];
     private long[] indexes = new long[8];
     private long[] maxTimestampBefore = new long[8];
+    private long[] bytesBefore = new long[8];
     private int size;
 
     int size() {
         return size;
     }
 
-    void add(long baseOffset, long excerptIndex, long maxTsBefore) {
+    /**
+     * @param maxTsBefore  the largest timestamp of all batches before this one
+     * @param bytesBefore  a running count of batch bytes before this one (any origin; only differences matter)
+     */
+    void add(long baseOffset, long excerptIndex, long maxTsBefore, long bytesBefore) {
         if (size > 0 && baseOffset <= offsets[size - 1]) {
             throw new IllegalStateException("Offset index entries must increase: " + baseOffset
                     + " after " + offsets[size - 1]);
@@ -30,18 +35,30 @@ final class OffsetIndex {
             offsets = Arrays.copyOf(offsets, n);
             indexes = Arrays.copyOf(indexes, n);
             maxTimestampBefore = Arrays.copyOf(maxTimestampBefore, n);
+            this.bytesBefore = Arrays.copyOf(this.bytesBefore, n);
         }
         offsets[size] = baseOffset;
         indexes[size] = excerptIndex;
         maxTimestampBefore[size] = maxTsBefore;
+        this.bytesBefore[size] = bytesBefore;
         size++;
     }
 
     /** Excerpt index of the last entry whose batch starts at or before {@code offset}, or -1 if none does. */
     long floorIndex(long offset) {
-        int pos = Arrays.binarySearch(offsets, 0, size, offset);
-        int i = pos >= 0 ? pos : -pos - 2;
+        int i = floor(offset);
         return i < 0 ? -1 : indexes[i];
+    }
+
+    /** The running byte count before the floor entry of {@code offset}, or -1 if there is none. */
+    long floorBytesBefore(long offset) {
+        int i = floor(offset);
+        return i < 0 ? -1 : bytesBefore[i];
+    }
+
+    private int floor(long offset) {
+        int pos = Arrays.binarySearch(offsets, 0, size, offset);
+        return pos >= 0 ? pos : -pos - 2;
     }
 
     /**
@@ -81,6 +98,7 @@ final class OffsetIndex {
             System.arraycopy(offsets, keepFrom, offsets, 0, size - keepFrom);
             System.arraycopy(indexes, keepFrom, indexes, 0, size - keepFrom);
             System.arraycopy(maxTimestampBefore, keepFrom, maxTimestampBefore, 0, size - keepFrom);
+            System.arraycopy(bytesBefore, keepFrom, bytesBefore, 0, size - keepFrom);
             size -= keepFrom;
         }
     }
@@ -91,6 +109,6 @@ final class OffsetIndex {
 
     /** Heap bytes held, for the per-partition cost figures. */
     long heapBytes() {
-        return 3L * 8 * offsets.length;
+        return 4L * 8 * offsets.length;
     }
 }

@@ -105,6 +105,8 @@ public final class PartitionLog implements Closeable {
     private long firstLiveIndex = -1;
     private long lastLiveIndex = -1;
     private long bytesSinceIndexEntry;
+    /** Batch bytes accepted since the last rebuild; with the index's counts it bounds a read's size. */
+    private long bytesAccepted;
     private long maxTimestamp = RecordBatch.NO_TIMESTAMP;
     private long maxTimestampIndex = -1;
     private long sizeInBytes;
@@ -391,8 +393,10 @@ public final class PartitionLog implements Closeable {
                 return new LogReadResult(MemoryRecords.EMPTY, start, end, hw);
             }
             long from = startIndexFor(fetchOffset);
-            long[] firstIndexAndBytes = {-1, 0};
-            int[] count = {0};
+            // One pass: size the buffer by what can follow the start point (the index counts bytes).
+            long floorBytes = index.floorBytesBefore(fetchOffset);
+            long available = floorBytes < 0 ? sizeInBytes : bytesAccepted - floorBytes;
+            ByteBuffer[] out = {ByteBuffer.allocate((int) Math.max(0, Math.min(maxBytes, available)))};
             forEachLiveBatch(from, (idx, bytes, pos, size, h) -> {
                 if (h.lastOffset() < fetchOffset) {
                     return true;
@@ -400,34 +404,27 @@ public final class PartitionLog implements Closeable {
                 if (h.lastOffset() >= maxOffsetExclusive) {
                     return false;
                 }
-                boolean fits = firstIndexAndBytes[1] + size <= maxBytes;
-                if (!fits && !(minOneMessage && count[0] == 0)) {
-                    return false;
+                if (size > out[0].remaining()) {
+                    if (out[0].position() > 0 || !minOneMessage) {
+                        return false;
+                    }
+                    out[0] = ByteBuffer.allocate(size); // Kafka's "min one message": a batch above maxBytes
                 }
-                if (firstIndexAndBytes[0] < 0) {
-                    firstIndexAndBytes[0] = idx;
-                }
-                firstIndexAndBytes[1] += size;
-                count[0]++;
+                // Absolute bulk copy from the mapped file into the heap array (a memcpy).
+                bytes.read(pos, out[0].array(), out[0].arrayOffset() + out[0].position(), size);
+                out[0].position(out[0].position() + size);
                 return true;
             });
-            if (count[0] == 0) {
+            if (out[0].position() == 0) {
                 return new LogReadResult(MemoryRecords.EMPTY, start, end, hw);
             }
-            ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(firstIndexAndBytes[1]));
-            int[] remaining = {count[0]};
-            forEachLiveBatch(firstIndexAndBytes[0], (idx, bytes, pos, size, h) -> {
-                // Absolute bulk copy from the mapped file into the heap array (a memcpy).
-                bytes.read(pos, out.array(), out.arrayOffset() + out.position(), size);
-                out.position(out.position() + size);
-                return --remaining[0] > 0;
-            });
-            out.flip();
-            return new LogReadResult(MemoryRecords.readableRecords(out), start, end, hw);
+            out[0].flip();
+            return new LogReadResult(MemoryRecords.readableRecords(out[0]), start, end, hw);
         } finally {
             lock.readLock().unlock();
         }
     }
+
 
     /**
      * Kafka's OffsetForLeaderEpoch: the largest epoch ≤ {@code leaderEpoch} this log knows
@@ -881,6 +878,7 @@ public final class PartitionLog implements Closeable {
         firstLiveIndex = -1;
         lastLiveIndex = -1;
         bytesSinceIndexEntry = 0;
+        bytesAccepted = 0;
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
         maxTimestampIndex = -1;
         sizeInBytes = 0;
@@ -970,10 +968,11 @@ public final class PartitionLog implements Closeable {
             firstLiveIndex = excerptIndex;
         }
         if (index.size() == 0 || bytesSinceIndexEntry >= config.indexIntervalBytes()) {
-            index.add(h.baseOffset(), excerptIndex, maxTimestamp);
+            index.add(h.baseOffset(), excerptIndex, maxTimestamp, bytesAccepted);
             bytesSinceIndexEntry = 0;
         }
         bytesSinceIndexEntry += h.sizeInBytes();
+        bytesAccepted += h.sizeInBytes();
         lastLiveIndex = excerptIndex;
         if (h.maxTimestamp() > maxTimestamp) {
             maxTimestamp = h.maxTimestamp();

@@ -12,6 +12,7 @@ import io.weir.broker.fetch.OffsetForLeaderEpochHandler;
 import io.weir.broker.metadata.DescribeClusterHandler;
 import io.weir.broker.metadata.MetadataHandler;
 import io.weir.broker.metadata.MetadataView;
+import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.produce.InitProducerIdHandler;
 import io.weir.broker.produce.ProduceHandler;
 import io.weir.broker.produce.ProducerIdAllocator;
@@ -30,8 +31,9 @@ public final class BrokerApis {
 
     /** Every API of the client listener: data plane, metadata, and admin through the controller. */
     public static ApiRegistry.Builder all(MetadataView metadata, ReplicaManager replicas,
-                                          ProducerIdAllocator producerIds, QuorumController controller) {
-        return dataPlane(metadata, replicas, producerIds)
+                                          ProducerIdAllocator producerIds, QuorumController controller,
+                                          TopicAutoCreator autoCreator) {
+        return dataPlane(metadata, replicas, producerIds, autoCreator)
                 .add(ApiKeys.CREATE_TOPICS, 2, 7, new CreateTopicsHandler(controller))
                 .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller))
                 .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller))
@@ -42,8 +44,13 @@ public final class BrokerApis {
     /** The APIs that need no controller: metadata reads and the data plane. */
     public static ApiRegistry.Builder dataPlane(MetadataView metadata, ReplicaManager replicas,
                                                 ProducerIdAllocator producerIds) {
+        return dataPlane(metadata, replicas, producerIds, TopicAutoCreator.DISABLED);
+    }
+
+    public static ApiRegistry.Builder dataPlane(MetadataView metadata, ReplicaManager replicas,
+                                                ProducerIdAllocator producerIds, TopicAutoCreator autoCreator) {
         return ApiRegistry.builder()
-                .add(ApiKeys.METADATA, 0, 13, new MetadataHandler(metadata))
+                .add(ApiKeys.METADATA, 0, 13, new MetadataHandler(metadata, autoCreator))
                 .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(metadata))
                 .add(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(replicas))
                 .add(ApiKeys.FETCH, 4, 18, new FetchHandler(replicas))

@@ -18,11 +18,14 @@ import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.AllocateProducerIdsRequest;
 import org.apache.kafka.common.requests.AllocateProducerIdsResponse;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.CreateTopicsResponse;
 import org.apache.kafka.common.requests.AlterPartitionResponse;
 import org.apache.kafka.common.requests.BrokerHeartbeatResponse;
 import org.apache.kafka.common.requests.BrokerRegistrationResponse;
@@ -122,6 +125,23 @@ public final class RoutingControllerChannel implements ControllerChannel {
             if (e.code() == code) return e == ApiError.NONE ? ApiStatus.OK : ApiStatus.of(e, null);
         }
         return ApiStatus.of(ApiError.UNKNOWN_SERVER_ERROR, "error code " + code);
+    }
+
+    /**
+     * Creates a topic with the cluster's default partitions and replication factor (Kafka's
+     * auto-creation); returns the error code (TOPIC_ALREADY_EXISTS counts as done).
+     */
+    public short createTopicWithDefaults(String name) throws Exception {
+        if (local.isActive()) {
+            return local.createTopics(List.of(io.weir.controller.topic.CreatableTopic.of(name, -1, -1)), false)
+                    .get(timeoutMs, TimeUnit.MILLISECONDS).get(0).status().error().code();
+        }
+        CreateTopicsRequestData data = new CreateTopicsRequestData().setTimeoutMs(timeoutMs);
+        data.topics().add(new CreateTopicsRequestData.CreatableTopic().setName(name).setNumPartitions(-1)
+                .setReplicationFactor((short) -1));
+        CreateTopicsResponse response = (CreateTopicsResponse) remote(ApiKeys.CREATE_TOPICS,
+                new CreateTopicsRequest(data, ApiKeys.CREATE_TOPICS.latestVersion()));
+        return response.data().topics().find(name).errorCode();
     }
 
     /** Kafka's AllocateProducerIds: a block of cluster-unique producer ids for this broker epoch. */

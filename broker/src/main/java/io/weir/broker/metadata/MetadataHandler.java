@@ -28,14 +28,21 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Metadata: brokers on the request's listener, the active controller, and topics with leaders
- * and ISRs, all from one metadata image. Topics are not auto-created (creation goes through the
- * controller with CreateTopics); unknown topics get UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID.
+ * and ISRs, all from one metadata image. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION /
+ * UNKNOWN_TOPIC_ID, or, when auto-creation is on and the request allows it, LEADER_NOT_AVAILABLE
+ * while the controller creates them.
  */
 public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     private final MetadataView metadata;
+    private final TopicAutoCreator autoCreator;
 
     public MetadataHandler(MetadataView metadata) {
+        this(metadata, TopicAutoCreator.DISABLED);
+    }
+
+    public MetadataHandler(MetadataView metadata, TopicAutoCreator autoCreator) {
         this.metadata = metadata;
+        this.autoCreator = autoCreator;
     }
 
     @Override
@@ -53,8 +60,16 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
                     .sorted((a, b) -> a.name().compareTo(b.name()))
                     .forEach(topic -> data.topics().add(toTopic(image, topic)));
         } else {
+            // Before v4 a Metadata request always allowed auto-creation.
+            boolean allowCreate = request.version() < 4 || request.allowAutoTopicCreation();
             for (MetadataRequestData.MetadataRequestTopic t : request.data().topics()) {
-                data.topics().add(lookup(image, t));
+                MetadataResponseTopic answer = lookup(image, t);
+                if (allowCreate && answer.errorCode() == Errors.UNKNOWN_TOPIC_OR_PARTITION.code()
+                        && !Topic.isInternal(t.name()) && autoCreator.requestCreation(t.name())) {
+                    // As Kafka answers while it creates the topic: the client retries Metadata.
+                    answer.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code());
+                }
+                data.topics().add(answer);
             }
         }
         return CompletableFuture.completedFuture(new MetadataResponse(data, request.version()));

@@ -45,7 +45,8 @@ public record NodeConfig(
         @JsonProperty("num.partitions") Integer numPartitions,
         @JsonProperty("default.replication.factor") Short defaultReplicationFactor,
         @JsonProperty("group.initial.rebalance.delay.ms") Integer groupInitialRebalanceDelayMs,
-        @JsonProperty("replica.lag.time.max.ms") Long replicaLagTimeMaxMs) {
+        @JsonProperty("replica.lag.time.max.ms") Long replicaLagTimeMaxMs,
+        @JsonProperty("auto.create.topics.enable") Boolean autoCreateTopicsEnable) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -63,6 +64,7 @@ public record NodeConfig(
         numPartitions = numPartitions == null ? 1 : numPartitions;
         defaultReplicationFactor = defaultReplicationFactor == null ? 1 : defaultReplicationFactor;
         replicaLagTimeMaxMs = replicaLagTimeMaxMs == null ? 30_000L : replicaLagTimeMaxMs;
+        autoCreateTopicsEnable = autoCreateTopicsEnable == null || autoCreateTopicsEnable; // Kafka's default
         if (replicaLagTimeMaxMs <= 0) throw new IllegalArgumentException("replica.lag.time.max.ms must be positive");
         groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs == null ? 3000 : groupInitialRebalanceDelayMs;
         if (groupInitialRebalanceDelayMs < 0) throw new IllegalArgumentException("group.initial.rebalance.delay.ms must not be negative");

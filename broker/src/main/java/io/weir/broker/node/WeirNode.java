@@ -1,6 +1,7 @@
 package io.weir.broker.node;
 
 import io.weir.broker.BrokerApis;
+import io.weir.broker.admin.ControllerTopicAutoCreator;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.broker.group.GroupCoordinator;
 import io.weir.broker.group.GroupHandlers;
@@ -9,6 +10,7 @@ import io.weir.broker.lifecycle.BrokerLifecycle;
 import io.weir.broker.lifecycle.ControllerApiHandlers;
 import io.weir.broker.lifecycle.RoutingControllerChannel;
 import io.weir.broker.metadata.MetadataCache;
+import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
 import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.network.KafkaServer;
@@ -160,8 +162,15 @@ public final class WeirNode implements AutoCloseable {
         RoutingControllerChannel producerIdChannel = new RoutingControllerChannel(controller, config.clusterId(),
                 CONTROLLER_CALL_TIMEOUT_MS);
         started.add(producerIdChannel);
+        TopicAutoCreator autoCreator = TopicAutoCreator.DISABLED;
+        if (config.autoCreateTopicsEnable()) {
+            ControllerTopicAutoCreator creator = new ControllerTopicAutoCreator(
+                    new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS));
+            started.add(creator);
+            autoCreator = creator;
+        }
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
-                new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller);
+                new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator);
         GroupHandlers.register(apis, groups);
         dispatcher.set(ControllerApiHandlers.register(apis, controller, config.clusterId()).build());
         controller.start();

@@ -121,6 +121,13 @@ class SingleNodeTest {
     }
 
     @Test
+    void producingToAMissingTopicCreatesItWithTheDefaults() throws Exception {
+        produce("made-on-demand", 0, "auto", 3);
+        assertThat(describe("made-on-demand").partitions()).hasSize(1);
+        assertThat(consume(new TopicPartition("made-on-demand", 0), 3)).containsExactly("auto-0", "auto-1", "auto-2");
+    }
+
+    @Test
     void httpPortServesHealthAndPrometheusMetrics() throws Exception {
         admin.createTopics(List.of(new NewTopic("metered", 1, (short) 1))).all().get(20, TimeUnit.SECONDS);
         produce("metered", 0, "m", 3);

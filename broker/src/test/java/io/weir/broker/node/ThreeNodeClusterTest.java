@@ -15,9 +15,11 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
+import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -89,6 +91,15 @@ class ThreeNodeClusterTest {
             }
         }
         assertThat(producerIds).hasSize(6);
+
+        // Auto-creation asked of a node that is not the active controller goes to the controller.
+        WeirNode follower = nodes.stream().filter(n -> !n.controller().isActive()).findFirst().orElseThrow();
+        try (RawKafkaClient client = new RawKafkaClient(new java.net.InetSocketAddress("127.0.0.1", follower.kafkaPort()))) {
+            MetadataRequestData ask = new MetadataRequestData().setAllowAutoTopicCreation(true)
+                    .setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName("asked-for")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> ((MetadataResponse) client.roundTrip(ApiKeys.METADATA,
+                    (short) 12, 2, ask)).errors().isEmpty());
+        }
 
         String bootstrap = nodes.get(0).bootstrapServers();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,

@@ -8,6 +8,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,10 +21,12 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.StoreFileListener;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -182,31 +187,17 @@ public final class PartitionLog implements Closeable {
 
     /** Bytes of live batches in the log. */
     public long sizeInBytes() {
-        lock.readLock().lock();
-        try {
-            return sizeInBytes;
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> sizeInBytes);
     }
 
     public int latestEpoch() {
-        lock.readLock().lock();
-        try {
-            return epochs.latestEpoch();
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(epochs::latestEpoch);
     }
 
     /** Leader epochs with their start offsets, oldest first. */
     public List<EpochEndOffset> epochStartOffsets() {
-        lock.readLock().lock();
-        try {
-            return epochs.entries().stream().map(e -> new EpochEndOffset(e.epoch(), e.startOffset())).toList();
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> epochs.entries().stream()
+                .map(e -> new EpochEndOffset(e.epoch(), e.startOffset())).toList());
     }
 
     /**
@@ -431,12 +422,7 @@ public final class PartitionLog implements Closeable {
      * and the offset where it ends (the LEO for the latest epoch).
      */
     public EpochEndOffset endOffsetForEpoch(int leaderEpoch) {
-        lock.readLock().lock();
-        try {
-            return epochs.endOffsetFor(leaderEpoch, logEndOffset);
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(() -> epochs.endOffsetFor(leaderEpoch, logEndOffset));
     }
 
     /**
@@ -621,10 +607,8 @@ public final class PartitionLog implements Closeable {
             persistState();
             closeIdleTailers();
             for (CycleStats st : doomed) {
-                File f = cycleFiles.remove(st.cycle);
-                if (f == null) {
-                    log.warn("No file known for roll cycle {} of {}; it stays on disk", st.cycle, topicPartition);
-                } else if (!f.delete() && f.exists()) {
+                File f = fileOfCycle(st.cycle);
+                if (!f.delete() && f.exists()) {
                     log.warn("Could not delete {}", f);
                 }
                 cycles.remove(st.cycle);
@@ -646,12 +630,7 @@ public final class PartitionLog implements Closeable {
 
     /** Number of Chronicle roll files holding this log. */
     public int rollFileCount() {
-        lock.readLock().lock();
-        try {
-            return cycles.size();
-        } finally {
-            lock.readLock().unlock();
-        }
+        return underReadLock(cycles::size);
     }
 
     /** Checkpoints and closes; the directory can be reopened later. */
@@ -697,6 +676,31 @@ public final class PartitionLog implements Closeable {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /**
+     * The roll file of a cycle: the one Chronicle reported acquiring, or else the name
+     * Chronicle gives it (the roll cycle's date format, in UTC, of the cycle's start, plus
+     * ".cq4"); Chronicle does not report every file it acquires in time.
+     */
+    private File fileOfCycle(int cycle) {
+        File known = cycleFiles.remove(cycle);
+        if (known != null) {
+            return known;
+        }
+        RollCycle rc = config.rollCycle();
+        String name = DateTimeFormatter.ofPattern(rc.format()).withZone(ZoneOffset.UTC)
+                .format(Instant.ofEpochMilli((long) cycle * rc.lengthInMillis())) + SingleChronicleQueue.SUFFIX;
+        return queueDir(generation).resolve(name).toFile();
+    }
+
+    private <T> T underReadLock(Supplier<T> read) {
+        lock.readLock().lock();
+        try {
+            return read.get();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
 
     private long clamp(long offset) {
         return Math.max(logStartOffset, Math.min(offset, logEndOffset));

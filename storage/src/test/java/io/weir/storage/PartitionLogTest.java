@@ -356,7 +356,7 @@ class PartitionLogTest {
     }
 
     @Test
-    void retentionByTimeDeletesExpiredRollFilesBelowTheHighWatermark() {
+    void retentionByTimeDeletesExpiredRollFilesBelowTheHighWatermark() throws java.io.IOException {
         PartitionLog log = open(LogConfig.defaults().withRollCycle(RollCycles.FAST_HOURLY).withRetention(2 * HOUR, -1));
         log.appendAsLeader(batch(clock.millis(), "old"), 0);
         clock.advance(HOUR);
@@ -376,6 +376,9 @@ class PartitionLogTest {
         assertThat(reopened.logStartOffset()).isEqualTo(2);
         assertThat(readAll(reopened)).containsExactly("new");
         assertThat(reopened.rollFileCount()).isEqualTo(1);
+        try (var files = java.nio.file.Files.list(dir.resolve("queue-0"))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".cq4")).count()).as("roll files on disk").isEqualTo(1);
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.weir.bench.metadata;
 
+import io.weir.bench.TempDirs;
 import io.weir.controller.ControllerConfig;
 import io.weir.controller.QuorumController;
 import io.weir.controller.broker.BrokerHeartbeatRequest;
@@ -18,13 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -103,11 +102,7 @@ public class MetadataCommitBenchmark {
                 // best effort: the JVM exits after the trial anyway
             }
         }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
+        TempDirs.delete(dir);
     }
 
     private CompletableFuture<?> write() {

@@ -1,5 +1,6 @@
 package io.weir.bench.storage;
 
+import io.weir.bench.TempDirs;
 import io.weir.storage.LogAppendInfo;
 import io.weir.storage.LogConfig;
 import io.weir.storage.PartitionLog;
@@ -10,9 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
@@ -79,11 +78,7 @@ public class PartitionLogAppendBenchmark {
         channel.close();
         rawAppender.close();
         rawQueue.close();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
+        TempDirs.delete(dir);
     }
 
     @Benchmark

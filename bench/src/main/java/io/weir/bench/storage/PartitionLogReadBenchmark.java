@@ -1,5 +1,6 @@
 package io.weir.bench.storage;
 
+import io.weir.bench.TempDirs;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogReadResult;
 import io.weir.storage.PartitionLog;
@@ -10,9 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -80,11 +79,7 @@ public class PartitionLogReadBenchmark {
     public void close() throws IOException {
         log.close();
         channel.close();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
+        TempDirs.delete(dir);
     }
 
     @Benchmark

@@ -1,9 +1,9 @@
 package io.weir.broker.chaos;
 
+import io.weir.broker.testing.FreePorts;
 import io.weir.storage.JvmFlags;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +27,8 @@ final class ProcessCluster implements AutoCloseable {
     ProcessCluster(Path dir, int size, String extraConfig) throws IOException {
         this.dir = dir;
         this.size = size;
-        this.kafkaPorts = freePorts(size);
-        int[] quorumPorts = freePorts(size);
+        this.kafkaPorts = FreePorts.take(size);
+        int[] quorumPorts = FreePorts.take(size);
         StringBuilder voters = new StringBuilder();
         for (int i = 0; i < size; i++) {
             voters.append("    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
@@ -145,22 +145,5 @@ final class ProcessCluster implements AutoCloseable {
             }
         }
         processes.clear();
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        int[] ports = new int[n];
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-        return ports;
     }
 }

@@ -1,10 +1,9 @@
 package io.weir.broker.node;
 
+import io.weir.broker.testing.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,8 +84,8 @@ class ReplicationTest {
     }
 
     private void startCluster() throws Exception {
-        int[] kafkaPorts = freePorts(3);
-        int[] quorumPorts = freePorts(3);
+        int[] kafkaPorts = FreePorts.take(3);
+        int[] quorumPorts = FreePorts.take(3);
         StringBuilder voters = new StringBuilder();
         for (int i = 0; i < 3; i++) {
             voters.append("    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
@@ -188,22 +187,5 @@ class ReplicationTest {
         for (Map.Entry<Integer, List<String>> e : acked.entrySet()) {
             assertThat(read.get(e.getKey())).as("partition %d", e.getKey()).containsExactlyElementsOf(e.getValue());
         }
-    }
-
-    static int[] freePorts(int n) throws IOException {
-        int[] ports = new int[n];
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-        return ports;
     }
 }

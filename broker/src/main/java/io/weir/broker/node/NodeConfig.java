@@ -46,7 +46,8 @@ public record NodeConfig(
         @JsonProperty("default.replication.factor") Short defaultReplicationFactor,
         @JsonProperty("group.initial.rebalance.delay.ms") Integer groupInitialRebalanceDelayMs,
         @JsonProperty("replica.lag.time.max.ms") Long replicaLagTimeMaxMs,
-        @JsonProperty("auto.create.topics.enable") Boolean autoCreateTopicsEnable) {
+        @JsonProperty("auto.create.topics.enable") Boolean autoCreateTopicsEnable,
+        @JsonProperty("leader.imbalance.check.interval.ms") Long leaderImbalanceCheckIntervalMs) {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
@@ -65,6 +66,9 @@ public record NodeConfig(
         defaultReplicationFactor = defaultReplicationFactor == null ? 1 : defaultReplicationFactor;
         replicaLagTimeMaxMs = replicaLagTimeMaxMs == null ? 30_000L : replicaLagTimeMaxMs;
         autoCreateTopicsEnable = autoCreateTopicsEnable == null || autoCreateTopicsEnable; // Kafka's default
+        // Kafka's auto.leader.rebalance.enable with leader.imbalance.check.interval.seconds=300; 0 turns it off.
+        leaderImbalanceCheckIntervalMs = leaderImbalanceCheckIntervalMs == null ? 300_000L : leaderImbalanceCheckIntervalMs;
+        if (leaderImbalanceCheckIntervalMs < 0) throw new IllegalArgumentException("leader.imbalance.check.interval.ms must not be negative");
         if (replicaLagTimeMaxMs <= 0) throw new IllegalArgumentException("replica.lag.time.max.ms must be positive");
         groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs == null ? 3000 : groupInitialRebalanceDelayMs;
         if (groupInitialRebalanceDelayMs < 0) throw new IllegalArgumentException("group.initial.rebalance.delay.ms must not be negative");

@@ -22,6 +22,7 @@ import io.weir.replication.ReplicationConfig;
 import io.weir.controller.ControllerConfig;
 import io.weir.controller.ProducerIdControlManager;
 import io.weir.controller.QuorumController;
+import io.weir.controller.partition.ElectionType;
 import io.weir.controller.coordination.ControllerLocation;
 import io.weir.controller.coordination.Coordination;
 import io.weir.controller.coordination.LocalCoordination;
@@ -41,6 +42,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -174,6 +177,9 @@ public final class WeirNode implements AutoCloseable {
         GroupHandlers.register(apis, groups);
         dispatcher.set(ControllerApiHandlers.register(apis, controller, config.clusterId()).build());
         controller.start();
+        if (config.leaderImbalanceCheckIntervalMs() > 0) {
+            startPreferredLeaderElection(config.leaderImbalanceCheckIntervalMs());
+        }
         if (localLog != null) localLog.elect(nodeId);
 
         lifecycle = new BrokerLifecycle(nodeId, List.of(new BrokerEndpoint(LISTENER, advertisedHost, kafkaPort, "PLAINTEXT")),
@@ -182,6 +188,9 @@ public final class WeirNode implements AutoCloseable {
         lifecycle.start();
         metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
         metrics.gauge("weir.partitions.leader", "partitions this node leads", replication::leaderCount);
+        metrics.gauge("weir.partitions.offline", "partitions with no leader (no live ISR member)",
+                () -> metadata.image().topicsById().values().stream()
+                        .flatMap(t -> t.partitions().values().stream()).filter(p -> p.leader() < 0).count());
         metrics.gauge("weir.partitions.under.replicated", "led partitions whose ISR is smaller than their replicas",
                 replication::underReplicatedPartitions);
         metrics.gauge("weir.broker.fenced", "1 while this broker is fenced or unregistered",
@@ -216,6 +225,29 @@ public final class WeirNode implements AutoCloseable {
         return new RatisConfig(config.clusterId(), config.nodeId(), voters, List.of(), metadataDir,
                 defaults.snapshotEveryEntries(), defaults.snapshotsRetained(), defaults.electionTimeoutMin(),
                 defaults.electionTimeoutMax(), defaults.appendTimeout(), defaults.logSegmentBytes());
+    }
+
+    /**
+     * Kafka's auto leader rebalance: while this node is the active controller, it periodically
+     * moves leadership back to each partition's preferred replica where that replica is live and
+     * in the ISR (after a broker came back, for instance).
+     */
+    private void startPreferredLeaderElection(long intervalMs) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "weir-preferred-leader-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        QuorumController c = controller;
+        timer.scheduleWithFixedDelay(() -> {
+            if (c.isActive()) {
+                c.electLeaders(ElectionType.PREFERRED, null).exceptionally(e -> {
+                    log.debug("Preferred leader election did not run: {}", e.toString());
+                    return null;
+                });
+            }
+        }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        started.add(timer::shutdownNow);
     }
 
     /** Waits until this broker is registered and unfenced, so clients can use it. */

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * RF=3, min.insync.replicas=2 on three in-process nodes: followers replicate, acks=all waits
- * for the ISR, and stopping a partition leader loses no acknowledged record.
+ * for the ISR, stopping a partition leader loses no acknowledged record, and once the node is
+ * back in the ISR, leadership returns to the preferred replicas.
  */
 class ReplicationTest {
     private static final String TOPIC = "replicated";
@@ -79,6 +80,9 @@ class ReplicationTest {
         }
         try (Admin admin = admin(bootstrap())) {
             awaitFullIsr(admin);
+            // Auto leader rebalance: leadership returns to each partition's preferred replica.
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> describe(admin).partitions()
+                    .stream().allMatch(p -> p.leader().id() == p.replicas().get(0).id()));
         }
         assertEveryAcknowledgedRecordExactlyOnceInOrder(acked);
     }
@@ -105,6 +109,7 @@ class ReplicationTest {
                     broker.heartbeat.interval.ms: 200
                     broker.session.timeout.ms: 3000
                     replica.lag.time.max.ms: 3000
+                    leader.imbalance.check.interval.ms: 1000
                     """.formatted(i, dir.resolve("node-" + i), kafkaPorts[i - 1], voters)));
             nodes.put(i, WeirNode.start(configs.get(i)));
         }

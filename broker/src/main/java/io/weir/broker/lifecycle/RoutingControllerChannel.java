@@ -12,6 +12,7 @@ import io.weir.controller.coordination.ControllerLocation;
 import io.weir.controller.partition.AlterPartitionReply;
 import io.weir.controller.partition.AlterPartitionRequest;
 import io.weir.controller.record.BrokerEndpoint;
+import io.weir.replication.BlockingKafkaClient;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
@@ -19,7 +20,6 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.AllocateProducerIdsRequest;
@@ -29,15 +29,10 @@ import org.apache.kafka.common.requests.CreateTopicsResponse;
 import org.apache.kafka.common.requests.AlterPartitionResponse;
 import org.apache.kafka.common.requests.BrokerHeartbeatResponse;
 import org.apache.kafka.common.requests.BrokerRegistrationResponse;
-import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -51,9 +46,8 @@ public final class RoutingControllerChannel implements ControllerChannel {
     private final QuorumController local;
     private final String clusterId;
     private final int timeoutMs;
-    private Socket socket;
-    private InetSocketAddress connectedTo;
-    private int correlationId;
+    private static final int MAX_RESPONSE_BYTES = 1024 * 1024;
+    private BlockingKafkaClient client;
 
     public RoutingControllerChannel(QuorumController local, String clusterId, int timeoutMs) {
         this.local = local;
@@ -73,9 +67,8 @@ public final class RoutingControllerChannel implements ControllerChannel {
             data.listeners().add(new BrokerRegistrationRequestData.Listener().setName(e.listener()).setHost(e.host())
                     .setPort(e.port()).setSecurityProtocol(SecurityProtocol.forName(e.securityProtocol()).id));
         }
-        short version = ApiKeys.BROKER_REGISTRATION.latestVersion();
-        BrokerRegistrationResponse response = (BrokerRegistrationResponse) remote(ApiKeys.BROKER_REGISTRATION,
-                new org.apache.kafka.common.requests.BrokerRegistrationRequest(data, version));
+        BrokerRegistrationResponse response = (BrokerRegistrationResponse) remote(
+                new org.apache.kafka.common.requests.BrokerRegistrationRequest.Builder(data));
         return new BrokerRegistrationReply(status(response.data().errorCode()), response.data().brokerEpoch());
     }
 
@@ -85,9 +78,8 @@ public final class RoutingControllerChannel implements ControllerChannel {
         BrokerHeartbeatRequestData data = new BrokerHeartbeatRequestData().setBrokerId(request.brokerId())
                 .setBrokerEpoch(request.brokerEpoch()).setCurrentMetadataOffset(request.currentMetadataOffset())
                 .setWantFence(request.wantFence()).setWantShutDown(request.wantShutDown());
-        short version = ApiKeys.BROKER_HEARTBEAT.latestVersion();
-        BrokerHeartbeatResponse response = (BrokerHeartbeatResponse) remote(ApiKeys.BROKER_HEARTBEAT,
-                new org.apache.kafka.common.requests.BrokerHeartbeatRequest(data, version));
+        BrokerHeartbeatResponse response = (BrokerHeartbeatResponse) remote(
+                new org.apache.kafka.common.requests.BrokerHeartbeatRequest.Builder(data));
         return new BrokerHeartbeatReply(status(response.data().errorCode()), response.data().isCaughtUp(),
                 response.data().isFenced(), response.data().shouldShutDown());
     }
@@ -109,9 +101,8 @@ public final class RoutingControllerChannel implements ControllerChannel {
                         .setPartitionEpoch(request.partitionEpoch())
                         .setNewIsrWithEpochs(org.apache.kafka.common.requests.AlterPartitionRequest
                                 .newIsrToSimpleNewIsrWithBrokerEpochs(request.newIsr())))));
-        short version = ApiKeys.ALTER_PARTITION.latestVersion();
-        AlterPartitionResponse response = (AlterPartitionResponse) remote(ApiKeys.ALTER_PARTITION,
-                new org.apache.kafka.common.requests.AlterPartitionRequest(data, version));
+        AlterPartitionResponse response = (AlterPartitionResponse) remote(
+                new org.apache.kafka.common.requests.AlterPartitionRequest.Builder(data));
         if (response.data().errorCode() != 0) {
             return new AlterPartitionReply(status(response.data().errorCode()), -1, -1, List.of(), -1);
         }
@@ -139,68 +130,43 @@ public final class RoutingControllerChannel implements ControllerChannel {
         CreateTopicsRequestData data = new CreateTopicsRequestData().setTimeoutMs(timeoutMs);
         data.topics().add(new CreateTopicsRequestData.CreatableTopic().setName(name).setNumPartitions(-1)
                 .setReplicationFactor((short) -1));
-        CreateTopicsResponse response = (CreateTopicsResponse) remote(ApiKeys.CREATE_TOPICS,
-                new CreateTopicsRequest(data, ApiKeys.CREATE_TOPICS.latestVersion()));
+        CreateTopicsResponse response = (CreateTopicsResponse) remote(new CreateTopicsRequest.Builder(data));
         return response.data().topics().find(name).errorCode();
     }
 
     /** Kafka's AllocateProducerIds: a block of cluster-unique producer ids for this broker epoch. */
     public ProducerIdControlManager.ProducerIdBlock allocateProducerIds(int brokerId, long brokerEpoch) throws Exception {
         if (local.isActive()) return local.allocateProducerIds(brokerId, brokerEpoch).get(timeoutMs, TimeUnit.MILLISECONDS);
-        AllocateProducerIdsResponse response = (AllocateProducerIdsResponse) remote(ApiKeys.ALLOCATE_PRODUCER_IDS,
-                new AllocateProducerIdsRequest(new AllocateProducerIdsRequestData().setBrokerId(brokerId)
-                        .setBrokerEpoch(brokerEpoch), ApiKeys.ALLOCATE_PRODUCER_IDS.latestVersion()));
+        AllocateProducerIdsResponse response = (AllocateProducerIdsResponse) remote(
+                new AllocateProducerIdsRequest.Builder(new AllocateProducerIdsRequestData().setBrokerId(brokerId)
+                        .setBrokerEpoch(brokerEpoch)));
         return new ProducerIdControlManager.ProducerIdBlock(status(response.data().errorCode()),
                 response.data().producerIdStart(), response.data().producerIdLen());
     }
 
-    private AbstractResponse remote(ApiKeys api, AbstractRequest request) throws IOException {
+    /** Sends to the active controller over one connection, reconnecting when it moves or after a failure. */
+    private AbstractResponse remote(AbstractRequest.Builder<?> request) throws IOException {
         Optional<ControllerLocation> location = local.activeController();
         if (location.isEmpty() || location.get().port() <= 0) {
             throw new IOException("no active controller is known");
         }
         InetSocketAddress target = new InetSocketAddress(location.get().host(), location.get().port());
-        try {
-            if (socket == null || !target.equals(connectedTo)) {
-                closeSocket();
-                socket = new Socket();
-                socket.connect(target, timeoutMs);
-                socket.setSoTimeout(timeoutMs);
-                socket.setTcpNoDelay(true);
-                connectedTo = target;
-            }
-            RequestHeader header = new RequestHeader(api, request.version(), "weir-broker-lifecycle", ++correlationId);
-            ByteBuffer bytes = request.serializeWithHeader(header);
-            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-            out.writeInt(bytes.remaining());
-            out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
-            out.flush();
-            DataInputStream in = new DataInputStream(socket.getInputStream());
-            int size = in.readInt();
-            if (size < 0 || size > 1024 * 1024) throw new IOException("bad response size " + size);
-            byte[] body = new byte[size];
-            in.readFully(body);
-            return AbstractResponse.parseResponse(ByteBuffer.wrap(body), header);
-        } catch (IOException | RuntimeException e) {
-            closeSocket();
-            throw e;
+        if (client == null || !target.equals(client.address())) {
+            closeClient();
+            client = new BlockingKafkaClient(target, "weir-broker-lifecycle", timeoutMs, MAX_RESPONSE_BYTES);
         }
+        return client.send(request);
     }
 
-    private void closeSocket() {
-        if (socket != null) {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // closing a broken connection
-            }
+    private void closeClient() {
+        if (client != null) {
+            client.close();
+            client = null;
         }
-        socket = null;
-        connectedTo = null;
     }
 
     @Override
     public void close() {
-        closeSocket();
+        closeClient();
     }
 }

@@ -192,23 +192,34 @@ public final class ReplicaFetcher implements AutoCloseable {
                     : topic.topic();
             for (FetchResponseData.PartitionData p : topic.partitions()) {
                 Assignment a = name == null ? null : fetchable.get(new TopicPartition(name, p.partitionIndex()));
-                if (a != null && stillAssigned(a)) {
+                if (a != null) {
                     handlePartition(a, p);
                 }
             }
         }
     }
 
+    /** Caller holds {@code lock}: {@link #assign} waits for a write to a partition to finish. */
     private boolean stillAssigned(Assignment a) {
-        synchronized (lock) {
-            return a.equals(assignments.get(a.topicPartition()));
-        }
+        return a.equals(assignments.get(a.topicPartition()));
     }
 
     private void handlePartition(Assignment a, FetchResponseData.PartitionData p) throws IOException {
+        Errors error = Errors.forCode(p.errorCode());
+        if (error == Errors.OFFSET_OUT_OF_RANGE) {
+            handleOutOfRange(a);
+            return;
+        }
+        synchronized (lock) {
+            if (stillAssigned(a)) {
+                applyFetched(a, p, error);
+            }
+        }
+    }
+
+    private void applyFetched(Assignment a, FetchResponseData.PartitionData p, Errors error) {
         TopicPartition tp = a.topicPartition();
         PartitionLog pl = a.log();
-        Errors error = Errors.forCode(p.errorCode());
         switch (error) {
             case NONE -> {
                 Optional<FetchResponseData.EpochEndOffset> diverging = FetchResponse.divergingEpoch(p);
@@ -231,7 +242,6 @@ public final class ReplicaFetcher implements AutoCloseable {
                 }
                 listener.onFollowerProgress(tp);
             }
-            case OFFSET_OUT_OF_RANGE -> handleOutOfRange(a);
             default -> {
                 log.debug("{}: leader {} answered {}; backing off", tp, leaderId, error);
                 delay(tp);
@@ -254,6 +264,15 @@ public final class ReplicaFetcher implements AutoCloseable {
             delay(tp);
             return;
         }
+        synchronized (lock) {
+            if (stillAssigned(a)) {
+                resetToLeaderRange(a, pl, leaderStart, leaderEnd);
+            }
+        }
+    }
+
+    private void resetToLeaderRange(Assignment a, PartitionLog pl, long leaderStart, long leaderEnd) {
+        TopicPartition tp = a.topicPartition();
         if (pl.logEndOffset() > leaderEnd) {
             log.warn("{}: local LEO {} is past leader {}'s LEO {}; truncating", tp, pl.logEndOffset(), leaderId,
                     leaderEnd);

@@ -14,7 +14,6 @@ import io.weir.storage.PartitionLog;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -119,7 +118,7 @@ public final class Replication implements AutoCloseable {
      * @param logFor opens (creating if needed) the local log of a partition of a topic
      */
     public synchronized void apply(MetadataImage image, BiFunction<TopicImage, TopicPartition, PartitionLog> logFor) {
-        Set<TopicPartition> leading = new HashSet<>();
+        Map<TopicPartition, Runnable> lead = new HashMap<>();
         Map<Integer, Map<TopicPartition, ReplicaFetcher.Assignment>> follow = new HashMap<>();
         for (TopicImage topic : image.topicsById().values()) {
             for (Map.Entry<Integer, PartitionRegistration> e : topic.partitions().entrySet()) {
@@ -128,34 +127,38 @@ public final class Replication implements AutoCloseable {
                     continue;
                 }
                 TopicPartition tp = new TopicPartition(topic.name(), e.getKey());
+                PartitionLog partitionLog = logFor.apply(topic, tp);
                 if (reg.leader() == nodeId) {
-                    leading.add(tp);
-                    becomeOrStayLeader(tp, topic, reg, logFor.apply(topic, tp));
+                    lead.put(tp, () -> becomeOrStayLeader(tp, topic, reg, partitionLog));
                 } else if (reg.leader() >= 0) {
-                    PartitionLog partitionLog = logFor.apply(topic, tp);
                     follow.computeIfAbsent(reg.leader(), k -> new HashMap<>()).put(tp, new ReplicaFetcher.Assignment(
                             tp, Ids.toKafka(topic.id()), reg.leaderEpoch(), partitionLog));
                 }
             }
         }
         for (TopicPartition tp : new ArrayList<>(led.keySet())) {
-            if (!leading.contains(tp)) {
+            if (!lead.containsKey(tp)) {
                 led.remove(tp);
                 purgatory.onChange(tp);
             }
         }
+        // Fetchers first: reassigning waits for an in-flight follower append, so a partition
+        // this node now leads is no longer written by its old fetcher when leadership starts.
         updateFetchers(image, follow);
+        lead.values().forEach(Runnable::run);
     }
 
     private void becomeOrStayLeader(TopicPartition tp, TopicImage topic, PartitionRegistration reg, PartitionLog pl) {
         Led current = led.get(tp);
         if (current != null && current.state.leaderEpoch() == reg.leaderEpoch()
                 && current.state.replicas().equals(reg.replicas()) && current.log == pl) {
-            synchronized (current) {
-                current.state.onIsrCommitted(reg.isr(), reg.partitionEpoch(), pl.logEndOffset());
-                pl.updateHighWatermark(current.state.highWatermark());
+            if (reg.partitionEpoch() > current.state.partitionEpoch()) {
+                synchronized (current) {
+                    current.state.onIsrCommitted(reg.isr(), reg.partitionEpoch(), pl.logEndOffset());
+                    pl.updateHighWatermark(current.state.highWatermark());
+                }
+                purgatory.onChange(tp);
             }
-            purgatory.onChange(tp);
             return;
         }
         // Followers get a full lag period from now, not from when this image started to apply:

@@ -1,5 +1,7 @@
 package io.weir.broker.chaos;
 
+import io.weir.broker.testing.ReadBack;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -20,15 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -192,11 +189,6 @@ class KillNineTest {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000));
     }
 
-    private static boolean containsAll(Map<Integer, List<String>> read, Map<Integer, List<String>> acked) {
-        return acked.entrySet().stream().allMatch(e -> new HashSet<>(read.getOrDefault(e.getKey(), List.of()))
-                .containsAll(e.getValue()));
-    }
-
     /** Every acknowledged value, in acknowledgement order per partition, and no value twice. */
     private static void assertReadBackExactlyOnceInOrder(String bootstrap, Map<Integer, List<String>> ackedMap) {
         Map<Integer, List<String>> acked;
@@ -204,32 +196,8 @@ class KillNineTest {
             acked = new HashMap<>();
             ackedMap.forEach((p, l) -> acked.put(p, List.copyOf(l)));
         }
-        Map<Integer, List<String>> read = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (int p = 0; p < PARTITIONS; p++) {
-                tps.add(new TopicPartition(TOPIC, p));
-            }
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            // After a crash a leader's HW may restart behind its LEO until its followers fetch
-            // again, so read until every acknowledged record has appeared (bounded).
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (System.nanoTime() < deadline && !containsAll(read, acked)) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-                    read.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r.value());
-                }
-            }
-            // One more poll: anything duplicated right after the last acknowledged record shows up too.
-            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofSeconds(2))) {
-                read.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r.value());
-            }
-        }
+        // After a crash a leader's HW may restart behind its LEO until its followers fetch again.
+        Map<Integer, List<String>> read = ReadBack.values(bootstrap, TOPIC, PARTITIONS, acked, Duration.ofSeconds(120));
         for (Map.Entry<Integer, List<String>> e : acked.entrySet()) {
             List<String> got = read.getOrDefault(e.getKey(), List.of());
             Set<String> seen = new HashSet<>();

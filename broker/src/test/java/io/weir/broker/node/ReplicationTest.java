@@ -1,6 +1,7 @@
 package io.weir.broker.node;
 
 import io.weir.broker.testing.FreePorts;
+import io.weir.broker.testing.ReadBack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -17,16 +18,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -166,29 +161,7 @@ class ReplicationTest {
     }
 
     private void assertEveryAcknowledgedRecordExactlyOnceInOrder(Map<Integer, List<String>> acked) {
-        Map<Integer, List<String>> read = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
-            List<TopicPartition> tps = new ArrayList<>();
-            for (int p = 0; p < PARTITIONS; p++) {
-                tps.add(new TopicPartition(TOPIC, p));
-            }
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            int expected = acked.values().stream().mapToInt(List::size).sum();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            int total = 0;
-            while (total < expected && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-                    read.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r.value());
-                    total++;
-                }
-            }
-        }
+        Map<Integer, List<String>> read = ReadBack.values(bootstrap(), TOPIC, PARTITIONS, acked, Duration.ofSeconds(60));
         for (Map.Entry<Integer, List<String>> e : acked.entrySet()) {
             assertThat(read.get(e.getKey())).as("partition %d", e.getKey()).containsExactlyElementsOf(e.getValue());
         }

@@ -16,7 +16,7 @@ import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.produce.InitProducerIdHandler;
 import io.weir.broker.produce.ProduceHandler;
 import io.weir.broker.produce.ProducerIdAllocator;
-import io.weir.broker.replica.ReplicaManager;
+import io.weir.replication.ReplicaManager;
 import io.weir.controller.QuorumController;
 import org.apache.kafka.common.protocol.ApiKeys;
 
@@ -52,10 +52,10 @@ public final class BrokerApis {
         return ApiRegistry.builder()
                 .add(ApiKeys.METADATA, 0, 13, new MetadataHandler(metadata, autoCreator))
                 .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(metadata))
-                .add(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(replicas))
-                .add(ApiKeys.FETCH, 4, 18, new FetchHandler(replicas))
-                .add(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(replicas))
-                .add(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(replicas))
+                .add(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(metadata::image, replicas))
+                .add(ApiKeys.FETCH, 4, 18, new FetchHandler(metadata::image, replicas))
+                .add(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(metadata::image, replicas))
+                .add(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(metadata::image, replicas))
                 .add(ApiKeys.INIT_PRODUCER_ID, 0, 6, new InitProducerIdHandler(producerIds));
     }
 }

@@ -20,13 +20,19 @@ import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
  * fetch from its leader. Negotiates versions with ApiVersions on connect, and
  * reconnects on the next call after any failure. Every call is bounded by the socket
  * timeout; responses larger than {@code maxResponseBytes} are refused.
+ *
+ * <p>Kept instead of kafka-clients' {@code NetworkClient}: a follower sends one request at a
+ * time and waits for it, which a blocking socket says in a hundred lines; {@code NetworkClient}
+ * needs a selector, metadata updater and poll loop for the same, with no gain in this use.
  */
 public final class BlockingKafkaClient implements Closeable {
     private final InetSocketAddress address;
     private final String clientId;
     private final int timeoutMs;
     private final int maxResponseBytes;
-    private Socket socket;
+    /** Written by the calling thread; read by {@link #close} from any thread. */
+    private volatile Socket socket;
+    private volatile boolean closed;
     private ApiVersionsResponse versions;
     private int correlationId;
 
@@ -57,12 +63,15 @@ public final class BlockingKafkaClient implements Closeable {
             }
             return roundTrip(builder.build(version));
         } catch (IOException | RuntimeException e) {
-            close();
+            disconnect();
             throw e;
         }
     }
 
     private void connectIfNeeded() throws IOException {
+        if (closed) {
+            throw new IOException("client to " + address + " is closed");
+        }
         if (socket != null) {
             return;
         }
@@ -71,6 +80,11 @@ public final class BlockingKafkaClient implements Closeable {
         s.setSoTimeout(timeoutMs);
         s.setTcpNoDelay(true);
         socket = s;
+        if (closed) {
+            // close() ran while connecting: it may have missed this socket.
+            disconnect();
+            throw new IOException("client to " + address + " is closed");
+        }
         versions = (ApiVersionsResponse) roundTrip(new ApiVersionsRequest.Builder().build((short) 3));
         if (versions.data().errorCode() != 0) {
             throw new IOException("ApiVersions to " + address + " failed with error " + versions.data().errorCode());
@@ -80,11 +94,15 @@ public final class BlockingKafkaClient implements Closeable {
     private AbstractResponse roundTrip(AbstractRequest request) throws IOException {
         RequestHeader header = new RequestHeader(request.apiKey(), request.version(), clientId, ++correlationId);
         ByteBuffer bytes = request.serializeWithHeader(header);
-        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+        Socket s = socket;
+        if (s == null) {
+            throw new IOException("connection to " + address + " was closed");
+        }
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
         out.writeInt(bytes.remaining());
         out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
         out.flush();
-        DataInputStream in = new DataInputStream(socket.getInputStream());
+        DataInputStream in = new DataInputStream(s.getInputStream());
         int size = in.readInt();
         if (size < 0 || size > maxResponseBytes) {
             throw new IOException("Response of " + size + " bytes from " + address + " refused");
@@ -94,15 +112,25 @@ public final class BlockingKafkaClient implements Closeable {
         return AbstractResponse.parseResponse(ByteBuffer.wrap(body), header);
     }
 
+    /**
+     * Closes the connection for good; safe from any thread. A call blocked in {@link #send}
+     * fails at once with an IOException, and later calls fail without connecting.
+     */
     @Override
     public void close() {
-        if (socket != null) {
+        closed = true;
+        disconnect();
+    }
+
+    private void disconnect() {
+        Socket s = socket;
+        socket = null;
+        if (s != null) {
             try {
-                socket.close();
+                s.close();
             } catch (IOException ignored) {
                 // the connection is being dropped anyway
             }
-            socket = null;
         }
     }
 }

@@ -36,9 +36,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicaFetcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
+    /** How long {@link #close} waits for the thread; it writes nothing after close either way. */
+    private static final long CLOSE_JOIN_MS = 2_000;
 
-    /** A partition to follow: its log and the leader epoch the follower knows. */
-    public record Assignment(TopicPartition topicPartition, Uuid topicId, int leaderEpoch, PartitionLog log) {
+    /** A partition to follow: the local partition and the leader epoch the follower knows. */
+    public record Assignment(TopicPartition topicPartition, Uuid topicId, int leaderEpoch, Partition partition) {
+        PartitionLog log() {
+            return partition.log();
+        }
     }
 
     /** What the host broker hears from a fetcher. */
@@ -103,19 +108,30 @@ public final class ReplicaFetcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops fetching within a bounded time, whatever the leader does: no partition is written
+     * by this fetcher once this returns (assignments are dropped under the lock that every
+     * write holds), and the connection is closed first, so a read blocked on a frozen leader
+     * fails at once instead of holding the caller (the metadata thread) for a request timeout.
+     */
     @Override
     public void close() {
         running = false;
         synchronized (lock) {
+            assignments = Map.of();
             lock.notifyAll();
         }
+        client.close();
         thread.interrupt();
         try {
-            thread.join(config.requestTimeoutMs() + config.fetchWaitMaxMs());
+            thread.join(CLOSE_JOIN_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        client.close();
+        if (thread.isAlive()) {
+            log.warn("Replica fetcher from broker {} did not stop within {} ms; it writes nothing more", leaderId,
+                    CLOSE_JOIN_MS);
+        }
     }
 
     private void run() {
@@ -238,7 +254,7 @@ public final class ReplicaFetcher implements AutoCloseable {
                     pl.appendAsFollower(records);
                 }
                 if (p.highWatermark() >= 0) {
-                    pl.updateHighWatermark(Math.min(p.highWatermark(), pl.logEndOffset()));
+                    a.partition().updateFollowerHighWatermark(p.highWatermark());
                 }
                 listener.onFollowerProgress(tp);
             }

@@ -1,14 +1,15 @@
 package io.weir.broker.fetch;
 
 import io.weir.broker.api.ApiHandler;
-import io.weir.broker.replica.LeaderLookup;
-import io.weir.broker.replica.ReplicaManager;
-import io.weir.broker.replica.Replication;
-import io.weir.replication.DivergingEpoch;
-import io.weir.storage.EpochEndOffset;
 import io.weir.controller.image.MetadataImage;
-import io.weir.storage.LogReadResult;
-import io.weir.storage.PartitionLog;
+import io.weir.replication.Partition;
+import io.weir.replication.PartitionLookup;
+import io.weir.replication.Purgatory;
+import io.weir.replication.ReplicaManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -25,11 +26,6 @@ import org.apache.kafka.common.requests.RequestContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-
 /**
  * Fetch: reads many partitions up to the request's byte limits and, when fewer than
  * {@code min.bytes} are available, parks the request until data arrives or
@@ -44,9 +40,11 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
     private static final short FIRST_TOPIC_ID_VERSION = 13;
 
+    private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
 
-    public FetchHandler(ReplicaManager replicas) {
+    public FetchHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this.image = image;
         this.replicas = replicas;
     }
 
@@ -59,7 +57,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code())
                     .setSessionId(FetchMetadata.INVALID_SESSION_ID)));
         }
-        Read first = read(request);
+        Read first = read(request, true);
         if (first.satisfied(request)) return CompletableFuture.completedFuture(first.response());
 
         CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
@@ -67,7 +65,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         return result;
     }
 
-    private final class DelayedFetch implements io.weir.broker.replica.Purgatory.DelayedOperation {
+    /** Re-reads on every change to its partitions; a follower's position was recorded on arrival. */
+    private final class DelayedFetch implements Purgatory.DelayedOperation {
         private final FetchRequest request;
         private final CompletableFuture<AbstractResponse> result;
 
@@ -79,7 +78,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         @Override
         public boolean tryComplete() {
             if (result.isDone()) return true;
-            Read again = read(request);
+            Read again = read(request, false);
             if (!again.satisfied(request)) return false;
             result.complete(again.response());
             return true;
@@ -89,7 +88,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         public void forceComplete() {
             if (result.isDone()) return;
             try {
-                result.complete(read(request).response());
+                result.complete(read(request, false).response());
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
@@ -113,11 +112,14 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         }
     }
 
-    private Read read(FetchRequest request) {
+    private Read read(FetchRequest request, boolean firstRead) {
         FetchRequestData in = request.data();
         boolean byId = request.version() >= FIRST_TOPIC_ID_VERSION;
-        boolean follower = request.isFromFollower();
-        MetadataImage image = replicas.metadata().image();
+        MetadataImage current = image.get();
+        Follower follower = request.isFromFollower()
+                ? new Follower(request.replicaId(), request.replicaEpoch(),
+                        replicas.registeredBrokerEpoch(current, request.replicaId()), firstRead)
+                : null;
         Read read = new Read();
         long remaining = Math.max(0, request.maxBytes());
         for (FetchRequestData.FetchTopic topic : in.topics()) {
@@ -125,19 +127,18 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             if (byId) topicResponse.setTopicId(topic.topicId());
             else topicResponse.setTopic(topic.topic());
             for (FetchRequestData.FetchPartition p : topic.partitions()) {
-                LeaderLookup leader = byId
-                        ? replicas.leaderFor(image, topic.topicId(), p.partition(), p.currentLeaderEpoch())
-                        : replicas.leaderFor(image, topic.topic(), p.partition(), p.currentLeaderEpoch());
+                PartitionLookup lookup = byId
+                        ? replicas.leaderPartition(current, topic.topicId(), p.partition(), p.currentLeaderEpoch())
+                        : replicas.leaderPartition(current, topic.topic(), p.partition(), p.currentLeaderEpoch());
                 PartitionData out;
-                if (!leader.ok()) {
-                    out = FetchResponse.partitionResponse(p.partition(), leader.error());
+                if (!lookup.ok()) {
+                    out = FetchResponse.partitionResponse(p.partition(), lookup.error());
                 } else {
-                    read.partitions.add(leader.partition().topicPartition());
+                    read.partitions.add(lookup.id().topicPartition());
                     // Kafka's "min one message": the first partition with data may exceed the
                     // limits so that a batch larger than max.bytes can still be consumed.
                     int limit = (int) Math.min(p.partitionMaxBytes(), remaining);
-                    out = readPartition(leader, p, Math.max(limit, 0), read.bytes == 0,
-                            follower ? request.replicaId() : -1);
+                    out = readPartition(lookup, p, Math.max(limit, 0), read.bytes == 0, follower);
                     int size = FetchResponse.recordsSize(out);
                     read.bytes += size;
                     remaining = Math.max(0, remaining - size);
@@ -150,57 +151,43 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         return read;
     }
 
+    /** Who a replica fetch comes from, and whether this read records its position. */
+    private record Follower(int replicaId, long replicaEpoch, long registeredEpoch, boolean recordPosition) {
+    }
+
     /**
      * Reads one partition. A fetch that names the epoch its log ends in ({@code lastFetchedEpoch},
      * followers and current consumers) gets the diverging epoch instead of records when its log
-     * has a tail this leader's log does not. A follower's fetch offset is its LEO, which moves the
-     * high watermark; it reads up to the LEO, consumers up to the HW.
-     *
-     * @param followerId the fetching replica's broker id, or -1 for a consumer
+     * has a tail this leader's log does not. A follower reads up to the LEO (its fetch offset is
+     * its own LEO, which moves the high watermark), a consumer up to the HW.
      */
-    private PartitionData readPartition(LeaderLookup leader, FetchRequestData.FetchPartition p, int maxBytes,
-                                        boolean minOneMessage, int followerId) {
-        PartitionLog partitionLog = leader.log();
-        boolean follower = followerId >= 0;
+    private PartitionData readPartition(PartitionLookup lookup, FetchRequestData.FetchPartition p, int maxBytes,
+                                        boolean minOneMessage, Follower follower) {
+        Partition partition = lookup.partition();
         try {
-            Optional<EpochEndOffset> diverging = DivergingEpoch.check(partitionLog, p.lastFetchedEpoch(), p.fetchOffset());
-            if (diverging.isPresent()) {
-                PartitionData out = new PartitionData()
-                        .setPartitionIndex(p.partition())
-                        .setErrorCode(Errors.NONE.code())
-                        .setHighWatermark(partitionLog.highWatermark())
-                        .setLastStableOffset(partitionLog.highWatermark())
-                        .setLogStartOffset(partitionLog.logStartOffset())
-                        .setRecords(MemoryRecords.EMPTY);
-                out.divergingEpoch().setEpoch(diverging.get().leaderEpoch()).setEndOffset(diverging.get().endOffset());
-                return out;
-            }
-            if (follower) {
-                Replication replication = replicas.replication();
-                if (replication == null || !replication.onFollowerFetch(leader.partition().topicPartition(),
-                        partitionLog, followerId, p.fetchOffset())) {
-                    return FetchResponse.partitionResponse(p.partition(), Errors.NOT_LEADER_OR_FOLLOWER);
-                }
-            }
-            long maxOffset = follower ? partitionLog.logEndOffset() : partitionLog.highWatermark();
-            LogReadResult result = partitionLog.read(p.fetchOffset(), maxBytes, maxOffset, minOneMessage);
-            return new PartitionData()
+            Partition.ReadInfo read = follower == null
+                    ? partition.read(p.fetchOffset(), p.lastFetchedEpoch(), maxBytes, minOneMessage)
+                    : partition.fetchAsFollower(follower.replicaId(), follower.replicaEpoch(), follower.registeredEpoch(),
+                            p.fetchOffset(), p.lastFetchedEpoch(), maxBytes, minOneMessage, follower.recordPosition());
+            PartitionData out = new PartitionData()
                     .setPartitionIndex(p.partition())
                     .setErrorCode(Errors.NONE.code())
-                    .setHighWatermark(result.highWatermark())
-                    .setLastStableOffset(result.highWatermark()) // no transactions: LSO = HW
-                    .setLogStartOffset(result.logStartOffset())
-                    .setRecords(result.records());
+                    .setHighWatermark(read.highWatermark())
+                    .setLastStableOffset(read.highWatermark()) // no transactions: LSO = HW
+                    .setLogStartOffset(read.logStartOffset())
+                    .setRecords(read.records());
+            read.divergingEpoch().ifPresent(d -> out.divergingEpoch().setEpoch(d.leaderEpoch()).setEndOffset(d.endOffset()));
+            return out;
         } catch (ApiException e) {
             return new PartitionData()
                     .setPartitionIndex(p.partition())
                     .setErrorCode(Errors.forException(e).code())
-                    .setHighWatermark(partitionLog.highWatermark())
-                    .setLastStableOffset(partitionLog.highWatermark())
-                    .setLogStartOffset(partitionLog.logStartOffset())
+                    .setHighWatermark(partition.highWatermark())
+                    .setLastStableOffset(partition.highWatermark())
+                    .setLogStartOffset(partition.logStartOffset())
                     .setRecords(MemoryRecords.EMPTY);
         } catch (RuntimeException e) {
-            log.error("Fetch from {} at offset {} failed", leader.partition(), p.fetchOffset(), e);
+            log.error("Fetch from {} at offset {} failed", lookup.id(), p.fetchOffset(), e);
             return FetchResponse.partitionResponse(p.partition(), Errors.forException(e));
         }
     }

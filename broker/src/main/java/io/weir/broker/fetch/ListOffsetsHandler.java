@@ -1,11 +1,10 @@
 package io.weir.broker.fetch;
 
 import io.weir.broker.api.ApiHandler;
-import io.weir.broker.replica.LeaderLookup;
-import io.weir.broker.replica.ReplicaManager;
 import io.weir.controller.image.MetadataImage;
-import io.weir.storage.PartitionLog;
-import io.weir.storage.TimestampAndOffset;
+import io.weir.replication.Partition;
+import io.weir.replication.PartitionLookup;
+import io.weir.replication.ReplicaManager;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
@@ -22,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * ListOffsets: earliest, latest, max-timestamp and by-timestamp lookups on the leader. Consumers
@@ -34,21 +34,23 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
     /** First version whose partition answers carry the leader epoch. */
     private static final short FIRST_LEADER_EPOCH_VERSION = 4;
 
+    private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
 
-    public ListOffsetsHandler(ReplicaManager replicas) {
+    public ListOffsetsHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this.image = image;
         this.replicas = replicas;
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, ListOffsetsRequest request) {
-        MetadataImage image = replicas.metadata().image();
+        MetadataImage current = image.get();
         boolean consumer = request.replicaId() < 0;
         ListOffsetsResponseData data = new ListOffsetsResponseData();
         for (ListOffsetsTopic topic : request.topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsPartition p : topic.partitions()) {
-                ListOffsetsPartitionResponse answer = lookup(image, topic.name(), p, consumer,
+                ListOffsetsPartitionResponse answer = lookup(current, topic.name(), p, consumer,
                         request.duplicatePartitions().contains(new org.apache.kafka.common.TopicPartition(topic.name(), p.partitionIndex())));
                 // Older versions cannot carry a leader epoch; writing one would fail to encode.
                 if (request.version() < FIRST_LEADER_EPOCH_VERSION) answer.setLeaderEpoch(ListOffsetsResponse.UNKNOWN_EPOCH);
@@ -67,31 +69,23 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
                 .setOffset(ListOffsetsResponse.UNKNOWN_OFFSET)
                 .setLeaderEpoch(ListOffsetsResponse.UNKNOWN_EPOCH);
         if (duplicate) return out.setErrorCode(Errors.INVALID_REQUEST.code());
-        LeaderLookup leader = replicas.leaderFor(image, topic, p.partitionIndex(), p.currentLeaderEpoch());
-        if (!leader.ok()) return out.setErrorCode(leader.error().code());
-        PartitionLog partitionLog = leader.log();
+        PartitionLookup lookup = replicas.leaderPartition(image, topic, p.partitionIndex(), p.currentLeaderEpoch());
+        if (!lookup.ok()) return out.setErrorCode(lookup.error().code());
         long ts = p.timestamp();
         try {
-            if (ts == ListOffsetsRequest.LATEST_TIMESTAMP && consumer) {
-                return out.setErrorCode(Errors.NONE.code()).setOffset(partitionLog.highWatermark())
-                        .setLeaderEpoch(leader.leaderEpoch());
-            }
             if (ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) ts = ListOffsetsRequest.EARLIEST_TIMESTAMP;
             if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP
                     || ts == ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
                 return out.setErrorCode(Errors.NONE.code()); // nothing is tiered
             }
-            Optional<TimestampAndOffset> found = partitionLog.offsetForTimestamp(ts);
+            Optional<Partition.TimestampOffset> found = lookup.partition().offsetForTimestamp(ts, consumer);
             out.setErrorCode(Errors.NONE.code());
-            found.ifPresent(f -> {
-                if (consumer && f.offset() >= partitionLog.highWatermark() && p.timestamp() >= 0) return;
-                out.setTimestamp(f.timestamp()).setOffset(f.offset()).setLeaderEpoch(f.leaderEpoch());
-            });
+            found.ifPresent(f -> out.setTimestamp(f.timestamp()).setOffset(f.offset()).setLeaderEpoch(f.leaderEpoch()));
             return out;
         } catch (ApiException e) {
             return out.setErrorCode(Errors.forException(e).code());
         } catch (RuntimeException e) {
-            log.error("ListOffsets on {} for timestamp {} failed", leader.partition(), ts, e);
+            log.error("ListOffsets on {} for timestamp {} failed", lookup.id(), ts, e);
             return out.setErrorCode(Errors.forException(e).code());
         }
     }

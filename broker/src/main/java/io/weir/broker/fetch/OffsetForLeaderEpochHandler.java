@@ -1,10 +1,10 @@
 package io.weir.broker.fetch;
 
 import io.weir.broker.api.ApiHandler;
-import io.weir.broker.replica.LeaderLookup;
-import io.weir.broker.replica.ReplicaManager;
 import io.weir.controller.image.MetadataImage;
-import io.weir.storage.EpochEndOffset;
+import io.weir.replication.Partition;
+import io.weir.replication.PartitionLookup;
+import io.weir.replication.ReplicaManager;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
@@ -17,6 +17,7 @@ import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * OffsetForLeaderEpoch (KIP-101/KIP-320): where a leader epoch ends in the leader's log.
@@ -24,27 +25,30 @@ import java.util.concurrent.CompletableFuture;
  * find where their log diverged.
  */
 public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetsForLeaderEpochRequest> {
+    private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
 
-    public OffsetForLeaderEpochHandler(ReplicaManager replicas) {
+    public OffsetForLeaderEpochHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this.image = image;
         this.replicas = replicas;
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, OffsetsForLeaderEpochRequest request) {
-        MetadataImage image = replicas.metadata().image();
+        MetadataImage current = image.get();
         OffsetForLeaderEpochResponseData out = new OffsetForLeaderEpochResponseData();
         for (OffsetForLeaderTopic topic : request.data().topics()) {
             OffsetForLeaderTopicResult result = new OffsetForLeaderTopicResult().setTopic(topic.topic());
             for (OffsetForLeaderPartition p : topic.partitions()) {
                 OffsetForLeaderEpochResponseData.EpochEndOffset answer = new OffsetForLeaderEpochResponseData.EpochEndOffset()
                         .setPartition(p.partition()).setLeaderEpoch(-1).setEndOffset(-1);
-                LeaderLookup leader = replicas.leaderFor(image, topic.topic(), p.partition(), p.currentLeaderEpoch());
-                if (!leader.ok()) {
-                    answer.setErrorCode(leader.error().code());
+                PartitionLookup lookup = replicas.leaderPartition(current, topic.topic(), p.partition(),
+                        p.currentLeaderEpoch());
+                if (!lookup.ok()) {
+                    answer.setErrorCode(lookup.error().code());
                 } else {
                     try {
-                        EpochEndOffset end = leader.log().endOffsetForEpoch(p.leaderEpoch());
+                        Partition.EpochEnd end = lookup.partition().endOffsetForEpoch(p.leaderEpoch());
                         answer.setErrorCode(Errors.NONE.code()).setLeaderEpoch(end.leaderEpoch()).setEndOffset(end.endOffset());
                     } catch (ApiException e) {
                         answer.setErrorCode(Errors.forException(e).code());

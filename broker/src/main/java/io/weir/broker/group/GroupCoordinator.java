@@ -1,7 +1,7 @@
 package io.weir.broker.group;
 
 import io.weir.broker.metadata.MetadataView;
-import io.weir.broker.replica.ReplicaManager;
+import io.weir.replication.ReplicaManager;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.image.PartitionRegistration;
 import io.weir.controller.image.TopicImage;

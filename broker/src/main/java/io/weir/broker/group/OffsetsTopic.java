@@ -1,15 +1,12 @@
 package io.weir.broker.group;
 
 import io.weir.broker.metadata.MetadataView;
-import io.weir.broker.replica.LeaderLookup;
-import io.weir.broker.replica.Purgatory;
-import io.weir.broker.replica.ReplicaManager;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.image.PartitionRegistration;
 import io.weir.controller.image.TopicImage;
-import io.weir.storage.LogAppendInfo;
-import io.weir.storage.LogReadResult;
-import io.weir.storage.PartitionLog;
+import io.weir.replication.Partition;
+import io.weir.replication.PartitionLookup;
+import io.weir.replication.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.ApiException;
@@ -107,21 +104,21 @@ final class OffsetsTopic implements AutoCloseable {
         MetadataImage image = metadata.image();
         Optional<Integer> partition = partitionFor(groupId);
         if (partition.isEmpty()) return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
-        LeaderLookup leader = replicas.leaderFor(image, NAME, partition.get(), -1);
+        PartitionLookup leader = replicas.leaderPartition(image, NAME, partition.get(), -1);
         if (!leader.ok()) return CompletableFuture.completedFuture(Errors.NOT_COORDINATOR);
         List<SimpleRecord> records = new ArrayList<>();
         long now = System.currentTimeMillis();
         changes.forEach((tp, offset) -> records.add(new SimpleRecord(now, key(groupId, tp), offset == null ? null : value(offset))));
-        LogAppendInfo info;
+        Partition.AppendResult appended;
         try {
-            info = replicas.appendAsLeader(leader, MemoryRecords.withRecords(Compression.NONE, records.toArray(new SimpleRecord[0])));
+            appended = leader.partition().appendAsLeader(
+                    MemoryRecords.withRecords(Compression.NONE, records.toArray(new SimpleRecord[0])), -1);
         } catch (ApiException e) {
-            return CompletableFuture.completedFuture(Errors.forException(e));
+            return CompletableFuture.completedFuture(coordinatorError(Errors.forException(e)));
         }
-        long required = info.lastOffset() + 1;
-        PartitionLog partitionLog = leader.log();
-        CompletableFuture<Errors> result = new CompletableFuture<>();
-        Runnable apply = () -> {
+        return replicas.awaitAcks(List.of(appended), COMMIT_TIMEOUT_MS).thenApply(outcomes -> {
+            Errors outcome = outcomes.get(0);
+            if (outcome != Errors.NONE) return coordinatorError(outcome);
             ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group =
                     offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
             changes.forEach((tp, offset) -> {
@@ -129,29 +126,21 @@ final class OffsetsTopic implements AutoCloseable {
                 else group.put(tp, offset);
             });
             if (group.isEmpty()) offsets.remove(groupId, group);
-        };
-        replicas.purgatory().park(new Purgatory.DelayedOperation() {
-            @Override
-            public synchronized boolean tryComplete() {
-                if (result.isDone()) return true;
-                if (partitionLog.highWatermark() >= required) {
-                    apply.run();
-                    result.complete(Errors.NONE);
-                    return true;
-                }
-                if (!replicas.isLeader(leader.partition(), leader.leaderEpoch())) {
-                    result.complete(Errors.NOT_COORDINATOR);
-                    return true;
-                }
-                return false;
-            }
+            return Errors.NONE;
+        });
+    }
 
-            @Override
-            public synchronized void forceComplete() {
-                if (!tryComplete()) result.complete(Errors.REQUEST_TIMED_OUT);
-            }
-        }, List.of(leader.partition().topicPartition()), COMMIT_TIMEOUT_MS);
-        return result;
+    /**
+     * The error a group client sees for a failed offsets write, as Kafka's group coordinator maps
+     * it: the coordinator moved, or is not available (ISR too small, timed out), or the write
+     * itself was refused.
+     */
+    private static Errors coordinatorError(Errors error) {
+        return switch (error) {
+            case NOT_LEADER_OR_FOLLOWER -> Errors.NOT_COORDINATOR;
+            case NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT -> Errors.COORDINATOR_NOT_AVAILABLE;
+            default -> error;
+        };
     }
 
     /** Loads partitions this node now leads; forgets those it no longer leads. */
@@ -185,26 +174,31 @@ final class OffsetsTopic implements AutoCloseable {
     private void load(int partition, int leaderEpoch) {
         try {
             MetadataImage image = metadata.image();
-            LeaderLookup leader = replicas.leaderFor(image, NAME, partition, -1);
-            if (!leader.ok() || leader.leaderEpoch() != leaderEpoch) return;
+            PartitionLookup leader = replicas.leaderPartition(image, NAME, partition, -1);
+            if (!leader.ok() || leader.partition().leaderEpoch() != leaderEpoch) return;
             int partitionCount = image.topic(NAME).map(TopicImage::partitionCount).orElse(1);
             dropPartition(partition, partitionCount);
-            PartitionLog partitionLog = leader.log();
-            long offset = partitionLog.logStartOffset();
-            long end = partitionLog.highWatermark();
+            Partition offsetsPartition = leader.partition();
+            long offset = offsetsPartition.logStartOffset();
+            long end = offsetsPartition.highWatermark();
             int loaded = 0;
+            int skipped = 0;
             while (offset < end) {
-                LogReadResult read = partitionLog.read(offset, READ_CHUNK_BYTES, end, true);
+                MemoryRecords read = offsetsPartition.read(offset, -1, READ_CHUNK_BYTES, true).records();
                 long next = offset;
-                for (RecordBatch batch : read.records().batches()) {
+                for (RecordBatch batch : read.batches()) {
+                    if (batch.baseOffset() >= end) break;
                     for (Record record : batch) {
-                        apply(record);
-                        loaded++;
+                        if (apply(record)) loaded++;
+                        else skipped++;
                     }
                     next = batch.nextOffset();
                 }
                 if (next == offset) break; // nothing more below the HW
                 offset = next;
+            }
+            if (skipped > 0) {
+                log.warn("Skipped {} unreadable records while loading {}-{}", skipped, NAME, partition);
             }
             partitions.replace(partition, Map.entry(leaderEpoch, Load.LOADING), Map.entry(leaderEpoch, Load.LOADED));
             log.info("Loaded {} offset records of {}-{} at leader epoch {}", loaded, NAME, partition, leaderEpoch);
@@ -214,25 +208,37 @@ final class OffsetsTopic implements AutoCloseable {
         }
     }
 
-    private void apply(Record record) {
-        if (!record.hasKey()) return;
-        String[] key = StandardCharsets.UTF_8.decode(record.key()).toString().split("\u0000", 3);
-        if (key.length != 3) return;
-        TopicPartition tp = new TopicPartition(key[1], Integer.parseInt(key[2]));
-        if (!record.hasValue()) {
-            ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group = offsets.get(key[0]);
-            if (group != null) {
-                group.remove(tp);
-                if (group.isEmpty()) offsets.remove(key[0], group);
+    /**
+     * Applies one offsets record to the cache.
+     *
+     * @return false for a record this node cannot read (skipped, so one bad record never keeps
+     *     a partition's groups from loading)
+     */
+    private boolean apply(Record record) {
+        try {
+            if (!record.hasKey()) return false;
+            String[] key = StandardCharsets.UTF_8.decode(record.key()).toString().split("\u0000", 3);
+            if (key.length != 3) return false;
+            TopicPartition tp = new TopicPartition(key[1], Integer.parseInt(key[2]));
+            if (!record.hasValue()) {
+                ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group = offsets.get(key[0]);
+                if (group != null) {
+                    group.remove(tp);
+                    if (group.isEmpty()) offsets.remove(key[0], group);
+                }
+                return true;
             }
-            return;
+            ByteBuffer value = record.value();
+            long committed = value.getLong();
+            int epoch = value.getInt();
+            String meta = StandardCharsets.UTF_8.decode(value).toString();
+            offsets.computeIfAbsent(key[0], g -> new ConcurrentHashMap<>())
+                    .put(tp, new GroupCoordinator.CommittedOffset(committed, epoch, meta));
+            return true;
+        } catch (RuntimeException e) {
+            log.debug("Unreadable offsets record at offset {}: {}", record.offset(), e.toString());
+            return false;
         }
-        ByteBuffer value = record.value();
-        long committed = value.getLong();
-        int epoch = value.getInt();
-        String meta = StandardCharsets.UTF_8.decode(value).toString();
-        offsets.computeIfAbsent(key[0], g -> new ConcurrentHashMap<>())
-                .put(tp, new GroupCoordinator.CommittedOffset(committed, epoch, meta));
     }
 
     private static byte[] key(String groupId, TopicPartition tp) {

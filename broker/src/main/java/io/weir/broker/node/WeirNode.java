@@ -16,8 +16,7 @@ import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.NetworkConfig;
 import io.weir.broker.produce.ProducerIdAllocator;
-import io.weir.broker.replica.ReplicaManager;
-import io.weir.broker.replica.Replication;
+import io.weir.replication.ReplicaManager;
 import io.weir.replication.ReplicationConfig;
 import io.weir.controller.ControllerConfig;
 import io.weir.controller.ProducerIdControlManager;
@@ -135,23 +134,20 @@ public final class WeirNode implements AutoCloseable {
 
         LogManager logs = new LogManager(logDir, LogConfig.defaults());
         started.add(logs);
-        ReplicaManager replicas = new ReplicaManager(metadata, logs, LogConfig.defaults(),
-                config.dataDir().resolve("partition-topic-ids"));
-        started.add(replicas);
         RoutingControllerChannel isrChannel = new RoutingControllerChannel(controller, config.clusterId(),
                 CONTROLLER_CALL_TIMEOUT_MS);
         started.add(isrChannel);
-        Replication replication = new Replication(nodeId, () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(),
+        ReplicaManager replicas = new ReplicaManager(nodeId, logs, LogConfig.defaults(),
+                config.dataDir().resolve("partition-topic-ids"),
                 ReplicationConfig.defaults().withReplicaLagTimeMaxMs(config.replicaLagTimeMaxMs()),
-                replicas.purgatory(), request -> {
+                () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), request -> {
                     try {
                         return CompletableFuture.completedFuture(isrChannel.alterPartition(request));
                     } catch (Exception e) {
                         return CompletableFuture.failedFuture(e);
                     }
                 });
-        started.add(replication);
-        replicas.replication(replication);
+        started.add(replicas);
         metadata.onChange(replicas::onMetadataChange);
         controller.addImageListener(metadata::publish);
 
@@ -187,12 +183,12 @@ public final class WeirNode implements AutoCloseable {
                 config.brokerHeartbeatIntervalMs());
         lifecycle.start();
         metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
-        metrics.gauge("weir.partitions.leader", "partitions this node leads", replication::leaderCount);
+        metrics.gauge("weir.partitions.leader", "partitions this node leads", replicas::leaderCount);
         metrics.gauge("weir.partitions.offline", "partitions with no leader (no live ISR member)",
                 () -> metadata.image().topicsById().values().stream()
                         .flatMap(t -> t.partitions().values().stream()).filter(p -> p.leader() < 0).count());
         metrics.gauge("weir.partitions.under.replicated", "led partitions whose ISR is smaller than their replicas",
-                replication::underReplicatedPartitions);
+                replicas::underReplicatedPartitions);
         metrics.gauge("weir.broker.fenced", "1 while this broker is fenced or unregistered",
                 () -> lifecycle.isUnfenced() ? 0 : 1);
         if (config.listeners().http() != null) {

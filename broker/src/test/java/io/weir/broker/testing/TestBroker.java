@@ -6,12 +6,14 @@ import io.weir.broker.metadata.MetadataCache;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.NetworkConfig;
 import io.weir.broker.produce.ProducerIdAllocator;
-import io.weir.broker.replica.ReplicaManager;
+import io.weir.replication.ReplicaManager;
+import io.weir.replication.ReplicationConfig;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
 
 import java.nio.file.Path;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,7 +34,10 @@ public final class TestBroker implements AutoCloseable {
         this.nodeId = nodeId;
         metadata = new MetadataCache(nodeId, "weir-test", () -> OptionalInt.of(nodeId));
         logs = new LogManager(dataDir.resolve("logs"), LogConfig.defaults());
-        replicas = new ReplicaManager(metadata, logs, LogConfig.defaults(), dataDir.resolve("partition-topic-ids"));
+        // No controller: a test's ISR never changes (proposals fail and are retried).
+        replicas = new ReplicaManager(nodeId, logs, LogConfig.defaults(), dataDir.resolve("partition-topic-ids"),
+                ReplicationConfig.defaults(), () -> 1L,
+                request -> CompletableFuture.failedFuture(new IllegalStateException("no controller in this test")));
         metadata.onChange(replicas::onMetadataChange);
         // Stands in for the controller's AllocateProducerIds. Blocks must be unique across every
         // broker of the JVM and across restarts on one data directory, or a restarted broker's

@@ -1,4 +1,4 @@
-package io.weir.broker.replica;
+package io.weir.replication;
 
 import org.apache.kafka.common.TopicPartition;
 

@@ -1,4 +1,4 @@
-package io.weir.broker.replica;
+package io.weir.broker.node;
 
 import io.weir.broker.testing.Images;
 import io.weir.broker.testing.TestBroker;

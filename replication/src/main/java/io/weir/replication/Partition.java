@@ -1,0 +1,346 @@
+package io.weir.replication;
+
+import io.weir.controller.image.PartitionRegistration;
+import io.weir.storage.EpochEndOffset;
+import io.weir.storage.LogAppendInfo;
+import io.weir.storage.LogReadResult;
+import io.weir.storage.PartitionLog;
+import io.weir.storage.TimestampAndOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.StaleBrokerEpochException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+
+/**
+ * One partition hosted on this node: its log and, while this node leads it, its
+ * {@link LeaderState}. It is the only writer of the partition's high watermark and of the
+ * leader's view of the ISR, and the one place request handlers reach a partition through:
+ * leader appends, consumer and follower fetches, offset lookups.
+ *
+ * <p>Locking: role changes, leader appends, follower positions and ISR updates are serialised
+ * on this object, so an append never straddles a leadership change and the
+ * {@code min.insync.replicas} check, the append and the high-watermark move see one ISR. Reads
+ * take no partition lock (the log has its own read lock; the high watermark is read once).
+ */
+public final class Partition {
+    private final int localId;
+    private final TopicPartition topicPartition;
+    private final UUID topicId;
+    private final PartitionLog log;
+    private final LongSupplier clockMs;
+    /** Told of every change requests may wait for: appends, high-watermark moves, role changes. */
+    private final Consumer<TopicPartition> changed;
+    /** Non-null while this node leads the partition. */
+    private LeaderState leader;
+    /** The leader epoch of the leadership or followership last applied; -1 before the first. */
+    private volatile int leaderEpoch = -1;
+    private int minInsyncReplicas = 1;
+    /** The last ISR-change failure logged, so a retry failing the same way is not logged again. */
+    private String lastIsrFailure;
+
+    Partition(int localId, TopicPartition topicPartition, UUID topicId, PartitionLog log, LongSupplier clockMs,
+              Consumer<TopicPartition> changed) {
+        this.localId = localId;
+        this.topicPartition = topicPartition;
+        this.topicId = topicId;
+        this.log = log;
+        this.clockMs = clockMs;
+        this.changed = changed;
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public UUID topicId() {
+        return topicId;
+    }
+
+    PartitionLog log() {
+        return log;
+    }
+
+    public int leaderEpoch() {
+        return leaderEpoch;
+    }
+
+    public synchronized boolean isLeader() {
+        return leader != null;
+    }
+
+    public long highWatermark() {
+        return log.highWatermark();
+    }
+
+    public long logStartOffset() {
+        return log.logStartOffset();
+    }
+
+    public long logEndOffset() {
+        return log.logEndOffset();
+    }
+
+    // ---- role changes, from ReplicaManager's reconciliation with the metadata image ----
+
+    /**
+     * Leads the partition as {@code registration} says (this node is its leader). A new leader
+     * epoch or replica set starts a fresh {@link LeaderState}: followers get a full lag period
+     * from now. The same leadership with a newer partition epoch takes the committed ISR.
+     *
+     * @return whether the leadership or the high watermark changed (waiting requests re-check)
+     */
+    synchronized boolean makeLeader(PartitionRegistration registration, int minInsyncReplicas) {
+        this.minInsyncReplicas = minInsyncReplicas;
+        if (leader != null && leader.leaderEpoch() == registration.leaderEpoch()
+                && leader.replicas().equals(registration.replicas())) {
+            if (registration.partitionEpoch() <= leader.partitionEpoch()) {
+                return false;
+            }
+            leader.onIsrCommitted(registration.isr(), registration.partitionEpoch(), log.logEndOffset());
+            publishHighWatermark();
+            changed.accept(topicPartition);
+            return true;
+        }
+        leader = new LeaderState(localId, registration.leaderEpoch(), registration.partitionEpoch(),
+                registration.replicas(), registration.isr(), log.logEndOffset(), log.highWatermark(), clockMs.getAsLong());
+        leaderEpoch = registration.leaderEpoch();
+        lastIsrFailure = null;
+        leader.maybeAdvanceHighWatermark(log.logEndOffset());
+        publishHighWatermark();
+        changed.accept(topicPartition);
+        return true;
+    }
+
+    /** Follows the partition's leader in {@code leaderEpoch}; the follower's fetcher writes the log. */
+    synchronized void makeFollower(int leaderEpoch) {
+        boolean wasLeading = leader != null;
+        leader = null;
+        this.leaderEpoch = leaderEpoch;
+        if (wasLeading) {
+            changed.accept(topicPartition);
+        }
+    }
+
+    /** The partition left this node (deleted or reassigned away). */
+    synchronized void stop() {
+        leader = null;
+        leaderEpoch = -1;
+        changed.accept(topicPartition);
+    }
+
+    // ---- leader side ----
+
+    /**
+     * Appends a producer's batches as leader. With {@code requiredAcks == -1} the write is
+     * refused (nothing written) while the ISR is smaller than {@code min.insync.replicas}.
+     * Throws Kafka's exceptions for every refusal (callers map them with
+     * {@code Errors.forException}); nothing is written then.
+     */
+    public AppendResult appendAsLeader(MemoryRecords records, int requiredAcks) {
+        synchronized (this) {
+            LeaderState state = leaderOrThrow();
+            if (requiredAcks == -1 && state.isr().size() < minInsyncReplicas) {
+                throw new NotEnoughReplicasException("ISR " + state.isr() + " of " + topicPartition
+                        + " is smaller than min.insync.replicas " + minInsyncReplicas);
+            }
+            LogAppendInfo info = log.appendAsLeader(records, state.leaderEpoch());
+            state.maybeAdvanceHighWatermark(log.logEndOffset());
+            publishHighWatermark();
+            if (!info.duplicate()) {
+                changed.accept(topicPartition);
+            }
+            return new AppendResult(this, state.leaderEpoch(), info.firstOffset(), info.lastOffset(),
+                    info.logAppendTime(), log.logStartOffset(), info.duplicate());
+        }
+    }
+
+    /** For acks=all: where the write ending at {@code requiredOffset} (exclusive) stands. */
+    synchronized LeaderState.AckState ackState(int appendLeaderEpoch, long requiredOffset) {
+        if (leader == null || leader.leaderEpoch() != appendLeaderEpoch) {
+            return null;
+        }
+        return leader.ackState(requiredOffset, minInsyncReplicas);
+    }
+
+    /**
+     * A consumer's (or a debugging tool's) read: up to the high watermark. When
+     * {@code lastFetchedEpoch} is set and the reader's log has a tail this leader's log does
+     * not, the answer is the diverging epoch instead of records.
+     */
+    public ReadInfo read(long fetchOffset, int lastFetchedEpoch, int maxBytes, boolean minOneMessage) {
+        Optional<EpochEnd> diverging = divergingEpoch(lastFetchedEpoch, fetchOffset);
+        if (diverging.isPresent()) {
+            return ReadInfo.diverging(diverging.get(), log.highWatermark(), log.logStartOffset(), log.logEndOffset());
+        }
+        return ReadInfo.of(log.read(fetchOffset, maxBytes, log.highWatermark(), minOneMessage));
+    }
+
+    /**
+     * A follower's fetch: checks that {@code replicaId} is a replica of this leadership and
+     * that {@code replicaEpoch} is the broker epoch it registered with (so no other client can
+     * pose as a follower and move the high watermark), records its position (its fetch offset
+     * is its log end offset), and reads up to the log end offset. A fetch that waits in the
+     * purgatory records the position when it arrives only ({@code recordPosition} false on
+     * re-checks), so ISR timing does not depend on how often the purgatory wakes.
+     *
+     * @param registeredEpoch the replica's broker epoch in the current metadata image, -1 if unknown
+     */
+    public ReadInfo fetchAsFollower(int replicaId, long replicaEpoch, long registeredEpoch, long fetchOffset,
+                                    int lastFetchedEpoch, int maxBytes, boolean minOneMessage, boolean recordPosition) {
+        if (registeredEpoch < 0 || replicaEpoch != registeredEpoch) {
+            throw new StaleBrokerEpochException("replica " + replicaId + " fetched " + topicPartition
+                    + " with broker epoch " + replicaEpoch + "; its registration has " + registeredEpoch);
+        }
+        Optional<EpochEnd> diverging = divergingEpoch(lastFetchedEpoch, fetchOffset);
+        if (diverging.isPresent()) {
+            // A diverging follower's fetch offset is not a position in this log: not recorded.
+            return ReadInfo.diverging(diverging.get(), log.highWatermark(), log.logStartOffset(), log.logEndOffset());
+        }
+        synchronized (this) {
+            LeaderState state = leaderOrThrow();
+            if (!state.isReplica(replicaId)) {
+                throw new NotLeaderOrFollowerException("broker " + replicaId + " is not a replica of "
+                        + topicPartition + " (replicas " + state.replicas() + ")");
+            }
+            if (recordPosition) {
+                long before = log.highWatermark();
+                state.onFollowerFetch(replicaId, fetchOffset, log.logEndOffset(), clockMs.getAsLong());
+                publishHighWatermark();
+                if (log.highWatermark() > before) {
+                    changed.accept(topicPartition);
+                }
+            }
+        }
+        return ReadInfo.of(log.read(fetchOffset, maxBytes, log.logEndOffset(), minOneMessage));
+    }
+
+    /** Where {@code leaderEpoch} ends in this log (OffsetForLeaderEpoch). */
+    public EpochEnd endOffsetForEpoch(int leaderEpoch) {
+        EpochEndOffset end = log.endOffsetForEpoch(leaderEpoch);
+        return new EpochEnd(end.leaderEpoch(), end.endOffset());
+    }
+
+    /**
+     * ListOffsets on the leader: earliest, latest, max timestamp or by time. A consumer sees
+     * offsets below the high watermark only.
+     */
+    public Optional<TimestampOffset> offsetForTimestamp(long timestamp, boolean fromConsumer) {
+        if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP && fromConsumer) {
+            return Optional.of(new TimestampOffset(-1, log.highWatermark(), leaderEpoch));
+        }
+        Optional<TimestampAndOffset> found = log.offsetForTimestamp(timestamp);
+        if (found.isEmpty() || (fromConsumer && timestamp >= 0 && found.get().offset() >= log.highWatermark())) {
+            return Optional.empty();
+        }
+        return Optional.of(new TimestampOffset(found.get().timestamp(), found.get().offset(),
+                found.get().leaderEpoch()));
+    }
+
+    // ---- ISR changes ----
+
+    /** The AlterPartition to send now, if the ISR should change; none while one is pending. */
+    synchronized Optional<IsrProposal> proposeIsrChange(long replicaLagTimeMaxMs) {
+        if (leader == null) {
+            return Optional.empty();
+        }
+        long now = clockMs.getAsLong();
+        Optional<List<Integer>> proposal = leader.proposeIsrChange(log.logEndOffset(), now, replicaLagTimeMaxMs);
+        return proposal.map(isr -> new IsrProposal(leader.leaderEpoch(), leader.partitionEpoch(), leader.isr(), isr,
+                leader.describeFollowers(now), lastIsrFailure != null));
+    }
+
+    /** An ISR change sent to the controller. */
+    record IsrProposal(int leaderEpoch, int partitionEpoch, List<Integer> currentIsr, List<Integer> proposedIsr,
+                       String followers, boolean retry) {
+    }
+
+    /**
+     * The controller answered an ISR proposal.
+     *
+     * @return the failure to log, if it is not the same as the last one
+     */
+    synchronized Optional<String> onIsrChangeFailed(String failure) {
+        if (leader != null) {
+            leader.onIsrChangeFailed();
+        }
+        boolean repeated = failure.equals(lastIsrFailure);
+        lastIsrFailure = failure;
+        return repeated ? Optional.empty() : Optional.of(failure);
+    }
+
+    synchronized void onIsrCommitted(int proposalLeaderEpoch, List<Integer> isr, int partitionEpoch) {
+        if (leader == null || leader.leaderEpoch() != proposalLeaderEpoch) {
+            return;
+        }
+        lastIsrFailure = null;
+        leader.onIsrCommitted(isr, partitionEpoch, log.logEndOffset());
+        publishHighWatermark();
+        changed.accept(topicPartition);
+    }
+
+    synchronized boolean underReplicated() {
+        return leader != null && leader.isr().size() < leader.replicas().size();
+    }
+
+    // ---- follower side (the replica fetcher) ----
+
+    /** The follower's high watermark follows the leader's, never past its own log end. */
+    void updateFollowerHighWatermark(long leaderHighWatermark) {
+        log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset()));
+    }
+
+    private LeaderState leaderOrThrow() {
+        if (leader == null) {
+            throw new NotLeaderOrFollowerException("this node does not lead " + topicPartition);
+        }
+        return leader;
+    }
+
+    /** Caller holds this object's lock: the log's high watermark follows the leader state. */
+    private void publishHighWatermark() {
+        long hw = leader.highWatermark();
+        assert hw <= log.logEndOffset() : "HW " + hw + " > LEO " + log.logEndOffset() + " of " + topicPartition;
+        log.updateHighWatermark(hw);
+    }
+
+    private Optional<EpochEnd> divergingEpoch(int lastFetchedEpoch, long fetchOffset) {
+        return DivergingEpoch.check(log, lastFetchedEpoch, fetchOffset)
+                .map(e -> new EpochEnd(e.leaderEpoch(), e.endOffset()));
+    }
+
+    /** What a leader append wrote, and what an acks=all answer waits for. */
+    public record AppendResult(Partition partition, int leaderEpoch, long firstOffset, long lastOffset,
+                               long logAppendTime, long logStartOffset, boolean duplicate) {
+        /** The high watermark at which the write is committed. */
+        public long requiredHighWatermark() {
+            return lastOffset + 1;
+        }
+    }
+
+    /** A read's batches as stored, or the diverging epoch, with the log's bounds at the time. */
+    public record ReadInfo(MemoryRecords records, long highWatermark, long logStartOffset, long logEndOffset,
+                           Optional<EpochEnd> divergingEpoch) {
+        static ReadInfo of(LogReadResult r) {
+            return new ReadInfo(r.records(), r.highWatermark(), r.logStartOffset(), r.logEndOffset(), Optional.empty());
+        }
+
+        static ReadInfo diverging(EpochEnd epoch, long highWatermark, long logStartOffset, long logEndOffset) {
+            return new ReadInfo(MemoryRecords.EMPTY, highWatermark, logStartOffset, logEndOffset, Optional.of(epoch));
+        }
+    }
+
+    /** Where a leader epoch ends: the largest epoch ≤ the asked one and the first offset after it; -1, -1 if none. */
+    public record EpochEnd(int leaderEpoch, long endOffset) {
+    }
+
+    /** A ListOffsets answer: the offset, the timestamp of its record (-1 if none), and its leader epoch. */
+    public record TimestampOffset(long timestamp, long offset, int leaderEpoch) {
+    }
+}

@@ -1,0 +1,389 @@
+package io.weir.replication;
+
+import io.weir.controller.image.BrokerRegistration;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.image.PartitionRegistration;
+import io.weir.controller.image.TopicImage;
+import io.weir.controller.partition.AlterPartitionReply;
+import io.weir.controller.partition.AlterPartitionRequest;
+import io.weir.controller.record.ConfigResource;
+import io.weir.storage.LogConfig;
+import io.weir.storage.LogManager;
+import io.weir.storage.PartitionLog;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The partitions this node hosts, kept in line with the metadata image: a {@link Partition}
+ * per local replica, led or followed; a {@link ReplicaFetcher} per leader broker this node
+ * follows; ISR proposals to the controller; the high-watermark checkpoints; and the
+ * {@link Purgatory} where acks=all writes and long-poll fetches wait. Request handlers find
+ * partitions here ({@link #leaderPartition}) and never touch storage themselves.
+ *
+ * <p>Logs are created when this node becomes a replica and deleted when their topic leaves the
+ * image. Which topic id each log belongs to is recorded, so a topic deleted and recreated
+ * under the same name never starts with the old topic's records.
+ */
+public final class ReplicaManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+    private static final long ISR_CHECK_INTERVAL_MS = 250;
+    /** Kafka's replica.high.watermark.checkpoint.interval.ms. */
+    private static final long HW_CHECKPOINT_INTERVAL_MS = 5_000;
+    /** The listener followers fetch from. */
+    private static final String REPLICATION_LISTENER = "PLAINTEXT";
+
+    /** Sends an ISR change to the active controller. */
+    @FunctionalInterface
+    public interface IsrChannel {
+        CompletableFuture<AlterPartitionReply> alterPartition(AlterPartitionRequest request);
+    }
+
+    private final int nodeId;
+    private final LogManager logs;
+    private final LogConfig defaults;
+    private final ReplicationConfig config;
+    private final LongSupplier brokerEpoch;
+    private final IsrChannel isrChannel;
+    private final LongSupplier clockMs;
+    private final Purgatory purgatory = new Purgatory();
+    private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /** Guarded by {@code this}: only the reconciliation touches fetchers. */
+    private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
+    /**
+     * Which topic id each local log was created for, persisted in {@link #ownersFile} when the
+     * manager has one. A log on disk with no recorded owner is adopted by the topic of its name.
+     */
+    private final ConcurrentHashMap<TopicPartition, UUID> owners = new ConcurrentHashMap<>();
+    private final TopicIdFile ownersFile;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "weir-isr-check");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * @param topicIdFile   where to record which topic id each log belongs to; null keeps it in memory (tests)
+     * @param brokerEpoch   this broker's epoch, sent with replica fetches and ISR proposals
+     * @param isrChannel    where ISR proposals go (the active controller)
+     */
+    public ReplicaManager(int nodeId, LogManager logs, LogConfig defaults,
+                          Path topicIdFile, ReplicationConfig config, LongSupplier brokerEpoch, IsrChannel isrChannel) {
+        this.nodeId = nodeId;
+        this.logs = logs;
+        this.defaults = defaults;
+        this.config = config;
+        this.brokerEpoch = brokerEpoch;
+        this.isrChannel = isrChannel;
+        this.clockMs = System::currentTimeMillis;
+        this.ownersFile = topicIdFile == null ? null : new TopicIdFile(topicIdFile);
+        if (ownersFile != null) owners.putAll(ownersFile.load());
+        timer.scheduleWithFixedDelay(this::checkIsr, ISR_CHECK_INTERVAL_MS, ISR_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::checkpointHighWatermarks, HW_CHECKPOINT_INTERVAL_MS,
+                HW_CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    public Purgatory purgatory() {
+        return purgatory;
+    }
+
+    // ---- what handlers call ----
+
+    /**
+     * The partition {@code topicName}-{@code partition} if this node leads it, or the error the
+     * client must see: UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER (also while this node
+     * has not yet taken up a leadership the image already shows), FENCED_LEADER_EPOCH or
+     * UNKNOWN_LEADER_EPOCH against the client's {@code currentLeaderEpoch} (-1 skips that check).
+     */
+    public PartitionLookup leaderPartition(MetadataImage image, String topicName, int partition, int currentLeaderEpoch) {
+        Optional<TopicImage> topic = image.topic(topicName);
+        if (topic.isEmpty()) {
+            return PartitionLookup.failed(new TopicIdPartition(Uuid.ZERO_UUID, partition, topicName),
+                    Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        }
+        return leaderPartition(topic.get(), partition, currentLeaderEpoch);
+    }
+
+    /** As {@link #leaderPartition(MetadataImage, String, int, int)}, by topic id (UNKNOWN_TOPIC_ID if absent). */
+    public PartitionLookup leaderPartition(MetadataImage image, Uuid topicId, int partition, int currentLeaderEpoch) {
+        Optional<TopicImage> topic = image.topic(new UUID(topicId.getMostSignificantBits(), topicId.getLeastSignificantBits()));
+        if (topic.isEmpty()) {
+            return PartitionLookup.failed(new TopicIdPartition(topicId, partition, null), Errors.UNKNOWN_TOPIC_ID);
+        }
+        return leaderPartition(topic.get(), partition, currentLeaderEpoch);
+    }
+
+    private PartitionLookup leaderPartition(TopicImage topic, int index, int currentLeaderEpoch) {
+        TopicIdPartition tp = new TopicIdPartition(kafkaId(topic.id()), index, topic.name());
+        if (topic.partition(index) == null) return PartitionLookup.failed(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        Partition partition = partitions.get(tp.topicPartition());
+        if (partition == null || !partition.topicId().equals(topic.id()) || !partition.isLeader()) {
+            return PartitionLookup.failed(tp, Errors.NOT_LEADER_OR_FOLLOWER);
+        }
+        int epoch = partition.leaderEpoch();
+        if (currentLeaderEpoch >= 0) {
+            if (currentLeaderEpoch > epoch) return PartitionLookup.failed(tp, Errors.UNKNOWN_LEADER_EPOCH);
+            if (currentLeaderEpoch < epoch) return PartitionLookup.failed(tp, Errors.FENCED_LEADER_EPOCH);
+        }
+        return new PartitionLookup(tp, partition, Errors.NONE);
+    }
+
+    /** The broker epoch {@code brokerId} registered with, as this node's image has it; -1 if unknown. */
+    public long registeredBrokerEpoch(MetadataImage image, int brokerId) {
+        return image.broker(brokerId).map(BrokerRegistration::epoch).orElse(-1L);
+    }
+
+    /**
+     * Waits until each acks=all write is committed (the high watermark passed it) or can no
+     * longer be; see {@link DelayedAcks} for the outcomes. Completes at once when all are decided.
+     */
+    public CompletableFuture<List<Errors>> awaitAcks(List<Partition.AppendResult> appends, long timeoutMs) {
+        return DelayedAcks.await(purgatory, appends, timeoutMs);
+    }
+
+    // ---- reconciliation with the metadata image ----
+
+    /**
+     * Applies a metadata change locally: deletes the logs of topics that left the image, takes
+     * up or gives up leaderships and followerships, and wakes requests parked on partitions
+     * whose leadership changed (a long poll or an acks=all write on a former leader is answered
+     * with NOT_LEADER_OR_FOLLOWER at once, sending the client to the new leader).
+     */
+    public synchronized void onMetadataChange(MetadataImage previous, MetadataImage next) {
+        deleteRemovedTopics(previous, next);
+        Map<TopicPartition, Runnable> lead = new HashMap<>();
+        Map<Integer, Map<TopicPartition, ReplicaFetcher.Assignment>> follow = new HashMap<>();
+        for (TopicImage topic : next.topicsById().values()) {
+            Map<String, String> topicConfigs = next.configs(ConfigResource.topic(topic.name()));
+            int minIsr = minInsyncReplicas(topicConfigs);
+            for (Map.Entry<Integer, PartitionRegistration> e : topic.partitions().entrySet()) {
+                PartitionRegistration reg = e.getValue();
+                if (!reg.replicas().contains(nodeId)) continue;
+                TopicPartition tp = new TopicPartition(topic.name(), e.getKey());
+                Partition partition = partitionFor(topic, tp, topicConfigs);
+                if (reg.leader() == nodeId) {
+                    lead.put(tp, () -> becomeLeader(partition, reg, minIsr));
+                } else {
+                    partition.makeFollower(reg.leaderEpoch());
+                    if (reg.leader() >= 0) {
+                        follow.computeIfAbsent(reg.leader(), k -> new HashMap<>()).put(tp,
+                                new ReplicaFetcher.Assignment(tp, kafkaId(topic.id()), reg.leaderEpoch(), partition));
+                    }
+                }
+            }
+        }
+        for (Map.Entry<TopicPartition, Partition> e : new ArrayList<>(partitions.entrySet())) {
+            if (!lead.containsKey(e.getKey()) && !isFollowed(follow, e.getKey()) && !stillReplica(next, e.getValue())) {
+                e.getValue().stop();
+                partitions.remove(e.getKey(), e.getValue());
+            }
+        }
+        // Fetchers first: reassigning waits for an in-flight follower append, so a partition
+        // this node now leads is no longer written by its old fetcher when leadership starts.
+        updateFetchers(next, follow);
+        lead.values().forEach(Runnable::run);
+    }
+
+    private static void becomeLeader(Partition partition, PartitionRegistration reg, int minIsr) {
+        boolean wasLeading = partition.isLeader() && partition.leaderEpoch() == reg.leaderEpoch();
+        if (partition.makeLeader(reg, minIsr) && !wasLeading) {
+            log.info("Leading {} in epoch {} with ISR {} from LEO {} (HW {})", partition.topicPartition(),
+                    reg.leaderEpoch(), reg.isr(), partition.logEndOffset(), partition.highWatermark());
+        }
+    }
+
+    private static boolean isFollowed(Map<Integer, Map<TopicPartition, ReplicaFetcher.Assignment>> follow,
+                                      TopicPartition tp) {
+        return follow.values().stream().anyMatch(m -> m.containsKey(tp));
+    }
+
+    /** A replica whose partition has no leader right now stays hosted (it neither leads nor fetches). */
+    private boolean stillReplica(MetadataImage image, Partition partition) {
+        return image.topic(partition.topicId())
+                .map(t -> t.partition(partition.topicPartition().partition()))
+                .map(reg -> reg.replicas().contains(nodeId))
+                .orElse(false);
+    }
+
+    private static int minInsyncReplicas(Map<String, String> topicConfigs) {
+        String minIsr = topicConfigs.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+        return minIsr == null ? 1 : Integer.parseInt(minIsr.trim());
+    }
+
+    /**
+     * The local partition of {@code topic}, created with its log on first use. Logs are named
+     * by topic name, so a log left by an earlier topic of the same name (deleted and recreated,
+     * and the deletion not yet applied here) is deleted first.
+     */
+    private Partition partitionFor(TopicImage topic, TopicPartition tp, Map<String, String> topicConfigs) {
+        Partition current = partitions.get(tp);
+        if (current != null && current.topicId().equals(topic.id())) return current;
+        UUID owner = owners.get(tp);
+        if (owner != null && !owner.equals(topic.id())) {
+            log.info("Deleting the log of {} left by topic id {} before topic id {} uses the name", tp, owner, topic.id());
+            if (current != null) current.stop();
+            logs.delete(tp);
+        }
+        if (!topic.id().equals(owners.put(tp, topic.id())) && ownersFile != null) ownersFile.store(owners);
+        PartitionLog partitionLog = logs.getOrCreate(tp, LogConfigs.from(defaults, topicConfigs));
+        Partition partition = new Partition(nodeId, tp, topic.id(), partitionLog, clockMs, purgatory::onChange);
+        partitions.put(tp, partition);
+        return partition;
+    }
+
+    private void deleteRemovedTopics(MetadataImage previous, MetadataImage next) {
+        for (TopicImage topic : previous.topicsById().values()) {
+            if (next.topicsById().containsKey(topic.id())) continue;
+            for (int index : topic.partitions().keySet()) {
+                TopicPartition tp = new TopicPartition(topic.name(), index);
+                UUID owner = owners.get(tp);
+                // A newer topic of the same name may already own the log.
+                if (owner != null && !owner.equals(topic.id())) continue;
+                Partition partition = partitions.get(tp);
+                if (partition != null && partition.topicId().equals(topic.id())) {
+                    partition.stop();
+                    partitions.remove(tp, partition);
+                }
+                try {
+                    logs.delete(tp);
+                    if (owners.remove(tp) != null && ownersFile != null) ownersFile.store(owners);
+                } catch (RuntimeException e) {
+                    log.error("Could not delete the log of {} (topic {} was deleted)", tp, topic.id(), e);
+                }
+                purgatory.onChange(tp);
+            }
+        }
+    }
+
+    private void updateFetchers(MetadataImage image, Map<Integer, Map<TopicPartition, ReplicaFetcher.Assignment>> follow) {
+        for (Map.Entry<Integer, ReplicaFetcher> e : new ArrayList<>(fetchers.entrySet())) {
+            Optional<java.net.InetSocketAddress> address = addressOf(image, e.getKey());
+            if (!follow.containsKey(e.getKey()) || address.isEmpty()
+                    || !address.get().equals(e.getValue().leaderAddress())) {
+                e.getValue().close();
+                fetchers.remove(e.getKey());
+            }
+        }
+        for (Map.Entry<Integer, Map<TopicPartition, ReplicaFetcher.Assignment>> e : follow.entrySet()) {
+            ReplicaFetcher fetcher = fetchers.get(e.getKey());
+            if (fetcher == null) {
+                Optional<java.net.InetSocketAddress> address = addressOf(image, e.getKey());
+                if (address.isEmpty()) continue;
+                fetcher = new ReplicaFetcher(nodeId, brokerEpoch, e.getKey(), address.get(), config, purgatory::onChange);
+                fetchers.put(e.getKey(), fetcher);
+                fetcher.start();
+            }
+            fetcher.assign(e.getValue());
+        }
+    }
+
+    private static Optional<java.net.InetSocketAddress> addressOf(MetadataImage image, int brokerId) {
+        return image.broker(brokerId).flatMap(b -> b.endpoint(REPLICATION_LISTENER))
+                .map(ep -> new java.net.InetSocketAddress(ep.host(), ep.port()));
+    }
+
+    // ---- periodic work ----
+
+    private void checkIsr() {
+        for (Partition partition : partitions.values()) {
+            Optional<Partition.IsrProposal> proposal = partition.proposeIsrChange(config.replicaLagTimeMaxMs());
+            if (proposal.isEmpty()) continue;
+            Partition.IsrProposal p = proposal.get();
+            TopicPartition tp = partition.topicPartition();
+            if (!p.retry()) {
+                log.info("Proposing ISR {} for {} (was {}; followers {})", p.proposedIsr(), tp, p.currentIsr(),
+                        p.followers());
+            }
+            AlterPartitionRequest request = new AlterPartitionRequest(nodeId, brokerEpoch.getAsLong(),
+                    partition.topicId(), tp.partition(), p.leaderEpoch(), p.proposedIsr(), p.partitionEpoch());
+            try {
+                isrChannel.alterPartition(request).whenComplete((reply, error) -> onIsrReply(partition, p, reply, error));
+            } catch (RuntimeException e) {
+                onIsrReply(partition, p, null, e);
+            }
+        }
+    }
+
+    private void onIsrReply(Partition partition, Partition.IsrProposal proposal, AlterPartitionReply reply,
+                            Throwable error) {
+        if (error != null || reply == null || !reply.status().isOk()) {
+            String failure = error != null ? error.toString() : String.valueOf(reply == null ? null : reply.status());
+            partition.onIsrChangeFailed(failure).ifPresent(f -> log.info("ISR change for {} failed: {}; retrying every {} ms",
+                    partition.topicPartition(), f, ISR_CHECK_INTERVAL_MS));
+            return;
+        }
+        partition.onIsrCommitted(proposal.leaderEpoch(), reply.isr(), reply.partitionEpoch());
+    }
+
+    /**
+     * Persists the HW of every hosted log, so a restart resumes close to it (after a crash the
+     * HW may be up to one interval behind; followers' fetches move it forward again).
+     */
+    private void checkpointHighWatermarks() {
+        try {
+            for (Partition partition : partitions.values()) {
+                partition.log().checkpointHighWatermark();
+            }
+        } catch (RuntimeException e) {
+            log.warn("High-watermark checkpoint failed; retrying in {} ms", HW_CHECKPOINT_INTERVAL_MS, e);
+        }
+    }
+
+    // ---- gauges ----
+
+    /** Partitions this node leads whose ISR is smaller than their replica set. */
+    public int underReplicatedPartitions() {
+        int n = 0;
+        for (Partition partition : partitions.values()) {
+            if (partition.underReplicated()) n++;
+        }
+        return n;
+    }
+
+    public int leaderCount() {
+        int n = 0;
+        for (Partition partition : partitions.values()) {
+            if (partition.isLeader()) n++;
+        }
+        return n;
+    }
+
+    /** Brokers this node fetches from, for tests. */
+    synchronized java.util.Set<Integer> fetchingFrom() {
+        return java.util.Set.copyOf(fetchers.keySet());
+    }
+
+    private static Uuid kafkaId(UUID id) {
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
+    }
+
+    @Override
+    public synchronized void close() {
+        timer.shutdownNow();
+        fetchers.values().forEach(ReplicaFetcher::close);
+        fetchers.clear();
+        partitions.values().forEach(Partition::stop);
+        purgatory.close();
+    }
+}

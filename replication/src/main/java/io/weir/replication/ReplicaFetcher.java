@@ -1,5 +1,6 @@
 package io.weir.replication;
 
+import io.weir.storage.EpochEndOffset;
 import io.weir.storage.PartitionLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -24,7 +25,6 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
-import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +61,7 @@ public final class ReplicaFetcher implements AutoCloseable {
     private final int leaderId;
     private final ReplicationConfig config;
     private final Listener listener;
+    private final LongSupplier clockMs;
     private final BlockingKafkaClient client;
     private final Thread thread;
     private final Map<TopicPartition, Long> delayedUntil = new HashMap<>();
@@ -69,12 +70,13 @@ public final class ReplicaFetcher implements AutoCloseable {
     private volatile boolean running = true;
 
     public ReplicaFetcher(int localId, LongSupplier brokerEpoch, int leaderId, InetSocketAddress leader,
-            ReplicationConfig config, Listener listener) {
+            ReplicationConfig config, Listener listener, LongSupplier clockMs) {
         this.localId = localId;
         this.brokerEpoch = brokerEpoch;
         this.leaderId = leaderId;
         this.config = config;
         this.listener = listener;
+        this.clockMs = clockMs;
         this.client = new BlockingKafkaClient(leader, "weir-replica-fetcher-" + localId,
                 config.fetchWaitMaxMs() + config.requestTimeoutMs(), config.fetchResponseMaxBytes() + (1 << 20));
         this.thread = new Thread(this::run, "replica-fetcher-" + localId + "-from-" + leaderId);
@@ -163,7 +165,7 @@ public final class ReplicaFetcher implements AutoCloseable {
     /** Waits (bounded) until some assigned partition is not backing off. */
     private Map<TopicPartition, Assignment> awaitFetchable() throws InterruptedException {
         synchronized (lock) {
-            long now = Time.SYSTEM.milliseconds();
+            long now = clockMs.getAsLong();
             Map<TopicPartition, Assignment> ready = new LinkedHashMap<>();
             long nextReady = Long.MAX_VALUE;
             for (Assignment a : assignments.values()) {
@@ -221,84 +223,61 @@ public final class ReplicaFetcher implements AutoCloseable {
     }
 
     private void handlePartition(Assignment a, FetchResponseData.PartitionData p) throws IOException {
-        Errors error = Errors.forCode(p.errorCode());
-        if (error == Errors.OFFSET_OUT_OF_RANGE) {
-            handleOutOfRange(a);
-            return;
-        }
+        FollowerFetchDecision.Action action;
         synchronized (lock) {
-            if (stillAssigned(a)) {
-                applyFetched(a, p, error);
+            if (!stillAssigned(a)) {
+                return;
+            }
+            PartitionLog pl = a.log();
+            Optional<EpochEndOffset> diverging = FetchResponse.divergingEpoch(p)
+                    .map(d -> new EpochEndOffset(d.epoch(), d.endOffset()));
+            Errors error = Errors.forCode(p.errorCode());
+            MemoryRecords records = error == Errors.NONE && diverging.isEmpty()
+                    ? (MemoryRecords) FetchResponse.recordsOrFail(p) : MemoryRecords.EMPTY;
+            action = FollowerFetchDecision.onFetched(error, diverging, records, p.highWatermark(),
+                    new FollowerFetchDecision.LocalLog(pl.logEndOffset(), pl.highWatermark(), pl::endOffsetForEpoch));
+            if (!(action instanceof FollowerFetchDecision.FetchLeaderRange)) {
+                apply(a, action);
+                return;
             }
         }
-    }
-
-    private void applyFetched(Assignment a, FetchResponseData.PartitionData p, Errors error) {
-        TopicPartition tp = a.topicPartition();
-        PartitionLog pl = a.log();
-        switch (error) {
-            case NONE -> {
-                Optional<FetchResponseData.EpochEndOffset> diverging = FetchResponse.divergingEpoch(p);
-                if (diverging.isPresent()) {
-                    long truncateTo = FollowerTruncation.truncationOffset(diverging.get().epoch(),
-                            diverging.get().endOffset(), pl.endOffsetForEpoch(diverging.get().epoch()),
-                            pl.logEndOffset(), pl.highWatermark());
-                    log.info("{}: log diverges from leader {} at epoch {} end offset {}; truncating to {}", tp,
-                            leaderId, diverging.get().epoch(), diverging.get().endOffset(), truncateTo);
-                    pl.truncateTo(truncateTo);
-                    listener.onFollowerProgress(tp);
-                    return;
-                }
-                MemoryRecords records = (MemoryRecords) FetchResponse.recordsOrFail(p);
-                if (records.sizeInBytes() > 0) {
-                    pl.appendAsFollower(records);
-                }
-                if (p.highWatermark() >= 0) {
-                    a.partition().updateFollowerHighWatermark(p.highWatermark());
-                }
-                listener.onFollowerProgress(tp);
-            }
-            default -> {
-                log.debug("{}: leader {} answered {}; backing off", tp, leaderId, error);
-                delay(tp);
-                listener.onPartitionError(tp, error);
-            }
-        }
-    }
-
-    /**
-     * The leader no longer has our fetch offset: either retention moved its log start past our
-     * LEO (start over at its log start) or our log is longer than the leader's after an
-     * unclean election (truncate to its LEO).
-     */
-    private void handleOutOfRange(Assignment a) throws IOException {
-        TopicPartition tp = a.topicPartition();
+        // Outside the lock: two round trips to the leader.
         long leaderStart = listOffset(a, ListOffsetsRequest.EARLIEST_TIMESTAMP);
         long leaderEnd = listOffset(a, ListOffsetsRequest.LATEST_TIMESTAMP);
-        PartitionLog pl = a.log();
-        if (leaderStart < 0 || leaderEnd < 0) {
-            delay(tp);
-            return;
-        }
         synchronized (lock) {
             if (stillAssigned(a)) {
-                resetToLeaderRange(a, pl, leaderStart, leaderEnd);
+                apply(a, FollowerFetchDecision.onLeaderRange(a.log().logEndOffset(), leaderStart, leaderEnd));
             }
         }
     }
 
-    private void resetToLeaderRange(Assignment a, PartitionLog pl, long leaderStart, long leaderEnd) {
+    /** Carries out a decision on the follower's log; caller holds {@code lock} and checked the assignment. */
+    private void apply(Assignment a, FollowerFetchDecision.Action action) {
         TopicPartition tp = a.topicPartition();
-        if (pl.logEndOffset() > leaderEnd) {
-            log.warn("{}: local LEO {} is past leader {}'s LEO {}; truncating", tp, pl.logEndOffset(), leaderId,
-                    leaderEnd);
-            pl.truncateTo(leaderEnd);
-        } else if (pl.logEndOffset() < leaderStart) {
+        PartitionLog pl = a.log();
+        if (action instanceof FollowerFetchDecision.Truncate t) {
+            log.info("{}: truncating to {} (LEO {}) to follow leader {}", tp, t.offset(), pl.logEndOffset(), leaderId);
+            pl.truncateTo(t.offset());
+        } else if (action instanceof FollowerFetchDecision.StartOver s) {
             log.info("{}: leader {} log starts at {} past local LEO {}; starting over there", tp, leaderId,
-                    leaderStart, pl.logEndOffset());
-            pl.truncateFullyAndStartAt(leaderStart);
+                    s.offset(), pl.logEndOffset());
+            pl.truncateFullyAndStartAt(s.offset());
+        } else if (action instanceof FollowerFetchDecision.Append append) {
+            if (append.records().sizeInBytes() > 0) {
+                pl.appendAsFollower(append.records());
+            }
+            if (append.leaderHighWatermark() >= 0) {
+                a.partition().updateFollowerHighWatermark(append.leaderHighWatermark());
+            }
+        } else if (action instanceof FollowerFetchDecision.Backoff b) {
+            log.debug("{}: leader {} answered {}; backing off", tp, leaderId, b.error());
+            delayedUntil.put(tp, clockMs.getAsLong() + config.fetchBackoffMs());
+            if (b.error() != Errors.OFFSET_OUT_OF_RANGE) {
+                listener.onPartitionError(tp, b.error());
+            }
+            return;
         } else {
-            delay(tp);
+            throw new IllegalStateException("not an action on the log: " + action);
         }
         listener.onFollowerProgress(tp);
     }
@@ -320,12 +299,6 @@ public final class ReplicaFetcher implements AutoCloseable {
             }
         }
         return -1;
-    }
-
-    private void delay(TopicPartition tp) {
-        synchronized (lock) {
-            delayedUntil.put(tp, Time.SYSTEM.milliseconds() + config.fetchBackoffMs());
-        }
     }
 
     private static void sleep(long ms) {

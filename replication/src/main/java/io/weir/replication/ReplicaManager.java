@@ -290,7 +290,8 @@ public final class ReplicaManager implements AutoCloseable {
             if (fetcher == null) {
                 Optional<java.net.InetSocketAddress> address = addressOf(image, e.getKey());
                 if (address.isEmpty()) continue;
-                fetcher = new ReplicaFetcher(nodeId, brokerEpoch, e.getKey(), address.get(), config, purgatory::onChange);
+                fetcher = new ReplicaFetcher(nodeId, brokerEpoch, e.getKey(), address.get(), config, purgatory::onChange,
+                        clockMs);
                 fetchers.put(e.getKey(), fetcher);
                 fetcher.start();
             }

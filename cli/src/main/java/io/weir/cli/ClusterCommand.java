@@ -1,4 +1,4 @@
-package io.weir.broker.cli;
+package io.weir.cli;
 
 import io.weir.broker.node.NodeConfig;
 import io.weir.storage.JvmFlags;
@@ -165,26 +165,33 @@ final class ClusterCommand implements Runnable {
                 System.err.println("--nodes must be in 1..99");
                 return 2;
             }
-            List<NodeConfig.Voter> voters = new ArrayList<>();
-            for (int i = 1; i <= nodes; i++) {
-                voters.add(new NodeConfig.Voter(i, HOST, basePort + 100 + i - 1, basePort + i - 1));
-            }
             List<Integer> ids = new ArrayList<>();
             for (int i = 1; i <= nodes; i++) {
-                Path nodeDir = layout.nodeDir(i);
-                Files.createDirectories(nodeDir);
-                NodeConfig.of(i, "weir-local", nodeDir.resolve("data").toAbsolutePath(),
-                        new NodeConfig.Listeners(HOST + ":" + (basePort + i - 1), HOST + ":" + (basePort + 200 + i - 1)),
-                        new NodeConfig.Coordination("ratis", voters))
-                        .write(layout.config(i));
+                Files.createDirectories(layout.nodeDir(i));
+                nodeConfig(i).write(layout.config(i));
                 layout.start(i);
                 ids.add(i);
             }
             if (!layout.awaitHealthy(ids)) return 1;
-            String bootstrap = ids.stream().map(i -> HOST + ":" + (basePort + i - 1)).collect(Collectors.joining(","));
+            String bootstrap = ids.stream().map(i -> HOST + ":" + kafkaPort(i)).collect(Collectors.joining(","));
             Files.writeString(layout.dir.resolve("bootstrap"), bootstrap + "\n");
             System.out.println(bootstrap);
             return 0;
+        }
+
+        /** Node {@code i}'s config: every node is a voter of the Ratis quorum, ports as the class javadoc says. */
+        NodeConfig nodeConfig(int i) {
+            List<NodeConfig.Voter> voters = new ArrayList<>();
+            for (int v = 1; v <= nodes; v++) {
+                voters.add(new NodeConfig.Voter(v, HOST, basePort + 100 + v - 1, kafkaPort(v)));
+            }
+            return NodeConfig.of(i, "weir-local", layout.nodeDir(i).resolve("data").toAbsolutePath(),
+                    new NodeConfig.Listeners(HOST + ":" + kafkaPort(i), HOST + ":" + (basePort + 200 + i - 1)),
+                    new NodeConfig.Coordination("ratis", voters));
+        }
+
+        private int kafkaPort(int i) {
+            return basePort + i - 1;
         }
     }
 

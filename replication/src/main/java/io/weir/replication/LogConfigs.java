@@ -1,34 +1,37 @@
 package io.weir.replication;
 
+import static io.weir.controller.config.TopicConfigs.MAX_MESSAGE_BYTES;
+import static io.weir.controller.config.TopicConfigs.MESSAGE_TIMESTAMP_TYPE;
+import static io.weir.controller.config.TopicConfigs.RETENTION_BYTES;
+import static io.weir.controller.config.TopicConfigs.RETENTION_MS;
+
+import io.weir.controller.config.TopicConfigs;
 import io.weir.storage.LogConfig;
-import org.apache.kafka.common.config.TopicConfig;
+import java.util.Map;
 import org.apache.kafka.common.record.TimestampType;
 
-import java.util.Map;
-
-/** Turns a topic's Kafka configs (as stored in the metadata image) into a storage {@link LogConfig}. */
+/**
+ * Turns a topic's Kafka configs (as stored in the metadata image) into a storage
+ * {@link LogConfig}, reading them through the one table of topic configs
+ * ({@link TopicConfigs}), which validated them when they were set.
+ */
 public final class LogConfigs {
     private LogConfigs() {
     }
 
-    /** The topic configs this node applies to its logs; others are stored but have no effect yet. */
-    public static final java.util.Set<String> APPLIED = java.util.Set.of(
-            TopicConfig.RETENTION_MS_CONFIG, TopicConfig.RETENTION_BYTES_CONFIG,
-            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
-
-    public static LogConfig from(LogConfig defaults, Map<String, String> topicConfigs) {
+    public static LogConfig from(LogConfig defaults, Map<String, String> c) {
         LogConfig config = defaults;
-        String retentionMs = topicConfigs.get(TopicConfig.RETENTION_MS_CONFIG);
-        String retentionBytes = topicConfigs.get(TopicConfig.RETENTION_BYTES_CONFIG);
-        if (retentionMs != null || retentionBytes != null) {
+        if (c.containsKey(RETENTION_MS) || c.containsKey(RETENTION_BYTES)) {
             config = config.withRetention(
-                    retentionMs == null ? config.retentionMs() : Long.parseLong(retentionMs),
-                    retentionBytes == null ? config.retentionBytes() : Long.parseLong(retentionBytes));
+                    c.containsKey(RETENTION_MS) ? TopicConfigs.longValue(c, RETENTION_MS) : config.retentionMs(),
+                    c.containsKey(RETENTION_BYTES) ? TopicConfigs.longValue(c, RETENTION_BYTES) : config.retentionBytes());
         }
-        String maxMessageBytes = topicConfigs.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-        if (maxMessageBytes != null) config = config.withMaxMessageBytes(Integer.parseInt(maxMessageBytes));
-        String timestampType = topicConfigs.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
-        if (timestampType != null) config = config.withTimestampType(TimestampType.forName(timestampType));
+        if (c.containsKey(MAX_MESSAGE_BYTES)) {
+            config = config.withMaxMessageBytes(TopicConfigs.intValue(c, MAX_MESSAGE_BYTES));
+        }
+        if (c.containsKey(MESSAGE_TIMESTAMP_TYPE)) {
+            config = config.withTimestampType(TimestampType.forName((String) TopicConfigs.value(c, MESSAGE_TIMESTAMP_TYPE)));
+        }
         return config;
     }
 }

@@ -6,6 +6,7 @@ import io.weir.controller.image.PartitionRegistration;
 import io.weir.controller.image.TopicImage;
 import io.weir.controller.partition.AlterPartitionReply;
 import io.weir.controller.partition.AlterPartitionRequest;
+import io.weir.controller.config.TopicConfigs;
 import io.weir.controller.record.ConfigResource;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
@@ -26,7 +27,6 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -227,8 +227,7 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     private static int minInsyncReplicas(Map<String, String> topicConfigs) {
-        String minIsr = topicConfigs.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
-        return minIsr == null ? 1 : Integer.parseInt(minIsr.trim());
+        return TopicConfigs.intValue(topicConfigs, TopicConfigs.MIN_INSYNC_REPLICAS);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.weir.controller.broker.BrokerHeartbeatRequest;
 import io.weir.controller.broker.BrokerRegistrationReply;
 import io.weir.controller.broker.BrokerRegistrationRequest;
 import io.weir.controller.config.AlterConfigOp;
+import io.weir.controller.config.TopicConfigs;
 import io.weir.controller.record.BrokerEndpoint;
 import io.weir.controller.record.ConfigResource;
 import io.weir.controller.topic.CreatableTopic;
@@ -106,7 +107,7 @@ public class MetadataCommitBenchmark {
     }
 
     private CompletableFuture<?> write() {
-        return active.incrementalAlterConfigs(Map.of(TOPIC, List.of(new AlterConfigOp("retention.ms",
+        return active.incrementalAlterConfigs(Map.of(TOPIC, List.of(new AlterConfigOp(TopicConfigs.RETENTION_MS,
                 AlterConfigOp.OpType.SET, Long.toString(++counter)))), false);
     }
 

@@ -3,6 +3,7 @@ package io.weir.broker.admin;
 import io.weir.broker.api.ApiHandler;
 import io.weir.broker.metadata.Ids;
 import io.weir.controller.QuorumController;
+import io.weir.controller.config.TopicConfigs;
 import io.weir.controller.topic.CreatableTopic;
 import io.weir.controller.topic.CreateTopicResult;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -84,7 +85,7 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         if (r.topicId() != null) result.setTopicId(Ids.toKafka(r.topicId()));
         result.setNumPartitions(r.numPartitions()).setReplicationFactor((short) r.replicationFactor());
         List<CreatableTopicConfigs> configs = new ArrayList<>();
-        TopicConfigDefaults.effective(r.configs()).forEach((name, value) -> configs.add(new CreatableTopicConfigs()
+        TopicConfigs.effective(r.configs()).forEach((name, value) -> configs.add(new CreatableTopicConfigs()
                 .setName(name).setValue(value.value()).setReadOnly(false).setIsSensitive(false)
                 .setConfigSource((value.isDefault() ? DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG
                         : DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG).id())));

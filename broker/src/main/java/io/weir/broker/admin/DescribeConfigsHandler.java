@@ -2,6 +2,7 @@ package io.weir.broker.admin;
 
 import io.weir.broker.api.ApiHandler;
 import io.weir.broker.metadata.MetadataView;
+import io.weir.controller.config.TopicConfigs;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.record.ConfigResource;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
@@ -24,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * DescribeConfigs from the metadata image: a topic's explicit configs plus the defaults of
- * every other topic config Weir knows; a broker's (or, with an empty name, the cluster's)
+ * every other topic config Weir knows, with the type and doc of {@link TopicConfigs}; a broker's (or, with an empty name, the cluster's)
  * dynamic configs. Nothing here asks the controller.
  */
 public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest> {
@@ -39,12 +40,13 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
         MetadataImage image = metadata.image();
         DescribeConfigsResponseData out = new DescribeConfigsResponseData();
         for (DescribeConfigsRequestData.DescribeConfigsResource r : request.data().resources()) {
-            out.results().add(describe(image, r));
+            out.results().add(describe(image, r, request.data().includeDocumentation()));
         }
         return CompletableFuture.completedFuture(new DescribeConfigsResponse(out));
     }
 
-    private DescribeConfigsResult describe(MetadataImage image, DescribeConfigsRequestData.DescribeConfigsResource r) {
+    private DescribeConfigsResult describe(MetadataImage image, DescribeConfigsRequestData.DescribeConfigsResource r,
+                                           boolean includeDocumentation) {
         DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(r.resourceType())
                 .setResourceName(r.resourceName()).setErrorCode(Errors.NONE.code());
         Optional<ConfigResource> resource = ConfigResources.resource(r.resourceType(), r.resourceName());
@@ -59,10 +61,15 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                     return result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
                             .setErrorMessage("topic " + r.resourceName() + " does not exist");
                 }
-                TopicConfigDefaults.effective(image.configs(resource.get())).forEach((name, value) -> {
+                TopicConfigs.effective(image.configs(resource.get())).forEach((name, value) -> {
                     if (keys == null || keys.contains(name)) {
-                        result.configs().add(entry(name, value.value(),
-                                value.isDefault() ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG));
+                        DescribeConfigsResourceResult entry = entry(name, value.value(),
+                                value.isDefault() ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG);
+                        TopicConfigs.find(name).ifPresent(key -> {
+                            entry.setConfigType(ConfigType.valueOf(key.type().name()).id());
+                            if (includeDocumentation) entry.setDocumentation(key.doc());
+                        });
+                        result.configs().add(entry);
                     }
                 });
             }

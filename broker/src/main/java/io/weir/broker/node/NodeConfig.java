@@ -1,15 +1,24 @@
 package io.weir.broker.node;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.weir.broker.network.NetworkConfig;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -34,7 +43,8 @@ import java.util.Objects;
 public record NodeConfig(
         @JsonProperty(value = "node.id", required = true) int nodeId,
         @JsonProperty("cluster.id") String clusterId,
-        @JsonProperty(value = "data.dir", required = true) Path dataDir,
+        // As a plain path, not Jackson's default file: URI, so people can read the files we write.
+        @JsonProperty(value = "data.dir", required = true) @JsonSerialize(using = ToStringSerializer.class) Path dataDir,
         @JsonProperty(value = "listeners", required = true) Listeners listeners,
         @JsonProperty(value = "coordination", required = true) Coordination coordination,
         @JsonProperty("rack") String rack,
@@ -49,8 +59,12 @@ public record NodeConfig(
         @JsonProperty("auto.create.topics.enable") Boolean autoCreateTopicsEnable,
         @JsonProperty("leader.imbalance.check.interval.ms") Long leaderImbalanceCheckIntervalMs) {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .build())
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     public NodeConfig {
         Objects.requireNonNull(dataDir, "data.dir");
@@ -122,6 +136,43 @@ public record NodeConfig(
 
     public HostPort kafkaListener() {
         return HostPort.parse(listeners.kafka());
+    }
+
+    /** A node with every optional setting at its default. */
+    public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
+        return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
+                null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * A copy with {@code settings} (YAML keys such as {@code broker.session.timeout.ms}) replaced,
+     * checked as a loaded file is: an unknown key or a bad value throws.
+     */
+    public NodeConfig with(Map<String, ?> settings) {
+        ObjectNode tree = YAML.valueToTree(this);
+        settings.forEach((key, value) -> tree.set(key, YAML.valueToTree(value)));
+        try {
+            return YAML.treeToValue(tree, NodeConfig.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("invalid node settings " + settings + ": " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * This config as YAML with every setting explicit (defaults included); {@link #load} reads
+     * it back to an equal config. The only writer of node files, so what is written is always
+     * what {@link #load} accepts.
+     */
+    public String toYaml() {
+        try {
+            return YAML.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void write(Path file) throws IOException {
+        Files.writeString(file, toYaml());
     }
 
     public static NodeConfig load(Path file) throws IOException {

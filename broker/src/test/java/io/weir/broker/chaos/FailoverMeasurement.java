@@ -43,7 +43,8 @@ class FailoverMeasurement {
     void killTheLeaderAndTimeTheNextAcknowledgedWrite() throws Exception {
         int kills = Integer.getInteger("weir.measure.kills", 10);
         String sessionTimeout = System.getProperty("weir.measure.session.timeout.ms");
-        String extra = sessionTimeout == null ? "" : "broker.session.timeout.ms: " + sessionTimeout + "\n";
+        Map<String, Object> extra = sessionTimeout == null ? Map.of()
+                : Map.of("broker.session.timeout.ms", Integer.parseInt(sessionTimeout));
         List<Long> millis = new ArrayList<>();
         try (ProcessCluster cluster = new ProcessCluster(dir, 3, extra)) {
             cluster.startAll();

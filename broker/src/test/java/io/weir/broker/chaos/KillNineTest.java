@@ -40,11 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
 class KillNineTest {
     private static final String TOPIC = "chaos";
     private static final int PARTITIONS = 3;
-    private static final String NODE_CONFIG = """
-            broker.heartbeat.interval.ms: 200
-            broker.session.timeout.ms: 3000
-            replica.lag.time.max.ms: 3000
-            """;
+    private static final Map<String, Object> NODE_CONFIG = Map.of(
+            "broker.heartbeat.interval.ms", 200,
+            "broker.session.timeout.ms", 3000,
+            "replica.lag.time.max.ms", 3000);
 
     /** Kept after a failure, with every node's log, for the post-mortem. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)

@@ -1,5 +1,7 @@
 package io.weir.broker.chaos;
 
+import io.weir.broker.node.NodeConfig;
+import io.weir.broker.node.WeirNodeMain;
 import io.weir.broker.testing.FreePorts;
 import io.weir.storage.JvmFlags;
 import java.io.IOException;
@@ -15,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Weir nodes as separate JVMs ({@code weir server --config}), so a test can kill -9 one
+ * Weir nodes as separate JVMs ({@link WeirNodeMain}), so a test can kill -9 one
  * mid-write. Each node has its own directory, config and log file; only loopback ports.
  */
 final class ProcessCluster implements AutoCloseable {
@@ -24,31 +26,24 @@ final class ProcessCluster implements AutoCloseable {
     private final int[] kafkaPorts;
     private final Map<Integer, Process> processes = new TreeMap<>();
 
-    ProcessCluster(Path dir, int size, String extraConfig) throws IOException {
+    /** {@code settings} (YAML keys) apply to every node, on top of the defaults. */
+    ProcessCluster(Path dir, int size, Map<String, ?> settings) throws IOException {
         this.dir = dir;
         this.size = size;
         this.kafkaPorts = FreePorts.take(size);
         int[] quorumPorts = FreePorts.take(size);
-        StringBuilder voters = new StringBuilder();
+        List<NodeConfig.Voter> voters = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            voters.append("    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
-                    .formatted(i + 1, quorumPorts[i], kafkaPorts[i]));
+            voters.add(new NodeConfig.Voter(i + 1, "127.0.0.1", quorumPorts[i], kafkaPorts[i]));
         }
         for (int id = 1; id <= size; id++) {
             Path nodeDir = dir.resolve("node-" + id);
             Files.createDirectories(nodeDir);
-            Files.writeString(nodeDir.resolve("node.yaml"), """
-                    node.id: %d
-                    cluster.id: chaos
-                    data.dir: %s
-                    listeners:
-                      kafka: 127.0.0.1:%d
-                    coordination:
-                      backend: ratis
-                      voters:
-                    %s
-                    %s
-                    """.formatted(id, nodeDir.resolve("data"), kafkaPorts[id - 1], voters, extraConfig));
+            NodeConfig.of(id, "chaos", nodeDir.resolve("data"),
+                    new NodeConfig.Listeners("127.0.0.1:" + kafkaPorts[id - 1], null),
+                    new NodeConfig.Coordination("ratis", voters))
+                    .with(settings)
+                    .write(nodeDir.resolve("node.yaml"));
         }
     }
 
@@ -73,9 +68,7 @@ final class ProcessCluster implements AutoCloseable {
         cmd.add("-Xmx512m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.weir.broker.cli.WeirCli");
-        cmd.add("server");
-        cmd.add("--config");
+        cmd.add(WeirNodeMain.class.getName());
         cmd.add(dir.resolve("node-" + id).resolve("node.yaml").toString());
         Path logFile = dir.resolve("node-" + id).resolve("node.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)

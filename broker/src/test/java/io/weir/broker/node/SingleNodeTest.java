@@ -5,6 +5,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeConfigsOptions;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -100,6 +101,11 @@ class SingleNodeTest {
         assertThat(config.get("retention.ms").value()).isEqualTo("7200000");
         assertThat(config.get("retention.ms").source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
         assertThat(config.get("cleanup.policy").isDefault()).isTrue();
+        Config documented = admin.describeConfigs(List.of(resource), new DescribeConfigsOptions().includeDocumentation(true))
+                .all().get(20, TimeUnit.SECONDS).get(resource);
+        assertThat(documented.get("retention.ms").type()).isEqualTo(ConfigEntry.ConfigType.LONG);
+        assertThat(documented.get("cleanup.policy").type()).isEqualTo(ConfigEntry.ConfigType.LIST);
+        assertThat(documented.get("segment.ms").documentation()).contains("ignores it");
 
         admin.deleteTopics(List.of("orders")).all().get(20, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->

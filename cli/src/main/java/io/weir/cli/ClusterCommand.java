@@ -1,5 +1,6 @@
-package io.weir.broker.cli;
+package io.weir.cli;
 
+import io.weir.broker.node.NodeConfig;
 import io.weir.storage.JvmFlags;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,12 +67,14 @@ final class ClusterCommand implements Runnable {
             return ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).filter(ProcessHandle::isAlive);
         }
 
+        Path config(int i) {
+            return nodeDir(i).resolve("node.yaml");
+        }
+
         int httpPort(int i) throws IOException {
-            for (String line : Files.readAllLines(nodeDir(i).resolve("node.yaml"))) {
-                String t = line.trim();
-                if (t.startsWith("http:")) return Integer.parseInt(t.substring(t.lastIndexOf(':') + 1).trim());
-            }
-            throw new IOException("no http listener in " + nodeDir(i).resolve("node.yaml"));
+            String http = NodeConfig.load(config(i)).listeners().http();
+            if (http == null) throw new IOException("no http listener in " + config(i));
+            return NodeConfig.HostPort.parse(http).port();
         }
 
         void start(int i) throws IOException {
@@ -86,7 +89,7 @@ final class ClusterCommand implements Runnable {
             command.add(WeirCli.class.getName());
             command.add("server");
             command.add("--config");
-            command.add(nodeDir.resolve("node.yaml").toAbsolutePath().toString());
+            command.add(config(i).toAbsolutePath().toString());
             Process process = new ProcessBuilder(command)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(nodeDir.resolve("node.log").toFile()))
@@ -162,35 +165,33 @@ final class ClusterCommand implements Runnable {
                 System.err.println("--nodes must be in 1..99");
                 return 2;
             }
-            StringBuilder voters = new StringBuilder();
-            for (int i = 1; i <= nodes; i++) {
-                voters.append(String.format("    - {id: %d, host: %s, quorum.port: %d, kafka.port: %d}%n",
-                        i, HOST, basePort + 100 + i - 1, basePort + i - 1));
-            }
             List<Integer> ids = new ArrayList<>();
             for (int i = 1; i <= nodes; i++) {
-                Path nodeDir = layout.nodeDir(i);
-                Files.createDirectories(nodeDir);
-                Files.writeString(nodeDir.resolve("node.yaml"), String.format("""
-                        node.id: %d
-                        cluster.id: weir-local
-                        data.dir: %s
-                        listeners:
-                          kafka: %s:%d
-                          http: %s:%d
-                        coordination:
-                          backend: ratis
-                          voters:
-                        %s""", i, nodeDir.resolve("data").toAbsolutePath(), HOST, basePort + i - 1,
-                        HOST, basePort + 200 + i - 1, voters));
+                Files.createDirectories(layout.nodeDir(i));
+                nodeConfig(i).write(layout.config(i));
                 layout.start(i);
                 ids.add(i);
             }
             if (!layout.awaitHealthy(ids)) return 1;
-            String bootstrap = ids.stream().map(i -> HOST + ":" + (basePort + i - 1)).collect(Collectors.joining(","));
+            String bootstrap = ids.stream().map(i -> HOST + ":" + kafkaPort(i)).collect(Collectors.joining(","));
             Files.writeString(layout.dir.resolve("bootstrap"), bootstrap + "\n");
             System.out.println(bootstrap);
             return 0;
+        }
+
+        /** Node {@code i}'s config: every node is a voter of the Ratis quorum, ports as the class javadoc says. */
+        NodeConfig nodeConfig(int i) {
+            List<NodeConfig.Voter> voters = new ArrayList<>();
+            for (int v = 1; v <= nodes; v++) {
+                voters.add(new NodeConfig.Voter(v, HOST, basePort + 100 + v - 1, kafkaPort(v)));
+            }
+            return NodeConfig.of(i, "weir-local", layout.nodeDir(i).resolve("data").toAbsolutePath(),
+                    new NodeConfig.Listeners(HOST + ":" + kafkaPort(i), HOST + ":" + (basePort + 200 + i - 1)),
+                    new NodeConfig.Coordination("ratis", voters));
+        }
+
+        private int kafkaPort(int i) {
+            return basePort + i - 1;
         }
     }
 
@@ -253,7 +254,7 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!Files.exists(layout.nodeDir(node).resolve("node.yaml"))) {
+            if (!Files.exists(layout.config(node))) {
                 System.err.println("node " + node + " has no config; run cluster up first");
                 return 2;
             }

@@ -1,4 +1,4 @@
-package io.weir.broker.cli;
+package io.weir.cli;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

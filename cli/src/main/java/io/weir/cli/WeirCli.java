@@ -1,4 +1,4 @@
-package io.weir.broker.cli;
+package io.weir.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

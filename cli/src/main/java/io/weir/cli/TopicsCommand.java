@@ -1,4 +1,4 @@
-package io.weir.broker.cli;
+package io.weir.cli;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;

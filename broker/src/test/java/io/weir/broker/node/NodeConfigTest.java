@@ -1,0 +1,70 @@
+package io.weir.broker.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Node files are written by {@link NodeConfig#write} only, so what it writes must load back unchanged. */
+class NodeConfigTest {
+    @TempDir
+    Path dir;
+
+    private NodeConfig threeVoterNode() {
+        List<NodeConfig.Voter> voters = List.of(
+                new NodeConfig.Voter(1, "127.0.0.1", 19192, 19092),
+                new NodeConfig.Voter(2, "127.0.0.1", 19193, 19093),
+                new NodeConfig.Voter(3, "127.0.0.1", 19194, 19094));
+        return NodeConfig.of(2, "weir-local", dir.resolve("node-2/data").toAbsolutePath(),
+                new NodeConfig.Listeners("127.0.0.1:19093", "127.0.0.1:19293"),
+                new NodeConfig.Coordination("ratis", voters));
+    }
+
+    @Test
+    void whatIsWrittenLoadsBackToTheSameValues() throws Exception {
+        NodeConfig config = threeVoterNode().with(Map.of(
+                "broker.heartbeat.interval.ms", 200,
+                "broker.session.timeout.ms", 3000,
+                "rack", "rack-a",
+                "auto.create.topics.enable", false));
+        Path file = dir.resolve("node.yaml");
+
+        config.write(file);
+
+        assertThat(NodeConfig.load(file)).isEqualTo(config);
+        assertThat(config.brokerHeartbeatIntervalMs()).isEqualTo(200);
+        assertThat(config.rack()).isEqualTo("rack-a");
+        assertThat(config.autoCreateTopicsEnable()).isFalse();
+    }
+
+    @Test
+    void defaultsAndOptionalListenersRoundTrip() throws Exception {
+        NodeConfig config = NodeConfig.of(1, "solo", Path.of("weir-data/node-1/data"),
+                new NodeConfig.Listeners("127.0.0.1:0", null), new NodeConfig.Coordination("local", null));
+
+        assertThat(NodeConfig.parse(config.toYaml())).isEqualTo(config);
+        assertThat(config.listeners().http()).isNull();
+        assertThat(config.rack()).isNull();
+    }
+
+    @Test
+    void theDataDirIsWrittenAsAPathPeopleCanRead() {
+        NodeConfig config = threeVoterNode();
+
+        assertThat(config.toYaml()).contains("data.dir: " + config.dataDir());
+    }
+
+    @Test
+    void settingsAreCheckedAsInALoadedFile() {
+        NodeConfig config = threeVoterNode();
+
+        assertThatThrownBy(() -> config.with(Map.of("broker.sesion.timeout.ms", 3000)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("broker.sesion.timeout.ms");
+        assertThatThrownBy(() -> config.with(Map.of("broker.heartbeat.interval.ms", 60_000)))
+                .hasMessageContaining("broker.heartbeat.interval.ms");
+    }
+}

@@ -1,0 +1,56 @@
+package io.weir.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weir.broker.node.NodeConfig;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code weir cluster up}'s node files follow DESIGN.md's layout and load back as written. */
+class ClusterCommandTest {
+    @TempDir
+    Path dir;
+
+    private ClusterCommand.Up up(String... args) {
+        CommandLine.ParseResult parsed = new CommandLine(new WeirCli()).parseArgs(args);
+        return (ClusterCommand.Up) parsed.subcommand().subcommand().commandSpec().userObject();
+    }
+
+    @Test
+    void nodeIListensOnBasePortPlusIMinusOneAndItsQuorumAndHttpPortsAreHundredsAbove() {
+        ClusterCommand.Up up = up("cluster", "up", "--nodes", "3", "--base-port", "19092", "--dir", dir.toString());
+
+        NodeConfig node2 = up.nodeConfig(2);
+
+        assertThat(node2.nodeId()).isEqualTo(2);
+        assertThat(node2.listeners().kafka()).isEqualTo("127.0.0.1:19093");
+        assertThat(node2.listeners().http()).isEqualTo("127.0.0.1:19293");
+        assertThat(node2.dataDir()).isEqualTo(dir.resolve("node-2").resolve("data").toAbsolutePath());
+        assertThat(node2.coordination().backend()).isEqualTo("ratis");
+        assertThat(node2.coordination().voters()).containsExactly(
+                new NodeConfig.Voter(1, "127.0.0.1", 19192, 19092),
+                new NodeConfig.Voter(2, "127.0.0.1", 19193, 19093),
+                new NodeConfig.Voter(3, "127.0.0.1", 19194, 19094));
+    }
+
+    @Test
+    void theWrittenNodeFileLoadsBackToTheSameConfig() throws Exception {
+        ClusterCommand.Up up = up("cluster", "up", "--nodes", "3", "--base-port", "19092", "--dir", dir.toString());
+        Path file = dir.resolve("node.yaml");
+
+        up.nodeConfig(3).write(file);
+
+        assertThat(NodeConfig.load(file)).isEqualTo(up.nodeConfig(3));
+    }
+
+    @Test
+    void everyCommandIsReachableFromWeir() {
+        CommandLine weir = new CommandLine(new WeirCli());
+
+        assertThat(weir.getSubcommands()).containsOnlyKeys("server", "cluster", "topics", "produce", "consume");
+        assertThat(weir.getSubcommands().get("cluster").getSubcommands())
+                .containsOnlyKeys("up", "status", "down", "stop-node", "start-node");
+    }
+}

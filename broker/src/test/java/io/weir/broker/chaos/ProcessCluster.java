@@ -87,6 +87,27 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the node's JVM stops dead (as in a long GC pause or a hung VM), sockets open. */
+    void freeze(int id) throws IOException, InterruptedException {
+        signal(id, "-STOP");
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    void thaw(int id) throws IOException, InterruptedException {
+        signal(id, "-CONT");
+    }
+
+    private void signal(int id, String signal) throws IOException, InterruptedException {
+        Process p = processes.get(id);
+        if (p == null) {
+            throw new IllegalStateException("node " + id + " is not running");
+        }
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(p.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill " + signal + " " + p.pid() + " failed");
+        }
+    }
+
     boolean isRunning(int id) {
         Process p = processes.get(id);
         return p != null && p.isAlive();
@@ -125,6 +146,15 @@ final class ProcessCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        for (int id : processes.keySet()) {
+            try {
+                thaw(id); // a stopped JVM would not act on SIGTERM
+            } catch (IOException | RuntimeException e) {
+                // it exited already
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (Process p : processes.values()) {
             p.destroy();
         }

@@ -1,6 +1,5 @@
-package io.weir.broker.group;
+package io.weir.group;
 
-import io.weir.broker.metadata.MetadataView;
 import io.weir.replication.ReplicaManager;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.image.PartitionRegistration;
@@ -30,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Consumer groups under Kafka's classic rebalance protocol: JoinGroup/SyncGroup/Heartbeat/
@@ -51,7 +51,7 @@ public final class GroupCoordinator implements AutoCloseable {
     public record CommittedOffset(long offset, int leaderEpoch, String metadata) {
     }
 
-    private final MetadataView metadata;
+    private final Supplier<MetadataImage> metadata;
     private final String listener;
     private final long initialRebalanceDelayMs;
     private final OffsetsTopic offsets;
@@ -63,25 +63,29 @@ public final class GroupCoordinator implements AutoCloseable {
     });
 
     /**
+     * @param metadata the newest metadata image this node has replayed
+     * @param nodeId this node's id
      * @param listener the listener whose endpoints clients are sent to
      * @param initialRebalanceDelayMs Kafka's {@code group.initial.rebalance.delay.ms}: how long a
      *     new group waits for more members before its first rebalance completes
      */
-    public GroupCoordinator(MetadataView metadata, ReplicaManager replicas, String listener, long initialRebalanceDelayMs) {
+    public GroupCoordinator(Supplier<MetadataImage> metadata, int nodeId, ReplicaManager replicas, String listener,
+                            long initialRebalanceDelayMs) {
         this.metadata = metadata;
         this.listener = listener;
         this.initialRebalanceDelayMs = initialRebalanceDelayMs;
-        this.offsets = new OffsetsTopic(metadata, replicas);
+        this.offsets = new OffsetsTopic(metadata, nodeId, replicas);
         timer.scheduleWithFixedDelay(this::expireSessions, EXPIRY_CHECK_MS, EXPIRY_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
-    String listener() {
+    /** The listener whose endpoints FindCoordinator answers with. */
+    public String listener() {
         return listener;
     }
 
     /** The broker that coordinates {@code groupId}: the leader of its offsets partition, if live. */
     public Optional<BrokerRegistration> coordinatorFor(String groupId) {
-        MetadataImage image = metadata.image();
+        MetadataImage image = metadata.get();
         return image.topic(OffsetsTopic.NAME)
                 .map(t -> t.partition(OffsetsTopic.partitionFor(groupId, t.partitionCount())))
                 .filter(PartitionRegistration::hasLeader)
@@ -90,7 +94,7 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     /** NONE when this node coordinates {@code groupId} and has loaded it, else the error to answer with. */
-    Errors checkCoordinator(String groupId) {
+    public Errors checkCoordinator(String groupId) {
         if (groupId == null || groupId.isEmpty()) return Errors.INVALID_GROUP_ID;
         return offsets.state(groupId);
     }

@@ -1,4 +1,4 @@
-package io.weir.broker.group;
+package io.weir.group;
 
 import io.weir.controller.QuorumController;
 import io.weir.controller.image.MetadataImage;

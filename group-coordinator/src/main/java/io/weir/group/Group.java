@@ -1,4 +1,4 @@
-package io.weir.broker.group;
+package io.weir.group;
 
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;

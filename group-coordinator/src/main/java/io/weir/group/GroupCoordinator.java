@@ -18,7 +18,6 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +27,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -40,11 +42,14 @@ import java.util.function.Supplier;
  * ({@link OffsetsTopic}). Membership is soft state of the coordinator: when leadership of the
  * partition moves, members are told NOT_COORDINATOR, find the new coordinator and rejoin, and
  * their committed offsets are there.
+ *
+ * <p>This is the imperative shell around {@link Group}, the pure state machine that decides the
+ * rebalance protocol: it checks that this node coordinates the group, serialises calls per
+ * group, reads the clock, turns the group's replies into completed futures, runs its timers
+ * and writes offsets through {@link OffsetsTopic}.
  */
 public final class GroupCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
-    private static final int MIN_SESSION_TIMEOUT_MS = 1_000;
-    private static final int MAX_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
     private static final long EXPIRY_CHECK_MS = 250;
 
     /** A committed offset as a consumer stored it. */
@@ -55,12 +60,28 @@ public final class GroupCoordinator implements AutoCloseable {
     private final String listener;
     private final long initialRebalanceDelayMs;
     private final OffsetsTopic offsets;
-    private final ConcurrentHashMap<String, Group> groups = new ConcurrentHashMap<>();
+    private final LongSupplier clock = () -> System.nanoTime() / 1_000_000;
+    private final ConcurrentHashMap<String, Hosted> groups = new ConcurrentHashMap<>();
+    private final AtomicLong requestIds = new AtomicLong();
+    /** JoinGroup and SyncGroup requests a group has not answered yet, by request id. */
+    private final ConcurrentHashMap<Long, CompletableFuture<JoinGroupResponseData>> pendingJoins = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, CompletableFuture<SyncGroupResponseData>> pendingSyncs = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "weir-group-coordinator");
         t.setDaemon(true);
         return t;
     });
+
+    /** A group this node coordinates, with the timer at its rebalance deadline; calls hold its monitor. */
+    private static final class Hosted {
+        final Group group;
+        ScheduledFuture<?> timer;
+        long timerDeadlineMs = Long.MAX_VALUE;
+
+        Hosted(Group group) {
+            this.group = group;
+        }
+    }
 
     /**
      * @param metadata the newest metadata image this node has replayed
@@ -75,7 +96,7 @@ public final class GroupCoordinator implements AutoCloseable {
         this.listener = listener;
         this.initialRebalanceDelayMs = initialRebalanceDelayMs;
         this.offsets = new OffsetsTopic(metadata, nodeId, replicas);
-        timer.scheduleWithFixedDelay(this::expireSessions, EXPIRY_CHECK_MS, EXPIRY_CHECK_MS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::tickAll, EXPIRY_CHECK_MS, EXPIRY_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
     /** The listener whose endpoints FindCoordinator answers with. */
@@ -103,197 +124,61 @@ public final class GroupCoordinator implements AutoCloseable {
     public void onMetadataChange(MetadataImage previous, MetadataImage next) {
         int partitionCount = next.topic(OffsetsTopic.NAME).map(TopicImage::partitionCount).orElse(0);
         offsets.onMetadataChange(next, lost -> {
-            for (Group group : groups.values()) {
-                if (partitionCount > 0 && OffsetsTopic.partitionFor(group.groupId, partitionCount) != lost) continue;
-                synchronized (group) {
-                    for (Group.Member m : group.members.values()) {
-                        if (m.join != null) m.join.complete(joinError(Errors.NOT_COORDINATOR, m.memberId));
-                        if (m.sync != null) m.sync.complete(syncError(Errors.NOT_COORDINATOR));
-                    }
-                    if (group.rebalanceDeadline != null) group.rebalanceDeadline.cancel(false);
-                    groups.remove(group.groupId, group);
+            for (Hosted hosted : groups.values()) {
+                String groupId = hosted.group.groupId;
+                if (partitionCount > 0 && OffsetsTopic.partitionFor(groupId, partitionCount) != lost) continue;
+                synchronized (hosted) {
+                    hosted.group.abandon(Errors.NOT_COORDINATOR);
+                    settle(hosted);
+                    groups.remove(groupId, hosted);
                 }
             }
         });
     }
 
-    // ---- JoinGroup ----
+    // ---- JoinGroup, SyncGroup, Heartbeat, LeaveGroup: the calls into the group's state machine ----
 
     public CompletableFuture<JoinGroupResponseData> join(JoinGroupRequestData in, short version, String clientId,
                                                          String clientHost) {
         Errors error = checkCoordinator(in.groupId());
-        if (error != Errors.NONE) return CompletableFuture.completedFuture(joinError(error, in.memberId()));
-        if (in.sessionTimeoutMs() < MIN_SESSION_TIMEOUT_MS || in.sessionTimeoutMs() > MAX_SESSION_TIMEOUT_MS) {
-            return CompletableFuture.completedFuture(joinError(Errors.INVALID_SESSION_TIMEOUT, in.memberId()));
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(Group.joinError(error, in.memberId()));
+        if (!Group.validSessionTimeout(in.sessionTimeoutMs())) {
+            // Refused before the group is looked up, so a bad request leaves no empty group behind.
+            return CompletableFuture.completedFuture(Group.joinError(Errors.INVALID_SESSION_TIMEOUT, in.memberId()));
         }
-        Group group = groups.computeIfAbsent(in.groupId(), Group::new);
-        synchronized (group) {
-            List<JoinGroupRequestData.JoinGroupRequestProtocol> protocols = new ArrayList<>(in.protocols());
-            if (!group.supports(in.protocolType(), protocols)) {
-                return CompletableFuture.completedFuture(joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, in.memberId()));
-            }
-            String memberId = in.memberId();
-            if (memberId.isEmpty()) {
-                memberId = clientId + "-" + UUID.randomUUID();
-                if (version >= 4) {
-                    // KIP-394: the client retries with this id, so a lost answer leaves no ghost member.
-                    group.pendingMemberIds.add(memberId);
-                    return CompletableFuture.completedFuture(joinError(Errors.MEMBER_ID_REQUIRED, memberId));
-                }
-            } else if (!group.members.containsKey(memberId) && !group.pendingMemberIds.remove(memberId)) {
-                return CompletableFuture.completedFuture(joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
-            }
-            Group.Member member = group.members.get(memberId);
-            if (member == null) {
-                member = new Group.Member(memberId, in.groupInstanceId(), clientId, clientHost);
-                group.members.put(memberId, member);
-            }
-            if (member.join != null) member.join.complete(joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
-            member.sessionTimeoutMs = in.sessionTimeoutMs();
-            member.rebalanceTimeoutMs = version == 0 ? in.sessionTimeoutMs() : in.rebalanceTimeoutMs();
-            member.protocolType = in.protocolType();
-            member.protocols = protocols;
-            member.lastHeartbeatNanos = System.nanoTime();
-            member.join = new CompletableFuture<>();
-            if (group.members.size() == 1) group.protocolType = in.protocolType();
-            CompletableFuture<JoinGroupResponseData> answer = member.join;
-            if (group.state != Group.State.PREPARING_REBALANCE) prepareRebalance(group, "member " + memberId + " joined");
-            maybeCompleteJoin(group);
-            return answer;
+        Hosted hosted = groups.computeIfAbsent(in.groupId(), this::host);
+        CompletableFuture<JoinGroupResponseData> answer = new CompletableFuture<>();
+        synchronized (hosted) {
+            long requestId = requestIds.incrementAndGet();
+            pendingJoins.put(requestId, answer);
+            hosted.group.join(requestId, in, version, clientId, clientHost, clock.getAsLong());
+            settle(hosted);
         }
+        return answer;
     }
-
-    private void prepareRebalance(Group group, String reason) {
-        boolean initial = group.state == Group.State.EMPTY;
-        group.failPendingSyncs(Errors.REBALANCE_IN_PROGRESS);
-        group.state = Group.State.PREPARING_REBALANCE;
-        long delay = initial ? initialRebalanceDelayMs : group.maxRebalanceTimeoutMs();
-        if (group.rebalanceDeadline != null) group.rebalanceDeadline.cancel(false);
-        group.rebalanceDeadline = timer.schedule(() -> {
-            synchronized (group) {
-                group.rebalanceDeadline = null;
-                if (group.state == Group.State.PREPARING_REBALANCE) completeJoin(group);
-            }
-        }, delay, TimeUnit.MILLISECONDS);
-        group.initialDelayPending = initial && delay > 0;
-        log.info("Group {} rebalances (generation {}): {}", group.groupId, group.generationId, reason);
-    }
-
-    private void maybeCompleteJoin(Group group) {
-        if (group.state == Group.State.PREPARING_REBALANCE && !group.initialDelayPending && group.allJoined()) {
-            if (group.rebalanceDeadline != null) group.rebalanceDeadline.cancel(false);
-            group.rebalanceDeadline = null;
-            completeJoin(group);
-        }
-    }
-
-    private void completeJoin(Group group) {
-        group.initialDelayPending = false;
-        group.members.values().removeIf(m -> m.join == null); // did not rejoin in time
-        group.generationId++;
-        if (group.members.isEmpty()) {
-            group.state = Group.State.EMPTY;
-            group.protocolName = null;
-            group.leaderId = null;
-            return;
-        }
-        if (group.leaderId == null || !group.members.containsKey(group.leaderId)) {
-            group.leaderId = group.members.keySet().iterator().next();
-        }
-        group.protocolName = group.selectProtocol();
-        group.state = Group.State.COMPLETING_REBALANCE;
-        long now = System.nanoTime();
-        for (Group.Member m : group.members.values()) {
-            JoinGroupResponseData response = new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
-                    .setGenerationId(group.generationId).setProtocolType(group.protocolType)
-                    .setProtocolName(group.protocolName).setLeader(group.leaderId).setMemberId(m.memberId)
-                    .setMembers(m.memberId.equals(group.leaderId) ? group.memberList() : List.of());
-            m.join.complete(response);
-            m.join = null;
-            m.lastHeartbeatNanos = now;
-        }
-        log.info("Group {} generation {} has {} members, leader {}", group.groupId, group.generationId,
-                group.members.size(), group.leaderId);
-    }
-
-    private static JoinGroupResponseData joinError(Errors error, String memberId) {
-        return new JoinGroupResponseData().setErrorCode(error.code()).setGenerationId(-1).setMemberId(memberId)
-                .setLeader("").setProtocolName(null);
-    }
-
-    // ---- SyncGroup ----
 
     public CompletableFuture<SyncGroupResponseData> sync(SyncGroupRequestData in) {
         Errors error = checkCoordinator(in.groupId());
-        if (error != Errors.NONE) return CompletableFuture.completedFuture(syncError(error));
-        Group group = groups.get(in.groupId());
-        if (group == null) return CompletableFuture.completedFuture(syncError(Errors.UNKNOWN_MEMBER_ID));
-        synchronized (group) {
-            Group.Member member = group.members.get(in.memberId());
-            if (member == null) return CompletableFuture.completedFuture(syncError(Errors.UNKNOWN_MEMBER_ID));
-            if (in.generationId() != group.generationId) {
-                return CompletableFuture.completedFuture(syncError(Errors.ILLEGAL_GENERATION));
-            }
-            if (in.protocolType() != null && !in.protocolType().equals(group.protocolType)
-                    || in.protocolName() != null && !in.protocolName().equals(group.protocolName)) {
-                return CompletableFuture.completedFuture(syncError(Errors.INCONSISTENT_GROUP_PROTOCOL));
-            }
-            member.lastHeartbeatNanos = System.nanoTime();
-            switch (group.state) {
-                case PREPARING_REBALANCE, EMPTY -> {
-                    return CompletableFuture.completedFuture(syncError(Errors.REBALANCE_IN_PROGRESS));
-                }
-                case STABLE -> {
-                    return CompletableFuture.completedFuture(syncOk(group, member));
-                }
-                default -> {
-                    // COMPLETING_REBALANCE: wait for the leader's assignment.
-                    if (member.sync != null) member.sync.complete(syncError(Errors.REBALANCE_IN_PROGRESS));
-                    member.sync = new CompletableFuture<>();
-                    CompletableFuture<SyncGroupResponseData> answer = member.sync;
-                    if (member.memberId.equals(group.leaderId)) {
-                        Map<String, byte[]> assignments = new HashMap<>();
-                        in.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
-                        for (Group.Member m : group.members.values()) {
-                            m.assignment = assignments.getOrDefault(m.memberId, new byte[0]);
-                        }
-                        group.state = Group.State.STABLE;
-                        for (Group.Member m : group.members.values()) {
-                            if (m.sync != null) {
-                                m.sync.complete(syncOk(group, m));
-                                m.sync = null;
-                            }
-                        }
-                    }
-                    return answer;
-                }
-            }
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(Group.syncError(error));
+        Hosted hosted = groups.get(in.groupId());
+        if (hosted == null) return CompletableFuture.completedFuture(Group.syncError(Errors.UNKNOWN_MEMBER_ID));
+        CompletableFuture<SyncGroupResponseData> answer = new CompletableFuture<>();
+        synchronized (hosted) {
+            long requestId = requestIds.incrementAndGet();
+            pendingSyncs.put(requestId, answer);
+            hosted.group.sync(requestId, in, clock.getAsLong());
+            settle(hosted);
         }
+        return answer;
     }
-
-    private static SyncGroupResponseData syncOk(Group group, Group.Member member) {
-        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(group.protocolType)
-                .setProtocolName(group.protocolName).setAssignment(member.assignment);
-    }
-
-    private static SyncGroupResponseData syncError(Errors error) {
-        return new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]);
-    }
-
-    // ---- Heartbeat and LeaveGroup ----
 
     public Errors heartbeat(HeartbeatRequestData in) {
         Errors error = checkCoordinator(in.groupId());
         if (error != Errors.NONE) return error;
-        Group group = groups.get(in.groupId());
-        if (group == null) return Errors.UNKNOWN_MEMBER_ID;
-        synchronized (group) {
-            Group.Member member = group.members.get(in.memberId());
-            if (member == null) return Errors.UNKNOWN_MEMBER_ID;
-            member.lastHeartbeatNanos = System.nanoTime();
-            if (group.state == Group.State.PREPARING_REBALANCE) return Errors.REBALANCE_IN_PROGRESS;
-            if (in.generationId() != group.generationId) return Errors.ILLEGAL_GENERATION;
-            return Errors.NONE;
+        Hosted hosted = groups.get(in.groupId());
+        if (hosted == null) return Errors.UNKNOWN_MEMBER_ID;
+        synchronized (hosted) {
+            return hosted.group.heartbeat(in.memberId(), in.generationId(), clock.getAsLong());
         }
     }
 
@@ -301,55 +186,71 @@ public final class GroupCoordinator implements AutoCloseable {
     public Map<String, Errors> leave(String groupId, List<LeaveGroupRequestData.MemberIdentity> leaving) {
         Map<String, Errors> out = new java.util.LinkedHashMap<>();
         Errors error = checkCoordinator(groupId);
-        Group group = error == Errors.NONE ? groups.get(groupId) : null;
+        Hosted hosted = error == Errors.NONE ? groups.get(groupId) : null;
         for (LeaveGroupRequestData.MemberIdentity m : leaving) {
             if (error != Errors.NONE) {
                 out.put(m.memberId(), error);
                 continue;
             }
-            if (group == null) {
+            if (hosted == null) {
                 out.put(m.memberId(), Errors.UNKNOWN_MEMBER_ID);
                 continue;
             }
-            synchronized (group) {
-                out.put(m.memberId(), removeMember(group, m.memberId(), "member left") ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID);
+            synchronized (hosted) {
+                out.put(m.memberId(), hosted.group.leave(m.memberId(), clock.getAsLong()));
+                settle(hosted);
             }
         }
         return out;
     }
 
-    private boolean removeMember(Group group, String memberId, String reason) {
-        Group.Member member = group.members.remove(memberId);
-        if (member == null) return false;
-        if (member.join != null) member.join.complete(joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
-        if (member.sync != null) member.sync.complete(syncError(Errors.UNKNOWN_MEMBER_ID));
-        if (group.state == Group.State.PREPARING_REBALANCE) {
-            maybeCompleteJoin(group);
-        } else if (group.members.isEmpty()) {
-            group.state = Group.State.EMPTY;
-            group.generationId++;
-            group.leaderId = null;
-            group.protocolName = null;
-        } else {
-            prepareRebalance(group, reason + ": " + memberId);
-        }
-        return true;
-    }
-
-    private void expireSessions() {
-        long now = System.nanoTime();
-        for (Group group : groups.values()) {
-            synchronized (group) {
-                List<String> expired = new ArrayList<>();
-                for (Group.Member m : group.members.values()) {
-                    // A member waiting in JoinGroup is alive; the rebalance deadline bounds it.
-                    if (m.join == null && now - m.lastHeartbeatNanos > TimeUnit.MILLISECONDS.toNanos(m.sessionTimeoutMs)) {
-                        expired.add(m.memberId);
-                    }
-                }
-                for (String id : expired) removeMember(group, id, "session expired");
+    /** Ticks every group: completes rebalances whose deadline passed, expires sessions. */
+    private void tickAll() {
+        for (Hosted hosted : groups.values()) {
+            try {
+                tick(hosted);
+            } catch (RuntimeException e) {
+                // One group's bug must not stop session expiry for the others (a periodic task dies on its first throw).
+                log.error("Ticking group {} failed", hosted.group.groupId, e);
             }
         }
+    }
+
+    private void tick(Hosted hosted) {
+        synchronized (hosted) {
+            if (groups.get(hosted.group.groupId) != hosted) return; // unloaded meanwhile
+            hosted.group.tick(clock.getAsLong());
+            settle(hosted);
+        }
+    }
+
+    private Hosted host(String groupId) {
+        return new Hosted(new Group(groupId, initialRebalanceDelayMs, () -> UUID.randomUUID().toString()));
+    }
+
+    /**
+     * The imperative half of every call into a group, under its monitor: completes the futures of
+     * the requests the group answered and keeps one timer at its rebalance deadline.
+     */
+    private void settle(Hosted hosted) {
+        for (GroupReply reply : hosted.group.takeReplies()) {
+            if (reply instanceof GroupReply.Join join) {
+                complete(pendingJoins.remove(join.requestId()), join.response(), join.requestId());
+            } else if (reply instanceof GroupReply.Sync sync) {
+                complete(pendingSyncs.remove(sync.requestId()), sync.response(), sync.requestId());
+            }
+        }
+        long deadline = hosted.group.rebalanceDeadlineMs().orElse(Long.MAX_VALUE);
+        if (deadline == hosted.timerDeadlineMs) return;
+        if (hosted.timer != null) hosted.timer.cancel(false);
+        hosted.timer = deadline == Long.MAX_VALUE ? null
+                : timer.schedule(() -> tick(hosted), Math.max(0, deadline - clock.getAsLong()), TimeUnit.MILLISECONDS);
+        hosted.timerDeadlineMs = deadline;
+    }
+
+    private static <T> void complete(CompletableFuture<T> future, T response, long requestId) {
+        if (future == null) throw new IllegalStateException("group answered request " + requestId + " twice");
+        future.complete(response);
     }
 
     // ---- offsets ----
@@ -368,20 +269,11 @@ public final class GroupCoordinator implements AutoCloseable {
     private Errors checkCommit(String groupId, int generationId, String memberId) {
         Errors error = checkCoordinator(groupId);
         if (error != Errors.NONE) return error;
-        Group group = groups.get(groupId);
-        if (group == null) return generationId < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
-        synchronized (group) {
-            if (generationId < 0 && (memberId == null || memberId.isEmpty())) {
-                return group.state == Group.State.EMPTY ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
-            }
-            Group.Member member = group.members.get(memberId);
-            if (member == null) return Errors.UNKNOWN_MEMBER_ID;
-            if (generationId != group.generationId) return Errors.ILLEGAL_GENERATION;
-            if (group.state == Group.State.PREPARING_REBALANCE || group.state == Group.State.COMPLETING_REBALANCE) {
-                return Errors.REBALANCE_IN_PROGRESS;
-            }
-            member.lastHeartbeatNanos = System.nanoTime();
-            return Errors.NONE;
+        Hosted hosted = groups.get(groupId);
+        // No group here: only a commit outside any generation (assign() consumers) is accepted.
+        if (hosted == null) return generationId < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
+        synchronized (hosted) {
+            return hosted.group.checkCommit(generationId, memberId, clock.getAsLong());
         }
     }
 
@@ -395,12 +287,13 @@ public final class GroupCoordinator implements AutoCloseable {
     /** Groups this node coordinates (including groups that only have committed offsets). */
     public List<ListGroupsResponseData.ListedGroup> list(List<String> statesFilter, List<String> typesFilter) {
         Map<String, ListGroupsResponseData.ListedGroup> out = new java.util.TreeMap<>();
-        for (Group group : groups.values()) {
+        for (Hosted hosted : groups.values()) {
+            Group group = hosted.group;
             if (checkCoordinator(group.groupId) != Errors.NONE) continue;
-            synchronized (group) {
+            synchronized (hosted) {
                 out.put(group.groupId, new ListGroupsResponseData.ListedGroup().setGroupId(group.groupId)
-                        .setProtocolType(group.protocolType == null ? "" : group.protocolType)
-                        .setGroupState(group.state.kafkaName).setGroupType("classic"));
+                        .setProtocolType(group.protocolType() == null ? "" : group.protocolType())
+                        .setGroupState(group.state().kafkaName).setGroupType("classic"));
             }
         }
         for (String groupId : offsets.groupsWithOffsets()) {
@@ -421,20 +314,22 @@ public final class GroupCoordinator implements AutoCloseable {
                 .setGroupId(groupId).setProtocolType("").setProtocolData("").setGroupState("Dead");
         Errors error = checkCoordinator(groupId);
         if (error != Errors.NONE) return out.setErrorCode(error.code());
-        Group group = groups.get(groupId);
-        if (group == null) {
+        Hosted hosted = groups.get(groupId);
+        if (hosted == null) {
             if (!offsets.committed(groupId).isEmpty()) return out.setErrorCode(Errors.NONE.code()).setGroupState("Empty");
             return out.setErrorCode((unknownIsError ? Errors.GROUP_ID_NOT_FOUND : Errors.NONE).code());
         }
-        synchronized (group) {
-            out.setErrorCode(Errors.NONE.code()).setGroupState(group.state.kafkaName)
-                    .setProtocolType(group.protocolType == null ? "" : group.protocolType)
-                    .setProtocolData(group.protocolName == null ? "" : group.protocolName);
-            for (Group.Member m : group.members.values()) {
+        synchronized (hosted) {
+            Group group = hosted.group;
+            String protocol = group.protocolName();
+            out.setErrorCode(Errors.NONE.code()).setGroupState(group.state().kafkaName)
+                    .setProtocolType(group.protocolType() == null ? "" : group.protocolType())
+                    .setProtocolData(protocol == null ? "" : protocol);
+            for (Group.Member m : group.members()) {
                 out.members().add(new DescribeGroupsResponseData.DescribedGroupMember().setMemberId(m.memberId)
                         .setGroupInstanceId(m.groupInstanceId).setClientId(m.clientId).setClientHost(m.clientHost)
-                        .setMemberMetadata(group.protocolName == null ? new byte[0] : m.metadata(group.protocolName))
-                        .setMemberAssignment(group.state == Group.State.STABLE ? m.assignment : new byte[0]));
+                        .setMemberMetadata(protocol == null ? new byte[0] : m.metadata(protocol))
+                        .setMemberAssignment(group.state() == Group.State.STABLE ? m.assignment() : new byte[0]));
             }
         }
         return out;
@@ -444,16 +339,18 @@ public final class GroupCoordinator implements AutoCloseable {
     public CompletableFuture<Errors> delete(String groupId) {
         Errors error = checkCoordinator(groupId);
         if (error != Errors.NONE) return CompletableFuture.completedFuture(error);
-        Group group = groups.get(groupId);
-        if (group != null) {
-            synchronized (group) {
-                if (group.state != Group.State.EMPTY) return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
-                groups.remove(groupId, group);
+        Hosted hosted = groups.get(groupId);
+        if (hosted != null) {
+            synchronized (hosted) {
+                if (hosted.group.state() != Group.State.EMPTY) {
+                    return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
+                }
+                groups.remove(groupId, hosted);
             }
         }
         Map<TopicPartition, CommittedOffset> committed = offsets.committed(groupId);
         if (committed.isEmpty()) {
-            return CompletableFuture.completedFuture(group != null ? Errors.NONE : Errors.GROUP_ID_NOT_FOUND);
+            return CompletableFuture.completedFuture(hosted != null ? Errors.NONE : Errors.GROUP_ID_NOT_FOUND);
         }
         Map<TopicPartition, CommittedOffset> tombstones = new HashMap<>();
         committed.keySet().forEach(tp -> tombstones.put(tp, null));
@@ -464,12 +361,10 @@ public final class GroupCoordinator implements AutoCloseable {
     public void close() {
         offsets.close();
         timer.shutdownNow();
-        for (Group group : groups.values()) {
-            synchronized (group) {
-                for (Group.Member m : group.members.values()) {
-                    if (m.join != null) m.join.complete(joinError(Errors.COORDINATOR_NOT_AVAILABLE, m.memberId));
-                    if (m.sync != null) m.sync.complete(syncError(Errors.COORDINATOR_NOT_AVAILABLE));
-                }
+        for (Hosted hosted : groups.values()) {
+            synchronized (hosted) {
+                hosted.group.abandon(Errors.COORDINATOR_NOT_AVAILABLE);
+                settle(hosted);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.weir.broker.group;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.controller.image.BrokerRegistration;
 import io.weir.controller.record.BrokerEndpoint;
+import io.weir.group.GroupCoordinator;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;

@@ -3,9 +3,7 @@ package io.weir.broker.node;
 import io.weir.broker.BrokerApis;
 import io.weir.broker.admin.ControllerTopicAutoCreator;
 import io.weir.broker.api.ApiRegistry;
-import io.weir.broker.group.GroupCoordinator;
 import io.weir.broker.group.GroupHandlers;
-import io.weir.broker.group.OffsetsTopicCreator;
 import io.weir.broker.lifecycle.BrokerLifecycle;
 import io.weir.broker.lifecycle.ControllerApiHandlers;
 import io.weir.broker.lifecycle.RoutingControllerChannel;
@@ -26,6 +24,8 @@ import io.weir.controller.coordination.ControllerLocation;
 import io.weir.controller.coordination.Coordination;
 import io.weir.controller.coordination.LocalCoordination;
 import io.weir.controller.record.BrokerEndpoint;
+import io.weir.group.GroupCoordinator;
+import io.weir.group.OffsetsTopicCreator;
 import io.weir.metadata.quorum.QuorumPeer;
 import io.weir.metadata.quorum.RatisConfig;
 import io.weir.metadata.quorum.RatisCoordination;
@@ -151,7 +151,8 @@ public final class WeirNode implements AutoCloseable {
         metadata.onChange(replicas::onMetadataChange);
         controller.addImageListener(metadata::publish);
 
-        GroupCoordinator groups = new GroupCoordinator(metadata, replicas, LISTENER, config.groupInitialRebalanceDelayMs());
+        GroupCoordinator groups = new GroupCoordinator(metadata::image, nodeId, replicas, LISTENER,
+                config.groupInitialRebalanceDelayMs());
         started.add(groups);
         metadata.onChange(groups::onMetadataChange);
         int voters = Math.max(1, config.coordination().voters().size());

@@ -1,6 +1,7 @@
-package io.weir.broker.group;
+package io.weir.group;
 
 import io.weir.controller.QuorumController;
+import io.weir.controller.config.TopicConfigs;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.topic.CreatableTopic;
 import org.slf4j.Logger;
@@ -39,7 +40,7 @@ public final class OffsetsTopicCreator implements Consumer<MetadataImage> {
         if (!controller.isActive() || image.topic(OffsetsTopic.NAME).isPresent()) return;
         if (image.liveBrokers().size() < replicationFactor || !inFlight.compareAndSet(false, true)) return;
         controller.createTopics(List.of(new CreatableTopic(OffsetsTopic.NAME, partitions, replicationFactor, Map.of(),
-                        Map.of("retention.ms", Long.toString(RETENTION_MS)))), false)
+                        Map.of(TopicConfigs.RETENTION_MS, Long.toString(RETENTION_MS)))), false)
                 .whenComplete((results, error) -> {
                     inFlight.set(false);
                     if (error != null) log.info("Creating {} failed, retrying on the next image: {}", OffsetsTopic.NAME, error.toString());

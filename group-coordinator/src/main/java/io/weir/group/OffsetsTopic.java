@@ -1,6 +1,5 @@
-package io.weir.broker.group;
+package io.weir.group;
 
-import io.weir.broker.metadata.MetadataView;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.image.PartitionRegistration;
 import io.weir.controller.image.TopicImage;
@@ -29,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * Committed offsets in the replicated internal topic {@value #NAME}, as Kafka keeps them. A
@@ -48,7 +48,8 @@ final class OffsetsTopic implements AutoCloseable {
 
     enum Load { NOT_LEADER, LOADING, LOADED }
 
-    private final MetadataView metadata;
+    private final Supplier<MetadataImage> metadata;
+    private final int nodeId;
     private final ReplicaManager replicas;
     /** partition → (leader epoch it was loaded at, state) */
     private final ConcurrentHashMap<Integer, Map.Entry<Integer, Load>> partitions = new ConcurrentHashMap<>();
@@ -60,8 +61,9 @@ final class OffsetsTopic implements AutoCloseable {
         return t;
     });
 
-    OffsetsTopic(MetadataView metadata, ReplicaManager replicas) {
+    OffsetsTopic(Supplier<MetadataImage> metadata, int nodeId, ReplicaManager replicas) {
         this.metadata = metadata;
+        this.nodeId = nodeId;
         this.replicas = replicas;
     }
 
@@ -71,17 +73,17 @@ final class OffsetsTopic implements AutoCloseable {
 
     /** The partition holding {@code groupId}'s offsets, or empty while the topic does not exist. */
     Optional<Integer> partitionFor(String groupId) {
-        return metadata.image().topic(NAME).map(t -> partitionFor(groupId, t.partitionCount()));
+        return metadata.get().topic(NAME).map(t -> partitionFor(groupId, t.partitionCount()));
     }
 
     /** NONE when this node leads and has loaded the group's partition; otherwise the client's error. */
     Errors state(String groupId) {
-        Optional<TopicImage> topic = metadata.image().topic(NAME);
+        Optional<TopicImage> topic = metadata.get().topic(NAME);
         if (topic.isEmpty()) return Errors.COORDINATOR_NOT_AVAILABLE;
         int partition = partitionFor(groupId, topic.get().partitionCount());
         PartitionRegistration registration = topic.get().partition(partition);
         if (registration == null || !registration.hasLeader()) return Errors.COORDINATOR_NOT_AVAILABLE;
-        if (registration.leader() != metadata.nodeId()) return Errors.NOT_COORDINATOR;
+        if (registration.leader() != nodeId) return Errors.NOT_COORDINATOR;
         Map.Entry<Integer, Load> state = partitions.get(partition);
         if (state == null || state.getKey() != registration.leaderEpoch()) return Errors.COORDINATOR_LOAD_IN_PROGRESS;
         return state.getValue() == Load.LOADED ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS;
@@ -101,7 +103,7 @@ final class OffsetsTopic implements AutoCloseable {
      */
     CompletableFuture<Errors> write(String groupId, Map<TopicPartition, GroupCoordinator.CommittedOffset> changes) {
         if (changes.isEmpty()) return CompletableFuture.completedFuture(Errors.NONE);
-        MetadataImage image = metadata.image();
+        MetadataImage image = metadata.get();
         Optional<Integer> partition = partitionFor(groupId);
         if (partition.isEmpty()) return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
         PartitionLookup leader = replicas.leaderPartition(image, NAME, partition.get(), -1);
@@ -153,7 +155,7 @@ final class OffsetsTopic implements AutoCloseable {
         }
         topic.get().partitions().forEach((partition, registration) -> {
             Map.Entry<Integer, Load> current = partitions.get(partition);
-            boolean leads = registration.leader() == metadata.nodeId();
+            boolean leads = registration.leader() == nodeId;
             if (leads && (current == null || current.getKey() != registration.leaderEpoch())) {
                 if (current != null) onPartitionLost.accept(partition);
                 partitions.put(partition, Map.entry(registration.leaderEpoch(), Load.LOADING));
@@ -173,7 +175,7 @@ final class OffsetsTopic implements AutoCloseable {
 
     private void load(int partition, int leaderEpoch) {
         try {
-            MetadataImage image = metadata.image();
+            MetadataImage image = metadata.get();
             PartitionLookup leader = replicas.leaderPartition(image, NAME, partition, -1);
             if (!leader.ok() || leader.partition().leaderEpoch() != leaderEpoch) return;
             int partitionCount = image.topic(NAME).map(TopicImage::partitionCount).orElse(1);

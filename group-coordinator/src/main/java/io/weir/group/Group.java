@@ -1,0 +1,424 @@
+package io.weir.group;
+
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * One consumer group under Kafka's classic rebalance protocol (Kafka's {@code ClassicGroup}):
+ * its members, generation and leader, and every decision of JoinGroup, SyncGroup, Heartbeat,
+ * LeaveGroup, session expiry and rebalance deadlines. Pure: no threads, sockets, clocks or
+ * randomness. Time is passed in and new member ids end with an injected suffix, so a test drives
+ * a group call by call. Not thread-safe; {@link GroupCoordinator} serialises calls per group.
+ *
+ * <p>JoinGroup and SyncGroup may have to wait (for the other members, for the leader's
+ * assignment). The caller names each such request with an id; the group answers every id exactly
+ * once, in the same call or a later one, through {@link #takeReplies()}. While a rebalance is
+ * under way {@link #rebalanceDeadlineMs()} says when the caller must call {@link #tick}; the caller
+ * also ticks the group now and then, which expires members whose session timed out.
+ *
+ * <pre>
+ * EMPTY ──join──► PREPARING_REBALANCE  (deadline: now + group.initial.rebalance.delay.ms)
+ * STABLE, COMPLETING_REBALANCE ──join, leave, expiry──► PREPARING_REBALANCE
+ *                                      (deadline: now + the largest rebalance timeout; waiting
+ *                                       SyncGroups get REBALANCE_IN_PROGRESS)
+ * PREPARING_REBALANCE ──every member rejoined (initial delay over), or the deadline──►
+ *     generation + 1, members that did not rejoin removed; then COMPLETING_REBALANCE (a leader,
+ *     a protocol, every JoinGroup answered) or EMPTY when none rejoined
+ * COMPLETING_REBALANCE ──the leader's SyncGroup──► STABLE (every waiting SyncGroup answered)
+ * STABLE, COMPLETING_REBALANCE ──the last member leaves or expires──► EMPTY (generation + 1)
+ * </pre>
+ */
+final class Group {
+    private static final Logger log = LoggerFactory.getLogger(Group.class);
+    static final int MIN_SESSION_TIMEOUT_MS = 1_000;
+    static final int MAX_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
+    /** The first JoinGroup version that gets MEMBER_ID_REQUIRED for an empty member id (KIP-394). */
+    private static final short FIRST_MEMBER_ID_REQUIRED_VERSION = 4;
+    private static final long NO_REQUEST = -1;
+
+    enum State {
+        EMPTY("Empty"), PREPARING_REBALANCE("PreparingRebalance"), COMPLETING_REBALANCE("CompletingRebalance"),
+        STABLE("Stable");
+
+        /** The name Kafka's ListGroups/DescribeGroups use. */
+        final String kafkaName;
+
+        State(String kafkaName) {
+            this.kafkaName = kafkaName;
+        }
+    }
+
+    /** A member as the group knows it; read by {@link GroupCoordinator} for DescribeGroups. */
+    static final class Member {
+        final String memberId;
+        final String groupInstanceId;
+        final String clientId;
+        final String clientHost;
+        private int sessionTimeoutMs;
+        private int rebalanceTimeoutMs;
+        private List<JoinGroupRequestData.JoinGroupRequestProtocol> protocols = List.of();
+        private long pendingJoin = NO_REQUEST;
+        private long pendingSync = NO_REQUEST;
+        private byte[] assignment = new byte[0];
+        private long lastHeartbeatMs;
+
+        private Member(String memberId, String groupInstanceId, String clientId, String clientHost) {
+            this.memberId = memberId;
+            this.groupInstanceId = groupInstanceId;
+            this.clientId = clientId;
+            this.clientHost = clientHost;
+        }
+
+        byte[] assignment() {
+            return assignment;
+        }
+
+        byte[] metadata(String protocol) {
+            for (JoinGroupRequestData.JoinGroupRequestProtocol p : protocols) {
+                if (p.name().equals(protocol)) return p.metadata();
+            }
+            return new byte[0];
+        }
+
+        boolean supports(String protocol) {
+            return protocols.stream().anyMatch(p -> p.name().equals(protocol));
+        }
+    }
+
+    final String groupId;
+    private final long initialRebalanceDelayMs;
+    private final Supplier<String> memberIdSuffix;
+    private State state = State.EMPTY;
+    private int generationId;
+    private String protocolType;
+    private String protocolName;
+    private String leaderId;
+    private final Map<String, Member> members = new LinkedHashMap<>();
+    /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined yet (KIP-394). */
+    private final Set<String> pendingMemberIds = new HashSet<>();
+    private long rebalanceDeadlineMs = Long.MAX_VALUE;
+    /** A new group waits {@code group.initial.rebalance.delay.ms} for more members before completing. */
+    private boolean initialDelayPending;
+    private final List<GroupReply> replies = new ArrayList<>();
+
+    /**
+     * @param initialRebalanceDelayMs Kafka's {@code group.initial.rebalance.delay.ms}
+     * @param memberIdSuffix what follows {@code clientId-} in a new member id (a random UUID in
+     *     production)
+     */
+    Group(String groupId, long initialRebalanceDelayMs, Supplier<String> memberIdSuffix) {
+        this.groupId = groupId;
+        this.initialRebalanceDelayMs = initialRebalanceDelayMs;
+        this.memberIdSuffix = memberIdSuffix;
+    }
+
+    State state() {
+        return state;
+    }
+
+    int generationId() {
+        return generationId;
+    }
+
+    String protocolType() {
+        return protocolType;
+    }
+
+    String protocolName() {
+        return protocolName;
+    }
+
+    String leaderId() {
+        return leaderId;
+    }
+
+    Collection<Member> members() {
+        return Collections.unmodifiableCollection(members.values());
+    }
+
+    /** When the caller must {@link #tick} the group for the rebalance under way, if one is. */
+    OptionalLong rebalanceDeadlineMs() {
+        return rebalanceDeadlineMs == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(rebalanceDeadlineMs);
+    }
+
+    /** The answers decided since the last call, in the order they were decided. */
+    List<GroupReply> takeReplies() {
+        List<GroupReply> out = List.copyOf(replies);
+        replies.clear();
+        return out;
+    }
+
+    static boolean validSessionTimeout(int sessionTimeoutMs) {
+        return sessionTimeoutMs >= MIN_SESSION_TIMEOUT_MS && sessionTimeoutMs <= MAX_SESSION_TIMEOUT_MS;
+    }
+
+    // ---- JoinGroup ----
+
+    /** A JoinGroup, answered as request {@code requestId}. */
+    void join(long requestId, JoinGroupRequestData in, short version, String clientId, String clientHost, long nowMs) {
+        if (!validSessionTimeout(in.sessionTimeoutMs())) {
+            replyJoin(requestId, joinError(Errors.INVALID_SESSION_TIMEOUT, in.memberId()));
+            return;
+        }
+        List<JoinGroupRequestData.JoinGroupRequestProtocol> protocols = new ArrayList<>(in.protocols());
+        if (!supports(in.protocolType(), protocols)) {
+            replyJoin(requestId, joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, in.memberId()));
+            return;
+        }
+        String memberId = in.memberId();
+        if (memberId.isEmpty()) {
+            memberId = clientId + "-" + memberIdSuffix.get();
+            if (version >= FIRST_MEMBER_ID_REQUIRED_VERSION) {
+                // The client retries with this id, so a lost answer leaves no ghost member.
+                pendingMemberIds.add(memberId);
+                replyJoin(requestId, joinError(Errors.MEMBER_ID_REQUIRED, memberId));
+                return;
+            }
+        } else if (!members.containsKey(memberId) && !pendingMemberIds.remove(memberId)) {
+            replyJoin(requestId, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+            return;
+        }
+        Member member = members.get(memberId);
+        if (member == null) {
+            member = new Member(memberId, in.groupInstanceId(), clientId, clientHost);
+            members.put(memberId, member);
+        }
+        if (member.pendingJoin != NO_REQUEST) replyJoin(member.pendingJoin, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+        member.sessionTimeoutMs = in.sessionTimeoutMs();
+        member.rebalanceTimeoutMs = version == 0 ? in.sessionTimeoutMs() : in.rebalanceTimeoutMs();
+        member.protocols = protocols;
+        member.lastHeartbeatMs = nowMs;
+        member.pendingJoin = requestId;
+        if (members.size() == 1) protocolType = in.protocolType();
+        if (state != State.PREPARING_REBALANCE) prepareRebalance(nowMs, "member " + memberId + " joined");
+        maybeCompleteJoin(nowMs);
+    }
+
+    private void prepareRebalance(long nowMs, String reason) {
+        boolean initial = state == State.EMPTY;
+        for (Member m : members.values()) {
+            if (m.pendingSync != NO_REQUEST) replySync(m, syncError(Errors.REBALANCE_IN_PROGRESS));
+        }
+        state = State.PREPARING_REBALANCE;
+        long delay = initial ? initialRebalanceDelayMs : maxRebalanceTimeoutMs();
+        rebalanceDeadlineMs = nowMs + delay;
+        initialDelayPending = initial && delay > 0;
+        log.info("Group {} rebalances (generation {}): {}", groupId, generationId, reason);
+    }
+
+    private void maybeCompleteJoin(long nowMs) {
+        if (state == State.PREPARING_REBALANCE && !initialDelayPending
+                && members.values().stream().allMatch(m -> m.pendingJoin != NO_REQUEST)) {
+            completeJoin(nowMs);
+        }
+    }
+
+    private void completeJoin(long nowMs) {
+        initialDelayPending = false;
+        rebalanceDeadlineMs = Long.MAX_VALUE;
+        members.values().removeIf(m -> m.pendingJoin == NO_REQUEST); // did not rejoin in time
+        generationId++;
+        if (members.isEmpty()) {
+            state = State.EMPTY;
+            protocolName = null;
+            leaderId = null;
+            return;
+        }
+        if (leaderId == null || !members.containsKey(leaderId)) leaderId = members.keySet().iterator().next();
+        protocolName = selectProtocol();
+        state = State.COMPLETING_REBALANCE;
+        for (Member m : members.values()) {
+            replyJoin(m.pendingJoin, new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
+                    .setGenerationId(generationId).setProtocolType(protocolType).setProtocolName(protocolName)
+                    .setLeader(leaderId).setMemberId(m.memberId)
+                    .setMembers(m.memberId.equals(leaderId) ? memberList() : List.of()));
+            m.pendingJoin = NO_REQUEST;
+            m.lastHeartbeatMs = nowMs;
+        }
+        log.info("Group {} generation {} has {} members, leader {}", groupId, generationId, members.size(), leaderId);
+    }
+
+    // ---- SyncGroup ----
+
+    /** A SyncGroup, answered as request {@code requestId}. */
+    void sync(long requestId, SyncGroupRequestData in, long nowMs) {
+        Member member = members.get(in.memberId());
+        Errors error = member == null ? Errors.UNKNOWN_MEMBER_ID
+                : in.generationId() != generationId ? Errors.ILLEGAL_GENERATION
+                : in.protocolType() != null && !in.protocolType().equals(protocolType)
+                        || in.protocolName() != null && !in.protocolName().equals(protocolName)
+                        ? Errors.INCONSISTENT_GROUP_PROTOCOL
+                : Errors.NONE;
+        if (error != Errors.NONE) {
+            replySync(requestId, syncError(error));
+            return;
+        }
+        member.lastHeartbeatMs = nowMs;
+        switch (state) {
+            case PREPARING_REBALANCE, EMPTY -> replySync(requestId, syncError(Errors.REBALANCE_IN_PROGRESS));
+            case STABLE -> replySync(requestId, syncOk(member));
+            case COMPLETING_REBALANCE -> {
+                // Wait for the leader's assignment.
+                if (member.pendingSync != NO_REQUEST) replySync(member, syncError(Errors.REBALANCE_IN_PROGRESS));
+                member.pendingSync = requestId;
+                if (member.memberId.equals(leaderId)) assign(in.assignments());
+            }
+        }
+    }
+
+    private void assign(List<SyncGroupRequestData.SyncGroupRequestAssignment> assignments) {
+        Map<String, byte[]> byMember = new HashMap<>();
+        assignments.forEach(a -> byMember.put(a.memberId(), a.assignment()));
+        for (Member m : members.values()) m.assignment = byMember.getOrDefault(m.memberId, new byte[0]);
+        state = State.STABLE;
+        for (Member m : members.values()) {
+            if (m.pendingSync != NO_REQUEST) replySync(m, syncOk(m));
+        }
+    }
+
+    // ---- Heartbeat, LeaveGroup, expiry, OffsetCommit ----
+
+    Errors heartbeat(String memberId, int generationId, long nowMs) {
+        Member member = members.get(memberId);
+        if (member == null) return Errors.UNKNOWN_MEMBER_ID;
+        member.lastHeartbeatMs = nowMs;
+        if (state == State.PREPARING_REBALANCE) return Errors.REBALANCE_IN_PROGRESS;
+        if (generationId != this.generationId) return Errors.ILLEGAL_GENERATION;
+        return Errors.NONE;
+    }
+
+    /** NONE when the member left, UNKNOWN_MEMBER_ID when it was not a member. */
+    Errors leave(String memberId, long nowMs) {
+        return removeMember(memberId, nowMs, "member left") ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+    }
+
+    /** Completes a rebalance whose deadline has passed, then expires members whose session timed out. */
+    void tick(long nowMs) {
+        if (state == State.PREPARING_REBALANCE && nowMs >= rebalanceDeadlineMs) completeJoin(nowMs);
+        List<String> expired = new ArrayList<>();
+        for (Member m : members.values()) {
+            // A member waiting in JoinGroup is alive; the rebalance deadline bounds it.
+            if (m.pendingJoin == NO_REQUEST && nowMs - m.lastHeartbeatMs > m.sessionTimeoutMs) expired.add(m.memberId);
+        }
+        for (String id : expired) removeMember(id, nowMs, "session expired");
+    }
+
+    private boolean removeMember(String memberId, long nowMs, String reason) {
+        Member member = members.remove(memberId);
+        if (member == null) return false;
+        if (member.pendingJoin != NO_REQUEST) replyJoin(member.pendingJoin, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+        if (member.pendingSync != NO_REQUEST) replySync(member, syncError(Errors.UNKNOWN_MEMBER_ID));
+        if (state == State.PREPARING_REBALANCE) {
+            maybeCompleteJoin(nowMs);
+        } else if (members.isEmpty()) {
+            state = State.EMPTY;
+            generationId++;
+            leaderId = null;
+            protocolName = null;
+        } else {
+            prepareRebalance(nowMs, reason + ": " + memberId);
+        }
+        return true;
+    }
+
+    /**
+     * Whether an OffsetCommit may write: from a current member of this generation outside a
+     * rebalance, or, while the group is empty, from anyone (consumers using assign() commit with
+     * generation -1 and no member id).
+     */
+    Errors checkCommit(int generationId, String memberId, long nowMs) {
+        if (generationId < 0 && (memberId == null || memberId.isEmpty())) {
+            return state == State.EMPTY ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+        }
+        Member member = members.get(memberId);
+        if (member == null) return Errors.UNKNOWN_MEMBER_ID;
+        if (generationId != this.generationId) return Errors.ILLEGAL_GENERATION;
+        if (state == State.PREPARING_REBALANCE || state == State.COMPLETING_REBALANCE) return Errors.REBALANCE_IN_PROGRESS;
+        member.lastHeartbeatMs = nowMs;
+        return Errors.NONE;
+    }
+
+    /** Answers every waiting request with {@code error} (the coordinator moved or is closing). */
+    void abandon(Errors error) {
+        for (Member m : members.values()) {
+            if (m.pendingJoin != NO_REQUEST) replyJoin(m.pendingJoin, joinError(error, m.memberId));
+            m.pendingJoin = NO_REQUEST;
+            if (m.pendingSync != NO_REQUEST) replySync(m, syncError(error));
+        }
+        rebalanceDeadlineMs = Long.MAX_VALUE;
+    }
+
+    // ---- protocols and answers ----
+
+    /** Whether {@code protocols} of type {@code type} can join: same type, a protocol in common. */
+    private boolean supports(String type, List<JoinGroupRequestData.JoinGroupRequestProtocol> protocols) {
+        if (members.isEmpty()) return type != null && !type.isEmpty() && !protocols.isEmpty();
+        if (!type.equals(protocolType)) return false;
+        return protocols.stream().anyMatch(p -> members.values().stream().allMatch(m -> m.supports(p.name())));
+    }
+
+    /** The first protocol, in the leader's preference order, that every member supports. */
+    private String selectProtocol() {
+        for (JoinGroupRequestData.JoinGroupRequestProtocol p : members.get(leaderId).protocols) {
+            if (members.values().stream().allMatch(m -> m.supports(p.name()))) return p.name();
+        }
+        throw new IllegalStateException("members of " + groupId + " share no protocol");
+    }
+
+    private int maxRebalanceTimeoutMs() {
+        return members.values().stream().mapToInt(m -> m.rebalanceTimeoutMs).max().orElse(0);
+    }
+
+    private List<JoinGroupResponseData.JoinGroupResponseMember> memberList() {
+        List<JoinGroupResponseData.JoinGroupResponseMember> out = new ArrayList<>();
+        for (Member m : members.values()) {
+            out.add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(m.memberId)
+                    .setGroupInstanceId(m.groupInstanceId).setMetadata(m.metadata(protocolName)));
+        }
+        return out;
+    }
+
+    private void replyJoin(long requestId, JoinGroupResponseData response) {
+        replies.add(new GroupReply.Join(requestId, response));
+    }
+
+    private void replySync(long requestId, SyncGroupResponseData response) {
+        replies.add(new GroupReply.Sync(requestId, response));
+    }
+
+    private void replySync(Member member, SyncGroupResponseData response) {
+        replySync(member.pendingSync, response);
+        member.pendingSync = NO_REQUEST;
+    }
+
+    private SyncGroupResponseData syncOk(Member member) {
+        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(protocolType)
+                .setProtocolName(protocolName).setAssignment(member.assignment);
+    }
+
+    static JoinGroupResponseData joinError(Errors error, String memberId) {
+        return new JoinGroupResponseData().setErrorCode(error.code()).setGenerationId(-1).setMemberId(memberId)
+                .setLeader("").setProtocolName(null);
+    }
+
+    static SyncGroupResponseData syncError(Errors error) {
+        return new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]);
+    }
+}

@@ -1,0 +1,371 @@
+package io.weir.group;
+
+import io.weir.replication.ReplicaManager;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.image.PartitionRegistration;
+import io.weir.controller.image.TopicImage;
+import io.weir.controller.image.BrokerRegistration;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Consumer groups under Kafka's classic rebalance protocol: JoinGroup/SyncGroup/Heartbeat/
+ * LeaveGroup and committed offsets.
+ *
+ * <p>As in Kafka, a group's coordinator is the leader of its partition of the internal topic
+ * {@value OffsetsTopic#NAME}, where its committed offsets are stored and replicated
+ * ({@link OffsetsTopic}). Membership is soft state of the coordinator: when leadership of the
+ * partition moves, members are told NOT_COORDINATOR, find the new coordinator and rejoin, and
+ * their committed offsets are there.
+ *
+ * <p>This is the imperative shell around {@link Group}, the pure state machine that decides the
+ * rebalance protocol: it checks that this node coordinates the group, serialises calls per
+ * group, reads the clock, turns the group's replies into completed futures, runs its timers
+ * and writes offsets through {@link OffsetsTopic}.
+ */
+public final class GroupCoordinator implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
+    private static final long EXPIRY_CHECK_MS = 250;
+
+    /** A committed offset as a consumer stored it. */
+    public record CommittedOffset(long offset, int leaderEpoch, String metadata) {
+    }
+
+    private final Supplier<MetadataImage> metadata;
+    private final String listener;
+    private final long initialRebalanceDelayMs;
+    private final OffsetsTopic offsets;
+    private final LongSupplier clock = () -> System.nanoTime() / 1_000_000;
+    private final ConcurrentHashMap<String, Hosted> groups = new ConcurrentHashMap<>();
+    private final AtomicLong requestIds = new AtomicLong();
+    /** JoinGroup and SyncGroup requests a group has not answered yet, by request id. */
+    private final ConcurrentHashMap<Long, CompletableFuture<JoinGroupResponseData>> pendingJoins = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, CompletableFuture<SyncGroupResponseData>> pendingSyncs = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "weir-group-coordinator");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** A group this node coordinates, with the timer at its rebalance deadline; calls hold its monitor. */
+    private static final class Hosted {
+        final Group group;
+        ScheduledFuture<?> timer;
+        long timerDeadlineMs = Long.MAX_VALUE;
+
+        Hosted(Group group) {
+            this.group = group;
+        }
+    }
+
+    /**
+     * @param metadata the newest metadata image this node has replayed
+     * @param nodeId this node's id
+     * @param listener the listener whose endpoints clients are sent to
+     * @param initialRebalanceDelayMs Kafka's {@code group.initial.rebalance.delay.ms}: how long a
+     *     new group waits for more members before its first rebalance completes
+     */
+    public GroupCoordinator(Supplier<MetadataImage> metadata, int nodeId, ReplicaManager replicas, String listener,
+                            long initialRebalanceDelayMs) {
+        this.metadata = metadata;
+        this.listener = listener;
+        this.initialRebalanceDelayMs = initialRebalanceDelayMs;
+        this.offsets = new OffsetsTopic(metadata, nodeId, replicas);
+        timer.scheduleWithFixedDelay(this::tickAll, EXPIRY_CHECK_MS, EXPIRY_CHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The listener whose endpoints FindCoordinator answers with. */
+    public String listener() {
+        return listener;
+    }
+
+    /** The broker that coordinates {@code groupId}: the leader of its offsets partition, if live. */
+    public Optional<BrokerRegistration> coordinatorFor(String groupId) {
+        MetadataImage image = metadata.get();
+        return image.topic(OffsetsTopic.NAME)
+                .map(t -> t.partition(OffsetsTopic.partitionFor(groupId, t.partitionCount())))
+                .filter(PartitionRegistration::hasLeader)
+                .flatMap(p -> image.broker(p.leader()))
+                .filter(b -> !b.fenced() && b.endpoint(listener).isPresent());
+    }
+
+    /** NONE when this node coordinates {@code groupId} and has loaded it, else the error to answer with. */
+    public Errors checkCoordinator(String groupId) {
+        if (groupId == null || groupId.isEmpty()) return Errors.INVALID_GROUP_ID;
+        return offsets.state(groupId);
+    }
+
+    /** Applies an image change: loads offsets partitions this node now leads, forgets the others. */
+    public void onMetadataChange(MetadataImage previous, MetadataImage next) {
+        int partitionCount = next.topic(OffsetsTopic.NAME).map(TopicImage::partitionCount).orElse(0);
+        offsets.onMetadataChange(next, lost -> {
+            for (Hosted hosted : groups.values()) {
+                String groupId = hosted.group.groupId;
+                if (partitionCount > 0 && OffsetsTopic.partitionFor(groupId, partitionCount) != lost) continue;
+                synchronized (hosted) {
+                    hosted.group.abandon(Errors.NOT_COORDINATOR);
+                    settle(hosted);
+                    groups.remove(groupId, hosted);
+                }
+            }
+        });
+    }
+
+    // ---- JoinGroup, SyncGroup, Heartbeat, LeaveGroup: the calls into the group's state machine ----
+
+    public CompletableFuture<JoinGroupResponseData> join(JoinGroupRequestData in, short version, String clientId,
+                                                         String clientHost) {
+        Errors error = checkCoordinator(in.groupId());
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(Group.joinError(error, in.memberId()));
+        if (!Group.validSessionTimeout(in.sessionTimeoutMs())) {
+            // Refused before the group is looked up, so a bad request leaves no empty group behind.
+            return CompletableFuture.completedFuture(Group.joinError(Errors.INVALID_SESSION_TIMEOUT, in.memberId()));
+        }
+        Hosted hosted = groups.computeIfAbsent(in.groupId(), this::host);
+        CompletableFuture<JoinGroupResponseData> answer = new CompletableFuture<>();
+        synchronized (hosted) {
+            long requestId = requestIds.incrementAndGet();
+            pendingJoins.put(requestId, answer);
+            hosted.group.join(requestId, in, version, clientId, clientHost, clock.getAsLong());
+            settle(hosted);
+        }
+        return answer;
+    }
+
+    public CompletableFuture<SyncGroupResponseData> sync(SyncGroupRequestData in) {
+        Errors error = checkCoordinator(in.groupId());
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(Group.syncError(error));
+        Hosted hosted = groups.get(in.groupId());
+        if (hosted == null) return CompletableFuture.completedFuture(Group.syncError(Errors.UNKNOWN_MEMBER_ID));
+        CompletableFuture<SyncGroupResponseData> answer = new CompletableFuture<>();
+        synchronized (hosted) {
+            long requestId = requestIds.incrementAndGet();
+            pendingSyncs.put(requestId, answer);
+            hosted.group.sync(requestId, in, clock.getAsLong());
+            settle(hosted);
+        }
+        return answer;
+    }
+
+    public Errors heartbeat(HeartbeatRequestData in) {
+        Errors error = checkCoordinator(in.groupId());
+        if (error != Errors.NONE) return error;
+        Hosted hosted = groups.get(in.groupId());
+        if (hosted == null) return Errors.UNKNOWN_MEMBER_ID;
+        synchronized (hosted) {
+            return hosted.group.heartbeat(in.memberId(), in.generationId(), clock.getAsLong());
+        }
+    }
+
+    /** Removes the members; returns the error per member id (NONE when it left). */
+    public Map<String, Errors> leave(String groupId, List<LeaveGroupRequestData.MemberIdentity> leaving) {
+        Map<String, Errors> out = new java.util.LinkedHashMap<>();
+        Errors error = checkCoordinator(groupId);
+        Hosted hosted = error == Errors.NONE ? groups.get(groupId) : null;
+        for (LeaveGroupRequestData.MemberIdentity m : leaving) {
+            if (error != Errors.NONE) {
+                out.put(m.memberId(), error);
+                continue;
+            }
+            if (hosted == null) {
+                out.put(m.memberId(), Errors.UNKNOWN_MEMBER_ID);
+                continue;
+            }
+            synchronized (hosted) {
+                out.put(m.memberId(), hosted.group.leave(m.memberId(), clock.getAsLong()));
+                settle(hosted);
+            }
+        }
+        return out;
+    }
+
+    /** Ticks every group: completes rebalances whose deadline passed, expires sessions. */
+    private void tickAll() {
+        for (Hosted hosted : groups.values()) {
+            try {
+                tick(hosted);
+            } catch (RuntimeException e) {
+                // One group's bug must not stop session expiry for the others (a periodic task dies on its first throw).
+                log.error("Ticking group {} failed", hosted.group.groupId, e);
+            }
+        }
+    }
+
+    private void tick(Hosted hosted) {
+        synchronized (hosted) {
+            if (groups.get(hosted.group.groupId) != hosted) return; // unloaded meanwhile
+            hosted.group.tick(clock.getAsLong());
+            settle(hosted);
+        }
+    }
+
+    private Hosted host(String groupId) {
+        return new Hosted(new Group(groupId, initialRebalanceDelayMs, () -> UUID.randomUUID().toString()));
+    }
+
+    /**
+     * The imperative half of every call into a group, under its monitor: completes the futures of
+     * the requests the group answered and keeps one timer at its rebalance deadline.
+     */
+    private void settle(Hosted hosted) {
+        for (GroupReply reply : hosted.group.takeReplies()) {
+            if (reply instanceof GroupReply.Join join) {
+                complete(pendingJoins.remove(join.requestId()), join.response(), join.requestId());
+            } else if (reply instanceof GroupReply.Sync sync) {
+                complete(pendingSyncs.remove(sync.requestId()), sync.response(), sync.requestId());
+            }
+        }
+        long deadline = hosted.group.rebalanceDeadlineMs().orElse(Long.MAX_VALUE);
+        if (deadline == hosted.timerDeadlineMs) return;
+        if (hosted.timer != null) hosted.timer.cancel(false);
+        hosted.timer = deadline == Long.MAX_VALUE ? null
+                : timer.schedule(() -> tick(hosted), Math.max(0, deadline - clock.getAsLong()), TimeUnit.MILLISECONDS);
+        hosted.timerDeadlineMs = deadline;
+    }
+
+    private static <T> void complete(CompletableFuture<T> future, T response, long requestId) {
+        if (future == null) throw new IllegalStateException("group answered request " + requestId + " twice");
+        future.complete(response);
+    }
+
+    // ---- offsets ----
+
+    /**
+     * Commits offsets for a current member of the group's generation, or, for a group with no
+     * members, for anyone (consumers using assign() commit with generation -1).
+     */
+    public CompletableFuture<Errors> commit(String groupId, int generationId, String memberId,
+                                            Map<TopicPartition, CommittedOffset> changes) {
+        Errors error = checkCommit(groupId, generationId, memberId);
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(error);
+        return offsets.write(groupId, changes);
+    }
+
+    private Errors checkCommit(String groupId, int generationId, String memberId) {
+        Errors error = checkCoordinator(groupId);
+        if (error != Errors.NONE) return error;
+        Hosted hosted = groups.get(groupId);
+        // No group here: only a commit outside any generation (assign() consumers) is accepted.
+        if (hosted == null) return generationId < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
+        synchronized (hosted) {
+            return hosted.group.checkCommit(generationId, memberId, clock.getAsLong());
+        }
+    }
+
+    /** The group's committed offsets. */
+    public Map<TopicPartition, CommittedOffset> committed(String groupId) {
+        return offsets.committed(groupId);
+    }
+
+    // ---- ListGroups, DescribeGroups, DeleteGroups ----
+
+    /** Groups this node coordinates (including groups that only have committed offsets). */
+    public List<ListGroupsResponseData.ListedGroup> list(List<String> statesFilter, List<String> typesFilter) {
+        Map<String, ListGroupsResponseData.ListedGroup> out = new java.util.TreeMap<>();
+        for (Hosted hosted : groups.values()) {
+            Group group = hosted.group;
+            if (checkCoordinator(group.groupId) != Errors.NONE) continue;
+            synchronized (hosted) {
+                out.put(group.groupId, new ListGroupsResponseData.ListedGroup().setGroupId(group.groupId)
+                        .setProtocolType(group.protocolType() == null ? "" : group.protocolType())
+                        .setGroupState(group.state().kafkaName).setGroupType("classic"));
+            }
+        }
+        for (String groupId : offsets.groupsWithOffsets()) {
+            if (out.containsKey(groupId) || checkCoordinator(groupId) != Errors.NONE) continue;
+            out.put(groupId, new ListGroupsResponseData.ListedGroup().setGroupId(groupId).setProtocolType("")
+                    .setGroupState(Group.State.EMPTY.kafkaName).setGroupType("classic"));
+        }
+        return out.values().stream()
+                .filter(g -> statesFilter == null || statesFilter.isEmpty()
+                        || statesFilter.stream().anyMatch(f -> f.equalsIgnoreCase(g.groupState())))
+                .filter(g -> typesFilter == null || typesFilter.isEmpty()
+                        || typesFilter.stream().anyMatch(f -> f.equalsIgnoreCase(g.groupType())))
+                .toList();
+    }
+
+    public DescribeGroupsResponseData.DescribedGroup describe(String groupId, boolean unknownIsError) {
+        DescribeGroupsResponseData.DescribedGroup out = new DescribeGroupsResponseData.DescribedGroup()
+                .setGroupId(groupId).setProtocolType("").setProtocolData("").setGroupState("Dead");
+        Errors error = checkCoordinator(groupId);
+        if (error != Errors.NONE) return out.setErrorCode(error.code());
+        Hosted hosted = groups.get(groupId);
+        if (hosted == null) {
+            if (!offsets.committed(groupId).isEmpty()) return out.setErrorCode(Errors.NONE.code()).setGroupState("Empty");
+            return out.setErrorCode((unknownIsError ? Errors.GROUP_ID_NOT_FOUND : Errors.NONE).code());
+        }
+        synchronized (hosted) {
+            Group group = hosted.group;
+            String protocol = group.protocolName();
+            out.setErrorCode(Errors.NONE.code()).setGroupState(group.state().kafkaName)
+                    .setProtocolType(group.protocolType() == null ? "" : group.protocolType())
+                    .setProtocolData(protocol == null ? "" : protocol);
+            for (Group.Member m : group.members()) {
+                out.members().add(new DescribeGroupsResponseData.DescribedGroupMember().setMemberId(m.memberId)
+                        .setGroupInstanceId(m.groupInstanceId).setClientId(m.clientId).setClientHost(m.clientHost)
+                        .setMemberMetadata(protocol == null ? new byte[0] : m.metadata(protocol))
+                        .setMemberAssignment(group.state() == Group.State.STABLE ? m.assignment() : new byte[0]));
+            }
+        }
+        return out;
+    }
+
+    /** Deletes an empty group and its committed offsets (tombstones in the offsets topic). */
+    public CompletableFuture<Errors> delete(String groupId) {
+        Errors error = checkCoordinator(groupId);
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(error);
+        Hosted hosted = groups.get(groupId);
+        if (hosted != null) {
+            synchronized (hosted) {
+                if (hosted.group.state() != Group.State.EMPTY) {
+                    return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
+                }
+                groups.remove(groupId, hosted);
+            }
+        }
+        Map<TopicPartition, CommittedOffset> committed = offsets.committed(groupId);
+        if (committed.isEmpty()) {
+            return CompletableFuture.completedFuture(hosted != null ? Errors.NONE : Errors.GROUP_ID_NOT_FOUND);
+        }
+        Map<TopicPartition, CommittedOffset> tombstones = new HashMap<>();
+        committed.keySet().forEach(tp -> tombstones.put(tp, null));
+        return offsets.write(groupId, tombstones);
+    }
+
+    @Override
+    public void close() {
+        offsets.close();
+        timer.shutdownNow();
+        for (Hosted hosted : groups.values()) {
+            synchronized (hosted) {
+                hosted.group.abandon(Errors.COORDINATOR_NOT_AVAILABLE);
+                settle(hosted);
+            }
+        }
+    }
+}

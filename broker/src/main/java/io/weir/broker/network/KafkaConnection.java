@@ -17,6 +17,7 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -25,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One client connection: decodes request frames with kafka-clients' classes, hands them to the
@@ -32,22 +34,30 @@ import java.util.concurrent.Executor;
  * pipeline requests and match responses by order). Anything it cannot parse closes the
  * connection; nothing here throws into Netty.
  *
- * <p>The in-flight queue is touched only on this channel's event loop.
+ * <p>It holds each request's bytes in the node's {@link RequestMemoryPool} until the response is
+ * written, and reads from the socket only while the pool is not full and this connection's
+ * unanswered requests stay under {@code maxInFlight} and {@code maxInFlightBytes}.
+ *
+ * <p>The in-flight queue is touched only on this channel's event loop; the volatile fields are
+ * read by {@link KafkaServer}'s sweep.
  */
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
+    private static final RateLimitedLog HANDLER_ERRORS = new RateLimitedLog(log);
     private static final ListenerName LISTENER = ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT);
 
     /** A request waiting for its turn to be written. */
     private static final class InFlight {
         final ApiKeys api;
         final long arrivalNanos = System.nanoTime();
+        final long reservedBytes;
         boolean done;
         ByteBuffer response; // null with done = no response
         boolean close;
 
-        InFlight(ApiKeys api) {
+        InFlight(ApiKeys api, long reservedBytes) {
             this.api = api;
+            this.reservedBytes = reservedBytes;
         }
     }
 
@@ -55,16 +65,56 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final RequestObserver observer;
     private final SerialExecutor serial;
     private final int maxInFlight;
+    private final long maxInFlightBytes;
+    private final RequestMemoryPool pool;
+    private final Listener listener;
+    private final FrameDecoder decoder;
+    private final boolean probation;
+    private final long acceptedNanos = System.nanoTime();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    private long inFlightBytes;
     private String connectionId = "unconnected";
     private InetSocketAddress remote;
+    private ChannelHandlerContext ctx;
     private boolean closing;
+    private volatile boolean identified;
+    private volatile boolean interBroker;
+    private volatile boolean pausedForMemory;
+    private volatile boolean memoryHold;
 
-    KafkaConnection(RequestDispatcher dispatcher, RequestObserver observer, Executor handlerPool, int maxInFlight) {
+    /** What the connection tells the server it belongs to. */
+    interface Listener {
+        void opened(KafkaConnection connection);
+
+        void closed(KafkaConnection connection);
+
+        /** A request released pool memory down to the low-water mark: paused connections may read. */
+        void poolDrained();
+
+        /** A connection on probation turned out not to be a broker's. */
+        void probationFailed(KafkaConnection connection, String clientId);
+
+        /** A request could not be parsed or is of an unsupported version. */
+        void rejected(KafkaConnection connection, String reason);
+    }
+
+    KafkaConnection(RequestDispatcher dispatcher, RequestObserver observer, Executor handlerPool, int maxInFlight,
+                    long maxInFlightBytes, RequestMemoryPool pool, FrameDecoder decoder, boolean probation,
+                    Listener listener) {
         this.dispatcher = dispatcher;
         this.observer = observer;
         this.serial = new SerialExecutor(handlerPool);
         this.maxInFlight = maxInFlight;
+        this.maxInFlightBytes = maxInFlightBytes;
+        this.pool = pool;
+        this.decoder = decoder;
+        this.probation = probation;
+        this.listener = listener;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
     @Override
@@ -73,26 +123,41 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         connectionId = local.getAddress().getHostAddress() + ":" + local.getPort() + "-"
                 + remote.getAddress().getHostAddress() + ":" + remote.getPort() + "-" + ctx.channel().id().asShortText();
+        if (pool.full()) holdForMemory(); // behind the connections already waiting
+        listener.opened(this);
+        updateAutoRead();
         super.channelActive(ctx);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        FrameDecoder.Frame frame = (FrameDecoder.Frame) msg;
         if (closing) {
-            ((ByteBuf) msg).release();
+            release(frame.reservedBytes());
             return;
         }
-        ByteBuffer buffer = copyAndRelease((ByteBuf) msg);
+        ByteBuffer buffer = frame.payload();
         observer.bytesIn(buffer.remaining() + Integer.BYTES);
         RequestContext context;
         AbstractRequest request;
         try {
             RequestHeader header = RequestHeader.parse(buffer);
             ApiKeys apiKey = header.apiKey();
+            if (!identified) {
+                interBroker = InterBroker.isInterBroker(header.clientId());
+                identified = true;
+                if (probation && !interBroker) {
+                    listener.probationFailed(this, header.clientId());
+                    release(frame.reservedBytes());
+                    closeNow(ctx);
+                    return;
+                }
+            }
             // ApiVersions of any version is always answered (with UNSUPPORTED_VERSION and our range
             // if need be) so that newer clients can downgrade; anything else unsupported closes.
             if (apiKey != ApiKeys.API_VERSIONS && !dispatcher.isSupported(apiKey, header.apiVersion())) {
-                log.info("Closing {}: unsupported {} version {}", connectionId, apiKey, header.apiVersion());
+                listener.rejected(this, "unsupported " + apiKey + " version " + header.apiVersion());
+                release(frame.reservedBytes());
                 closeNow(ctx);
                 return;
             }
@@ -100,14 +165,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                     KafkaPrincipal.ANONYMOUS, LISTENER, SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
             request = context.parseRequest(buffer).request;
         } catch (RuntimeException e) {
-            log.info("Closing {}: malformed request ({})", connectionId, e.toString());
+            listener.rejected(this, "malformed request (" + e + ")");
+            release(frame.reservedBytes());
             closeNow(ctx);
             return;
         }
 
-        InFlight slot = new InFlight(context.header.apiKey());
+        InFlight slot = new InFlight(context.header.apiKey(), frame.reservedBytes());
         inFlight.add(slot);
-        if (inFlight.size() >= maxInFlight) ctx.channel().config().setAutoRead(false);
+        inFlightBytes += slot.reservedBytes;
+        updateAutoRead();
         serial.execute(() -> {
             CompletableFuture<AbstractResponse> future;
             try {
@@ -123,14 +190,63 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private static ByteBuffer copyAndRelease(ByteBuf frame) {
+    /**
+     * Reads from the socket only while this connection may: Netty then neither reads nor
+     * allocates for it, so the bytes wait in the kernel's socket buffer (and, once that is full,
+     * in the client). Runs on the event loop.
+     */
+    private void updateAutoRead() {
+        pausedForMemory = interBroker ? pool.exhausted(true) : memoryHold;
+        boolean read = !closing && inFlight.size() < maxInFlight && inFlightBytes < maxInFlightBytes
+                && !pausedForMemory;
+        if (ctx.channel().config().isAutoRead() != read) ctx.channel().config().setAutoRead(read);
+    }
+
+    /**
+     * Stops reading because the memory pool is full, until {@link #releaseMemoryHold()}; any
+     * thread. Takes effect at once rather than when a task runs: Netty checks the flag before each
+     * read, so channels the event loop would read later in the same pass no longer read past the
+     * bound. Inter-broker connections are not held; they stop only past the brokers' head-room.
+     */
+    void holdForMemory() {
+        if (ctx == null || interBroker) return;
+        memoryHold = true;
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    /** Lets a held connection read again; any thread. */
+    void releaseMemoryHold() {
+        memoryHold = false;
+        onEventLoop(this::updateAutoRead);
+    }
+
+    boolean heldForMemory() {
+        return memoryHold;
+    }
+
+    /** A hold lost to a race with the event loop, or a broker's pause the pool no longer needs; any thread. */
+    boolean memoryPauseStale() {
+        if (ctx == null) return false;
+        if (interBroker) return pausedForMemory != pool.exhausted(true);
+        return memoryHold && ctx.channel().config().isAutoRead();
+    }
+
+    /** Re-applies the memory state (see {@link #memoryPauseStale()}); any thread. */
+    void refreshMemoryPause() {
+        if (memoryHold) holdForMemory();
+        onEventLoop(this::updateAutoRead);
+    }
+
+    private void onEventLoop(Runnable task) {
         try {
-            ByteBuffer copy = ByteBuffer.allocate(frame.readableBytes());
-            frame.readBytes(copy);
-            return copy.flip();
-        } finally {
-            frame.release();
+            ctx.executor().execute(task);
+        } catch (RejectedExecutionException shuttingDown) {
+            // the listener is closing; so is this connection
         }
+    }
+
+    private void release(long bytes) {
+        if (bytes > 0 && pool.release(bytes)) listener.poolDrained();
     }
 
     private void encode(InFlight slot, RequestContext context, AbstractRequest request,
@@ -143,13 +259,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (cause != null) {
-                log.warn("Error handling {} from {} (correlation id {})", context.header.apiKey(), connectionId,
+                // A handler's bug is worth a stack trace, but once per kind and interval: a client
+                // that keeps sending the request that triggers it must not drown the log.
+                HANDLER_ERRORS.warn(context.header.apiKey() + cause.getClass().getName(),
+                        "Error handling {} from {} (correlation id {})", context.header.apiKey(), connectionId,
                         context.correlationId(), cause);
                 response = request.getErrorResponse(cause);
             }
             if (response != null) slot.response = context.buildResponseEnvelopePayload(response);
         } catch (RuntimeException e) {
-            log.error("Cannot encode {} response for {}; closing", context.header.apiKey(), connectionId, e);
+            HANDLER_ERRORS.log(Level.ERROR, "encode" + context.header.apiKey() + e.getClass().getName(),
+                    "Cannot encode {} response for {}; closing", context.header.apiKey(), connectionId, e);
             slot.response = null;
             slot.close = true;
         }
@@ -160,6 +280,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         boolean wrote = false;
         while (!inFlight.isEmpty() && inFlight.peek().done) {
             InFlight head = inFlight.poll();
+            inFlightBytes -= head.reservedBytes;
+            release(head.reservedBytes);
             if (closing) continue;
             observer.completed(head.api, head.response == null ? 0 : head.response.remaining() + Integer.BYTES,
                     System.nanoTime() - head.arrivalNanos);
@@ -175,14 +297,53 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             }
         }
         if (wrote) ctx.flush();
-        if (!closing && !ctx.channel().config().isAutoRead() && inFlight.size() < maxInFlight) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        updateAutoRead();
     }
 
     private void closeNow(ChannelHandlerContext ctx) {
         closing = true;
         ctx.close();
+    }
+
+    /** Closes from outside the event loop (the server's sweep); any thread. */
+    void close() {
+        ctx.channel().close();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        closing = true;
+        long held = 0;
+        for (InFlight slot : inFlight) held += slot.reservedBytes;
+        inFlight.clear();
+        inFlightBytes = 0;
+        release(held);
+        listener.closed(this);
+    }
+
+    String connectionId() {
+        return connectionId;
+    }
+
+    InetSocketAddress remote() {
+        return remote;
+    }
+
+    boolean interBroker() {
+        return interBroker;
+    }
+
+    /** On probation (admitted past a connection limit) and not yet shown to be a broker's. */
+    boolean unprovenProbation() {
+        return probation && !identified;
+    }
+
+    long acceptedNanos() {
+        return acceptedNanos;
+    }
+
+    FrameDecoder decoder() {
+        return decoder;
     }
 
     @Override

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.weir.broker.network.FileDescriptors;
 import io.weir.broker.network.NetworkConfig;
 
 import java.io.IOException;
@@ -38,6 +39,14 @@ import java.util.Objects;
  *     - {id: 2, host: 127.0.0.1, quorum.port: 9193, kafka.port: 9093}
  *     - {id: 3, host: 127.0.0.1, quorum.port: 9194, kafka.port: 9094}
  * </pre>
+ *
+ * <p>The listener's bounds use Kafka's names where Kafka has the setting ({@link NetworkConfig}
+ * says what each bounds): {@code socket.request.max.bytes} (100 MiB), {@code queued.max.request.bytes}
+ * (a quarter of the heap, at least one largest request), {@code max.connections} (the file
+ * descriptor limit minus {@code reserved.file.descriptors}, 3,000), {@code max.connections.per.ip}
+ * (unbounded), {@code socket.listen.backlog.size} (1,024), {@code connections.max.idle.ms}
+ * (10 minutes); and Weir's own {@code queued.max.request.bytes.per.connection} (16 MiB) and
+ * {@code socket.request.receive.timeout.ms} (30 s).
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -57,7 +66,15 @@ public record NodeConfig(
         @JsonProperty("group.initial.rebalance.delay.ms") Integer groupInitialRebalanceDelayMs,
         @JsonProperty("replica.lag.time.max.ms") Long replicaLagTimeMaxMs,
         @JsonProperty("auto.create.topics.enable") Boolean autoCreateTopicsEnable,
-        @JsonProperty("leader.imbalance.check.interval.ms") Long leaderImbalanceCheckIntervalMs) {
+        @JsonProperty("leader.imbalance.check.interval.ms") Long leaderImbalanceCheckIntervalMs,
+        @JsonProperty("queued.max.request.bytes") Long queuedMaxRequestBytes,
+        @JsonProperty("queued.max.request.bytes.per.connection") Long queuedMaxRequestBytesPerConnection,
+        @JsonProperty("max.connections") Integer maxConnections,
+        @JsonProperty("max.connections.per.ip") Integer maxConnectionsPerIp,
+        @JsonProperty("reserved.file.descriptors") Integer reservedFileDescriptors,
+        @JsonProperty("socket.listen.backlog.size") Integer socketListenBacklogSize,
+        @JsonProperty("connections.max.idle.ms") Long connectionsMaxIdleMs,
+        @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -89,6 +106,42 @@ public record NodeConfig(
         if (brokerHeartbeatIntervalMs <= 0 || brokerHeartbeatIntervalMs >= brokerSessionTimeoutMs) {
             throw new IllegalArgumentException("broker.heartbeat.interval.ms must be positive and below broker.session.timeout.ms");
         }
+        queuedMaxRequestBytes = queuedMaxRequestBytes == null
+                ? NetworkConfig.defaultQueuedMaxRequestBytes(socketRequestMaxBytes) : queuedMaxRequestBytes;
+        queuedMaxRequestBytesPerConnection = queuedMaxRequestBytesPerConnection == null
+                ? NetworkConfig.DEFAULT_QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION : queuedMaxRequestBytesPerConnection;
+        reservedFileDescriptors = reservedFileDescriptors == null ? FileDescriptors.DEFAULT_RESERVED : reservedFileDescriptors;
+        if (reservedFileDescriptors < 0) throw new IllegalArgumentException("reserved.file.descriptors must not be negative");
+        maxConnections = maxConnections == null ? FileDescriptors.defaultMaxConnections(reservedFileDescriptors) : maxConnections;
+        maxConnectionsPerIp = maxConnectionsPerIp == null ? Integer.MAX_VALUE : maxConnectionsPerIp; // Kafka's default
+        socketListenBacklogSize = socketListenBacklogSize == null ? NetworkConfig.DEFAULT_LISTEN_BACKLOG : socketListenBacklogSize;
+        connectionsMaxIdleMs = connectionsMaxIdleMs == null ? NetworkConfig.DEFAULT_CONNECTIONS_MAX_IDLE_MS : connectionsMaxIdleMs;
+        socketRequestReceiveTimeoutMs = socketRequestReceiveTimeoutMs == null
+                ? NetworkConfig.DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS : socketRequestReceiveTimeoutMs;
+        // Validates the listener's bounds now, with errors that name the key at fault.
+        network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
+                queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
+                connectionsMaxIdleMs, socketRequestReceiveTimeoutMs);
+    }
+
+    /** The Kafka listener's address and bounds. */
+    public NetworkConfig networkConfig(HostPort kafka) {
+        return network(kafka, numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
+                queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
+                connectionsMaxIdleMs, socketRequestReceiveTimeoutMs);
+    }
+
+    private static NetworkConfig network(HostPort kafka, int ioThreads, int maxRequestBytes, long queued,
+                                         long queuedPerConnection, int maxConnections, int maxConnectionsPerIp,
+                                         int backlog, long maxIdleMs, long receiveTimeoutMs) {
+        return NetworkConfig.of(kafka.host(), kafka.port())
+                .withHandlerThreads(ioThreads)
+                .withMaxRequestBytes(maxRequestBytes)
+                .withQueuedMaxRequestBytes(queued, queuedPerConnection)
+                .withMaxConnections(maxConnections, maxConnectionsPerIp)
+                .withListenBacklog(backlog)
+                .withConnectionsMaxIdleMs(maxIdleMs)
+                .withRequestReceiveTimeoutMs(receiveTimeoutMs);
     }
 
     /** Addresses as {@code host:port}; port 0 binds a free port. */
@@ -141,7 +194,8 @@ public record NodeConfig(
     /** A node with every optional setting at its default. */
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -12,7 +12,6 @@ import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
 import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.network.KafkaServer;
-import io.weir.broker.network.NetworkConfig;
 import io.weir.broker.produce.ProducerIdAllocator;
 import io.weir.replication.ReplicaManager;
 import io.weir.replication.ReplicationConfig;
@@ -105,9 +104,7 @@ public final class WeirNode implements AutoCloseable {
         advertisedHost = kafka.host();
         DelegatingDispatcher dispatcher = new DelegatingDispatcher();
         metrics = new BrokerMetrics(nodeId);
-        server = new KafkaServer(NetworkConfig.of(kafka.host(), kafka.port())
-                .withMaxRequestBytes(config.socketRequestMaxBytes()).withHandlerThreads(config.numIoThreads()),
-                dispatcher, metrics);
+        server = new KafkaServer(config.networkConfig(kafka), dispatcher, metrics);
         server.start();
         int kafkaPort = server.boundAddress().getPort();
 
@@ -273,6 +270,11 @@ public final class WeirNode implements AutoCloseable {
     /** The bound HTTP port (metrics, health), or -1 when the config has no http listener. */
     public int httpPort() {
         return http == null ? -1 : http.port();
+    }
+
+    /** The Kafka listener (its connection count and queued request bytes, for tests and metrics). */
+    public KafkaServer kafkaServer() {
+        return server;
     }
 
     public MetadataCache metadata() {

@@ -108,6 +108,11 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /** The operating-system process id of node {@code id}'s JVM. */
+    long pid(int id) {
+        return processes.get(id).pid();
+    }
+
     boolean isRunning(int id) {
         Process p = processes.get(id);
         return p != null && p.isAlive();

@@ -26,7 +26,13 @@ public final class RawKafkaClient implements AutoCloseable {
     private final DataInputStream in;
 
     public RawKafkaClient(InetSocketAddress address) throws IOException {
+        this(address, null);
+    }
+
+    /** A client whose connection comes from {@code localAddress} (e.g. 127.0.0.2, another loopback address). */
+    public RawKafkaClient(InetSocketAddress address, java.net.InetAddress localAddress) throws IOException {
         socket = new Socket();
+        if (localAddress != null) socket.bind(new InetSocketAddress(localAddress, 0));
         socket.connect(address, TIMEOUT_MS);
         socket.setSoTimeout(TIMEOUT_MS);
         out = new DataOutputStream(socket.getOutputStream());
@@ -74,6 +80,23 @@ public final class RawKafkaClient implements AutoCloseable {
     public AbstractResponse roundTrip(RequestHeader header, AbstractRequest request) throws IOException {
         send(header, request);
         return receive(header);
+    }
+
+    /** Sends {@code data} as {@code api} at {@code version} with {@code clientId}, and does not wait. */
+    public void sendAs(String clientId, ApiKeys api, short version, int correlationId, ApiMessage data)
+            throws IOException {
+        RequestHeader header = new RequestHeader(api, version, clientId, correlationId);
+        ObjectSerializationCache cache = new ObjectSerializationCache();
+        short headerVersion = header.headerVersion();
+        ByteBuffer buffer = ByteBuffer.allocate(header.data().size(cache, headerVersion) + data.size(cache, version));
+        ByteBufferAccessor accessor = new ByteBufferAccessor(buffer);
+        header.data().write(accessor, cache, headerVersion);
+        data.write(accessor, cache, version);
+        writeFrame(buffer.flip());
+    }
+
+    public void setSoTimeout(int ms) throws IOException {
+        socket.setSoTimeout(ms);
     }
 
     /** True when the server closed the connection within the socket timeout. */

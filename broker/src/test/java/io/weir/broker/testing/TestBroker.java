@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * One broker with real storage and a real listener, whose metadata image the test publishes
@@ -31,6 +32,11 @@ public final class TestBroker implements AutoCloseable {
     public final KafkaServer server;
 
     public TestBroker(int nodeId, Path dataDir) throws InterruptedException {
+        this(nodeId, dataDir, UnaryOperator.identity());
+    }
+
+    /** A broker whose listener bounds {@code network} adjusts from the defaults. */
+    public TestBroker(int nodeId, Path dataDir, UnaryOperator<NetworkConfig> network) throws InterruptedException {
         this.nodeId = nodeId;
         metadata = new MetadataCache(nodeId, "weir-test", () -> OptionalInt.of(nodeId));
         logs = new LogManager(dataDir.resolve("logs"), LogConfig.defaults());
@@ -44,7 +50,7 @@ public final class TestBroker implements AutoCloseable {
         // producer (same id, epoch and sequence) is taken for a retry and its batch dropped.
         registry = BrokerApis.dataPlane(metadata, replicas,
                 new ProducerIdAllocator(() -> new long[] {NEXT_PRODUCER_ID_BLOCK.getAndAdd(1000), 1000})).build();
-        server = new KafkaServer(NetworkConfig.of("127.0.0.1", 0), registry);
+        server = new KafkaServer(network.apply(NetworkConfig.of("127.0.0.1", 0)), registry);
         server.start();
     }
 

@@ -64,6 +64,12 @@ import org.slf4j.LoggerFactory;
  * writes decided on top of it fail too and new writes are refused until the working image has
  * been rebuilt from the committed one, so nothing is appended on top of a batch that did not
  * commit.
+ *
+ * <p>Why one file of about 600 lines: the public API is one short method per controller request,
+ * and the write pipeline (decide, batch, append, wait for replay, resync after a failed append,
+ * resign) shares the controller thread's state (active epoch, working image, in-flight count)
+ * with the backend's events; split apart, its invariants would span two classes that must
+ * agree on every field. The decisions themselves live in the control managers.
  */
 public final class QuorumController implements CoordinationListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QuorumController.class);

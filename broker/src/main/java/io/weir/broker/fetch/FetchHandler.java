@@ -1,6 +1,7 @@
 package io.weir.broker.fetch;
 
 import io.weir.broker.api.ApiHandler;
+import io.weir.broker.network.RateLimitedLog;
 import io.weir.controller.image.MetadataImage;
 import io.weir.replication.Partition;
 import io.weir.replication.PartitionLookup;
@@ -25,6 +26,7 @@ import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.RequestContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Fetch: reads many partitions up to the request's byte limits and, when fewer than
@@ -38,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FetchHandler implements ApiHandler<FetchRequest> {
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
+    /** A read that fails the same way on every retry of a client is logged once per interval. */
+    private final RateLimitedLog errors = new RateLimitedLog(log);
     private static final short FIRST_TOPIC_ID_VERSION = 13;
 
     private final Supplier<MetadataImage> image;
@@ -187,7 +191,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                     .setLogStartOffset(partition.logStartOffset())
                     .setRecords(MemoryRecords.EMPTY);
         } catch (RuntimeException e) {
-            log.error("Fetch from {} at offset {} failed", lookup.id(), p.fetchOffset(), e);
+            errors.log(Level.ERROR, "fetch " + lookup.id(), "Fetch from {} at offset {} failed", lookup.id(), p.fetchOffset(), e);
             return FetchResponse.partitionResponse(p.partition(), Errors.forException(e));
         }
     }

@@ -1,6 +1,7 @@
 package io.weir.broker.fetch;
 
 import io.weir.broker.api.ApiHandler;
+import io.weir.broker.network.RateLimitedLog;
 import io.weir.controller.image.MetadataImage;
 import io.weir.replication.Partition;
 import io.weir.replication.PartitionLookup;
@@ -18,6 +19,7 @@ import org.apache.kafka.common.requests.ListOffsetsResponse;
 import org.apache.kafka.common.requests.RequestContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +32,8 @@ import java.util.function.Supplier;
  */
 public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
     private static final Logger log = LoggerFactory.getLogger(ListOffsetsHandler.class);
+    /** A read that fails the same way on every retry of a client is logged once per interval. */
+    private final RateLimitedLog errors = new RateLimitedLog(log);
 
     /** First version whose partition answers carry the leader epoch. */
     private static final short FIRST_LEADER_EPOCH_VERSION = 4;
@@ -85,7 +89,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         } catch (ApiException e) {
             return out.setErrorCode(Errors.forException(e).code());
         } catch (RuntimeException e) {
-            log.error("ListOffsets on {} for timestamp {} failed", lookup.id(), ts, e);
+            errors.log(Level.ERROR, "list-offsets " + lookup.id(), "ListOffsets on {} for timestamp {} failed", lookup.id(), ts, e);
             return out.setErrorCode(Errors.forException(e).code());
         }
     }

@@ -8,11 +8,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * WARNs that an attacker or a broken client can trigger thousands of times a second (refused
- * connections, oversized frames): each kind is logged at most once per interval, with the count
- * of the ones suppressed since, so an operator sees that it happens without the log drowning.
+ * Warnings and errors that an attacker, a broken client or a failing disk can trigger thousands
+ * of times a second (refused connections, oversized frames, a read that fails at one offset for
+ * every retry): each kind is logged at most once per interval, with the count of the ones
+ * suppressed since, so an operator sees that it happens without the log drowning.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
     /** How often one kind of warning may appear. */
     static final long DEFAULT_INTERVAL_MS = 10_000;
 
@@ -21,7 +22,7 @@ final class RateLimitedLog {
     private final LongSupplier nanoClock;
     private final ConcurrentHashMap<String, long[]> lastAndSuppressed = new ConcurrentHashMap<>();
 
-    RateLimitedLog(Logger log) {
+    public RateLimitedLog(Logger log) {
         this(log, DEFAULT_INTERVAL_MS, System::nanoTime);
     }
 
@@ -42,7 +43,7 @@ final class RateLimitedLog {
     }
 
     /** As {@link #warn}, at {@code level}; a trailing Throwable argument is logged with its stack trace. */
-    boolean log(Level level, String kind, String message, Object... args) {
+    public boolean log(Level level, String kind, String message, Object... args) {
         long now = nanoClock.getAsLong();
         long[] state = lastAndSuppressed.computeIfAbsent(kind, k -> new long[] {now - intervalNanos, 0});
         long suppressed;

@@ -1,6 +1,7 @@
 package io.weir.broker.produce;
 
 import io.weir.broker.api.ApiHandler;
+import io.weir.broker.network.RateLimitedLog;
 import io.weir.broker.network.CloseConnectionException;
 import io.weir.controller.image.MetadataImage;
 import io.weir.replication.Partition;
@@ -27,6 +28,7 @@ import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.RequestContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Produce: validates and appends each partition's batches on its leader, per partition (one bad
@@ -48,6 +50,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
+    /** An append that fails the same unexpected way on every retry is logged once per interval. */
+    private static final RateLimitedLog ERRORS = new RateLimitedLog(log);
     /** First version that names topics by id instead of by name. */
     private static final short FIRST_TOPIC_ID_VERSION = 13;
 
@@ -153,7 +157,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             log.debug("Produce to {} rejected: {}", lookup.id(), e.toString());
             return error(index, Errors.forException(e), e.getMessage());
         } catch (RuntimeException e) {
-            log.error("Produce to {} failed", lookup.id(), e);
+            ERRORS.log(Level.ERROR, "produce " + lookup.id(), "Produce to {} failed", lookup.id(), e);
             return error(index, Errors.forException(e), null);
         }
     }

@@ -18,7 +18,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -65,20 +64,6 @@ public final class PartitionLog implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
     private static final int MAX_IDLE_TAILERS = 4;
 
-    /** Statistics of one Chronicle roll file, for retention. */
-    private static final class CycleStats {
-        final int cycle;
-        long firstLiveIndex = -1;
-        long firstOffset = -1;
-        long lastOffset = -1;
-        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-        long liveBytes;
-
-        CycleStats(int cycle) {
-            this.cycle = cycle;
-        }
-    }
-
     /** Called with each live batch of a scan; the bytes are valid only during the call. */
     @FunctionalInterface
     private interface BatchVisitor {
@@ -102,17 +87,8 @@ public final class PartitionLog implements Closeable {
     private long nextOffsetFloor;
 
     // Derived from the log by a scan, then kept up to date by appends.
-    private final OffsetIndex index = new OffsetIndex();
+    private final LiveBatchIndex batches = new LiveBatchIndex();
     private final ProducerStateManager producers = new ProducerStateManager();
-    private final TreeMap<Integer, CycleStats> cycles = new TreeMap<>();
-    private long firstLiveIndex = -1;
-    private long lastLiveIndex = -1;
-    private long bytesSinceIndexEntry;
-    /** Batch bytes accepted since the last rebuild; with the index's counts it bounds a read's size. */
-    private long bytesAccepted;
-    private long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-    private long maxTimestampIndex = -1;
-    private long sizeInBytes;
 
     private volatile long logStartOffset;
     private volatile long logEndOffset;
@@ -185,7 +161,7 @@ public final class PartitionLog implements Closeable {
 
     /** Bytes of live batches in the log. */
     public long sizeInBytes() {
-        return underReadLock(() -> sizeInBytes);
+        return underReadLock(batches::sizeInBytes);
     }
 
     public int latestEpoch() {
@@ -326,7 +302,7 @@ public final class PartitionLog implements Closeable {
         while (pos < end) {
             BatchHeader h = BatchHeader.read(buf, pos);
             long excerptIndex = writeExcerpt(buf, pos, h.sizeInBytes());
-            accept(excerptIndex, h);
+            batches.accept(excerptIndex, config.rollCycle().toCycle(excerptIndex), h, config.indexIntervalBytes());
             if (first < 0) {
                 first = h.baseOffset();
             }
@@ -381,10 +357,9 @@ public final class PartitionLog implements Closeable {
             if (fetchOffset >= maxOffsetExclusive || fetchOffset == end) {
                 return new LogReadResult(MemoryRecords.EMPTY, start, end, hw);
             }
-            long from = startIndexFor(fetchOffset);
+            long from = batches.startIndexFor(fetchOffset);
             // One pass: size the buffer by what can follow the start point (the index counts bytes).
-            long floorBytes = index.floorBytesBefore(fetchOffset);
-            long available = floorBytes < 0 ? sizeInBytes : bytesAccepted - floorBytes;
+            long available = batches.bytesFrom(fetchOffset);
             ByteBuffer[] out = {ByteBuffer.allocate((int) Math.max(0, Math.min(maxBytes, available)))};
             forEachLiveBatch(from, (idx, bytes, pos, size, h) -> {
                 if (h.lastOffset() < fetchOffset) {
@@ -442,16 +417,15 @@ public final class PartitionLog implements Closeable {
                 return Optional.of(new TimestampAndOffset(-1, logEndOffset, epochs.latestEpoch()));
             }
             if (timestamp == -3L) {
-                if (maxTimestampIndex < 0) {
+                if (batches.maxTimestampIndex() < 0) {
                     return Optional.empty();
                 }
-                return firstRecordAtOrAfter(maxTimestampIndex, maxTimestamp);
+                return firstRecordAtOrAfter(batches.maxTimestampIndex(), batches.maxTimestamp());
             }
             if (timestamp < 0) {
                 throw new IllegalArgumentException("Unsupported ListOffsets timestamp " + timestamp);
             }
-            long from = index.floorIndexForTimestamp(timestamp);
-            return firstRecordAtOrAfter(from < 0 ? firstLiveIndex : from, timestamp);
+            return firstRecordAtOrAfter(batches.startIndexForTimestamp(timestamp), timestamp);
         } finally {
             lock.readLock().unlock();
         }
@@ -509,7 +483,7 @@ public final class PartitionLog implements Closeable {
                 return;
             }
             long[] cut = {-1, -1};
-            forEachLiveBatch(startIndexFor(offset), (idx, bytes, pos, size, h) -> {
+            forEachLiveBatch(batches.startIndexFor(offset), (idx, bytes, pos, size, h) -> {
                 if (h.lastOffset() >= offset) {
                     cut[0] = idx;
                     cut[1] = h.baseOffset();
@@ -575,52 +549,33 @@ public final class PartitionLog implements Closeable {
         try {
             ensureOpenLocked();
             LogConfig cfg = config;
-            long now = clock.millis();
-            Integer newestWithData = lastLiveIndex < 0 ? null : cfg.rollCycle().toCycle(lastLiveIndex);
-            long remainingBytes = sizeInBytes;
-            List<CycleStats> doomed = new ArrayList<>();
-            for (CycleStats st : cycles.values()) {
-                if (newestWithData == null || st.cycle >= newestWithData) {
-                    break;
-                }
-                boolean empty = st.firstLiveIndex < 0;
-                boolean expired = cfg.retentionMs() >= 0 && st.maxTimestamp < now - cfg.retentionMs();
-                boolean oversize = cfg.retentionBytes() >= 0 && remainingBytes - st.liveBytes >= cfg.retentionBytes();
-                if (!empty && !(expired || oversize)) {
-                    break;
-                }
-                if (!empty && st.lastOffset >= highWatermark) {
-                    break;
-                }
-                doomed.add(st);
-                remainingBytes -= st.liveBytes;
-            }
-            if (doomed.isEmpty()) {
+            Optional<RetentionPlanner.Plan> planned = RetentionPlanner.plan(batches.rollFiles(),
+                    batches.sizeInBytes(), logStartOffset, highWatermark, clock.millis(), cfg.retentionMs(),
+                    cfg.retentionBytes());
+            if (planned.isEmpty()) {
                 return 0;
             }
-            CycleStats firstKept = cycles.higherEntry(doomed.get(doomed.size() - 1).cycle).getValue();
-            long newStart = Math.max(logStartOffset, firstKept.firstOffset);
-            logStartOffset = newStart;
-            epochs.truncateFromStart(newStart);
+            RetentionPlanner.Plan plan = planned.get();
+            // The new start offset is durable before any file goes: a crash in between leaves
+            // files whose batches the next open ignores, never a start offset pointing at nothing.
+            logStartOffset = plan.newLogStartOffset();
+            epochs.truncateFromStart(logStartOffset);
             persistState();
             closeIdleTailers();
-            for (CycleStats st : doomed) {
-                File f = fileOfCycle(st.cycle);
+            for (RetentionPlanner.RollFile doomed : plan.doomed()) {
+                File f = fileOfCycle(doomed.cycle());
                 if (!f.delete() && f.exists()) {
                     log.warn("Could not delete {}", f);
                 }
-                cycles.remove(st.cycle);
-                sizeInBytes -= st.liveBytes;
             }
             queue.refreshDirectoryListing();
-            firstLiveIndex = firstKept.firstLiveIndex;
-            index.truncateBeforeIndex(firstLiveIndex);
+            batches.dropRollFiles(plan);
             // Forget dead ranges that lay wholly in deleted files; the kept files may still hold dead excerpts.
-            long firstKeptFileIndex = cfg.rollCycle().toIndex(firstKept.cycle, 0);
+            long firstKeptFileIndex = cfg.rollCycle().toIndex(plan.firstKept().cycle(), 0);
             deadRanges.removeIf(r -> r[1] < firstKeptFileIndex);
-            log.info("Retention deleted {} roll file(s) of {}; log start offset is now {}", doomed.size(),
-                    topicPartition, newStart);
-            return doomed.size();
+            log.info("Retention deleted {} roll file(s) of {}; log start offset is now {}", plan.doomed().size(),
+                    topicPartition, logStartOffset);
+            return plan.doomed().size();
         } finally {
             lock.writeLock().unlock();
         }
@@ -628,7 +583,7 @@ public final class PartitionLog implements Closeable {
 
     /** Number of Chronicle roll files holding this log. */
     public int rollFileCount() {
-        return underReadLock(cycles::size);
+        return underReadLock(batches::rollFileCount);
     }
 
     /** Checkpoints and closes; the directory can be reopened later. */
@@ -670,7 +625,7 @@ public final class PartitionLog implements Closeable {
 
     /** Heap bytes held by the in-memory index and bookkeeping, roughly. */
     long heapBytesEstimate() {
-        return 512 + index.heapBytes() + 96L * cycles.size() + 64L * producers.producerCount();
+        return 512 + batches.heapBytes() + 64L * producers.producerCount();
     }
 
     // ---------------------------------------------------------------- internals
@@ -702,11 +657,6 @@ public final class PartitionLog implements Closeable {
 
     private long clamp(long offset) {
         return Math.max(logStartOffset, Math.min(offset, logEndOffset));
-    }
-
-    private long startIndexFor(long offset) {
-        long fromIndex = index.floorIndex(offset);
-        return fromIndex < 0 ? firstLiveIndex : fromIndex;
     }
 
     private Path queueDir(long gen) {
@@ -873,17 +823,9 @@ public final class PartitionLog implements Closeable {
      * CRC or breaks offset order ends the log; it and everything after it are marked dead.
      */
     private void rebuildFromLog(List<LeaderEpochCache.Entry> persistedEpochs) {
-        index.clear();
+        batches.clear();
         producers.clear();
-        cycles.clear();
         epochs.clear();
-        firstLiveIndex = -1;
-        lastLiveIndex = -1;
-        bytesSinceIndexEntry = 0;
-        bytesAccepted = 0;
-        maxTimestamp = RecordBatch.NO_TIMESTAMP;
-        maxTimestampIndex = -1;
-        sizeInBytes = 0;
         long lastOffset = -1;
         long corruptFrom = -1;
         String corruption = null;
@@ -897,7 +839,7 @@ public final class PartitionLog implements Closeable {
                     }
                     long idx = dc.index();
                     int cycle = config.rollCycle().toCycle(idx);
-                    cycles.computeIfAbsent(cycle, CycleStats::new);
+                    batches.noteRollFile(cycle);
                     if (isDead(idx)) {
                         continue;
                     }
@@ -913,7 +855,7 @@ public final class PartitionLog implements Closeable {
                     if (h.lastOffset() < logStartOffset) {
                         continue;
                     }
-                    accept(idx, h);
+                    batches.accept(idx, cycle, h, config.indexIntervalBytes());
                     lastOffset = h.lastOffset();
                     if (h.partitionLeaderEpoch() > epochs.latestEpoch()) {
                         epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
@@ -962,33 +904,6 @@ public final class PartitionLog implements Closeable {
         byte[] copy = new byte[size];
         bytes.read(pos, copy, 0, size);
         return ByteBuffer.wrap(copy);
-    }
-
-    /** Adds a live batch, just written or found by a scan, to the derived state. */
-    private void accept(long excerptIndex, BatchHeader h) {
-        if (firstLiveIndex < 0) {
-            firstLiveIndex = excerptIndex;
-        }
-        if (index.size() == 0 || bytesSinceIndexEntry >= config.indexIntervalBytes()) {
-            index.add(h.baseOffset(), excerptIndex, maxTimestamp, bytesAccepted);
-            bytesSinceIndexEntry = 0;
-        }
-        bytesSinceIndexEntry += h.sizeInBytes();
-        bytesAccepted += h.sizeInBytes();
-        lastLiveIndex = excerptIndex;
-        if (h.maxTimestamp() > maxTimestamp) {
-            maxTimestamp = h.maxTimestamp();
-            maxTimestampIndex = excerptIndex;
-        }
-        sizeInBytes += h.sizeInBytes();
-        CycleStats st = cycles.computeIfAbsent(config.rollCycle().toCycle(excerptIndex), CycleStats::new);
-        if (st.firstLiveIndex < 0) {
-            st.firstLiveIndex = excerptIndex;
-            st.firstOffset = h.baseOffset();
-        }
-        st.lastOffset = h.lastOffset();
-        st.maxTimestamp = Math.max(st.maxTimestamp, h.maxTimestamp());
-        st.liveBytes += h.sizeInBytes();
     }
 
     private void persistState() {

@@ -8,28 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.ExcerptTailer;
-import net.openhft.chronicle.queue.RollCycle;
-import net.openhft.chronicle.queue.impl.StoreFileListener;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -62,13 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PartitionLog implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
-    private static final int MAX_IDLE_TAILERS = 4;
-
-    /** Called with each live batch of a scan; the bytes are valid only during the call. */
-    @FunctionalInterface
-    private interface BatchVisitor {
-        boolean visit(long excerptIndex, Bytes<?> bytes, long position, int size, BatchHeader header);
-    }
 
     private final TopicPartition topicPartition;
     private final Path dir;
@@ -77,12 +53,11 @@ public final class PartitionLog implements Closeable {
     private volatile LogConfig config;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final ArrayDeque<ExcerptTailer> idleTailers = new ArrayDeque<>();
-    private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
+    private final QueueHandle queue;
 
     // Durable state (mirrored in partition.state).
     private long generation;
-    private final List<long[]> deadRanges = new ArrayList<>();
+    private final DeadRanges deadRanges = new DeadRanges();
     private final LeaderEpochCache epochs = new LeaderEpochCache();
     private long nextOffsetFloor;
 
@@ -95,8 +70,6 @@ public final class PartitionLog implements Closeable {
     private volatile long highWatermark;
     private long checkpointedHighWatermark;
 
-    private SingleChronicleQueue queue;
-    private ExcerptAppender appender;
     private boolean closed;
 
     PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, LogManager owner) {
@@ -105,6 +78,17 @@ public final class PartitionLog implements Closeable {
         this.config = config;
         this.clock = clock;
         this.owner = owner;
+        this.queue = new QueueHandle(dir, config.rollCycle(), clock,
+                () -> {
+                    if (owner != null) {
+                        owner.queueOpened(this);
+                    }
+                },
+                () -> {
+                    if (owner != null) {
+                        owner.queueClosed(this);
+                    }
+                });
         lock.writeLock().lock();
         try {
             Files.createDirectories(dir);
@@ -112,9 +96,9 @@ public final class PartitionLog implements Closeable {
             generation = state.generation();
             logStartOffset = state.logStartOffset();
             nextOffsetFloor = state.nextOffsetFloor();
-            deadRanges.addAll(state.deadRanges());
-            removeStaleQueueDirs();
-            openQueue();
+            deadRanges.replaceWith(state.deadRanges());
+            queue.removeOtherGenerations(generation);
+            queue.open(generation, config.blockSize());
             rebuildFromLog(state.epochs());
             highWatermark = clamp(state.highWatermark());
             checkpointedHighWatermark = state.highWatermark();
@@ -301,8 +285,8 @@ public final class PartitionLog implements Closeable {
         long maxTs = RecordBatch.NO_TIMESTAMP;
         while (pos < end) {
             BatchHeader h = BatchHeader.read(buf, pos);
-            long excerptIndex = writeExcerpt(buf, pos, h.sizeInBytes());
-            batches.accept(excerptIndex, config.rollCycle().toCycle(excerptIndex), h, config.indexIntervalBytes());
+            long excerptIndex = queue.append(buf, pos, h.sizeInBytes());
+            batches.accept(excerptIndex, queue.cycleOf(excerptIndex), h, config.indexIntervalBytes());
             if (first < 0) {
                 first = h.baseOffset();
             }
@@ -312,24 +296,6 @@ public final class PartitionLog implements Closeable {
         }
         logEndOffset = last + 1;
         return new LogAppendInfo(first, last, maxTs, logAppendTime, end - buf.position(), false);
-    }
-
-    private long writeExcerpt(ByteBuffer buf, int pos, int size) {
-        try (DocumentContext dc = appender.writingDocument()) {
-            Bytes<?> out = dc.wire().bytes();
-            if (buf.hasArray()) {
-                out.write(buf.array(), buf.arrayOffset() + pos, size);
-            } else {
-                ByteBuffer slice = buf.duplicate();
-                slice.limit(pos + size).position(pos);
-                out.writeSome(slice);
-                if (slice.hasRemaining()) {
-                    dc.rollbackOnClose();
-                    throw new IllegalStateException("Chronicle accepted only part of a " + size + "-byte batch");
-                }
-            }
-        }
-        return appender.lastIndexAppended();
     }
 
     /**
@@ -344,7 +310,7 @@ public final class PartitionLog implements Closeable {
         ensureOpen();
         lock.readLock().lock();
         try {
-            if (queue == null) {
+            if (!queue.isOpen()) {
                 throw new IllegalStateException("Log of " + topicPartition + " is closed");
             }
             long start = logStartOffset;
@@ -441,7 +407,7 @@ public final class PartitionLog implements Closeable {
             if (h.maxTimestamp() < timestamp) {
                 return true;
             }
-            ByteBuffer copy = copyOf(bytes, pos, size);
+            ByteBuffer copy = LiveBatches.copyOf(bytes, pos, size);
             for (RecordBatch batch : MemoryRecords.readableRecords(copy).batches()) {
                 for (Record r : batch) {
                     if (r.timestamp() >= timestamp && r.offset() >= logStartOffset) {
@@ -494,7 +460,7 @@ public final class PartitionLog implements Closeable {
             if (cut[0] < 0) {
                 return;
             }
-            deadRanges.add(new long[] {cut[0], queue.lastIndex()});
+            deadRanges.add(cut[0], queue.lastIndex());
             nextOffsetFloor = cut[1];
             epochs.truncateFromEnd(cut[1]);
             highWatermark = Math.min(highWatermark, cut[1]);
@@ -521,7 +487,6 @@ public final class PartitionLog implements Closeable {
         if (offset < 0) {
             throw new IllegalArgumentException("Offset must not be negative: " + offset);
         }
-        long oldGeneration = generation;
         generation++;
         deadRanges.clear();
         epochs.clear();
@@ -529,10 +494,7 @@ public final class PartitionLog implements Closeable {
         nextOffsetFloor = offset;
         highWatermark = offset;
         persistState();
-        closeQueue();
-        cycleFiles.clear();
-        deleteRecursively(queueDir(oldGeneration));
-        openQueue();
+        queue.startGeneration(generation, config.blockSize());
         rebuildFromLog(List.of());
         log.info("Truncated {} fully, restarting at offset {}", topicPartition, offset);
     }
@@ -561,18 +523,12 @@ public final class PartitionLog implements Closeable {
             logStartOffset = plan.newLogStartOffset();
             epochs.truncateFromStart(logStartOffset);
             persistState();
-            closeIdleTailers();
-            for (RetentionPlanner.RollFile doomed : plan.doomed()) {
-                File f = fileOfCycle(doomed.cycle());
-                if (!f.delete() && f.exists()) {
-                    log.warn("Could not delete {}", f);
-                }
+            for (File f : queue.deleteRollFiles(plan.doomed().stream().map(RetentionPlanner.RollFile::cycle).toList())) {
+                log.warn("Could not delete {}", f);
             }
-            queue.refreshDirectoryListing();
             batches.dropRollFiles(plan);
             // Forget dead ranges that lay wholly in deleted files; the kept files may still hold dead excerpts.
-            long firstKeptFileIndex = cfg.rollCycle().toIndex(plan.firstKept().cycle(), 0);
-            deadRanges.removeIf(r -> r[1] < firstKeptFileIndex);
+            deadRanges.forgetBefore(queue.firstIndexOf(plan.firstKept().cycle()));
             log.info("Retention deleted {} roll file(s) of {}; log start offset is now {}", plan.doomed().size(),
                     topicPartition, logStartOffset);
             return plan.doomed().size();
@@ -595,7 +551,7 @@ public final class PartitionLog implements Closeable {
                 return;
             }
             persistState();
-            closeQueue();
+            queue.close();
             closed = true;
         } finally {
             lock.writeLock().unlock();
@@ -604,7 +560,7 @@ public final class PartitionLog implements Closeable {
 
     /** True while the Chronicle queue is open (it is closed when idle, see {@link LogManager}). */
     boolean isQueueOpen() {
-        return queue != null;
+        return queue.isOpen();
     }
 
     /** Closes the Chronicle queue if nobody is using the log right now; it reopens on next use. */
@@ -613,10 +569,10 @@ public final class PartitionLog implements Closeable {
             return false;
         }
         try {
-            if (queue == null) {
+            if (!queue.isOpen()) {
                 return false;
             }
-            closeQueue();
+            queue.close();
             return true;
         } finally {
             lock.writeLock().unlock();
@@ -629,22 +585,6 @@ public final class PartitionLog implements Closeable {
     }
 
     // ---------------------------------------------------------------- internals
-
-    /**
-     * The roll file of a cycle: the one Chronicle reported acquiring, or else the name
-     * Chronicle gives it (the roll cycle's date format, in UTC, of the cycle's start, plus
-     * ".cq4"); Chronicle does not report every file it acquires in time.
-     */
-    private File fileOfCycle(int cycle) {
-        File known = cycleFiles.remove(cycle);
-        if (known != null) {
-            return known;
-        }
-        RollCycle rc = config.rollCycle();
-        String name = DateTimeFormatter.ofPattern(rc.format()).withZone(ZoneOffset.UTC)
-                .format(Instant.ofEpochMilli((long) cycle * rc.lengthInMillis())) + SingleChronicleQueue.SUFFIX;
-        return queueDir(generation).resolve(name).toFile();
-    }
 
     private <T> T underReadLock(Supplier<T> read) {
         lock.readLock().lock();
@@ -659,12 +599,8 @@ public final class PartitionLog implements Closeable {
         return Math.max(logStartOffset, Math.min(offset, logEndOffset));
     }
 
-    private Path queueDir(long gen) {
-        return dir.resolve("queue-" + gen);
-    }
-
     private void ensureOpen() {
-        if (queue != null) {
+        if (queue.isOpen()) {
             return;
         }
         lock.writeLock().lock();
@@ -679,142 +615,14 @@ public final class PartitionLog implements Closeable {
         if (closed) {
             throw new IllegalStateException("Log of " + topicPartition + " is closed");
         }
-        if (queue == null) {
-            openQueue();
+        if (!queue.isOpen()) {
+            queue.open(generation, config.blockSize());
         }
-    }
-
-    private void openQueue() {
-        StoreFileListener listener = new StoreFileListener() {
-            @Override
-            public void onAcquired(int cycle, File file) {
-                cycleFiles.put(cycle, file);
-            }
-
-            @Override
-            public void onReleased(int cycle, File file) {
-                // The file stays ours until retention deletes it.
-            }
-        };
-        LogConfig cfg = config;
-        queue = SingleChronicleQueueBuilder.single(queueDir(generation).toFile())
-                .rollCycle(cfg.rollCycle())
-                .blockSize(cfg.blockSize())
-                .timeProvider(clock::millis)
-                .storeFileListener(listener)
-                .build();
-        appender = queue.createAppender();
-        appender.singleThreadedCheckDisabled(true);
-        if (owner != null) {
-            owner.queueOpened(this);
-        }
-    }
-
-    private void closeQueue() {
-        closeIdleTailers();
-        if (appender != null) {
-            appender.close();
-            appender = null;
-        }
-        if (queue != null) {
-            queue.close();
-            queue = null;
-        }
-        if (owner != null) {
-            owner.queueClosed(this);
-        }
-    }
-
-    private void closeIdleTailers() {
-        synchronized (idleTailers) {
-            idleTailers.forEach(ExcerptTailer::close);
-            idleTailers.clear();
-        }
-    }
-
-    private ExcerptTailer borrowTailer() {
-        synchronized (idleTailers) {
-            ExcerptTailer t = idleTailers.pollFirst();
-            if (t != null) {
-                return t;
-            }
-        }
-        ExcerptTailer t = queue.createTailer();
-        t.singleThreadedCheckDisabled(true);
-        return t;
-    }
-
-    private void returnTailer(ExcerptTailer t) {
-        synchronized (idleTailers) {
-            if (idleTailers.size() < MAX_IDLE_TAILERS) {
-                idleTailers.addLast(t);
-                return;
-            }
-        }
-        t.close();
-    }
-
-    private boolean isDead(long excerptIndex) {
-        for (long[] r : deadRanges) {
-            if (excerptIndex >= r[0] && excerptIndex <= r[1]) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Visits live batches in order from Chronicle index {@code fromIndex} (or the start, if negative). */
-    private void forEachLiveBatch(long fromIndex, BatchVisitor visitor) {
-        ExcerptTailer tailer = borrowTailer();
-        try {
-            if (fromIndex < 0) {
-                tailer.toStart();
-            } else if (!tailer.moveToIndex(fromIndex)) {
-                throw new IllegalStateException("Excerpt " + Long.toHexString(fromIndex) + " of " + topicPartition
-                        + " is missing");
-            }
-            while (true) {
-                try (DocumentContext dc = tailer.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        return;
-                    }
-                    long idx = dc.index();
-                    if (isDead(idx)) {
-                        continue;
-                    }
-                    Bytes<?> bytes = dc.wire().bytes();
-                    long pos = bytes.readPosition();
-                    int size = (int) bytes.readRemaining();
-                    BatchHeader h = readHeader(bytes, pos, size);
-                    if (h == null || h.lastOffset() < logStartOffset) {
-                        continue;
-                    }
-                    if (!visitor.visit(idx, bytes, pos, size, h)) {
-                        return;
-                    }
-                }
-            }
-        } finally {
-            returnTailer(tailer);
-        }
-    }
-
-    /** Reads a batch header in place from memory-mapped bytes (which are little-endian; Kafka's are big-endian). */
-    private static BatchHeader readHeader(Bytes<?> bytes, long pos, int size) {
-        if (size < BatchHeader.SIZE) {
-            return null;
-        }
-        return new BatchHeader(
-                Long.reverseBytes(bytes.readLong(pos)),
-                Integer.reverseBytes(bytes.readInt(pos + 8)) + BatchHeader.LOG_OVERHEAD,
-                Integer.reverseBytes(bytes.readInt(pos + 12)),
-                bytes.readByte(pos + 16),
-                Integer.reverseBytes(bytes.readInt(pos + 23)),
-                Long.reverseBytes(bytes.readLong(pos + 35)),
-                Long.reverseBytes(bytes.readLong(pos + 43)),
-                Short.reverseBytes(bytes.readShort(pos + 51)),
-                Integer.reverseBytes(bytes.readInt(pos + 53)),
-                Integer.reverseBytes(bytes.readInt(pos + 57)));
+    private void forEachLiveBatch(long fromIndex, LiveBatches.BatchVisitor visitor) {
+        LiveBatches.forEach(queue, deadRanges, logStartOffset, fromIndex, visitor);
     }
 
     /**
@@ -826,57 +634,43 @@ public final class PartitionLog implements Closeable {
         batches.clear();
         producers.clear();
         epochs.clear();
-        long lastOffset = -1;
-        long corruptFrom = -1;
-        String corruption = null;
-        ExcerptTailer tailer = borrowTailer();
-        try {
-            tailer.toStart();
-            while (true) {
-                try (DocumentContext dc = tailer.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        break;
-                    }
-                    long idx = dc.index();
-                    int cycle = config.rollCycle().toCycle(idx);
-                    batches.noteRollFile(cycle);
-                    if (isDead(idx)) {
-                        continue;
-                    }
-                    Bytes<?> bytes = dc.wire().bytes();
-                    long pos = bytes.readPosition();
-                    int size = (int) bytes.readRemaining();
-                    BatchHeader h = readHeader(bytes, pos, size);
-                    corruption = describeCorruption(h, bytes, pos, size, lastOffset);
-                    if (corruption != null) {
-                        corruptFrom = idx;
-                        break;
-                    }
-                    if (h.lastOffset() < logStartOffset) {
-                        continue;
-                    }
-                    batches.accept(idx, cycle, h, config.indexIntervalBytes());
-                    lastOffset = h.lastOffset();
-                    if (h.partitionLeaderEpoch() > epochs.latestEpoch()) {
-                        epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
-                    }
-                    producers.replay(h);
-                }
+        long[] lastOffset = {-1};
+        long[] corruptFrom = {-1};
+        String[] corruption = {null};
+        queue.forEachExcerpt(-1, (idx, bytes, pos, size) -> {
+            int cycle = queue.cycleOf(idx);
+            batches.noteRollFile(cycle);
+            if (deadRanges.contains(idx)) {
+                return true;
             }
-        } finally {
-            returnTailer(tailer);
-        }
-        logEndOffset = Math.max(Math.max(nextOffsetFloor, logStartOffset), lastOffset + 1);
+            BatchHeader h = LiveBatches.readHeader(bytes, pos, size);
+            corruption[0] = describeCorruption(h, bytes, pos, size, lastOffset[0]);
+            if (corruption[0] != null) {
+                corruptFrom[0] = idx;
+                return false;
+            }
+            if (h.lastOffset() < logStartOffset) {
+                return true;
+            }
+            batches.accept(idx, cycle, h, config.indexIntervalBytes());
+            lastOffset[0] = h.lastOffset();
+            if (h.partitionLeaderEpoch() > epochs.latestEpoch()) {
+                epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
+            }
+            producers.replay(h);
+            return true;
+        });
+        logEndOffset = Math.max(Math.max(nextOffsetFloor, logStartOffset), lastOffset[0] + 1);
         // Epochs assigned while leading but before any batch of that epoch was written.
         for (LeaderEpochCache.Entry e : persistedEpochs) {
             if (e.epoch() > epochs.latestEpoch() && e.startOffset() <= logEndOffset) {
                 epochs.assign(e.epoch(), e.startOffset());
             }
         }
-        if (corruptFrom >= 0) {
+        if (corruptFrom[0] >= 0) {
             log.warn("{}: dropping the log tail from excerpt {} after a crash or corruption: {}", topicPartition,
-                    Long.toHexString(corruptFrom), corruption);
-            deadRanges.add(new long[] {corruptFrom, Math.max(corruptFrom, queue.lastIndex())});
+                    Long.toHexString(corruptFrom[0]), corruption[0]);
+            deadRanges.add(corruptFrom[0], Math.max(corruptFrom[0], queue.lastIndex()));
             nextOffsetFloor = logEndOffset;
             persistState();
         }
@@ -895,45 +689,14 @@ public final class PartitionLog implements Closeable {
         if (h.baseOffset() <= lastOffset || h.lastOffsetDelta() < 0) {
             return "offset " + h.baseOffset() + " does not follow " + lastOffset;
         }
-        ByteBuffer copy = copyOf(bytes, pos, size);
+        ByteBuffer copy = LiveBatches.copyOf(bytes, pos, size);
         DefaultRecordBatch batch = (DefaultRecordBatch) MemoryRecords.readableRecords(copy).batches().iterator().next();
         return batch.isValid() ? null : "CRC mismatch at offset " + h.baseOffset();
     }
 
-    private static ByteBuffer copyOf(Bytes<?> bytes, long pos, int size) {
-        byte[] copy = new byte[size];
-        bytes.read(pos, copy, 0, size);
-        return ByteBuffer.wrap(copy);
-    }
-
     private void persistState() {
         checkpointedHighWatermark = highWatermark;
-        new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, List.copyOf(deadRanges),
+        new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
                 epochs.entries()).write(dir);
-    }
-
-    private void removeStaleQueueDirs() throws IOException {
-        String current = queueDir(generation).getFileName().toString();
-        try (Stream<Path> children = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) children::iterator) {
-                String name = p.getFileName().toString();
-                if (name.startsWith("queue-") && !name.equals(current)) {
-                    deleteRecursively(p);
-                }
-            }
-        }
-    }
-
-    static void deleteRecursively(Path path) {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Iterator<Path> it = walk.sorted(Comparator.reverseOrder()).iterator(); it.hasNext(); ) {
-                Files.deleteIfExists(it.next());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot delete " + path, e);
-        }
     }
 }

@@ -19,7 +19,6 @@ import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
@@ -626,72 +625,20 @@ public final class PartitionLog implements Closeable {
     }
 
     /**
-     * Rebuilds everything derived from the log with one scan: offsets, sparse index, roll
-     * file statistics, producer state and the epoch cache. A batch that is torn, fails its
-     * CRC or breaks offset order ends the log; it and everything after it are marked dead.
+     * Rebuilds everything derived from the log with one scan (see {@link RecoveryScan}); a
+     * torn or corrupt tail is marked dead, durably, so it stays dropped.
      */
     private void rebuildFromLog(List<LeaderEpochCache.Entry> persistedEpochs) {
-        batches.clear();
-        producers.clear();
-        epochs.clear();
-        long[] lastOffset = {-1};
-        long[] corruptFrom = {-1};
-        String[] corruption = {null};
-        queue.forEachExcerpt(-1, (idx, bytes, pos, size) -> {
-            int cycle = queue.cycleOf(idx);
-            batches.noteRollFile(cycle);
-            if (deadRanges.contains(idx)) {
-                return true;
-            }
-            BatchHeader h = LiveBatches.readHeader(bytes, pos, size);
-            corruption[0] = describeCorruption(h, bytes, pos, size, lastOffset[0]);
-            if (corruption[0] != null) {
-                corruptFrom[0] = idx;
-                return false;
-            }
-            if (h.lastOffset() < logStartOffset) {
-                return true;
-            }
-            batches.accept(idx, cycle, h, config.indexIntervalBytes());
-            lastOffset[0] = h.lastOffset();
-            if (h.partitionLeaderEpoch() > epochs.latestEpoch()) {
-                epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
-            }
-            producers.replay(h);
-            return true;
-        });
-        logEndOffset = Math.max(Math.max(nextOffsetFloor, logStartOffset), lastOffset[0] + 1);
-        // Epochs assigned while leading but before any batch of that epoch was written.
-        for (LeaderEpochCache.Entry e : persistedEpochs) {
-            if (e.epoch() > epochs.latestEpoch() && e.startOffset() <= logEndOffset) {
-                epochs.assign(e.epoch(), e.startOffset());
-            }
-        }
-        if (corruptFrom[0] >= 0) {
+        LogRecovery.Result r = LogRecovery.rebuild(queue, deadRanges, logStartOffset, nextOffsetFloor,
+                persistedEpochs, config.indexIntervalBytes(), batches, producers, epochs);
+        logEndOffset = r.logEndOffset();
+        if (r.corruptFrom() >= 0) {
             log.warn("{}: dropping the log tail from excerpt {} after a crash or corruption: {}", topicPartition,
-                    Long.toHexString(corruptFrom[0]), corruption[0]);
-            deadRanges.add(corruptFrom[0], Math.max(corruptFrom[0], queue.lastIndex()));
+                    Long.toHexString(r.corruptFrom()), r.corruption());
+            deadRanges.add(r.corruptFrom(), Math.max(r.corruptFrom(), queue.lastIndex()));
             nextOffsetFloor = logEndOffset;
             persistState();
         }
-    }
-
-    private static String describeCorruption(BatchHeader h, Bytes<?> bytes, long pos, int size, long lastOffset) {
-        if (h == null) {
-            return "excerpt of " + size + " bytes is shorter than a batch header";
-        }
-        if (h.magic() != RecordBatch.MAGIC_VALUE_V2) {
-            return "magic " + h.magic();
-        }
-        if (h.sizeInBytes() != size) {
-            return "batch length " + h.sizeInBytes() + " does not match excerpt length " + size;
-        }
-        if (h.baseOffset() <= lastOffset || h.lastOffsetDelta() < 0) {
-            return "offset " + h.baseOffset() + " does not follow " + lastOffset;
-        }
-        ByteBuffer copy = LiveBatches.copyOf(bytes, pos, size);
-        DefaultRecordBatch batch = (DefaultRecordBatch) MemoryRecords.readableRecords(copy).batches().iterator().next();
-        return batch.isValid() ? null : "CRC mismatch at offset " + h.baseOffset();
     }
 
     private void persistState() {

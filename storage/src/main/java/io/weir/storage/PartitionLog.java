@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,15 +19,17 @@ import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MutableRecordBatch;
-import org.apache.kafka.common.record.internal.Record;
-import org.apache.kafka.common.record.internal.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The log of one topic-partition: Kafka v2 record batches stored byte for byte as
- * excerpts of a Chronicle Queue, one excerpt per batch.
+ * excerpts of a Chronicle Queue, one excerpt per batch. This class is the facade: the
+ * public API, the lock, and the durable state ({@link PartitionState}); the work is done by
+ * {@link BatchValidator} (checks before the lock), {@link AppendPlanner} (offsets,
+ * producer checks), {@link QueueHandle} (Chronicle), {@link LiveBatches} and
+ * {@link LogReader} (writing and scanning batches), {@link LogRecovery} (the open-time
+ * scan) and {@link RetentionPlanner} (what retention deletes).
  *
  * <p>Chronicle is append-only, so truncation marks excerpt ranges dead in
  * {@link PartitionState} (persisted atomically before anything else changes) and a full
@@ -53,6 +54,8 @@ public final class PartitionLog implements Closeable {
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final QueueHandle queue;
+    private final LiveBatches live;
+    private final LogReader reader;
 
     // Durable state (mirrored in partition.state).
     private long generation;
@@ -77,17 +80,12 @@ public final class PartitionLog implements Closeable {
         this.config = config;
         this.clock = clock;
         this.owner = owner;
-        this.queue = new QueueHandle(dir, config.rollCycle(), clock,
-                () -> {
-                    if (owner != null) {
-                        owner.queueOpened(this);
-                    }
-                },
-                () -> {
-                    if (owner != null) {
-                        owner.queueClosed(this);
-                    }
-                });
+        // The LogManager, if any, counts open queues to close idle ones.
+        Runnable opened = owner == null ? () -> { } : () -> owner.queueOpened(this);
+        Runnable closedQueue = owner == null ? () -> { } : () -> owner.queueClosed(this);
+        this.queue = new QueueHandle(dir, config.rollCycle(), clock, opened, closedQueue);
+        this.live = new LiveBatches(queue, deadRanges);
+        this.reader = new LogReader(topicPartition, batches, live, epochs);
         lock.writeLock().lock();
         try {
             Files.createDirectories(dir);
@@ -162,24 +160,16 @@ public final class PartitionLog implements Closeable {
      * {@link #checkpointHighWatermark()} and on close, so after a crash it may be behind.
      */
     public void updateHighWatermark(long newHighWatermark) {
-        lock.writeLock().lock();
-        try {
-            highWatermark = clamp(newHighWatermark);
-        } finally {
-            lock.writeLock().unlock();
-        }
+        underWriteLock(() -> highWatermark = clamp(newHighWatermark));
     }
 
     /** Persists the high watermark if it changed since the last checkpoint. */
     public void checkpointHighWatermark() {
-        lock.writeLock().lock();
-        try {
+        underWriteLock(() -> {
             if (!closed && highWatermark != checkpointedHighWatermark) {
                 persistState();
             }
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
     }
 
     /**
@@ -200,37 +190,18 @@ public final class PartitionLog implements Closeable {
         try {
             ensureOpenLocked();
             ProducerStateManager.Staged staged = producers.stage();
-            long next = logEndOffset;
-            long[] firstOffsets = new long[headers.size()];
-            for (int i = 0; i < headers.size(); i++) {
-                BatchHeader h = headers.get(i);
-                firstOffsets[i] = next;
-                if (h.hasProducerId()) {
-                    Optional<ProducerStateManager.BatchMetadata> dup = staged.validate(h);
-                    if (dup.isPresent()) {
-                        return new LogAppendInfo(dup.get().firstOffset(), dup.get().lastOffset(),
-                                RecordBatch.NO_TIMESTAMP, -1, 0, true);
-                    }
-                    staged.record(h, next, next + h.lastOffsetDelta());
-                }
-                next += h.lastOffsetDelta() + 1;
+            AppendPlanner.LeaderPlan plan = AppendPlanner.planLeader(headers, logEndOffset, staged);
+            if (plan.duplicate().isPresent()) {
+                return plan.duplicateInfo();
             }
             long now = clock.millis();
-            boolean logAppendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
-            int i = 0;
-            for (MutableRecordBatch batch : records.batches()) {
-                batch.setLastOffset(firstOffsets[i] + headers.get(i).lastOffsetDelta());
-                batch.setPartitionLeaderEpoch(leaderEpoch);
-                if (logAppendTime) {
-                    batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, now);
-                }
-                i++;
-            }
+            TimestampType timestampType = config.timestampType();
+            AppendPlanner.stamp(records, headers, plan, leaderEpoch, timestampType, now);
             if (leaderEpoch > epochs.latestEpoch()) {
                 epochs.assign(leaderEpoch, logEndOffset);
                 persistState();
             }
-            LogAppendInfo info = writeBatches(records, logAppendTime ? now : -1);
+            LogAppendInfo info = writeBatches(records, timestampType == TimestampType.LOG_APPEND_TIME ? now : -1);
             staged.commit();
             return info;
         } finally {
@@ -244,27 +215,13 @@ public final class PartitionLog implements Closeable {
      */
     public LogAppendInfo appendAsFollower(MemoryRecords records) {
         // The leader already enforced max.message.bytes; a follower only needs the batch to fit Chronicle.
-        List<BatchHeader> headers = BatchValidator.validate(records, (int) Math.min(Integer.MAX_VALUE, config.blockSize() / 4),
-                false);
+        int maxBatchBytes = (int) Math.min(Integer.MAX_VALUE, config.blockSize() / 4);
+        List<BatchHeader> headers = BatchValidator.validate(records, maxBatchBytes, false);
         lock.writeLock().lock();
         try {
             ensureOpenLocked();
-            long expected = logEndOffset;
-            boolean epochsChanged = false;
-            for (BatchHeader h : headers) {
-                if (h.baseOffset() < expected) {
-                    throw new InvalidRecordException("Follower append of " + topicPartition + " at offset "
-                            + h.baseOffset() + " is below the expected offset " + expected);
-                }
-                expected = h.lastOffset() + 1;
-            }
-            for (BatchHeader h : headers) {
-                if (h.partitionLeaderEpoch() > epochs.latestEpoch()) {
-                    epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
-                    epochsChanged = true;
-                }
-            }
-            if (epochsChanged) {
+            AppendPlanner.checkFollowerOffsets(headers, logEndOffset, topicPartition);
+            if (AppendPlanner.assignFollowerEpochs(headers, epochs)) {
                 persistState();
             }
             LogAppendInfo info = writeBatches(records, -1);
@@ -276,25 +233,10 @@ public final class PartitionLog implements Closeable {
     }
 
     private LogAppendInfo writeBatches(MemoryRecords records, long logAppendTime) {
-        ByteBuffer buf = records.buffer();
-        int pos = buf.position();
-        int end = buf.limit();
-        long first = -1;
-        long last = -1;
-        long maxTs = RecordBatch.NO_TIMESTAMP;
-        while (pos < end) {
-            BatchHeader h = BatchHeader.read(buf, pos);
-            long excerptIndex = queue.append(buf, pos, h.sizeInBytes());
-            batches.accept(excerptIndex, queue.cycleOf(excerptIndex), h, config.indexIntervalBytes());
-            if (first < 0) {
-                first = h.baseOffset();
-            }
-            last = h.lastOffset();
-            maxTs = Math.max(maxTs, h.maxTimestamp());
-            pos += h.sizeInBytes();
-        }
-        logEndOffset = last + 1;
-        return new LogAppendInfo(first, last, maxTs, logAppendTime, end - buf.position(), false);
+        LogAppendInfo info = live.append(records, logAppendTime, batches, config.indexIntervalBytes());
+        assert info.lastOffset() + 1 > logEndOffset : "appends move the LEO forward: " + info + " at " + logEndOffset;
+        logEndOffset = info.lastOffset() + 1;
+        return info;
     }
 
     /**
@@ -307,53 +249,14 @@ public final class PartitionLog implements Closeable {
      */
     public LogReadResult read(long fetchOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
         ensureOpen();
-        lock.readLock().lock();
-        try {
+        return underReadLock(() -> {
             if (!queue.isOpen()) {
                 throw new IllegalStateException("Log of " + topicPartition + " is closed");
             }
-            long start = logStartOffset;
-            long end = logEndOffset;
-            long hw = highWatermark;
-            if (fetchOffset < start || fetchOffset > end) {
-                throw new OffsetOutOfRangeException("Offset " + fetchOffset + " of " + topicPartition
-                        + " is out of range [" + start + ", " + end + "]");
-            }
-            if (fetchOffset >= maxOffsetExclusive || fetchOffset == end) {
-                return new LogReadResult(MemoryRecords.EMPTY, start, end, hw);
-            }
-            long from = batches.startIndexFor(fetchOffset);
-            // One pass: size the buffer by what can follow the start point (the index counts bytes).
-            long available = batches.bytesFrom(fetchOffset);
-            ByteBuffer[] out = {ByteBuffer.allocate((int) Math.max(0, Math.min(maxBytes, available)))};
-            forEachLiveBatch(from, (idx, bytes, pos, size, h) -> {
-                if (h.lastOffset() < fetchOffset) {
-                    return true;
-                }
-                if (h.lastOffset() >= maxOffsetExclusive) {
-                    return false;
-                }
-                if (size > out[0].remaining()) {
-                    if (out[0].position() > 0 || !minOneMessage) {
-                        return false;
-                    }
-                    out[0] = ByteBuffer.allocate(size); // Kafka's "min one message": a batch above maxBytes
-                }
-                // Absolute bulk copy from the mapped file into the heap array (a memcpy).
-                bytes.read(pos, out[0].array(), out[0].arrayOffset() + out[0].position(), size);
-                out[0].position(out[0].position() + size);
-                return true;
-            });
-            if (out[0].position() == 0) {
-                return new LogReadResult(MemoryRecords.EMPTY, start, end, hw);
-            }
-            out[0].flip();
-            return new LogReadResult(MemoryRecords.readableRecords(out[0]), start, end, hw);
-        } finally {
-            lock.readLock().unlock();
-        }
+            return reader.read(logStartOffset, logEndOffset, highWatermark, fetchOffset, maxBytes,
+                    maxOffsetExclusive, minOneMessage);
+        });
     }
-
 
     /**
      * Kafka's OffsetForLeaderEpoch: the largest epoch ≤ {@code leaderEpoch} this log knows
@@ -373,62 +276,7 @@ public final class PartitionLog implements Closeable {
      */
     public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
         ensureOpen();
-        lock.readLock().lock();
-        try {
-            if (timestamp == -2L || timestamp == -4L) {
-                return Optional.of(new TimestampAndOffset(-1, logStartOffset, epochAt(logStartOffset)));
-            }
-            if (timestamp == -1L) {
-                return Optional.of(new TimestampAndOffset(-1, logEndOffset, epochs.latestEpoch()));
-            }
-            if (timestamp == -3L) {
-                if (batches.maxTimestampIndex() < 0) {
-                    return Optional.empty();
-                }
-                return firstRecordAtOrAfter(batches.maxTimestampIndex(), batches.maxTimestamp());
-            }
-            if (timestamp < 0) {
-                throw new IllegalArgumentException("Unsupported ListOffsets timestamp " + timestamp);
-            }
-            return firstRecordAtOrAfter(batches.startIndexForTimestamp(timestamp), timestamp);
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    private Optional<TimestampAndOffset> firstRecordAtOrAfter(long fromIndex, long timestamp) {
-        if (fromIndex < 0) {
-            return Optional.empty();
-        }
-        @SuppressWarnings("unchecked")
-        Optional<TimestampAndOffset>[] found = new Optional[] {Optional.empty()};
-        forEachLiveBatch(fromIndex, (idx, bytes, pos, size, h) -> {
-            if (h.maxTimestamp() < timestamp) {
-                return true;
-            }
-            ByteBuffer copy = LiveBatches.copyOf(bytes, pos, size);
-            for (RecordBatch batch : MemoryRecords.readableRecords(copy).batches()) {
-                for (Record r : batch) {
-                    if (r.timestamp() >= timestamp && r.offset() >= logStartOffset) {
-                        found[0] = Optional.of(new TimestampAndOffset(r.timestamp(), r.offset(),
-                                batch.partitionLeaderEpoch()));
-                        return false;
-                    }
-                }
-            }
-            return true;
-        });
-        return found[0];
-    }
-
-    private int epochAt(long offset) {
-        int epoch = -1;
-        for (LeaderEpochCache.Entry e : epochs.entries()) {
-            if (e.startOffset() <= offset) {
-                epoch = e.epoch();
-            }
-        }
-        return epoch;
+        return underReadLock(() -> reader.offsetForTimestamp(timestamp, logStartOffset, logEndOffset));
     }
 
     /**
@@ -447,22 +295,16 @@ public final class PartitionLog implements Closeable {
                 truncateFullyAndStartAtLocked(offset);
                 return;
             }
-            long[] cut = {-1, -1};
-            forEachLiveBatch(batches.startIndexFor(offset), (idx, bytes, pos, size, h) -> {
-                if (h.lastOffset() >= offset) {
-                    cut[0] = idx;
-                    cut[1] = h.baseOffset();
-                    return false;
-                }
-                return true;
-            });
-            if (cut[0] < 0) {
+            Optional<LiveBatches.Cut> found = live.cutAt(logStartOffset, batches.startIndexFor(offset), offset);
+            if (found.isEmpty()) {
                 return;
             }
-            deadRanges.add(cut[0], queue.lastIndex());
-            nextOffsetFloor = cut[1];
-            epochs.truncateFromEnd(cut[1]);
-            highWatermark = Math.min(highWatermark, cut[1]);
+            LiveBatches.Cut cut = found.get();
+            // The dead range is the commit point: durable before the derived state changes.
+            deadRanges.add(cut.excerptIndex(), queue.lastIndex());
+            nextOffsetFloor = cut.baseOffset();
+            epochs.truncateFromEnd(cut.baseOffset());
+            highWatermark = Math.min(highWatermark, cut.baseOffset());
             persistState();
             rebuildFromLog(epochs.entries());
             log.info("Truncated {} to offset {} (requested {})", topicPartition, logEndOffset, offset);
@@ -473,13 +315,10 @@ public final class PartitionLog implements Closeable {
 
     /** Deletes every batch and restarts the log empty at {@code offset}. Durable before it returns. */
     public void truncateFullyAndStartAt(long offset) {
-        lock.writeLock().lock();
-        try {
+        underWriteLock(() -> {
             ensureOpenLocked();
             truncateFullyAndStartAtLocked(offset);
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
     }
 
     private void truncateFullyAndStartAtLocked(long offset) {
@@ -585,6 +424,15 @@ public final class PartitionLog implements Closeable {
 
     // ---------------------------------------------------------------- internals
 
+    private void underWriteLock(Runnable write) {
+        lock.writeLock().lock();
+        try {
+            write.run();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     private <T> T underReadLock(Supplier<T> read) {
         lock.readLock().lock();
         try {
@@ -617,11 +465,6 @@ public final class PartitionLog implements Closeable {
         if (!queue.isOpen()) {
             queue.open(generation, config.blockSize());
         }
-    }
-
-    /** Visits live batches in order from Chronicle index {@code fromIndex} (or the start, if negative). */
-    private void forEachLiveBatch(long fromIndex, LiveBatches.BatchVisitor visitor) {
-        LiveBatches.forEach(queue, deadRanges, logStartOffset, fromIndex, visitor);
     }
 
     /**

@@ -174,13 +174,15 @@ public final class PartitionLog implements Closeable {
 
     /**
      * Appends batches a producer sent, as the partition leader: validates every batch
-     * (magic v2, sizes, CRC, record structure, idempotent-producer sequence), assigns
+     * (magic v2, sizes, CRC, every field of every record, compressed or not, and the
+     * idempotent-producer sequence; see {@link BatchValidator}), assigns
      * offsets from the LEO and the leader epoch in place, stamps the log append time when the
      * log uses it, and writes the batches. Nothing is written if any batch is invalid.
      *
-     * @throws CorruptRecordException   a batch is truncated or fails its CRC
-     * @throws RecordTooLargeException  a batch exceeds {@code max.message.bytes}
+     * @throws CorruptRecordException   a batch is truncated, fails its CRC or does not decompress
+     * @throws RecordTooLargeException  a batch exceeds {@code max.message.bytes}, or decompresses past 64 × that
      * @throws InvalidRecordException   a batch is not v2, or its records are malformed or inconsistent
+     * @throws org.apache.kafka.common.errors.UnsupportedCompressionTypeException a batch names an unknown codec
      * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   an idempotent batch skips sequence numbers
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException an idempotent batch has a stale epoch
      */

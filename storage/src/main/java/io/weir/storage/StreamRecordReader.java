@@ -97,10 +97,6 @@ final class StreamRecordReader extends RecordReader implements AutoCloseable {
         if (eof) {
             return false;
         }
-        if (decompressed >= bound) {
-            throw new RecordTooLargeException("The records of a compressed batch decompress to more than "
-                    + bound + " bytes");
-        }
         int n = 0;
         try {
             // A read asks for one byte more than the bound allows, so going over it shows.

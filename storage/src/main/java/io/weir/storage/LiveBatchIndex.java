@@ -123,10 +123,6 @@ final class LiveBatchIndex {
         assert sizeInBytes >= 0 : "live bytes cannot go negative: " + sizeInBytes;
     }
 
-    long lastLiveIndex() {
-        return lastLiveIndex;
-    }
-
     long maxTimestamp() {
         return maxTimestamp;
     }

@@ -34,6 +34,17 @@ final class LeaderEpochCache {
         entries.add(new Entry(epoch, startOffset));
     }
 
+    /** The epoch in force at {@code offset}: the latest one starting at or before it, or -1. */
+    int epochAt(long offset) {
+        int epoch = -1;
+        for (Entry e : entries) {
+            if (e.startOffset() <= offset) {
+                epoch = e.epoch();
+            }
+        }
+        return epoch;
+    }
+
     /** Kafka's LeaderEpochFileCache.endOffsetFor semantics. */
     EpochEndOffset endOffsetFor(int requestedEpoch, long logEndOffset) {
         if (requestedEpoch < 0 || entries.isEmpty()) {

@@ -54,7 +54,7 @@ public final class LogManager implements Closeable {
             Files.createDirectories(dataDir);
             try (Stream<Path> children = Files.list(dataDir)) {
                 children.filter(p -> p.getFileName().toString().endsWith(DELETE_SUFFIX))
-                        .forEach(PartitionLog::deleteRecursively);
+                        .forEach(Dirs::deleteRecursively);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot use data directory " + dataDir, e);
@@ -122,7 +122,7 @@ public final class LogManager implements Closeable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot delete " + dir, e);
         }
-        PartitionLog.deleteRecursively(doomed);
+        Dirs.deleteRecursively(doomed);
         log.info("Deleted the log of {}", tp);
     }
 

@@ -4,52 +4,32 @@ import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.ExcerptTailer;
-import net.openhft.chronicle.queue.RollCycle;
-import net.openhft.chronicle.queue.impl.StoreFileListener;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
-import net.openhft.chronicle.wire.DocumentContext;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MutableRecordBatch;
-import org.apache.kafka.common.record.internal.Record;
-import org.apache.kafka.common.record.internal.RecordBatch;
-import org.apache.kafka.common.utils.BufferSupplier;
-import org.apache.kafka.common.utils.CloseableIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The log of one topic-partition: Kafka v2 record batches stored byte for byte as
- * excerpts of a Chronicle Queue, one excerpt per batch.
+ * excerpts of a Chronicle Queue, one excerpt per batch. This class is the facade: the
+ * public API, the lock, and the durable state ({@link PartitionState}); the work is done by
+ * {@link BatchValidator} (checks before the lock), {@link AppendPlanner} (offsets,
+ * producer checks), {@link QueueHandle} (Chronicle), {@link LiveBatches} and
+ * {@link LogReader} (writing and scanning batches), {@link LogRecovery} (the open-time
+ * scan) and {@link RetentionPlanner} (what retention deletes).
  *
  * <p>Chronicle is append-only, so truncation marks excerpt ranges dead in
  * {@link PartitionState} (persisted atomically before anything else changes) and a full
@@ -65,27 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PartitionLog implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
-    private static final int MAX_IDLE_TAILERS = 4;
-
-    /** Statistics of one Chronicle roll file, for retention. */
-    private static final class CycleStats {
-        final int cycle;
-        long firstLiveIndex = -1;
-        long firstOffset = -1;
-        long lastOffset = -1;
-        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-        long liveBytes;
-
-        CycleStats(int cycle) {
-            this.cycle = cycle;
-        }
-    }
-
-    /** Called with each live batch of a scan; the bytes are valid only during the call. */
-    @FunctionalInterface
-    private interface BatchVisitor {
-        boolean visit(long excerptIndex, Bytes<?> bytes, long position, int size, BatchHeader header);
-    }
 
     private final TopicPartition topicPartition;
     private final Path dir;
@@ -94,35 +53,25 @@ public final class PartitionLog implements Closeable {
     private volatile LogConfig config;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private final ArrayDeque<ExcerptTailer> idleTailers = new ArrayDeque<>();
-    private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
+    private final QueueHandle queue;
+    private final LiveBatches live;
+    private final LogReader reader;
 
     // Durable state (mirrored in partition.state).
     private long generation;
-    private final List<long[]> deadRanges = new ArrayList<>();
+    private final DeadRanges deadRanges = new DeadRanges();
     private final LeaderEpochCache epochs = new LeaderEpochCache();
     private long nextOffsetFloor;
 
     // Derived from the log by a scan, then kept up to date by appends.
-    private final OffsetIndex index = new OffsetIndex();
+    private final LiveBatchIndex batches = new LiveBatchIndex();
     private final ProducerStateManager producers = new ProducerStateManager();
-    private final TreeMap<Integer, CycleStats> cycles = new TreeMap<>();
-    private long firstLiveIndex = -1;
-    private long lastLiveIndex = -1;
-    private long bytesSinceIndexEntry;
-    /** Batch bytes accepted since the last rebuild; with the index's counts it bounds a read's size. */
-    private long bytesAccepted;
-    private long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-    private long maxTimestampIndex = -1;
-    private long sizeInBytes;
 
     private volatile long logStartOffset;
     private volatile long logEndOffset;
     private volatile long highWatermark;
     private long checkpointedHighWatermark;
 
-    private SingleChronicleQueue queue;
-    private ExcerptAppender appender;
     private boolean closed;
 
     PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, LogManager owner) {
@@ -131,6 +80,12 @@ public final class PartitionLog implements Closeable {
         this.config = config;
         this.clock = clock;
         this.owner = owner;
+        // The LogManager, if any, counts open queues to close idle ones.
+        Runnable opened = owner == null ? () -> { } : () -> owner.queueOpened(this);
+        Runnable closedQueue = owner == null ? () -> { } : () -> owner.queueClosed(this);
+        this.queue = new QueueHandle(dir, config.rollCycle(), clock, opened, closedQueue);
+        this.live = new LiveBatches(queue, deadRanges);
+        this.reader = new LogReader(topicPartition, batches, live, epochs);
         lock.writeLock().lock();
         try {
             Files.createDirectories(dir);
@@ -138,9 +93,9 @@ public final class PartitionLog implements Closeable {
             generation = state.generation();
             logStartOffset = state.logStartOffset();
             nextOffsetFloor = state.nextOffsetFloor();
-            deadRanges.addAll(state.deadRanges());
-            removeStaleQueueDirs();
-            openQueue();
+            deadRanges.replaceWith(state.deadRanges());
+            queue.removeOtherGenerations(generation);
+            queue.open(generation, config.blockSize());
             rebuildFromLog(state.epochs());
             highWatermark = clamp(state.highWatermark());
             checkpointedHighWatermark = state.highWatermark();
@@ -187,7 +142,7 @@ public final class PartitionLog implements Closeable {
 
     /** Bytes of live batches in the log. */
     public long sizeInBytes() {
-        return underReadLock(() -> sizeInBytes);
+        return underReadLock(batches::sizeInBytes);
     }
 
     public int latestEpoch() {
@@ -205,75 +160,50 @@ public final class PartitionLog implements Closeable {
      * {@link #checkpointHighWatermark()} and on close, so after a crash it may be behind.
      */
     public void updateHighWatermark(long newHighWatermark) {
-        lock.writeLock().lock();
-        try {
-            highWatermark = clamp(newHighWatermark);
-        } finally {
-            lock.writeLock().unlock();
-        }
+        underWriteLock(() -> highWatermark = clamp(newHighWatermark));
     }
 
     /** Persists the high watermark if it changed since the last checkpoint. */
     public void checkpointHighWatermark() {
-        lock.writeLock().lock();
-        try {
+        underWriteLock(() -> {
             if (!closed && highWatermark != checkpointedHighWatermark) {
                 persistState();
             }
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
     }
 
     /**
      * Appends batches a producer sent, as the partition leader: validates every batch
-     * (magic v2, sizes, CRC, record structure, idempotent-producer sequence), assigns
+     * (magic v2, sizes, CRC, every field of every record, compressed or not, and the
+     * idempotent-producer sequence; see {@link BatchValidator}), assigns
      * offsets from the LEO and the leader epoch in place, stamps the log append time when the
      * log uses it, and writes the batches. Nothing is written if any batch is invalid.
      *
-     * @throws CorruptRecordException   a batch is truncated or fails its CRC
-     * @throws RecordTooLargeException  a batch exceeds {@code max.message.bytes}
+     * @throws CorruptRecordException   a batch is truncated, fails its CRC or does not decompress
+     * @throws RecordTooLargeException  a batch exceeds {@code max.message.bytes}, or decompresses past 64 × that
      * @throws InvalidRecordException   a batch is not v2, or its records are malformed or inconsistent
+     * @throws org.apache.kafka.common.errors.UnsupportedCompressionTypeException a batch names an unknown codec
      * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   an idempotent batch skips sequence numbers
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException an idempotent batch has a stale epoch
      */
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
-        List<BatchHeader> headers = validate(records, config.maxMessageBytes(), true);
+        List<BatchHeader> headers = BatchValidator.validate(records, config.maxMessageBytes(), true);
         lock.writeLock().lock();
         try {
             ensureOpenLocked();
             ProducerStateManager.Staged staged = producers.stage();
-            long next = logEndOffset;
-            long[] firstOffsets = new long[headers.size()];
-            for (int i = 0; i < headers.size(); i++) {
-                BatchHeader h = headers.get(i);
-                firstOffsets[i] = next;
-                if (h.hasProducerId()) {
-                    Optional<ProducerStateManager.BatchMetadata> dup = staged.validate(h);
-                    if (dup.isPresent()) {
-                        return new LogAppendInfo(dup.get().firstOffset(), dup.get().lastOffset(),
-                                RecordBatch.NO_TIMESTAMP, -1, 0, true);
-                    }
-                    staged.record(h, next, next + h.lastOffsetDelta());
-                }
-                next += h.lastOffsetDelta() + 1;
+            AppendPlanner.LeaderPlan plan = AppendPlanner.planLeader(headers, logEndOffset, staged);
+            if (plan.duplicate().isPresent()) {
+                return plan.duplicateInfo();
             }
             long now = clock.millis();
-            boolean logAppendTime = config.timestampType() == TimestampType.LOG_APPEND_TIME;
-            int i = 0;
-            for (MutableRecordBatch batch : records.batches()) {
-                batch.setLastOffset(firstOffsets[i] + headers.get(i).lastOffsetDelta());
-                batch.setPartitionLeaderEpoch(leaderEpoch);
-                if (logAppendTime) {
-                    batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, now);
-                }
-                i++;
-            }
+            TimestampType timestampType = config.timestampType();
+            AppendPlanner.stamp(records, headers, plan, leaderEpoch, timestampType, now);
             if (leaderEpoch > epochs.latestEpoch()) {
                 epochs.assign(leaderEpoch, logEndOffset);
                 persistState();
             }
-            LogAppendInfo info = writeBatches(records, logAppendTime ? now : -1);
+            LogAppendInfo info = writeBatches(records, timestampType == TimestampType.LOG_APPEND_TIME ? now : -1);
             staged.commit();
             return info;
         } finally {
@@ -287,27 +217,13 @@ public final class PartitionLog implements Closeable {
      */
     public LogAppendInfo appendAsFollower(MemoryRecords records) {
         // The leader already enforced max.message.bytes; a follower only needs the batch to fit Chronicle.
-        List<BatchHeader> headers = validate(records, (int) Math.min(Integer.MAX_VALUE, config.blockSize() / 4),
-                false);
+        int maxBatchBytes = (int) Math.min(Integer.MAX_VALUE, config.blockSize() / 4);
+        List<BatchHeader> headers = BatchValidator.validate(records, maxBatchBytes, false);
         lock.writeLock().lock();
         try {
             ensureOpenLocked();
-            long expected = logEndOffset;
-            boolean epochsChanged = false;
-            for (BatchHeader h : headers) {
-                if (h.baseOffset() < expected) {
-                    throw new InvalidRecordException("Follower append of " + topicPartition + " at offset "
-                            + h.baseOffset() + " is below the expected offset " + expected);
-                }
-                expected = h.lastOffset() + 1;
-            }
-            for (BatchHeader h : headers) {
-                if (h.partitionLeaderEpoch() > epochs.latestEpoch()) {
-                    epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
-                    epochsChanged = true;
-                }
-            }
-            if (epochsChanged) {
+            AppendPlanner.checkFollowerOffsets(headers, logEndOffset, topicPartition);
+            if (AppendPlanner.assignFollowerEpochs(headers, epochs)) {
                 persistState();
             }
             LogAppendInfo info = writeBatches(records, -1);
@@ -319,43 +235,10 @@ public final class PartitionLog implements Closeable {
     }
 
     private LogAppendInfo writeBatches(MemoryRecords records, long logAppendTime) {
-        ByteBuffer buf = records.buffer();
-        int pos = buf.position();
-        int end = buf.limit();
-        long first = -1;
-        long last = -1;
-        long maxTs = RecordBatch.NO_TIMESTAMP;
-        while (pos < end) {
-            BatchHeader h = BatchHeader.read(buf, pos);
-            long excerptIndex = writeExcerpt(buf, pos, h.sizeInBytes());
-            accept(excerptIndex, h);
-            if (first < 0) {
-                first = h.baseOffset();
-            }
-            last = h.lastOffset();
-            maxTs = Math.max(maxTs, h.maxTimestamp());
-            pos += h.sizeInBytes();
-        }
-        logEndOffset = last + 1;
-        return new LogAppendInfo(first, last, maxTs, logAppendTime, end - buf.position(), false);
-    }
-
-    private long writeExcerpt(ByteBuffer buf, int pos, int size) {
-        try (DocumentContext dc = appender.writingDocument()) {
-            Bytes<?> out = dc.wire().bytes();
-            if (buf.hasArray()) {
-                out.write(buf.array(), buf.arrayOffset() + pos, size);
-            } else {
-                ByteBuffer slice = buf.duplicate();
-                slice.limit(pos + size).position(pos);
-                out.writeSome(slice);
-                if (slice.hasRemaining()) {
-                    dc.rollbackOnClose();
-                    throw new IllegalStateException("Chronicle accepted only part of a " + size + "-byte batch");
-                }
-            }
-        }
-        return appender.lastIndexAppended();
+        LogAppendInfo info = live.append(records, logAppendTime, batches, config.indexIntervalBytes());
+        assert info.lastOffset() + 1 > logEndOffset : "appends move the LEO forward: " + info + " at " + logEndOffset;
+        logEndOffset = info.lastOffset() + 1;
+        return info;
     }
 
     /**
@@ -368,54 +251,14 @@ public final class PartitionLog implements Closeable {
      */
     public LogReadResult read(long fetchOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
         ensureOpen();
-        lock.readLock().lock();
-        try {
-            if (queue == null) {
+        return underReadLock(() -> {
+            if (!queue.isOpen()) {
                 throw new IllegalStateException("Log of " + topicPartition + " is closed");
             }
-            long start = logStartOffset;
-            long end = logEndOffset;
-            long hw = highWatermark;
-            if (fetchOffset < start || fetchOffset > end) {
-                throw new OffsetOutOfRangeException("Offset " + fetchOffset + " of " + topicPartition
-                        + " is out of range [" + start + ", " + end + "]");
-            }
-            if (fetchOffset >= maxOffsetExclusive || fetchOffset == end) {
-                return new LogReadResult(MemoryRecords.EMPTY, start, end, hw);
-            }
-            long from = startIndexFor(fetchOffset);
-            // One pass: size the buffer by what can follow the start point (the index counts bytes).
-            long floorBytes = index.floorBytesBefore(fetchOffset);
-            long available = floorBytes < 0 ? sizeInBytes : bytesAccepted - floorBytes;
-            ByteBuffer[] out = {ByteBuffer.allocate((int) Math.max(0, Math.min(maxBytes, available)))};
-            forEachLiveBatch(from, (idx, bytes, pos, size, h) -> {
-                if (h.lastOffset() < fetchOffset) {
-                    return true;
-                }
-                if (h.lastOffset() >= maxOffsetExclusive) {
-                    return false;
-                }
-                if (size > out[0].remaining()) {
-                    if (out[0].position() > 0 || !minOneMessage) {
-                        return false;
-                    }
-                    out[0] = ByteBuffer.allocate(size); // Kafka's "min one message": a batch above maxBytes
-                }
-                // Absolute bulk copy from the mapped file into the heap array (a memcpy).
-                bytes.read(pos, out[0].array(), out[0].arrayOffset() + out[0].position(), size);
-                out[0].position(out[0].position() + size);
-                return true;
-            });
-            if (out[0].position() == 0) {
-                return new LogReadResult(MemoryRecords.EMPTY, start, end, hw);
-            }
-            out[0].flip();
-            return new LogReadResult(MemoryRecords.readableRecords(out[0]), start, end, hw);
-        } finally {
-            lock.readLock().unlock();
-        }
+            return reader.read(logStartOffset, logEndOffset, highWatermark, fetchOffset, maxBytes,
+                    maxOffsetExclusive, minOneMessage);
+        });
     }
-
 
     /**
      * Kafka's OffsetForLeaderEpoch: the largest epoch ≤ {@code leaderEpoch} this log knows
@@ -435,63 +278,7 @@ public final class PartitionLog implements Closeable {
      */
     public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
         ensureOpen();
-        lock.readLock().lock();
-        try {
-            if (timestamp == -2L || timestamp == -4L) {
-                return Optional.of(new TimestampAndOffset(-1, logStartOffset, epochAt(logStartOffset)));
-            }
-            if (timestamp == -1L) {
-                return Optional.of(new TimestampAndOffset(-1, logEndOffset, epochs.latestEpoch()));
-            }
-            if (timestamp == -3L) {
-                if (maxTimestampIndex < 0) {
-                    return Optional.empty();
-                }
-                return firstRecordAtOrAfter(maxTimestampIndex, maxTimestamp);
-            }
-            if (timestamp < 0) {
-                throw new IllegalArgumentException("Unsupported ListOffsets timestamp " + timestamp);
-            }
-            long from = index.floorIndexForTimestamp(timestamp);
-            return firstRecordAtOrAfter(from < 0 ? firstLiveIndex : from, timestamp);
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    private Optional<TimestampAndOffset> firstRecordAtOrAfter(long fromIndex, long timestamp) {
-        if (fromIndex < 0) {
-            return Optional.empty();
-        }
-        @SuppressWarnings("unchecked")
-        Optional<TimestampAndOffset>[] found = new Optional[] {Optional.empty()};
-        forEachLiveBatch(fromIndex, (idx, bytes, pos, size, h) -> {
-            if (h.maxTimestamp() < timestamp) {
-                return true;
-            }
-            ByteBuffer copy = copyOf(bytes, pos, size);
-            for (RecordBatch batch : MemoryRecords.readableRecords(copy).batches()) {
-                for (Record r : batch) {
-                    if (r.timestamp() >= timestamp && r.offset() >= logStartOffset) {
-                        found[0] = Optional.of(new TimestampAndOffset(r.timestamp(), r.offset(),
-                                batch.partitionLeaderEpoch()));
-                        return false;
-                    }
-                }
-            }
-            return true;
-        });
-        return found[0];
-    }
-
-    private int epochAt(long offset) {
-        int epoch = -1;
-        for (LeaderEpochCache.Entry e : epochs.entries()) {
-            if (e.startOffset() <= offset) {
-                epoch = e.epoch();
-            }
-        }
-        return epoch;
+        return underReadLock(() -> reader.offsetForTimestamp(timestamp, logStartOffset, logEndOffset));
     }
 
     /**
@@ -510,22 +297,16 @@ public final class PartitionLog implements Closeable {
                 truncateFullyAndStartAtLocked(offset);
                 return;
             }
-            long[] cut = {-1, -1};
-            forEachLiveBatch(startIndexFor(offset), (idx, bytes, pos, size, h) -> {
-                if (h.lastOffset() >= offset) {
-                    cut[0] = idx;
-                    cut[1] = h.baseOffset();
-                    return false;
-                }
-                return true;
-            });
-            if (cut[0] < 0) {
+            Optional<LiveBatches.Cut> found = live.cutAt(logStartOffset, batches.startIndexFor(offset), offset);
+            if (found.isEmpty()) {
                 return;
             }
-            deadRanges.add(new long[] {cut[0], queue.lastIndex()});
-            nextOffsetFloor = cut[1];
-            epochs.truncateFromEnd(cut[1]);
-            highWatermark = Math.min(highWatermark, cut[1]);
+            LiveBatches.Cut cut = found.get();
+            // The dead range is the commit point: durable before the derived state changes.
+            deadRanges.add(cut.excerptIndex(), queue.lastIndex());
+            nextOffsetFloor = cut.baseOffset();
+            epochs.truncateFromEnd(cut.baseOffset());
+            highWatermark = Math.min(highWatermark, cut.baseOffset());
             persistState();
             rebuildFromLog(epochs.entries());
             log.info("Truncated {} to offset {} (requested {})", topicPartition, logEndOffset, offset);
@@ -536,20 +317,16 @@ public final class PartitionLog implements Closeable {
 
     /** Deletes every batch and restarts the log empty at {@code offset}. Durable before it returns. */
     public void truncateFullyAndStartAt(long offset) {
-        lock.writeLock().lock();
-        try {
+        underWriteLock(() -> {
             ensureOpenLocked();
             truncateFullyAndStartAtLocked(offset);
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
     }
 
     private void truncateFullyAndStartAtLocked(long offset) {
         if (offset < 0) {
             throw new IllegalArgumentException("Offset must not be negative: " + offset);
         }
-        long oldGeneration = generation;
         generation++;
         deadRanges.clear();
         epochs.clear();
@@ -557,10 +334,7 @@ public final class PartitionLog implements Closeable {
         nextOffsetFloor = offset;
         highWatermark = offset;
         persistState();
-        closeQueue();
-        cycleFiles.clear();
-        deleteRecursively(queueDir(oldGeneration));
-        openQueue();
+        queue.startGeneration(generation, config.blockSize());
         rebuildFromLog(List.of());
         log.info("Truncated {} fully, restarting at offset {}", topicPartition, offset);
     }
@@ -577,52 +351,27 @@ public final class PartitionLog implements Closeable {
         try {
             ensureOpenLocked();
             LogConfig cfg = config;
-            long now = clock.millis();
-            Integer newestWithData = lastLiveIndex < 0 ? null : cfg.rollCycle().toCycle(lastLiveIndex);
-            long remainingBytes = sizeInBytes;
-            List<CycleStats> doomed = new ArrayList<>();
-            for (CycleStats st : cycles.values()) {
-                if (newestWithData == null || st.cycle >= newestWithData) {
-                    break;
-                }
-                boolean empty = st.firstLiveIndex < 0;
-                boolean expired = cfg.retentionMs() >= 0 && st.maxTimestamp < now - cfg.retentionMs();
-                boolean oversize = cfg.retentionBytes() >= 0 && remainingBytes - st.liveBytes >= cfg.retentionBytes();
-                if (!empty && !(expired || oversize)) {
-                    break;
-                }
-                if (!empty && st.lastOffset >= highWatermark) {
-                    break;
-                }
-                doomed.add(st);
-                remainingBytes -= st.liveBytes;
-            }
-            if (doomed.isEmpty()) {
+            Optional<RetentionPlanner.Plan> planned = RetentionPlanner.plan(batches.rollFiles(),
+                    batches.sizeInBytes(), logStartOffset, highWatermark, clock.millis(), cfg.retentionMs(),
+                    cfg.retentionBytes());
+            if (planned.isEmpty()) {
                 return 0;
             }
-            CycleStats firstKept = cycles.higherEntry(doomed.get(doomed.size() - 1).cycle).getValue();
-            long newStart = Math.max(logStartOffset, firstKept.firstOffset);
-            logStartOffset = newStart;
-            epochs.truncateFromStart(newStart);
+            RetentionPlanner.Plan plan = planned.get();
+            // The new start offset is durable before any file goes: a crash in between leaves
+            // files whose batches the next open ignores, never a start offset pointing at nothing.
+            logStartOffset = plan.newLogStartOffset();
+            epochs.truncateFromStart(logStartOffset);
             persistState();
-            closeIdleTailers();
-            for (CycleStats st : doomed) {
-                File f = fileOfCycle(st.cycle);
-                if (!f.delete() && f.exists()) {
-                    log.warn("Could not delete {}", f);
-                }
-                cycles.remove(st.cycle);
-                sizeInBytes -= st.liveBytes;
+            for (File f : queue.deleteRollFiles(plan.doomed().stream().map(RetentionPlanner.RollFile::cycle).toList())) {
+                log.warn("Could not delete {}", f);
             }
-            queue.refreshDirectoryListing();
-            firstLiveIndex = firstKept.firstLiveIndex;
-            index.truncateBeforeIndex(firstLiveIndex);
+            batches.dropRollFiles(plan);
             // Forget dead ranges that lay wholly in deleted files; the kept files may still hold dead excerpts.
-            long firstKeptFileIndex = cfg.rollCycle().toIndex(firstKept.cycle, 0);
-            deadRanges.removeIf(r -> r[1] < firstKeptFileIndex);
-            log.info("Retention deleted {} roll file(s) of {}; log start offset is now {}", doomed.size(),
-                    topicPartition, newStart);
-            return doomed.size();
+            deadRanges.forgetBefore(queue.firstIndexOf(plan.firstKept().cycle()));
+            log.info("Retention deleted {} roll file(s) of {}; log start offset is now {}", plan.doomed().size(),
+                    topicPartition, logStartOffset);
+            return plan.doomed().size();
         } finally {
             lock.writeLock().unlock();
         }
@@ -630,7 +379,7 @@ public final class PartitionLog implements Closeable {
 
     /** Number of Chronicle roll files holding this log. */
     public int rollFileCount() {
-        return underReadLock(cycles::size);
+        return underReadLock(batches::rollFileCount);
     }
 
     /** Checkpoints and closes; the directory can be reopened later. */
@@ -642,7 +391,7 @@ public final class PartitionLog implements Closeable {
                 return;
             }
             persistState();
-            closeQueue();
+            queue.close();
             closed = true;
         } finally {
             lock.writeLock().unlock();
@@ -651,7 +400,7 @@ public final class PartitionLog implements Closeable {
 
     /** True while the Chronicle queue is open (it is closed when idle, see {@link LogManager}). */
     boolean isQueueOpen() {
-        return queue != null;
+        return queue.isOpen();
     }
 
     /** Closes the Chronicle queue if nobody is using the log right now; it reopens on next use. */
@@ -660,10 +409,10 @@ public final class PartitionLog implements Closeable {
             return false;
         }
         try {
-            if (queue == null) {
+            if (!queue.isOpen()) {
                 return false;
             }
-            closeQueue();
+            queue.close();
             return true;
         } finally {
             lock.writeLock().unlock();
@@ -672,25 +421,18 @@ public final class PartitionLog implements Closeable {
 
     /** Heap bytes held by the in-memory index and bookkeeping, roughly. */
     long heapBytesEstimate() {
-        return 512 + index.heapBytes() + 96L * cycles.size() + 64L * producers.producerCount();
+        return 512 + batches.heapBytes() + 64L * producers.producerCount();
     }
 
     // ---------------------------------------------------------------- internals
 
-    /**
-     * The roll file of a cycle: the one Chronicle reported acquiring, or else the name
-     * Chronicle gives it (the roll cycle's date format, in UTC, of the cycle's start, plus
-     * ".cq4"); Chronicle does not report every file it acquires in time.
-     */
-    private File fileOfCycle(int cycle) {
-        File known = cycleFiles.remove(cycle);
-        if (known != null) {
-            return known;
+    private void underWriteLock(Runnable write) {
+        lock.writeLock().lock();
+        try {
+            write.run();
+        } finally {
+            lock.writeLock().unlock();
         }
-        RollCycle rc = config.rollCycle();
-        String name = DateTimeFormatter.ofPattern(rc.format()).withZone(ZoneOffset.UTC)
-                .format(Instant.ofEpochMilli((long) cycle * rc.lengthInMillis())) + SingleChronicleQueue.SUFFIX;
-        return queueDir(generation).resolve(name).toFile();
     }
 
     private <T> T underReadLock(Supplier<T> read) {
@@ -706,17 +448,8 @@ public final class PartitionLog implements Closeable {
         return Math.max(logStartOffset, Math.min(offset, logEndOffset));
     }
 
-    private long startIndexFor(long offset) {
-        long fromIndex = index.floorIndex(offset);
-        return fromIndex < 0 ? firstLiveIndex : fromIndex;
-    }
-
-    private Path queueDir(long gen) {
-        return dir.resolve("queue-" + gen);
-    }
-
     private void ensureOpen() {
-        if (queue != null) {
+        if (queue.isOpen()) {
             return;
         }
         lock.writeLock().lock();
@@ -731,415 +464,31 @@ public final class PartitionLog implements Closeable {
         if (closed) {
             throw new IllegalStateException("Log of " + topicPartition + " is closed");
         }
-        if (queue == null) {
-            openQueue();
+        if (!queue.isOpen()) {
+            queue.open(generation, config.blockSize());
         }
-    }
-
-    private void openQueue() {
-        StoreFileListener listener = new StoreFileListener() {
-            @Override
-            public void onAcquired(int cycle, File file) {
-                cycleFiles.put(cycle, file);
-            }
-
-            @Override
-            public void onReleased(int cycle, File file) {
-                // The file stays ours until retention deletes it.
-            }
-        };
-        LogConfig cfg = config;
-        queue = SingleChronicleQueueBuilder.single(queueDir(generation).toFile())
-                .rollCycle(cfg.rollCycle())
-                .blockSize(cfg.blockSize())
-                .timeProvider(clock::millis)
-                .storeFileListener(listener)
-                .build();
-        appender = queue.createAppender();
-        appender.singleThreadedCheckDisabled(true);
-        if (owner != null) {
-            owner.queueOpened(this);
-        }
-    }
-
-    private void closeQueue() {
-        closeIdleTailers();
-        if (appender != null) {
-            appender.close();
-            appender = null;
-        }
-        if (queue != null) {
-            queue.close();
-            queue = null;
-        }
-        if (owner != null) {
-            owner.queueClosed(this);
-        }
-    }
-
-    private void closeIdleTailers() {
-        synchronized (idleTailers) {
-            idleTailers.forEach(ExcerptTailer::close);
-            idleTailers.clear();
-        }
-    }
-
-    private ExcerptTailer borrowTailer() {
-        synchronized (idleTailers) {
-            ExcerptTailer t = idleTailers.pollFirst();
-            if (t != null) {
-                return t;
-            }
-        }
-        ExcerptTailer t = queue.createTailer();
-        t.singleThreadedCheckDisabled(true);
-        return t;
-    }
-
-    private void returnTailer(ExcerptTailer t) {
-        synchronized (idleTailers) {
-            if (idleTailers.size() < MAX_IDLE_TAILERS) {
-                idleTailers.addLast(t);
-                return;
-            }
-        }
-        t.close();
-    }
-
-    private boolean isDead(long excerptIndex) {
-        for (long[] r : deadRanges) {
-            if (excerptIndex >= r[0] && excerptIndex <= r[1]) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Visits live batches in order from Chronicle index {@code fromIndex} (or the start, if negative). */
-    private void forEachLiveBatch(long fromIndex, BatchVisitor visitor) {
-        ExcerptTailer tailer = borrowTailer();
-        try {
-            if (fromIndex < 0) {
-                tailer.toStart();
-            } else if (!tailer.moveToIndex(fromIndex)) {
-                throw new IllegalStateException("Excerpt " + Long.toHexString(fromIndex) + " of " + topicPartition
-                        + " is missing");
-            }
-            while (true) {
-                try (DocumentContext dc = tailer.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        return;
-                    }
-                    long idx = dc.index();
-                    if (isDead(idx)) {
-                        continue;
-                    }
-                    Bytes<?> bytes = dc.wire().bytes();
-                    long pos = bytes.readPosition();
-                    int size = (int) bytes.readRemaining();
-                    BatchHeader h = readHeader(bytes, pos, size);
-                    if (h == null || h.lastOffset() < logStartOffset) {
-                        continue;
-                    }
-                    if (!visitor.visit(idx, bytes, pos, size, h)) {
-                        return;
-                    }
-                }
-            }
-        } finally {
-            returnTailer(tailer);
-        }
-    }
-
-    /** Reads a batch header in place from memory-mapped bytes (which are little-endian; Kafka's are big-endian). */
-    private static BatchHeader readHeader(Bytes<?> bytes, long pos, int size) {
-        if (size < BatchHeader.SIZE) {
-            return null;
-        }
-        return new BatchHeader(
-                Long.reverseBytes(bytes.readLong(pos)),
-                Integer.reverseBytes(bytes.readInt(pos + 8)) + BatchHeader.LOG_OVERHEAD,
-                Integer.reverseBytes(bytes.readInt(pos + 12)),
-                bytes.readByte(pos + 16),
-                Integer.reverseBytes(bytes.readInt(pos + 23)),
-                Long.reverseBytes(bytes.readLong(pos + 35)),
-                Long.reverseBytes(bytes.readLong(pos + 43)),
-                Short.reverseBytes(bytes.readShort(pos + 51)),
-                Integer.reverseBytes(bytes.readInt(pos + 53)),
-                Integer.reverseBytes(bytes.readInt(pos + 57)));
     }
 
     /**
-     * Rebuilds everything derived from the log with one scan: offsets, sparse index, roll
-     * file statistics, producer state and the epoch cache. A batch that is torn, fails its
-     * CRC or breaks offset order ends the log; it and everything after it are marked dead.
+     * Rebuilds everything derived from the log with one scan (see {@link RecoveryScan}); a
+     * torn or corrupt tail is marked dead, durably, so it stays dropped.
      */
     private void rebuildFromLog(List<LeaderEpochCache.Entry> persistedEpochs) {
-        index.clear();
-        producers.clear();
-        cycles.clear();
-        epochs.clear();
-        firstLiveIndex = -1;
-        lastLiveIndex = -1;
-        bytesSinceIndexEntry = 0;
-        bytesAccepted = 0;
-        maxTimestamp = RecordBatch.NO_TIMESTAMP;
-        maxTimestampIndex = -1;
-        sizeInBytes = 0;
-        long lastOffset = -1;
-        long corruptFrom = -1;
-        String corruption = null;
-        ExcerptTailer tailer = borrowTailer();
-        try {
-            tailer.toStart();
-            while (true) {
-                try (DocumentContext dc = tailer.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        break;
-                    }
-                    long idx = dc.index();
-                    int cycle = config.rollCycle().toCycle(idx);
-                    cycles.computeIfAbsent(cycle, CycleStats::new);
-                    if (isDead(idx)) {
-                        continue;
-                    }
-                    Bytes<?> bytes = dc.wire().bytes();
-                    long pos = bytes.readPosition();
-                    int size = (int) bytes.readRemaining();
-                    BatchHeader h = readHeader(bytes, pos, size);
-                    corruption = describeCorruption(h, bytes, pos, size, lastOffset);
-                    if (corruption != null) {
-                        corruptFrom = idx;
-                        break;
-                    }
-                    if (h.lastOffset() < logStartOffset) {
-                        continue;
-                    }
-                    accept(idx, h);
-                    lastOffset = h.lastOffset();
-                    if (h.partitionLeaderEpoch() > epochs.latestEpoch()) {
-                        epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
-                    }
-                    producers.replay(h);
-                }
-            }
-        } finally {
-            returnTailer(tailer);
-        }
-        logEndOffset = Math.max(Math.max(nextOffsetFloor, logStartOffset), lastOffset + 1);
-        // Epochs assigned while leading but before any batch of that epoch was written.
-        for (LeaderEpochCache.Entry e : persistedEpochs) {
-            if (e.epoch() > epochs.latestEpoch() && e.startOffset() <= logEndOffset) {
-                epochs.assign(e.epoch(), e.startOffset());
-            }
-        }
-        if (corruptFrom >= 0) {
+        LogRecovery.Result r = LogRecovery.rebuild(queue, deadRanges, logStartOffset, nextOffsetFloor,
+                persistedEpochs, config.indexIntervalBytes(), batches, producers, epochs);
+        logEndOffset = r.logEndOffset();
+        if (r.corruptFrom() >= 0) {
             log.warn("{}: dropping the log tail from excerpt {} after a crash or corruption: {}", topicPartition,
-                    Long.toHexString(corruptFrom), corruption);
-            deadRanges.add(new long[] {corruptFrom, Math.max(corruptFrom, queue.lastIndex())});
+                    Long.toHexString(r.corruptFrom()), r.corruption());
+            deadRanges.add(r.corruptFrom(), Math.max(r.corruptFrom(), queue.lastIndex()));
             nextOffsetFloor = logEndOffset;
             persistState();
         }
     }
 
-    private static String describeCorruption(BatchHeader h, Bytes<?> bytes, long pos, int size, long lastOffset) {
-        if (h == null) {
-            return "excerpt of " + size + " bytes is shorter than a batch header";
-        }
-        if (h.magic() != RecordBatch.MAGIC_VALUE_V2) {
-            return "magic " + h.magic();
-        }
-        if (h.sizeInBytes() != size) {
-            return "batch length " + h.sizeInBytes() + " does not match excerpt length " + size;
-        }
-        if (h.baseOffset() <= lastOffset || h.lastOffsetDelta() < 0) {
-            return "offset " + h.baseOffset() + " does not follow " + lastOffset;
-        }
-        ByteBuffer copy = copyOf(bytes, pos, size);
-        DefaultRecordBatch batch = (DefaultRecordBatch) MemoryRecords.readableRecords(copy).batches().iterator().next();
-        return batch.isValid() ? null : "CRC mismatch at offset " + h.baseOffset();
-    }
-
-    private static ByteBuffer copyOf(Bytes<?> bytes, long pos, int size) {
-        byte[] copy = new byte[size];
-        bytes.read(pos, copy, 0, size);
-        return ByteBuffer.wrap(copy);
-    }
-
-    /** Adds a live batch, just written or found by a scan, to the derived state. */
-    private void accept(long excerptIndex, BatchHeader h) {
-        if (firstLiveIndex < 0) {
-            firstLiveIndex = excerptIndex;
-        }
-        if (index.size() == 0 || bytesSinceIndexEntry >= config.indexIntervalBytes()) {
-            index.add(h.baseOffset(), excerptIndex, maxTimestamp, bytesAccepted);
-            bytesSinceIndexEntry = 0;
-        }
-        bytesSinceIndexEntry += h.sizeInBytes();
-        bytesAccepted += h.sizeInBytes();
-        lastLiveIndex = excerptIndex;
-        if (h.maxTimestamp() > maxTimestamp) {
-            maxTimestamp = h.maxTimestamp();
-            maxTimestampIndex = excerptIndex;
-        }
-        sizeInBytes += h.sizeInBytes();
-        CycleStats st = cycles.computeIfAbsent(config.rollCycle().toCycle(excerptIndex), CycleStats::new);
-        if (st.firstLiveIndex < 0) {
-            st.firstLiveIndex = excerptIndex;
-            st.firstOffset = h.baseOffset();
-        }
-        st.lastOffset = h.lastOffset();
-        st.maxTimestamp = Math.max(st.maxTimestamp, h.maxTimestamp());
-        st.liveBytes += h.sizeInBytes();
-    }
-
     private void persistState() {
         checkpointedHighWatermark = highWatermark;
-        new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, List.copyOf(deadRanges),
+        new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
                 epochs.entries()).write(dir);
-    }
-
-    private void removeStaleQueueDirs() throws IOException {
-        String current = queueDir(generation).getFileName().toString();
-        try (Stream<Path> children = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) children::iterator) {
-                String name = p.getFileName().toString();
-                if (name.startsWith("queue-") && !name.equals(current)) {
-                    deleteRecursively(p);
-                }
-            }
-        }
-    }
-
-    static void deleteRecursively(Path path) {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Iterator<Path> it = walk.sorted(Comparator.reverseOrder()).iterator(); it.hasNext(); ) {
-                Files.deleteIfExists(it.next());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot delete " + path, e);
-        }
-    }
-
-    /**
-     * Checks every batch of a produce or replication payload before anything is written.
-     *
-     * @param leader also check record structure and offset deltas, as only the leader sees
-     *               batches fresh from a producer
-     */
-    static List<BatchHeader> validate(MemoryRecords records, int maxBatchBytes, boolean leader) {
-        ByteBuffer buf = records.buffer();
-        int pos = buf.position();
-        int end = buf.limit();
-        if (pos >= end) {
-            throw new InvalidRecordException("No record batches in the append");
-        }
-        List<BatchHeader> headers = new ArrayList<>(1);
-        while (pos < end) {
-            int remaining = end - pos;
-            if (remaining > BatchHeader.MAGIC_OFFSET && buf.get(pos + BatchHeader.MAGIC_OFFSET) != RecordBatch.MAGIC_VALUE_V2) {
-                throw new InvalidRecordException("Only record batch format v2 is supported, got magic "
-                        + buf.get(pos + BatchHeader.MAGIC_OFFSET));
-            }
-            if (remaining < BatchHeader.SIZE) {
-                throw new CorruptRecordException("Truncated record batch header: " + remaining + " bytes");
-            }
-            BatchHeader h = BatchHeader.read(buf, pos);
-            if (h.sizeInBytes() < BatchHeader.SIZE) {
-                throw new CorruptRecordException("Record batch size " + h.sizeInBytes() + " is too small");
-            }
-            if (h.sizeInBytes() > maxBatchBytes) {
-                throw new RecordTooLargeException("Record batch of " + h.sizeInBytes()
-                        + " bytes exceeds max.message.bytes " + maxBatchBytes);
-            }
-            if (h.sizeInBytes() > remaining) {
-                throw new CorruptRecordException("Record batch of " + h.sizeInBytes() + " bytes is truncated at "
-                        + remaining);
-            }
-            ByteBuffer slice = buf.duplicate();
-            slice.limit(pos + h.sizeInBytes()).position(pos);
-            ByteBuffer batchBuf = slice.slice();
-            DefaultRecordBatch batch = (DefaultRecordBatch) MemoryRecords.readableRecords(batchBuf.duplicate())
-                    .batches().iterator().next();
-            if (!batch.isValid()) {
-                throw new CorruptRecordException("Record batch at position " + pos + " fails its CRC check");
-            }
-            if (h.lastOffsetDelta() < 0) {
-                throw new InvalidRecordException("Negative last offset delta " + h.lastOffsetDelta());
-            }
-            if (leader) {
-                validateRecords(batch, h, batchBuf);
-            }
-            headers.add(h);
-            pos += h.sizeInBytes();
-        }
-        return headers;
-    }
-
-    private static void validateRecords(DefaultRecordBatch batch, BatchHeader h, ByteBuffer batchBuf) {
-        if (batch.isControlBatch() || batch.isTransactional()) {
-            throw new InvalidRecordException("Transactional and control batches are not supported yet");
-        }
-        if (h.recordsCount() <= 0 || h.lastOffsetDelta() != h.recordsCount() - 1) {
-            throw new InvalidRecordException("Record batch claims " + h.recordsCount()
-                    + " records with last offset delta " + h.lastOffsetDelta());
-        }
-        if (!batch.isCompressed()) {
-            validateUncompressedRecords(batchBuf, h);
-            return;
-        }
-        int expectedDelta = 0;
-        try (CloseableIterator<Record> it = batch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
-            while (it.hasNext()) {
-                Record r = it.next();
-                if (r.offset() - batch.baseOffset() != expectedDelta) {
-                    throw new InvalidRecordException("Record offset delta " + (r.offset() - batch.baseOffset())
-                            + " where " + expectedDelta + " was expected");
-                }
-                expectedDelta++;
-            }
-        } catch (InvalidRecordException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new CorruptRecordException("Malformed records in batch: " + e.getMessage(), e);
-        }
-        if (expectedDelta != h.recordsCount()) {
-            throw new InvalidRecordException("Record batch claims " + h.recordsCount() + " records but holds "
-                    + expectedDelta);
-        }
-    }
-
-    /**
-     * Walks the records of an uncompressed batch in place, without allocating: each record's
-     * length must stay inside the batch, its offset delta must be its position, and the
-     * records must fill the batch exactly.
-     */
-    private static void validateUncompressedRecords(ByteBuffer buf, BatchHeader h) {
-        int pos = BatchHeader.SIZE;
-        int end = buf.limit();
-        long[] varint = new long[1];
-        for (int i = 0; i < h.recordsCount(); i++) {
-            pos = Varints.read(buf, pos, end, varint);
-            long length = Varints.zigzag(varint[0]);
-            if (length < 3 || length > end - pos) {
-                throw new InvalidRecordException("Record " + i + " has invalid length " + length);
-            }
-            int recordEnd = pos + (int) length;
-            int p = pos + 1; // attributes
-            p = Varints.read(buf, p, recordEnd, varint); // timestamp delta
-            p = Varints.read(buf, p, recordEnd, varint); // offset delta
-            if (Varints.zigzag(varint[0]) != i) {
-                throw new InvalidRecordException("Record offset delta " + Varints.zigzag(varint[0]) + " where " + i
-                        + " was expected");
-            }
-            pos = recordEnd;
-        }
-        if (pos != end) {
-            throw new InvalidRecordException("Record batch has " + (end - pos) + " bytes after its "
-                    + h.recordsCount() + " records");
-        }
     }
 }

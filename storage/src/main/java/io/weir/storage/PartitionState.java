@@ -2,13 +2,9 @@ package io.weir.storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +12,7 @@ import java.util.Map;
 
 /**
  * The small, durable side of a partition log, kept beside its Chronicle Queue in
- * {@value #FILE_NAME} and replaced atomically (write temp, fsync, rename):
+ * {@value #FILE_NAME} and replaced atomically through {@link AtomicFile}:
  * <ul>
  *   <li>{@code generation}: the queue directory in use ({@code queue-<generation>}); a full
  *       truncation starts a new one;</li>
@@ -100,21 +96,7 @@ record PartitionState(
             sb.append(i == 0 ? "" : ",").append(epochs.get(i).epoch()).append(':').append(epochs.get(i).startOffset());
         }
         sb.append('\n');
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write " + dir.resolve(FILE_NAME), e);
-        }
+        AtomicFile.writeUtf8(dir.resolve(FILE_NAME), sb);
     }
 
     private static String[] split(String value) {

@@ -174,7 +174,7 @@ class PartitionLogModelPropertyTest {
             assertThat(all).containsExactlyElementsOf(batches.stream().flatMap(b -> b.values().stream()).toList());
         } finally {
             log.close();
-            PartitionLog.deleteRecursively(dir);
+            Dirs.deleteRecursively(dir);
         }
     }
 }

@@ -1,0 +1,174 @@
+package io.weir.storage;
+
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import net.openhft.chronicle.bytes.Bytes;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+
+/**
+ * Kafka batches over a {@link QueueHandle}'s excerpts: appends write them, one excerpt per
+ * batch; reads, timestamp lookups and truncation scan the live ones, that is neither in a
+ * dead range nor wholly below the log start offset. Used under {@link PartitionLog}'s lock.
+ */
+final class LiveBatches {
+    private final QueueHandle queue;
+    private final DeadRanges dead;
+
+    /** Called with each live batch of a scan; the bytes are valid only during the call. */
+    @FunctionalInterface
+    interface BatchVisitor {
+        /** @return false to stop the scan */
+        boolean visit(long excerptIndex, Bytes<?> bytes, long position, int size, BatchHeader header);
+    }
+
+    /** Where a truncation cuts: the excerpt of the first batch it removes, and that batch's base offset. */
+    record Cut(long excerptIndex, long baseOffset) {
+    }
+
+    LiveBatches(QueueHandle queue, DeadRanges dead) {
+        this.queue = queue;
+        this.dead = dead;
+    }
+
+    /**
+     * Writes every batch of {@code records} as one excerpt each and adds it to {@code batches}.
+     *
+     * @param logAppendTime the time stamped on the batches, or -1
+     */
+    LogAppendInfo append(MemoryRecords records, long logAppendTime, LiveBatchIndex batches, int indexIntervalBytes) {
+        ByteBuffer buf = records.buffer();
+        int pos = buf.position();
+        int end = buf.limit();
+        long first = -1;
+        long last = -1;
+        long maxTs = RecordBatch.NO_TIMESTAMP;
+        while (pos < end) {
+            BatchHeader h = BatchHeader.read(buf, pos);
+            long excerptIndex = queue.append(buf, pos, h.sizeInBytes());
+            batches.accept(excerptIndex, queue.cycleOf(excerptIndex), h, indexIntervalBytes);
+            if (first < 0) {
+                first = h.baseOffset();
+            }
+            last = h.lastOffset();
+            maxTs = Math.max(maxTs, h.maxTimestamp());
+            pos += h.sizeInBytes();
+        }
+        return new LogAppendInfo(first, last, maxTs, logAppendTime, end - buf.position(), false);
+    }
+
+    /** Visits live batches in order from Chronicle index {@code fromIndex} (or the start, if negative). */
+    void forEach(long logStartOffset, long fromIndex, BatchVisitor visitor) {
+        queue.forEachExcerpt(fromIndex, (idx, bytes, pos, size) -> {
+            if (dead.contains(idx)) {
+                return true;
+            }
+            BatchHeader h = readHeader(bytes, pos, size);
+            if (h == null || h.lastOffset() < logStartOffset) {
+                return true;
+            }
+            return visitor.visit(idx, bytes, pos, size, h);
+        });
+    }
+
+    /**
+     * Copies whole batches, from the one containing {@code fetchOffset}, into one heap buffer
+     * of {@code capacity} bytes, stopping before a batch that reaches
+     * {@code maxOffsetExclusive} or does not fit. With {@code minOneMessage}, a first batch
+     * larger than the buffer is returned alone, as Kafka does.
+     *
+     * @return the batches, ready to read, or null if none qualified
+     */
+    ByteBuffer copy(long logStartOffset, long fromIndex, long fetchOffset, long maxOffsetExclusive, int capacity,
+                    boolean minOneMessage) {
+        ByteBuffer[] out = {ByteBuffer.allocate(capacity)};
+        forEach(logStartOffset, fromIndex, (idx, bytes, pos, size, h) -> {
+            if (h.lastOffset() < fetchOffset) {
+                return true;
+            }
+            if (h.lastOffset() >= maxOffsetExclusive) {
+                return false;
+            }
+            if (size > out[0].remaining()) {
+                if (out[0].position() > 0 || !minOneMessage) {
+                    return false;
+                }
+                out[0] = ByteBuffer.allocate(size); // Kafka's "min one message": a batch above maxBytes
+            }
+            // Absolute bulk copy from the mapped file into the heap array (a memcpy).
+            bytes.read(pos, out[0].array(), out[0].arrayOffset() + out[0].position(), size);
+            out[0].position(out[0].position() + size);
+            return true;
+        });
+        return out[0].position() == 0 ? null : out[0].flip();
+    }
+
+    /** The first record at or after {@code logStartOffset} whose timestamp is ≥ {@code timestamp}. */
+    Optional<TimestampAndOffset> firstRecordAtOrAfter(long logStartOffset, long fromIndex, long timestamp) {
+        if (fromIndex < 0) {
+            return Optional.empty();
+        }
+        @SuppressWarnings("unchecked")
+        Optional<TimestampAndOffset>[] found = new Optional[] {Optional.empty()};
+        forEach(logStartOffset, fromIndex, (idx, bytes, pos, size, h) -> {
+            if (h.maxTimestamp() < timestamp) {
+                return true;
+            }
+            for (RecordBatch batch : MemoryRecords.readableRecords(copyOf(bytes, pos, size)).batches()) {
+                for (Record r : batch) {
+                    if (r.timestamp() >= timestamp && r.offset() >= logStartOffset) {
+                        found[0] = Optional.of(new TimestampAndOffset(r.timestamp(), r.offset(),
+                                batch.partitionLeaderEpoch()));
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
+        return found[0];
+    }
+
+    /** The first live batch that holds {@code offset} or starts after it, if any. */
+    Optional<Cut> cutAt(long logStartOffset, long fromIndex, long offset) {
+        Cut[] cut = {null};
+        forEach(logStartOffset, fromIndex, (idx, bytes, pos, size, h) -> {
+            if (h.lastOffset() >= offset) {
+                cut[0] = new Cut(idx, h.baseOffset());
+                return false;
+            }
+            return true;
+        });
+        return Optional.ofNullable(cut[0]);
+    }
+
+    /**
+     * Reads a batch header in place from memory-mapped bytes (which are little-endian; Kafka's
+     * are big-endian).
+     *
+     * @return null if the excerpt is too short to hold one
+     */
+    static BatchHeader readHeader(Bytes<?> bytes, long pos, int size) {
+        if (size < BatchHeader.SIZE) {
+            return null;
+        }
+        return new BatchHeader(
+                Long.reverseBytes(bytes.readLong(pos)),
+                Integer.reverseBytes(bytes.readInt(pos + 8)) + BatchHeader.LOG_OVERHEAD,
+                Integer.reverseBytes(bytes.readInt(pos + 12)),
+                bytes.readByte(pos + 16),
+                Integer.reverseBytes(bytes.readInt(pos + 23)),
+                Long.reverseBytes(bytes.readLong(pos + 35)),
+                Long.reverseBytes(bytes.readLong(pos + 43)),
+                Short.reverseBytes(bytes.readShort(pos + 51)),
+                Integer.reverseBytes(bytes.readInt(pos + 53)),
+                Integer.reverseBytes(bytes.readInt(pos + 57)));
+    }
+
+    /** A heap copy of an excerpt's bytes, for kafka-clients' batch classes. */
+    static ByteBuffer copyOf(Bytes<?> bytes, long pos, int size) {
+        byte[] copy = new byte[size];
+        bytes.read(pos, copy, 0, size);
+        return ByteBuffer.wrap(copy);
+    }
+}

@@ -1,0 +1,270 @@
+package io.weir.storage;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.StoreFileListener;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * The Chronicle side of one partition log: the queue directory of the current generation
+ * ({@code queue-<generation>}), the queue with its one appender, a small pool of tailers
+ * for readers, and the roll files. It knows excerpts, not Kafka batches.
+ *
+ * <p>Threading: {@link PartitionLog} opens, closes, appends and deletes under its write
+ * lock; readers under the read lock only borrow and return tailers, and the pool is
+ * synchronised for them. The appender's single-thread check is off because the write lock,
+ * not a thread, is what makes it single-writer.
+ */
+final class QueueHandle {
+    private static final int MAX_IDLE_TAILERS = 4;
+    private static final String DIR_PREFIX = "queue-";
+
+    /** Called with each excerpt of a scan; the bytes are valid only during the call. */
+    @FunctionalInterface
+    interface ExcerptVisitor {
+        /** @return false to stop the scan */
+        boolean visit(long excerptIndex, Bytes<?> bytes, long position, int size);
+    }
+
+    private final Path partitionDir;
+    private final RollCycle rollCycle;
+    private final Clock clock;
+    private final Runnable onOpened;
+    private final Runnable onClosed;
+    private final ArrayDeque<ExcerptTailer> idleTailers = new ArrayDeque<>();
+    /** Roll files Chronicle reported acquiring, by cycle. */
+    private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
+
+    private long generation;
+    private SingleChronicleQueue queue;
+    private ExcerptAppender appender;
+
+    /**
+     * @param onOpened called after each open (the {@link LogManager} counts open queues)
+     * @param onClosed called after each close
+     */
+    QueueHandle(Path partitionDir, RollCycle rollCycle, Clock clock, Runnable onOpened, Runnable onClosed) {
+        this.partitionDir = partitionDir;
+        this.rollCycle = rollCycle;
+        this.clock = clock;
+        this.onOpened = onOpened;
+        this.onClosed = onClosed;
+    }
+
+    boolean isOpen() {
+        return queue != null;
+    }
+
+    /** Opens (creating if needed) the queue of {@code gen}; {@code blockSize} is Chronicle's mapping chunk. */
+    void open(long gen, long blockSize) {
+        assert queue == null : "queue already open";
+        StoreFileListener listener = new StoreFileListener() {
+            @Override
+            public void onAcquired(int cycle, File file) {
+                cycleFiles.put(cycle, file);
+            }
+
+            @Override
+            public void onReleased(int cycle, File file) {
+                // The file stays ours until retention deletes it.
+            }
+        };
+        generation = gen;
+        queue = SingleChronicleQueueBuilder.single(dirOf(gen).toFile())
+                .rollCycle(rollCycle)
+                .blockSize(blockSize)
+                .timeProvider(clock::millis)
+                .storeFileListener(listener)
+                .build();
+        appender = queue.createAppender();
+        appender.singleThreadedCheckDisabled(true);
+        onOpened.run();
+    }
+
+    void close() {
+        closeIdleTailers();
+        if (appender != null) {
+            appender.close();
+            appender = null;
+        }
+        if (queue != null) {
+            queue.close();
+            queue = null;
+        }
+        onClosed.run();
+    }
+
+    /** Closes the current generation, deletes its directory and opens an empty one for {@code newGen}. */
+    void startGeneration(long newGen, long blockSize) {
+        long old = generation;
+        close();
+        cycleFiles.clear();
+        Dirs.deleteRecursively(dirOf(old));
+        open(newGen, blockSize);
+    }
+
+    /** Deletes queue directories of other generations: left behind by a crash during a full truncation. */
+    void removeOtherGenerations(long current) {
+        String keep = dirOf(current).getFileName().toString();
+        try (Stream<Path> children = Files.list(partitionDir)) {
+            for (Path p : (Iterable<Path>) children::iterator) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(DIR_PREFIX) && !name.equals(keep)) {
+                    Dirs.deleteRecursively(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + partitionDir, e);
+        }
+    }
+
+    /** Writes {@code size} bytes of {@code buf} from {@code pos} as one excerpt. @return its index */
+    long append(ByteBuffer buf, int pos, int size) {
+        try (DocumentContext dc = appender.writingDocument()) {
+            Bytes<?> out = dc.wire().bytes();
+            if (buf.hasArray()) {
+                out.write(buf.array(), buf.arrayOffset() + pos, size);
+            } else {
+                ByteBuffer slice = buf.duplicate();
+                slice.limit(pos + size).position(pos);
+                out.writeSome(slice);
+                if (slice.hasRemaining()) {
+                    dc.rollbackOnClose();
+                    throw new IllegalStateException("Chronicle accepted only part of a " + size + "-byte batch");
+                }
+            }
+        }
+        return appender.lastIndexAppended();
+    }
+
+    /** Index of the last excerpt written, or -1 for an empty queue. */
+    long lastIndex() {
+        return queue.lastIndex();
+    }
+
+    int cycleOf(long excerptIndex) {
+        return rollCycle.toCycle(excerptIndex);
+    }
+
+    /** The smallest excerpt index a roll file of {@code cycle} can hold. */
+    long firstIndexOf(int cycle) {
+        return rollCycle.toIndex(cycle, 0);
+    }
+
+    /**
+     * Visits excerpts in order from index {@code fromIndex}, or from the start if it is negative.
+     *
+     * @throws IllegalStateException if {@code fromIndex} is not in the queue
+     */
+    void forEachExcerpt(long fromIndex, ExcerptVisitor visitor) {
+        ExcerptTailer tailer = borrowTailer();
+        try {
+            if (fromIndex < 0) {
+                tailer.toStart();
+            } else if (!tailer.moveToIndex(fromIndex)) {
+                throw new IllegalStateException("Excerpt " + Long.toHexString(fromIndex) + " in " + partitionDir
+                        + " is missing");
+            }
+            while (true) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        return;
+                    }
+                    Bytes<?> bytes = dc.wire().bytes();
+                    if (!visitor.visit(dc.index(), bytes, bytes.readPosition(), (int) bytes.readRemaining())) {
+                        return;
+                    }
+                }
+            }
+        } finally {
+            returnTailer(tailer);
+        }
+    }
+
+    /**
+     * Deletes the roll files of {@code cycles}. Idle tailers go first, since they may hold
+     * a file mapped; a file that cannot be deleted is reported, not fatal.
+     *
+     * @return the files that could not be deleted
+     */
+    List<File> deleteRollFiles(List<Integer> cycles) {
+        closeIdleTailers();
+        List<File> undeleted = new ArrayList<>();
+        for (int cycle : cycles) {
+            File f = fileOfCycle(cycle);
+            if (!f.delete() && f.exists()) {
+                undeleted.add(f);
+            }
+        }
+        queue.refreshDirectoryListing();
+        return undeleted;
+    }
+
+    /**
+     * The roll file of a cycle: the one Chronicle reported acquiring, or else the name
+     * Chronicle gives it (the roll cycle's date format, in UTC, of the cycle's start, plus
+     * ".cq4"); Chronicle does not report every file it acquires in time.
+     */
+    private File fileOfCycle(int cycle) {
+        File known = cycleFiles.remove(cycle);
+        if (known != null) {
+            return known;
+        }
+        String name = DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC)
+                .format(Instant.ofEpochMilli((long) cycle * rollCycle.lengthInMillis())) + SingleChronicleQueue.SUFFIX;
+        return dirOf(generation).resolve(name).toFile();
+    }
+
+    private Path dirOf(long gen) {
+        return partitionDir.resolve(DIR_PREFIX + gen);
+    }
+
+    private void closeIdleTailers() {
+        synchronized (idleTailers) {
+            idleTailers.forEach(ExcerptTailer::close);
+            idleTailers.clear();
+        }
+    }
+
+    private ExcerptTailer borrowTailer() {
+        synchronized (idleTailers) {
+            ExcerptTailer t = idleTailers.pollFirst();
+            if (t != null) {
+                return t;
+            }
+        }
+        ExcerptTailer t = queue.createTailer();
+        t.singleThreadedCheckDisabled(true);
+        return t;
+    }
+
+    private void returnTailer(ExcerptTailer t) {
+        synchronized (idleTailers) {
+            if (idleTailers.size() < MAX_IDLE_TAILERS) {
+                idleTailers.addLast(t);
+                return;
+            }
+        }
+        t.close();
+    }
+}

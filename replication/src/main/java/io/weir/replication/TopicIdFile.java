@@ -1,5 +1,6 @@
 package io.weir.replication;
 
+import io.weir.storage.AtomicFile;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
@@ -7,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Comparator;
@@ -17,7 +17,8 @@ import java.util.UUID;
  * Which topic id each local partition log belongs to, kept beside the logs so that a node
  * restarted after its topic was deleted and recreated under the same name does not serve the
  * old topic's records as the new one's. One line per log, {@code <topic-id> <partition> <topic>};
- * rewritten whole through a temporary file and an atomic move.
+ * rewritten whole through {@link AtomicFile} (temporary file, fsync, atomic rename, fsync of
+ * the directory), so a crash or power loss leaves the old file or the new one.
  */
 final class TopicIdFile {
     private final Path file;
@@ -50,13 +51,6 @@ final class TopicIdFile {
                         .thenComparingInt(e -> e.getKey().partition()))
                 .forEach(e -> text.append(e.getValue()).append(' ').append(e.getKey().partition()).append(' ')
                         .append(e.getKey().topic()).append('\n'));
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        AtomicFile.writeUtf8(file, text);
     }
 }

@@ -140,7 +140,17 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             return error(index, Errors.CORRUPT_MESSAGE, records == null ? "no records" : "records are not a memory record set");
         }
         try {
-            ProduceRequest.validateRecords(version, memoryRecords);
+            try {
+                ProduceRequest.validateRecords(version, memoryRecords);
+            } catch (ApiException e) {
+                throw e;
+            } catch (RuntimeException unparsable) {
+                // kafka-clients' version checks iterate the batches and fail with unchecked
+                // exceptions on malformed ones (a batch length near 2^31, an unknown codec);
+                // storage's validation, next, refuses those with the exact Kafka error.
+                log.debug("Produce to {}: version checks could not parse the records: {}", lookup.id(),
+                        unparsable.toString());
+            }
             Partition.AppendResult result = lookup.partition().appendAsLeader(memoryRecords, acks);
             PartitionProduceResponse ok = new PartitionProduceResponse()
                     .setIndex(index)

@@ -6,6 +6,7 @@ import io.weir.broker.testing.Images;
 import io.weir.broker.testing.RawKafkaClient;
 import io.weir.broker.testing.TestBroker;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
 import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.utils.Crc32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,6 +79,25 @@ class UntrustedWritersTest {
     }
 
     @Test
+    void malformedBatchesGetTheirKafkaErrorAndTheNodeKeepsServing() throws Exception {
+        MemoryRecords hugeLength = records("a");
+        hugeLength.buffer().putInt(8, Integer.MAX_VALUE); // the batch length field
+        assertThat(produce("events", hugeLength, (short) 3).errorCode()).isEqualTo(Errors.CORRUPT_MESSAGE.code());
+
+        MemoryRecords codec7 = records("b");
+        ByteBuffer batch = codec7.buffer();
+        batch.putShort(21, (short) ((batch.getShort(21) & ~0x07) | 7)); // attributes: compression codec id 7
+        batch.putInt(17, (int) Crc32C.compute(batch, 21, batch.limit() - 21)); // a valid CRC over the change
+        for (short version : new short[] {3, 9}) {
+            assertThat(produce("events", codec7, version).errorCode()).as("produce v%d", version)
+                    .isEqualTo(Errors.UNSUPPORTED_COMPRESSION_TYPE.code());
+        }
+
+        assertThat(produce("events", records("c"), (short) 9).errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(latestOffset("events")).as("only the valid record was written").isEqualTo(1);
+    }
+
+    @Test
     void clientsCannotWriteTheOffsetsTopic() throws Exception {
         PartitionProduceResponse answer = produce("__consumer_offsets", (short) 1);
         assertThat(answer.errorCode()).isEqualTo(Errors.INVALID_TOPIC_EXCEPTION.code());
@@ -102,6 +123,16 @@ class UntrustedWritersTest {
                 .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0)
                         .setRecords(records("x")))));
         ProduceResponse response = (ProduceResponse) client.roundTrip(ApiKeys.PRODUCE, (short) 9, ++correlationId, request);
+        return response.data().responses().iterator().next().partitionResponses().get(0);
+    }
+
+    /** An acks=1 produce of {@code records} exactly as given, to partition 0. */
+    private PartitionProduceResponse produce(String topic, MemoryRecords records, short version) throws Exception {
+        ProduceRequestData request = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(10_000);
+        request.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic)
+                .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                        .setRecords(records))));
+        ProduceResponse response = (ProduceResponse) client.roundTrip(ApiKeys.PRODUCE, version, ++correlationId, request);
         return response.data().responses().iterator().next().partitionResponses().get(0);
     }
 

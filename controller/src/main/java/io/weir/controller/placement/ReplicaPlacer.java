@@ -16,9 +16,11 @@ import java.util.Set;
 /**
  * Places replicas of new partitions on live brokers, deterministically.
  *
- * <p>Each replica goes to the least-loaded eligible broker, counting replicas already in the
- * image plus those placed so far (leaders, the first replica, are balanced by leader count
- * first). When brokers have racks, a partition's replicas spread over as many racks as
+ * <p>Each replica goes to the least-loaded eligible broker. The topic's own partitions come
+ * first, as Kafka's round-robin placement does: a new topic's leaders (first replicas) and
+ * replicas spread evenly over the brokers whatever the rest of the cluster looks like (so a
+ * 3-partition RF=3 topic on 3 brokers has 3 different leaders); then the cluster-wide leader
+ * and replica counts of the image plus what was placed so far. When brokers have racks, a partition's replicas spread over as many racks as
  * possible before a rack repeats. Ties break by a rotation on the partition index so equal
  * brokers take turns. Deterministic placement keeps the controller a pure function of
  * (image, request).
@@ -66,6 +68,9 @@ public final class ReplicaPlacer {
         Map<Integer, Integer> replicaLoad = loads.replicas;
         Map<Integer, Integer> leaderLoad = loads.leaders;
         boolean rackAware = live.stream().anyMatch(b -> b.rack() != null);
+        // What this request has placed so far, for the topic-local spread.
+        Map<Integer, Integer> topicReplicas = new HashMap<>();
+        Map<Integer, Integer> topicLeaders = new HashMap<>();
         List<List<Integer>> out = new ArrayList<>(numPartitions);
         for (int i = 0; i < numPartitions; i++) {
             int partition = firstPartition + i;
@@ -86,15 +91,19 @@ public final class ReplicaPlacer {
                 int size = live.size();
                 Comparator<BrokerRegistration> order = Comparator
                     .comparingInt((BrokerRegistration b) -> leaderSlot
-                        ? leaderLoad.getOrDefault(b.id(), 0) : 0)
+                        ? topicLeaders.getOrDefault(b.id(), 0) : 0)
+                    .thenComparingInt(b -> topicReplicas.getOrDefault(b.id(), 0))
+                    .thenComparingInt(b -> leaderSlot ? leaderLoad.getOrDefault(b.id(), 0) : 0)
                     .thenComparingInt(b -> replicaLoad.getOrDefault(b.id(), 0))
                     .thenComparingInt(b -> Math.floorMod(live.indexOf(b) - partition - slot, size));
                 BrokerRegistration pick = candidates.stream().min(order).orElseThrow();
                 chosen.add(pick.id());
                 racksUsed.add(Objects.toString(pick.rack()));
                 replicaLoad.merge(pick.id(), 1, Integer::sum);
+                topicReplicas.merge(pick.id(), 1, Integer::sum);
                 if (leaderSlot) {
                     leaderLoad.merge(pick.id(), 1, Integer::sum);
+                    topicLeaders.merge(pick.id(), 1, Integer::sum);
                 }
             }
             out.add(List.copyOf(chosen));

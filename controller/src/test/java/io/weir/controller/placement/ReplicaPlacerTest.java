@@ -33,6 +33,28 @@ class ReplicaPlacerTest {
     }
 
     @Test
+    void aNewTopicsLeadersSpreadOverTheBrokersWhateverTheClusterLooksLike() {
+        Fixtures f = new Fixtures();
+        for (int b = 1; b <= 3; b++) {
+            f.addLiveBroker(b, null);
+        }
+        // Uneven cluster-wide leadership (as after an internal topic was placed): 10 partitions.
+        f.createTopic("offsets", 10, 3);
+        for (int round = 0; round < 3; round++) {
+            String name = "t" + round;
+            f.createTopic(name, 3, 3);
+            Set<Integer> leaders = new HashSet<>();
+            Map<Integer, Integer> replicas = new HashMap<>();
+            for (PartitionRegistration p : f.image.topic(name).orElseThrow().partitions().values()) {
+                leaders.add(p.replicas().get(0));
+                p.replicas().forEach(r -> replicas.merge(r, 1, Integer::sum));
+            }
+            assertThat(leaders).as("preferred leaders of %s", name).containsExactlyInAnyOrder(1, 2, 3);
+            assertThat(replicas.values()).as("replicas per broker of %s", name).containsOnly(3);
+        }
+    }
+
+    @Test
     void putsReplicasOfAPartitionOnDistinctRacks() {
         Fixtures f = new Fixtures();
         f.addLiveBroker(1, "r1");

@@ -277,6 +277,9 @@ public final class ZooKeeperCoordination implements Coordination {
             .forPath(Znodes.CONTROLLER, ControllerZnode.of(location).toBytes()));
         ops.add(client.transactionOp().setData().withVersion(epochStat.getVersion())
             .forPath(Znodes.CONTROLLER_EPOCH, Long.toString(epoch).getBytes(StandardCharsets.UTF_8)));
+        if (closed) {
+            return; // a closing node that just resigned must not take its own controller znode back
+        }
         try {
             client.transaction().forOperations(ops);
         } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException
@@ -468,7 +471,7 @@ public final class ZooKeeperCoordination implements Coordination {
         }
         int version = versionOverride;
         if (version < 0) {
-            if (!connected || leaderEpoch() != epoch) {
+            if (closed || !connected || leaderEpoch() != epoch) {
                 result.completeExceptionally(notController("node " + nodeId() + " does not lead epoch " + epoch));
                 return;
             }

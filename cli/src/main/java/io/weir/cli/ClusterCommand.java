@@ -27,7 +27,10 @@ import java.util.stream.Stream;
  * {@code weir cluster up|status|down|stop-node|start-node}: a local cluster of N nodes, each a
  * child JVM running {@code weir server}, laid out as DESIGN.md says: node i listens on P+i-1
  * (Kafka), P+100+i-1 (quorum), P+200+i-1 (HTTP); {@code D/node-i/} holds its config, data, log
- * file and pid; {@code D/bootstrap} holds the bootstrap servers.
+ * file and pid; {@code D/bootstrap} holds the bootstrap servers. With {@code --backend zookeeper}
+ * the nodes use a real ZooKeeper server started as its own JVM from the ZooKeeper jar (client
+ * port P+300, its config, data, log and pid in {@code D/zookeeper/}), or an existing ensemble
+ * given with {@code --zookeeper}.
  */
 @Command(mixinStandardHelpOptions = true, name = "cluster", description = "Run a local multi-node cluster.",
         subcommands = {ClusterCommand.Up.class, ClusterCommand.Status.class, ClusterCommand.Down.class,
@@ -36,6 +39,7 @@ final class ClusterCommand implements Runnable {
     private static final String HOST = "127.0.0.1";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration ZOOKEEPER_READY_TIMEOUT = Duration.ofSeconds(60);
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -116,7 +120,8 @@ final class ClusterCommand implements Runnable {
             long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
             List<Integer> waiting = new ArrayList<>(nodes);
             while (!waiting.isEmpty() && System.nanoTime() < deadline) {
-                waiting.removeIf(this::healthy);
+                // Only our own process counts: another cluster on the same ports answers /health too.
+                waiting.removeIf(i -> isRunning(i) && healthy(i));
                 for (int i : List.copyOf(waiting)) {
                     if (running(i).isEmpty()) {
                         System.err.println("node " + i + " exited; see " + nodeDir(i).resolve("node.log"));
@@ -127,6 +132,14 @@ final class ClusterCommand implements Runnable {
             }
             if (!waiting.isEmpty()) System.err.println("nodes " + waiting + " not ready within " + READY_TIMEOUT);
             return waiting.isEmpty();
+        }
+
+        private boolean isRunning(int i) {
+            try {
+                return running(i).isPresent();
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         void stop(int i) throws IOException, InterruptedException {
@@ -144,6 +157,103 @@ final class ClusterCommand implements Runnable {
         }
     }
 
+    /** The local ZooKeeper server of a cluster on the zookeeper backend, in {@code D/zookeeper/}. */
+    static final class LocalZooKeeper {
+        private final Path dir;
+
+        LocalZooKeeper(Path clusterDir) {
+            this.dir = clusterDir.resolve("zookeeper");
+        }
+
+        boolean exists() {
+            return Files.exists(dir.resolve("zoo.cfg"));
+        }
+
+        Optional<ProcessHandle> running() throws IOException {
+            Path pid = dir.resolve("pid");
+            if (!Files.exists(pid)) return Optional.empty();
+            return ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).filter(ProcessHandle::isAlive);
+        }
+
+        /** The standalone server's config: loopback only, no admin web server, only the ruok command. */
+        static String zooCfg(Path dataDir, int port) {
+            return """
+                    tickTime=2000
+                    dataDir=%s
+                    clientPort=%d
+                    clientPortAddress=%s
+                    maxSessionTimeout=60000
+                    admin.enableServer=false
+                    4lw.commands.whitelist=ruok
+                    """.formatted(dataDir.toAbsolutePath(), port, HOST);
+        }
+
+        /** Starts the server (unless it runs) as a child JVM of the official ZooKeeper main class. */
+        void start(int port) throws IOException {
+            if (running().isPresent()) return;
+            Files.createDirectories(dir.resolve("data"));
+            if (!exists()) Files.writeString(dir.resolve("zoo.cfg"), zooCfg(dir.resolve("data"), port));
+            List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                    "org.apache.zookeeper.server.ZooKeeperServerMain", dir.resolve("zoo.cfg").toAbsolutePath().toString());
+            Process process = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("zookeeper.log").toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+            Files.writeString(dir.resolve("pid"), Long.toString(process.pid()));
+        }
+
+        int port() throws IOException {
+            for (String line : Files.readAllLines(dir.resolve("zoo.cfg"))) {
+                if (line.startsWith("clientPort=")) return Integer.parseInt(line.substring("clientPort=".length()).trim());
+            }
+            throw new IOException("no clientPort in " + dir.resolve("zoo.cfg"));
+        }
+
+        /** Whether the server answers ZooKeeper's "ruok" with "imok". */
+        boolean healthy() {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(HOST, port()), 1000);
+                socket.setSoTimeout(2000);
+                socket.getOutputStream().write("ruok".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                return new String(socket.getInputStream().readNBytes(4), java.nio.charset.StandardCharsets.US_ASCII)
+                        .equals("imok");
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        boolean awaitHealthy() throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + ZOOKEEPER_READY_TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (healthy()) return true;
+                if (running().isEmpty()) {
+                    System.err.println("ZooKeeper exited; see " + dir.resolve("zookeeper.log"));
+                    return false;
+                }
+                TimeUnit.MILLISECONDS.sleep(250);
+            }
+            System.err.println("ZooKeeper not ready within " + ZOOKEEPER_READY_TIMEOUT + "; see " + dir.resolve("zookeeper.log"));
+            return false;
+        }
+
+        void stop() throws IOException, InterruptedException {
+            Optional<ProcessHandle> process = running();
+            if (process.isPresent()) {
+                process.get().destroy();
+                try {
+                    process.get().onExit().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    System.err.println("ZooKeeper did not stop within " + STOP_TIMEOUT + "; killing it");
+                    process.get().destroyForcibly();
+                }
+            }
+            Files.deleteIfExists(dir.resolve("pid"));
+        }
+    }
+
     @Command(mixinStandardHelpOptions = true, name = "up", description = "Start (or restart) a local cluster and print its bootstrap servers.")
     static final class Up implements Callable<Integer> {
         @picocli.CommandLine.Mixin
@@ -152,18 +262,31 @@ final class ClusterCommand implements Runnable {
         int nodes;
         @Option(names = "--base-port", defaultValue = "9092")
         int basePort;
-        @Option(names = "--backend", defaultValue = "ratis", description = "ratis (zookeeper is not available yet)")
+        @Option(names = "--backend", defaultValue = "ratis",
+                description = "ratis (an embedded quorum, default) or zookeeper (a ZooKeeper server)")
         String backend;
+        @Option(names = "--zookeeper", description = "host:port[,host:port...][/chroot] of an existing ZooKeeper "
+                + "ensemble (zookeeper backend); without it one is started in DIR/zookeeper on port P+300")
+        String zookeeper;
 
         @Override
         public Integer call() throws Exception {
-            if (!backend.equals("ratis")) {
-                System.err.println("backend " + backend + " is not available yet; use ratis");
+            if (!backend.equals("ratis") && !backend.equals("zookeeper")) {
+                System.err.println("--backend must be ratis or zookeeper, not " + backend);
+                return 2;
+            }
+            if (zookeeper != null && !backend.equals("zookeeper")) {
+                System.err.println("--zookeeper needs --backend zookeeper");
                 return 2;
             }
             if (nodes < 1 || nodes > 99) {
                 System.err.println("--nodes must be in 1..99");
                 return 2;
+            }
+            if (backend.equals("zookeeper") && zookeeper == null) {
+                LocalZooKeeper zk = new LocalZooKeeper(layout.dir);
+                zk.start(basePort + 300);
+                if (!zk.awaitHealthy()) return 1;
             }
             List<Integer> ids = new ArrayList<>();
             for (int i = 1; i <= nodes; i++) {
@@ -179,15 +302,28 @@ final class ClusterCommand implements Runnable {
             return 0;
         }
 
-        /** Node {@code i}'s config: every node is a voter of the Ratis quorum, ports as the class javadoc says. */
+        /**
+         * Node {@code i}'s config, ports as the class javadoc says: on Ratis every node is a
+         * voter; on ZooKeeper every node uses the same ensemble (the local server in the
+         * {@code /weir-local} chroot, or {@code --zookeeper}).
+         */
         NodeConfig nodeConfig(int i) {
-            List<NodeConfig.Voter> voters = new ArrayList<>();
-            for (int v = 1; v <= nodes; v++) {
-                voters.add(new NodeConfig.Voter(v, HOST, basePort + 100 + v - 1, kafkaPort(v)));
+            NodeConfig.Coordination coordination;
+            if (backend.equals("zookeeper")) {
+                String connect = zookeeper != null ? zookeeper : HOST + ":" + (basePort + 300) + "/weir-local";
+                coordination = NodeConfig.Coordination.zookeeper(new NodeConfig.ZooKeeper(connect));
+            } else {
+                List<NodeConfig.Voter> voters = new ArrayList<>();
+                for (int v = 1; v <= nodes; v++) {
+                    voters.add(new NodeConfig.Voter(v, HOST, basePort + 100 + v - 1, kafkaPort(v)));
+                }
+                coordination = new NodeConfig.Coordination("ratis", voters);
             }
-            return NodeConfig.of(i, "weir-local", layout.nodeDir(i).resolve("data").toAbsolutePath(),
+            NodeConfig config = NodeConfig.of(i, "weir-local", layout.nodeDir(i).resolve("data").toAbsolutePath(),
                     new NodeConfig.Listeners(HOST + ":" + kafkaPort(i), HOST + ":" + (basePort + 200 + i - 1)),
-                    new NodeConfig.Coordination("ratis", voters));
+                    coordination);
+            // As on Ratis, where it is min(3, voters): a one- or two-node local cluster still gets groups.
+            return config.with(java.util.Map.of("offsets.topic.replication.factor", Math.min(3, nodes)));
         }
 
         private int kafkaPort(int i) {
@@ -208,6 +344,14 @@ final class ClusterCommand implements Runnable {
                 return 1;
             }
             boolean allUp = true;
+            LocalZooKeeper zk = new LocalZooKeeper(layout.dir);
+            if (zk.exists()) {
+                Optional<ProcessHandle> p = zk.running();
+                boolean healthy = p.isPresent() && zk.healthy();
+                allUp &= healthy;
+                System.out.printf("zookeeper\t%s\t%s%n", p.map(h -> "pid " + h.pid()).orElse("stopped"),
+                        healthy ? "serving" : p.isPresent() ? "not ready" : "-");
+            }
             for (int i : nodes) {
                 Optional<ProcessHandle> p = layout.running(i);
                 boolean healthy = p.isPresent() && layout.healthy(i);
@@ -219,7 +363,8 @@ final class ClusterCommand implements Runnable {
         }
     }
 
-    @Command(mixinStandardHelpOptions = true, name = "down", description = "Stop every node (SIGTERM, then kill after 30 s). Data is kept.")
+    @Command(mixinStandardHelpOptions = true, name = "down",
+            description = "Stop every node, then the local ZooKeeper server if any (SIGTERM, then kill after 30 s). Data is kept.")
     static final class Down implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Layout layout = new Layout();
@@ -227,6 +372,8 @@ final class ClusterCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             for (int i : layout.nodes()) layout.stop(i);
+            // Last: nodes resign and close their sessions while ZooKeeper still answers.
+            new LocalZooKeeper(layout.dir).stop();
             return 0;
         }
     }
@@ -257,6 +404,11 @@ final class ClusterCommand implements Runnable {
             if (!Files.exists(layout.config(node))) {
                 System.err.println("node " + node + " has no config; run cluster up first");
                 return 2;
+            }
+            LocalZooKeeper zk = new LocalZooKeeper(layout.dir);
+            if (zk.exists() && zk.running().isEmpty()) {
+                zk.start(zk.port());
+                if (!zk.awaitHealthy()) return 1;
             }
             layout.start(node);
             return layout.awaitHealthy(List.of(node)) ? 0 : 1;

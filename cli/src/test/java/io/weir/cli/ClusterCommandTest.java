@@ -53,4 +53,45 @@ class ClusterCommandTest {
         assertThat(weir.getSubcommands().get("cluster").getSubcommands())
                 .containsOnlyKeys("up", "status", "down", "stop-node", "start-node");
     }
+
+    @Test
+    void onZooKeeperEveryNodeUsesTheLocalServerOnBasePortPlus300InTheClustersChroot() throws Exception {
+        ClusterCommand.Up up = up("cluster", "up", "--backend", "zookeeper", "--nodes", "3", "--base-port", "19092",
+                "--dir", dir.toString());
+        Path file = dir.resolve("node.yaml");
+
+        NodeConfig node2 = up.nodeConfig(2);
+        node2.write(file);
+
+        assertThat(node2.coordination().backend()).isEqualTo("zookeeper");
+        assertThat(node2.coordination().voters()).isEmpty();
+        assertThat(node2.coordination().zookeeper().connect()).isEqualTo("127.0.0.1:19392/weir-local");
+        assertThat(node2.listeners().kafka()).isEqualTo("127.0.0.1:19093");
+        assertThat(node2.offsetsTopicReplicationFactor()).isEqualTo((short) 3);
+        assertThat(NodeConfig.load(file)).isEqualTo(node2);
+        assertThat(up("cluster", "up", "--backend", "zookeeper", "--zookeeper", "zk1:2181/prod")
+                .nodeConfig(1).coordination().zookeeper().connect()).isEqualTo("zk1:2181/prod");
+    }
+
+    @Test
+    void theLocalZooKeeperIsTheRealServerInItsOwnJvmAndStops() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ClusterCommand.LocalZooKeeper zk = new ClusterCommand.LocalZooKeeper(dir);
+        try {
+            zk.start(port);
+
+            assertThat(zk.awaitHealthy()).isTrue();
+            assertThat(zk.port()).isEqualTo(port);
+            assertThat(zk.running()).isPresent();
+            assertThat(zk.running().get().pid()).isNotEqualTo(ProcessHandle.current().pid());
+            assertThat(dir.resolve("zookeeper/data")).isDirectory();
+        } finally {
+            zk.stop();
+        }
+        assertThat(zk.running()).isEmpty();
+        assertThat(zk.healthy()).isFalse();
+    }
 }

@@ -13,6 +13,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.weir.broker.network.FileDescriptors;
 import io.weir.broker.network.NetworkConfig;
+import io.weir.zk.ZooKeeperConfig;
+import io.weir.zk.ZooKeeperConnect;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,11 +35,22 @@ import java.util.Objects;
  *   kafka: 127.0.0.1:9092
  *   http: 127.0.0.1:9292
  * coordination:
- *   backend: ratis            # or: local (one node, metadata in memory, for trying things out)
+ *   backend: ratis            # or: zookeeper, or local (one node, metadata in memory, for trying things out)
  *   voters:
  *     - {id: 1, host: 127.0.0.1, quorum.port: 9192, kafka.port: 9092}
  *     - {id: 2, host: 127.0.0.1, quorum.port: 9193, kafka.port: 9093}
  *     - {id: 3, host: 127.0.0.1, quorum.port: 9194, kafka.port: 9094}
+ * </pre>
+ *
+ * <p>On ZooKeeper every node has the same {@code coordination} section and no voters:
+ *
+ * <pre>
+ * coordination:
+ *   backend: zookeeper
+ *   zookeeper:
+ *     connect: zk1:2181,zk2:2181,zk3:2181/weir   # host:port[,host:port...][/chroot]
+ *     session.timeout.ms: 18000                  # optional (Kafka's default)
+ *     connection.timeout.ms: 18000               # optional
  * </pre>
  *
  * <p>The listener's bounds use Kafka's names where Kafka has the setting ({@link NetworkConfig}
@@ -74,7 +87,8 @@ public record NodeConfig(
         @JsonProperty("reserved.file.descriptors") Integer reservedFileDescriptors,
         @JsonProperty("socket.listen.backlog.size") Integer socketListenBacklogSize,
         @JsonProperty("connections.max.idle.ms") Long connectionsMaxIdleMs,
-        @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs) {
+        @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs,
+        @JsonProperty("offsets.topic.replication.factor") Short offsetsTopicReplicationFactor) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -118,6 +132,11 @@ public record NodeConfig(
         connectionsMaxIdleMs = connectionsMaxIdleMs == null ? NetworkConfig.DEFAULT_CONNECTIONS_MAX_IDLE_MS : connectionsMaxIdleMs;
         socketRequestReceiveTimeoutMs = socketRequestReceiveTimeoutMs == null
                 ? NetworkConfig.DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS : socketRequestReceiveTimeoutMs;
+        // Kafka's default is 3; with Ratis, never more than the voters, so small clusters get groups.
+        offsetsTopicReplicationFactor = offsetsTopicReplicationFactor == null
+                ? (short) (coordination.backend().equals("zookeeper") ? 3 : Math.min(3, Math.max(1, coordination.voters().size())))
+                : offsetsTopicReplicationFactor;
+        if (offsetsTopicReplicationFactor < 1) throw new IllegalArgumentException("offsets.topic.replication.factor must be at least 1");
         // Validates the listener's bounds now, with errors that name the key at fault.
         network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
                 queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
@@ -154,18 +173,71 @@ public record NodeConfig(
         }
     }
 
-    /** Which backend holds the metadata log, and its members. */
+    /** Which backend holds the metadata log, and its members (Ratis) or its ensemble (ZooKeeper). */
     public record Coordination(@JsonProperty(value = "backend", required = true) String backend,
-                               @JsonProperty("voters") List<Voter> voters) {
+                               @JsonProperty("voters") List<Voter> voters,
+                               @JsonProperty("zookeeper") ZooKeeper zookeeper) {
         public Coordination {
             Objects.requireNonNull(backend, "coordination.backend");
-            if (!backend.equals("ratis") && !backend.equals("local")) {
-                throw new IllegalArgumentException("coordination.backend must be ratis or local, not " + backend);
+            if (!backend.equals("ratis") && !backend.equals("zookeeper") && !backend.equals("local")) {
+                throw new IllegalArgumentException("coordination.backend must be ratis, zookeeper or local, not " + backend);
             }
             voters = voters == null ? List.of() : List.copyOf(voters);
             if (backend.equals("ratis") && voters.isEmpty()) {
                 throw new IllegalArgumentException("coordination.voters is required for the ratis backend");
             }
+            if (backend.equals("zookeeper") && zookeeper == null) {
+                throw new IllegalArgumentException("coordination.zookeeper.connect is required for the zookeeper backend");
+            }
+            if (!backend.equals("zookeeper") && zookeeper != null) {
+                throw new IllegalArgumentException("coordination.zookeeper is only for the zookeeper backend, not " + backend);
+            }
+            if (backend.equals("zookeeper") && !voters.isEmpty()) {
+                throw new IllegalArgumentException("coordination.voters is only for the ratis backend;"
+                        + " on ZooKeeper the controller is elected among all nodes");
+            }
+        }
+
+        /** A Ratis or local backend. */
+        public Coordination(String backend, List<Voter> voters) {
+            this(backend, voters, null);
+        }
+
+        /** The ZooKeeper backend. */
+        public static Coordination zookeeper(ZooKeeper zookeeper) {
+            return new Coordination("zookeeper", null, zookeeper);
+        }
+    }
+
+    /**
+     * The ZooKeeper ensemble of the zookeeper backend, with Kafka's names and defaults for its
+     * {@code zookeeper.*} settings.
+     */
+    public record ZooKeeper(@JsonProperty(value = "connect", required = true) String connect,
+                            @JsonProperty("session.timeout.ms") Integer sessionTimeoutMs,
+                            @JsonProperty("connection.timeout.ms") Integer connectionTimeoutMs) {
+        public ZooKeeper {
+            if (connect == null) throw new IllegalArgumentException("coordination.zookeeper.connect is required");
+            try {
+                ZooKeeperConnect.parse(connect);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("coordination.zookeeper.connect: " + e.getMessage(), e);
+            }
+            sessionTimeoutMs = sessionTimeoutMs == null
+                    ? (int) ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT.toMillis() : sessionTimeoutMs;
+            connectionTimeoutMs = connectionTimeoutMs == null ? sessionTimeoutMs : connectionTimeoutMs;
+            if (sessionTimeoutMs <= 0) {
+                throw new IllegalArgumentException("coordination.zookeeper.session.timeout.ms must be positive, not "
+                        + sessionTimeoutMs);
+            }
+            if (connectionTimeoutMs <= 0) {
+                throw new IllegalArgumentException("coordination.zookeeper.connection.timeout.ms must be positive, not "
+                        + connectionTimeoutMs);
+            }
+        }
+
+        public ZooKeeper(String connect) {
+            this(connect, null, null);
         }
     }
 
@@ -195,7 +267,7 @@ public record NodeConfig(
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -30,6 +30,8 @@ import io.weir.metadata.quorum.RatisConfig;
 import io.weir.metadata.quorum.RatisCoordination;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
+import io.weir.zk.ZooKeeperConfig;
+import io.weir.zk.ZooKeeperCoordination;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +49,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One Weir node: broker and controller in one process (KRaft's combined mode). It assembles
- * storage, the metadata quorum, the controller, the Kafka listener and the broker lifecycle
+ * storage, the coordination backend (a Ratis quorum, ZooKeeper, or in-memory), the controller, the Kafka listener and the broker lifecycle
  * from one {@link NodeConfig}.
  *
  * <pre>{@code
@@ -110,12 +112,14 @@ public final class WeirNode implements AutoCloseable {
 
         LocalCoordination.Log localLog = null;
         Coordination coordination;
-        if (config.coordination().backend().equals("local")) {
-            // One node, metadata in memory: a quick way to try Weir, not a way to keep data.
-            localLog = new LocalCoordination.Log();
-            coordination = new LocalCoordination(localLog, nodeId);
-        } else {
-            coordination = new RatisCoordination(ratisConfig(kafkaPort, metadataDir));
+        switch (config.coordination().backend()) {
+            case "local" -> {
+                // One node, metadata in memory: a quick way to try Weir, not a way to keep data.
+                localLog = new LocalCoordination.Log();
+                coordination = new LocalCoordination(localLog, nodeId);
+            }
+            case "zookeeper" -> coordination = new ZooKeeperCoordination(zooKeeperConfig(kafkaPort));
+            default -> coordination = new RatisCoordination(ratisConfig(kafkaPort, metadataDir));
         }
         started.add(coordination);
 
@@ -152,9 +156,8 @@ public final class WeirNode implements AutoCloseable {
                 config.groupInitialRebalanceDelayMs());
         started.add(groups);
         metadata.onChange(groups::onMetadataChange);
-        int voters = Math.max(1, config.coordination().voters().size());
         controller.addImageListener(new OffsetsTopicCreator(controller, OFFSETS_TOPIC_PARTITIONS,
-                (short) Math.min(3, voters)));
+                config.offsetsTopicReplicationFactor()));
         // Its own channel: RoutingControllerChannel is single-threaded and the allocator calls it under its lock.
         RoutingControllerChannel producerIdChannel = new RoutingControllerChannel(controller, config.clusterId(),
                 CONTROLLER_CALL_TIMEOUT_MS);
@@ -219,6 +222,13 @@ public final class WeirNode implements AutoCloseable {
         return new RatisConfig(config.clusterId(), config.nodeId(), voters, List.of(), metadataDir,
                 defaults.snapshotEveryEntries(), defaults.snapshotsRetained(), defaults.electionTimeoutMin(),
                 defaults.electionTimeoutMax(), defaults.appendTimeout(), defaults.logSegmentBytes());
+    }
+
+    /** Every node of a ZooKeeper cluster may be elected; this one publishes its own Kafka listener as its controller endpoint. */
+    private ZooKeeperConfig zooKeeperConfig(int kafkaPort) {
+        NodeConfig.ZooKeeper zk = config.coordination().zookeeper();
+        return ZooKeeperConfig.of(zk.connect(), config.clusterId(), config.nodeId(), advertisedHost, kafkaPort)
+                .withTimeouts(Duration.ofMillis(zk.sessionTimeoutMs()), Duration.ofMillis(zk.connectionTimeoutMs()));
     }
 
     /**

@@ -67,4 +67,14 @@ class ModuleRulesTest {
                         "io.weir.storage..", "io.weir.replication..", "io.weir.broker..", "io.weir.group..")
                 .check(weir);
     }
+
+    @Test
+    void theZooKeeperBackendKnowsNothingOfBrokersPartitionDataOrRatis() {
+        noClasses().that().resideInAPackage("io.weir.zk..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.weir.storage..", "io.weir.replication..", "io.weir.broker..", "io.weir.group..",
+                        "io.weir.metadata..", "org.apache.ratis..")
+                .because("zk-adapter is a Coordination backend beside metadata-quorum, not above it")
+                .check(weir);
+    }
 }

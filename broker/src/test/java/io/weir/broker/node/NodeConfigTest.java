@@ -67,4 +67,40 @@ class NodeConfigTest {
         assertThatThrownBy(() -> config.with(Map.of("broker.heartbeat.interval.ms", 60_000)))
                 .hasMessageContaining("broker.heartbeat.interval.ms");
     }
+
+    @Test
+    void theZooKeeperBackendRoundTripsWithKafkasDefaults() throws Exception {
+        NodeConfig config = NodeConfig.of(1, "zk", dir.resolve("node-1/data").toAbsolutePath(),
+                new NodeConfig.Listeners("127.0.0.1:19092", null),
+                NodeConfig.Coordination.zookeeper(new NodeConfig.ZooKeeper("zk1:2181,zk2:2181/weir")));
+
+        assertThat(NodeConfig.parse(config.toYaml())).isEqualTo(config);
+        assertThat(config.coordination().zookeeper().sessionTimeoutMs()).isEqualTo(18_000);
+        assertThat(config.coordination().zookeeper().connectionTimeoutMs()).isEqualTo(18_000);
+        assertThat(config.offsetsTopicReplicationFactor()).isEqualTo((short) 3);
+        assertThat(threeVoterNode().offsetsTopicReplicationFactor()).isEqualTo((short) 3);
+    }
+
+    @Test
+    void badZooKeeperSettingsFailWithTheKeyAtFault() {
+        String node = """
+                node.id: 1
+                data.dir: /tmp/weir
+                listeners: {kafka: 127.0.0.1:9092}
+                coordination:
+                  backend: %s
+                %s
+                """;
+        assertThatThrownBy(() -> NodeConfig.parse(node.formatted("zookeeper", "  zookeeper: {connect: zk1}")))
+                .hasMessageContaining("coordination.zookeeper.connect: expected host:port, got 'zk1'");
+        assertThatThrownBy(() -> NodeConfig.parse(node.formatted("zookeeper", "")))
+                .hasMessageContaining("coordination.zookeeper.connect is required");
+        assertThatThrownBy(() -> NodeConfig.parse(node.formatted("zookeeper",
+                "  zookeeper: {connect: 'zk1:2181', session.timeout.ms: 0}")))
+                .hasMessageContaining("coordination.zookeeper.session.timeout.ms must be positive");
+        assertThatThrownBy(() -> NodeConfig.parse(node.formatted("zk", "")))
+                .hasMessageContaining("coordination.backend must be ratis, zookeeper or local, not zk");
+        assertThatThrownBy(() -> NodeConfig.parse(node.formatted("local", "  zookeeper: {connect: 'zk1:2181'}")))
+                .hasMessageContaining("coordination.zookeeper is only for the zookeeper backend");
+    }
 }

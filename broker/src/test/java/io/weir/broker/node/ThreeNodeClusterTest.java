@@ -1,6 +1,8 @@
 package io.weir.broker.node;
 
 import io.weir.broker.testing.RawKafkaClient;
+import io.weir.broker.testing.ReadBack;
+import io.weir.zk.EmbeddedZooKeeper;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -11,6 +13,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -23,7 +26,8 @@ import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -35,47 +39,33 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Three combined nodes on a real Ratis quorum; RF=1 partitions spread over all of them. */
+/**
+ * Three combined nodes with real kafka-clients, on each coordination backend: a real Ratis
+ * quorum, and a real ZooKeeper server (the same tests pass on both, DESIGN decision 6).
+ */
 class ThreeNodeClusterTest {
     @TempDir
     Path dir;
     private final List<WeirNode> nodes = new ArrayList<>();
+    private EmbeddedZooKeeper zk;
 
     @AfterEach
     void stop() {
         nodes.forEach(WeirNode::close);
+        if (zk != null) zk.close();
     }
 
-    @Test
-    void clientsProduceAndConsumeAcrossAllNodes() throws Exception {
-        int[] kafkaPorts = freePorts(3);
-        int[] quorumPorts = freePorts(3);
-        StringBuilder voters = new StringBuilder();
-        for (int i = 0; i < 3; i++) {
-            voters.append("    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
-                    .formatted(i + 1, quorumPorts[i], kafkaPorts[i]));
-        }
-        for (int i = 0; i < 3; i++) {
-            nodes.add(WeirNode.start(NodeConfig.parse("""
-                    node.id: %d
-                    cluster.id: three
-                    data.dir: %s
-                    listeners:
-                      kafka: 127.0.0.1:%d
-                    coordination:
-                      backend: ratis
-                      voters:
-                    %s
-                    broker.heartbeat.interval.ms: 200
-                    """.formatted(i + 1, dir.resolve("node-" + (i + 1)), kafkaPorts[i], voters))));
-        }
-        for (WeirNode node : nodes) node.awaitReady(Duration.ofSeconds(60));
+    @ParameterizedTest(name = "on {0}")
+    @ValueSource(strings = {"ratis", "zookeeper"})
+    void clientsProduceAndConsumeAcrossAllNodes(String backend) throws Exception {
+        startCluster(backend, "");
 
         // Producer ids come from controller-allocated blocks: unique across nodes.
         Set<Long> producerIds = new HashSet<>();
@@ -174,6 +164,121 @@ class ThreeNodeClusterTest {
             long committed = admin.listConsumerGroupOffsets("spread-readers").partitionsToOffsetAndMetadata()
                     .get(30, TimeUnit.SECONDS).values().stream().mapToLong(o -> o.offset()).sum();
             assertThat(committed).isEqualTo(600);
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @ValueSource(strings = {"ratis", "zookeeper"})
+    void stoppingTheActiveControllersNodeFailsItsPartitionsOverAndLosesNoAcknowledgedWrite(String backend)
+            throws Exception {
+        startCluster(backend, """
+                broker.session.timeout.ms: 3000
+                replica.lag.time.max.ms: 3000
+                """);
+        String topic = "failover";
+        int partitions = 3;
+        try (Admin admin = admin(bootstrap())) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 3)
+                    .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> describe(admin, topic).partitions()
+                    .stream().allMatch(p -> p.isr().size() == 3 && p.leader() != null));
+        }
+        Map<Integer, List<String>> acked = new ConcurrentHashMap<>();
+        int victimId;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                ProducerConfig.METADATA_MAX_AGE_CONFIG, 1_000))) {
+            sendAcked(producer, topic, partitions, 0, 300, acked);
+
+            // The node that is the active controller also leads one partition (RF=3 over three
+            // nodes): stopping it moves both the controller and that partition's leadership.
+            WeirNode victim = nodes.stream().filter(n -> n.controller().isActive()).findFirst().orElseThrow();
+            victimId = victim.nodeId();
+            nodes.remove(victim);
+            victim.close();
+
+            sendAcked(producer, topic, partitions, 300, 600, acked);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> nodes.stream().anyMatch(n -> n.controller().isActive()));
+        int stopped = victimId;
+        try (Admin admin = admin(bootstrap())) {
+            assertThat(describe(admin, topic).partitions())
+                    .allSatisfy(p -> assertThat(p.leader().id()).isNotEqualTo(stopped));
+        }
+        Map<Integer, List<String>> read = ReadBack.values(bootstrap(), topic, partitions, acked, Duration.ofSeconds(60));
+        for (Map.Entry<Integer, List<String>> e : acked.entrySet()) {
+            assertThat(read.get(e.getKey())).as("partition %d", e.getKey()).containsExactlyElementsOf(e.getValue());
+        }
+        assertThat(acked.values().stream().mapToInt(List::size).sum()).isEqualTo(600);
+    }
+
+    /**
+     * Starts three combined nodes: on {@code ratis}, each a voter of the metadata quorum; on
+     * {@code zookeeper}, all on one real ZooKeeper server started here, in a chroot.
+     */
+    private void startCluster(String backend, String extraSettings) throws Exception {
+        int[] kafkaPorts = freePorts(3);
+        String coordination;
+        if (backend.equals("zookeeper")) {
+            zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"));
+            coordination = """
+                    coordination:
+                      backend: zookeeper
+                      zookeeper:
+                        connect: %s/three
+                        session.timeout.ms: 4000
+                    """.formatted(zk.connectString());
+        } else {
+            int[] quorumPorts = freePorts(3);
+            StringBuilder voters = new StringBuilder();
+            for (int i = 0; i < 3; i++) {
+                voters.append("    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
+                        .formatted(i + 1, quorumPorts[i], kafkaPorts[i]));
+            }
+            coordination = "coordination:\n  backend: ratis\n  voters:\n" + voters;
+        }
+        for (int i = 0; i < 3; i++) {
+            nodes.add(WeirNode.start(NodeConfig.parse("""
+                    node.id: %d
+                    cluster.id: three
+                    data.dir: %s
+                    listeners:
+                      kafka: 127.0.0.1:%d
+                    %s
+                    broker.heartbeat.interval.ms: 200
+                    %s
+                    """.formatted(i + 1, dir.resolve("node-" + (i + 1)), kafkaPorts[i], coordination, extraSettings))));
+        }
+        for (WeirNode node : nodes) node.awaitReady(Duration.ofSeconds(60));
+    }
+
+    private String bootstrap() {
+        return nodes.stream().map(WeirNode::bootstrapServers).collect(Collectors.joining(","));
+    }
+
+    private static Admin admin(String bootstrap) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+    }
+
+    private static TopicDescription describe(Admin admin, String topic) throws Exception {
+        return admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+    }
+
+    /** Sends values from..to-1 round-robin over the partitions, waiting for each acknowledgement. */
+    private static void sendAcked(KafkaProducer<String, String> producer, String topic, int partitions, int from,
+                                  int to, Map<Integer, List<String>> acked) throws Exception {
+        for (int i = from; i < to; i++) {
+            RecordMetadata md = producer.send(new ProducerRecord<>(topic, i % partitions, null, "v" + i))
+                    .get(60, TimeUnit.SECONDS);
+            acked.computeIfAbsent(md.partition(), k -> new ArrayList<>()).add("v" + i);
         }
     }
 

@@ -171,30 +171,26 @@ public final class ReplicaManager implements AutoCloseable {
      * with NOT_LEADER_OR_FOLLOWER at once, sending the client to the new leader).
      */
     public synchronized void onMetadataChange(MetadataImage previous, MetadataImage next) {
-        deleteRemovedTopics(previous, next);
+        deleteRemovedTopics(ReplicaRoles.removedByDeletion(previous, next));
+        ReplicaRoles roles = ReplicaRoles.of(nodeId, next);
         Map<TopicPartition, Runnable> lead = new HashMap<>();
         Map<Integer, Map<TopicPartition, ReplicaFetcher.Assignment>> follow = new HashMap<>();
-        for (TopicImage topic : next.topicsById().values()) {
-            Map<String, String> topicConfigs = next.configs(ConfigResource.topic(topic.name()));
-            int minIsr = minInsyncReplicas(topicConfigs);
-            for (Map.Entry<Integer, PartitionRegistration> e : topic.partitions().entrySet()) {
-                PartitionRegistration reg = e.getValue();
-                if (!reg.replicas().contains(nodeId)) continue;
-                TopicPartition tp = new TopicPartition(topic.name(), e.getKey());
-                Partition partition = partitionFor(topic, tp, topicConfigs);
-                if (reg.leader() == nodeId) {
-                    lead.put(tp, () -> becomeLeader(partition, reg, minIsr));
-                } else {
-                    partition.makeFollower(reg.leaderEpoch());
-                    if (reg.leader() >= 0) {
-                        follow.computeIfAbsent(reg.leader(), k -> new HashMap<>()).put(tp,
-                                new ReplicaFetcher.Assignment(tp, kafkaId(topic.id()), reg.leaderEpoch(), partition));
-                    }
-                }
+        roles.roles().forEach((tp, role) -> {
+            Map<String, String> topicConfigs = next.configs(ConfigResource.topic(role.topic().name()));
+            Partition partition = partitionFor(role.topic(), tp, topicConfigs);
+            PartitionRegistration reg = role.registration();
+            if (role.kind() == ReplicaRoles.Kind.LEAD) {
+                lead.put(tp, () -> becomeLeader(partition, reg, minInsyncReplicas(topicConfigs)));
+                return;
             }
-        }
+            partition.makeFollower(reg.leaderEpoch());
+            if (role.kind() == ReplicaRoles.Kind.FOLLOW) {
+                follow.computeIfAbsent(reg.leader(), k -> new HashMap<>()).put(tp,
+                        new ReplicaFetcher.Assignment(tp, kafkaId(role.topic().id()), reg.leaderEpoch(), partition));
+            }
+        });
         for (Map.Entry<TopicPartition, Partition> e : new ArrayList<>(partitions.entrySet())) {
-            if (!lead.containsKey(e.getKey()) && !isFollowed(follow, e.getKey()) && !stillReplica(next, e.getValue())) {
+            if (!roles.hosts(e.getKey())) {
                 e.getValue().stop();
                 partitions.remove(e.getKey(), e.getValue());
             }
@@ -211,19 +207,6 @@ public final class ReplicaManager implements AutoCloseable {
             log.info("Leading {} in epoch {} with ISR {} from LEO {} (HW {})", partition.topicPartition(),
                     reg.leaderEpoch(), reg.isr(), partition.logEndOffset(), partition.highWatermark());
         }
-    }
-
-    private static boolean isFollowed(Map<Integer, Map<TopicPartition, ReplicaFetcher.Assignment>> follow,
-                                      TopicPartition tp) {
-        return follow.values().stream().anyMatch(m -> m.containsKey(tp));
-    }
-
-    /** A replica whose partition has no leader right now stays hosted (it neither leads nor fetches). */
-    private boolean stillReplica(MetadataImage image, Partition partition) {
-        return image.topic(partition.topicId())
-                .map(t -> t.partition(partition.topicPartition().partition()))
-                .map(reg -> reg.replicas().contains(nodeId))
-                .orElse(false);
     }
 
     private static int minInsyncReplicas(Map<String, String> topicConfigs) {
@@ -251,27 +234,24 @@ public final class ReplicaManager implements AutoCloseable {
         return partition;
     }
 
-    private void deleteRemovedTopics(MetadataImage previous, MetadataImage next) {
-        for (TopicImage topic : previous.topicsById().values()) {
-            if (next.topicsById().containsKey(topic.id())) continue;
-            for (int index : topic.partitions().keySet()) {
-                TopicPartition tp = new TopicPartition(topic.name(), index);
-                UUID owner = owners.get(tp);
-                // A newer topic of the same name may already own the log.
-                if (owner != null && !owner.equals(topic.id())) continue;
-                Partition partition = partitions.get(tp);
-                if (partition != null && partition.topicId().equals(topic.id())) {
-                    partition.stop();
-                    partitions.remove(tp, partition);
-                }
-                try {
-                    logs.delete(tp);
-                    if (owners.remove(tp) != null && ownersFile != null) ownersFile.store(owners);
-                } catch (RuntimeException e) {
-                    log.error("Could not delete the log of {} (topic {} was deleted)", tp, topic.id(), e);
-                }
-                purgatory.onChange(tp);
+    private void deleteRemovedTopics(List<ReplicaRoles.Removed> removed) {
+        for (ReplicaRoles.Removed r : removed) {
+            TopicPartition tp = r.partition();
+            UUID owner = owners.get(tp);
+            // A newer topic of the same name may already own the log.
+            if (owner != null && !owner.equals(r.topicId())) continue;
+            Partition partition = partitions.get(tp);
+            if (partition != null && partition.topicId().equals(r.topicId())) {
+                partition.stop();
+                partitions.remove(tp, partition);
             }
+            try {
+                logs.delete(tp);
+                if (owners.remove(tp) != null && ownersFile != null) ownersFile.store(owners);
+            } catch (RuntimeException e) {
+                log.error("Could not delete the log of {} (topic {} was deleted)", tp, r.topicId(), e);
+            }
+            purgatory.onChange(tp);
         }
     }
 

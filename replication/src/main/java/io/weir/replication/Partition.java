@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
@@ -24,10 +26,13 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  * leader's view of the ISR, and the one place request handlers reach a partition through:
  * leader appends, consumer and follower fetches, offset lookups.
  *
- * <p>Locking: role changes, leader appends, follower positions and ISR updates are serialised
- * on this object, so an append never straddles a leadership change and the
- * {@code min.insync.replicas} check, the append and the high-watermark move see one ISR. Reads
- * take no partition lock (the log has its own read lock; the high watermark is read once).
+ * <p>Locking, as Kafka's {@code Partition} does it: role and ISR changes take the write side of
+ * a read-write lock, leader appends its read side, so an append never straddles a leadership
+ * or ISR change and its {@code min.insync.replicas} check sees the ISR it appends under; the
+ * {@link LeaderState} (follower positions, the high watermark) is guarded by this object's
+ * monitor, held only for those short updates, so a follower's fetch never waits for a disk
+ * write in progress. Reads take no partition lock (the log has its own read lock). Order:
+ * the role lock before the monitor, never the reverse.
  */
 public final class Partition {
     private final int localId;
@@ -37,8 +42,11 @@ public final class Partition {
     private final LongSupplier clockMs;
     /** Told of every change requests may wait for: appends, high-watermark moves, role changes. */
     private final Consumer<TopicPartition> changed;
+    private final ReentrantReadWriteLock roleLock = new ReentrantReadWriteLock();
     /** Non-null while this node leads the partition. */
     private LeaderState leader;
+    /** {@code leader != null}, readable without the lock (every request's partition lookup reads it). */
+    private volatile boolean leading;
     /** The leader epoch of the leadership or followership last applied; -1 before the first. */
     private volatile int leaderEpoch = -1;
     private int minInsyncReplicas = 1;
@@ -71,8 +79,8 @@ public final class Partition {
         return leaderEpoch;
     }
 
-    public synchronized boolean isLeader() {
-        return leader != null;
+    public boolean isLeader() {
+        return leading;
     }
 
     public long highWatermark() {
@@ -96,7 +104,11 @@ public final class Partition {
      *
      * @return whether the leadership or the high watermark changed (waiting requests re-check)
      */
-    synchronized boolean makeLeader(PartitionRegistration registration, int minInsyncReplicas) {
+    boolean makeLeader(PartitionRegistration registration, int minInsyncReplicas) {
+        return underRoleChange(() -> makeLeaderLocked(registration, minInsyncReplicas));
+    }
+
+    private synchronized boolean makeLeaderLocked(PartitionRegistration registration, int minInsyncReplicas) {
         this.minInsyncReplicas = minInsyncReplicas;
         if (leader != null && leader.leaderEpoch() == registration.leaderEpoch()
                 && leader.replicas().equals(registration.replicas())) {
@@ -110,6 +122,7 @@ public final class Partition {
         }
         leader = new LeaderState(localId, registration.leaderEpoch(), registration.partitionEpoch(),
                 registration.replicas(), registration.isr(), log.logEndOffset(), log.highWatermark(), clockMs.getAsLong());
+        leading = true;
         leaderEpoch = registration.leaderEpoch();
         lastIsrFailure = null;
         leader.maybeAdvanceHighWatermark(log.logEndOffset());
@@ -119,9 +132,17 @@ public final class Partition {
     }
 
     /** Follows the partition's leader in {@code leaderEpoch}; the follower's fetcher writes the log. */
-    synchronized void makeFollower(int leaderEpoch) {
+    void makeFollower(int leaderEpoch) {
+        underRoleChange(() -> {
+            makeFollowerLocked(leaderEpoch);
+            return null;
+        });
+    }
+
+    private synchronized void makeFollowerLocked(int leaderEpoch) {
         boolean wasLeading = leader != null;
         leader = null;
+        leading = false;
         this.leaderEpoch = leaderEpoch;
         if (wasLeading) {
             changed.accept(topicPartition);
@@ -129,10 +150,26 @@ public final class Partition {
     }
 
     /** The partition left this node (deleted or reassigned away). */
-    synchronized void stop() {
-        leader = null;
-        leaderEpoch = -1;
-        changed.accept(topicPartition);
+    void stop() {
+        underRoleChange(() -> {
+            synchronized (this) {
+                leader = null;
+                leading = false;
+                leaderEpoch = -1;
+            }
+            changed.accept(topicPartition);
+            return null;
+        });
+    }
+
+    /** Runs a role or ISR change once no append is in progress, and keeps new ones out meanwhile. */
+    private <T> T underRoleChange(Supplier<T> change) {
+        roleLock.writeLock().lock();
+        try {
+            return change.get();
+        } finally {
+            roleLock.writeLock().unlock();
+        }
     }
 
     // ---- leader side ----
@@ -144,20 +181,29 @@ public final class Partition {
      * {@code Errors.forException}); nothing is written then.
      */
     public AppendResult appendAsLeader(MemoryRecords records, int requiredAcks) {
-        synchronized (this) {
-            LeaderState state = leaderOrThrow();
-            if (requiredAcks == -1 && state.isr().size() < minInsyncReplicas) {
-                throw new NotEnoughReplicasException("ISR " + state.isr() + " of " + topicPartition
-                        + " is smaller than min.insync.replicas " + minInsyncReplicas);
+        roleLock.readLock().lock();
+        try {
+            LeaderState state;
+            synchronized (this) {
+                state = leaderOrThrow();
+                if (requiredAcks == -1 && state.isr().size() < minInsyncReplicas) {
+                    throw new NotEnoughReplicasException("ISR " + state.isr() + " of " + topicPartition
+                            + " is smaller than min.insync.replicas " + minInsyncReplicas);
+                }
             }
+            // The disk write, outside the monitor: followers' fetches go on meanwhile.
             LogAppendInfo info = log.appendAsLeader(records, state.leaderEpoch());
-            state.maybeAdvanceHighWatermark(log.logEndOffset());
-            publishHighWatermark();
+            synchronized (this) {
+                state.maybeAdvanceHighWatermark(log.logEndOffset());
+                publishHighWatermark();
+            }
             if (!info.duplicate()) {
                 changed.accept(topicPartition);
             }
             return new AppendResult(this, state.leaderEpoch(), info.firstOffset(), info.lastOffset(),
                     info.logAppendTime(), log.logStartOffset(), info.duplicate());
+        } finally {
+            roleLock.readLock().unlock();
         }
     }
 
@@ -275,7 +321,14 @@ public final class Partition {
         return repeated ? Optional.empty() : Optional.of(failure);
     }
 
-    synchronized void onIsrCommitted(int proposalLeaderEpoch, List<Integer> isr, int partitionEpoch) {
+    void onIsrCommitted(int proposalLeaderEpoch, List<Integer> isr, int partitionEpoch) {
+        underRoleChange(() -> {
+            onIsrCommittedLocked(proposalLeaderEpoch, isr, partitionEpoch);
+            return null;
+        });
+    }
+
+    private synchronized void onIsrCommittedLocked(int proposalLeaderEpoch, List<Integer> isr, int partitionEpoch) {
         if (leader == null || leader.leaderEpoch() != proposalLeaderEpoch) {
             return;
         }

@@ -109,6 +109,11 @@ public final class ReplicaManager implements AutoCloseable {
         return purgatory;
     }
 
+    /** The one directory that holds this node's partition logs. */
+    public Path logDirectory() {
+        return logs.dataDir();
+    }
+
     /** The partitions this node hosts now (leader or follower), for DescribeLogDirs. */
     public java.util.Collection<Partition> hostedPartitions() {
         return List.copyOf(partitions.values());

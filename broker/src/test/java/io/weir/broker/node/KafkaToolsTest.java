@@ -6,6 +6,8 @@ import io.weir.broker.testing.FreePorts;
 import io.weir.broker.testing.ReadBack;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterPartitionReassignmentsOptions;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -14,7 +16,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.tools.LeaderElectionCommand;
@@ -36,11 +40,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -141,6 +147,58 @@ class KafkaToolsTest {
         Map<Integer, List<String>> read = ReadBack.values(bootstrap(), topic, 2, acked, TOOL_TIMEOUT);
         for (Map.Entry<Integer, List<String>> e : acked.entrySet()) {
             assertThat(read.get(e.getKey())).as("partition %d", e.getKey()).containsExactlyElementsOf(e.getValue());
+        }
+    }
+
+    @Test
+    void aReassignmentThatCannotFinishIsListedAndCancelledWithTheReassignmentTool() throws Exception {
+        String topic = "stuck";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1, 2))))).all().get(30, TimeUnit.SECONDS);
+            awaitFullIsr(admin, topic);
+            // KIP-860: a request that does not allow it cannot change the replication factor.
+            assertThatThrownBy(() -> admin.alterPartitionReassignments(
+                            Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(1, 2, 3)))),
+                            new AlterPartitionReassignmentsOptions().allowReplicationFactorChange(false))
+                    .all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(InvalidReplicationFactorException.class);
+        }
+        produce(topic, 1, 20);
+
+        // Node 3 is down (registered, fenced), so a move onto it cannot complete.
+        WeirNode stopped = nodes.get(2);
+        stopped.close();
+        try {
+            try (Admin admin = admin(nodes.get(0), nodes.get(1))) {
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                    admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(1, 3)))))
+                            .all().get(10, TimeUnit.SECONDS);
+                    return true;
+                });
+                String bootstrap = nodes.get(0).bootstrapServers() + "," + nodes.get(1).bootstrapServers();
+                Tool list = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> run(ReassignPartitionsCommand::main, "--bootstrap-server", bootstrap, "--list"),
+                                t -> t.output().contains("stuck-0:"));
+                assertThat(list.output()).contains("Current partition reassignments:")
+                        .contains("stuck-0: replicas: 1,3,2. adding: 3. removing: 2.");
+
+                Path plan = dir.resolve("stuck.json");
+                Files.writeString(plan, """
+                        {"version": 1, "partitions": [{"topic": "stuck", "partition": 0, "replicas": [1, 3]}]}""");
+                // Clearing throttles would address the stopped broker too, as against Kafka.
+                Tool cancel = run(ReassignPartitionsCommand::main, "--bootstrap-server", bootstrap,
+                        "--reassignment-json-file", plan.toString(), "--cancel", "--preserve-throttles");
+                assertThat(cancel.exitCode()).as(cancel.output()).isZero();
+                assertThat(cancel.output()).contains("Successfully cancelled partition reassignment for: stuck-0");
+
+                assertThat(admin.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS)).isEmpty();
+                assertThat(replicas(describe(admin, topic).partitions().get(0))).containsExactly(1, 2);
+            }
+        } finally {
+            WeirNode restarted = WeirNode.start(NodeConfig.parse(configs.get(2)));
+            nodes.set(2, restarted);
+            restarted.awaitReady(Duration.ofSeconds(60));
         }
     }
 
@@ -288,8 +346,7 @@ class KafkaToolsTest {
         WeirNode node = nodes.get(id - 1);
         node.close();
         List<WeirNode> others = nodes.stream().filter(n -> n != node).toList();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                others.stream().map(WeirNode::bootstrapServers).collect(Collectors.joining(","))))) {
+        try (Admin admin = admin(others.toArray(WeirNode[]::new))) {
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
                 Node leader = describe(admin, topic).partitions().get(0).leader();
                 return leader != null && leader.id() != id;
@@ -348,7 +405,12 @@ class KafkaToolsTest {
     }
 
     private Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+        return admin(nodes.toArray(WeirNode[]::new));
+    }
+
+    private static Admin admin(WeirNode... to) {
+        String bootstrap = java.util.Arrays.stream(to).map(WeirNode::bootstrapServers).collect(Collectors.joining(","));
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
     }

@@ -1,10 +1,14 @@
 package io.weir.broker;
 
+import io.weir.broker.admin.AlterPartitionReassignmentsHandler;
 import io.weir.broker.admin.CreatePartitionsHandler;
 import io.weir.broker.admin.CreateTopicsHandler;
 import io.weir.broker.admin.DeleteTopicsHandler;
 import io.weir.broker.admin.DescribeConfigsHandler;
+import io.weir.broker.admin.DescribeLogDirsHandler;
+import io.weir.broker.admin.ElectLeadersHandler;
 import io.weir.broker.admin.IncrementalAlterConfigsHandler;
+import io.weir.broker.admin.ListPartitionReassignmentsHandler;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.broker.fetch.FetchHandler;
 import io.weir.broker.fetch.ListOffsetsHandler;
@@ -38,7 +42,11 @@ public final class BrokerApis {
                 .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller))
                 .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller))
                 .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, new IncrementalAlterConfigsHandler(controller))
-                .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(metadata));
+                .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(metadata))
+                .add(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 1, new AlterPartitionReassignmentsHandler(controller))
+                .add(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0, new ListPartitionReassignmentsHandler(metadata))
+                .add(ApiKeys.ELECT_LEADERS, 0, 2, new ElectLeadersHandler(controller))
+                .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(replicas));
     }
 
     /** The APIs that need no controller: metadata reads and the data plane. */

@@ -95,6 +95,11 @@ public final class Partition {
         return log.logEndOffset();
     }
 
+    /** Bytes of the log's live batches (DescribeLogDirs' partition size). */
+    public long sizeInBytes() {
+        return log.sizeInBytes();
+    }
+
     // ---- role changes, from ReplicaManager's reconciliation with the metadata image ----
 
     /**

@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * partitions here ({@link #leaderPartition}) and never touch storage themselves.
  *
  * <p>Logs are created when this node becomes a replica and deleted when their topic leaves the
- * image. Which topic id each log belongs to is recorded, so a topic deleted and recreated
- * under the same name never starts with the old topic's records.
+ * image or a reassignment takes this node out of the partition's replicas (a partition that
+ * merely has no leader keeps its log). Which topic id each log belongs to is recorded, so a
+ * topic deleted and recreated under the same name never starts with the old topic's records.
  */
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -106,6 +107,16 @@ public final class ReplicaManager implements AutoCloseable {
 
     public Purgatory purgatory() {
         return purgatory;
+    }
+
+    /** The one directory that holds this node's partition logs. */
+    public Path logDirectory() {
+        return logs.dataDir();
+    }
+
+    /** The partitions this node hosts now (leader or follower), for DescribeLogDirs. */
+    public java.util.Collection<Partition> hostedPartitions() {
+        return List.copyOf(partitions.values());
     }
 
     // ---- what handlers call ----
@@ -189,16 +200,38 @@ public final class ReplicaManager implements AutoCloseable {
                         new ReplicaFetcher.Assignment(tp, kafkaId(role.topic().id()), reg.leaderEpoch(), partition));
             }
         });
+        List<Partition> reassignedAway = new ArrayList<>();
         for (Map.Entry<TopicPartition, Partition> e : new ArrayList<>(partitions.entrySet())) {
             if (!roles.hosts(e.getKey())) {
                 e.getValue().stop();
-                partitions.remove(e.getKey(), e.getValue());
+                if (partitions.remove(e.getKey(), e.getValue())) reassignedAway.add(e.getValue());
             }
         }
         // Fetchers first: reassigning waits for an in-flight follower append, so a partition
-        // this node now leads is no longer written by its old fetcher when leadership starts.
+        // this node now leads is no longer written by its old fetcher when leadership starts,
+        // and a partition that left this node is no longer written when its log is deleted.
         updateFetchers(next, follow);
+        reassignedAway.forEach(this::deleteLog);
         lead.values().forEach(Runnable::run);
+    }
+
+    /**
+     * Deletes the log of a partition whose topic is still in the image but no longer has this
+     * node among its replicas (a completed reassignment moved it away). The replica set only
+     * drops a node once the target replicas are in the ISR, so the data lives on elsewhere.
+     */
+    private void deleteLog(Partition partition) {
+        TopicPartition tp = partition.topicPartition();
+        UUID owner = owners.get(tp);
+        if (owner != null && !owner.equals(partition.topicId())) return; // a newer topic of the name owns it
+        try {
+            log.info("Deleting the log of {}: a reassignment moved it off this node", tp);
+            logs.delete(tp);
+            if (owners.remove(tp, partition.topicId()) && ownersFile != null) ownersFile.store(owners);
+        } catch (RuntimeException e) {
+            log.error("Could not delete the log of {} (reassigned away from this node)", tp, e);
+        }
+        purgatory.onChange(tp);
     }
 
     private static void becomeLeader(Partition partition, PartitionRegistration reg, int minIsr) {

@@ -24,7 +24,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * IncrementalAlterConfigs through the active controller, for topic, broker and cluster
- * resources. Unknown resource types and operations are answered per resource.
+ * resources. Unknown resource types and operations are answered per resource. Deleting broker
+ * or cluster configs, none of which can be set, succeeds on any node without the controller.
  */
 public final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlterConfigsRequest> {
     private static final int REQUEST_TIMEOUT_MS = 30_000;
@@ -68,6 +69,14 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
             }
             if (badOp != null) {
                 out.responses().add(response.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(badOp));
+                continue;
+            }
+            if (resource.type() != ConfigResource.Type.TOPIC
+                    && ops.stream().allMatch(op -> op.op() == AlterConfigOp.OpType.DELETE)) {
+                // No broker or cluster config can be set, so there is nothing to delete. Answered
+                // here: the admin client sends a broker's configs to that broker, not to the
+                // controller (Kafka's reassignment tool clears throttles on every broker this way).
+                out.responses().add(response.setErrorCode(Errors.NONE.code()));
                 continue;
             }
             changes.put(resource, ops);

@@ -7,6 +7,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
@@ -15,10 +16,13 @@ import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeLogDirsRequestData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -135,6 +139,7 @@ class AllApiVersionsTest {
             case JOIN_GROUP -> List.of(Errors.NONE, Errors.MEMBER_ID_REQUIRED);
             case SYNC_GROUP, HEARTBEAT, LEAVE_GROUP -> List.of(Errors.NONE, Errors.UNKNOWN_MEMBER_ID);
             case DESCRIBE_GROUPS, DELETE_GROUPS -> List.of(Errors.NONE, Errors.GROUP_ID_NOT_FOUND);
+            case ELECT_LEADERS -> List.of(Errors.NONE, Errors.ELECTION_NOT_NEEDED);
             default -> List.of(Errors.NONE);
         };
     }
@@ -245,6 +250,20 @@ class AllApiVersionsTest {
             case LIST_GROUPS -> new ListGroupsRequestData();
             case DESCRIBE_GROUPS -> new DescribeGroupsRequestData().setGroups(List.of("nobody", "offsets"));
             case DELETE_GROUPS -> new DeleteGroupsRequestData().setGroupsNames(List.of("nobody"));
+            case ALTER_PARTITION_REASSIGNMENTS -> new AlterPartitionReassignmentsRequestData().setTimeoutMs(10_000)
+                    .setTopics(List.of(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("t")
+                            .setPartitions(List.of(new AlterPartitionReassignmentsRequestData.ReassignablePartition()
+                                    .setPartitionIndex(0).setReplicas(List.of(1))))));
+            case LIST_PARTITION_REASSIGNMENTS -> new ListPartitionReassignmentsRequestData().setTimeoutMs(10_000)
+                    .setTopics(null);
+            case ELECT_LEADERS -> {
+                ElectLeadersRequestData data = new ElectLeadersRequestData().setTimeoutMs(10_000);
+                // The one replica leads already: ELECTION_NOT_NEEDED for the partition asked for.
+                data.topicPartitions().add(new ElectLeadersRequestData.TopicPartitions().setTopic("t")
+                        .setPartitions(List.of(0)));
+                yield data;
+            }
+            case DESCRIBE_LOG_DIRS -> new DescribeLogDirsRequestData().setTopics(null);
             default -> null; // BrokerRegistration would register a broker; covered by the cluster tests
         };
     }

@@ -15,7 +15,8 @@ import java.util.Optional;
 
 /**
  * IncrementalAlterConfigs for topics. Each resource is all-or-nothing: one invalid op leaves
- * that resource unchanged and answers INVALID_CONFIG.
+ * that resource unchanged and answers INVALID_CONFIG. Deleting a config that is not set
+ * succeeds and changes nothing, on any resource.
  */
 public final class ConfigControlManager {
 
@@ -38,6 +39,12 @@ public final class ConfigControlManager {
     private ApiStatus alter(MetadataImage image, ConfigResource resource, List<AlterConfigOp> ops,
                             List<MetadataRecord> out) {
         if (resource.type() != ConfigResource.Type.TOPIC) {
+            // No broker or cluster config can be set, so deleting one deletes nothing and
+            // succeeds, as deleting an unset config does in Kafka (its reassignment tool clears
+            // broker throttles this way).
+            if (ops.stream().allMatch(op -> op.op() == AlterConfigOp.OpType.DELETE)) {
+                return ApiStatus.OK;
+            }
             return ApiStatus.of(ApiError.INVALID_REQUEST,
                 "only topic configs can be altered, not " + resource.type());
         }
@@ -45,7 +52,13 @@ public final class ConfigControlManager {
             return ApiStatus.of(ApiError.UNKNOWN_TOPIC_OR_PARTITION,
                 "unknown topic " + resource.name());
         }
+        Map<String, String> current = image.configs(resource);
         for (AlterConfigOp op : ops) {
+            if (op.op() == AlterConfigOp.OpType.DELETE && !current.containsKey(op.name())) {
+                // Deleting what is not set is a no-op whatever the name (Kafka's tools delete
+                // throttle configs that Weir does not have).
+                continue;
+            }
             if (!TopicConfigs.isKnown(op.name())) {
                 return ApiStatus.of(ApiError.INVALID_CONFIG, "unknown topic config " + op.name());
             }

@@ -52,4 +52,22 @@ class ConfigControlManagerTest {
             new AlterConfigOp("retention.ms", AlterConfigOp.OpType.SET, "1"))), false)).get(missing)
             .error()).isEqualTo(ApiError.UNKNOWN_TOPIC_OR_PARTITION);
     }
+
+    @Test
+    void deletingWhatIsNotSetSucceedsAndWritesNothing() {
+        f.addLiveBroker(1, null);
+        f.createTopic("t", 1, 1);
+        // What Kafka's reassignment tool sends on --verify to clear replication throttles.
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        var result = manager.incrementalAlterConfigs(f.image, Map.of(
+            topic, List.of(new AlterConfigOp("leader.replication.throttled.replicas",
+                AlterConfigOp.OpType.DELETE, null)),
+            broker, List.of(new AlterConfigOp("leader.replication.throttled.rate",
+                AlterConfigOp.OpType.DELETE, null))), false);
+        assertThat(result.records()).isEmpty();
+        assertThat(result.response()).containsEntry(topic, ApiStatus.OK).containsEntry(broker, ApiStatus.OK);
+        assertThat(manager.incrementalAlterConfigs(f.image, Map.of(broker, List.of(new AlterConfigOp(
+            "leader.replication.throttled.rate", AlterConfigOp.OpType.SET, "1000"))), false).response()
+            .get(broker).error()).isEqualTo(ApiError.INVALID_REQUEST);
+    }
 }

@@ -1,0 +1,81 @@
+package io.weir.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.record.BrokerEndpoint;
+import io.weir.controller.record.MetadataRecord;
+import io.weir.controller.record.PartitionChangeRecord;
+import io.weir.controller.record.PartitionRecord;
+import io.weir.controller.record.RegisterBrokerRecord;
+import io.weir.controller.record.TopicRecord;
+import io.weir.storage.LogConfig;
+import io.weir.storage.LogManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Which local logs a node keeps as the metadata image changes (node 1's view). */
+class ReplicaManagerTest {
+    private static final UUID TOPIC_ID = new UUID(7, 7);
+
+    @TempDir
+    Path dir;
+    private LogManager logs;
+    private ReplicaManager replicas;
+    private final List<MetadataRecord> records = new ArrayList<>();
+    private MetadataImage image = MetadataImage.EMPTY;
+
+    @BeforeEach
+    void start() {
+        logs = new LogManager(dir, LogConfig.defaults());
+        replicas = new ReplicaManager(1, logs, LogConfig.defaults(), null, ReplicationConfig.defaults(), () -> 1L,
+                request -> CompletableFuture.failedFuture(new IllegalStateException("no controller in this test")));
+        for (int id = 1; id <= 3; id++) {
+            // Port 0: the replica fetcher for a leader never connects within this test.
+            records.add(new RegisterBrokerRecord(id, 1, new UUID(0, id),
+                    List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", 0, "PLAINTEXT")), null, false));
+        }
+        records.add(new TopicRecord("t", TOPIC_ID));
+        records.add(new PartitionRecord(TOPIC_ID, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0));
+        publish();
+    }
+
+    @AfterEach
+    void stop() {
+        replicas.close();
+        logs.close();
+    }
+
+    @Test
+    void aPartitionWithNoLeaderKeepsItsLogAndOneReassignedAwayLosesIt() {
+        assertThat(dir.resolve("t-0")).isDirectory();
+        assertThat(replicas.hostedPartitions()).extracting(p -> p.topicPartition().toString()).containsExactly("t-0");
+
+        // No live ISR member: nobody leads, and node 1 stays a replica with its data.
+        records.add(new PartitionChangeRecord(TOPIC_ID, 0, PartitionRecord.NO_LEADER, null, 1, 1));
+        publish();
+        assertThat(dir.resolve("t-0")).isDirectory();
+        assertThat(replicas.hostedPartitions()).hasSize(1);
+
+        // A completed reassignment from [1, 2] to [2, 3]: node 1 is no longer a replica.
+        records.add(new PartitionChangeRecord(PartitionChangeRecord.CURRENT_VERSION, TOPIC_ID, 0, 2, List.of(2, 3),
+                List.of(2, 3), List.of(), List.of(), 2, 2));
+        publish();
+        assertThat(dir.resolve("t-0")).doesNotExist();
+        assertThat(replicas.hostedPartitions()).isEmpty();
+        assertThat(logs.partitions()).isEmpty();
+    }
+
+    private void publish() {
+        MetadataImage next = MetadataImage.fromRecords(image.offset() + 1, records);
+        replicas.onMetadataChange(image, next);
+        image = next;
+    }
+}

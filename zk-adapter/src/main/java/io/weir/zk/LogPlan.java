@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * The decisions about the log in ZooKeeper, free of I/O: which batches a node reads next, and
- * what the active controller deletes after a snapshot.
+ * when the active controller stores a snapshot and what it deletes after one.
  *
  * <p>Offsets are dense: the active controller writes each batch at the offset after the last
  * one (and after a snapshot's offset, when the log before it is gone), and deletes only from
@@ -49,6 +49,14 @@ final class LogPlan {
             next++;
         }
         return read;
+    }
+
+    /**
+     * Whether the active controller, having delivered up to {@code delivered}, stores a new
+     * snapshot: once {@code every} batches have passed since the newest one ({@code -1}: none).
+     */
+    static boolean snapshotDue(long delivered, long latestSnapshot, long every) {
+        return delivered >= 0 && delivered - latestSnapshot >= every;
     }
 
     /**

@@ -49,6 +49,17 @@ class ZooKeeperLogPlanTest {
     }
 
     @Test
+    void aSnapshotIsDueEveryNBatchesCountedFromTheNewestOne() {
+        assertThat(LogPlan.snapshotDue(-1, -1, 1)).isFalse();
+        assertThat(LogPlan.snapshotDue(3, -1, 5)).isFalse();
+        assertThat(LogPlan.snapshotDue(4, -1, 5)).isTrue();
+        assertThat(LogPlan.snapshotDue(8, 4, 5)).isFalse();
+        assertThat(LogPlan.snapshotDue(9, 4, 5)).isTrue();
+        assertThat(LogPlan.snapshotDue(9, 9, 1)).isFalse();
+        assertThat(LogPlan.snapshotDue(10, 9, 1)).isTrue();
+    }
+
+    @Test
     void theFirstSnapshotDeletesNoLog() {
         assertThat(LogPlan.deletions(5, List.of(5L), List.of(0L, 1L, 2L, 3L, 4L, 5L), List.of(), 100)).isEmpty();
     }

@@ -6,6 +6,7 @@ import io.weir.controller.QuorumController;
 import io.weir.controller.broker.BrokerHeartbeatRequest;
 import io.weir.controller.broker.BrokerRegistrationReply;
 import io.weir.controller.broker.BrokerRegistrationRequest;
+import io.weir.controller.coordination.Coordination;
 import io.weir.controller.config.AlterConfigOp;
 import io.weir.controller.config.TopicConfigs;
 import io.weir.controller.record.BrokerEndpoint;
@@ -14,6 +15,8 @@ import io.weir.controller.topic.CreatableTopic;
 import io.weir.metadata.quorum.QuorumPeer;
 import io.weir.metadata.quorum.RatisConfig;
 import io.weir.metadata.quorum.RatisCoordination;
+import io.weir.zk.ZooKeeperConfig;
+import io.weir.zk.ZooKeeperCoordination;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -33,6 +36,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -40,10 +44,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Metadata commit throughput on a real 3-voter Ratis quorum in one JVM on loopback ports:
- * one op = one metadata record committed by the active controller and replayed (a topic
- * config change). {@code oneInFlight} waits for each commit; {@code sixtyFourInFlight} keeps 64
- * requests queued, which the controller coalesces into shared appends.
+ * Metadata commit throughput of three controller nodes in one JVM on loopback ports, on each
+ * coordination backend: {@code backend=ratis}, a real 3-voter Ratis quorum (each commit
+ * fsynced on a majority); {@code backend=zookeeper}, a real standalone ZooKeeper server with
+ * its defaults (each commit one fenced multi-op, fsynced by the server). One op = one
+ * metadata record committed by the active controller and replayed (a topic config change).
+ * {@code oneInFlight} waits for each commit; {@code sixtyFourInFlight} keeps 64 requests
+ * queued, which the controller coalesces into shared appends.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -55,8 +62,12 @@ public class MetadataCommitBenchmark {
     private static final int IN_FLIGHT = 64;
     private static final ConfigResource TOPIC = ConfigResource.topic("bench");
 
+    @Param({"ratis", "zookeeper"})
+    public String backend;
+
     private Path dir;
-    private final List<RatisCoordination> coordinations = new ArrayList<>();
+    private StandaloneZooKeeper zooKeeper;
+    private final List<Coordination> coordinations = new ArrayList<>();
     private final List<QuorumController> controllers = new ArrayList<>();
     private QuorumController active;
     private long counter;
@@ -64,13 +75,7 @@ public class MetadataCommitBenchmark {
     @Setup(Level.Trial)
     public void startQuorum() throws Exception {
         dir = Files.createTempDirectory("weir-bench-quorum");
-        List<QuorumPeer> voters = new ArrayList<>();
-        for (int id = 1; id <= 3; id++) {
-            voters.add(new QuorumPeer(id, "127.0.0.1", freePort(), 0));
-        }
-        for (int id = 1; id <= 3; id++) {
-            RatisCoordination coordination = new RatisCoordination(
-                    RatisConfig.of(id, voters, List.of(), dir.resolve("node-" + id)));
+        for (Coordination coordination : createCoordinations()) {
             QuorumController controller = QuorumController.create(coordination, ControllerConfig.DEFAULT);
             coordinations.add(coordination);
             controllers.add(controller);
@@ -91,17 +96,44 @@ public class MetadataCommitBenchmark {
         active.createTopics(List.of(CreatableTopic.of("bench", 1, 1)), false).get(30, TimeUnit.SECONDS);
     }
 
+    private List<Coordination> createCoordinations() throws Exception {
+        List<Coordination> members = new ArrayList<>();
+        switch (backend) {
+            case "ratis" -> {
+                List<QuorumPeer> voters = new ArrayList<>();
+                for (int id = 1; id <= 3; id++) {
+                    voters.add(new QuorumPeer(id, "127.0.0.1", freePort(), 0));
+                }
+                for (int id = 1; id <= 3; id++) {
+                    members.add(new RatisCoordination(RatisConfig.of(id, voters, List.of(), dir.resolve("node-" + id))));
+                }
+            }
+            case "zookeeper" -> {
+                zooKeeper = StandaloneZooKeeper.start(dir.resolve("zookeeper"));
+                for (int id = 1; id <= 3; id++) {
+                    members.add(new ZooKeeperCoordination(ZooKeeperConfig.of(zooKeeper.connectString() + "/bench",
+                            "bench", id, "127.0.0.1", 0)));
+                }
+            }
+            default -> throw new IllegalArgumentException("backend must be ratis or zookeeper, not " + backend);
+        }
+        return members;
+    }
+
     @TearDown(Level.Trial)
     public void stopQuorum() throws IOException {
         for (QuorumController c : controllers) {
             c.close();
         }
-        for (RatisCoordination c : coordinations) {
+        for (Coordination c : coordinations) {
             try {
                 c.close();
             } catch (Exception e) {
                 // best effort: the JVM exits after the trial anyway
             }
+        }
+        if (zooKeeper != null) {
+            zooKeeper.close();
         }
         TempDirs.delete(dir);
     }

@@ -1,41 +1,36 @@
 package io.weir.broker.chaos;
 
-import io.weir.broker.testing.ReadBack;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
+import io.weir.broker.chaos.ProcessCluster.Backend;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Three node JVMs, RF=3, min.insync.replicas=2. An idempotent acks=all producer writes
- * continuously while nodes are killed with SIGKILL and restarted; afterwards every
- * acknowledged record is read back exactly once, in order per partition. The number of
- * kills is {@code weir.chaos.kills} (2 in {@code mvn verify}, more with {@code -Pchaos}).
+ * Three node JVMs, RF=3, min.insync.replicas=2, on each coordination backend (a Ratis quorum
+ * of the nodes, or a real ZooKeeper server in the test's JVM). An idempotent acks=all
+ * producer writes continuously while nodes are killed with SIGKILL and restarted; afterwards
+ * every acknowledged record is read back exactly once, in order per partition. The first
+ * victim is the active controller's node, so every run covers a controller failover; later
+ * victims are random. The number of kills is {@code weir.chaos.kills} on Ratis (2 in
+ * {@code mvn verify}) and {@code weir.chaos.kills.zookeeper} on ZooKeeper (1), both 25 with
+ * {@code -Pchaos}.
  */
 class KillNineTest {
     private static final ChaosTopic TOPIC = new ChaosTopic("chaos", 3);
@@ -48,13 +43,15 @@ class KillNineTest {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
-    @Test
-    void everyAcknowledgedRecordSurvivesRepeatedKillDashNine() throws Exception {
-        int kills = Integer.getInteger("weir.chaos.kills", 2);
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(Backend.class)
+    void everyAcknowledgedRecordSurvivesRepeatedKillDashNine(Backend backend) throws Exception {
+        int kills = backend == Backend.RATIS ? Integer.getInteger("weir.chaos.kills", 2)
+                : Integer.getInteger("weir.chaos.kills.zookeeper", 1);
         long seed = Long.getLong("weir.chaos.seed", System.nanoTime());
-        System.out.println("KillNineTest seed " + seed + ", kills " + kills);
+        System.out.println("KillNineTest on " + backend + ": seed " + seed + ", kills " + kills);
         Random random = new Random(seed);
-        try (ProcessCluster cluster = new ProcessCluster(dir, 3, NODE_CONFIG)) {
+        try (ProcessCluster cluster = new ProcessCluster(dir, 3, NODE_CONFIG, backend)) {
             TOPIC.startAndCreate(cluster);
             Map<Integer, List<String>> acked = new HashMap<>();
             AtomicInteger failed = new AtomicInteger();
@@ -64,8 +61,8 @@ class KillNineTest {
             try {
                 for (int k = 0; k < kills; k++) {
                     Thread.sleep(2_000 + random.nextInt(2_000));
-                    int victim = 1 + random.nextInt(3);
-                    System.out.println("kill -9 node " + victim);
+                    int victim = k == 0 ? cluster.activeController(Duration.ofSeconds(60)) : 1 + random.nextInt(3);
+                    System.out.println("kill -9 node " + victim + (k == 0 ? " (the active controller)" : ""));
                     cluster.killDashNine(victim);
                     Thread.sleep(1_000 + random.nextInt(3_000));
                     cluster.start(victim);
@@ -87,9 +84,10 @@ class KillNineTest {
         }
     }
 
-    @Test
-    void withTwoOfThreeNodesKilledAcksAllFailsAndNothingAcknowledgedIsLost() throws Exception {
-        try (ProcessCluster cluster = new ProcessCluster(dir, 3, NODE_CONFIG)) {
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(Backend.class)
+    void withTwoOfThreeNodesKilledAcksAllFailsAndNothingAcknowledgedIsLost(Backend backend) throws Exception {
+        try (ProcessCluster cluster = new ProcessCluster(dir, 3, NODE_CONFIG, backend)) {
             TOPIC.startAndCreate(cluster);
             Map<Integer, List<String>> acked = new HashMap<>();
             try (KafkaProducer<String, String> producer = ChaosTopic.producer(cluster.bootstrapServers(), 10_000)) {

@@ -1,50 +1,102 @@
 package io.weir.broker.chaos;
 
+import static org.awaitility.Awaitility.await;
+
 import io.weir.broker.node.NodeConfig;
 import io.weir.broker.node.WeirNodeMain;
 import io.weir.broker.testing.FreePorts;
 import io.weir.storage.JvmFlags;
+import io.weir.zk.EmbeddedZooKeeper;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
 
 /**
  * Weir nodes as separate JVMs ({@link WeirNodeMain}), so a test can kill -9 one
  * mid-write. Each node has its own directory, config and log file; only loopback ports.
+ * On {@link Backend#ZOOKEEPER} the cluster also runs a real ZooKeeper server in the test's
+ * JVM (its data under {@code dir/zookeeper}): only node JVMs are killed, never the server,
+ * unless a test stops it through {@link #zooKeeper()}.
  */
 final class ProcessCluster implements AutoCloseable {
+    /**
+     * The nodes' default ZooKeeper session timeout here: a killed controller's ephemeral znode lasts this
+     * long, so it bounds controller failover on ZooKeeper as the election timeout does on Ratis.
+     */
+    static final int ZOOKEEPER_SESSION_MS = 4_000;
+
+    /** The coordination backend the nodes run on. */
+    enum Backend {
+        /** An embedded Raft quorum: every node is a voter. */
+        RATIS,
+        /** A ZooKeeper server started by the cluster; any node may become the controller. */
+        ZOOKEEPER
+    }
+
     private final Path dir;
     private final int size;
     private final int[] kafkaPorts;
     private final Map<Integer, Process> processes = new TreeMap<>();
+    private final EmbeddedZooKeeper zooKeeper;
+
+    /** On Ratis; {@code settings} (YAML keys) apply to every node, on top of the defaults. */
+    ProcessCluster(Path dir, int size, Map<String, ?> settings) throws IOException, InterruptedException {
+        this(dir, size, settings, Backend.RATIS);
+    }
 
     /** {@code settings} (YAML keys) apply to every node, on top of the defaults. */
-    ProcessCluster(Path dir, int size, Map<String, ?> settings) throws IOException {
+    ProcessCluster(Path dir, int size, Map<String, ?> settings, Backend backend)
+            throws IOException, InterruptedException {
+        this(dir, size, settings, backend, ZOOKEEPER_SESSION_MS);
+    }
+
+    /** As above, with the nodes' ZooKeeper session timeout (ignored on Ratis). */
+    ProcessCluster(Path dir, int size, Map<String, ?> settings, Backend backend, int zooKeeperSessionMs)
+            throws IOException, InterruptedException {
         this.dir = dir;
         this.size = size;
         this.kafkaPorts = FreePorts.take(size);
-        int[] quorumPorts = FreePorts.take(size);
-        List<NodeConfig.Voter> voters = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            voters.add(new NodeConfig.Voter(i + 1, "127.0.0.1", quorumPorts[i], kafkaPorts[i]));
+        NodeConfig.Coordination coordination;
+        if (backend == Backend.ZOOKEEPER) {
+            zooKeeper = EmbeddedZooKeeper.start(dir.resolve("zookeeper"));
+            coordination = NodeConfig.Coordination.zookeeper(new NodeConfig.ZooKeeper(
+                    zooKeeper.connectString() + "/chaos", zooKeeperSessionMs, null));
+        } else {
+            zooKeeper = null;
+            int[] quorumPorts = FreePorts.take(size);
+            List<NodeConfig.Voter> voters = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                voters.add(new NodeConfig.Voter(i + 1, "127.0.0.1", quorumPorts[i], kafkaPorts[i]));
+            }
+            coordination = new NodeConfig.Coordination("ratis", voters);
         }
         for (int id = 1; id <= size; id++) {
             Path nodeDir = dir.resolve("node-" + id);
             Files.createDirectories(nodeDir);
             NodeConfig.of(id, "chaos", nodeDir.resolve("data"),
                     new NodeConfig.Listeners("127.0.0.1:" + kafkaPorts[id - 1], null),
-                    new NodeConfig.Coordination("ratis", voters))
+                    coordination)
                     .with(settings)
                     .write(nodeDir.resolve("node.yaml"));
         }
+    }
+
+    /** The ZooKeeper server of a {@link Backend#ZOOKEEPER} cluster. */
+    EmbeddedZooKeeper zooKeeper() {
+        if (zooKeeper == null) {
+            throw new IllegalStateException("this cluster runs on Ratis");
+        }
+        return zooKeeper;
     }
 
     String bootstrapServers() {
@@ -105,6 +157,18 @@ final class ProcessCluster implements AutoCloseable {
         Process kill = new ProcessBuilder("kill", signal, Long.toString(p.pid())).inheritIO().start();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IllegalStateException("kill " + signal + " " + p.pid() + " failed");
+        }
+    }
+
+    /**
+     * The node the cluster reports as its active controller (DescribeCluster), waiting up to
+     * {@code timeout} for one that is running.
+     */
+    int activeController(Duration timeout) {
+        try (Admin admin = ChaosTopic.admin(bootstrapServers())) {
+            return await().atMost(timeout).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> admin.describeCluster().controller().get(5, TimeUnit.SECONDS).id(),
+                            id -> id >= 1 && id <= size && isRunning(id));
         }
     }
 
@@ -173,5 +237,8 @@ final class ProcessCluster implements AutoCloseable {
             }
         }
         processes.clear();
+        if (zooKeeper != null) {
+            zooKeeper.close();
+        }
     }
 }

@@ -72,11 +72,15 @@ final class ChaosTopic {
         }
     }
 
-    /** The current leader of {@code partition}, as the cluster describes it. */
-    int leaderOf(String bootstrap, int partition) throws Exception {
+    /**
+     * The current leader of {@code partition}, as the cluster describes it. Retried: the node
+     * the admin client asks may not have replayed the topic yet (UNKNOWN_TOPIC_OR_PARTITION).
+     */
+    int leaderOf(String bootstrap, int partition) {
         try (Admin admin = admin(bootstrap)) {
-            return admin.describeTopics(List.of(name)).allTopicNames().get(15, TimeUnit.SECONDS)
-                    .get(name).partitions().get(partition).leader().id();
+            return await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(
+                    () -> admin.describeTopics(List.of(name)).allTopicNames().get(5, TimeUnit.SECONDS)
+                            .get(name).partitions().get(partition).leader().id(), id -> id >= 0);
         }
     }
 

@@ -27,6 +27,7 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +66,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final LongSupplier clockMs;
     private final Purgatory purgatory = new Purgatory();
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /** Logs that could not be opened or created (a full data directory); guarded by {@code this}. */
+    private final java.util.Set<TopicPartition> unopenable = new java.util.HashSet<>();
     /** Guarded by {@code this}: only the reconciliation touches fetchers. */
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
     /**
@@ -181,7 +184,19 @@ public final class ReplicaManager implements AutoCloseable {
                 PartitionRegistration reg = e.getValue();
                 if (!reg.replicas().contains(nodeId)) continue;
                 TopicPartition tp = new TopicPartition(topic.name(), e.getKey());
-                Partition partition = partitionFor(topic, tp, topicConfigs);
+                Partition partition;
+                try {
+                    partition = partitionFor(topic, tp, topicConfigs);
+                } catch (KafkaStorageException ex) {
+                    // A log that cannot be created (its data directory is full) is tried again at the next image.
+                    if (unopenable.add(tp)) {
+                        log.warn("Cannot open the log of {}: {}; retried with each metadata change", tp, ex.getMessage());
+                    }
+                    continue;
+                }
+                if (unopenable.remove(tp)) {
+                    log.info("Opened the log of {}", tp);
+                }
                 if (reg.leader() == nodeId) {
                     lead.put(tp, () -> becomeLeader(partition, reg, minIsr));
                 } else {
@@ -338,15 +353,17 @@ public final class ReplicaManager implements AutoCloseable {
 
     /**
      * Persists the HW of every hosted log, so a restart resumes close to it (after a crash the
-     * HW may be up to one interval behind; followers' fetches move it forward again).
+     * HW may be up to one interval behind; followers' fetches move it forward again). A log whose
+     * file cannot be written (a full disk) logs that once itself and is tried again next time.
      */
     private void checkpointHighWatermarks() {
-        try {
-            for (Partition partition : partitions.values()) {
+        for (Partition partition : partitions.values()) {
+            try {
                 partition.log().checkpointHighWatermark();
+            } catch (RuntimeException e) {
+                log.warn("High-watermark checkpoint of {} failed; retrying in {} ms", partition.topicPartition(),
+                        HW_CHECKPOINT_INTERVAL_MS, e);
             }
-        } catch (RuntimeException e) {
-            log.warn("High-watermark checkpoint failed; retrying in {} ms", HW_CHECKPOINT_INTERVAL_MS, e);
         }
     }
 

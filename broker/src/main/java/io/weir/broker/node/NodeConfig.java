@@ -13,6 +13,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.weir.broker.network.FileDescriptors;
 import io.weir.broker.network.NetworkConfig;
+import io.weir.storage.DiskSpace;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,6 +48,10 @@ import java.util.Objects;
  * (unbounded), {@code socket.listen.backlog.size} (1,024), {@code connections.max.idle.ms}
  * (10 minutes); and Weir's own {@code queued.max.request.bytes.per.connection} (16 MiB) and
  * {@code socket.request.receive.timeout.ms} (30 s).
+ *
+ * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
+ * anyway): free space kept in the data directory's file system; appends that would go below it
+ * answer KAFKA_STORAGE_ERROR (see storage's {@code DiskSpace}).
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -74,7 +79,8 @@ public record NodeConfig(
         @JsonProperty("reserved.file.descriptors") Integer reservedFileDescriptors,
         @JsonProperty("socket.listen.backlog.size") Integer socketListenBacklogSize,
         @JsonProperty("connections.max.idle.ms") Long connectionsMaxIdleMs,
-        @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs) {
+        @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs,
+        @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -118,6 +124,8 @@ public record NodeConfig(
         connectionsMaxIdleMs = connectionsMaxIdleMs == null ? NetworkConfig.DEFAULT_CONNECTIONS_MAX_IDLE_MS : connectionsMaxIdleMs;
         socketRequestReceiveTimeoutMs = socketRequestReceiveTimeoutMs == null
                 ? NetworkConfig.DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS : socketRequestReceiveTimeoutMs;
+        logDirReservedBytes = logDirReservedBytes == null ? DiskSpace.DEFAULT_RESERVE_BYTES : logDirReservedBytes;
+        if (logDirReservedBytes < 0) throw new IllegalArgumentException("log.dir.reserved.bytes must not be negative");
         // Validates the listener's bounds now, with errors that name the key at fault.
         network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
                 queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
@@ -195,7 +203,7 @@ public record NodeConfig(
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -28,6 +28,7 @@ import io.weir.group.OffsetsTopicCreator;
 import io.weir.metadata.quorum.QuorumPeer;
 import io.weir.metadata.quorum.RatisConfig;
 import io.weir.metadata.quorum.RatisCoordination;
+import io.weir.storage.DiskSpace;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
 import org.slf4j.Logger;
@@ -99,6 +100,11 @@ public final class WeirNode implements AutoCloseable {
         Path metadataDir = config.dataDir().resolve("metadata");
         Files.createDirectories(logDir);
         Files.createDirectories(metadataDir);
+        // Before Ratis opens its log: on a full file system it gets the space kept for it.
+        MetadataHeadroom headroom = new MetadataHeadroom(config.dataDir(), DiskSpace.fileStoreOf(config.dataDir()),
+                config.logDirReservedBytes());
+        headroom.check();
+        startHeadroomCheck(headroom);
 
         NodeConfig.HostPort kafka = config.kafkaListener();
         advertisedHost = kafka.host();
@@ -129,7 +135,8 @@ public final class WeirNode implements AutoCloseable {
         metadata = new MetadataCache(nodeId, config.clusterId(), () -> c.activeController()
                 .map(ControllerLocation::nodeId).map(OptionalInt::of).orElse(OptionalInt.empty()), c::image);
 
-        LogManager logs = new LogManager(logDir, LogConfig.defaults());
+        LogManager logs = new LogManager(logDir, LogConfig.defaults(), java.time.Clock.systemUTC(),
+                LogManager.DEFAULT_MAX_OPEN_QUEUES, DiskSpace.of(logDir, config.logDirReservedBytes()));
         started.add(logs);
         RoutingControllerChannel isrChannel = new RoutingControllerChannel(controller, config.clusterId(),
                 CONTROLLER_CALL_TIMEOUT_MS);
@@ -197,6 +204,16 @@ public final class WeirNode implements AutoCloseable {
         }
         log.info("Node {} started: Kafka listener {}:{}, coordination {}", nodeId, advertisedHost, kafkaPort,
                 config.coordination().backend());
+    }
+
+    private void startHeadroomCheck(MetadataHeadroom headroom) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "weir-metadata-headroom-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(headroom::check, 1, 1, TimeUnit.SECONDS);
+        started.add(timer::shutdownNow);
     }
 
     /** A producer id block from the active controller for this broker's current epoch. */

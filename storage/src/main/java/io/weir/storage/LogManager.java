@@ -194,9 +194,19 @@ public final class LogManager implements Closeable {
 
     @Override
     public void close() {
+        int unwritten = 0;
         for (Iterator<PartitionLog> it = logs.values().iterator(); it.hasNext(); ) {
-            it.next().close();
+            PartitionLog l = it.next();
+            l.close();
+            if (l.statePending()) {
+                unwritten++;
+            }
             it.remove();
+        }
+        if (unwritten > 0) {
+            log.warn("Could not write partition.state of {} partition(s) in {} on close ({}): their high-watermark"
+                    + " checkpoints are older; a leader's high watermark catches up with its ISR after the restart",
+                    unwritten, dataDir, space.isFull() ? "the file system is full" : "see the earlier warnings");
         }
     }
 

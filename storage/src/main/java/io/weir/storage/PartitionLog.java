@@ -196,7 +196,7 @@ public final class PartitionLog implements Closeable {
     public void checkpointHighWatermark() {
         underWriteLock(() -> {
             if (!closed && (highWatermark != checkpointedHighWatermark || statePending)) {
-                tryPersistState("checkpoint");
+                tryPersistState("checkpoint", true);
             }
         });
     }
@@ -500,7 +500,8 @@ public final class PartitionLog implements Closeable {
                 if (deadRanges.hasFailedTail() && queue.isOpen()) {
                     deadRanges.closeFailedTail(queue.lastIndex());
                 }
-                tryPersistState("close");
+                // A LogManager reports the logs it could not checkpoint in one line, not one each.
+                tryPersistState("close", owner == null);
             } catch (RuntimeException | InternalError e) {
                 log.warn("{}: could not record the end of a failed write on close: {}", topicPartition, e.toString());
             } finally {
@@ -509,6 +510,11 @@ public final class PartitionLog implements Closeable {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** Whether {@code partition.state} holds less than memory does, because writing it failed. */
+    boolean statePending() {
+        return statePending;
     }
 
     /** True while the Chronicle queue is open (it is closed when idle, see {@link LogManager}). */
@@ -653,7 +659,7 @@ public final class PartitionLog implements Closeable {
             deadRanges.add(r.corruptFrom(), Math.max(r.corruptFrom(), queue.lastIndex()));
             nextOffsetFloor = logEndOffset;
             // Dropped in memory now; if the disk is full, durable at the next checkpoint.
-            tryPersistState("recovery");
+            tryPersistState("recovery", true);
         }
     }
 
@@ -682,13 +688,13 @@ public final class PartitionLog implements Closeable {
         }
     }
 
-    /** Persists, or notes that the state is pending (logged once until a write succeeds). */
-    private boolean tryPersistState(String what) {
+    /** Persists, or notes that the state is pending (logged once until a write succeeds, if {@code logIt}). */
+    private boolean tryPersistState(String what, boolean logIt) {
         try {
             persistState();
             return true;
         } catch (KafkaStorageException e) {
-            if (!statePending) {
+            if (!statePending && logIt) {
                 log.warn("{}: cannot write {} ({}): {}; retried at each high-watermark checkpoint", topicPartition,
                         PartitionState.FILE_NAME, what, e.getMessage());
             }

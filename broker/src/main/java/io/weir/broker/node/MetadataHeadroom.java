@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +60,32 @@ final class MetadataHeadroom {
             }
         }
     }
+
+    /**
+     * Waits, before anything starts, until the file system has {@value #MIN_START_BYTES} bytes
+     * usable (releasing this headroom first if that helps): on a file system with no byte left,
+     * Ratis cannot even write its lock file and the node would exit. Instead it waits, logging
+     * once a minute, and starts by itself as soon as space is freed.
+     */
+    void awaitRoomToStart() throws IOException, InterruptedException {
+        check();
+        long lastLogged = 0;
+        for (int attempt = 1; usable.usableBytes() < MIN_START_BYTES; attempt++) {
+            long now = System.nanoTime();
+            if (attempt == 1 || now - lastLogged >= TimeUnit.MINUTES.toNanos(1)) {
+                lastLogged = now;
+                log.warn("The file system of {} has {} bytes usable, too few to start the metadata log; waiting for"
+                        + " {} bytes (checked every {} ms)", file.getParent(), usable.usableBytes(), MIN_START_BYTES,
+                        START_RETRY_MS);
+            }
+            Thread.sleep(START_RETRY_MS);
+            check();
+        }
+    }
+
+    /** Enough for Ratis to start: its lock file, its term and vote, a log segment's first megabyte. */
+    static final long MIN_START_BYTES = 2L << 20;
+    static final long START_RETRY_MS = 2_000;
 
     private void write() throws IOException {
         Path tmp = file.resolveSibling(FILE_NAME + ".tmp");

@@ -103,7 +103,7 @@ public final class WeirNode implements AutoCloseable {
         // Before Ratis opens its log: on a full file system it gets the space kept for it.
         MetadataHeadroom headroom = new MetadataHeadroom(config.dataDir(), DiskSpace.fileStoreOf(config.dataDir()),
                 config.logDirReservedBytes());
-        headroom.check();
+        headroom.awaitRoomToStart();
         startHeadroomCheck(headroom);
 
         NodeConfig.HostPort kafka = config.kafkaListener();

@@ -185,7 +185,7 @@ public final class WeirNode implements AutoCloseable {
 
         lifecycle = new BrokerLifecycle(nodeId, List.of(new BrokerEndpoint(LISTENER, advertisedHost, kafkaPort, "PLAINTEXT")),
                 config.rack(), metadata, new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS),
-                config.brokerHeartbeatIntervalMs());
+                config.brokerHeartbeatIntervalMs(), () -> !logs.isWritable());
         lifecycle.start();
         metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
         metrics.gauge("weir.partitions.leader", "partitions this node leads", replicas::leaderCount);
@@ -194,6 +194,8 @@ public final class WeirNode implements AutoCloseable {
                         .flatMap(t -> t.partitions().values().stream()).filter(p -> p.leader() < 0).count());
         metrics.gauge("weir.partitions.under.replicated", "led partitions whose ISR is smaller than their replicas",
                 replicas::underReplicatedPartitions);
+        metrics.gauge("weir.log.dir.full", "1 while the data directory is full: appends answer KAFKA_STORAGE_ERROR",
+                () -> logs.diskSpace().isFull() ? 1 : 0);
         metrics.gauge("weir.broker.fenced", "1 while this broker is fenced or unregistered",
                 () -> lifecycle.isUnfenced() ? 0 : 1);
         if (config.listeners().http() != null) {

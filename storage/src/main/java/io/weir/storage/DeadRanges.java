@@ -46,6 +46,11 @@ final class DeadRanges {
         return failedFrom >= 0;
     }
 
+    /** The first excerpt of the failed tail, or -1. */
+    long failedFrom() {
+        return failedFrom;
+    }
+
     /** The failed queue ends at {@code lastIndex} (no more writes to it): the failed tail becomes a closed range. */
     void closeFailedTail(long lastIndex) {
         if (failedFrom >= 0 && lastIndex >= failedFrom) {

@@ -611,9 +611,18 @@ public final class PartitionLog implements Closeable {
         try {
             queue.close();
             queue.open(generation, config.blockSize());
+            long lastIndex = queue.lastIndex();
             Durable before = durable();
-            deadRanges.closeFailedTail(queue.lastIndex());
-            persistOrRestore(before);
+            long failedFrom = deadRanges.failedFrom();
+            deadRanges.closeFailedTail(lastIndex);
+            try {
+                persistOrRestore(before);
+            } catch (KafkaStorageException e) {
+                if (failedFrom >= 0) {
+                    deadRanges.markFailedFrom(failedFrom); // still open-ended until it is durable
+                }
+                throw e;
+            }
         } catch (RuntimeException | InternalError e) {
             throw new KafkaStorageException("Appends to " + topicPartition + " cannot resume yet: " + e, e);
         }

@@ -80,7 +80,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private final ScheduledThreadPoolExecutor thread;
     private final BrokerControlManager brokers;
     private final TopicControlManager topics;
-    private final PartitionControlManager partitions = new PartitionControlManager();
+    private final PartitionControlManager partitions;
     private final ConfigControlManager configs = new ConfigControlManager();
     private final ProducerIdControlManager producerIds;
     private final List<Consumer<MetadataImage>> imageListeners = new CopyOnWriteArrayList<>();
@@ -117,6 +117,8 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         this.clockMs = clockMs;
         this.brokers = new BrokerControlManager(
             new BrokerHeartbeatTracker(config.brokerSessionTimeout().toMillis()));
+        // A broker whose heartbeat reports its data directory offline cannot join an ISR.
+        this.partitions = new PartitionControlManager(brokers.heartbeats()::isLogDirOffline);
         this.topics = new TopicControlManager(config, topicIds);
         this.producerIds = new ProducerIdControlManager(config.producerIdBlockSize());
         this.thread = new ScheduledThreadPoolExecutor(1, r -> {

@@ -5,13 +5,16 @@ import io.weir.storage.PartitionLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
@@ -65,6 +68,8 @@ public final class ReplicaFetcher implements AutoCloseable {
     private final BlockingKafkaClient client;
     private final Thread thread;
     private final Map<TopicPartition, Long> delayedUntil = new HashMap<>();
+    /** Partitions whose log refused a write (full or failed data directory), logged once each. Guarded by lock. */
+    private final Set<TopicPartition> storageFailed = new HashSet<>();
     private final Object lock = new Object();
     private Map<TopicPartition, Assignment> assignments = Map.of();
     private volatile boolean running = true;
@@ -150,7 +155,10 @@ public final class ReplicaFetcher implements AutoCloseable {
                             e.toString(), config.fetchBackoffMs());
                     sleep(config.fetchBackoffMs());
                 }
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | InternalError e) {
+                // InternalError: a write into a memory-mapped page with no disk space behind it
+                // (SIGBUS) surfaces at a later safepoint, in whatever this thread runs then; it
+                // must not end the fetcher, or the partitions it follows never catch up again.
                 if (running) {
                     log.warn("Replica fetcher from broker {} hit an unexpected error; retrying in {} ms", leaderId,
                             config.fetchBackoffMs(), e);
@@ -251,8 +259,30 @@ public final class ReplicaFetcher implements AutoCloseable {
         }
     }
 
-    /** Carries out a decision on the follower's log; caller holds {@code lock} and checked the assignment. */
+    /**
+     * Carries out a decision on the follower's log; caller holds {@code lock} and checked the
+     * assignment. A log that cannot be written (its data directory is full or failed) is fetched
+     * again after the backoff, logged once until it can be written again; the leader meanwhile
+     * drops this replica from the ISR if it stays behind.
+     */
     private void apply(Assignment a, FollowerFetchDecision.Action action) {
+        TopicPartition tp = a.topicPartition();
+        try {
+            applyToLog(a, action);
+        } catch (KafkaStorageException e) {
+            delayedUntil.put(tp, clockMs.getAsLong() + config.fetchBackoffMs());
+            if (storageFailed.add(tp)) {
+                log.warn("{}: cannot write the follower log ({}); fetching it again every {} ms until it can",
+                        tp, e.getMessage(), config.fetchBackoffMs());
+            }
+            return;
+        }
+        if (!(action instanceof FollowerFetchDecision.Backoff) && storageFailed.remove(tp)) {
+            log.info("{}: the follower log takes writes again", tp);
+        }
+    }
+
+    private void applyToLog(Assignment a, FollowerFetchDecision.Action action) {
         TopicPartition tp = a.topicPartition();
         PartitionLog pl = a.log();
         if (action instanceof FollowerFetchDecision.Truncate t) {

@@ -27,6 +27,7 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final LongSupplier clockMs;
     private final Purgatory purgatory = new Purgatory();
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /** Logs that could not be opened or created (a full data directory); guarded by {@code this}. */
+    private final java.util.Set<TopicPartition> unopenable = new java.util.HashSet<>();
     /** Guarded by {@code this}: only the reconciliation touches fetchers. */
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
     /**
@@ -96,8 +99,10 @@ public final class ReplicaManager implements AutoCloseable {
         this.clockMs = System::currentTimeMillis;
         this.ownersFile = topicIdFile == null ? null : new TopicIdFile(topicIdFile);
         if (ownersFile != null) owners.putAll(ownersFile.load());
-        timer.scheduleWithFixedDelay(this::checkIsr, ISR_CHECK_INTERVAL_MS, ISR_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
-        timer.scheduleWithFixedDelay(this::checkpointHighWatermarks, HW_CHECKPOINT_INTERVAL_MS,
+        timer.scheduleWithFixedDelay(() -> survive("ISR check", this::checkIsr), ISR_CHECK_INTERVAL_MS,
+                ISR_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(() -> survive("high-watermark checkpoint", this::checkpointHighWatermarks),
+                HW_CHECKPOINT_INTERVAL_MS,
                 HW_CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -188,7 +193,19 @@ public final class ReplicaManager implements AutoCloseable {
         Map<Integer, Map<TopicPartition, ReplicaFetcher.Assignment>> follow = new HashMap<>();
         roles.roles().forEach((tp, role) -> {
             Map<String, String> topicConfigs = next.configs(ConfigResource.topic(role.topic().name()));
-            Partition partition = partitionFor(role.topic(), tp, topicConfigs);
+            Partition partition;
+            try {
+                partition = partitionFor(role.topic(), tp, topicConfigs);
+            } catch (KafkaStorageException ex) {
+                // A log that cannot be created (its data directory is full) is tried again at the next image.
+                if (unopenable.add(tp)) {
+                    log.warn("Cannot open the log of {}: {}; retried with each metadata change", tp, ex.getMessage());
+                }
+                return;
+            }
+            if (unopenable.remove(tp)) {
+                log.info("Opened the log of {}", tp);
+            }
             PartitionRegistration reg = role.registration();
             if (role.kind() == ReplicaRoles.Kind.LEAD) {
                 lead.put(tp, () -> becomeLeader(partition, reg, minInsyncReplicas(topicConfigs)));
@@ -318,6 +335,19 @@ public final class ReplicaManager implements AutoCloseable {
 
     // ---- periodic work ----
 
+    /**
+     * Runs periodic work so that a failure ends one run, not the schedule: a scheduled task that
+     * throws is never run again. InternalError included: a faulted write into a memory-mapped
+     * page with no disk behind it (SIGBUS) surfaces at a later safepoint, in whatever code runs.
+     */
+    private static void survive(String what, Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException | InternalError e) {
+            log.warn("{} failed; it runs again at its next interval", what, e);
+        }
+    }
+
     private void checkIsr() {
         for (Partition partition : partitions.values()) {
             Optional<Partition.IsrProposal> proposal = partition.proposeIsrChange(config.replicaLagTimeMaxMs());
@@ -351,15 +381,17 @@ public final class ReplicaManager implements AutoCloseable {
 
     /**
      * Persists the HW of every hosted log, so a restart resumes close to it (after a crash the
-     * HW may be up to one interval behind; followers' fetches move it forward again).
+     * HW may be up to one interval behind; followers' fetches move it forward again). A log whose
+     * file cannot be written (a full disk) logs that once itself and is tried again next time.
      */
     private void checkpointHighWatermarks() {
-        try {
-            for (Partition partition : partitions.values()) {
+        for (Partition partition : partitions.values()) {
+            try {
                 partition.log().checkpointHighWatermark();
+            } catch (RuntimeException e) {
+                log.warn("High-watermark checkpoint of {} failed; retrying in {} ms", partition.topicPartition(),
+                        HW_CHECKPOINT_INTERVAL_MS, e);
             }
-        } catch (RuntimeException e) {
-            log.warn("High-watermark checkpoint failed; retrying in {} ms", HW_CHECKPOINT_INTERVAL_MS, e);
         }
     }
 

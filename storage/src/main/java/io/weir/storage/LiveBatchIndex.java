@@ -123,6 +123,11 @@ final class LiveBatchIndex {
         assert sizeInBytes >= 0 : "live bytes cannot go negative: " + sizeInBytes;
     }
 
+    /** Chronicle index of the last live batch, or -1 if there is none. */
+    long lastLiveIndex() {
+        return lastLiveIndex;
+    }
+
     long maxTimestamp() {
         return maxTimestamp;
     }

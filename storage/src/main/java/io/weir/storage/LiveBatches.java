@@ -1,6 +1,7 @@
 package io.weir.storage;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Optional;
 import net.openhft.chronicle.bytes.Bytes;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -33,21 +34,33 @@ final class LiveBatches {
     }
 
     /**
-     * Writes every batch of {@code records} as one excerpt each and adds it to {@code batches}.
+     * Writes every batch of {@code records} as one excerpt each, then adds them to
+     * {@code batches}: if a write fails, {@code batches} is as it was before the call (the
+     * caller marks whatever reached the queue dead).
      *
      * @param logAppendTime the time stamped on the batches, or -1
      */
     LogAppendInfo append(MemoryRecords records, long logAppendTime, LiveBatchIndex batches, int indexIntervalBytes) {
         ByteBuffer buf = records.buffer();
-        int pos = buf.position();
+        int start = buf.position();
         int end = buf.limit();
+        long[] written = new long[4];
+        int count = 0;
+        for (int pos = start; pos < end; ) {
+            int size = buf.getInt(pos + 8) + BatchHeader.LOG_OVERHEAD; // validated before the lock
+            if (count == written.length) {
+                written = Arrays.copyOf(written, count * 2);
+            }
+            written[count++] = queue.append(buf, pos, size);
+            pos += size;
+        }
         long first = -1;
         long last = -1;
         long maxTs = RecordBatch.NO_TIMESTAMP;
-        while (pos < end) {
+        int pos = start;
+        for (int i = 0; i < count; i++) {
             BatchHeader h = BatchHeader.read(buf, pos);
-            long excerptIndex = queue.append(buf, pos, h.sizeInBytes());
-            batches.accept(excerptIndex, queue.cycleOf(excerptIndex), h, indexIntervalBytes);
+            batches.accept(written[i], queue.cycleOf(written[i]), h, indexIntervalBytes);
             if (first < 0) {
                 first = h.baseOffset();
             }
@@ -55,7 +68,7 @@ final class LiveBatches {
             maxTs = Math.max(maxTs, h.maxTimestamp());
             pos += h.sizeInBytes();
         }
-        return new LogAppendInfo(first, last, maxTs, logAppendTime, end - buf.position(), false);
+        return new LogAppendInfo(first, last, maxTs, logAppendTime, end - start, false);
     }
 
     /** Visits live batches in order from Chronicle index {@code fromIndex} (or the start, if negative). */

@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * queue is closed when a new one opens, so a node can hold many thousands of partitions
  * within its file-handle and memory-map limits. A log whose queue was closed keeps its
  * offsets and index in memory and reopens the queue on its next read or write.
+ *
+ * <p>Every append to a log of the directory claims its bytes from the directory's
+ * {@link DiskSpace} guard first; {@link #isWritable()} says whether the directory takes appends.
  */
 public final class LogManager implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(LogManager.class);
@@ -38,11 +41,16 @@ public final class LogManager implements Closeable {
     private final LogConfig defaultConfig;
     private final Clock clock;
     private final int maxOpenQueues;
+    private final DiskSpace space;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     /** Logs with an open queue, least recently opened first. Guarded by itself. */
     private final LinkedHashMap<PartitionLog, Boolean> openQueues = new LinkedHashMap<>();
 
-    public LogManager(Path dataDir, LogConfig defaultConfig, Clock clock, int maxOpenQueues) {
+    /**
+     * @param space the data directory's free-space guard; null for one on {@code dataDir}'s file
+     *              system with {@link DiskSpace#DEFAULT_RESERVE_BYTES}
+     */
+    public LogManager(Path dataDir, LogConfig defaultConfig, Clock clock, int maxOpenQueues, DiskSpace space) {
         if (maxOpenQueues < 1) {
             throw new IllegalArgumentException("maxOpenQueues must be at least 1");
         }
@@ -50,6 +58,7 @@ public final class LogManager implements Closeable {
         this.defaultConfig = defaultConfig;
         this.clock = clock;
         this.maxOpenQueues = maxOpenQueues;
+        this.space = space != null ? space : DiskSpace.of(dataDir, DiskSpace.DEFAULT_RESERVE_BYTES);
         try {
             Files.createDirectories(dataDir);
             try (Stream<Path> children = Files.list(dataDir)) {
@@ -61,8 +70,36 @@ public final class LogManager implements Closeable {
         }
     }
 
+    public LogManager(Path dataDir, LogConfig defaultConfig, Clock clock, int maxOpenQueues) {
+        this(dataDir, defaultConfig, clock, maxOpenQueues, null);
+    }
+
     public LogManager(Path dataDir, LogConfig defaultConfig) {
         this(dataDir, defaultConfig, Clock.systemUTC(), DEFAULT_MAX_OPEN_QUEUES);
+    }
+
+    /** The data directory's free-space guard. */
+    public DiskSpace diskSpace() {
+        return space;
+    }
+
+    /**
+     * Whether the directory takes appends: not full (see {@link DiskSpace}) and no log refusing
+     * appends after a failed write. Re-samples the free space when the last sample is stale; once
+     * there is room, logs whose write failed resume here (at most once a second each), also those
+     * nobody appends to.
+     */
+    public boolean isWritable() {
+        if (space.isFull()) {
+            return false;
+        }
+        boolean writable = true;
+        for (PartitionLog log : logs.values()) {
+            if (log.writeFailed()) {
+                writable &= log.resumeIfPossible();
+            }
+        }
+        return writable;
     }
 
     public Path dataDir() {
@@ -75,7 +112,7 @@ public final class LogManager implements Closeable {
 
     /** The log of {@code tp}, creating it with {@code config} if it does not exist yet. */
     public PartitionLog getOrCreate(TopicPartition tp, LogConfig config) {
-        return logs.computeIfAbsent(tp, k -> new PartitionLog(k, dirOf(k), config, clock, this));
+        return logs.computeIfAbsent(tp, k -> new PartitionLog(k, dirOf(k), config, clock, this, space));
     }
 
     /** The log of {@code tp} if it exists on disk, opened with the default config if it was not open yet. */
@@ -157,9 +194,19 @@ public final class LogManager implements Closeable {
 
     @Override
     public void close() {
+        int unwritten = 0;
         for (Iterator<PartitionLog> it = logs.values().iterator(); it.hasNext(); ) {
-            it.next().close();
+            PartitionLog l = it.next();
+            l.close();
+            if (l.statePending()) {
+                unwritten++;
+            }
             it.remove();
+        }
+        if (unwritten > 0) {
+            log.warn("Could not write partition.state of {} partition(s) in {} on close ({}): their high-watermark"
+                    + " checkpoints are older; a leader's high watermark catches up with its ISR after the restart",
+                    unwritten, dataDir, space.isFull() ? "the file system is full" : "see the earlier warnings");
         }
     }
 

@@ -15,6 +15,7 @@ import net.openhft.chronicle.bytes.Bytes;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.TimestampType;
@@ -38,6 +39,14 @@ import org.slf4j.LoggerFactory;
  * statistics and idempotent-producer state are rebuilt by one scan of the batch headers
  * when the log opens; the scan also drops a torn or corrupt tail left by a crash.
  *
+ * <p>Space before acknowledgement: an append claims its bytes from the data directory's
+ * {@link DiskSpace} guard before writing, and is refused (KAFKA_STORAGE_ERROR) when the
+ * directory is full. If a write fails anyway (a mapped page with no disk behind it, a Chronicle
+ * or I/O error), the append throws {@link KafkaStorageException} and the log stays as it was
+ * before it: whatever reached the queue is marked dead, the LEO and HW do not move, earlier
+ * batches stay readable. Appends are then refused until the directory has room again, when
+ * the queue is reopened (a fresh appender) and the dead mark persisted.
+ *
  * <p>Concurrency: appends, truncation, retention and close take the write lock, reads
  * take the read lock, so reads run concurrently with each other. The Chronicle queue
  * itself may be closed while the partition is idle ({@link LogManager} bounds how many
@@ -45,11 +54,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class PartitionLog implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+    /** Least time between two attempts to resume appends after a failed write. */
+    static final long RESUME_BACKOFF_MS = 1_000;
 
     private final TopicPartition topicPartition;
     private final Path dir;
     private final Clock clock;
     private final LogManager owner;
+    /** The data directory's free-space guard; null for a standalone log (no guard). */
+    private final DiskSpace space;
     private volatile LogConfig config;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -72,14 +85,22 @@ public final class PartitionLog implements Closeable {
     private volatile long highWatermark;
     private long checkpointedHighWatermark;
 
+    /** Why appends are refused since a write failed; null while writable. */
+    private volatile String writeFailure;
+    private long nextResumeAttemptMs;
+    /** partition.state could not be written (a full disk): the next checkpoint tries again. */
+    private boolean statePending;
+
     private boolean closed;
 
-    PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, LogManager owner) {
+    PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, LogManager owner,
+                 DiskSpace space) {
         this.topicPartition = topicPartition;
         this.dir = dir;
         this.config = config;
         this.clock = clock;
         this.owner = owner;
+        this.space = space;
         // The LogManager, if any, counts open queues to close idle ones.
         Runnable opened = owner == null ? () -> { } : () -> owner.queueOpened(this);
         Runnable closedQueue = owner == null ? () -> { } : () -> owner.queueClosed(this);
@@ -99,8 +120,8 @@ public final class PartitionLog implements Closeable {
             rebuildFromLog(state.epochs());
             highWatermark = clamp(state.highWatermark());
             checkpointedHighWatermark = state.highWatermark();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot open partition log in " + dir, e);
+        } catch (IOException | UncheckedIOException e) {
+            throw new KafkaStorageException("Cannot open partition log in " + dir + ": " + e.getMessage(), e);
         } finally {
             lock.writeLock().unlock();
         }
@@ -108,7 +129,12 @@ public final class PartitionLog implements Closeable {
 
     /** Opens (creating if needed) a standalone log with no {@link LogManager}; for tests and tools. */
     public static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, Clock clock) {
-        return new PartitionLog(tp, dir, config, clock, null);
+        return new PartitionLog(tp, dir, config, clock, null, null);
+    }
+
+    /** As {@link #open(TopicPartition, Path, LogConfig, Clock)}, with appends guarded by {@code space}. */
+    public static PartitionLog open(TopicPartition tp, Path dir, LogConfig config, Clock clock, DiskSpace space) {
+        return new PartitionLog(tp, dir, config, clock, null, space);
     }
 
     public TopicPartition topicPartition() {
@@ -163,13 +189,48 @@ public final class PartitionLog implements Closeable {
         underWriteLock(() -> highWatermark = clamp(newHighWatermark));
     }
 
-    /** Persists the high watermark if it changed since the last checkpoint. */
+    /**
+     * Persists the high watermark if it changed since the last checkpoint (and any state a full
+     * disk kept from being written). A failure is logged once and retried by the next checkpoint.
+     */
     public void checkpointHighWatermark() {
         underWriteLock(() -> {
-            if (!closed && highWatermark != checkpointedHighWatermark) {
-                persistState();
+            if (!closed && (highWatermark != checkpointedHighWatermark || statePending)) {
+                tryPersistState("checkpoint", true);
             }
         });
+    }
+
+    /** Whether appends are refused because a write failed (until the data directory has room again). */
+    public boolean writeFailed() {
+        return writeFailure != null;
+    }
+
+    /**
+     * Resumes appends after a failed write if the data directory has room again (see
+     * {@link #ensureWritableLocked}); for logs nobody appends to. Skipped while the log is busy.
+     *
+     * @return whether appends are allowed now
+     */
+    boolean resumeIfPossible() {
+        if (writeFailure == null) {
+            return true;
+        }
+        if (!lock.writeLock().tryLock()) {
+            return false;
+        }
+        try {
+            if (closed) {
+                return false;
+            }
+            ensureOpenLocked();
+            ensureWritableLocked();
+            return true;
+        } catch (KafkaStorageException e) {
+            return false;
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     /**
@@ -185,24 +246,28 @@ public final class PartitionLog implements Closeable {
      * @throws org.apache.kafka.common.errors.UnsupportedCompressionTypeException a batch names an unknown codec
      * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   an idempotent batch skips sequence numbers
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException an idempotent batch has a stale epoch
+     * @throws KafkaStorageException    the data directory is full, or the write failed; nothing is visible
      */
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
         List<BatchHeader> headers = BatchValidator.validate(records, config.maxMessageBytes(), true);
         lock.writeLock().lock();
         try {
             ensureOpenLocked();
+            ensureWritableLocked();
             ProducerStateManager.Staged staged = producers.stage();
             AppendPlanner.LeaderPlan plan = AppendPlanner.planLeader(headers, logEndOffset, staged);
             if (plan.duplicate().isPresent()) {
                 return plan.duplicateInfo();
             }
+            claimSpace(records);
+            if (leaderEpoch > epochs.latestEpoch()) {
+                List<LeaderEpochCache.Entry> before = epochs.entries();
+                epochs.assign(leaderEpoch, logEndOffset);
+                persistOrRestoreEpochs(before);
+            }
             long now = clock.millis();
             TimestampType timestampType = config.timestampType();
             AppendPlanner.stamp(records, headers, plan, leaderEpoch, timestampType, now);
-            if (leaderEpoch > epochs.latestEpoch()) {
-                epochs.assign(leaderEpoch, logEndOffset);
-                persistState();
-            }
             LogAppendInfo info = writeBatches(records, timestampType == TimestampType.LOG_APPEND_TIME ? now : -1);
             staged.commit();
             return info;
@@ -222,9 +287,12 @@ public final class PartitionLog implements Closeable {
         lock.writeLock().lock();
         try {
             ensureOpenLocked();
+            ensureWritableLocked();
             AppendPlanner.checkFollowerOffsets(headers, logEndOffset, topicPartition);
+            claimSpace(records);
+            List<LeaderEpochCache.Entry> before = epochs.entries();
             if (AppendPlanner.assignFollowerEpochs(headers, epochs)) {
-                persistState();
+                persistOrRestoreEpochs(before);
             }
             LogAppendInfo info = writeBatches(records, -1);
             headers.forEach(producers::replay);
@@ -234,8 +302,29 @@ public final class PartitionLog implements Closeable {
         }
     }
 
+    private void claimSpace(MemoryRecords records) {
+        if (space != null) {
+            space.claim(topicPartition, records.sizeInBytes(), config.blockSize());
+        }
+    }
+
+    private void persistOrRestoreEpochs(List<LeaderEpochCache.Entry> before) {
+        try {
+            persistState();
+        } catch (KafkaStorageException e) {
+            epochs.replaceWith(before);
+            throw e;
+        }
+    }
+
     private LogAppendInfo writeBatches(MemoryRecords records, long logAppendTime) {
-        LogAppendInfo info = live.append(records, logAppendTime, batches, config.indexIntervalBytes());
+        LogAppendInfo info;
+        try {
+            info = live.append(records, logAppendTime, batches, config.indexIntervalBytes());
+        } catch (RuntimeException | InternalError e) {
+            // Validation is done: anything thrown now is the disk or Chronicle failing.
+            throw failWrites(e);
+        }
         assert info.lastOffset() + 1 > logEndOffset : "appends move the LEO forward: " + info + " at " + logEndOffset;
         logEndOffset = info.lastOffset() + 1;
         return info;
@@ -303,11 +392,12 @@ public final class PartitionLog implements Closeable {
             }
             LiveBatches.Cut cut = found.get();
             // The dead range is the commit point: durable before the derived state changes.
+            Durable before = durable();
             deadRanges.add(cut.excerptIndex(), queue.lastIndex());
             nextOffsetFloor = cut.baseOffset();
             epochs.truncateFromEnd(cut.baseOffset());
             highWatermark = Math.min(highWatermark, cut.baseOffset());
-            persistState();
+            persistOrRestore(before);
             rebuildFromLog(epochs.entries());
             log.info("Truncated {} to offset {} (requested {})", topicPartition, logEndOffset, offset);
         } finally {
@@ -327,14 +417,28 @@ public final class PartitionLog implements Closeable {
         if (offset < 0) {
             throw new IllegalArgumentException("Offset must not be negative: " + offset);
         }
+        Durable before = durable();
         generation++;
-        deadRanges.clear();
+        deadRanges.replaceWith(List.of());
         epochs.clear();
         logStartOffset = offset;
         nextOffsetFloor = offset;
         highWatermark = offset;
-        persistState();
-        queue.startGeneration(generation, config.blockSize());
+        persistOrRestore(before);
+        deadRanges.clear();
+        try {
+            queue.startGeneration(generation, config.blockSize());
+        } catch (RuntimeException | InternalError e) {
+            // The new, empty generation is durable; its queue is created when appends resume.
+            batches.clear();
+            producers.clear();
+            logEndOffset = offset;
+            writeFailure = e.toString();
+            nextResumeAttemptMs = clock.millis() + RESUME_BACKOFF_MS;
+            throw new KafkaStorageException("Cannot start the new queue of " + topicPartition + ": " + e, e);
+        }
+        // A fresh queue and appender: a failed write in the old generation no longer matters.
+        writeFailure = null;
         rebuildFromLog(List.of());
         log.info("Truncated {} fully, restarting at offset {}", topicPartition, offset);
     }
@@ -360,9 +464,10 @@ public final class PartitionLog implements Closeable {
             RetentionPlanner.Plan plan = planned.get();
             // The new start offset is durable before any file goes: a crash in between leaves
             // files whose batches the next open ignores, never a start offset pointing at nothing.
+            Durable before = durable();
             logStartOffset = plan.newLogStartOffset();
             epochs.truncateFromStart(logStartOffset);
-            persistState();
+            persistOrRestore(before);
             for (File f : queue.deleteRollFiles(plan.doomed().stream().map(RetentionPlanner.RollFile::cycle).toList())) {
                 log.warn("Could not delete {}", f);
             }
@@ -390,12 +495,26 @@ public final class PartitionLog implements Closeable {
             if (closed) {
                 return;
             }
-            persistState();
-            queue.close();
             closed = true;
+            try {
+                if (deadRanges.hasFailedTail() && queue.isOpen()) {
+                    deadRanges.closeFailedTail(queue.lastIndex());
+                }
+                // A LogManager reports the logs it could not checkpoint in one line, not one each.
+                tryPersistState("close", owner == null);
+            } catch (RuntimeException | InternalError e) {
+                log.warn("{}: could not record the end of a failed write on close: {}", topicPartition, e.toString());
+            } finally {
+                queue.close();
+            }
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** Whether {@code partition.state} holds less than memory does, because writing it failed. */
+    boolean statePending() {
+        return statePending;
     }
 
     /** True while the Chronicle queue is open (it is closed when idle, see {@link LogManager}). */
@@ -465,8 +584,74 @@ public final class PartitionLog implements Closeable {
             throw new IllegalStateException("Log of " + topicPartition + " is closed");
         }
         if (!queue.isOpen()) {
-            queue.open(generation, config.blockSize());
+            try {
+                queue.open(generation, config.blockSize());
+            } catch (RuntimeException | InternalError e) {
+                throw new KafkaStorageException("Cannot open the queue of " + topicPartition + ": " + e, e);
+            }
         }
+    }
+
+    /**
+     * Appends are refused after a failed write until the data directory has room again; then
+     * the queue is reopened (the failed appender's state is not trusted), the failed tail's end
+     * recorded as a dead range and persisted, and appends go on. Attempts are at least
+     * {@value #RESUME_BACKOFF_MS} ms apart.
+     */
+    private void ensureWritableLocked() {
+        if (writeFailure == null) {
+            return;
+        }
+        long now = clock.millis();
+        if (now < nextResumeAttemptMs || (space != null && space.isFull())) {
+            throw new KafkaStorageException("Appends to " + topicPartition + " are suspended since a write failed ("
+                    + writeFailure + "); they resume when the data directory has room again");
+        }
+        nextResumeAttemptMs = now + RESUME_BACKOFF_MS;
+        try {
+            queue.close();
+            queue.open(generation, config.blockSize());
+            long lastIndex = queue.lastIndex();
+            Durable before = durable();
+            long failedFrom = deadRanges.failedFrom();
+            deadRanges.closeFailedTail(lastIndex);
+            try {
+                persistOrRestore(before);
+            } catch (KafkaStorageException e) {
+                if (failedFrom >= 0) {
+                    deadRanges.markFailedFrom(failedFrom); // still open-ended until it is durable
+                }
+                throw e;
+            }
+        } catch (RuntimeException | InternalError e) {
+            throw new KafkaStorageException("Appends to " + topicPartition + " cannot resume yet: " + e, e);
+        }
+        log.info("{}: appends resume after a failed write ({}); LEO {}, HW {}", topicPartition, writeFailure,
+                logEndOffset, highWatermark);
+        writeFailure = null;
+    }
+
+    /**
+     * A write failed after validation: the disk is full or failing, or Chronicle broke. Marks
+     * every excerpt after the last live batch dead (in memory until the queue is reopened), so
+     * nothing of this append is ever read; the in-memory state is still the one before the
+     * append, so the LEO and HW do not move. Appends are refused until {@link #ensureWritableLocked}
+     * resumes them.
+     */
+    private KafkaStorageException failWrites(Throwable cause) {
+        deadRanges.markFailedFrom(batches.lastLiveIndex() + 1);
+        boolean first = writeFailure == null;
+        writeFailure = cause.toString();
+        nextResumeAttemptMs = clock.millis() + RESUME_BACKOFF_MS;
+        if (space != null) {
+            space.reportWriteFailure(topicPartition, cause);
+        }
+        if (first) {
+            log.warn("{}: a write failed; appends answer KAFKA_STORAGE_ERROR until the data directory has room"
+                    + " again. LEO stays {}, HW {}; earlier batches stay readable", topicPartition, logEndOffset,
+                    highWatermark, cause);
+        }
+        return new KafkaStorageException("Write to " + topicPartition + " failed: " + cause, cause);
     }
 
     /**
@@ -482,13 +667,64 @@ public final class PartitionLog implements Closeable {
                     Long.toHexString(r.corruptFrom()), r.corruption());
             deadRanges.add(r.corruptFrom(), Math.max(r.corruptFrom(), queue.lastIndex()));
             nextOffsetFloor = logEndOffset;
-            persistState();
+            // Dropped in memory now; if the disk is full, durable at the next checkpoint.
+            tryPersistState("recovery", true);
         }
     }
 
+    /** The durable state, to put back when persisting a change fails. */
+    private record Durable(long generation, long logStartOffset, long nextOffsetFloor, long highWatermark,
+                           List<long[]> deadRanges, List<LeaderEpochCache.Entry> epochs) {
+    }
+
+    private Durable durable() {
+        return new Durable(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
+                epochs.entries());
+    }
+
+    /** Persists a change made in memory; if that fails, the change is undone and the failure thrown. */
+    private void persistOrRestore(Durable before) {
+        try {
+            persistState();
+        } catch (KafkaStorageException e) {
+            generation = before.generation();
+            logStartOffset = before.logStartOffset();
+            nextOffsetFloor = before.nextOffsetFloor();
+            highWatermark = before.highWatermark();
+            deadRanges.replaceWith(before.deadRanges());
+            epochs.replaceWith(before.epochs());
+            throw e;
+        }
+    }
+
+    /** Persists, or notes that the state is pending (logged once until a write succeeds, if {@code logIt}). */
+    private boolean tryPersistState(String what, boolean logIt) {
+        try {
+            persistState();
+            return true;
+        } catch (KafkaStorageException e) {
+            if (!statePending && logIt) {
+                log.warn("{}: cannot write {} ({}): {}; retried at each high-watermark checkpoint", topicPartition,
+                        PartitionState.FILE_NAME, what, e.getMessage());
+            }
+            statePending = true;
+            return false;
+        }
+    }
+
+    /** @throws KafkaStorageException the file could not be written (its old content stays) */
     private void persistState() {
+        try {
+            new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
+                    epochs.entries()).write(dir);
+        } catch (UncheckedIOException e) {
+            throw new KafkaStorageException("Cannot write " + PartitionState.FILE_NAME + " of " + topicPartition
+                    + ": " + e.getCause(), e);
+        }
+        if (statePending) {
+            log.info("{}: {} written again", topicPartition, PartitionState.FILE_NAME);
+            statePending = false;
+        }
         checkpointedHighWatermark = highWatermark;
-        new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
-                epochs.entries()).write(dir);
     }
 }

@@ -96,22 +96,29 @@ final class QueueHandle {
                 .timeProvider(clock::millis)
                 .storeFileListener(listener)
                 .build();
-        appender = queue.createAppender();
-        appender.singleThreadedCheckDisabled(true);
         onOpened.run();
     }
 
+    /** Closes the queue; also after a failed write, when closing the appender may fail too. */
     void close() {
-        closeIdleTailers();
-        if (appender != null) {
-            appender.close();
-            appender = null;
+        try {
+            closeIdleTailers();
+            if (appender != null) {
+                ExcerptAppender a = appender;
+                appender = null;
+                a.close();
+            }
+        } finally {
+            try {
+                if (queue != null) {
+                    SingleChronicleQueue q = queue;
+                    queue = null;
+                    q.close();
+                }
+            } finally {
+                onClosed.run();
+            }
         }
-        if (queue != null) {
-            queue.close();
-            queue = null;
-        }
-        onClosed.run();
     }
 
     /** Closes the current generation, deletes its directory and opens an empty one for {@code newGen}. */
@@ -138,23 +145,45 @@ final class QueueHandle {
         }
     }
 
-    /** Writes {@code size} bytes of {@code buf} from {@code pos} as one excerpt. @return its index */
+    /**
+     * Writes {@code size} bytes of {@code buf} from {@code pos} as one excerpt. If the write
+     * fails (a store into a mapped page with no disk behind it surfaces as an InternalError),
+     * the excerpt is rolled back rather than completed: its header is cleared, so it never
+     * appears, torn, in the queue.
+     *
+     * @return its index
+     */
     long append(ByteBuffer buf, int pos, int size) {
-        try (DocumentContext dc = appender.writingDocument()) {
-            Bytes<?> out = dc.wire().bytes();
-            if (buf.hasArray()) {
-                out.write(buf.array(), buf.arrayOffset() + pos, size);
-            } else {
-                ByteBuffer slice = buf.duplicate();
-                slice.limit(pos + size).position(pos);
-                out.writeSome(slice);
-                if (slice.hasRemaining()) {
-                    dc.rollbackOnClose();
-                    throw new IllegalStateException("Chronicle accepted only part of a " + size + "-byte batch");
+        ExcerptAppender a = appender();
+        try (DocumentContext dc = a.writingDocument()) {
+            try {
+                Bytes<?> out = dc.wire().bytes();
+                if (buf.hasArray()) {
+                    out.write(buf.array(), buf.arrayOffset() + pos, size);
+                } else {
+                    ByteBuffer slice = buf.duplicate();
+                    slice.limit(pos + size).position(pos);
+                    out.writeSome(slice);
+                    if (slice.hasRemaining()) {
+                        throw new IllegalStateException("Chronicle accepted only part of a " + size + "-byte batch");
+                    }
                 }
+            } catch (RuntimeException | Error e) {
+                // Without this, closing the context would mark the half-written excerpt complete.
+                dc.rollbackOnClose();
+                throw e;
             }
         }
-        return appender.lastIndexAppended();
+        return a.lastIndexAppended();
+    }
+
+    /** The appender, created on the first write: opening a queue for reads writes nothing. */
+    private ExcerptAppender appender() {
+        if (appender == null) {
+            appender = queue.createAppender();
+            appender.singleThreadedCheckDisabled(true);
+        }
+        return appender;
     }
 
     /** Index of the last excerpt written, or -1 for an empty queue. */

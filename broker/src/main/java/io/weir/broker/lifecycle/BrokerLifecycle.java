@@ -15,12 +15,15 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A broker's membership, as in KRaft: register with the active controller (a new incarnation
  * id per process start), then heartbeat with the metadata offset replayed here; the controller
  * unfences the broker once it has caught up and fences it when heartbeats stop. A stale or
  * unknown broker epoch makes it register again. Shutdown asks the controller to let it go.
+ * While the broker's data directory takes no appends (full or failed), each heartbeat says so
+ * (Kafka's OfflineLogDirs) and the controller moves its leaderships to in-sync replicas.
  *
  * <p>Runs on its own thread; every call to the controller is bounded by the channel's timeout.
  */
@@ -34,12 +37,22 @@ public final class BrokerLifecycle implements AutoCloseable {
     private final MetadataView metadata;
     private final ControllerChannel channel;
     private final long heartbeatIntervalMs;
+    private final BooleanSupplier logDirOffline;
     private final ScheduledExecutorService thread;
+    /** What the last heartbeat said of the data directory; lifecycle thread only. */
+    private boolean reportedOffline;
     private volatile long brokerEpoch = -1;
     private volatile boolean shuttingDown;
 
     public BrokerLifecycle(int nodeId, List<BrokerEndpoint> endpoints, String rack, MetadataView metadata,
                            ControllerChannel channel, long heartbeatIntervalMs) {
+        this(nodeId, endpoints, rack, metadata, channel, heartbeatIntervalMs, () -> false);
+    }
+
+    /** @param logDirOffline whether the data directory takes no appends now (asked before each heartbeat) */
+    public BrokerLifecycle(int nodeId, List<BrokerEndpoint> endpoints, String rack, MetadataView metadata,
+                           ControllerChannel channel, long heartbeatIntervalMs, BooleanSupplier logDirOffline) {
+        this.logDirOffline = logDirOffline;
         this.nodeId = nodeId;
         this.endpoints = List.copyOf(endpoints);
         this.rack = rack;
@@ -80,8 +93,19 @@ public final class BrokerLifecycle implements AutoCloseable {
                 }
                 return;
             }
+            boolean offline = logDirOffline.getAsBoolean();
+            if (offline != reportedOffline) {
+                if (offline) {
+                    log.warn("Broker {}: its data directory takes no appends; asking the controller to move the"
+                            + " leadership of its partitions to in-sync replicas", nodeId);
+                } else {
+                    log.info("Broker {}: its data directory takes appends again; its replicas rejoin the ISRs"
+                            + " as they catch up", nodeId);
+                }
+                reportedOffline = offline;
+            }
             BrokerHeartbeatReply reply = channel.heartbeat(new BrokerHeartbeatRequest(nodeId, brokerEpoch,
-                    metadata.image().offset(), false, shuttingDown));
+                    metadata.image().offset(), false, shuttingDown, offline));
             ApiError error = reply.status().error();
             if (error == ApiError.STALE_BROKER_EPOCH || error == ApiError.BROKER_ID_NOT_REGISTERED) {
                 log.info("Broker {} must register again: {}", nodeId, reply.status());

@@ -131,7 +131,7 @@ public final class ControllerApiHandlers {
                                                                  org.apache.kafka.common.message.BrokerHeartbeatRequestData in) {
         BrokerHeartbeatResponseData out = new BrokerHeartbeatResponseData().setIsFenced(true);
         return controller.brokerHeartbeat(new BrokerHeartbeatRequest(in.brokerId(), in.brokerEpoch(),
-                        in.currentMetadataOffset(), in.wantFence(), in.wantShutDown()))
+                        in.currentMetadataOffset(), in.wantFence(), in.wantShutDown(), !in.offlineLogDirs().isEmpty()))
                 .handle((reply, error) -> {
                     if (error != null) {
                         out.setErrorCode(errorOf(error).code());

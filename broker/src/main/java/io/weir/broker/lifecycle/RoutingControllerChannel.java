@@ -77,7 +77,8 @@ public final class RoutingControllerChannel implements ControllerChannel {
         if (local.isActive()) return local.brokerHeartbeat(request).get(timeoutMs, TimeUnit.MILLISECONDS);
         BrokerHeartbeatRequestData data = new BrokerHeartbeatRequestData().setBrokerId(request.brokerId())
                 .setBrokerEpoch(request.brokerEpoch()).setCurrentMetadataOffset(request.currentMetadataOffset())
-                .setWantFence(request.wantFence()).setWantShutDown(request.wantShutDown());
+                .setWantFence(request.wantFence()).setWantShutDown(request.wantShutDown())
+                .setOfflineLogDirs(request.logDirOffline() ? List.of(DATA_DIR_ID) : List.of());
         BrokerHeartbeatResponse response = (BrokerHeartbeatResponse) remote(
                 new org.apache.kafka.common.requests.BrokerHeartbeatRequest.Builder(data));
         return new BrokerHeartbeatReply(status(response.data().errorCode()), response.data().isCaughtUp(),
@@ -143,6 +144,12 @@ public final class RoutingControllerChannel implements ControllerChannel {
         return new ProducerIdControlManager.ProducerIdBlock(status(response.data().errorCode()),
                 response.data().producerIdStart(), response.data().producerIdLen());
     }
+
+    /**
+     * The id of a broker's one data directory in OfflineLogDirs (Kafka names each log directory by
+     * a Uuid; its reserved ids have a zero high half, this one does not).
+     */
+    static final Uuid DATA_DIR_ID = new Uuid(0x5765697244617461L, 1); // "WeirData"
 
     /** Sends to the active controller over one connection, reconnecting when it moves or after a failure. */
     private AbstractResponse remote(AbstractRequest.Builder<?> request) throws IOException {

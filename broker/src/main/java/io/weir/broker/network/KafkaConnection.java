@@ -15,6 +15,7 @@ import org.apache.kafka.common.requests.RequestContext;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -264,7 +265,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 HANDLER_ERRORS.warn(context.header.apiKey() + cause.getClass().getName(),
                         "Error handling {} from {} (correlation id {})", context.header.apiKey(), connectionId,
                         context.correlationId(), cause);
-                response = request.getErrorResponse(cause);
+                response = request.getErrorResponse(cause instanceof InternalError
+                        // A faulted access to a memory-mapped file (SIGBUS: its disk is full)
+                        // surfaces at a later safepoint, wherever the handler is: answer as the
+                        // storage failure it is, which clients retry, not UNKNOWN_SERVER_ERROR.
+                        ? new KafkaStorageException("a storage access failed: " + cause, cause)
+                        : cause);
             }
             if (response != null) slot.response = context.buildResponseEnvelopePayload(response);
         } catch (RuntimeException e) {

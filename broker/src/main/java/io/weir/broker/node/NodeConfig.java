@@ -15,6 +15,7 @@ import io.weir.broker.network.FileDescriptors;
 import io.weir.broker.network.NetworkConfig;
 import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperConnect;
+import io.weir.storage.DiskSpace;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -60,6 +61,10 @@ import java.util.Objects;
  * (unbounded), {@code socket.listen.backlog.size} (1,024), {@code connections.max.idle.ms}
  * (10 minutes); and Weir's own {@code queued.max.request.bytes.per.connection} (16 MiB) and
  * {@code socket.request.receive.timeout.ms} (30 s).
+ *
+ * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
+ * anyway): free space kept in the data directory's file system; appends that would go below it
+ * answer KAFKA_STORAGE_ERROR (see storage's {@code DiskSpace}).
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -88,7 +93,8 @@ public record NodeConfig(
         @JsonProperty("socket.listen.backlog.size") Integer socketListenBacklogSize,
         @JsonProperty("connections.max.idle.ms") Long connectionsMaxIdleMs,
         @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs,
-        @JsonProperty("offsets.topic.replication.factor") Short offsetsTopicReplicationFactor) {
+        @JsonProperty("offsets.topic.replication.factor") Short offsetsTopicReplicationFactor,
+        @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -137,6 +143,8 @@ public record NodeConfig(
                 ? (short) (coordination.backend().equals("zookeeper") ? 3 : Math.min(3, Math.max(1, coordination.voters().size())))
                 : offsetsTopicReplicationFactor;
         if (offsetsTopicReplicationFactor < 1) throw new IllegalArgumentException("offsets.topic.replication.factor must be at least 1");
+        logDirReservedBytes = logDirReservedBytes == null ? DiskSpace.DEFAULT_RESERVE_BYTES : logDirReservedBytes;
+        if (logDirReservedBytes < 0) throw new IllegalArgumentException("log.dir.reserved.bytes must not be negative");
         // Validates the listener's bounds now, with errors that name the key at fault.
         network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
                 queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
@@ -267,7 +275,7 @@ public record NodeConfig(
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -28,6 +28,7 @@ import io.weir.group.OffsetsTopicCreator;
 import io.weir.metadata.quorum.QuorumPeer;
 import io.weir.metadata.quorum.RatisConfig;
 import io.weir.metadata.quorum.RatisCoordination;
+import io.weir.storage.DiskSpace;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
 import io.weir.zk.ZooKeeperConfig;
@@ -101,6 +102,11 @@ public final class WeirNode implements AutoCloseable {
         Path metadataDir = config.dataDir().resolve("metadata");
         Files.createDirectories(logDir);
         Files.createDirectories(metadataDir);
+        // Before Ratis opens its log: on a full file system it gets the space kept for it.
+        MetadataHeadroom headroom = new MetadataHeadroom(config.dataDir(), DiskSpace.fileStoreOf(config.dataDir()),
+                config.logDirReservedBytes());
+        headroom.awaitRoomToStart();
+        startHeadroomCheck(headroom);
 
         NodeConfig.HostPort kafka = config.kafkaListener();
         advertisedHost = kafka.host();
@@ -133,7 +139,8 @@ public final class WeirNode implements AutoCloseable {
         metadata = new MetadataCache(nodeId, config.clusterId(), () -> c.activeController()
                 .map(ControllerLocation::nodeId).map(OptionalInt::of).orElse(OptionalInt.empty()), c::image);
 
-        LogManager logs = new LogManager(logDir, LogConfig.defaults());
+        LogManager logs = new LogManager(logDir, LogConfig.defaults(), java.time.Clock.systemUTC(),
+                LogManager.DEFAULT_MAX_OPEN_QUEUES, DiskSpace.of(logDir, config.logDirReservedBytes()));
         started.add(logs);
         RoutingControllerChannel isrChannel = new RoutingControllerChannel(controller, config.clusterId(),
                 CONTROLLER_CALL_TIMEOUT_MS);
@@ -181,7 +188,7 @@ public final class WeirNode implements AutoCloseable {
 
         lifecycle = new BrokerLifecycle(nodeId, List.of(new BrokerEndpoint(LISTENER, advertisedHost, kafkaPort, "PLAINTEXT")),
                 config.rack(), metadata, new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS),
-                config.brokerHeartbeatIntervalMs());
+                config.brokerHeartbeatIntervalMs(), () -> !logs.isWritable());
         lifecycle.start();
         metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
         metrics.gauge("weir.partitions.leader", "partitions this node leads", replicas::leaderCount);
@@ -190,6 +197,8 @@ public final class WeirNode implements AutoCloseable {
                         .flatMap(t -> t.partitions().values().stream()).filter(p -> p.leader() < 0).count());
         metrics.gauge("weir.partitions.under.replicated", "led partitions whose ISR is smaller than their replicas",
                 replicas::underReplicatedPartitions);
+        metrics.gauge("weir.log.dir.full", "1 while the data directory is full: appends answer KAFKA_STORAGE_ERROR",
+                () -> logs.diskSpace().isFull() ? 1 : 0);
         metrics.gauge("weir.broker.fenced", "1 while this broker is fenced or unregistered",
                 () -> lifecycle.isUnfenced() ? 0 : 1);
         if (config.listeners().http() != null) {
@@ -200,6 +209,16 @@ public final class WeirNode implements AutoCloseable {
         }
         log.info("Node {} started: Kafka listener {}:{}, coordination {}", nodeId, advertisedHost, kafkaPort,
                 config.coordination().backend());
+    }
+
+    private void startHeadroomCheck(MetadataHeadroom headroom) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "weir-metadata-headroom-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(headroom::check, 1, 1, TimeUnit.SECONDS);
+        started.add(timer::shutdownNow);
     }
 
     /** A producer id block from the active controller for this broker's current epoch. */

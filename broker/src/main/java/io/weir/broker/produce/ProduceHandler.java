@@ -93,14 +93,12 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     p = lookup.ok() ? append(lookup, partition.records(), acks, version, waiting, appends)
                             : error(partition.index(), lookup.error(), null);
                 }
-                // The records were appended (or rejected); drop the reference so the request is
-                // small while it waits for acknowledgements.
-                partition.setRecords(null);
                 anyError |= p.errorCode() != Errors.NONE.code();
                 topicResponse.partitionResponses().add(p);
             }
             response.responses().add(topicResponse);
         }
+        releaseRecords(request);
         if (acks == 0) {
             return anyError
                     ? CompletableFuture.failedFuture(new CloseConnectionException("acks=0 produce failed"))
@@ -118,6 +116,22 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             }
             return new ProduceResponse(response);
         });
+    }
+
+    /**
+     * The records were appended (or rejected): drop them so the request is small while it waits
+     * for acknowledgements. Only once every partition is answered, so that an error response
+     * built from the request (if the handler fails half-way) still has what it needs; a
+     * partition sent without records gets an empty set first, which Kafka's size accounting in
+     * {@code clearPartitionRecords} can count.
+     */
+    private static void releaseRecords(ProduceRequest request) {
+        for (ProduceRequestData.TopicProduceData topic : request.data().topicData()) {
+            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                if (partition.records() == null) partition.setRecords(MemoryRecords.EMPTY);
+            }
+        }
+        request.clearPartitionRecords();
     }
 
     private PartitionLookup lookup(MetadataImage current, boolean byId, ProduceRequestData.TopicProduceData topic,

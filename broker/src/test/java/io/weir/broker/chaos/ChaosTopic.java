@@ -40,6 +40,11 @@ final class ChaosTopic {
     }
 
     void startAndCreate(ProcessCluster cluster) throws Exception {
+        startAndCreate(cluster, null);
+    }
+
+    /** @param assignments the replicas of each partition, first the preferred leader; null lets the controller place them */
+    void startAndCreate(ProcessCluster cluster, Map<Integer, List<Integer>> assignments) throws Exception {
         cluster.startAll();
         for (int id = 1; id <= 3; id++) {
             cluster.awaitListening(id, 60_000);
@@ -49,8 +54,10 @@ final class ChaosTopic {
                     .until(() -> admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size() == 3);
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
                 try {
-                    admin.createTopics(List.of(new NewTopic(name, partitions, (short) 3)
-                            .configs(Map.of("min.insync.replicas", "2")))).all().get(10, TimeUnit.SECONDS);
+                    NewTopic topic = assignments == null ? new NewTopic(name, partitions, (short) 3)
+                            : new NewTopic(name, assignments);
+                    admin.createTopics(List.of(topic.configs(Map.of("min.insync.replicas", "2"))))
+                            .all().get(10, TimeUnit.SECONDS);
                 } catch (ExecutionException e) {
                     // An earlier attempt timed out on the client but was committed.
                     if (!(e.getCause() instanceof TopicExistsException)) {

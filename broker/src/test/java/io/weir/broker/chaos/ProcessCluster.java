@@ -128,6 +128,27 @@ final class ProcessCluster implements AutoCloseable {
         processes.put(id, p);
     }
 
+    /** SIGTERM, as an operator's restart: the node closes in its shutdown hook. */
+    void stop(int id) throws InterruptedException {
+        Process p = processes.remove(id);
+        if (p != null) {
+            p.destroy();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new IllegalStateException("node " + id + " did not stop within 60 s");
+            }
+        }
+    }
+
+    /** Node {@code id}'s log lines that contain {@code text}. */
+    List<String> logLines(int id, String text) {
+        try (var lines = Files.lines(dir.resolve("node-" + id).resolve("node.log"))) {
+            return lines.filter(l -> l.contains(text)).toList();
+        } catch (IOException e) {
+            return List.of("(no log: " + e + ")");
+        }
+    }
+
     /** SIGKILL: no shutdown hook, no flush, no goodbye to the controller. */
     void killDashNine(int id) throws InterruptedException {
         Process p = processes.remove(id);

@@ -21,6 +21,11 @@ import java.util.Optional;
  * registration, and is fenced again when it asks to shut down
  * or misses heartbeats for {@code broker.session.timeout.ms}; fencing moves its partition
  * leaderships to other live ISR members ({@link BrokerLivenessChanges}).
+ *
+ * <p>A broker whose heartbeat says its data directory is offline (full or failed) stays
+ * unfenced, so it keeps serving reads, but leaves the ISR of every partition another live ISR
+ * member can take over, with the leadership ({@link BrokerLivenessChanges#onLogDirOffline}),
+ * and cannot rejoin an ISR until its directory is back.
  */
 public final class BrokerControlManager {
     private final BrokerHeartbeatTracker heartbeats;
@@ -78,6 +83,7 @@ public final class BrokerControlManager {
                     + broker.epoch() + ", not " + request.brokerEpoch()), false, true, false));
         }
         heartbeats.touch(broker.id(), nowMs);
+        heartbeats.logDirOffline(broker.id(), request.logDirOffline());
         boolean caughtUp = heartbeats.isCaughtUp(broker.id(), request.currentMetadataOffset());
         if (request.wantShutDown()) {
             List<MetadataRecord> records = broker.fenced() ? List.of() : fence(image, broker);
@@ -101,8 +107,12 @@ public final class BrokerControlManager {
             return ControllerResult.of(fence(image, broker),
                 new BrokerHeartbeatReply(ApiStatus.OK, caughtUp, true, false));
         }
-        return ControllerResult.noChange(
-            new BrokerHeartbeatReply(ApiStatus.OK, caughtUp, broker.fenced(), false));
+        BrokerHeartbeatReply reply = new BrokerHeartbeatReply(ApiStatus.OK, caughtUp, broker.fenced(), false);
+        if (!broker.fenced() && request.logDirOffline()) {
+            // Every heartbeat while offline: leaderships it gained meanwhile move too.
+            return ControllerResult.of(BrokerLivenessChanges.onLogDirOffline(image, broker.id()), reply);
+        }
+        return ControllerResult.noChange(reply);
     }
 
     /**

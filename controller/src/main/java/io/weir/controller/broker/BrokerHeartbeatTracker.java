@@ -1,8 +1,10 @@
 package io.weir.controller.broker;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * When each broker last heartbeated, in the active controller only. This is soft state, not
@@ -14,6 +16,8 @@ public final class BrokerHeartbeatTracker {
     private final long sessionTimeoutMs;
     private final Map<Integer, Long> lastContactMs = new HashMap<>();
     private final Map<Integer, Long> registrationOffsets = new HashMap<>();
+    /** Brokers whose last heartbeat said their data directory takes no appends. */
+    private final Set<Integer> offlineLogDirs = new HashSet<>();
 
     public BrokerHeartbeatTracker(long sessionTimeoutMs) {
         this.sessionTimeoutMs = sessionTimeoutMs;
@@ -25,6 +29,21 @@ public final class BrokerHeartbeatTracker {
 
     public void forget(int brokerId) {
         lastContactMs.remove(brokerId);
+        offlineLogDirs.remove(brokerId);
+    }
+
+    /** What the broker's latest heartbeat said of its data directory. */
+    public void logDirOffline(int brokerId, boolean offline) {
+        if (offline) {
+            offlineLogDirs.add(brokerId);
+        } else {
+            offlineLogDirs.remove(brokerId);
+        }
+    }
+
+    /** True while the broker's data directory takes no appends (as of its latest heartbeat to this controller). */
+    public boolean isLogDirOffline(int brokerId) {
+        return offlineLogDirs.contains(brokerId);
     }
 
     /**

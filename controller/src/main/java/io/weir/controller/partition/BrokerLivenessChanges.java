@@ -21,6 +21,12 @@ import java.util.function.IntPredicate;
  * ({@value PartitionRecord#NO_LEADER}) when none is live and unclean election is disabled.
  *
  * <p>Unfenced: leaderless partitions whose ISR contains the broker get it as leader.
+ *
+ * <p>Log directory offline (the broker's data directory is full or failed; it stays unfenced):
+ * as Kafka handles a failed log directory (KIP-858), the broker leaves the ISR of each partition
+ * that has another live ISR member, and where it led, one of those leads. Unlike Kafka, a
+ * partition with no other live ISR member keeps the broker as its ISR and leader, so what it
+ * holds stays readable (a full directory still reads); its appends answer KAFKA_STORAGE_ERROR.
  */
 public final class BrokerLivenessChanges {
     private BrokerLivenessChanges() {
@@ -67,6 +73,25 @@ public final class BrokerLivenessChanges {
                 && TopicConfigs.uncleanLeaderElection(image, topic.name())) {
                 leader = LeaderElection.unclean(p.replicas(), live);
                 isr = leader == PartitionRecord.NO_LEADER ? isr : List.of(leader);
+            }
+            new PartitionChangeBuilder(topic.id(), index, p).isr(isr).leader(leader).build()
+                .ifPresent(out::add);
+        });
+        return out;
+    }
+
+    public static List<MetadataRecord> onLogDirOffline(MetadataImage image, int brokerId) {
+        IntPredicate othersLive = id -> id != brokerId && image.isLive(id);
+        List<MetadataRecord> out = new ArrayList<>();
+        forEachPartition(image, (topic, index, p) -> {
+            if (!p.isr().contains(brokerId) || p.isr().stream().noneMatch(othersLive::test)) {
+                return;
+            }
+            List<Integer> isr = new ArrayList<>(p.isr());
+            isr.remove(Integer.valueOf(brokerId));
+            int leader = p.leader();
+            if (leader == brokerId || !p.hasLeader()) {
+                leader = LeaderElection.clean(p.replicas(), isr, othersLive);
             }
             new PartitionChangeBuilder(topic.id(), index, p).isr(isr).leader(leader).build()
                 .ifPresent(out::add);

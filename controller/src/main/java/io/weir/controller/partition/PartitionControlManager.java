@@ -16,9 +16,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntPredicate;
 
 /** ISR changes requested by partition leaders (AlterPartition) and ElectLeaders. */
 public final class PartitionControlManager {
+    /** Brokers whose data directory takes no appends: they cannot join an ISR. */
+    private final IntPredicate logDirOffline;
+
+    public PartitionControlManager() {
+        this(id -> false);
+    }
+
+    /** @param logDirOffline whether a broker's data directory is offline (see {@code BrokerHeartbeatTracker}) */
+    public PartitionControlManager(IntPredicate logDirOffline) {
+        this.logDirOffline = logDirOffline;
+    }
 
     public ControllerResult<List<AlterPartitionReply>> alterPartitions(
         MetadataImage image, List<AlterPartitionRequest> requests) {
@@ -73,6 +85,10 @@ public final class PartitionControlManager {
             if (!p.isr().contains(replica) && !image.isLive(replica)) {
                 return failWith(ApiError.INELIGIBLE_REPLICA, "replica " + replica
                     + " is fenced or unregistered and cannot join the isr", p);
+            }
+            if (!p.isr().contains(replica) && logDirOffline.test(replica)) {
+                return failWith(ApiError.INELIGIBLE_REPLICA, "replica " + replica
+                    + " has its log directory offline and cannot join the isr", p);
             }
         }
         PartitionChangeBuilder builder = new PartitionChangeBuilder(r.topicId(), r.partition(), p);

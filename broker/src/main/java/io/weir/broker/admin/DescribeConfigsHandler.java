@@ -9,6 +9,7 @@ import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsSynonym;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
@@ -40,13 +41,14 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
         MetadataImage image = metadata.image();
         DescribeConfigsResponseData out = new DescribeConfigsResponseData();
         for (DescribeConfigsRequestData.DescribeConfigsResource r : request.data().resources()) {
-            out.results().add(describe(image, r, request.data().includeDocumentation()));
+            out.results().add(describe(image, r, request.data().includeSynonyms(),
+                    request.data().includeDocumentation()));
         }
         return CompletableFuture.completedFuture(new DescribeConfigsResponse(out));
     }
 
     private DescribeConfigsResult describe(MetadataImage image, DescribeConfigsRequestData.DescribeConfigsResource r,
-                                           boolean includeDocumentation) {
+                                           boolean includeSynonyms, boolean includeDocumentation) {
         DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(r.resourceType())
                 .setResourceName(r.resourceName()).setErrorCode(Errors.NONE.code());
         Optional<ConfigResource> resource = ConfigResources.resource(r.resourceType(), r.resourceName());
@@ -63,13 +65,7 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                 }
                 TopicConfigs.effective(image.configs(resource.get())).forEach((name, value) -> {
                     if (keys == null || keys.contains(name)) {
-                        DescribeConfigsResourceResult entry = entry(name, value.value(),
-                                value.isDefault() ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG);
-                        TopicConfigs.find(name).ifPresent(key -> {
-                            entry.setConfigType(ConfigType.valueOf(key.type().name()).id());
-                            if (includeDocumentation) entry.setDocumentation(key.doc());
-                        });
-                        result.configs().add(entry);
+                        result.configs().add(topicEntry(name, value, includeSynonyms, includeDocumentation));
                     }
                 });
             }
@@ -102,6 +98,28 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
             }
         }
         return result;
+    }
+
+    /**
+     * A topic config as Kafka describes it: TOPIC_CONFIG where the topic sets it, else DEFAULT_CONFIG;
+     * its synonyms are the topic's value and the broker default it falls back to (by the broker's name).
+     */
+    private static DescribeConfigsResourceResult topicEntry(String name, TopicConfigs.Value value,
+                                                            boolean includeSynonyms, boolean includeDocumentation) {
+        DescribeConfigsResourceResult entry = entry(name, value.value(),
+                value.isDefault() ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG);
+        TopicConfigs.ConfigKey key = TopicConfigs.find(name).orElseThrow();
+        entry.setConfigType(ConfigType.valueOf(key.type().name()).id());
+        if (includeDocumentation) entry.setDocumentation(key.doc());
+        if (includeSynonyms) {
+            if (!value.isDefault()) {
+                entry.synonyms().add(new DescribeConfigsSynonym().setName(name).setValue(value.value())
+                        .setSource(ConfigSource.TOPIC_CONFIG.id()));
+            }
+            entry.synonyms().add(new DescribeConfigsSynonym().setName(TopicConfigs.brokerSynonym(name).orElse(name))
+                    .setValue(key.defaultValue()).setSource(ConfigSource.DEFAULT_CONFIG.id()));
+        }
+        return entry;
     }
 
     private static DescribeConfigsResourceResult entry(String name, String value, ConfigSource source) {

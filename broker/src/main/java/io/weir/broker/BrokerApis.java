@@ -1,6 +1,7 @@
 package io.weir.broker;
 
 import io.weir.broker.admin.AlterPartitionReassignmentsHandler;
+import io.weir.broker.admin.ControllerForwarder;
 import io.weir.broker.admin.CreatePartitionsHandler;
 import io.weir.broker.admin.CreateTopicsHandler;
 import io.weir.broker.admin.DeleteTopicsHandler;
@@ -33,15 +34,18 @@ public final class BrokerApis {
     private BrokerApis() {
     }
 
-    /** Every API of the client listener: data plane, metadata, and admin through the controller. */
+    /**
+     * Every API of the client listener: data plane, metadata, and admin through the controller
+     * ({@code forwarder} takes the admin requests clients send to any broker to the active one).
+     */
     public static ApiRegistry.Builder all(MetadataView metadata, ReplicaManager replicas,
                                           ProducerIdAllocator producerIds, QuorumController controller,
-                                          TopicAutoCreator autoCreator) {
+                                          TopicAutoCreator autoCreator, ControllerForwarder forwarder) {
         return dataPlane(metadata, replicas, producerIds, autoCreator)
                 .add(ApiKeys.CREATE_TOPICS, 2, 7, new CreateTopicsHandler(controller))
                 .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller))
                 .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller))
-                .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, new IncrementalAlterConfigsHandler(controller))
+                .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, new IncrementalAlterConfigsHandler(controller, forwarder))
                 .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(metadata))
                 .add(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 1, new AlterPartitionReassignmentsHandler(controller))
                 .add(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0, new ListPartitionReassignmentsHandler(metadata))

@@ -1,0 +1,145 @@
+package io.weir.broker.node;
+
+import io.weir.broker.testing.FreePorts;
+import io.weir.broker.testing.KafkaTool;
+import io.weir.controller.config.TopicConfigs;
+import kafka.admin.ConfigCommand;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.tools.TopicCommand;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Kafka's admin tools a new user reaches for first (kafka-topics.sh, kafka-configs.sh, ...), run
+ * in-process from Apache Kafka 4.3.1's own classes against three Weir nodes, work unchanged.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KafkaAdminToolsTest {
+    @TempDir
+    static Path dir;
+    private final List<WeirNode> nodes = new ArrayList<>();
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        int[] kafkaPorts = FreePorts.take(3);
+        int[] quorumPorts = FreePorts.take(3);
+        StringBuilder voters = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            voters.append("    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
+                    .formatted(i + 1, quorumPorts[i], kafkaPorts[i]));
+        }
+        for (int i = 0; i < 3; i++) {
+            nodes.add(WeirNode.start(NodeConfig.parse("""
+                    node.id: %d
+                    cluster.id: admin-tools
+                    data.dir: %s
+                    rack: rack-%d
+                    listeners:
+                      kafka: 127.0.0.1:%d
+                    coordination:
+                      backend: ratis
+                      voters:
+                    %s
+                    broker.heartbeat.interval.ms: 200
+                    broker.session.timeout.ms: 3000
+                    group.initial.rebalance.delay.ms: 0
+                    """.formatted(i + 1, dir.resolve("node-" + (i + 1)), i + 1, kafkaPorts[i], voters))));
+        }
+        for (WeirNode node : nodes) node.awaitReady(Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    void stopCluster() {
+        nodes.forEach(WeirNode::close);
+    }
+
+    @Test
+    void topicsCommandCreatesATopicWithKafkasStandardConfigsAndConfigsCommandDescribesThemAll() throws Exception {
+        KafkaTool create = KafkaTool.run(TopicCommand::main, "--bootstrap-server", bootstrap(), "--create",
+                "--topic", "framework", "--partitions", "2", "--replication-factor", "3",
+                "--config", "segment.bytes=104857600", "--config", "segment.ms=600000",
+                "--config", "compression.type=lz4", "--config", "min.cleanable.dirty.ratio=0.1",
+                "--config", "retention.ms=3600000");
+        assertThat(create.exitCode()).as(create.output()).isZero();
+        assertThat(create.output()).contains("Created topic framework.");
+
+        KafkaTool describe = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--entity-type", "topics", "--entity-name", "framework", "--describe", "--all");
+        assertThat(describe.exitCode()).as(describe.output()).isZero();
+        assertThat(describe.output()).contains("All configs for topic framework are:")
+                .contains("segment.bytes=104857600 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:segment.bytes=104857600, "
+                        + "DEFAULT_CONFIG:log.segment.bytes=1073741824}")
+                .contains("segment.ms=600000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:segment.ms=600000, "
+                        + "DEFAULT_CONFIG:log.roll.ms=604800000}")
+                .contains("min.cleanable.dirty.ratio=0.1 sensitive=false")
+                .contains("retention.ms=3600000 sensitive=false")
+                .contains("flush.messages=9223372036854775807 sensitive=false synonyms={DEFAULT_CONFIG:"
+                        + "log.flush.interval.messages=9223372036854775807}");
+        // Every topic config Kafka defines is listed, set or not.
+        for (String name : TopicConfigs.all().keySet()) {
+            assertThat(describe.output()).contains("  " + name + "=");
+        }
+
+        // Altered with the same tool, whichever node it reaches (the admin client sends topic config
+        // changes to any broker, which forwards them to the active controller); a value Kafka
+        // refuses is refused, saying why.
+        KafkaTool alter = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--entity-type", "topics", "--entity-name", "framework", "--alter",
+                "--add-config", "segment.bytes=2097152,message.timestamp.after.max.ms=60000",
+                "--delete-config", "compression.type");
+        assertThat(alter.exitCode()).as(alter.output()).isZero();
+        assertThat(alter.output()).contains("Completed updating config for topic framework.");
+        KafkaTool refused = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--entity-type", "topics", "--entity-name", "framework", "--alter", "--add-config", "segment.bytes=10");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.errors()).contains("segment.bytes=10: must be at least 1048576");
+
+        try (Admin admin = admin()) {
+            TopicDescription described = admin.describeTopics(List.of("framework")).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get("framework");
+            assertThat(described.partitions()).hasSize(2);
+            Map<String, String> configs = admin.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "framework")))
+                    .all().get(30, TimeUnit.SECONDS).values().iterator().next().entries().stream()
+                    .collect(Collectors.toMap(e -> e.name(), e -> e.value()));
+            assertThat(configs).containsEntry("segment.bytes", "2097152")
+                    .containsEntry("message.timestamp.after.max.ms", "60000")
+                    .containsEntry("compression.type", "producer");
+        }
+    }
+
+    // ---- helpers ----
+
+    private String bootstrap() {
+        return nodes.stream().map(WeirNode::bootstrapServers).collect(Collectors.joining(","));
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+    }
+
+    @SuppressWarnings("unused")
+    private static void awaitFullIsr(Admin admin, String topic) {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> admin.describeTopics(List.of(topic))
+                .allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+                .stream().allMatch(p -> p.leader() != null && p.isr().size() == p.replicas().size()));
+    }
+}

@@ -26,14 +26,18 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * DescribeConfigs from the metadata image: a topic's explicit configs plus the defaults of
- * every other topic config Weir knows, with the type and doc of {@link TopicConfigs}; a broker's (or, with an empty name, the cluster's)
- * dynamic configs. Nothing here asks the controller.
+ * every other topic config Weir knows, with the type and doc of {@link TopicConfigs}; a broker's
+ * settings from its node file ({@link StaticBrokerConfig}) under the cluster's and its own dynamic
+ * configs; with an empty name, the cluster's dynamic configs. Nothing here asks the controller.
  */
 public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest> {
     private final MetadataView metadata;
+    private final List<StaticBrokerConfig> brokerConfigs;
 
-    public DescribeConfigsHandler(MetadataView metadata) {
+    /** @param brokerConfigs this node's own settings as Kafka broker configs */
+    public DescribeConfigsHandler(MetadataView metadata, List<StaticBrokerConfig> brokerConfigs) {
         this.metadata = metadata;
+        this.brokerConfigs = List.copyOf(brokerConfigs);
     }
 
     @Override
@@ -80,12 +84,16 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                     return result.setErrorCode(Errors.INVALID_REQUEST.code())
                             .setErrorMessage("describe broker " + id + " on broker " + id + ", not on " + metadata.nodeId());
                 }
-                Map<String, String> merged = new TreeMap<>(image.configs(new ConfigResource(ConfigResource.Type.CLUSTER, "")));
-                merged.putAll(image.configs(resource.get()));
-                merged.forEach((name, value) -> {
-                    if (keys == null || keys.contains(name)) {
-                        result.configs().add(entry(name, value, ConfigSource.DYNAMIC_BROKER_CONFIG));
-                    }
+                Map<String, String> cluster = image.configs(new ConfigResource(ConfigResource.Type.CLUSTER, ""));
+                Map<String, String> broker = image.configs(resource.get());
+                Map<String, DescribeConfigsResourceResult> entries = new TreeMap<>();
+                for (StaticBrokerConfig c : brokerConfigs) {
+                    entries.put(c.name(), staticEntry(c, includeSynonyms));
+                }
+                cluster.forEach((name, value) -> entries.put(name, entry(name, value, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)));
+                broker.forEach((name, value) -> entries.put(name, entry(name, value, ConfigSource.DYNAMIC_BROKER_CONFIG)));
+                entries.forEach((name, entry) -> {
+                    if (keys == null || keys.contains(name)) result.configs().add(entry);
                 });
             }
             case CLUSTER -> new TreeMap<>(image.configs(resource.get())).forEach((name, value) -> {
@@ -118,6 +126,27 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
             }
             entry.synonyms().add(new DescribeConfigsSynonym().setName(TopicConfigs.brokerSynonym(name).orElse(name))
                     .setValue(key.defaultValue()).setSource(ConfigSource.DEFAULT_CONFIG.id()));
+        }
+        return entry;
+    }
+
+    /**
+     * A setting of the node file, read-only as every static broker config is while Weir cannot
+     * alter broker configs; its synonyms are the file's value and the default, as Kafka lists them.
+     */
+    private static DescribeConfigsResourceResult staticEntry(StaticBrokerConfig c, boolean includeSynonyms) {
+        DescribeConfigsResourceResult entry = entry(c.name(), c.value(),
+                c.isStatic() ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG)
+                .setReadOnly(true).setConfigType(c.type().id());
+        if (includeSynonyms) {
+            if (c.isStatic()) {
+                entry.synonyms().add(new DescribeConfigsSynonym().setName(c.name()).setValue(c.value())
+                        .setSource(ConfigSource.STATIC_BROKER_CONFIG.id()));
+            }
+            if (!c.isStatic() || c.defaultValue() != null) {
+                entry.synonyms().add(new DescribeConfigsSynonym().setName(c.name()).setValue(c.defaultValue())
+                        .setSource(ConfigSource.DEFAULT_CONFIG.id()));
+            }
         }
         return entry;
     }

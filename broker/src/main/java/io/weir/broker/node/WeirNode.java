@@ -174,7 +174,8 @@ public final class WeirNode implements AutoCloseable {
                 new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS));
         started.add(forwarder);
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
-                new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder);
+                new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
+                config.brokerConfigs());
         GroupHandlers.register(apis, groups);
         dispatcher.set(ControllerApiHandlers.register(apis, controller, config.clusterId()).build());
         controller.start();

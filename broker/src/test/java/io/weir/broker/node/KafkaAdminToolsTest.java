@@ -124,6 +124,36 @@ class KafkaAdminToolsTest {
         }
     }
 
+    @Test
+    void configsCommandDescribesEveryBrokerConfigWithItsSource() {
+        KafkaTool describe = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--entity-type", "brokers", "--entity-name", "2", "--describe", "--all");
+        assertThat(describe.exitCode()).as(describe.output()).isZero();
+        WeirNode two = nodes.get(1);
+        assertThat(describe.output()).contains("All configs for broker 2 are:")
+                .contains("  node.id=2 sensitive=false synonyms={STATIC_BROKER_CONFIG:node.id=2}")
+                .contains("  listeners=PLAINTEXT://" + two.bootstrapServers() + " sensitive=false")
+                .contains("  log.dirs=" + dir.resolve("node-2").resolve("logs").toAbsolutePath() + " sensitive=false")
+                .contains("  controller.quorum.voters=1@127.0.0.1:")
+                .contains("  broker.rack=rack-2 sensitive=false synonyms={STATIC_BROKER_CONFIG:broker.rack=rack-2}")
+                // Set in the node file to something else than the default: static.
+                .contains("  broker.session.timeout.ms=3000 sensitive=false synonyms={STATIC_BROKER_CONFIG:"
+                        + "broker.session.timeout.ms=3000, DEFAULT_CONFIG:broker.session.timeout.ms=9000}")
+                // Left at the default.
+                .contains("  num.partitions=1 sensitive=false synonyms={DEFAULT_CONFIG:num.partitions=1}")
+                .contains("  auto.create.topics.enable=true sensitive=false synonyms={DEFAULT_CONFIG:")
+                // The broker-wide defaults of topic configs, under their broker names.
+                .contains("  log.retention.ms=604800000 sensitive=false synonyms={DEFAULT_CONFIG:log.retention.ms=604800000}")
+                .contains("  log.segment.bytes=1073741824 sensitive=false")
+                .contains("  message.max.bytes=1048588 sensitive=false");
+
+        // Without --all, as against Kafka: only what is set dynamically (nothing).
+        KafkaTool dynamic = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--entity-type", "brokers", "--entity-name", "2", "--describe");
+        assertThat(dynamic.exitCode()).as(dynamic.output()).isZero();
+        assertThat(dynamic.output()).contains("Dynamic configs for broker 2 are:").doesNotContain("node.id=");
+    }
+
     // ---- helpers ----
 
     private String bootstrap() {

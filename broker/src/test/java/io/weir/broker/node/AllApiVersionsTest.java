@@ -28,6 +28,7 @@ import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
@@ -250,6 +251,12 @@ class AllApiVersionsTest {
             case LIST_GROUPS -> new ListGroupsRequestData();
             case DESCRIBE_GROUPS -> new DescribeGroupsRequestData().setGroups(List.of("nobody", "offsets"));
             case DELETE_GROUPS -> new DeleteGroupsRequestData().setGroupsNames(List.of("nobody"));
+            // An empty group's offsets (committed above: OffsetCommit's key comes first).
+            case OFFSET_DELETE -> new OffsetDeleteRequestData().setGroupId("offsets").setTopics(
+                    new OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection(List.of(
+                            new OffsetDeleteRequestData.OffsetDeleteRequestTopic().setName("t").setPartitions(List.of(
+                                    new OffsetDeleteRequestData.OffsetDeleteRequestPartition().setPartitionIndex(0))))
+                            .iterator()));
             case ALTER_PARTITION_REASSIGNMENTS -> new AlterPartitionReassignmentsRequestData().setTimeoutMs(10_000)
                     .setTopics(List.of(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("t")
                             .setPartitions(List.of(new AlterPartitionReassignmentsRequestData.ReassignablePartition()

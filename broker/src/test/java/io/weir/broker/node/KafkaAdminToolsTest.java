@@ -6,8 +6,15 @@ import io.weir.controller.config.TopicConfigs;
 import kafka.admin.ConfigCommand;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.tools.TopicCommand;
+import org.apache.kafka.tools.consumer.group.ConsumerGroupCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -154,6 +161,58 @@ class KafkaAdminToolsTest {
         assertThat(dynamic.output()).contains("Dynamic configs for broker 2 are:").doesNotContain("node.id=");
     }
 
+    @Test
+    void consumerGroupsCommandDeletesOffsetsOfTopicsTheGroupDoesNotConsume() throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic("consumed", 1, (short) 3), new NewTopic("abandoned", 1, (short) 3)))
+                    .all().get(30, TimeUnit.SECONDS);
+            awaitFullIsr(admin, "consumed");
+            awaitFullIsr(admin, "abandoned");
+        }
+        TopicPartition consumed = new TopicPartition("consumed", 0);
+        TopicPartition abandoned = new TopicPartition("abandoned", 0);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                ConsumerConfig.GROUP_ID_CONFIG, "deleter",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            consumer.subscribe(List.of("consumed"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200));
+                return consumer.assignment().contains(consumed);
+            });
+            // A member may commit for partitions it does not consume (the group keeps them after
+            // it stopped consuming a topic).
+            consumer.commitSync(Map.of(consumed, new OffsetAndMetadata(0), abandoned, new OffsetAndMetadata(7)));
+
+            KafkaTool refused = KafkaTool.run(ConsumerGroupCommand::main, "--bootstrap-server", bootstrap(),
+                    "--group", "deleter", "--delete-offsets", "--topic", "consumed");
+            assertThat(refused.output()).contains("Error: Encountered some partition-level error")
+                    .containsPattern("consumed\\s+0\\s+Error: \\S+GroupSubscribedToTopicException");
+
+            KafkaTool deleted = KafkaTool.run(ConsumerGroupCommand::main, "--bootstrap-server", bootstrap(),
+                    "--group", "deleter", "--delete-offsets", "--topic", "abandoned");
+            assertThat(deleted.exitCode()).as(deleted.errors()).isZero();
+            assertThat(deleted.output()).contains("Request succeeded for deleting offsets from group deleter.")
+                    .containsPattern("abandoned\\s+0\\s+Successful");
+
+            try (Admin admin = admin()) {
+                Map<TopicPartition, OffsetAndMetadata> left = admin.listConsumerGroupOffsets("deleter")
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                assertThat(left).containsOnlyKeys(consumed);
+            }
+        }
+        // Once the group is empty, every topic's offsets can go.
+        KafkaTool emptied = KafkaTool.run(ConsumerGroupCommand::main, "--bootstrap-server", bootstrap(),
+                "--group", "deleter", "--delete-offsets", "--topic", "consumed");
+        assertThat(emptied.exitCode()).as(emptied.errors()).isZero();
+        assertThat(emptied.output()).containsPattern("consumed\\s+0\\s+Successful");
+        try (Admin admin = admin()) {
+            assertThat(admin.listConsumerGroupOffsets("deleter").partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS)).isEmpty();
+        }
+    }
+
     // ---- helpers ----
 
     private String bootstrap() {
@@ -166,7 +225,6 @@ class KafkaAdminToolsTest {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
     }
 
-    @SuppressWarnings("unused")
     private static void awaitFullIsr(Admin admin, String topic) {
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> admin.describeTopics(List.of(topic))
                 .allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()

@@ -4,6 +4,7 @@ import io.weir.broker.admin.AlterPartitionReassignmentsHandler;
 import io.weir.broker.admin.ControllerForwarder;
 import io.weir.broker.admin.CreatePartitionsHandler;
 import io.weir.broker.admin.CreateTopicsHandler;
+import io.weir.broker.admin.DeleteRecordsHandler;
 import io.weir.broker.admin.DeleteTopicsHandler;
 import io.weir.broker.admin.DescribeConfigsHandler;
 import io.weir.broker.admin.DescribeLogDirsHandler;
@@ -55,7 +56,8 @@ public final class BrokerApis {
                 .add(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 1, new AlterPartitionReassignmentsHandler(controller))
                 .add(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0, new ListPartitionReassignmentsHandler(metadata))
                 .add(ApiKeys.ELECT_LEADERS, 0, 2, new ElectLeadersHandler(controller))
-                .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(replicas));
+                .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(replicas))
+                .add(ApiKeys.DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(metadata::image, replicas));
     }
 
     /** The APIs that need no controller: metadata reads and the data plane. */

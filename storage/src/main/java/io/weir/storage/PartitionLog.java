@@ -377,6 +377,36 @@ public final class PartitionLog implements Closeable {
         }
     }
 
+    /**
+     * Kafka's DeleteRecords: moves the log start offset up to {@code offset}, durably before it
+     * returns; reads below it then get OFFSET_OUT_OF_RANGE and the earliest offset is it. The
+     * offset may fall inside a batch (readers skip the records before it, as in Kafka) but not
+     * past the high watermark (OffsetOutOfRangeException). An offset at or below the current start
+     * changes nothing. The bytes stay on disk until retention deletes their roll file.
+     *
+     * @return the log start offset afterwards
+     */
+    public long advanceLogStartOffset(long offset) {
+        lock.writeLock().lock();
+        try {
+            ensureOpenLocked();
+            if (offset > highWatermark) {
+                throw new OffsetOutOfRangeException("Cannot move the log start offset of " + topicPartition
+                        + " to " + offset + ", past the high watermark " + highWatermark);
+            }
+            if (offset <= logStartOffset) {
+                return logStartOffset;
+            }
+            logStartOffset = offset;
+            epochs.truncateFromStart(offset);
+            persistState();
+            log.info("Log start offset of {} moved to {} (DeleteRecords)", topicPartition, offset);
+            return logStartOffset;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     /** Number of Chronicle roll files holding this log. */
     public int rollFileCount() {
         return underReadLock(batches::rollFileCount);

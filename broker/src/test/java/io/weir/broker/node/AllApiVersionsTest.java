@@ -19,6 +19,7 @@ import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
@@ -271,6 +272,10 @@ class AllApiVersionsTest {
                 yield data;
             }
             case DESCRIBE_LOG_DIRS -> new DescribeLogDirsRequestData().setTopics(null);
+            // Up to the high watermark (-1), which moves nothing the other requests need.
+            case DELETE_RECORDS -> new DeleteRecordsRequestData().setTimeoutMs(10_000).setTopics(List.of(
+                    new DeleteRecordsRequestData.DeleteRecordsTopic().setName("t").setPartitions(List.of(
+                            new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(0).setOffset(-1)))));
             default -> null; // BrokerRegistration would register a broker; covered by the cluster tests
         };
     }

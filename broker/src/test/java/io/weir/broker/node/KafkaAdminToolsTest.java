@@ -7,12 +7,18 @@ import kafka.admin.ConfigCommand;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.tools.DeleteRecordsCommand;
 import org.apache.kafka.tools.TopicCommand;
 import org.apache.kafka.tools.consumer.group.ConsumerGroupCommand;
 import org.junit.jupiter.api.AfterAll;
@@ -21,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -211,6 +218,67 @@ class KafkaAdminToolsTest {
             assertThat(admin.listConsumerGroupOffsets("deleter").partitionsToOffsetAndMetadata()
                     .get(30, TimeUnit.SECONDS)).isEmpty();
         }
+    }
+
+    @Test
+    void deleteRecordsCommandMovesTheLogStartOffsetOnEveryReplica() throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic("trimmed", 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+            awaitFullIsr(admin, "trimmed");
+        }
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(), ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            for (int i = 0; i < 10; i++) {
+                // One batch per record, so the new start falls on a batch boundary and inside none.
+                producer.send(new ProducerRecord<>("trimmed", 0, null, "r" + i)).get(30, TimeUnit.SECONDS);
+            }
+        }
+        Path plan = dir.resolve("delete-records.json");
+        Files.writeString(plan, """
+                {"version": 1, "partitions": [{"topic": "trimmed", "partition": 0, "offset": 6}]}""");
+        KafkaTool delete = KafkaTool.run(args -> {
+            try {
+                DeleteRecordsCommand.main(args);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "--bootstrap-server", bootstrap(),
+                "--offset-json-file", plan.toString());
+        assertThat(delete.exitCode()).as(delete.errors()).isZero();
+        assertThat(delete.output()).contains("Records delete operation completed:")
+                .containsPattern("partition: trimmed-0\\s+low_watermark: 6");
+
+        TopicPartition tp = new TopicPartition("trimmed", 0);
+        try (Admin admin = admin()) {
+            assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp)
+                    .get(30, TimeUnit.SECONDS).offset()).isEqualTo(6);
+        }
+        // Asking for the deleted records is out of range; earliest is the new start.
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, 2);
+            List<String> read = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.offset() + ":" + r.value()));
+                return read.size() >= 4;
+            });
+            assertThat(read).containsExactly("6:r6", "7:r7", "8:r8", "9:r9");
+        }
+        // Followers take the leader's log start offset from its fetch answers, durably.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            for (int id = 1; id <= 3; id++) {
+                assertThat(Files.readString(dir.resolve("node-" + id).resolve("logs").resolve("trimmed-0")
+                        .resolve("partition.state"))).as("node %d", id).contains("logStartOffset=6");
+            }
+        });
     }
 
     // ---- helpers ----

@@ -378,33 +378,22 @@ public final class PartitionLog implements Closeable {
     }
 
     /**
-     * Kafka's DeleteRecords: moves the log start offset up to {@code offset}, durably before it
-     * returns; reads below it then get OFFSET_OUT_OF_RANGE and the earliest offset is it. The
-     * offset may fall inside a batch (readers skip the records before it, as in Kafka) but not
-     * past the high watermark (OffsetOutOfRangeException). An offset at or below the current start
-     * changes nothing. The bytes stay on disk until retention deletes their roll file.
-     *
-     * @return the log start offset afterwards
+     * DeleteRecords: moves the log start offset up to {@code offset}, persisted before it returns,
+     * never back and never past the high watermark (OffsetOutOfRangeException); returns it.
      */
     public long advanceLogStartOffset(long offset) {
-        lock.writeLock().lock();
-        try {
+        underWriteLock(() -> {
             ensureOpenLocked();
             if (offset > highWatermark) {
-                throw new OffsetOutOfRangeException("Cannot move the log start offset of " + topicPartition
-                        + " to " + offset + ", past the high watermark " + highWatermark);
+                throw new OffsetOutOfRangeException(topicPartition + ": log start " + offset + " past HW " + highWatermark);
             }
-            if (offset <= logStartOffset) {
-                return logStartOffset;
+            if (offset > logStartOffset) {
+                logStartOffset = offset;
+                epochs.truncateFromStart(offset);
+                persistState();
             }
-            logStartOffset = offset;
-            epochs.truncateFromStart(offset);
-            persistState();
-            log.info("Log start offset of {} moved to {} (DeleteRecords)", topicPartition, offset);
-            return logStartOffset;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
+        return logStartOffset;
     }
 
     /** Number of Chronicle roll files holding this log. */

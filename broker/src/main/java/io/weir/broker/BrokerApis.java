@@ -1,14 +1,17 @@
 package io.weir.broker;
 
 import io.weir.broker.admin.AlterPartitionReassignmentsHandler;
+import io.weir.broker.admin.ControllerForwarder;
 import io.weir.broker.admin.CreatePartitionsHandler;
 import io.weir.broker.admin.CreateTopicsHandler;
+import io.weir.broker.admin.DeleteRecordsHandler;
 import io.weir.broker.admin.DeleteTopicsHandler;
 import io.weir.broker.admin.DescribeConfigsHandler;
 import io.weir.broker.admin.DescribeLogDirsHandler;
 import io.weir.broker.admin.ElectLeadersHandler;
 import io.weir.broker.admin.IncrementalAlterConfigsHandler;
 import io.weir.broker.admin.ListPartitionReassignmentsHandler;
+import io.weir.broker.admin.StaticBrokerConfig;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.broker.fetch.FetchHandler;
 import io.weir.broker.fetch.ListOffsetsHandler;
@@ -24,6 +27,8 @@ import io.weir.replication.ReplicaManager;
 import io.weir.controller.QuorumController;
 import org.apache.kafka.common.protocol.ApiKeys;
 
+import java.util.List;
+
 /**
  * The Kafka APIs a node serves on its client listener, and the versions of each. This is the
  * one list; ApiVersions advertises exactly it. Version floors are those of kafka-clients 4.x
@@ -33,20 +38,26 @@ public final class BrokerApis {
     private BrokerApis() {
     }
 
-    /** Every API of the client listener: data plane, metadata, and admin through the controller. */
+    /**
+     * Every API of the client listener: data plane, metadata, and admin through the controller
+     * ({@code forwarder} takes the admin requests clients send to any broker to the active one;
+     * {@code brokerConfigs} are this node's settings, which DescribeConfigs reports).
+     */
     public static ApiRegistry.Builder all(MetadataView metadata, ReplicaManager replicas,
                                           ProducerIdAllocator producerIds, QuorumController controller,
-                                          TopicAutoCreator autoCreator) {
+                                          TopicAutoCreator autoCreator, ControllerForwarder forwarder,
+                                          List<StaticBrokerConfig> brokerConfigs) {
         return dataPlane(metadata, replicas, producerIds, autoCreator)
                 .add(ApiKeys.CREATE_TOPICS, 2, 7, new CreateTopicsHandler(controller))
                 .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller))
                 .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller))
-                .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, new IncrementalAlterConfigsHandler(controller))
-                .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(metadata))
+                .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, new IncrementalAlterConfigsHandler(controller, forwarder))
+                .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(metadata, brokerConfigs))
                 .add(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 1, new AlterPartitionReassignmentsHandler(controller))
                 .add(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0, new ListPartitionReassignmentsHandler(metadata))
                 .add(ApiKeys.ELECT_LEADERS, 0, 2, new ElectLeadersHandler(controller))
-                .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(replicas));
+                .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(replicas))
+                .add(ApiKeys.DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(metadata::image, replicas));
     }
 
     /** The APIs that need no controller: metadata reads and the data plane. */

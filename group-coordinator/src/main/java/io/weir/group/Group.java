@@ -1,5 +1,6 @@
 package io.weir.group;
 
+import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
@@ -8,6 +9,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -16,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -102,6 +105,9 @@ final class Group {
         }
     }
 
+    /** The protocol type of Kafka's consumers, whose member metadata is a {@link ConsumerProtocol} subscription. */
+    static final String CONSUMER_PROTOCOL_TYPE = ConsumerProtocol.PROTOCOL_TYPE;
+
     final String groupId;
     private final long initialRebalanceDelayMs;
     private final Supplier<String> memberIdSuffix;
@@ -147,6 +153,24 @@ final class Group {
 
     String leaderId() {
         return leaderId;
+    }
+
+    /**
+     * The topics the members subscribe to, read from their consumer-protocol metadata for the
+     * group's protocol; empty when that cannot be known (not a consumer group, no protocol chosen
+     * yet, metadata that does not parse), which OffsetDelete takes as "every topic", as Kafka does.
+     */
+    Optional<Set<String>> subscribedTopics() {
+        if (!CONSUMER_PROTOCOL_TYPE.equals(protocolType) || protocolName == null) return Optional.empty();
+        Set<String> topics = new HashSet<>();
+        try {
+            for (Member m : members.values()) {
+                topics.addAll(ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(m.metadata(protocolName))).topics());
+            }
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();
+        }
+        return Optional.of(topics);
     }
 
     Collection<Member> members() {

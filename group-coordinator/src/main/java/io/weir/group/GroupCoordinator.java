@@ -19,9 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -355,6 +357,60 @@ public final class GroupCoordinator implements AutoCloseable {
         Map<TopicPartition, CommittedOffset> tombstones = new HashMap<>();
         committed.keySet().forEach(tp -> tombstones.put(tp, null));
         return offsets.write(groupId, tombstones);
+    }
+
+    /** What OffsetDelete answers: a group-level error, or an error per partition. */
+    public record OffsetDeletion(Errors groupError, Map<TopicPartition, Errors> partitionErrors) {
+    }
+
+    /**
+     * Kafka's OffsetDelete: deletes the group's committed offsets of {@code partitions} with
+     * tombstones in the offsets topic, except for topics the group's members subscribe to
+     * (GROUP_SUBSCRIBED_TO_TOPIC per partition). A group with members that is not a consumer group
+     * keeps its offsets (NON_EMPTY_GROUP), as do unknown groups (GROUP_ID_NOT_FOUND). Partitions
+     * without a committed offset succeed with nothing written; partitions that do not exist get
+     * UNKNOWN_TOPIC_OR_PARTITION.
+     */
+    public CompletableFuture<OffsetDeletion> deleteOffsets(String groupId, List<TopicPartition> partitions) {
+        Errors error = checkCoordinator(groupId);
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(new OffsetDeletion(error, Map.of()));
+        Map<TopicPartition, CommittedOffset> committed = offsets.committed(groupId);
+        Hosted hosted = groups.get(groupId);
+        if (hosted == null && committed.isEmpty()) {
+            return CompletableFuture.completedFuture(new OffsetDeletion(Errors.GROUP_ID_NOT_FOUND, Map.of()));
+        }
+        // The topics whose offsets stay; null while a consumer group's subscriptions are not known
+        // yet (no protocol chosen), which protects every topic.
+        Set<String> consumed = Set.of();
+        if (hosted != null) {
+            synchronized (hosted) {
+                Group group = hosted.group;
+                if (group.state() != Group.State.EMPTY) {
+                    if (!Group.CONSUMER_PROTOCOL_TYPE.equals(group.protocolType())) {
+                        return CompletableFuture.completedFuture(new OffsetDeletion(Errors.NON_EMPTY_GROUP, Map.of()));
+                    }
+                    consumed = group.subscribedTopics().orElse(null);
+                }
+            }
+        }
+        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
+        Map<TopicPartition, CommittedOffset> tombstones = new HashMap<>();
+        MetadataImage image = metadata.get();
+        for (TopicPartition tp : partitions) {
+            if (!image.topic(tp.topic()).map(t -> t.partitions().containsKey(tp.partition())).orElse(false)) {
+                results.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+            } else if (consumed == null || consumed.contains(tp.topic())) {
+                results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
+            } else {
+                results.put(tp, Errors.NONE);
+                if (committed.containsKey(tp)) tombstones.put(tp, null);
+            }
+        }
+        if (tombstones.isEmpty()) return CompletableFuture.completedFuture(new OffsetDeletion(Errors.NONE, results));
+        return offsets.write(groupId, tombstones).thenApply(written -> {
+            if (written != Errors.NONE) tombstones.keySet().forEach(tp -> results.put(tp, written));
+            return new OffsetDeletion(Errors.NONE, results);
+        });
     }
 
     @Override

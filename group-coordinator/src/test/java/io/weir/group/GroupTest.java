@@ -1,5 +1,7 @@
 package io.weir.group;
 
+import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
+import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
@@ -291,6 +293,27 @@ class GroupTest {
     }
 
     /** Members that joined at 0 and got generation 1 at the end of the initial delay (3_000). */
+    @Test
+    void subscribedTopicsAreReadFromTheMembersConsumerSubscriptions() {
+        Group consumers = new Group("s", 0, () -> "x");
+        assertThat(consumers.subscribedTopics()).as("no protocol chosen yet").isEmpty();
+        JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols =
+                new JoinGroupRequestData.JoinGroupRequestProtocolCollection();
+        protocols.add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range").setMetadata(
+                org.apache.kafka.common.utils.Utils.toArray(ConsumerProtocol.serializeSubscription(
+                        new ConsumerPartitionAssignor.Subscription(List.of("orders", "payments"))))));
+        consumers.join(1, new JoinGroupRequestData().setGroupId("s").setMemberId("").setProtocolType("consumer")
+                .setSessionTimeoutMs(SESSION_MS).setRebalanceTimeoutMs(REBALANCE_MS).setProtocols(protocols),
+                (short) 3, "client", "/127.0.0.1", 0);
+        consumers.tick(0);
+        assertThat(consumers.state()).isEqualTo(Group.State.COMPLETING_REBALANCE);
+        assertThat(consumers.subscribedTopics()).hasValue(java.util.Set.of("orders", "payments"));
+
+        // Metadata that is no consumer subscription tells nothing: every topic counts as consumed.
+        joinedGroupOf(1);
+        assertThat(group.subscribedTopics()).isEmpty();
+    }
+
     private List<String> joinedGroupOf(int size) {
         List<String> ids = new java.util.ArrayList<>();
         List<Long> requests = new java.util.ArrayList<>();

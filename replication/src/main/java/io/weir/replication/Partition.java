@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.StaleBrokerEpochException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
@@ -207,6 +208,33 @@ public final class Partition {
             }
             return new AppendResult(this, state.leaderEpoch(), info.firstOffset(), info.lastOffset(),
                     info.logAppendTime(), log.logStartOffset(), info.duplicate());
+        } finally {
+            roleLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Kafka's DeleteRecords on the leader: moves the log start offset to {@code offset} ({@code -1}
+     * for the high watermark), persisted before it returns. Offsets past the high watermark, or
+     * negative ones other than -1, are OFFSET_OUT_OF_RANGE; a non-leader throws
+     * NOT_LEADER_OR_FOLLOWER. Followers follow the leader's log start offset from its fetch
+     * answers.
+     *
+     * @return the log start offset afterwards (the low watermark Weir reports)
+     */
+    public long deleteRecordsBefore(long offset) {
+        roleLock.readLock().lock();
+        try {
+            synchronized (this) {
+                leaderOrThrow();
+            }
+            long target = offset == -1 ? log.highWatermark() : offset;
+            if (target < 0) {
+                throw new OffsetOutOfRangeException("Cannot delete records of " + topicPartition + " before " + offset);
+            }
+            long logStart = log.advanceLogStartOffset(target);
+            changed.accept(topicPartition);
+            return logStart;
         } finally {
             roleLock.readLock().unlock();
         }

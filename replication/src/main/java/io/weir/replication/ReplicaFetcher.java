@@ -246,6 +246,9 @@ public final class ReplicaFetcher implements AutoCloseable {
                     new FollowerFetchDecision.LocalLog(pl.logEndOffset(), pl.highWatermark(), pl::endOffsetForEpoch));
             if (!(action instanceof FollowerFetchDecision.FetchLeaderRange)) {
                 apply(a, action);
+                if (action instanceof FollowerFetchDecision.Append) {
+                    followLogStartOffset(a, p.logStartOffset());
+                }
                 return;
             }
         }
@@ -256,6 +259,18 @@ public final class ReplicaFetcher implements AutoCloseable {
             if (stillAssigned(a)) {
                 apply(a, FollowerFetchDecision.onLeaderRange(a.log().logEndOffset(), leaderStart, leaderEnd));
             }
+        }
+    }
+
+    /**
+     * Moves the follower's log start offset up to the leader's (records deleted with
+     * DeleteRecords), never past what the follower knows is committed; caller holds {@code lock}.
+     */
+    private void followLogStartOffset(Assignment a, long leaderLogStartOffset) {
+        PartitionLog pl = a.log();
+        long target = Math.min(leaderLogStartOffset, pl.highWatermark());
+        if (target > pl.logStartOffset()) {
+            pl.advanceLogStartOffset(target);
         }
     }
 

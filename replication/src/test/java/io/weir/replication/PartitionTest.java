@@ -19,6 +19,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.StaleBrokerEpochException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -127,6 +128,25 @@ class PartitionTest {
         assertThat(partition.highWatermark()).as("a re-check records nothing").isZero();
         followerFetch(EPOCH_2, 1, true);
         assertThat(partition.highWatermark()).isEqualTo(1);
+    }
+
+    @Test
+    void deleteRecordsMovesTheLeadersLogStartOffsetUpToTheHighWatermarkOnly() {
+        partition.makeLeader(registration(List.of(1, 2), 1, 1), 1);
+        partition.appendAsLeader(batch("a", "b", "c"), 1);
+        followerFetch(EPOCH_2, 2, true);
+        changes.clear();
+        assertThatThrownBy(() -> partition.deleteRecordsBefore(3)).as("past the HW")
+                .isInstanceOf(OffsetOutOfRangeException.class);
+        assertThatThrownBy(() -> partition.deleteRecordsBefore(-2)).isInstanceOf(OffsetOutOfRangeException.class);
+        assertThat(partition.deleteRecordsBefore(1)).isEqualTo(1);
+        assertThat(partition.deleteRecordsBefore(-1)).as("-1 is the HW").isEqualTo(2);
+        assertThat(partition.logStartOffset()).isEqualTo(2);
+        assertThat(changes).as("announced").contains(TP);
+        assertThatThrownBy(() -> partition.read(1, -1, 1 << 20, true)).isInstanceOf(OffsetOutOfRangeException.class);
+
+        partition.makeFollower(2);
+        assertThatThrownBy(() -> partition.deleteRecordsBefore(2)).isInstanceOf(NotLeaderOrFollowerException.class);
     }
 
     @Test

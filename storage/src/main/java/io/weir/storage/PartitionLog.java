@@ -482,6 +482,25 @@ public final class PartitionLog implements Closeable {
         }
     }
 
+    /**
+     * DeleteRecords: moves the log start offset up to {@code offset}, persisted before it returns,
+     * never back and never past the high watermark (OffsetOutOfRangeException); returns it.
+     */
+    public long advanceLogStartOffset(long offset) {
+        underWriteLock(() -> {
+            ensureOpenLocked();
+            if (offset > highWatermark) {
+                throw new OffsetOutOfRangeException(topicPartition + ": log start " + offset + " past HW " + highWatermark);
+            }
+            if (offset > logStartOffset) {
+                logStartOffset = offset;
+                epochs.truncateFromStart(offset);
+                persistState();
+            }
+        });
+        return logStartOffset;
+    }
+
     /** Number of Chronicle roll files holding this log. */
     public int rollFileCount() {
         return underReadLock(batches::rollFileCount);

@@ -120,6 +120,26 @@ class PartitionLogTest {
     }
 
     @Test
+    void advancingTheLogStartOffsetHidesEarlierRecordsDurablyButNeverPassesTheHighWatermark() {
+        PartitionLog log = open();
+        log.appendAsLeader(batch("a", "b"), 0);
+        log.appendAsLeader(batch("c", "d"), 0);
+        log.updateHighWatermark(3);
+
+        assertThatThrownBy(() -> log.advanceLogStartOffset(4)).isInstanceOf(OffsetOutOfRangeException.class);
+        assertThat(log.advanceLogStartOffset(3)).isEqualTo(3);
+        assertThat(log.advanceLogStartOffset(1)).as("never backwards").isEqualTo(3);
+        assertThatThrownBy(() -> log.read(1, 100, Long.MAX_VALUE, true)).isInstanceOf(OffsetOutOfRangeException.class);
+        // The batch holding the new start is read whole; consumers skip the records before it.
+        assertThat(valuesOnly(log.read(3, 100, Long.MAX_VALUE, true).records())).containsExactly("c", "d");
+
+        PartitionLog reopened = reopen(log);
+        assertThat(reopened.logStartOffset()).isEqualTo(3);
+        assertThat(reopened.logEndOffset()).isEqualTo(4);
+        assertThatThrownBy(() -> reopened.read(2, 100, Long.MAX_VALUE, true)).isInstanceOf(OffsetOutOfRangeException.class);
+    }
+
+    @Test
     void aBatchFailingItsCrcIsRejectedAsCorruptAndNothingIsWritten() {
         PartitionLog log = open();
         log.appendAsLeader(batch("ok"), 0);

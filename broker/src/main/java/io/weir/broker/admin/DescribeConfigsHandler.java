@@ -9,6 +9,7 @@ import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsSynonym;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
@@ -25,14 +26,18 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * DescribeConfigs from the metadata image: a topic's explicit configs plus the defaults of
- * every other topic config Weir knows, with the type and doc of {@link TopicConfigs}; a broker's (or, with an empty name, the cluster's)
- * dynamic configs. Nothing here asks the controller.
+ * every other topic config Weir knows, with the type and doc of {@link TopicConfigs}; a broker's
+ * settings from its node file ({@link StaticBrokerConfig}) under the cluster's and its own dynamic
+ * configs; with an empty name, the cluster's dynamic configs. Nothing here asks the controller.
  */
 public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest> {
     private final MetadataView metadata;
+    private final List<StaticBrokerConfig> brokerConfigs;
 
-    public DescribeConfigsHandler(MetadataView metadata) {
+    /** @param brokerConfigs this node's own settings as Kafka broker configs */
+    public DescribeConfigsHandler(MetadataView metadata, List<StaticBrokerConfig> brokerConfigs) {
         this.metadata = metadata;
+        this.brokerConfigs = List.copyOf(brokerConfigs);
     }
 
     @Override
@@ -40,13 +45,14 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
         MetadataImage image = metadata.image();
         DescribeConfigsResponseData out = new DescribeConfigsResponseData();
         for (DescribeConfigsRequestData.DescribeConfigsResource r : request.data().resources()) {
-            out.results().add(describe(image, r, request.data().includeDocumentation()));
+            out.results().add(describe(image, r, request.data().includeSynonyms(),
+                    request.data().includeDocumentation()));
         }
         return CompletableFuture.completedFuture(new DescribeConfigsResponse(out));
     }
 
     private DescribeConfigsResult describe(MetadataImage image, DescribeConfigsRequestData.DescribeConfigsResource r,
-                                           boolean includeDocumentation) {
+                                           boolean includeSynonyms, boolean includeDocumentation) {
         DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(r.resourceType())
                 .setResourceName(r.resourceName()).setErrorCode(Errors.NONE.code());
         Optional<ConfigResource> resource = ConfigResources.resource(r.resourceType(), r.resourceName());
@@ -63,13 +69,7 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                 }
                 TopicConfigs.effective(image.configs(resource.get())).forEach((name, value) -> {
                     if (keys == null || keys.contains(name)) {
-                        DescribeConfigsResourceResult entry = entry(name, value.value(),
-                                value.isDefault() ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG);
-                        TopicConfigs.find(name).ifPresent(key -> {
-                            entry.setConfigType(ConfigType.valueOf(key.type().name()).id());
-                            if (includeDocumentation) entry.setDocumentation(key.doc());
-                        });
-                        result.configs().add(entry);
+                        result.configs().add(topicEntry(name, value, includeSynonyms, includeDocumentation));
                     }
                 });
             }
@@ -84,12 +84,16 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                     return result.setErrorCode(Errors.INVALID_REQUEST.code())
                             .setErrorMessage("describe broker " + id + " on broker " + id + ", not on " + metadata.nodeId());
                 }
-                Map<String, String> merged = new TreeMap<>(image.configs(new ConfigResource(ConfigResource.Type.CLUSTER, "")));
-                merged.putAll(image.configs(resource.get()));
-                merged.forEach((name, value) -> {
-                    if (keys == null || keys.contains(name)) {
-                        result.configs().add(entry(name, value, ConfigSource.DYNAMIC_BROKER_CONFIG));
-                    }
+                Map<String, String> cluster = image.configs(new ConfigResource(ConfigResource.Type.CLUSTER, ""));
+                Map<String, String> broker = image.configs(resource.get());
+                Map<String, DescribeConfigsResourceResult> entries = new TreeMap<>();
+                for (StaticBrokerConfig c : brokerConfigs) {
+                    entries.put(c.name(), staticEntry(c, includeSynonyms));
+                }
+                cluster.forEach((name, value) -> entries.put(name, entry(name, value, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG)));
+                broker.forEach((name, value) -> entries.put(name, entry(name, value, ConfigSource.DYNAMIC_BROKER_CONFIG)));
+                entries.forEach((name, entry) -> {
+                    if (keys == null || keys.contains(name)) result.configs().add(entry);
                 });
             }
             case CLUSTER -> new TreeMap<>(image.configs(resource.get())).forEach((name, value) -> {
@@ -102,6 +106,49 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
             }
         }
         return result;
+    }
+
+    /**
+     * A topic config as Kafka describes it: TOPIC_CONFIG where the topic sets it, else DEFAULT_CONFIG;
+     * its synonyms are the topic's value and the broker default it falls back to (by the broker's name).
+     */
+    private static DescribeConfigsResourceResult topicEntry(String name, TopicConfigs.Value value,
+                                                            boolean includeSynonyms, boolean includeDocumentation) {
+        DescribeConfigsResourceResult entry = entry(name, value.value(),
+                value.isDefault() ? ConfigSource.DEFAULT_CONFIG : ConfigSource.TOPIC_CONFIG);
+        TopicConfigs.ConfigKey key = TopicConfigs.find(name).orElseThrow();
+        entry.setConfigType(ConfigType.valueOf(key.type().name()).id());
+        if (includeDocumentation) entry.setDocumentation(key.doc());
+        if (includeSynonyms) {
+            if (!value.isDefault()) {
+                entry.synonyms().add(new DescribeConfigsSynonym().setName(name).setValue(value.value())
+                        .setSource(ConfigSource.TOPIC_CONFIG.id()));
+            }
+            entry.synonyms().add(new DescribeConfigsSynonym().setName(TopicConfigs.brokerSynonym(name).orElse(name))
+                    .setValue(key.defaultValue()).setSource(ConfigSource.DEFAULT_CONFIG.id()));
+        }
+        return entry;
+    }
+
+    /**
+     * A setting of the node file, read-only as every static broker config is while Weir cannot
+     * alter broker configs; its synonyms are the file's value and the default, as Kafka lists them.
+     */
+    private static DescribeConfigsResourceResult staticEntry(StaticBrokerConfig c, boolean includeSynonyms) {
+        DescribeConfigsResourceResult entry = entry(c.name(), c.value(),
+                c.isStatic() ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG)
+                .setReadOnly(true).setConfigType(c.type().id());
+        if (includeSynonyms) {
+            if (c.isStatic()) {
+                entry.synonyms().add(new DescribeConfigsSynonym().setName(c.name()).setValue(c.value())
+                        .setSource(ConfigSource.STATIC_BROKER_CONFIG.id()));
+            }
+            if (!c.isStatic() || c.defaultValue() != null) {
+                entry.synonyms().add(new DescribeConfigsSynonym().setName(c.name()).setValue(c.defaultValue())
+                        .setSource(ConfigSource.DEFAULT_CONFIG.id()));
+            }
+        }
+        return entry;
     }
 
     private static DescribeConfigsResourceResult entry(String name, String value, ConfigSource source) {

@@ -31,14 +31,36 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
     private static final int REQUEST_TIMEOUT_MS = 30_000;
 
     private final QuorumController controller;
+    private final ControllerForwarder forwarder;
 
-    public IncrementalAlterConfigsHandler(QuorumController controller) {
+    /** @param forwarder sends topic and cluster config changes this node receives while not active to the active controller */
+    public IncrementalAlterConfigsHandler(QuorumController controller, ControllerForwarder forwarder) {
         this.controller = controller;
+        this.forwarder = forwarder;
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, IncrementalAlterConfigsRequest request) {
         IncrementalAlterConfigsRequestData in = request.data();
+        if (!controller.isActive() && in.resources().stream().anyMatch(r -> !deletesOnlyBrokerConfigs(r))) {
+            return forwarder.forward(new IncrementalAlterConfigsRequest.Builder(in.duplicate()))
+                    .handle((forwarded, error) -> error == null
+                            ? CompletableFuture.<AbstractResponse>completedFuture(new IncrementalAlterConfigsResponse(
+                                    ((IncrementalAlterConfigsResponse) forwarded).data()))
+                            : local(in))
+                    .thenCompose(answer -> answer);
+        }
+        return local(in);
+    }
+
+    /** Deleting broker configs is answered by the broker addressed (see below), never forwarded. */
+    private static boolean deletesOnlyBrokerConfigs(IncrementalAlterConfigsRequestData.AlterConfigsResource r) {
+        return r.resourceType() == ConfigResource.Type.BROKER.code() && r.resourceName() != null
+                && !r.resourceName().isEmpty() && r.configs().stream()
+                .allMatch(c -> c.configOperation() == AlterConfigOp.OpType.DELETE.code());
+    }
+
+    private CompletableFuture<AbstractResponse> local(IncrementalAlterConfigsRequestData in) {
         IncrementalAlterConfigsResponseData out = new IncrementalAlterConfigsResponseData();
         Map<ConfigResource, List<AlterConfigOp>> changes = new LinkedHashMap<>();
         Map<ConfigResource, AlterConfigsResourceResponse> wire = new LinkedHashMap<>();

@@ -15,6 +15,8 @@ import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -36,6 +38,8 @@ import org.apache.kafka.common.requests.ListGroupsRequest;
 import org.apache.kafka.common.requests.ListGroupsResponse;
 import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.requests.OffsetCommitResponse;
+import org.apache.kafka.common.requests.OffsetDeleteRequest;
+import org.apache.kafka.common.requests.OffsetDeleteResponse;
 import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.OffsetFetchResponse;
 import org.apache.kafka.common.requests.RequestContext;
@@ -100,8 +104,30 @@ public final class GroupHandlers {
                         return (AbstractResponse) new DeleteGroupsResponse(out);
                     });
                 })
+                .add(ApiKeys.OFFSET_DELETE, 0, 0, (RequestContext ctx, OffsetDeleteRequest r) ->
+                        deleteOffsets(groups, r.data()).thenApply(OffsetDeleteResponse::new))
                 .add(ApiKeys.OFFSET_FETCH, 1, 9, (RequestContext ctx, OffsetFetchRequest r) ->
                         CompletableFuture.completedFuture(new OffsetFetchResponse(fetch(groups, r.data(), r.version()), r.version())));
+    }
+
+    private static CompletableFuture<OffsetDeleteResponseData> deleteOffsets(GroupCoordinator groups,
+                                                                             OffsetDeleteRequestData in) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        in.topics().forEach(t -> t.partitions().forEach(p -> partitions.add(new TopicPartition(t.name(), p.partitionIndex()))));
+        return groups.deleteOffsets(in.groupId(), partitions).thenApply(deletion -> {
+            OffsetDeleteResponseData out = new OffsetDeleteResponseData().setErrorCode(deletion.groupError().code());
+            if (deletion.groupError() != Errors.NONE) return out;
+            deletion.partitionErrors().forEach((tp, error) -> {
+                OffsetDeleteResponseData.OffsetDeleteResponseTopic topic = out.topics().find(tp.topic());
+                if (topic == null) {
+                    topic = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(tp.topic());
+                    out.topics().add(topic);
+                }
+                topic.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
+                        .setPartitionIndex(tp.partition()).setErrorCode(error.code()));
+            });
+            return out;
+        });
     }
 
     private static CompletableFuture<AbstractResponse> done(FindCoordinatorResponseData data, short version) {

@@ -151,6 +151,15 @@ public final class RoutingControllerChannel implements ControllerChannel {
      */
     static final Uuid DATA_DIR_ID = new Uuid(0x5765697244617461L, 1); // "WeirData"
 
+    /**
+     * Sends a client's admin request as it is to the active controller (Kafka's request
+     * forwarding, KIP-590) and returns its answer; IOException when no controller is known or
+     * reachable.
+     */
+    public AbstractResponse forward(AbstractRequest.Builder<?> request) throws IOException {
+        return remote(request);
+    }
+
     /** Sends to the active controller over one connection, reconnecting when it moves or after a failure. */
     private AbstractResponse remote(AbstractRequest.Builder<?> request) throws IOException {
         Optional<ControllerLocation> location = local.activeController();

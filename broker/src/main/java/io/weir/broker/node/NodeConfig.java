@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.weir.broker.admin.StaticBrokerConfig;
 import io.weir.broker.network.FileDescriptors;
 import io.weir.broker.network.NetworkConfig;
 import io.weir.zk.ZooKeeperConfig;
@@ -265,6 +266,18 @@ public record NodeConfig(
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range in " + value);
             return new HostPort(value.substring(0, colon), port);
         }
+    }
+
+    /**
+     * This node's settings as Kafka broker configs, for DescribeConfigs: Kafka's names where
+     * Kafka has the setting (node.id, log.dirs, listeners, controller.quorum.voters, broker.rack,
+     * zookeeper.connect, ...), Weir's YAML keys where it does not, and the broker defaults of the
+     * topic configs (log.retention.ms, ...). A setting counts as static when the file gives it a
+     * value other than its default (the file Weir writes spells every default out, so "set in
+     * the file" would call everything static).
+     */
+    public List<StaticBrokerConfig> brokerConfigs() {
+        return BrokerConfigView.of(this, of(nodeId, clusterId, dataDir, listeners, coordination));
     }
 
     public HostPort kafkaListener() {

@@ -1,6 +1,7 @@
 package io.weir.broker.node;
 
 import io.weir.broker.BrokerApis;
+import io.weir.broker.admin.ControllerForwarder;
 import io.weir.broker.admin.ControllerTopicAutoCreator;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.broker.group.GroupHandlers;
@@ -176,8 +177,12 @@ public final class WeirNode implements AutoCloseable {
             started.add(creator);
             autoCreator = creator;
         }
+        ControllerForwarder forwarder = new ControllerForwarder(
+                new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS));
+        started.add(forwarder);
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
-                new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator);
+                new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
+                config.brokerConfigs());
         GroupHandlers.register(apis, groups);
         dispatcher.set(ControllerApiHandlers.register(apis, controller, config.clusterId()).build());
         controller.start();

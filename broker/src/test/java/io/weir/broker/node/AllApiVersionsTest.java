@@ -19,6 +19,7 @@ import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
@@ -28,6 +29,7 @@ import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
@@ -250,6 +252,12 @@ class AllApiVersionsTest {
             case LIST_GROUPS -> new ListGroupsRequestData();
             case DESCRIBE_GROUPS -> new DescribeGroupsRequestData().setGroups(List.of("nobody", "offsets"));
             case DELETE_GROUPS -> new DeleteGroupsRequestData().setGroupsNames(List.of("nobody"));
+            // An empty group's offsets (committed above: OffsetCommit's key comes first).
+            case OFFSET_DELETE -> new OffsetDeleteRequestData().setGroupId("offsets").setTopics(
+                    new OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection(List.of(
+                            new OffsetDeleteRequestData.OffsetDeleteRequestTopic().setName("t").setPartitions(List.of(
+                                    new OffsetDeleteRequestData.OffsetDeleteRequestPartition().setPartitionIndex(0))))
+                            .iterator()));
             case ALTER_PARTITION_REASSIGNMENTS -> new AlterPartitionReassignmentsRequestData().setTimeoutMs(10_000)
                     .setTopics(List.of(new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName("t")
                             .setPartitions(List.of(new AlterPartitionReassignmentsRequestData.ReassignablePartition()
@@ -264,6 +272,10 @@ class AllApiVersionsTest {
                 yield data;
             }
             case DESCRIBE_LOG_DIRS -> new DescribeLogDirsRequestData().setTopics(null);
+            // Up to the high watermark (-1), which moves nothing the other requests need.
+            case DELETE_RECORDS -> new DeleteRecordsRequestData().setTimeoutMs(10_000).setTopics(List.of(
+                    new DeleteRecordsRequestData.DeleteRecordsTopic().setName("t").setPartitions(List.of(
+                            new DeleteRecordsRequestData.DeleteRecordsPartition().setPartitionIndex(0).setOffset(-1)))));
             default -> null; // BrokerRegistration would register a broker; covered by the cluster tests
         };
     }

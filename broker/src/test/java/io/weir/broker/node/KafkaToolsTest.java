@@ -3,6 +3,7 @@ package io.weir.broker.node;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weir.broker.testing.FreePorts;
+import io.weir.broker.testing.KafkaTool;
 import io.weir.broker.testing.ReadBack;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -20,7 +21,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.tools.LeaderElectionCommand;
 import org.apache.kafka.tools.LogDirsCommand;
 import org.apache.kafka.tools.reassign.ReassignPartitionsCommand;
@@ -30,9 +30,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,13 +112,13 @@ class KafkaToolsTest {
                   {"topic": "moving", "partition": 0, "replicas": [3, 2]},
                   {"topic": "moving", "partition": 1, "replicas": [1, 3]}
                 ]}""");
-        Tool execute = run(ReassignPartitionsCommand::main, "--bootstrap-server", bootstrap(),
+        KafkaTool execute = run(ReassignPartitionsCommand::main, "--bootstrap-server", bootstrap(),
                 "--reassignment-json-file", plan.toString(), "--execute");
         assertThat(execute.exitCode()).as(execute.output()).isZero();
         assertThat(execute.output()).contains("Current partition replica assignment")
                 .contains("Successfully started partition reassignments for moving-0,moving-1");
 
-        Tool verify = await().atMost(TOOL_TIMEOUT).pollInterval(Duration.ofSeconds(1))
+        KafkaTool verify = await().atMost(TOOL_TIMEOUT).pollInterval(Duration.ofSeconds(1))
                 .until(() -> run(ReassignPartitionsCommand::main, "--bootstrap-server", bootstrap(),
                         "--reassignment-json-file", plan.toString(), "--verify"),
                         t -> t.output().contains("Reassignment of partition moving-1 is completed.")
@@ -177,7 +174,7 @@ class KafkaToolsTest {
                     return true;
                 });
                 String bootstrap = nodes.get(0).bootstrapServers() + "," + nodes.get(1).bootstrapServers();
-                Tool list = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                KafkaTool list = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
                         .until(() -> run(ReassignPartitionsCommand::main, "--bootstrap-server", bootstrap, "--list"),
                                 t -> t.output().contains("stuck-0:"));
                 assertThat(list.output()).contains("Current partition reassignments:")
@@ -187,7 +184,7 @@ class KafkaToolsTest {
                 Files.writeString(plan, """
                         {"version": 1, "partitions": [{"topic": "stuck", "partition": 0, "replicas": [1, 3]}]}""");
                 // Clearing throttles would address the stopped broker too, as against Kafka.
-                Tool cancel = run(ReassignPartitionsCommand::main, "--bootstrap-server", bootstrap,
+                KafkaTool cancel = run(ReassignPartitionsCommand::main, "--bootstrap-server", bootstrap,
                         "--reassignment-json-file", plan.toString(), "--cancel", "--preserve-throttles");
                 assertThat(cancel.exitCode()).as(cancel.output()).isZero();
                 assertThat(cancel.output()).contains("Successfully cancelled partition reassignment for: stuck-0");
@@ -225,7 +222,7 @@ class KafkaToolsTest {
             assertThat(describe(admin, topic).partitions().get(0).leader().id()).isNotEqualTo(preferred);
         }
 
-        Tool elect = run(LeaderElectionCommand::main, "--bootstrap-server", bootstrap(),
+        KafkaTool elect = run(LeaderElectionCommand::main, "--bootstrap-server", bootstrap(),
                 "--election-type", "preferred", "--all-topic-partitions");
         assertThat(elect.exitCode()).as(elect.output()).isZero();
         assertThat(elect.output()).contains("Successfully completed leader election (PREFERRED) for partitions")
@@ -236,7 +233,7 @@ class KafkaToolsTest {
         }
 
         // Run again: nothing to do, which the tool reports without failing.
-        Tool again = run(LeaderElectionCommand::main, "--bootstrap-server", bootstrap(),
+        KafkaTool again = run(LeaderElectionCommand::main, "--bootstrap-server", bootstrap(),
                 "--election-type", "preferred", "--topic", topic, "--partition", "0");
         assertThat(again.exitCode()).as(again.output()).isZero();
         assertThat(again.output()).contains("Valid replica already elected for partitions elected-0");
@@ -252,7 +249,7 @@ class KafkaToolsTest {
         }
         produce(topic, 2, 100);
 
-        Tool describe = run(LogDirsCommand::main, "--bootstrap-server", bootstrap(), "--describe",
+        KafkaTool describe = run(LogDirsCommand::main, "--bootstrap-server", bootstrap(), "--describe",
                 "--topic-list", topic);
         assertThat(describe.exitCode()).as(describe.output()).isZero();
         assertThat(describe.output()).contains("Received log directory information from brokers 1,2,3");
@@ -286,43 +283,12 @@ class KafkaToolsTest {
 
     // ---- helpers ----
 
-    /** What a tool printed on stdout and the code it exited with (0 when it did not call exit). */
-    record Tool(int exitCode, String output) {
-    }
-
-    private static final class ToolExit extends RuntimeException {
-        final int code;
-
-        ToolExit(int code) {
-            super("exit " + code, null, false, false);
-            this.code = code;
-        }
-    }
-
-    /** Runs a tool's main in this JVM, its exit turned into a return and its stdout captured. */
-    private static synchronized Tool run(Consumer<String[]> main, String... args) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int code = 0;
-        Exit.setExitProcedure((status, message) -> {
-            throw new ToolExit(status);
-        });
-        try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-            System.setOut(out);
-            main.accept(args);
-        } catch (ToolExit e) {
-            code = e.code;
-        } finally {
-            System.setOut(original);
-            Exit.resetExitProcedure();
-        }
-        String output = captured.toString(StandardCharsets.UTF_8);
-        original.println("kafka tool " + String.join(" ", args) + " exited " + code + ":\n" + output);
-        return new Tool(code, output);
+    private static KafkaTool run(Consumer<String[]> main, String... args) {
+        return KafkaTool.run(main, args);
     }
 
     private Map<Integer, Map<String, Long>> logDirSizes(String topic) {
-        Tool describe = run(LogDirsCommand::main, "--bootstrap-server", bootstrap(), "--describe", "--topic-list", topic);
+        KafkaTool describe = run(LogDirsCommand::main, "--bootstrap-server", bootstrap(), "--describe", "--topic-list", topic);
         String json = describe.output().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
         Map<Integer, Map<String, Long>> sizes = new HashMap<>();
         try {

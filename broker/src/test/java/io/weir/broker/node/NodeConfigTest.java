@@ -3,6 +3,7 @@ package io.weir.broker.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weir.broker.admin.StaticBrokerConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,29 @@ class NodeConfigTest {
         assertThat(config.brokerHeartbeatIntervalMs()).isEqualTo(200);
         assertThat(config.rack()).isEqualTo("rack-a");
         assertThat(config.autoCreateTopicsEnable()).isFalse();
+    }
+
+    @Test
+    void everySettingIsDescribedAsABrokerConfigStaticWhenTheFileChangesIt() {
+        NodeConfig config = threeVoterNode().with(Map.of("broker.session.timeout.ms", 3000, "rack", "rack-a"));
+        Map<String, StaticBrokerConfig> described = config.brokerConfigs().stream()
+                .collect(java.util.stream.Collectors.toMap(StaticBrokerConfig::name, c -> c));
+        // Kafka's names for the YAML keys that Kafka spells differently.
+        Map<String, String> kafkaNames = Map.of("rack", "broker.rack", "data.dir", "log.dirs",
+                "coordination", "coordination.backend");
+        for (java.lang.reflect.RecordComponent component : NodeConfig.class.getRecordComponents()) {
+            String key = component.getAccessor().getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class).value();
+            assertThat(described).as(key).containsKey(kafkaNames.getOrDefault(key, key));
+        }
+        assertThat(described.get("broker.session.timeout.ms").isStatic()).isTrue();
+        assertThat(described.get("broker.session.timeout.ms").defaultValue()).isEqualTo("9000");
+        assertThat(described.get("broker.rack").value()).isEqualTo("rack-a");
+        assertThat(described.get("num.partitions").isStatic()).isFalse();
+        assertThat(described.get("controller.quorum.voters").value())
+                .isEqualTo("1@127.0.0.1:19192,2@127.0.0.1:19193,3@127.0.0.1:19194");
+        assertThat(described.get("listeners").value()).isEqualTo("PLAINTEXT://127.0.0.1:19093");
+        assertThat(described.get("log.retention.ms").value()).isEqualTo("604800000");
+        assertThat(described.get("log.retention.ms").isStatic()).isFalse();
     }
 
     @Test

@@ -105,7 +105,7 @@ class SingleNodeTest {
                 .all().get(20, TimeUnit.SECONDS).get(resource);
         assertThat(documented.get("retention.ms").type()).isEqualTo(ConfigEntry.ConfigType.LONG);
         assertThat(documented.get("cleanup.policy").type()).isEqualTo(ConfigEntry.ConfigType.LIST);
-        assertThat(documented.get("segment.ms").documentation()).contains("ignores it");
+        assertThat(documented.get("segment.ms").documentation()).contains("stores it but rolls");
 
         admin.deleteTopics(List.of("orders")).all().get(20, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->

@@ -1,7 +1,6 @@
 package io.weir.storage;
 
 import java.io.Closeable;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,7 +10,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
-import net.openhft.chronicle.bytes.Bytes;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -26,11 +24,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The log of one topic-partition: Kafka v2 record batches stored byte for byte as
  * excerpts of a Chronicle Queue, one excerpt per batch. This class is the facade: the
- * public API, the lock, and the durable state ({@link PartitionState}); the work is done by
- * {@link BatchValidator} (checks before the lock), {@link AppendPlanner} (offsets,
- * producer checks), {@link QueueHandle} (Chronicle), {@link LiveBatches} and
+ * public API and the lock; the work is done by {@link LogState} (the durable state,
+ * {@link PartitionState}), {@link BatchValidator} (checks before the lock), {@link AppendPlanner}
+ * (offsets, producer checks), {@link QueueHandle} (Chronicle), {@link LiveBatches} and
  * {@link LogReader} (writing and scanning batches), {@link LogRecovery} (the open-time
- * scan) and {@link RetentionPlanner} (what retention deletes).
+ * scan), {@link RetentionPlanner} (what retention deletes) and {@link WriteFailure} (failed
+ * writes and resuming after them).
  *
  * <p>Chronicle is append-only, so truncation marks excerpt ranges dead in
  * {@link PartitionState} (persisted atomically before anything else changes) and a full
@@ -41,11 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Space before acknowledgement: an append claims its bytes from the data directory's
  * {@link DiskSpace} guard before writing, and is refused (KAFKA_STORAGE_ERROR) when the
- * directory is full. If a write fails anyway (a mapped page with no disk behind it, a Chronicle
- * or I/O error), the append throws {@link KafkaStorageException} and the log stays as it was
- * before it: whatever reached the queue is marked dead, the LEO and HW do not move, earlier
- * batches stay readable. Appends are then refused until the directory has room again, when
- * the queue is reopened (a fresh appender) and the dead mark persisted.
+ * directory is full. If a write fails anyway, the log stays as it was before the append and
+ * appends are refused until the directory has room again (see {@link WriteFailure}).
  *
  * <p>Concurrency: appends, truncation, retention and close take the write lock, reads
  * take the read lock, so reads run concurrently with each other. The Chronicle queue
@@ -67,29 +63,16 @@ public final class PartitionLog implements Closeable {
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final QueueHandle queue;
-    private final LiveBatches live;
     private final LogReader reader;
 
     // Durable state (mirrored in partition.state).
-    private long generation;
-    private final DeadRanges deadRanges = new DeadRanges();
-    private final LeaderEpochCache epochs = new LeaderEpochCache();
-    private long nextOffsetFloor;
-
-    // Derived from the log by a scan, then kept up to date by appends.
-    private final LiveBatchIndex batches = new LiveBatchIndex();
-    private final ProducerStateManager producers = new ProducerStateManager();
-
-    private volatile long logStartOffset;
-    private volatile long logEndOffset;
-    private volatile long highWatermark;
-    private long checkpointedHighWatermark;
-
-    /** Why appends are refused since a write failed; null while writable. */
-    private volatile String writeFailure;
-    private long nextResumeAttemptMs;
-    /** partition.state could not be written (a full disk): the next checkpoint tries again. */
-    private boolean statePending;
+    private final LogState state;
+    private final LeaderEpochCache epochs;
+    private final WriteFailure writeFailure;
+    // The batches, what is derived from them, and what changes them.
+    private final LogContents contents;
+    private final LiveBatchIndex batches;
+    private final ProducerStateManager producers;
 
     private boolean closed;
 
@@ -101,25 +84,26 @@ public final class PartitionLog implements Closeable {
         this.clock = clock;
         this.owner = owner;
         this.space = space;
+        this.state = new LogState(topicPartition, dir);
+        this.epochs = state.epochs();
+        this.writeFailure = new WriteFailure(topicPartition, clock, space);
         // The LogManager, if any, counts open queues to close idle ones.
         Runnable opened = owner == null ? () -> { } : () -> owner.queueOpened(this);
         Runnable closedQueue = owner == null ? () -> { } : () -> owner.queueClosed(this);
         this.queue = new QueueHandle(dir, config.rollCycle(), clock, opened, closedQueue);
-        this.live = new LiveBatches(queue, deadRanges);
-        this.reader = new LogReader(topicPartition, batches, live, epochs);
+        this.contents = new LogContents(topicPartition, this::config, queue, state, writeFailure);
+        this.batches = contents.batches();
+        this.producers = contents.producers();
+        this.reader = new LogReader(topicPartition, batches, contents.live(), epochs);
         lock.writeLock().lock();
         try {
             Files.createDirectories(dir);
-            PartitionState state = PartitionState.readOrInitial(dir);
-            generation = state.generation();
-            logStartOffset = state.logStartOffset();
-            nextOffsetFloor = state.nextOffsetFloor();
-            deadRanges.replaceWith(state.deadRanges());
-            queue.removeOtherGenerations(generation);
-            queue.open(generation, config.blockSize());
-            rebuildFromLog(state.epochs());
-            highWatermark = clamp(state.highWatermark());
-            checkpointedHighWatermark = state.highWatermark();
+            PartitionState persisted = state.load();
+            queue.removeOtherGenerations(state.generation());
+            queue.open(state.generation(), config.blockSize());
+            contents.rebuild(persisted.epochs());
+            state.setHighWatermark(clamp(persisted.highWatermark()));
+            state.setCheckpointedHighWatermark(persisted.highWatermark());
         } catch (IOException | UncheckedIOException e) {
             throw new KafkaStorageException("Cannot open partition log in " + dir + ": " + e.getMessage(), e);
         } finally {
@@ -154,16 +138,16 @@ public final class PartitionLog implements Closeable {
     }
 
     public long logStartOffset() {
-        return logStartOffset;
+        return state.logStartOffset();
     }
 
     /** The log end offset (LEO): the offset the next appended record gets. */
     public long logEndOffset() {
-        return logEndOffset;
+        return contents.logEndOffset();
     }
 
     public long highWatermark() {
-        return highWatermark;
+        return state.highWatermark();
     }
 
     /** Bytes of live batches in the log. */
@@ -186,7 +170,7 @@ public final class PartitionLog implements Closeable {
      * {@link #checkpointHighWatermark()} and on close, so after a crash it may be behind.
      */
     public void updateHighWatermark(long newHighWatermark) {
-        underWriteLock(() -> highWatermark = clamp(newHighWatermark));
+        underWriteLock(() -> state.setHighWatermark(clamp(newHighWatermark)));
     }
 
     /**
@@ -195,25 +179,25 @@ public final class PartitionLog implements Closeable {
      */
     public void checkpointHighWatermark() {
         underWriteLock(() -> {
-            if (!closed && (highWatermark != checkpointedHighWatermark || statePending)) {
-                tryPersistState("checkpoint", true);
+            if (!closed && state.checkpointDue()) {
+                state.tryPersist("checkpoint", true);
             }
         });
     }
 
     /** Whether appends are refused because a write failed (until the data directory has room again). */
     public boolean writeFailed() {
-        return writeFailure != null;
+        return writeFailure.failed();
     }
 
     /**
      * Resumes appends after a failed write if the data directory has room again (see
-     * {@link #ensureWritableLocked}); for logs nobody appends to. Skipped while the log is busy.
+     * {@link WriteFailure#ensureWritable}); for logs nobody appends to. Skipped while the log is busy.
      *
      * @return whether appends are allowed now
      */
     boolean resumeIfPossible() {
-        if (writeFailure == null) {
+        if (!writeFailure.failed()) {
             return true;
         }
         if (!lock.writeLock().tryLock()) {
@@ -224,7 +208,7 @@ public final class PartitionLog implements Closeable {
                 return false;
             }
             ensureOpenLocked();
-            ensureWritableLocked();
+            writeFailure.ensureWritable(queue, state, config.blockSize(), contents.logEndOffset());
             return true;
         } catch (KafkaStorageException e) {
             return false;
@@ -253,22 +237,18 @@ public final class PartitionLog implements Closeable {
         lock.writeLock().lock();
         try {
             ensureOpenLocked();
-            ensureWritableLocked();
+            writeFailure.ensureWritable(queue, state, config.blockSize(), contents.logEndOffset());
             ProducerStateManager.Staged staged = producers.stage();
-            AppendPlanner.LeaderPlan plan = AppendPlanner.planLeader(headers, logEndOffset, staged);
+            AppendPlanner.LeaderPlan plan = AppendPlanner.planLeader(headers, contents.logEndOffset(), staged);
             if (plan.duplicate().isPresent()) {
                 return plan.duplicateInfo();
             }
             claimSpace(records);
-            if (leaderEpoch > epochs.latestEpoch()) {
-                List<LeaderEpochCache.Entry> before = epochs.entries();
-                epochs.assign(leaderEpoch, logEndOffset);
-                persistOrRestoreEpochs(before);
-            }
+            state.assignLeaderEpoch(leaderEpoch, contents.logEndOffset());
             long now = clock.millis();
             TimestampType timestampType = config.timestampType();
             AppendPlanner.stamp(records, headers, plan, leaderEpoch, timestampType, now);
-            LogAppendInfo info = writeBatches(records, timestampType == TimestampType.LOG_APPEND_TIME ? now : -1);
+            LogAppendInfo info = contents.write(records, timestampType == TimestampType.LOG_APPEND_TIME ? now : -1);
             staged.commit();
             return info;
         } finally {
@@ -287,14 +267,11 @@ public final class PartitionLog implements Closeable {
         lock.writeLock().lock();
         try {
             ensureOpenLocked();
-            ensureWritableLocked();
-            AppendPlanner.checkFollowerOffsets(headers, logEndOffset, topicPartition);
+            writeFailure.ensureWritable(queue, state, config.blockSize(), contents.logEndOffset());
+            AppendPlanner.checkFollowerOffsets(headers, contents.logEndOffset(), topicPartition);
             claimSpace(records);
-            List<LeaderEpochCache.Entry> before = epochs.entries();
-            if (AppendPlanner.assignFollowerEpochs(headers, epochs)) {
-                persistOrRestoreEpochs(before);
-            }
-            LogAppendInfo info = writeBatches(records, -1);
+            state.assignFollowerEpochs(headers);
+            LogAppendInfo info = contents.write(records, -1);
             headers.forEach(producers::replay);
             return info;
         } finally {
@@ -306,28 +283,6 @@ public final class PartitionLog implements Closeable {
         if (space != null) {
             space.claim(topicPartition, records.sizeInBytes(), config.blockSize());
         }
-    }
-
-    private void persistOrRestoreEpochs(List<LeaderEpochCache.Entry> before) {
-        try {
-            persistState();
-        } catch (KafkaStorageException e) {
-            epochs.replaceWith(before);
-            throw e;
-        }
-    }
-
-    private LogAppendInfo writeBatches(MemoryRecords records, long logAppendTime) {
-        LogAppendInfo info;
-        try {
-            info = live.append(records, logAppendTime, batches, config.indexIntervalBytes());
-        } catch (RuntimeException | InternalError e) {
-            // Validation is done: anything thrown now is the disk or Chronicle failing.
-            throw failWrites(e);
-        }
-        assert info.lastOffset() + 1 > logEndOffset : "appends move the LEO forward: " + info + " at " + logEndOffset;
-        logEndOffset = info.lastOffset() + 1;
-        return info;
     }
 
     /**
@@ -344,8 +299,8 @@ public final class PartitionLog implements Closeable {
             if (!queue.isOpen()) {
                 throw new IllegalStateException("Log of " + topicPartition + " is closed");
             }
-            return reader.read(logStartOffset, logEndOffset, highWatermark, fetchOffset, maxBytes,
-                    maxOffsetExclusive, minOneMessage);
+            return reader.read(state.logStartOffset(), contents.logEndOffset(), state.highWatermark(), fetchOffset,
+                    maxBytes, maxOffsetExclusive, minOneMessage);
         });
     }
 
@@ -354,7 +309,7 @@ public final class PartitionLog implements Closeable {
      * and the offset where it ends (the LEO for the latest epoch).
      */
     public EpochEndOffset endOffsetForEpoch(int leaderEpoch) {
-        return underReadLock(() -> epochs.endOffsetFor(leaderEpoch, logEndOffset));
+        return underReadLock(() -> epochs.endOffsetFor(leaderEpoch, contents.logEndOffset()));
     }
 
     /**
@@ -367,7 +322,8 @@ public final class PartitionLog implements Closeable {
      */
     public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
         ensureOpen();
-        return underReadLock(() -> reader.offsetForTimestamp(timestamp, logStartOffset, logEndOffset));
+        return underReadLock(() -> reader.offsetForTimestamp(timestamp, state.logStartOffset(),
+                contents.logEndOffset()));
     }
 
     /**
@@ -376,71 +332,18 @@ public final class PartitionLog implements Closeable {
      * the leader's. Durable before it returns.
      */
     public void truncateTo(long offset) {
-        lock.writeLock().lock();
-        try {
+        underWriteLock(() -> {
             ensureOpenLocked();
-            if (offset >= logEndOffset) {
-                return;
-            }
-            if (offset <= logStartOffset) {
-                truncateFullyAndStartAtLocked(offset);
-                return;
-            }
-            Optional<LiveBatches.Cut> found = live.cutAt(logStartOffset, batches.startIndexFor(offset), offset);
-            if (found.isEmpty()) {
-                return;
-            }
-            LiveBatches.Cut cut = found.get();
-            // The dead range is the commit point: durable before the derived state changes.
-            Durable before = durable();
-            deadRanges.add(cut.excerptIndex(), queue.lastIndex());
-            nextOffsetFloor = cut.baseOffset();
-            epochs.truncateFromEnd(cut.baseOffset());
-            highWatermark = Math.min(highWatermark, cut.baseOffset());
-            persistOrRestore(before);
-            rebuildFromLog(epochs.entries());
-            log.info("Truncated {} to offset {} (requested {})", topicPartition, logEndOffset, offset);
-        } finally {
-            lock.writeLock().unlock();
-        }
+            contents.truncateTo(offset);
+        });
     }
 
     /** Deletes every batch and restarts the log empty at {@code offset}. Durable before it returns. */
     public void truncateFullyAndStartAt(long offset) {
         underWriteLock(() -> {
             ensureOpenLocked();
-            truncateFullyAndStartAtLocked(offset);
+            contents.truncateFullyAndStartAt(offset);
         });
-    }
-
-    private void truncateFullyAndStartAtLocked(long offset) {
-        if (offset < 0) {
-            throw new IllegalArgumentException("Offset must not be negative: " + offset);
-        }
-        Durable before = durable();
-        generation++;
-        deadRanges.replaceWith(List.of());
-        epochs.clear();
-        logStartOffset = offset;
-        nextOffsetFloor = offset;
-        highWatermark = offset;
-        persistOrRestore(before);
-        deadRanges.clear();
-        try {
-            queue.startGeneration(generation, config.blockSize());
-        } catch (RuntimeException | InternalError e) {
-            // The new, empty generation is durable; its queue is created when appends resume.
-            batches.clear();
-            producers.clear();
-            logEndOffset = offset;
-            writeFailure = e.toString();
-            nextResumeAttemptMs = clock.millis() + RESUME_BACKOFF_MS;
-            throw new KafkaStorageException("Cannot start the new queue of " + topicPartition + ": " + e, e);
-        }
-        // A fresh queue and appender: a failed write in the old generation no longer matters.
-        writeFailure = null;
-        rebuildFromLog(List.of());
-        log.info("Truncated {} fully, restarting at offset {}", topicPartition, offset);
     }
 
     /**
@@ -454,29 +357,7 @@ public final class PartitionLog implements Closeable {
         lock.writeLock().lock();
         try {
             ensureOpenLocked();
-            LogConfig cfg = config;
-            Optional<RetentionPlanner.Plan> planned = RetentionPlanner.plan(batches.rollFiles(),
-                    batches.sizeInBytes(), logStartOffset, highWatermark, clock.millis(), cfg.retentionMs(),
-                    cfg.retentionBytes());
-            if (planned.isEmpty()) {
-                return 0;
-            }
-            RetentionPlanner.Plan plan = planned.get();
-            // The new start offset is durable before any file goes: a crash in between leaves
-            // files whose batches the next open ignores, never a start offset pointing at nothing.
-            Durable before = durable();
-            logStartOffset = plan.newLogStartOffset();
-            epochs.truncateFromStart(logStartOffset);
-            persistOrRestore(before);
-            for (File f : queue.deleteRollFiles(plan.doomed().stream().map(RetentionPlanner.RollFile::cycle).toList())) {
-                log.warn("Could not delete {}", f);
-            }
-            batches.dropRollFiles(plan);
-            // Forget dead ranges that lay wholly in deleted files; the kept files may still hold dead excerpts.
-            deadRanges.forgetBefore(queue.firstIndexOf(plan.firstKept().cycle()));
-            log.info("Retention deleted {} roll file(s) of {}; log start offset is now {}", plan.doomed().size(),
-                    topicPartition, logStartOffset);
-            return plan.doomed().size();
+            return contents.applyRetention(clock.millis());
         } finally {
             lock.writeLock().unlock();
         }
@@ -489,16 +370,15 @@ public final class PartitionLog implements Closeable {
     public long advanceLogStartOffset(long offset) {
         underWriteLock(() -> {
             ensureOpenLocked();
-            if (offset > highWatermark) {
-                throw new OffsetOutOfRangeException(topicPartition + ": log start " + offset + " past HW " + highWatermark);
+            if (offset > state.highWatermark()) {
+                throw new OffsetOutOfRangeException(topicPartition + ": log start " + offset + " past HW "
+                        + state.highWatermark());
             }
-            if (offset > logStartOffset) {
-                logStartOffset = offset;
-                epochs.truncateFromStart(offset);
-                persistState();
+            if (offset > state.logStartOffset()) {
+                state.advanceStart(offset);
             }
         });
-        return logStartOffset;
+        return state.logStartOffset();
     }
 
     /** Number of Chronicle roll files holding this log. */
@@ -516,11 +396,11 @@ public final class PartitionLog implements Closeable {
             }
             closed = true;
             try {
-                if (deadRanges.hasFailedTail() && queue.isOpen()) {
-                    deadRanges.closeFailedTail(queue.lastIndex());
+                if (state.deadRanges().hasFailedTail() && queue.isOpen()) {
+                    state.deadRanges().closeFailedTail(queue.lastIndex());
                 }
                 // A LogManager reports the logs it could not checkpoint in one line, not one each.
-                tryPersistState("close", owner == null);
+                state.tryPersist("close", owner == null);
             } catch (RuntimeException | InternalError e) {
                 log.warn("{}: could not record the end of a failed write on close: {}", topicPartition, e.toString());
             } finally {
@@ -533,7 +413,7 @@ public final class PartitionLog implements Closeable {
 
     /** Whether {@code partition.state} holds less than memory does, because writing it failed. */
     boolean statePending() {
-        return statePending;
+        return state.statePending();
     }
 
     /** True while the Chronicle queue is open (it is closed when idle, see {@link LogManager}). */
@@ -583,7 +463,7 @@ public final class PartitionLog implements Closeable {
     }
 
     private long clamp(long offset) {
-        return Math.max(logStartOffset, Math.min(offset, logEndOffset));
+        return Math.max(state.logStartOffset(), Math.min(offset, contents.logEndOffset()));
     }
 
     private void ensureOpen() {
@@ -604,146 +484,10 @@ public final class PartitionLog implements Closeable {
         }
         if (!queue.isOpen()) {
             try {
-                queue.open(generation, config.blockSize());
+                queue.open(state.generation(), config.blockSize());
             } catch (RuntimeException | InternalError e) {
                 throw new KafkaStorageException("Cannot open the queue of " + topicPartition + ": " + e, e);
             }
         }
-    }
-
-    /**
-     * Appends are refused after a failed write until the data directory has room again; then
-     * the queue is reopened (the failed appender's state is not trusted), the failed tail's end
-     * recorded as a dead range and persisted, and appends go on. Attempts are at least
-     * {@value #RESUME_BACKOFF_MS} ms apart.
-     */
-    private void ensureWritableLocked() {
-        if (writeFailure == null) {
-            return;
-        }
-        long now = clock.millis();
-        if (now < nextResumeAttemptMs || (space != null && space.isFull())) {
-            throw new KafkaStorageException("Appends to " + topicPartition + " are suspended since a write failed ("
-                    + writeFailure + "); they resume when the data directory has room again");
-        }
-        nextResumeAttemptMs = now + RESUME_BACKOFF_MS;
-        try {
-            queue.close();
-            queue.open(generation, config.blockSize());
-            long lastIndex = queue.lastIndex();
-            Durable before = durable();
-            long failedFrom = deadRanges.failedFrom();
-            deadRanges.closeFailedTail(lastIndex);
-            try {
-                persistOrRestore(before);
-            } catch (KafkaStorageException e) {
-                if (failedFrom >= 0) {
-                    deadRanges.markFailedFrom(failedFrom); // still open-ended until it is durable
-                }
-                throw e;
-            }
-        } catch (RuntimeException | InternalError e) {
-            throw new KafkaStorageException("Appends to " + topicPartition + " cannot resume yet: " + e, e);
-        }
-        log.info("{}: appends resume after a failed write ({}); LEO {}, HW {}", topicPartition, writeFailure,
-                logEndOffset, highWatermark);
-        writeFailure = null;
-    }
-
-    /**
-     * A write failed after validation: the disk is full or failing, or Chronicle broke. Marks
-     * every excerpt after the last live batch dead (in memory until the queue is reopened), so
-     * nothing of this append is ever read; the in-memory state is still the one before the
-     * append, so the LEO and HW do not move. Appends are refused until {@link #ensureWritableLocked}
-     * resumes them.
-     */
-    private KafkaStorageException failWrites(Throwable cause) {
-        deadRanges.markFailedFrom(batches.lastLiveIndex() + 1);
-        boolean first = writeFailure == null;
-        writeFailure = cause.toString();
-        nextResumeAttemptMs = clock.millis() + RESUME_BACKOFF_MS;
-        if (space != null) {
-            space.reportWriteFailure(topicPartition, cause);
-        }
-        if (first) {
-            log.warn("{}: a write failed; appends answer KAFKA_STORAGE_ERROR until the data directory has room"
-                    + " again. LEO stays {}, HW {}; earlier batches stay readable", topicPartition, logEndOffset,
-                    highWatermark, cause);
-        }
-        return new KafkaStorageException("Write to " + topicPartition + " failed: " + cause, cause);
-    }
-
-    /**
-     * Rebuilds everything derived from the log with one scan (see {@link RecoveryScan}); a
-     * torn or corrupt tail is marked dead, durably, so it stays dropped.
-     */
-    private void rebuildFromLog(List<LeaderEpochCache.Entry> persistedEpochs) {
-        LogRecovery.Result r = LogRecovery.rebuild(queue, deadRanges, logStartOffset, nextOffsetFloor,
-                persistedEpochs, config.indexIntervalBytes(), batches, producers, epochs);
-        logEndOffset = r.logEndOffset();
-        if (r.corruptFrom() >= 0) {
-            log.warn("{}: dropping the log tail from excerpt {} after a crash or corruption: {}", topicPartition,
-                    Long.toHexString(r.corruptFrom()), r.corruption());
-            deadRanges.add(r.corruptFrom(), Math.max(r.corruptFrom(), queue.lastIndex()));
-            nextOffsetFloor = logEndOffset;
-            // Dropped in memory now; if the disk is full, durable at the next checkpoint.
-            tryPersistState("recovery", true);
-        }
-    }
-
-    /** The durable state, to put back when persisting a change fails. */
-    private record Durable(long generation, long logStartOffset, long nextOffsetFloor, long highWatermark,
-                           List<long[]> deadRanges, List<LeaderEpochCache.Entry> epochs) {
-    }
-
-    private Durable durable() {
-        return new Durable(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
-                epochs.entries());
-    }
-
-    /** Persists a change made in memory; if that fails, the change is undone and the failure thrown. */
-    private void persistOrRestore(Durable before) {
-        try {
-            persistState();
-        } catch (KafkaStorageException e) {
-            generation = before.generation();
-            logStartOffset = before.logStartOffset();
-            nextOffsetFloor = before.nextOffsetFloor();
-            highWatermark = before.highWatermark();
-            deadRanges.replaceWith(before.deadRanges());
-            epochs.replaceWith(before.epochs());
-            throw e;
-        }
-    }
-
-    /** Persists, or notes that the state is pending (logged once until a write succeeds, if {@code logIt}). */
-    private boolean tryPersistState(String what, boolean logIt) {
-        try {
-            persistState();
-            return true;
-        } catch (KafkaStorageException e) {
-            if (!statePending && logIt) {
-                log.warn("{}: cannot write {} ({}): {}; retried at each high-watermark checkpoint", topicPartition,
-                        PartitionState.FILE_NAME, what, e.getMessage());
-            }
-            statePending = true;
-            return false;
-        }
-    }
-
-    /** @throws KafkaStorageException the file could not be written (its old content stays) */
-    private void persistState() {
-        try {
-            new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
-                    epochs.entries()).write(dir);
-        } catch (UncheckedIOException e) {
-            throw new KafkaStorageException("Cannot write " + PartitionState.FILE_NAME + " of " + topicPartition
-                    + ": " + e.getCause(), e);
-        }
-        if (statePending) {
-            log.info("{}: {} written again", topicPartition, PartitionState.FILE_NAME);
-            statePending = false;
-        }
-        checkpointedHighWatermark = highWatermark;
     }
 }

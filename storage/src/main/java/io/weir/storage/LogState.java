@@ -1,0 +1,234 @@
+package io.weir.storage;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable state of a {@link PartitionLog}, mirrored in {@link PartitionState}: generation, log
+ * start offset, next offset floor, high watermark, dead ranges and leader epochs, with their
+ * persistence. A change that must be durable first is made in memory, persisted, and undone if
+ * persisting fails ({@link #persistOrRestore}); checkpoints that fail are retried later
+ * ({@link #tryPersist}). Not thread-safe: {@link PartitionLog}'s lock guards it; the log start
+ * offset and high watermark are volatile for its lock-free getters.
+ */
+final class LogState {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+
+    private final TopicPartition topicPartition;
+    private final Path dir;
+
+    private long generation;
+    private final DeadRanges deadRanges = new DeadRanges();
+    private final LeaderEpochCache epochs = new LeaderEpochCache();
+    private long nextOffsetFloor;
+    private volatile long logStartOffset;
+    private volatile long highWatermark;
+    private long checkpointedHighWatermark;
+    /** partition.state could not be written (a full disk): the next checkpoint tries again. */
+    private boolean statePending;
+
+    LogState(TopicPartition topicPartition, Path dir) {
+        this.topicPartition = topicPartition;
+        this.dir = dir;
+    }
+
+    /** Reads {@code partition.state} (initial if absent) into memory, except the HW; returns what was read. */
+    PartitionState load() {
+        PartitionState state = PartitionState.readOrInitial(dir);
+        generation = state.generation();
+        logStartOffset = state.logStartOffset();
+        nextOffsetFloor = state.nextOffsetFloor();
+        deadRanges.replaceWith(state.deadRanges());
+        return state;
+    }
+
+    long generation() {
+        return generation;
+    }
+
+    long logStartOffset() {
+        return logStartOffset;
+    }
+
+    long nextOffsetFloor() {
+        return nextOffsetFloor;
+    }
+
+    long highWatermark() {
+        return highWatermark;
+    }
+
+    DeadRanges deadRanges() {
+        return deadRanges;
+    }
+
+    LeaderEpochCache epochs() {
+        return epochs;
+    }
+
+    boolean statePending() {
+        return statePending;
+    }
+
+    /** Moves the HW in memory; it is durable at the next checkpoint. */
+    void setHighWatermark(long hw) {
+        highWatermark = hw;
+    }
+
+    /** The HW found at open, as checkpointed in {@code partition.state}. */
+    void setCheckpointedHighWatermark(long hw) {
+        checkpointedHighWatermark = hw;
+    }
+
+    /** Whether a checkpoint has anything to write: a moved HW or state a full disk kept back. */
+    boolean checkpointDue() {
+        return highWatermark != checkpointedHighWatermark || statePending;
+    }
+
+    /** The open-time scan dropped a torn or corrupt tail: dead from now on, durable now or at the next checkpoint. */
+    void dropCorruptTail(long corruptFrom, long lastIndex, long logEndOffset) {
+        deadRanges.add(corruptFrom, Math.max(corruptFrom, lastIndex));
+        nextOffsetFloor = logEndOffset;
+        tryPersist("recovery", true);
+    }
+
+    /** A new leader epoch starting at {@code startOffset}, durable first. */
+    void assignLeaderEpoch(int leaderEpoch, long startOffset) {
+        if (leaderEpoch > epochs.latestEpoch()) {
+            List<LeaderEpochCache.Entry> before = epochs.entries();
+            epochs.assign(leaderEpoch, startOffset);
+            persistOrRestoreEpochs(before);
+        }
+    }
+
+    /** The leader epochs of a follower's batches, durable first. */
+    void assignFollowerEpochs(List<BatchHeader> headers) {
+        List<LeaderEpochCache.Entry> before = epochs.entries();
+        if (AppendPlanner.assignFollowerEpochs(headers, epochs)) {
+            persistOrRestoreEpochs(before);
+        }
+    }
+
+    /** Truncation: excerpts {@code [excerptIndex, lastIndex]} dead, the log ending at {@code baseOffset}. */
+    void truncateTail(long excerptIndex, long lastIndex, long baseOffset) {
+        Durable before = durable();
+        deadRanges.add(excerptIndex, lastIndex);
+        nextOffsetFloor = baseOffset;
+        epochs.truncateFromEnd(baseOffset);
+        highWatermark = Math.min(highWatermark, baseOffset);
+        persistOrRestore(before);
+    }
+
+    /** Full truncation: the next generation, empty, starting at {@code offset}; durable first. */
+    void startGeneration(long offset) {
+        Durable before = durable();
+        generation++;
+        deadRanges.replaceWith(List.of());
+        epochs.clear();
+        logStartOffset = offset;
+        nextOffsetFloor = offset;
+        highWatermark = offset;
+        persistOrRestore(before);
+        deadRanges.clear();
+    }
+
+    /** Retention: the log starts at {@code offset}, durable before any file is deleted. */
+    void moveStartForRetention(long offset) {
+        Durable before = durable();
+        logStartOffset = offset;
+        epochs.truncateFromStart(offset);
+        persistOrRestore(before);
+    }
+
+    /** DeleteRecords: the log starts at {@code offset}, persisted before it returns (not undone if that fails). */
+    void advanceStart(long offset) {
+        logStartOffset = offset;
+        epochs.truncateFromStart(offset);
+        persist();
+    }
+
+    /** Appends resume: the failed tail ends at {@code lastIndex}; still open-ended if that cannot be made durable. */
+    void closeFailedTail(long lastIndex) {
+        Durable before = durable();
+        long failedFrom = deadRanges.failedFrom();
+        deadRanges.closeFailedTail(lastIndex);
+        try {
+            persistOrRestore(before);
+        } catch (KafkaStorageException e) {
+            if (failedFrom >= 0) {
+                deadRanges.markFailedFrom(failedFrom); // still open-ended until it is durable
+            }
+            throw e;
+        }
+    }
+
+    /** The durable state, to put back when persisting a change fails. */
+    private record Durable(long generation, long logStartOffset, long nextOffsetFloor, long highWatermark,
+                           List<long[]> deadRanges, List<LeaderEpochCache.Entry> epochs) {
+    }
+
+    private Durable durable() {
+        return new Durable(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
+                epochs.entries());
+    }
+
+    /** Persists a change made in memory; if that fails, the change is undone and the failure thrown. */
+    private void persistOrRestore(Durable before) {
+        try {
+            persist();
+        } catch (KafkaStorageException e) {
+            generation = before.generation();
+            logStartOffset = before.logStartOffset();
+            nextOffsetFloor = before.nextOffsetFloor();
+            highWatermark = before.highWatermark();
+            deadRanges.replaceWith(before.deadRanges());
+            epochs.replaceWith(before.epochs());
+            throw e;
+        }
+    }
+
+    private void persistOrRestoreEpochs(List<LeaderEpochCache.Entry> before) {
+        try {
+            persist();
+        } catch (KafkaStorageException e) {
+            epochs.replaceWith(before);
+            throw e;
+        }
+    }
+
+    /** Persists, or notes that the state is pending (logged once until a write succeeds, if {@code logIt}). */
+    boolean tryPersist(String what, boolean logIt) {
+        try {
+            persist();
+            return true;
+        } catch (KafkaStorageException e) {
+            if (!statePending && logIt) {
+                log.warn("{}: cannot write {} ({}): {}; retried at each high-watermark checkpoint", topicPartition,
+                        PartitionState.FILE_NAME, what, e.getMessage());
+            }
+            statePending = true;
+            return false;
+        }
+    }
+
+    /** @throws KafkaStorageException the file could not be written (its old content stays) */
+    void persist() {
+        try {
+            new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
+                    epochs.entries()).write(dir);
+        } catch (UncheckedIOException e) {
+            throw new KafkaStorageException("Cannot write " + PartitionState.FILE_NAME + " of " + topicPartition
+                    + ": " + e.getCause(), e);
+        }
+        if (statePending) {
+            log.info("{}: {} written again", topicPartition, PartitionState.FILE_NAME);
+            statePending = false;
+        }
+        checkpointedHighWatermark = highWatermark;
+    }
+}

@@ -78,9 +78,10 @@ class DiskFullTest {
             // reported its directory offline; the cause is not yet pinned down (see the closing
             // note of the session that merged this test).
             assertThat(failures).as("refused writes, by exception")
-                    .containsKey(KafkaStorageException.class.getSimpleName())
-                    .containsOnlyKeys(KafkaStorageException.class.getSimpleName(),
-                            org.apache.kafka.common.errors.NotLeaderOrFollowerException.class.getSimpleName());
+                    .containsKey(KafkaStorageException.class.getSimpleName());
+            assertThat(failures.keySet()).as("refused writes, by exception").isSubsetOf(
+                    KafkaStorageException.class.getSimpleName(),
+                    org.apache.kafka.common.errors.NotLeaderOrFollowerException.class.getSimpleName());
             assertThat(offsetsContiguous(acked)).isTrue();
             assertReadBack(bootstrap, acked);
             assertThat(latestOffset(bootstrap)).as("the HW is the end of what was acknowledged")

@@ -14,14 +14,14 @@ import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
  * A size-limited tmpfs mounted for one test (root is needed, as in CI); unmounted on close. If
  * it cannot be mounted the test fails, saying why, rather than skipping silently.
  */
-final class SmallFileSystem implements AutoCloseable {
+public final class SmallFileSystem implements AutoCloseable {
     private final Path mountPoint;
 
     private SmallFileSystem(Path mountPoint) {
         this.mountPoint = mountPoint;
     }
 
-    static SmallFileSystem mount(Path mountPoint, int megabytes) throws IOException, InterruptedException {
+    public static SmallFileSystem mount(Path mountPoint, int megabytes) throws IOException, InterruptedException {
         Files.createDirectories(mountPoint);
         String out = run("mount", "-t", "tmpfs", "-o", "size=" + megabytes + "m", "tmpfs", mountPoint.toString());
         if (out != null) {
@@ -31,16 +31,16 @@ final class SmallFileSystem implements AutoCloseable {
         return new SmallFileSystem(mountPoint);
     }
 
-    Path root() {
+    public Path root() {
         return mountPoint;
     }
 
-    long usableBytes() throws IOException {
+    public long usableBytes() throws IOException {
         return Files.getFileStore(mountPoint).getUsableSpace();
     }
 
     /** Writes {@code bytes} of data (a tmpfs allocates pages only for bytes written). */
-    Path fill(String name, long bytes) throws IOException {
+    public Path fill(String name, long bytes) throws IOException {
         Path file = mountPoint.resolve(name);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
@@ -55,7 +55,7 @@ final class SmallFileSystem implements AutoCloseable {
     }
 
     /** Writes until the file system is full. */
-    Path fillUp(String name) throws IOException {
+    public Path fillUp(String name) throws IOException {
         try {
             fill(name, Long.MAX_VALUE);
         } catch (IOException e) {

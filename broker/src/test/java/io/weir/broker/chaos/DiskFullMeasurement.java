@@ -1,7 +1,7 @@
 package io.weir.broker.chaos;
 
 import io.weir.broker.testing.ReadBack;
-import io.weir.broker.testing.SmallFileSystem;
+import io.weir.storage.SmallFileSystem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,20 +9,16 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -44,8 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @EnabledIfSystemProperty(named = "weir.measure.disk.full", matches = "true")
 class DiskFullMeasurement {
-    private static final String TOPIC = "full";
-    private static final String PAD = "p".repeat(8 * 1024);
+    private static final String TOPIC = DiskFullWrites.TOPIC;
 
     @TempDir
     Path dir;
@@ -60,11 +55,16 @@ class DiskFullMeasurement {
             cluster.start(1);
             cluster.awaitListening(1, 60_000);
             String bootstrap = cluster.bootstrapServers();
-            createTopic(bootstrap);
+            DiskFullWrites.createTopic(bootstrap);
 
             Map<Long, String> acked = new TreeMap<>();
             Map<String, Integer> failures = new TreeMap<>();
-            int sent = writeUntilRefused(bootstrap, acked, failures);
+            int sent;
+            try (KafkaProducer<String, String> producer = producer(bootstrap, false)) {
+                sent = DiskFullWrites.writeUntilRefused(producer, 200_000, acked, failures, refusal ->
+                        refusal.getClass().getSimpleName() + " (" + String.valueOf(refusal.getMessage()).lines()
+                                .findFirst().orElse("").replaceAll("\\d+", "N") + ")");
+            }
             say("%d MiB tmpfs: %d records of 8 KiB sent, %d acknowledged; refusals by error: %s", mib, sent,
                     acked.size(), failures);
             say("latest offset (HW) %s; read back %s of the acknowledged records", latest(bootstrap),
@@ -137,52 +137,6 @@ class DiskFullMeasurement {
         String line = String.format(format, args);
         System.out.println(line);
         report.add(line);
-    }
-
-    private static void createTopic(String bootstrap) throws Exception {
-        try (Admin admin = ChaosTopic.admin(bootstrap)) {
-            for (int i = 0; i < 60; i++) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get(10, TimeUnit.SECONDS);
-                    return;
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException) {
-                        return;
-                    }
-                    Thread.sleep(1_000);
-                }
-            }
-        }
-    }
-
-    private static int writeUntilRefused(String bootstrap, Map<Long, String> acked, Map<String, Integer> failures)
-            throws Exception {
-        int sent = 0;
-        int windowsAfterFull = 0;
-        try (KafkaProducer<String, String> producer = producer(bootstrap, false)) {
-            while (windowsAfterFull < 3 && sent < 200_000) {
-                Map<String, Future<RecordMetadata>> window = new LinkedHashMap<>();
-                for (int i = 0; i < 200; i++, sent++) {
-                    String value = sent + ":" + PAD;
-                    window.put(value, producer.send(new ProducerRecord<>(TOPIC, 0, null, value)));
-                }
-                int refused = 0;
-                for (Map.Entry<String, Future<RecordMetadata>> e : window.entrySet()) {
-                    try {
-                        acked.put(e.getValue().get(60, TimeUnit.SECONDS).offset(), e.getKey());
-                    } catch (ExecutionException failed) {
-                        refused++;
-                        String message = String.valueOf(failed.getCause().getMessage());
-                        failures.merge(failed.getCause().getClass().getSimpleName() + " (" + message.lines()
-                                .findFirst().orElse("").replaceAll("\\d+", "N") + ")", 1, Integer::sum);
-                    }
-                }
-                if (refused > 0) {
-                    windowsAfterFull++;
-                }
-            }
-        }
-        return sent;
     }
 
     private static KafkaProducer<String, String> producer(String bootstrap, boolean retrying) {

@@ -3,7 +3,7 @@ package io.weir.broker.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.weir.broker.testing.SmallFileSystem;
+import io.weir.storage.SmallFileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;

@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.weir.broker.testing.ReadBack;
-import io.weir.broker.testing.SmallFileSystem;
+import io.weir.storage.SmallFileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -26,7 +24,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * space is freed, writes resume.
  */
 class DiskFullTest {
-    private static final String TOPIC = "full";
-    private static final String PAD = "p".repeat(8 * 1024);
+    private static final String TOPIC = DiskFullWrites.TOPIC;
     private static final long MIB = 1L << 20;
 
     @TempDir
@@ -66,12 +62,16 @@ class DiskFullTest {
             cluster.start(1);
             cluster.awaitListening(1, 60_000);
             String bootstrap = cluster.bootstrapServers();
-            createTopic(bootstrap);
+            DiskFullWrites.createTopic(bootstrap);
 
             // Fill the file system through the node until it refuses.
             Map<Long, String> acked = new TreeMap<>();
             Map<String, Integer> failures = new TreeMap<>();
-            int sent = writeUntilRefused(bootstrap, acked, failures);
+            int sent;
+            try (KafkaProducer<String, String> producer = producer(bootstrap, false)) {
+                sent = DiskFullWrites.writeUntilRefused(producer, 100_000, acked, failures,
+                        refusal -> refusal.getClass().getSimpleName());
+            }
             assertThat(acked).as("acknowledged before the data directory was full").hasSizeGreaterThan(1_000);
             // Refused with the storage error, never UNKNOWN_SERVER_ERROR. On a loaded machine some
             // refusals have come back as NOT_LEADER_OR_FOLLOWER (retriable too) while the node
@@ -140,7 +140,7 @@ class DiskFullTest {
             cluster.start(1);
             cluster.awaitListening(1, 60_000);
             String bootstrap = cluster.bootstrapServers();
-            createTopic(bootstrap);
+            DiskFullWrites.createTopic(bootstrap);
             Map<Long, String> acked = new TreeMap<>();
             try (KafkaProducer<String, String> producer = producer(bootstrap, true)) {
                 for (int i = 0; i < 10; i++) {
@@ -165,55 +165,6 @@ class DiskFullTest {
             assertReadBack(bootstrap, acked);
             assertThat(writeOnce(bootstrap, "after")).isEqualTo("ok");
         }
-    }
-
-    private static void createTopic(String bootstrap) {
-        try (Admin admin = ChaosTopic.admin(bootstrap)) {
-            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
-                try {
-                    admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get(10, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-                return true;
-            });
-        }
-    }
-
-    /**
-     * acks=all 8 KiB records, no retries (so each refusal is seen as the broker answered it),
-     * in windows of 200, until a window has refusals; then two more windows, all refused.
-     *
-     * @return records sent
-     */
-    private static int writeUntilRefused(String bootstrap, Map<Long, String> acked, Map<String, Integer> failures)
-            throws Exception {
-        int sent = 0;
-        int windowsAfterFull = 0;
-        try (KafkaProducer<String, String> producer = producer(bootstrap, false)) {
-            while (windowsAfterFull < 3 && sent < 100_000) {
-                Map<String, Future<RecordMetadata>> window = new LinkedHashMap<>();
-                for (int i = 0; i < 200; i++, sent++) {
-                    String value = sent + ":" + PAD;
-                    window.put(value, producer.send(new ProducerRecord<>(TOPIC, 0, null, value)));
-                }
-                int refused = 0;
-                for (Map.Entry<String, Future<RecordMetadata>> e : window.entrySet()) {
-                    try {
-                        acked.put(e.getValue().get(60, TimeUnit.SECONDS).offset(), e.getKey());
-                    } catch (ExecutionException failed) {
-                        refused++;
-                        failures.merge(failed.getCause().getClass().getSimpleName(), 1, Integer::sum);
-                    }
-                }
-                if (refused > 0) {
-                    windowsAfterFull++;
-                }
-            }
-        }
-        return sent;
     }
 
     /** @return the simple name of the exception a single write got, or "ok" */

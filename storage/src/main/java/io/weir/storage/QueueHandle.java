@@ -1,6 +1,11 @@
 package io.weir.storage;
 
 import java.io.File;
+import net.openhft.chronicle.queue.impl.TableStore;
+import net.openhft.chronicle.queue.impl.single.TableStoreWriteLock;
+import net.openhft.chronicle.queue.impl.table.Metadata;
+import net.openhft.chronicle.queue.impl.table.SingleTableBuilder;
+import net.openhft.chronicle.threads.Pauser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -73,6 +78,28 @@ final class QueueHandle {
 
     boolean isOpen() {
         return queue != null;
+    }
+
+    /**
+     * Releases Chronicle's write locks of generation {@code gen}'s queue, which a write that
+     * faulted mid-excerpt (SIGBUS on a full disk, surfacing as InternalError wherever the thread
+     * was) can leave held by this process: every later append would then wait 15 s for the lock
+     * and fail. What Chronicle's own {@code UnlockMain} does, called with the queue closed and the
+     * log's write lock held, so no appender of this process is writing.
+     */
+    void forceUnlockWriters(long gen) {
+        assert queue == null : "queue still open";
+        File metadata = dirOf(gen).resolve("metadata.cq4t").toFile();
+        if (!metadata.exists()) {
+            return;
+        }
+        try (TableStore<?> store = SingleTableBuilder.binary(metadata, Metadata.NoMeta.INSTANCE).readOnly(false).build();
+             TableStoreWriteLock append = new TableStoreWriteLock(store, Pauser::balanced, 0L,
+                     TableStoreWriteLock.APPEND_LOCK_KEY);
+             TableStoreWriteLock write = new TableStoreWriteLock(store, Pauser::balanced, 0L)) {
+            append.forceUnlock();
+            write.forceUnlock();
+        }
     }
 
     /** Opens (creating if needed) the queue of {@code gen}; {@code blockSize} is Chronicle's mapping chunk. */

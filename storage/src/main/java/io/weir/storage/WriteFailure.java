@@ -67,6 +67,7 @@ final class WriteFailure {
         nextResumeAttemptMs = now + PartitionLog.RESUME_BACKOFF_MS;
         try {
             queue.close();
+            queue.forceUnlockWriters(state.generation());
             queue.open(state.generation(), blockSize);
             state.closeFailedTail(queue.lastIndex());
         } catch (RuntimeException | InternalError e) {

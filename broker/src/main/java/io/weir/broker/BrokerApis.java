@@ -8,6 +8,7 @@ import io.weir.broker.admin.DeleteRecordsHandler;
 import io.weir.broker.admin.DeleteTopicsHandler;
 import io.weir.broker.admin.DescribeConfigsHandler;
 import io.weir.broker.admin.DescribeLogDirsHandler;
+import io.weir.broker.admin.DescribeProducersHandler;
 import io.weir.broker.admin.ElectLeadersHandler;
 import io.weir.broker.admin.IncrementalAlterConfigsHandler;
 import io.weir.broker.admin.ListPartitionReassignmentsHandler;
@@ -57,7 +58,8 @@ public final class BrokerApis {
                 .add(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0, new ListPartitionReassignmentsHandler(metadata))
                 .add(ApiKeys.ELECT_LEADERS, 0, 2, new ElectLeadersHandler(controller))
                 .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(replicas))
-                .add(ApiKeys.DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(metadata::image, replicas));
+                .add(ApiKeys.DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(metadata::image, replicas))
+                .add(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(metadata::image, replicas));
     }
 
     /** The APIs that need no controller: metadata reads and the data plane. */

@@ -19,7 +19,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.tools.DeleteRecordsCommand;
+import org.apache.kafka.tools.FeatureCommand;
 import org.apache.kafka.tools.TopicCommand;
+import org.apache.kafka.tools.TransactionsCommand;
 import org.apache.kafka.tools.consumer.group.ConsumerGroupCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -279,6 +281,66 @@ class KafkaAdminToolsTest {
                         .resolve("partition.state"))).as("node %d", id).contains("logStartOffset=6");
             }
         });
+    }
+
+    @Test
+    void featuresCommandDescribesTheFinalizedFeatures() {
+        KafkaTool describe = KafkaTool.run(FeatureCommand::main, "--bootstrap-server", bootstrap(), "describe");
+
+        assertThat(describe.exitCode()).as(describe.errors()).isZero();
+        assertThat(describe.output()).containsPattern("Feature: metadata\\.version\\s+SupportedMinVersion: 4\\.3-IV0"
+                + "\\s+SupportedMaxVersion: 4\\.3-IV0\\s+FinalizedVersionLevel: 4\\.3-IV0\\s+Epoch: 0");
+    }
+
+    @Test
+    void transactionsCommandDescribesIdempotentProducersOnTheLeaderAndOnAFollower() throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic("idempotent", 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+            awaitFullIsr(admin, "idempotent");
+        }
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(), ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>("idempotent", 0, null, "r" + i)).get(30, TimeUnit.SECONDS);
+            }
+        }
+        int follower;
+        try (Admin admin = admin()) {
+            var partition = admin.describeTopics(List.of("idempotent")).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get("idempotent").partitions().get(0);
+            follower = partition.replicas().stream().mapToInt(n -> n.id())
+                    .filter(id -> id != partition.leader().id()).findFirst().orElseThrow();
+        }
+        // One producer, epoch 0, five single-record batches: last sequence 4; no transaction.
+        String row = "\\d+\\s+0\\s+-1\\s+4\\s+\\d{13}\\s+None";
+        KafkaTool leader = KafkaTool.run(this::transactions, "--bootstrap-server", bootstrap(),
+                "describe-producers", "--topic", "idempotent", "--partition", "0");
+        assertThat(leader.exitCode()).as(leader.errors()).isZero();
+        assertThat(leader.output()).contains("ProducerId", "LastSequence").containsPattern(row);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            KafkaTool onFollower = KafkaTool.run(this::transactions, "--bootstrap-server", bootstrap(),
+                    "describe-producers", "--topic", "idempotent", "--partition", "0",
+                    "--broker-id", String.valueOf(follower));
+            assertThat(onFollower.exitCode()).as(onFollower.errors()).isZero();
+            assertThat(onFollower.output()).containsPattern(row);
+        });
+        KafkaTool unknown = KafkaTool.run(this::transactions, "--bootstrap-server", bootstrap(),
+                "describe-producers", "--topic", "no-such-topic", "--partition", "0", "--broker-id", "1");
+        assertThat(unknown.exitCode()).isNotZero();
+        assertThat(unknown.errors() + unknown.output()).contains("Failed to describe producers");
+    }
+
+    private void transactions(String[] args) {
+        try {
+            TransactionsCommand.main(args);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---- helpers ----

@@ -36,8 +36,11 @@ import java.util.concurrent.RejectedExecutionException;
  * connection; nothing here throws into Netty.
  *
  * <p>It holds each request's bytes in the node's {@link RequestMemoryPool} until the response is
- * written, and reads from the socket only while the pool is not full and this connection's
- * unanswered requests stay under {@code maxInFlight} and {@code maxInFlightBytes}.
+ * written, and reads from the socket only while the pool is not full, this connection's
+ * unanswered requests stay under {@code maxInFlight} and {@code maxInFlightBytes}, and its
+ * unsent responses stay under Netty's write-buffer high-water mark (the channel is writable):
+ * a client that sends requests but does not read the answers stops being read, as Kafka mutes
+ * a channel until its response is sent, so it holds at most its in-flight requests' answers.
  *
  * <p>The in-flight queue is touched only on this channel's event loop; the volatile fields are
  * read by {@link KafkaServer}'s sweep.
@@ -199,7 +202,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private void updateAutoRead() {
         pausedForMemory = interBroker ? pool.exhausted(true) : memoryHold;
         boolean read = !closing && inFlight.size() < maxInFlight && inFlightBytes < maxInFlightBytes
-                && !pausedForMemory;
+                && !pausedForMemory && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != read) ctx.channel().config().setAutoRead(read);
     }
 
@@ -236,6 +239,13 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     void refreshMemoryPause() {
         if (memoryHold) holdForMemory();
         onEventLoop(this::updateAutoRead);
+    }
+
+    /** Unsent responses crossed the high- or low-water mark: stop or resume reading. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        updateAutoRead();
+        super.channelWritabilityChanged(ctx);
     }
 
     private void onEventLoop(Runnable task) {

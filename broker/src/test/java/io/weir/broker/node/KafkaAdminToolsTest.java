@@ -333,6 +333,51 @@ class KafkaAdminToolsTest {
         assertThat(unknown.errors() + unknown.output()).contains("Failed to describe producers");
     }
 
+    @Test
+    void configsCommandSetsDescribesAndDeletesClientQuotasThroughAnyNode() {
+        // Each node in turn: the two that are not the active controller forward the change.
+        for (int i = 0; i < nodes.size(); i++) {
+            KafkaTool alter = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", nodes.get(i).bootstrapServers(),
+                    "--alter", "--add-config", "producer_byte_rate=1048576,consumer_byte_rate=2097152",
+                    "--entity-type", "clients", "--entity-name", "app-" + (i + 1));
+            assertThat(alter.exitCode()).as(alter.errors()).isZero();
+        }
+        KafkaTool userDefault = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--alter", "--add-config", "producer_byte_rate=4096", "--entity-type", "users", "--entity-default",
+                "--entity-type", "clients", "--entity-name", "batch");
+        assertThat(userDefault.exitCode()).as(userDefault.errors()).isZero();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            KafkaTool all = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                    "--describe", "--entity-type", "clients");
+            assertThat(all.exitCode()).as(all.errors()).isZero();
+            for (int i = 1; i <= nodes.size(); i++) {
+                assertThat(all.output()).containsPattern("Quota configs for client-id 'app-" + i
+                        + "' are (producer_byte_rate=1048576.0, consumer_byte_rate=2097152.0"
+                        + "|consumer_byte_rate=2097152.0, producer_byte_rate=1048576.0)");
+            }
+            KafkaTool combined = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                    "--describe", "--entity-type", "users", "--entity-default", "--entity-type", "clients",
+                    "--entity-name", "batch");
+            assertThat(combined.output()).contains("Quota configs for the default user-principal, client-id 'batch' "
+                    + "are producer_byte_rate=4096.0");
+        });
+
+        KafkaTool unsupported = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--alter", "--add-config", "request_percentage=50", "--entity-type", "clients", "--entity-name", "x");
+        assertThat(unsupported.exitCode()).isNotZero();
+        assertThat(unsupported.errors() + unsupported.output()).contains("not supported by Weir");
+
+        KafkaTool delete = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--alter", "--delete-config", "producer_byte_rate", "--entity-type", "clients", "--entity-name", "app-1");
+        assertThat(delete.exitCode()).as(delete.errors()).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            KafkaTool one = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                    "--describe", "--entity-type", "clients", "--entity-name", "app-1");
+            assertThat(one.output()).contains("Quota configs for client-id 'app-1' are consumer_byte_rate=2097152.0");
+        });
+    }
+
     private void transactions(String[] args) {
         try {
             TransactionsCommand.main(args);

@@ -233,7 +233,8 @@ public final class PartitionLog implements Closeable {
      * @throws KafkaStorageException    the data directory is full, or the write failed; nothing is visible
      */
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
-        List<BatchHeader> headers = BatchValidator.validate(records, config.maxMessageBytes(), true);
+        LogConfig cfg = config;
+        List<BatchHeader> headers = BatchValidator.validate(records, cfg.maxMessageBytes(), true, cfg.compact());
         lock.writeLock().lock();
         try {
             ensureOpenLocked();
@@ -379,6 +380,31 @@ public final class PartitionLog implements Closeable {
             }
         });
         return state.logStartOffset();
+    }
+
+    /**
+     * One pass of the log cleaner, if {@code cleanup.policy} includes compact and the log is due one
+     * (see {@link CleanerPlanner}): keeps the latest record per key below the end of the pass, never
+     * touching the active roll file nor anything at or above {@code upperBound} or the high watermark,
+     * and rewrites the log into a new queue generation (see {@link LogCompaction}). Appends and reads
+     * go on while it copies; it holds the write lock only for the swap.
+     *
+     * @param upperBound the caller's bound (the high watermark, or the last stable offset)
+     * @return what the pass did; empty if the log was not due one or changed under it
+     */
+    Optional<CompactionResult> compact(long upperBound, OffsetMap map, Throttler throttler)
+            throws InterruptedException {
+        LogConfig cfg = config;
+        if (!cfg.compact()) {
+            return Optional.empty();
+        }
+        return new LogCompaction(new LogCompaction.Log(topicPartition, dir, cfg, clock, lock, queue, state, contents,
+                this::ensureOpen), map, throttler).run(upperBound);
+    }
+
+    /** The log cleaner's checkpoint: records below it have been compacted. */
+    public long cleanedTo() {
+        return underReadLock(state::cleanedTo);
     }
 
     /** Number of Chronicle roll files holding this log. */

@@ -1,0 +1,22 @@
+package io.weir.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weir.storage.LogConfig;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Topic configs as a partition log sees them. */
+class LogConfigsTest {
+    @Test
+    void cleanupPolicyAndTheCompactionSettingsReachTheLog() {
+        LogConfig c = LogConfigs.from(LogConfig.defaults(), Map.of("cleanup.policy", "compact",
+                "delete.retention.ms", "1000", "min.compaction.lag.ms", "2000", "max.compaction.lag.ms", "3000",
+                "min.cleanable.dirty.ratio", "0.1"));
+        assertThat(c.compact()).isTrue();
+        assertThat(c.cleanup()).isEqualTo(new LogConfig.Cleanup(false, true, 1000, 2000, 3000, 0.1));
+        LogConfig both = LogConfigs.from(LogConfig.defaults(), Map.of("cleanup.policy", "compact, delete"));
+        assertThat(both.cleanup().compact() && both.cleanup().delete()).isTrue();
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of())).isEqualTo(LogConfig.defaults());
+    }
+}

@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
  */
 final class LogCompaction {
     private static final Logger log = LoggerFactory.getLogger(LogCompaction.class);
+    /**
+     * Called at each step of a pass ("opened", "copying", "copied", "committed", "switched"), so
+     * {@code CompactionCrashTest} can kill a child JVM exactly there; does nothing otherwise.
+     */
+    static volatile java.util.function.Consumer<String> stepHook = step -> { };
+
     /** Bytes read under one hold of the read lock. */
     static final int CHUNK_BYTES = 1 << 20;
 
@@ -84,6 +90,7 @@ final class LogCompaction {
         try {
             out.deleteGeneration(newGen); // a stale one from an earlier pass that gave up abruptly
             out.open(newGen, l.config().blockSize());
+            stepHook.accept("opened");
             Copier copier = new Copier(start, end, now, out, stats);
             if (!copier.copyUnlocked()) {
                 return Optional.empty();
@@ -97,8 +104,10 @@ final class LogCompaction {
                 copier.copyRest();
                 out.close();
                 out.forceToDisk(newGen);
+                stepHook.accept("copied");
                 l.contents().adoptCompacted(newGen, end);
                 committed = true;
+                stepHook.accept("switched");
             } finally {
                 l.lock().writeLock().unlock();
             }
@@ -185,6 +194,7 @@ final class LogCompaction {
         private final QueueHandle out;
         private final long[] stats;
         private long lastCopied = -1;
+        private int copiedBatches;
         private ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);
 
         Copier(Start start, long end, long now, QueueHandle out, long[] stats) {
@@ -256,6 +266,9 @@ final class LogCompaction {
                     return false;
                 }
                 out.pinCycle(l.queue().cycleOf(idx));
+                if (++copiedBatches == 5) {
+                    stepHook.accept("copying"); // some batches are in the new generation's files
+                }
                 ByteBuffer batch = LiveBatches.copyOf(bytes, pos, size);
                 stats[0] += size;
                 stats[2]++;

@@ -163,6 +163,7 @@ final class LogContents {
     void adoptCompacted(long newGeneration, long cleanedTo) {
         changes++;
         state.compacted(newGeneration, cleanedTo, logEndOffset);
+        LogCompaction.stepHook.accept("committed");
         try {
             queue.switchTo(newGeneration, config.get().blockSize());
         } catch (RuntimeException | InternalError e) {

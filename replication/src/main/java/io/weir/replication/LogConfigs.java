@@ -6,6 +6,7 @@ import static io.weir.controller.config.TopicConfigs.MAX_COMPACTION_LAG_MS;
 import static io.weir.controller.config.TopicConfigs.MAX_MESSAGE_BYTES;
 import static io.weir.controller.config.TopicConfigs.MIN_CLEANABLE_DIRTY_RATIO;
 import static io.weir.controller.config.TopicConfigs.MIN_COMPACTION_LAG_MS;
+import static io.weir.controller.config.TopicConfigs.SEGMENT_MS;
 import static io.weir.controller.config.TopicConfigs.MESSAGE_TIMESTAMP_TYPE;
 import static io.weir.controller.config.TopicConfigs.RETENTION_BYTES;
 import static io.weir.controller.config.TopicConfigs.RETENTION_MS;
@@ -37,6 +38,10 @@ public final class LogConfigs {
         }
         if (c.containsKey(MESSAGE_TIMESTAMP_TYPE)) {
             config = config.withTimestampType(TimestampType.forName((String) TopicConfigs.value(c, MESSAGE_TIMESTAMP_TYPE)));
+        }
+        if (c.containsKey(SEGMENT_MS)) {
+            // Only a new log takes it: an existing queue keeps the cycle it was created with.
+            config = config.withRollCycle(LogConfig.rollCycleForSegmentMs(TopicConfigs.longValue(c, SEGMENT_MS)));
         }
         return config.withCleanup(cleanup(config.cleanup(), c));
     }

@@ -19,4 +19,16 @@ class LogConfigsTest {
         assertThat(both.cleanup().compact() && both.cleanup().delete()).isTrue();
         assertThat(LogConfigs.from(LogConfig.defaults(), Map.of())).isEqualTo(LogConfig.defaults());
     }
+
+    @Test
+    void segmentMsPicksTheLongestChronicleCycleNotAboveItAtMostHourly() {
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of("segment.ms", "604800000")).rollCycle())
+                .isEqualTo(LogConfig.defaults().rollCycle());
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of("segment.ms", "600000")).rollCycle().lengthInMillis())
+                .isEqualTo(600_000);
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of("segment.ms", "90000")).rollCycle().lengthInMillis())
+                .isEqualTo(60_000);
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of("segment.ms", "100")).rollCycle().lengthInMillis())
+                .isEqualTo(1_000);
+    }
 }

@@ -85,7 +85,7 @@ final class LogCompaction {
             return Optional.empty();
         }
         long newGen = start.generation() + 1;
-        QueueHandle out = new QueueHandle(l.dir(), l.config().rollCycle(), l.clock(), () -> { }, () -> { });
+        QueueHandle out = new QueueHandle(l.dir(), l.queue().rollCycle(), l.clock(), () -> { }, () -> { });
         boolean committed = false;
         try {
             out.deleteGeneration(newGen); // a stale one from an earlier pass that gave up abruptly

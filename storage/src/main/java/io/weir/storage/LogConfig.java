@@ -3,6 +3,8 @@ package io.weir.storage;
 import java.util.Objects;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.rollcycles.LegacyRollCycles;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.apache.kafka.common.record.TimestampType;
 
 /**
@@ -68,6 +70,24 @@ public record LogConfig(
     public LogConfig withMaxMessageBytes(int bytes) {
         return new LogConfig(retentionMs, retentionBytes, bytes, timestampType, rollCycle,
                 Math.max(blockSize, 4L * bytes), indexIntervalBytes, cleanup);
+    }
+
+    /**
+     * The roll cycle for a topic's {@code segment.ms}: the longest Chronicle cycle not above it, at
+     * most hourly (the default, so a topic that leaves {@code segment.ms} at Kafka's 7 days rolls
+     * hourly as before): 1 s, 1, 5, 10, 20 or 30 minutes, or an hour. Chronicle rolls by time only,
+     * so {@code segment.bytes} has no counterpart.
+     */
+    public static RollCycle rollCycleForSegmentMs(long segmentMs) {
+        RollCycle[] byLength = {RollCycles.FAST_HOURLY, RollCycles.HALF_HOURLY, RollCycles.TWENTY_MINUTELY,
+                RollCycles.TEN_MINUTELY, RollCycles.FIVE_MINUTELY, LegacyRollCycles.MINUTELY,
+                TestRollCycles.TEST_SECONDLY};
+        for (RollCycle c : byLength) {
+            if (c.lengthInMillis() <= segmentMs) {
+                return c;
+            }
+        }
+        return TestRollCycles.TEST_SECONDLY;
     }
 
     public LogConfig withRollCycle(RollCycle cycle) {

@@ -13,13 +13,14 @@ import java.security.NoSuchAlgorithmException;
  *
  * <p>Not thread-safe: each cleaner thread owns one. Allocation-free after construction.
  */
-final class OffsetMap {
+public final class OffsetMap {
     /** Bytes of one slot: the key's hash and the offset (stored plus one, so zero means empty). */
     static final int SLOT_BYTES = 16 + 8;
     /** Kafka's {@code log.cleaner.io.buffer.load.factor}: the share of slots filled before the map is full. */
     static final double LOAD_FACTOR = 0.9;
 
-    private final ByteBuffer slots;
+    /** Allocated by the first {@link #clear()}: a node that never compacts never pays for the map. */
+    private ByteBuffer slots;
     private final int slotCount;
     private final int maxEntries;
     private final MessageDigest md5;
@@ -28,14 +29,13 @@ final class OffsetMap {
     private long lookups;
     private long probes;
 
-    /** @param memoryBytes the table's size; at least one slot */
-    OffsetMap(int memoryBytes) {
+    /** @param memoryBytes the table's size; at least two slots */
+    public OffsetMap(int memoryBytes) {
         this.slotCount = memoryBytes / SLOT_BYTES;
         if (slotCount < 2) {
             throw new IllegalArgumentException("An offset map needs at least " + 2 * SLOT_BYTES + " bytes: "
                     + memoryBytes);
         }
-        this.slots = ByteBuffer.allocate(slotCount * SLOT_BYTES);
         // At least one slot stays empty, so every probe ends.
         this.maxEntries = Math.max(1, Math.min(slotCount - 1, (int) (slotCount * LOAD_FACTOR)));
         try {
@@ -84,7 +84,11 @@ final class OffsetMap {
 
     /** Empties the map for the next log; the memory is kept. */
     void clear() {
-        java.util.Arrays.fill(slots.array(), (byte) 0);
+        if (slots == null) {
+            slots = ByteBuffer.allocate(Math.multiplyExact(slotCount, SLOT_BYTES));
+        } else {
+            java.util.Arrays.fill(slots.array(), (byte) 0);
+        }
         entries = 0;
     }
 
@@ -95,6 +99,9 @@ final class OffsetMap {
 
     /** Hashes {@code key} into {@link #hash} and returns the slot holding it or the empty slot where it goes. */
     private int find(ByteBuffer key) {
+        if (slots == null) {
+            clear();
+        }
         md5.update(key.duplicate());
         try {
             md5.digest(hash, 0, hash.length);

@@ -101,6 +101,8 @@ public final class PartitionLog implements Closeable {
             PartitionState persisted = state.load();
             queue.removeOtherGenerations(state.generation());
             queue.open(state.generation(), config.blockSize());
+            // An existing queue keeps the roll cycle it was created with.
+            this.config = config.withRollCycle(queue.rollCycle());
             contents.rebuild(persisted.epochs());
             state.setHighWatermark(clamp(persisted.highWatermark()));
             state.setCheckpointedHighWatermark(persisted.highWatermark());
@@ -129,12 +131,13 @@ public final class PartitionLog implements Closeable {
         return config;
     }
 
-    /** Applies changed topic configs; retention and size limits take effect on the next append or retention pass. */
+    /**
+     * Applies changed topic configs; retention and size limits take effect on the next append or
+     * retention pass, compaction settings at the next cleaner pass. The roll cycle is fixed when the
+     * queue is created ({@code segment.ms} applies to new logs only), so the log keeps its own.
+     */
     public void updateConfig(LogConfig newConfig) {
-        if (!newConfig.rollCycle().equals(config.rollCycle())) {
-            throw new IllegalArgumentException("The roll cycle of an existing log cannot change");
-        }
-        this.config = newConfig;
+        this.config = newConfig.withRollCycle(config.rollCycle());
     }
 
     public long logStartOffset() {
@@ -392,7 +395,7 @@ public final class PartitionLog implements Closeable {
      * @param upperBound the caller's bound (the high watermark, or the last stable offset)
      * @return what the pass did; empty if the log was not due one or changed under it
      */
-    Optional<CompactionResult> compact(long upperBound, OffsetMap map, Throttler throttler)
+    public Optional<CompactionResult> compact(long upperBound, OffsetMap map, Throttler throttler)
             throws InterruptedException {
         LogConfig cfg = config;
         if (!cfg.compact()) {

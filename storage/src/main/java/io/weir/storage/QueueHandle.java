@@ -52,7 +52,8 @@ final class QueueHandle {
     }
 
     private final Path partitionDir;
-    private final RollCycle rollCycle;
+    /** The queue's roll cycle: the one asked for, or the one an existing queue was created with. */
+    private volatile RollCycle rollCycle;
     private final Clock clock;
     private final Runnable onOpened;
     private final Runnable onClosed;
@@ -125,6 +126,8 @@ final class QueueHandle {
                 .timeProvider(() -> pinnedTime >= 0 ? pinnedTime : clock.millis())
                 .storeFileListener(listener)
                 .build();
+        // Chronicle keeps the cycle an existing queue was created with, whatever the builder says.
+        rollCycle = queue.rollCycle();
         onOpened.run();
     }
 
@@ -260,6 +263,10 @@ final class QueueHandle {
     /** Index of the last excerpt written, or -1 for an empty queue. */
     long lastIndex() {
         return queue.lastIndex();
+    }
+
+    RollCycle rollCycle() {
+        return rollCycle;
     }
 
     int cycleOf(long excerptIndex) {

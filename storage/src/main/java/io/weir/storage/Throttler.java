@@ -6,7 +6,8 @@ import java.util.function.LongSupplier;
  * Bounds the cleaner's I/O to {@code log.cleaner.io.max.bytes.per.second}, as Kafka's
  * {@code Throttler}: bytes are counted as they are read or written, and once they run ahead of the
  * rate over the current check window the caller sleeps until they do not. Time and sleeping are
- * injected, so the arithmetic is tested without waiting.
+ * injected, so the arithmetic is tested without waiting. Shared by the cleaner threads (synchronised,
+ * as Kafka's: one thread sleeping holds the others back, which is the point).
  */
 public final class Throttler {
     /** How often the rate is checked: sleeps are at most about this long. */
@@ -43,7 +44,7 @@ public final class Throttler {
     }
 
     /** Counts {@code bytes} of I/O, sleeping if the rate is above the ceiling. */
-    public void acquire(long bytes) throws InterruptedException {
+    public synchronized void acquire(long bytes) throws InterruptedException {
         if (Double.isInfinite(bytesPerSecond) || bytesPerSecond >= Double.MAX_VALUE) {
             return;
         }
@@ -62,7 +63,7 @@ public final class Throttler {
     }
 
     /** Total time slept, for the cleaner's log line and tests. */
-    public long sleptNanos() {
+    public synchronized long sleptNanos() {
         return totalSleptNanos;
     }
 

@@ -76,6 +76,11 @@ final class BrokerConfigView {
         setting("socket.request.receive.timeout.ms", NodeConfig::socketRequestReceiveTimeoutMs, ConfigType.LONG);
         setting("offsets.topic.replication.factor", NodeConfig::offsetsTopicReplicationFactor, ConfigType.SHORT);
         setting("log.dir.reserved.bytes", NodeConfig::logDirReservedBytes, ConfigType.LONG);
+        setting("log.cleaner.enable", NodeConfig::logCleanerEnable, ConfigType.BOOLEAN);
+        setting("log.cleaner.threads", NodeConfig::logCleanerThreads, ConfigType.INT);
+        setting("log.cleaner.dedupe.buffer.size", NodeConfig::logCleanerDedupeBufferSize, ConfigType.LONG);
+        setting("log.cleaner.io.max.bytes.per.second", NodeConfig::logCleanerIoMaxBytesPerSecond, ConfigType.DOUBLE);
+        setting("log.cleaner.backoff.ms", NodeConfig::logCleanerBackoffMs, ConfigType.LONG);
         // The broker-wide defaults of topic configs: a node file cannot change them, so they are the table's.
         TopicConfigs.all().values().forEach(key -> TopicConfigs.brokerSynonym(key.name()).ifPresent(name ->
                 add(name, key.defaultValue(), key.defaultValue(), ConfigType.valueOf(key.type().name()))));

@@ -17,6 +17,7 @@ import io.weir.broker.network.NetworkConfig;
 import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperConnect;
 import io.weir.storage.DiskSpace;
+import io.weir.storage.LogCleaner;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -63,6 +64,11 @@ import java.util.Objects;
  * (10 minutes); and Weir's own {@code queued.max.request.bytes.per.connection} (16 MiB) and
  * {@code socket.request.receive.timeout.ms} (30 s).
  *
+ * <p>The log cleaner's {@code log.cleaner.enable} (true), {@code log.cleaner.threads} (1),
+ * {@code log.cleaner.dedupe.buffer.size} (128 MiB, shared by the threads, allocated on the first
+ * compaction), {@code log.cleaner.io.max.bytes.per.second} (unlimited) and
+ * {@code log.cleaner.backoff.ms} (15 s), as Kafka names them (storage's {@code LogCleaner}).
+ *
  * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
  * anyway): free space kept in the data directory's file system; appends that would go below it
  * answer KAFKA_STORAGE_ERROR (see storage's {@code DiskSpace}).
@@ -95,7 +101,12 @@ public record NodeConfig(
         @JsonProperty("connections.max.idle.ms") Long connectionsMaxIdleMs,
         @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs,
         @JsonProperty("offsets.topic.replication.factor") Short offsetsTopicReplicationFactor,
-        @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes) {
+        @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes,
+        @JsonProperty("log.cleaner.enable") Boolean logCleanerEnable,
+        @JsonProperty("log.cleaner.threads") Integer logCleanerThreads,
+        @JsonProperty("log.cleaner.dedupe.buffer.size") Long logCleanerDedupeBufferSize,
+        @JsonProperty("log.cleaner.io.max.bytes.per.second") Double logCleanerIoMaxBytesPerSecond,
+        @JsonProperty("log.cleaner.backoff.ms") Long logCleanerBackoffMs) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -146,10 +157,31 @@ public record NodeConfig(
         if (offsetsTopicReplicationFactor < 1) throw new IllegalArgumentException("offsets.topic.replication.factor must be at least 1");
         logDirReservedBytes = logDirReservedBytes == null ? DiskSpace.DEFAULT_RESERVE_BYTES : logDirReservedBytes;
         if (logDirReservedBytes < 0) throw new IllegalArgumentException("log.dir.reserved.bytes must not be negative");
+        LogCleaner.Settings cleaner = LogCleaner.Settings.DEFAULTS;
+        logCleanerEnable = logCleanerEnable == null ? cleaner.enable() : logCleanerEnable;
+        logCleanerThreads = logCleanerThreads == null ? cleaner.threads() : logCleanerThreads;
+        logCleanerDedupeBufferSize = logCleanerDedupeBufferSize == null ? cleaner.dedupeBufferBytes()
+                : logCleanerDedupeBufferSize;
+        logCleanerIoMaxBytesPerSecond = logCleanerIoMaxBytesPerSecond == null ? cleaner.ioMaxBytesPerSecond()
+                : logCleanerIoMaxBytesPerSecond;
+        logCleanerBackoffMs = logCleanerBackoffMs == null ? cleaner.backoffMs() : logCleanerBackoffMs;
+        logCleanerSettings(logCleanerEnable, logCleanerThreads, logCleanerDedupeBufferSize,
+                logCleanerIoMaxBytesPerSecond, logCleanerBackoffMs); // checked now, naming the key at fault
         // Validates the listener's bounds now, with errors that name the key at fault.
         network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
                 queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
                 connectionsMaxIdleMs, socketRequestReceiveTimeoutMs);
+    }
+
+    /** The log cleaner's settings ({@code log.cleaner.*}, Kafka's names and defaults). */
+    public LogCleaner.Settings logCleaner() {
+        return logCleanerSettings(logCleanerEnable, logCleanerThreads, logCleanerDedupeBufferSize,
+                logCleanerIoMaxBytesPerSecond, logCleanerBackoffMs);
+    }
+
+    private static LogCleaner.Settings logCleanerSettings(boolean enable, int threads, long dedupe, double io,
+                                                          long backoff) {
+        return new LogCleaner.Settings(enable, threads, dedupe, io, backoff);
     }
 
     /** The Kafka listener's address and bounds. */
@@ -288,7 +320,7 @@ public record NodeConfig(
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -309,17 +309,18 @@ public final class TopicConfigs {
                 + "Weir deletes whole roll files, so retention acts at the roll cycle's granularity."),
         new ConfigKey(SEGMENT_BYTES, Type.INT, Integer.toString(1 << 30), Validator.atLeast(1 << 20),
             AppliedBy.NOTHING_YET,
-            "Kafka's segment size. Weir stores it but rolls its Chronicle Queue files on a fixed time cycle "
-                + "(hourly), whatever their size; retention deletes whole roll files."),
+            "Kafka's segment size. Weir stores it but rolls its Chronicle Queue files by time only (segment.ms), "
+                + "whatever their size; retention and compaction work on whole roll files."),
         new ConfigKey(SEGMENT_INDEX_BYTES, Type.INT, Integer.toString(10 * 1024 * 1024), Validator.atLeast(4),
             AppliedBy.NOT_APPLICABLE,
             "The size of a segment's offset index file. Weir's offset index is in memory, rebuilt on open."),
         new ConfigKey(SEGMENT_JITTER_MS, Type.LONG, "0", Validator.atLeast(0), AppliedBy.NOTHING_YET,
             "Random jitter on segment.ms. Weir rolls its files on a fixed cycle."),
         new ConfigKey(SEGMENT_MS, Type.LONG, Long.toString(SEVEN_DAYS_MS), Validator.atLeast(1),
-            AppliedBy.NOTHING_YET,
-            "Kafka's segment roll time. Weir stores it but rolls its Chronicle Queue files on a fixed "
-                + "cycle (hourly), so retention acts at most an hour late whatever this says."),
+            AppliedBy.PARTITION_LOG,
+            "Kafka's segment roll time. A new log rolls its Chronicle Queue files on the longest cycle not "
+                + "above it, at most hourly (1 s, 1, 5, 10, 20 or 30 minutes, 1 hour); a log keeps the cycle it "
+                + "was created with."),
         new ConfigKey(UNCLEAN_LEADER_ELECTION_ENABLE, Type.BOOLEAN, "false", Validator.any(),
             AppliedBy.CONTROLLER,
             "Whether the controller may elect a replica outside the ISR when no ISR member is "

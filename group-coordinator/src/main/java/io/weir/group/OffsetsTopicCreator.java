@@ -16,8 +16,12 @@ import java.util.function.Consumer;
  * Creates {@value OffsetsTopic#NAME} from the active controller's node once enough brokers are
  * live for its replication factor (Kafka's {@code offsets.topic.replication.factor}), so a
  * cluster's first group does not settle for fewer replicas than the cluster will have.
- * Offsets older than Kafka's {@code offsets.retention.minutes} (7 days) age out with the log,
- * as the topic uses delete retention until compaction exists.
+ * The topic is compacted, as Kafka's ({@code cleanup.policy=compact}): the log cleaner keeps each
+ * group's latest offset per partition and drops the tombstones OffsetDelete and DeleteGroups write.
+ * Kafka expires the offsets of an empty group after {@code offsets.retention.minutes} (7 days)
+ * with tombstones; the coordinator does not do that yet, so the topic also keeps delete retention
+ * of 7 days ({@code compact,delete}), as before compaction existed: offsets not committed again
+ * for 7 days age out with their roll file.
  */
 public final class OffsetsTopicCreator implements Consumer<MetadataImage> {
     private static final Logger log = LoggerFactory.getLogger(OffsetsTopicCreator.class);
@@ -40,7 +44,8 @@ public final class OffsetsTopicCreator implements Consumer<MetadataImage> {
         if (!controller.isActive() || image.topic(OffsetsTopic.NAME).isPresent()) return;
         if (image.liveBrokers().size() < replicationFactor || !inFlight.compareAndSet(false, true)) return;
         controller.createTopics(List.of(new CreatableTopic(OffsetsTopic.NAME, partitions, replicationFactor, Map.of(),
-                        Map.of(TopicConfigs.RETENTION_MS, Long.toString(RETENTION_MS)))), false)
+                        Map.of(TopicConfigs.CLEANUP_POLICY, "compact,delete",
+                                TopicConfigs.RETENTION_MS, Long.toString(RETENTION_MS)))), false)
                 .whenComplete((results, error) -> {
                     inFlight.set(false);
                     if (error != null) log.info("Creating {} failed, retrying on the next image: {}", OffsetsTopic.NAME, error.toString());

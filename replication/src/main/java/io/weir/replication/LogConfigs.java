@@ -1,12 +1,19 @@
 package io.weir.replication;
 
+import static io.weir.controller.config.TopicConfigs.CLEANUP_POLICY;
+import static io.weir.controller.config.TopicConfigs.DELETE_RETENTION_MS;
+import static io.weir.controller.config.TopicConfigs.MAX_COMPACTION_LAG_MS;
 import static io.weir.controller.config.TopicConfigs.MAX_MESSAGE_BYTES;
+import static io.weir.controller.config.TopicConfigs.MIN_CLEANABLE_DIRTY_RATIO;
+import static io.weir.controller.config.TopicConfigs.MIN_COMPACTION_LAG_MS;
+import static io.weir.controller.config.TopicConfigs.SEGMENT_MS;
 import static io.weir.controller.config.TopicConfigs.MESSAGE_TIMESTAMP_TYPE;
 import static io.weir.controller.config.TopicConfigs.RETENTION_BYTES;
 import static io.weir.controller.config.TopicConfigs.RETENTION_MS;
 
 import io.weir.controller.config.TopicConfigs;
 import io.weir.storage.LogConfig;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.record.TimestampType;
 
@@ -32,6 +39,29 @@ public final class LogConfigs {
         if (c.containsKey(MESSAGE_TIMESTAMP_TYPE)) {
             config = config.withTimestampType(TimestampType.forName((String) TopicConfigs.value(c, MESSAGE_TIMESTAMP_TYPE)));
         }
-        return config;
+        if (c.containsKey(SEGMENT_MS)) {
+            // Only a new log takes it: an existing queue keeps the cycle it was created with.
+            config = config.withRollCycle(LogConfig.rollCycleForSegmentMs(TopicConfigs.longValue(c, SEGMENT_MS)));
+        }
+        return config.withCleanup(cleanup(config.cleanup(), c));
+    }
+
+    /** {@code cleanup.policy} and the compaction settings; a setting the topic leaves out keeps {@code defaults}'. */
+    static LogConfig.Cleanup cleanup(LogConfig.Cleanup defaults, Map<String, String> c) {
+        LogConfig.Cleanup cleanup = defaults;
+        if (c.containsKey(CLEANUP_POLICY)) {
+            List<?> policy = (List<?>) TopicConfigs.value(c, CLEANUP_POLICY);
+            cleanup = cleanup.withPolicy(policy.contains("delete"), policy.contains("compact"));
+        }
+        return cleanup.withLags(
+                c.containsKey(DELETE_RETENTION_MS) ? TopicConfigs.longValue(c, DELETE_RETENTION_MS)
+                        : cleanup.deleteRetentionMs(),
+                c.containsKey(MIN_COMPACTION_LAG_MS) ? TopicConfigs.longValue(c, MIN_COMPACTION_LAG_MS)
+                        : cleanup.minCompactionLagMs(),
+                c.containsKey(MAX_COMPACTION_LAG_MS) ? TopicConfigs.longValue(c, MAX_COMPACTION_LAG_MS)
+                        : cleanup.maxCompactionLagMs(),
+                c.containsKey(MIN_CLEANABLE_DIRTY_RATIO)
+                        ? ((Number) TopicConfigs.value(c, MIN_CLEANABLE_DIRTY_RATIO)).doubleValue()
+                        : cleanup.minDirtyRatio());
     }
 }

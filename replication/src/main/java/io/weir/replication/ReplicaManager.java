@@ -289,7 +289,12 @@ public final class ReplicaManager implements AutoCloseable {
      */
     private Partition partitionFor(TopicImage topic, TopicPartition tp, Map<String, String> topicConfigs) {
         Partition current = partitions.get(tp);
-        if (current != null && current.topicId().equals(topic.id())) return current;
+        if (current != null && current.topicId().equals(topic.id())) {
+            // Topic configs changed by IncrementalAlterConfigs (cleanup.policy, retention, ...) apply at once.
+            LogConfig wanted = LogConfigs.from(defaults, topicConfigs);
+            if (!wanted.equals(current.log().config())) current.log().updateConfig(wanted);
+            return current;
+        }
         UUID owner = owners.get(tp);
         if (owner != null && !owner.equals(topic.id())) {
             log.info("Deleting the log of {} left by topic id {} before topic id {} uses the name", tp, owner, topic.id());

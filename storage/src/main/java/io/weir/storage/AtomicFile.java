@@ -61,6 +61,10 @@ public final class AtomicFile {
     }
 
     /** Makes a rename or create in {@code dir} durable; Linux needs the directory itself fsynced for that. */
+    static void forceDirectory(Path dir) throws IOException {
+        fsyncDirectory(dir);
+    }
+
     private static void fsyncDirectory(Path dir) throws IOException {
         if (!DIRECTORY_FSYNC_SUPPORTED) {
             return; // Windows cannot open a directory as a channel; NTFS journals the rename itself.

@@ -54,6 +54,14 @@ final class BatchValidator {
      * @throws UnsupportedCompressionTypeException a leader's batch names an unknown codec
      */
     static List<BatchHeader> validate(MemoryRecords records, int maxBatchBytes, boolean leader) {
+        return validate(records, maxBatchBytes, leader, false);
+    }
+
+    /**
+     * As {@link #validate(MemoryRecords, int, boolean)}; with {@code requireKeys} (a leader of a
+     * compacted topic) a record without a key is INVALID_RECORD, as in Kafka.
+     */
+    static List<BatchHeader> validate(MemoryRecords records, int maxBatchBytes, boolean leader, boolean requireKeys) {
         ByteBuffer buf = records.buffer();
         int pos = buf.position();
         int end = buf.limit();
@@ -70,7 +78,7 @@ final class BatchValidator {
             }
             if (leader) {
                 ByteBuffer batch = buf.duplicate().limit(pos + size).position(pos).slice();
-                validateLeaderBatch(batch, h, maxBatchBytes);
+                validateLeaderBatch(batch, h, maxBatchBytes, requireKeys);
             }
             headers.add(h);
             pos += size;
@@ -113,7 +121,7 @@ final class BatchValidator {
     }
 
     /** Kafka's LogValidator checks of a client's batch, then every record. */
-    private static void validateLeaderBatch(ByteBuffer batch, BatchHeader h, int maxBatchBytes) {
+    private static void validateLeaderBatch(ByteBuffer batch, BatchHeader h, int maxBatchBytes, boolean requireKeys) {
         short attributes = batch.getShort(ATTRIBUTES_OFFSET);
         CompressionType codec = CompressedRecords.codecOf(attributes);
         if ((attributes & (CONTROL_FLAG | TRANSACTIONAL_FLAG)) != 0) {
@@ -128,11 +136,12 @@ final class BatchValidator {
                     + " in record batch with producerId " + h.producerId());
         }
         if (codec == CompressionType.NONE) {
-            RecordsValidator.validate(new BufferRecordReader(batch, BatchHeader.SIZE, batch.limit()), h.recordsCount());
+            RecordsValidator.validate(new BufferRecordReader(batch, BatchHeader.SIZE, batch.limit()), h.recordsCount(),
+                    requireKeys);
             return;
         }
         try (StreamRecordReader records = CompressedRecords.open(batch, codec, CompressedRecords.bound(maxBatchBytes))) {
-            RecordsValidator.validate(records, h.recordsCount());
+            RecordsValidator.validate(records, h.recordsCount(), requireKeys);
         }
     }
 }

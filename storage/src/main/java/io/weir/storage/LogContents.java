@@ -31,6 +31,11 @@ final class LogContents {
     private final LiveBatchIndex batches = new LiveBatchIndex();
     private final ProducerStateManager producers = new ProducerStateManager();
     private volatile long logEndOffset;
+    /**
+     * Counts changes other than appends (truncation, retention, a failed write, a compaction): a
+     * compaction that copied batches without the write lock gives up if it moved.
+     */
+    private long changes;
 
     LogContents(TopicPartition topicPartition, Supplier<LogConfig> config, QueueHandle queue, LogState state,
                 WriteFailure writeFailure) {
@@ -54,6 +59,10 @@ final class LogContents {
         return producers;
     }
 
+    long changes() {
+        return changes;
+    }
+
     /** The log end offset (LEO): the offset the next appended record gets. */
     long logEndOffset() {
         return logEndOffset;
@@ -66,6 +75,7 @@ final class LogContents {
             info = live.append(records, logAppendTime, batches, config.get().indexIntervalBytes());
         } catch (RuntimeException | InternalError e) {
             // Validation is done: anything thrown now is the disk or Chronicle failing.
+            changes++;
             throw writeFailure.fail(e, state, batches.lastLiveIndex(), logEndOffset);
         }
         assert info.lastOffset() + 1 > logEndOffset : "appends move the LEO forward: " + info + " at " + logEndOffset;
@@ -78,6 +88,7 @@ final class LogContents {
         if (offset >= logEndOffset) {
             return;
         }
+        changes++;
         if (offset <= state.logStartOffset()) {
             truncateFullyAndStartAt(offset);
             return;
@@ -87,8 +98,9 @@ final class LogContents {
             return;
         }
         LiveBatches.Cut cut = found.get();
-        // The dead range is the commit point: durable before the derived state changes.
-        state.truncateTail(cut.excerptIndex(), queue.lastIndex(), cut.baseOffset());
+        // The dead range is the commit point: durable before the derived state changes. After a
+        // compaction the offset may lie in a gap before the cut batch: the log then ends at the offset.
+        state.truncateTail(cut.excerptIndex(), queue.lastIndex(), Math.min(cut.baseOffset(), offset));
         rebuild(state.epochs().entries());
         log.info("Truncated {} to offset {} (requested {})", topicPartition, logEndOffset, offset);
     }
@@ -98,6 +110,7 @@ final class LogContents {
         if (offset < 0) {
             throw new IllegalArgumentException("Offset must not be negative: " + offset);
         }
+        changes++;
         state.startGeneration(offset);
         try {
             queue.startGeneration(state.generation(), config.get().blockSize());
@@ -115,9 +128,12 @@ final class LogContents {
         log.info("Truncated {} fully, restarting at offset {}", topicPartition, offset);
     }
 
-    /** See {@link PartitionLog#applyRetention}. */
+    /** See {@link PartitionLog#applyRetention}; a log whose cleanup.policy lacks delete keeps everything. */
     int applyRetention(long nowMs) {
         LogConfig cfg = config.get();
+        if (!cfg.cleanup().delete()) {
+            return 0;
+        }
         Optional<RetentionPlanner.Plan> planned = RetentionPlanner.plan(batches.rollFiles(),
                 batches.sizeInBytes(), state.logStartOffset(), state.highWatermark(), nowMs, cfg.retentionMs(),
                 cfg.retentionBytes());
@@ -125,6 +141,7 @@ final class LogContents {
             return 0;
         }
         RetentionPlanner.Plan plan = planned.get();
+        changes++;
         // The new start offset is durable before any file goes: a crash in between leaves
         // files whose batches the next open ignores, never a start offset pointing at nothing.
         state.moveStartForRetention(plan.newLogStartOffset());
@@ -137,6 +154,24 @@ final class LogContents {
         log.info("Retention deleted {} roll file(s) of {}; log start offset is now {}", plan.doomed().size(),
                 topicPartition, state.logStartOffset());
         return plan.doomed().size();
+    }
+
+    /**
+     * A compaction committed generation {@code newGeneration} (see {@link LogCompaction}): the queue
+     * switches to it and everything derived from the log is rebuilt from it.
+     */
+    void adoptCompacted(long newGeneration, long cleanedTo) {
+        changes++;
+        state.compacted(newGeneration, cleanedTo, logEndOffset);
+        LogCompaction.stepHook.accept("committed");
+        try {
+            queue.switchTo(newGeneration, config.get().blockSize());
+        } catch (RuntimeException | InternalError e) {
+            // The compacted generation is durable; its queue opens on the next use.
+            writeFailure.suspend(e);
+            throw new KafkaStorageException("Cannot open the compacted queue of " + topicPartition + ": " + e, e);
+        }
+        rebuild(state.epochs().entries());
     }
 
     /**

@@ -175,6 +175,11 @@ public final class LogManager implements Closeable {
         return deleted;
     }
 
+    /** The logs opened so far (the log cleaner's candidates). */
+    java.util.Collection<PartitionLog> openLogs() {
+        return List.copyOf(logs.values());
+    }
+
     /** Persists the high watermark of every open log that moved since its last checkpoint. */
     public void checkpointHighWatermarks() {
         logs.values().forEach(PartitionLog::checkpointHighWatermark);

@@ -29,6 +29,8 @@ final class LogState {
     private volatile long logStartOffset;
     private volatile long highWatermark;
     private long checkpointedHighWatermark;
+    /** The log cleaner's checkpoint: the first offset not yet cleaned. */
+    private long cleanedTo;
     /** partition.state could not be written (a full disk): the next checkpoint tries again. */
     private boolean statePending;
 
@@ -44,6 +46,7 @@ final class LogState {
         logStartOffset = state.logStartOffset();
         nextOffsetFloor = state.nextOffsetFloor();
         deadRanges.replaceWith(state.deadRanges());
+        cleanedTo = state.cleanedTo();
         return state;
     }
 
@@ -53,6 +56,10 @@ final class LogState {
 
     long logStartOffset() {
         return logStartOffset;
+    }
+
+    long cleanedTo() {
+        return cleanedTo;
     }
 
     long nextOffsetFloor() {
@@ -119,6 +126,7 @@ final class LogState {
         Durable before = durable();
         deadRanges.add(excerptIndex, lastIndex);
         nextOffsetFloor = baseOffset;
+        cleanedTo = Math.min(cleanedTo, baseOffset);
         epochs.truncateFromEnd(baseOffset);
         highWatermark = Math.min(highWatermark, baseOffset);
         persistOrRestore(before);
@@ -130,11 +138,26 @@ final class LogState {
         generation++;
         deadRanges.replaceWith(List.of());
         epochs.clear();
+        cleanedTo = offset;
         logStartOffset = offset;
         nextOffsetFloor = offset;
         highWatermark = offset;
         persistOrRestore(before);
         deadRanges.clear();
+    }
+
+    /**
+     * Compaction: the queue of generation {@code newGeneration} holds the survivors of every live
+     * batch (no dead excerpts), cleaned up to {@code newCleanedTo}. This write is the swap's commit
+     * point; the LEO stays, so the floor is at least {@code logEndOffset}.
+     */
+    void compacted(long newGeneration, long newCleanedTo, long logEndOffset) {
+        Durable before = durable();
+        generation = newGeneration;
+        deadRanges.replaceWith(List.of());
+        nextOffsetFloor = Math.max(nextOffsetFloor, logEndOffset);
+        cleanedTo = newCleanedTo;
+        persistOrRestore(before);
     }
 
     /** Retention: the log starts at {@code offset}, durable before any file is deleted. */
@@ -169,12 +192,12 @@ final class LogState {
 
     /** The durable state, to put back when persisting a change fails. */
     private record Durable(long generation, long logStartOffset, long nextOffsetFloor, long highWatermark,
-                           List<long[]> deadRanges, List<LeaderEpochCache.Entry> epochs) {
+                           List<long[]> deadRanges, List<LeaderEpochCache.Entry> epochs, long cleanedTo) {
     }
 
     private Durable durable() {
         return new Durable(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
-                epochs.entries());
+                epochs.entries(), cleanedTo);
     }
 
     /** Persists a change made in memory; if that fails, the change is undone and the failure thrown. */
@@ -188,6 +211,7 @@ final class LogState {
             highWatermark = before.highWatermark();
             deadRanges.replaceWith(before.deadRanges());
             epochs.replaceWith(before.epochs());
+            cleanedTo = before.cleanedTo();
             throw e;
         }
     }
@@ -220,7 +244,7 @@ final class LogState {
     void persist() {
         try {
             new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
-                    epochs.entries()).write(dir);
+                    epochs.entries(), cleanedTo).write(dir);
         } catch (UncheckedIOException e) {
             throw new KafkaStorageException("Cannot write " + PartitionState.FILE_NAME + " of " + topicPartition
                     + ": " + e.getCause(), e);

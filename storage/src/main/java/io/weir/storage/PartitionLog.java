@@ -101,6 +101,8 @@ public final class PartitionLog implements Closeable {
             PartitionState persisted = state.load();
             queue.removeOtherGenerations(state.generation());
             queue.open(state.generation(), config.blockSize());
+            // An existing queue keeps the roll cycle it was created with.
+            this.config = config.withRollCycle(queue.rollCycle());
             contents.rebuild(persisted.epochs());
             state.setHighWatermark(clamp(persisted.highWatermark()));
             state.setCheckpointedHighWatermark(persisted.highWatermark());
@@ -129,12 +131,13 @@ public final class PartitionLog implements Closeable {
         return config;
     }
 
-    /** Applies changed topic configs; retention and size limits take effect on the next append or retention pass. */
+    /**
+     * Applies changed topic configs; retention and size limits take effect on the next append or
+     * retention pass, compaction settings at the next cleaner pass. The roll cycle is fixed when the
+     * queue is created ({@code segment.ms} applies to new logs only), so the log keeps its own.
+     */
     public void updateConfig(LogConfig newConfig) {
-        if (!newConfig.rollCycle().equals(config.rollCycle())) {
-            throw new IllegalArgumentException("The roll cycle of an existing log cannot change");
-        }
-        this.config = newConfig;
+        this.config = newConfig.withRollCycle(config.rollCycle());
     }
 
     public long logStartOffset() {
@@ -238,7 +241,8 @@ public final class PartitionLog implements Closeable {
      * @throws KafkaStorageException    the data directory is full, or the write failed; nothing is visible
      */
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
-        List<BatchHeader> headers = BatchValidator.validate(records, config.maxMessageBytes(), true);
+        LogConfig cfg = config;
+        List<BatchHeader> headers = BatchValidator.validate(records, cfg.maxMessageBytes(), true, cfg.compact());
         lock.writeLock().lock();
         try {
             ensureOpenLocked();
@@ -384,6 +388,31 @@ public final class PartitionLog implements Closeable {
             }
         });
         return state.logStartOffset();
+    }
+
+    /**
+     * One pass of the log cleaner, if {@code cleanup.policy} includes compact and the log is due one
+     * (see {@link CleanerPlanner}): keeps the latest record per key below the end of the pass, never
+     * touching the active roll file nor anything at or above {@code upperBound} or the high watermark,
+     * and rewrites the log into a new queue generation (see {@link LogCompaction}). Appends and reads
+     * go on while it copies; it holds the write lock only for the swap.
+     *
+     * @param upperBound the caller's bound (the high watermark, or the last stable offset)
+     * @return what the pass did; empty if the log was not due one or changed under it
+     */
+    public Optional<CompactionResult> compact(long upperBound, OffsetMap map, Throttler throttler)
+            throws InterruptedException {
+        LogConfig cfg = config;
+        if (!cfg.compact()) {
+            return Optional.empty();
+        }
+        return new LogCompaction(new LogCompaction.Log(topicPartition, dir, cfg, clock, lock, queue, state, contents,
+                this::ensureOpen), map, throttler).run(upperBound);
+    }
+
+    /** The log cleaner's checkpoint: records below it have been compacted. */
+    public long cleanedTo() {
+        return underReadLock(state::cleanedTo);
     }
 
     /** Number of Chronicle roll files holding this log. */

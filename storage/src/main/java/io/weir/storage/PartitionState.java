@@ -20,7 +20,9 @@ import java.util.Map;
  *       {@code nextOffsetFloor}, the log end offset to use when no live batch is left;</li>
  *   <li>{@code dead}: ranges of Chronicle indexes holding batches removed by truncation
  *       (Chronicle is append-only, so truncation marks rather than erases);</li>
- *   <li>{@code epochs}: the leader-epoch cache.</li>
+ *   <li>{@code epochs}: the leader-epoch cache;</li>
+ *   <li>{@code cleanedTo}: the log cleaner's checkpoint, the first offset no compaction has
+ *       cleaned yet (absent in files written before compaction existed: 0).</li>
  * </ul>
  * A plain text format, so an operator can read it.
  */
@@ -30,13 +32,14 @@ record PartitionState(
         long nextOffsetFloor,
         long highWatermark,
         List<long[]> deadRanges,
-        List<LeaderEpochCache.Entry> epochs) {
+        List<LeaderEpochCache.Entry> epochs,
+        long cleanedTo) {
 
     static final String FILE_NAME = "partition.state";
     private static final int VERSION = 1;
 
     static PartitionState initial() {
-        return new PartitionState(0, 0, 0, 0, List.of(), List.of());
+        return new PartitionState(0, 0, 0, 0, List.of(), List.of(), 0);
     }
 
     static PartitionState readOrInitial(Path dir) {
@@ -72,7 +75,8 @@ record PartitionState(
                     Long.parseLong(kv.get("nextOffsetFloor")),
                     Long.parseLong(kv.get("highWatermark")),
                     List.copyOf(dead),
-                    List.copyOf(epochs));
+                    List.copyOf(epochs),
+                    Long.parseLong(kv.getOrDefault("cleanedTo", "0")));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + file, e);
         } catch (RuntimeException e) {
@@ -95,7 +99,7 @@ record PartitionState(
         for (int i = 0; i < epochs.size(); i++) {
             sb.append(i == 0 ? "" : ",").append(epochs.get(i).epoch()).append(':').append(epochs.get(i).startOffset());
         }
-        sb.append('\n');
+        sb.append('\n').append("cleanedTo=").append(cleanedTo).append('\n');
         AtomicFile.writeUtf8(dir.resolve(FILE_NAME), sb);
     }
 

@@ -139,6 +139,20 @@ final class ProducerStateManager {
         return out;
     }
 
+    /**
+     * Each producer's last batch, by its last offset: compaction keeps that batch, empty if need be,
+     * so the producer's state survives the cleaning (as Kafka keeps it).
+     */
+    Map<Long, Long> lastBatchOffsets() {
+        Map<Long, Long> out = new HashMap<>(producers.size() * 2);
+        producers.forEach((id, e) -> {
+            if (!e.batches.isEmpty()) {
+                out.put(id, e.batches.peekLast().lastOffset());
+            }
+        });
+        return out;
+    }
+
     int producerCount() {
         return producers.size();
     }

@@ -52,7 +52,8 @@ final class QueueHandle {
     }
 
     private final Path partitionDir;
-    private final RollCycle rollCycle;
+    /** The queue's roll cycle: the one asked for, or the one an existing queue was created with. */
+    private volatile RollCycle rollCycle;
     private final Clock clock;
     private final Runnable onOpened;
     private final Runnable onClosed;
@@ -61,6 +62,8 @@ final class QueueHandle {
     private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
 
     private long generation;
+    /** While at least 0, the time Chronicle is told instead of the clock's: a compaction writing an old cycle. */
+    private volatile long pinnedTime = -1;
     private SingleChronicleQueue queue;
     private ExcerptAppender appender;
 
@@ -120,9 +123,11 @@ final class QueueHandle {
         queue = SingleChronicleQueueBuilder.single(dirOf(gen).toFile())
                 .rollCycle(rollCycle)
                 .blockSize(blockSize)
-                .timeProvider(clock::millis)
+                .timeProvider(() -> pinnedTime >= 0 ? pinnedTime : clock.millis())
                 .storeFileListener(listener)
                 .build();
+        // Chronicle keeps the cycle an existing queue was created with, whatever the builder says.
+        rollCycle = queue.rollCycle();
         onOpened.run();
     }
 
@@ -155,6 +160,48 @@ final class QueueHandle {
         cycleFiles.clear();
         Dirs.deleteRecursively(dirOf(old));
         open(newGen, blockSize);
+    }
+
+    /**
+     * Makes the next appends go into the roll file of {@code cycle} (a compaction copying a batch
+     * into the cycle it came from); cycles must be pinned in increasing order.
+     */
+    void pinCycle(int cycle) {
+        pinnedTime = (long) cycle * rollCycle.lengthInMillis();
+    }
+
+    /**
+     * Closes the current generation, deletes its directory and opens {@code newGen}, which a
+     * compaction has filled and made the current one in {@code partition.state}.
+     */
+    void switchTo(long newGen, long blockSize) {
+        long old = generation;
+        close();
+        cycleFiles.clear();
+        Dirs.deleteRecursively(dirOf(old));
+        open(newGen, blockSize);
+    }
+
+    /** Deletes the directory of generation {@code gen}, which must not be open (an abandoned compaction). */
+    void deleteGeneration(long gen) {
+        assert queue == null || gen != generation : "deleting the open generation";
+        Dirs.deleteRecursively(dirOf(gen));
+    }
+
+    /** Forces every file of generation {@code gen}'s directory, and the directory, to disk. */
+    void forceToDisk(long gen) {
+        Path d = dirOf(gen);
+        try (Stream<Path> files = Files.list(d)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+            }
+            AtomicFile.forceDirectory(d);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot force " + d + " to disk", e);
+        }
     }
 
     /** Deletes queue directories of other generations: left behind by a crash during a full truncation. */
@@ -216,6 +263,10 @@ final class QueueHandle {
     /** Index of the last excerpt written, or -1 for an empty queue. */
     long lastIndex() {
         return queue.lastIndex();
+    }
+
+    RollCycle rollCycle() {
+        return rollCycle;
     }
 
     int cycleOf(long excerptIndex) {

@@ -35,6 +35,14 @@ final class RecordsValidator {
      *                                 decompression bound leaves
      */
     static void validate(RecordReader in, int count) {
+        validate(in, count, false);
+    }
+
+    /**
+     * As {@link #validate(RecordReader, int)}; with {@code requireKeys} (a compacted topic) a record
+     * with a null key is refused, as Kafka's LogValidator does.
+     */
+    static void validate(RecordReader in, int count, boolean requireKeys) {
         for (int i = 0; i < count; i++) {
             in.limitToSection();
             if (in.remaining() == 0) {
@@ -50,7 +58,11 @@ final class RecordsValidator {
             if (offsetDelta != i) {
                 throw new InvalidRecordException("Record " + i + " has offset delta " + offsetDelta);
             }
-            skipBytesField(in, "Record key");
+            int recordKeyLength = skipBytesField(in, "Record key");
+            if (requireKeys && recordKeyLength < 0) {
+                throw new InvalidRecordException("Compacted topic cannot accept message without key (record " + i
+                        + ")");
+            }
             skipBytesField(in, "Record value");
             int headers = in.readVarint("Record header count");
             // Each header takes at least two bytes (its two lengths), so a count above half the
@@ -93,8 +105,8 @@ final class RecordsValidator {
         }
     }
 
-    /** A length-prefixed byte field: -1 for null, else that many bytes inside the record. */
-    private static void skipBytesField(RecordReader in, String field) {
+    /** A length-prefixed byte field: -1 for null, else that many bytes inside the record; returns the length. */
+    private static int skipBytesField(RecordReader in, String field) {
         int length = in.readVarint(field + " length");
         if (length < -1) {
             throw new InvalidRecordException(field + " has invalid length " + length);
@@ -102,5 +114,6 @@ final class RecordsValidator {
         if (length > 0) {
             in.skip(length, field);
         }
+        return length;
     }
 }

@@ -18,6 +18,7 @@ import io.weir.broker.quota.ClientQuotas;
 import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperConnect;
 import io.weir.storage.DiskSpace;
+import io.weir.storage.LogCleaner;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,6 +67,10 @@ import java.util.Objects;
  *
  * <p>{@code quota.window.num} (11) and {@code quota.window.size.seconds} (1), Kafka's: a client
  * quota allows a burst of {@code (num - 1) × size} seconds of its bound (see the broker README).
+ * <p>The log cleaner's {@code log.cleaner.enable} (true), {@code log.cleaner.threads} (1),
+ * {@code log.cleaner.dedupe.buffer.size} (128 MiB, shared by the threads, allocated on the first
+ * compaction), {@code log.cleaner.io.max.bytes.per.second} (unlimited) and
+ * {@code log.cleaner.backoff.ms} (15 s), as Kafka names them (storage's {@code LogCleaner}).
  *
  * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
  * anyway): free space kept in the data directory's file system; appends that would go below it
@@ -101,7 +106,12 @@ public record NodeConfig(
         @JsonProperty("offsets.topic.replication.factor") Short offsetsTopicReplicationFactor,
         @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes,
         @JsonProperty("quota.window.num") Integer quotaWindowNum,
-        @JsonProperty("quota.window.size.seconds") Integer quotaWindowSizeSeconds) {
+        @JsonProperty("quota.window.size.seconds") Integer quotaWindowSizeSeconds,
+        @JsonProperty("log.cleaner.enable") Boolean logCleanerEnable,
+        @JsonProperty("log.cleaner.threads") Integer logCleanerThreads,
+        @JsonProperty("log.cleaner.dedupe.buffer.size") Long logCleanerDedupeBufferSize,
+        @JsonProperty("log.cleaner.io.max.bytes.per.second") Double logCleanerIoMaxBytesPerSecond,
+        @JsonProperty("log.cleaner.backoff.ms") Long logCleanerBackoffMs) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -156,10 +166,31 @@ public record NodeConfig(
         if (quotaWindowNum < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
         quotaWindowSizeSeconds = quotaWindowSizeSeconds == null ? ClientQuotas.DEFAULT_SAMPLE_SECONDS : quotaWindowSizeSeconds;
         if (quotaWindowSizeSeconds < 1) throw new IllegalArgumentException("quota.window.size.seconds must be at least 1");
+        LogCleaner.Settings cleaner = LogCleaner.Settings.DEFAULTS;
+        logCleanerEnable = logCleanerEnable == null ? cleaner.enable() : logCleanerEnable;
+        logCleanerThreads = logCleanerThreads == null ? cleaner.threads() : logCleanerThreads;
+        logCleanerDedupeBufferSize = logCleanerDedupeBufferSize == null ? cleaner.dedupeBufferBytes()
+                : logCleanerDedupeBufferSize;
+        logCleanerIoMaxBytesPerSecond = logCleanerIoMaxBytesPerSecond == null ? cleaner.ioMaxBytesPerSecond()
+                : logCleanerIoMaxBytesPerSecond;
+        logCleanerBackoffMs = logCleanerBackoffMs == null ? cleaner.backoffMs() : logCleanerBackoffMs;
+        logCleanerSettings(logCleanerEnable, logCleanerThreads, logCleanerDedupeBufferSize,
+                logCleanerIoMaxBytesPerSecond, logCleanerBackoffMs); // checked now, naming the key at fault
         // Validates the listener's bounds now, with errors that name the key at fault.
         network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
                 queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
                 connectionsMaxIdleMs, socketRequestReceiveTimeoutMs);
+    }
+
+    /** The log cleaner's settings ({@code log.cleaner.*}, Kafka's names and defaults). */
+    public LogCleaner.Settings logCleaner() {
+        return logCleanerSettings(logCleanerEnable, logCleanerThreads, logCleanerDedupeBufferSize,
+                logCleanerIoMaxBytesPerSecond, logCleanerBackoffMs);
+    }
+
+    private static LogCleaner.Settings logCleanerSettings(boolean enable, int threads, long dedupe, double io,
+                                                          long backoff) {
+        return new LogCleaner.Settings(enable, threads, dedupe, io, backoff);
     }
 
     /** The Kafka listener's address and bounds. */
@@ -298,7 +329,7 @@ public record NodeConfig(
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

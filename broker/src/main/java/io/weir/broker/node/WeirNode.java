@@ -31,6 +31,7 @@ import io.weir.metadata.quorum.QuorumPeer;
 import io.weir.metadata.quorum.RatisConfig;
 import io.weir.metadata.quorum.RatisCoordination;
 import io.weir.storage.DiskSpace;
+import io.weir.storage.LogCleaner;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
 import io.weir.zk.ZooKeeperConfig;
@@ -144,6 +145,9 @@ public final class WeirNode implements AutoCloseable {
         LogManager logs = new LogManager(logDir, LogConfig.defaults(), java.time.Clock.systemUTC(),
                 LogManager.DEFAULT_MAX_OPEN_QUEUES, DiskSpace.of(logDir, config.logDirReservedBytes()));
         started.add(logs);
+        LogCleaner cleaner = new LogCleaner(logs, config.logCleaner());
+        started.add(cleaner); // closes before the logs
+        cleaner.start();
         RoutingControllerChannel isrChannel = new RoutingControllerChannel(controller, config.clusterId(),
                 CONTROLLER_CALL_TIMEOUT_MS);
         started.add(isrChannel);

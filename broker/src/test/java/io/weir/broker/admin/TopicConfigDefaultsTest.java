@@ -39,6 +39,15 @@ class TopicConfigDefaultsTest {
         assertThat(TopicConfigs.longValue(none, TopicConfigs.RETENTION_MS)).isEqualTo(storage.retentionMs());
         assertThat(TopicConfigs.longValue(none, TopicConfigs.RETENTION_BYTES)).isEqualTo(storage.retentionBytes());
         assertThat(TopicConfigs.intValue(none, TopicConfigs.MAX_MESSAGE_BYTES)).isEqualTo(storage.maxMessageBytes());
+        assertThat(TopicConfigs.longValue(none, TopicConfigs.DELETE_RETENTION_MS))
+                .isEqualTo(storage.cleanup().deleteRetentionMs());
+        assertThat(TopicConfigs.longValue(none, TopicConfigs.MIN_COMPACTION_LAG_MS))
+                .isEqualTo(storage.cleanup().minCompactionLagMs());
+        assertThat(TopicConfigs.longValue(none, TopicConfigs.MAX_COMPACTION_LAG_MS))
+                .isEqualTo(storage.cleanup().maxCompactionLagMs());
+        assertThat(TopicConfigs.value(none, TopicConfigs.MIN_CLEANABLE_DIRTY_RATIO))
+                .isEqualTo(storage.cleanup().minDirtyRatio());
+        assertThat(storage.cleanup().delete() && !storage.cleanup().compact()).as("cleanup.policy=delete").isTrue();
         assertThat(TimestampType.forName((String) TopicConfigs.value(none, TopicConfigs.MESSAGE_TIMESTAMP_TYPE)))
                 .isEqualTo(storage.timestampType());
     }

@@ -116,6 +116,11 @@ class ConsumerGroupTest {
             admin.deleteConsumerGroups(List.of("g")).all().get(20, TimeUnit.SECONDS);
             assertThat(admin.listConsumerGroupOffsets("g").partitionsToOffsetAndMetadata()
                     .get(20, TimeUnit.SECONDS)).isEmpty();
+            // The offsets topic is compacted, as Kafka's (with delete retention until offsets expire per group).
+            org.apache.kafka.common.config.ConfigResource offsets = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "__consumer_offsets");
+            assertThat(admin.describeConfigs(List.of(offsets)).all().get(20, TimeUnit.SECONDS).get(offsets)
+                    .get("cleanup.policy").value()).isEqualTo("compact,delete");
         }
     }
 

@@ -105,7 +105,8 @@ class SingleNodeTest {
                 .all().get(20, TimeUnit.SECONDS).get(resource);
         assertThat(documented.get("retention.ms").type()).isEqualTo(ConfigEntry.ConfigType.LONG);
         assertThat(documented.get("cleanup.policy").type()).isEqualTo(ConfigEntry.ConfigType.LIST);
-        assertThat(documented.get("segment.ms").documentation()).contains("stores it but rolls");
+        assertThat(documented.get("segment.bytes").documentation()).contains("Weir");
+        assertThat(documented.get("segment.ms").documentation()).contains("longest cycle not above it");
 
         admin.deleteTopics(List.of("orders")).all().get(20, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->

@@ -222,15 +222,15 @@ public final class TopicConfigs {
 
     private static final long SEVEN_DAYS_MS = 7L * 24 * 60 * 60 * 1000;
     private static final String FOREVER = Long.toString(Long.MAX_VALUE);
-    private static final String NO_COMPACTION = " Weir has no log compaction yet (cleanup.policy=delete only).";
     private static final String NO_TIERED_STORAGE = " Weir has no tiered storage.";
 
     /** The table, sorted by name: every name of Kafka's TopicConfig, with Kafka's type, default and range. */
     private static final Map<String, ConfigKey> TABLE = table(
         new ConfigKey(CLEANUP_POLICY, Type.LIST, "delete",
-            Validator.listOf("only cleanup.policy=delete is supported", "delete"), AppliedBy.PARTITION_LOG,
-            "How old log data is removed. Weir supports delete only (retention by time and size); "
-                + "compaction is not implemented."),
+            Validator.listOf("cleanup.policy must be delete, compact or compact,delete", "delete", "compact"),
+            AppliedBy.PARTITION_LOG,
+            "How old log data is removed: delete (retention by time and size), compact (the log cleaner keeps "
+                + "the latest record per key), or both."),
         new ConfigKey(COMPRESSION_GZIP_LEVEL, Type.INT, "-1", Validator.betweenOr(-1, 1, 9), AppliedBy.NOT_APPLICABLE,
             "The gzip level a broker recompresses with. Weir stores batches as producers compress them "
                 + "and never recompresses."),
@@ -242,8 +242,8 @@ public final class TopicConfigs {
                 + "other values are stored but batches are not recompressed."),
         new ConfigKey(COMPRESSION_ZSTD_LEVEL, Type.INT, "3", Validator.between(-131072, 22), AppliedBy.NOT_APPLICABLE,
             "The zstd level a broker recompresses with. Weir never recompresses."),
-        new ConfigKey(DELETE_RETENTION_MS, Type.LONG, "86400000", Validator.atLeast(0), AppliedBy.NOTHING_YET,
-            "How long tombstones are kept on a compacted topic." + NO_COMPACTION),
+        new ConfigKey(DELETE_RETENTION_MS, Type.LONG, "86400000", Validator.atLeast(0), AppliedBy.PARTITION_LOG,
+            "How long tombstones are kept on a compacted topic once cleaned."),
         new ConfigKey(FILE_DELETE_DELAY_MS, Type.LONG, "60000", Validator.atLeast(0), AppliedBy.NOT_APPLICABLE,
             "How long Kafka waits before deleting a segment file. Weir deletes whole roll files at once, "
                 + "after persisting the new log start offset."),
@@ -267,8 +267,8 @@ public final class TopicConfigs {
             "Local retention by size with tiered storage." + NO_TIERED_STORAGE),
         new ConfigKey(LOCAL_RETENTION_MS, Type.LONG, "-2", Validator.atLeast(-2), AppliedBy.NOT_APPLICABLE,
             "Local retention by time with tiered storage." + NO_TIERED_STORAGE),
-        new ConfigKey(MAX_COMPACTION_LAG_MS, Type.LONG, FOREVER, Validator.atLeast(1), AppliedBy.NOTHING_YET,
-            "The longest a record stays uncompacted." + NO_COMPACTION),
+        new ConfigKey(MAX_COMPACTION_LAG_MS, Type.LONG, FOREVER, Validator.atLeast(1), AppliedBy.PARTITION_LOG,
+            "The longest a record stays uncompacted (a dirty roll file this old is cleaned whatever the dirty ratio)."),
         new ConfigKey(MAX_MESSAGE_BYTES, Type.INT, Integer.toString(1024 * 1024 + 12), Validator.atLeast(0),
             AppliedBy.PARTITION_LOG, "The largest record batch size allowed, after compression."),
         new ConfigKey(MESSAGE_DOWNCONVERSION_ENABLE, Type.BOOLEAN, "true", Validator.any(), AppliedBy.NOT_APPLICABLE,
@@ -282,10 +282,10 @@ public final class TopicConfigs {
             Validator.in("CreateTime", "LogAppendTime"), AppliedBy.PARTITION_LOG,
             "Whether record timestamps are the producer's (CreateTime) or the leader's append "
                 + "time (LogAppendTime)."),
-        new ConfigKey(MIN_CLEANABLE_DIRTY_RATIO, Type.DOUBLE, "0.5", Validator.between(0, 1), AppliedBy.NOTHING_YET,
-            "The dirty share of a log that makes it eligible for cleaning." + NO_COMPACTION),
-        new ConfigKey(MIN_COMPACTION_LAG_MS, Type.LONG, "0", Validator.atLeast(0), AppliedBy.NOTHING_YET,
-            "The shortest a record stays uncompacted." + NO_COMPACTION),
+        new ConfigKey(MIN_CLEANABLE_DIRTY_RATIO, Type.DOUBLE, "0.5", Validator.between(0, 1), AppliedBy.PARTITION_LOG,
+            "The dirty share of a log that makes it eligible for cleaning."),
+        new ConfigKey(MIN_COMPACTION_LAG_MS, Type.LONG, "0", Validator.atLeast(0), AppliedBy.PARTITION_LOG,
+            "The shortest a record stays uncompacted."),
         new ConfigKey(MIN_INSYNC_REPLICAS, Type.INT, "1", Validator.atLeast(1), AppliedBy.PARTITION_LEADER,
             "With acks=all, the fewest in-sync replicas (leader included) that must hold a write; "
                 + "below it the leader refuses with NOT_ENOUGH_REPLICAS."),
@@ -309,17 +309,18 @@ public final class TopicConfigs {
                 + "Weir deletes whole roll files, so retention acts at the roll cycle's granularity."),
         new ConfigKey(SEGMENT_BYTES, Type.INT, Integer.toString(1 << 30), Validator.atLeast(1 << 20),
             AppliedBy.NOTHING_YET,
-            "Kafka's segment size. Weir stores it but rolls its Chronicle Queue files on a fixed time cycle "
-                + "(hourly), whatever their size; retention deletes whole roll files."),
+            "Kafka's segment size. Weir stores it but rolls its Chronicle Queue files by time only (segment.ms), "
+                + "whatever their size; retention and compaction work on whole roll files."),
         new ConfigKey(SEGMENT_INDEX_BYTES, Type.INT, Integer.toString(10 * 1024 * 1024), Validator.atLeast(4),
             AppliedBy.NOT_APPLICABLE,
             "The size of a segment's offset index file. Weir's offset index is in memory, rebuilt on open."),
         new ConfigKey(SEGMENT_JITTER_MS, Type.LONG, "0", Validator.atLeast(0), AppliedBy.NOTHING_YET,
             "Random jitter on segment.ms. Weir rolls its files on a fixed cycle."),
         new ConfigKey(SEGMENT_MS, Type.LONG, Long.toString(SEVEN_DAYS_MS), Validator.atLeast(1),
-            AppliedBy.NOTHING_YET,
-            "Kafka's segment roll time. Weir stores it but rolls its Chronicle Queue files on a fixed "
-                + "cycle (hourly), so retention acts at most an hour late whatever this says."),
+            AppliedBy.PARTITION_LOG,
+            "Kafka's segment roll time. A new log rolls its Chronicle Queue files on the longest cycle not "
+                + "above it, at most hourly (1 s, 1, 5, 10, 20 or 30 minutes, 1 hour); a log keeps the cycle it "
+                + "was created with."),
         new ConfigKey(UNCLEAN_LEADER_ELECTION_ENABLE, Type.BOOLEAN, "false", Validator.any(),
             AppliedBy.CONTROLLER,
             "Whether the controller may elect a replica outside the ISR when no ISR member is "

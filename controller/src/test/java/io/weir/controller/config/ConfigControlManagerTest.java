@@ -38,7 +38,7 @@ class ConfigControlManagerTest {
         f.addLiveBroker(1, null);
         f.createTopic("t", 1, 1);
         ApiStatus bad = alter(new AlterConfigOp("retention.ms", AlterConfigOp.OpType.SET, "5"),
-            new AlterConfigOp("cleanup.policy", AlterConfigOp.OpType.SET, "compact"));
+            new AlterConfigOp("cleanup.policy", AlterConfigOp.OpType.SET, "tidy"));
         assertThat(bad.error()).isEqualTo(ApiError.INVALID_CONFIG);
         assertThat(f.image.configs(topic)).isEmpty();
         assertThat(alter(new AlterConfigOp("no.such.key", AlterConfigOp.OpType.SET, "1")).error())

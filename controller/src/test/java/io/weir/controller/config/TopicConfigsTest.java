@@ -80,9 +80,11 @@ class TopicConfigsTest {
         // An int config must fit an int: the broker builds its log config from it.
         assertThat(TopicConfigs.validate(TopicConfigs.MAX_MESSAGE_BYTES, "2147483648")).isPresent();
         assertThat(TopicConfigs.validate(TopicConfigs.MESSAGE_TIMESTAMP_TYPE, "LogAppendTime")).isEmpty();
-        assertThat(TopicConfigs.validate(TopicConfigs.CLEANUP_POLICY, "compact")).hasValueSatisfying(
-            m -> assertThat(m).contains("only cleanup.policy=delete"));
-        assertThat(TopicConfigs.validate(TopicConfigs.CLEANUP_POLICY, "delete,compact")).isPresent();
+        assertThat(TopicConfigs.validate(TopicConfigs.CLEANUP_POLICY, "compact")).isEmpty();
+        assertThat(TopicConfigs.validate(TopicConfigs.CLEANUP_POLICY, "compact,delete")).isEmpty();
+        assertThat(TopicConfigs.validate(TopicConfigs.CLEANUP_POLICY, "delete,compact")).isEmpty();
+        assertThat(TopicConfigs.validate(TopicConfigs.CLEANUP_POLICY, "compact,tidy")).hasValueSatisfying(
+            m -> assertThat(m).contains("delete, compact or compact,delete"));
         assertThat(TopicConfigs.validate(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE, "TRUE")).isEmpty();
         assertThat(TopicConfigs.validate(TopicConfigs.SEGMENT_BYTES, "1048576")).isEmpty();
         assertThat(TopicConfigs.validate(TopicConfigs.SEGMENT_BYTES, "1048575")).isPresent();
@@ -113,11 +115,12 @@ class TopicConfigsTest {
     void appliedAreTheConfigsThatShapeAPartitionLog() {
         assertThat(TopicConfigs.APPLIED).containsExactlyInAnyOrder(TopicConfigs.RETENTION_MS,
             TopicConfigs.RETENTION_BYTES, TopicConfigs.MAX_MESSAGE_BYTES, TopicConfigs.MESSAGE_TIMESTAMP_TYPE,
-            TopicConfigs.CLEANUP_POLICY);
+            TopicConfigs.CLEANUP_POLICY, TopicConfigs.DELETE_RETENTION_MS, TopicConfigs.MIN_COMPACTION_LAG_MS,
+            TopicConfigs.MAX_COMPACTION_LAG_MS, TopicConfigs.MIN_CLEANABLE_DIRTY_RATIO, TopicConfigs.SEGMENT_MS);
         Set<String> notHonoured = TopicConfigs.all().values().stream().filter(k -> !k.honoured())
             .map(ConfigKey::name).collect(Collectors.toSet());
-        assertThat(notHonoured).contains(TopicConfigs.SEGMENT_MS, TopicConfigs.SEGMENT_BYTES,
-            TopicConfigs.COMPRESSION_TYPE, TopicConfigs.DELETE_RETENTION_MS)
+        assertThat(notHonoured).contains(TopicConfigs.SEGMENT_BYTES,
+            TopicConfigs.COMPRESSION_TYPE)
             .doesNotContain(TopicConfigs.RETENTION_MS, TopicConfigs.MIN_INSYNC_REPLICAS,
                 TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE);
         assertThat(TopicConfigs.all().values()).allSatisfy(key ->

@@ -70,7 +70,7 @@ class TopicControlManagerTest {
     @Test
     void validatesConfigsAndStoresThem() {
         CreatableTopic bad = new CreatableTopic("c", 1, (short) 1, Map.of(),
-            Map.of("cleanup.policy", "compact"));
+            Map.of("cleanup.policy", "tidy"));
         assertThat(f.apply(f.topics.createTopics(f.image, List.of(bad), false)).get(0).status()
             .error()).isEqualTo(ApiError.INVALID_CONFIG);
         CreatableTopic good = new CreatableTopic("c", 1, (short) 1, Map.of(),

@@ -1,0 +1,34 @@
+package io.weir.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weir.storage.LogConfig;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Topic configs as a partition log sees them. */
+class LogConfigsTest {
+    @Test
+    void cleanupPolicyAndTheCompactionSettingsReachTheLog() {
+        LogConfig c = LogConfigs.from(LogConfig.defaults(), Map.of("cleanup.policy", "compact",
+                "delete.retention.ms", "1000", "min.compaction.lag.ms", "2000", "max.compaction.lag.ms", "3000",
+                "min.cleanable.dirty.ratio", "0.1"));
+        assertThat(c.compact()).isTrue();
+        assertThat(c.cleanup()).isEqualTo(new LogConfig.Cleanup(false, true, 1000, 2000, 3000, 0.1));
+        LogConfig both = LogConfigs.from(LogConfig.defaults(), Map.of("cleanup.policy", "compact, delete"));
+        assertThat(both.cleanup().compact() && both.cleanup().delete()).isTrue();
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of())).isEqualTo(LogConfig.defaults());
+    }
+
+    @Test
+    void segmentMsPicksTheLongestChronicleCycleNotAboveItAtMostHourly() {
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of("segment.ms", "604800000")).rollCycle())
+                .isEqualTo(LogConfig.defaults().rollCycle());
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of("segment.ms", "600000")).rollCycle().lengthInMillis())
+                .isEqualTo(600_000);
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of("segment.ms", "90000")).rollCycle().lengthInMillis())
+                .isEqualTo(60_000);
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of("segment.ms", "100")).rollCycle().lengthInMillis())
+                .isEqualTo(1_000);
+    }
+}

@@ -36,7 +36,7 @@ import java.util.stream.Stream;
         subcommands = {ClusterCommand.Up.class, ClusterCommand.Status.class, ClusterCommand.Down.class,
                 ClusterCommand.StopNode.class, ClusterCommand.StartNode.class})
 final class ClusterCommand implements Runnable {
-    private static final String HOST = "127.0.0.1";
+    static final String HOST = "127.0.0.1";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration ZOOKEEPER_READY_TIMEOUT = Duration.ofSeconds(60);
@@ -188,11 +188,16 @@ final class ClusterCommand implements Runnable {
                     """.formatted(dataDir.toAbsolutePath(), port, HOST);
         }
 
+        /** Writes {@code zoo.cfg} for {@code port}, unless there is one. */
+        void writeConfig(int port) throws IOException {
+            Files.createDirectories(dir.resolve("data"));
+            if (!exists()) Files.writeString(dir.resolve("zoo.cfg"), zooCfg(dir.resolve("data"), port));
+        }
+
         /** Starts the server (unless it runs) as a child JVM of the official ZooKeeper main class. */
         void start(int port) throws IOException {
             if (running().isPresent()) return;
-            Files.createDirectories(dir.resolve("data"));
-            if (!exists()) Files.writeString(dir.resolve("zoo.cfg"), zooCfg(dir.resolve("data"), port));
+            writeConfig(port);
             List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                     "org.apache.zookeeper.server.ZooKeeperServerMain", dir.resolve("zoo.cfg").toAbsolutePath().toString());

@@ -49,9 +49,10 @@ class ClusterCommandTest {
     void everyCommandIsReachableFromWeir() {
         CommandLine weir = new CommandLine(new WeirCli());
 
-        assertThat(weir.getSubcommands()).containsOnlyKeys("server", "cluster", "topics", "produce", "consume");
+        assertThat(weir.getSubcommands()).containsOnlyKeys("server", "cluster", "topics", "produce", "consume", "metadata");
         assertThat(weir.getSubcommands().get("cluster").getSubcommands())
                 .containsOnlyKeys("up", "status", "down", "stop-node", "start-node");
+        assertThat(weir.getSubcommands().get("metadata").getSubcommands()).containsOnlyKeys("export", "import");
     }
 
     @Test

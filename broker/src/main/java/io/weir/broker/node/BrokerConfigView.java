@@ -47,7 +47,10 @@ final class BrokerConfigView {
                     ConfigType.LIST);
         }
         NodeConfig.ZooKeeper zk = config.coordination().zookeeper();
-        if (zk != null) {
+        if (zk != null && zk.mirror() != null) {
+            required("zookeeper.mirror", zk.mirror(), ConfigType.STRING); // Weir's
+        }
+        if (zk != null && zk.connect() != null) {
             NodeConfig.ZooKeeper zkDefaults = new NodeConfig.ZooKeeper(zk.connect());
             required("zookeeper.connect", zk.connect(), ConfigType.STRING);
             add("zookeeper.session.timeout.ms", zk.sessionTimeoutMs(), zkDefaults.sessionTimeoutMs(), ConfigType.INT);

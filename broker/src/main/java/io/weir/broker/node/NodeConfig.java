@@ -236,11 +236,20 @@ public record NodeConfig(
             if (backend.equals("ratis") && voters.isEmpty()) {
                 throw new IllegalArgumentException("coordination.voters is required for the ratis backend");
             }
-            if (backend.equals("zookeeper") && zookeeper == null) {
+            if (backend.equals("zookeeper") && (zookeeper == null || zookeeper.connect() == null)) {
                 throw new IllegalArgumentException("coordination.zookeeper.connect is required for the zookeeper backend");
             }
-            if (!backend.equals("zookeeper") && zookeeper != null) {
-                throw new IllegalArgumentException("coordination.zookeeper is only for the zookeeper backend, not " + backend);
+            if (backend.equals("zookeeper") && zookeeper.mirror() != null) {
+                throw new IllegalArgumentException("coordination.zookeeper.mirror is only for the ratis backend;"
+                        + " on zookeeper the metadata already is in ZooKeeper");
+            }
+            if (backend.equals("ratis") && zookeeper != null && zookeeper.connect() != null) {
+                throw new IllegalArgumentException("coordination.zookeeper.connect is only for the zookeeper backend;"
+                        + " on ratis only coordination.zookeeper.mirror may be set");
+            }
+            if (backend.equals("local") && zookeeper != null) {
+                throw new IllegalArgumentException("coordination.zookeeper is only for the zookeeper backend (or its"
+                        + " mirror for ratis), not local");
             }
             if (backend.equals("zookeeper") && !voters.isEmpty()) {
                 throw new IllegalArgumentException("coordination.voters is only for the ratis backend;"
@@ -261,18 +270,19 @@ public record NodeConfig(
 
     /**
      * The ZooKeeper ensemble of the zookeeper backend, with Kafka's names and defaults for its
-     * {@code zookeeper.*} settings.
+     * {@code zookeeper.*} settings; or, on the ratis backend, only {@code mirror}: the ensemble
+     * where the active controller keeps Kafka's classic znode layout for tools that read it.
      */
-    public record ZooKeeper(@JsonProperty(value = "connect", required = true) String connect,
+    public record ZooKeeper(@JsonProperty("connect") String connect,
                             @JsonProperty("session.timeout.ms") Integer sessionTimeoutMs,
-                            @JsonProperty("connection.timeout.ms") Integer connectionTimeoutMs) {
+                            @JsonProperty("connection.timeout.ms") Integer connectionTimeoutMs,
+                            @JsonProperty("mirror") String mirror) {
         public ZooKeeper {
-            if (connect == null) throw new IllegalArgumentException("coordination.zookeeper.connect is required");
-            try {
-                ZooKeeperConnect.parse(connect);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("coordination.zookeeper.connect: " + e.getMessage(), e);
+            if (connect == null && mirror == null) {
+                throw new IllegalArgumentException("coordination.zookeeper.connect is required");
             }
+            checkConnect("coordination.zookeeper.connect", connect);
+            checkConnect("coordination.zookeeper.mirror", mirror);
             sessionTimeoutMs = sessionTimeoutMs == null
                     ? (int) ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT.toMillis() : sessionTimeoutMs;
             connectionTimeoutMs = connectionTimeoutMs == null ? sessionTimeoutMs : connectionTimeoutMs;
@@ -287,7 +297,25 @@ public record NodeConfig(
         }
 
         public ZooKeeper(String connect) {
-            this(connect, null, null);
+            this(connect, null, null, null);
+        }
+
+        public ZooKeeper(String connect, Integer sessionTimeoutMs, Integer connectionTimeoutMs) {
+            this(connect, sessionTimeoutMs, connectionTimeoutMs, null);
+        }
+
+        /** Only a mirror (the ratis backend). */
+        public static ZooKeeper mirrorOnly(String mirror) {
+            return new ZooKeeper(null, null, null, mirror);
+        }
+
+        private static void checkConnect(String key, String value) {
+            if (value == null) return;
+            try {
+                ZooKeeperConnect.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+            }
         }
     }
 

@@ -35,7 +35,9 @@ import io.weir.storage.LogCleaner;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
 import io.weir.zk.ZooKeeperConfig;
+import io.weir.zk.ZooKeeperConnect;
 import io.weir.zk.ZooKeeperCoordination;
+import io.weir.zk.mirror.ClassicZnodeMirror;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +46,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -192,6 +195,7 @@ public final class WeirNode implements AutoCloseable {
         GroupHandlers.register(apis, groups);
         dispatcher.set(ControllerApiHandlers.register(apis, controller, config.clusterId()).build());
         controller.start();
+        startZooKeeperMirror();
         if (config.leaderImbalanceCheckIntervalMs() > 0) {
             startPreferredLeaderElection(config.leaderImbalanceCheckIntervalMs());
         }
@@ -252,6 +256,25 @@ public final class WeirNode implements AutoCloseable {
         return new RatisConfig(config.clusterId(), config.nodeId(), voters, List.of(), metadataDir,
                 defaults.snapshotEveryEntries(), defaults.snapshotsRetained(), defaults.electionTimeoutMin(),
                 defaults.electionTimeoutMax(), defaults.appendTimeout(), defaults.logSegmentBytes());
+    }
+
+    /**
+     * Mirror mode ({@code coordination.zookeeper.mirror}, ratis backend): while this node is the
+     * active controller it keeps Kafka's classic znodes in that ensemble up to date, on the
+     * mirror's own thread; a lost ensemble only delays the mirror.
+     */
+    private void startZooKeeperMirror() {
+        NodeConfig.ZooKeeper zk = config.coordination().zookeeper();
+        if (zk == null || zk.mirror() == null) return;
+        QuorumController c = controller;
+        int nodeId = config.nodeId();
+        ClassicZnodeMirror mirror = new ClassicZnodeMirror(ZooKeeperConnect.parse(zk.mirror()),
+                () -> c.isActive() ? Optional.of(new ClassicZnodeMirror.State(c.image(), c.activeEpoch(), nodeId))
+                        : Optional.empty(),
+                Duration.ofSeconds(1), Duration.ofMillis(zk.connectionTimeoutMs()), java.time.Clock.systemUTC());
+        started.add(mirror);
+        controller.addImageListener(image -> mirror.nudge());
+        mirror.start();
     }
 
     /** Every node of a ZooKeeper cluster may be elected; this one publishes its own Kafka listener as its controller endpoint. */

@@ -99,6 +99,11 @@ final class ProcessCluster implements AutoCloseable {
         return zooKeeper;
     }
 
+    /** Node {@code id}'s Kafka port. */
+    int kafkaPort(int id) {
+        return kafkaPorts[id - 1];
+    }
+
     String bootstrapServers() {
         List<String> servers = new ArrayList<>();
         for (int port : kafkaPorts) {

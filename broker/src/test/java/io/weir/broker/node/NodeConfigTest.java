@@ -126,5 +126,29 @@ class NodeConfigTest {
                 .hasMessageContaining("coordination.backend must be ratis, zookeeper or local, not zk");
         assertThatThrownBy(() -> NodeConfig.parse(node.formatted("local", "  zookeeper: {connect: 'zk1:2181'}")))
                 .hasMessageContaining("coordination.zookeeper is only for the zookeeper backend");
+        assertThatThrownBy(() -> NodeConfig.parse(node.formatted("zookeeper",
+                "  zookeeper: {connect: 'zk1:2181', mirror: 'zk2:2181'}")))
+                .hasMessageContaining("coordination.zookeeper.mirror is only for the ratis backend");
+        assertThatThrownBy(() -> NodeConfig.parse(node.formatted("ratis",
+                "  voters: [{id: 1, host: h, quorum.port: 1, kafka.port: 2}]\n  zookeeper: {mirror: 'zk2:21x1'}")))
+                .hasMessageContaining("coordination.zookeeper.mirror: port '21x1' of 'zk2:21x1' is not a number");
+        assertThatThrownBy(() -> NodeConfig.parse(node.formatted("ratis",
+                "  voters: [{id: 1, host: h, quorum.port: 1, kafka.port: 2}]\n  zookeeper: {connect: 'zk2:2181'}")))
+                .hasMessageContaining("on ratis only coordination.zookeeper.mirror may be set");
+    }
+
+    @Test
+    void aRatisNodeMayMirrorToZooKeeper() throws Exception {
+        NodeConfig config = NodeConfig.parse("""
+                node.id: 1
+                data.dir: /tmp/weir
+                listeners: {kafka: 127.0.0.1:9092}
+                coordination:
+                  backend: ratis
+                  voters: [{id: 1, host: 127.0.0.1, quorum.port: 9192, kafka.port: 9092}]
+                  zookeeper: {mirror: 'zk1:2181/kafka'}
+                """);
+        assertThat(config.coordination().zookeeper().mirror()).isEqualTo("zk1:2181/kafka");
+        assertThat(config.coordination().zookeeper().connect()).isNull();
     }
 }

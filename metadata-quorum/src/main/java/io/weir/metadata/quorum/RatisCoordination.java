@@ -83,8 +83,7 @@ public final class RatisCoordination implements Coordination {
 
     public RatisCoordination(RatisConfig config) {
         this.config = config;
-        this.groupId = RaftGroupId.valueOf(
-            UUID.nameUUIDFromBytes(("weir-metadata/" + config.clusterId()).getBytes(StandardCharsets.UTF_8)));
+        this.groupId = groupId(config.clusterId());
         this.selfId = peerId(config.nodeId());
         this.events = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new LinkedBlockingQueue<>(), r -> {
@@ -92,6 +91,12 @@ public final class RatisCoordination implements Coordination {
                 t.setDaemon(true);
                 return t;
             });
+    }
+
+    /** The Raft group of cluster {@code clusterId}: also the name of its directory in the storage dir. */
+    static RaftGroupId groupId(String clusterId) {
+        return RaftGroupId.valueOf(
+            UUID.nameUUIDFromBytes(("weir-metadata/" + clusterId).getBytes(StandardCharsets.UTF_8)));
     }
 
     @Override

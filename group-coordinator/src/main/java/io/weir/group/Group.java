@@ -6,6 +6,7 @@ import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.coordinator.group.generated.GroupMetadataValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,6 +124,8 @@ final class Group {
     /** A new group waits {@code group.initial.rebalance.delay.ms} for more members before completing. */
     private boolean initialDelayPending;
     private final List<GroupReply> replies = new ArrayList<>();
+    /** What the offsets topic must learn about this group since the last {@link #takeRecord()}, if anything. */
+    private GroupMetadataValue pendingRecord;
 
     /**
      * @param initialRebalanceDelayMs Kafka's {@code group.initial.rebalance.delay.ms}
@@ -187,6 +190,65 @@ final class Group {
         List<GroupReply> out = List.copyOf(replies);
         replies.clear();
         return out;
+    }
+
+    /**
+     * The group's metadata as Kafka writes it to the offsets topic, when it changed since the last
+     * call: a rebalance completed with the leader's assignment (Stable), or the group became Empty.
+     * As in Kafka, nothing is written for the states in between: a coordinator that takes over
+     * mid-rebalance starts from the last Stable or Empty generation, and the members rejoin.
+     */
+    Optional<GroupMetadataValue> takeRecord() {
+        GroupMetadataValue out = pendingRecord;
+        pendingRecord = null;
+        return Optional.ofNullable(out);
+    }
+
+    private void recordMetadata() {
+        List<GroupMetadataValue.MemberMetadata> out = new ArrayList<>();
+        for (Member m : members.values()) {
+            out.add(new GroupMetadataValue.MemberMetadata().setMemberId(m.memberId).setGroupInstanceId(m.groupInstanceId)
+                    .setClientId(m.clientId).setClientHost(m.clientHost).setRebalanceTimeout(m.rebalanceTimeoutMs)
+                    .setSessionTimeout(m.sessionTimeoutMs).setSubscription(m.metadata(protocolName))
+                    .setAssignment(m.assignment));
+        }
+        pendingRecord = new GroupMetadataValue().setProtocolType(protocolType == null ? "" : protocolType)
+                .setGeneration(generationId).setProtocol(protocolName).setLeader(leaderId)
+                .setCurrentStateTimestamp(-1).setMembers(out);
+    }
+
+    /**
+     * A group as the offsets topic last recorded it, on the node that has just become its
+     * coordinator: Stable with its members, their subscriptions and assignments, or Empty. Every
+     * member's session starts now, so members that are still alive carry on with their generation
+     * (heartbeats and commits are accepted) and the others expire as usual.
+     */
+    static Group restore(String groupId, GroupMetadataValue value, long initialRebalanceDelayMs,
+                         Supplier<String> memberIdSuffix, long nowMs) {
+        Group group = new Group(groupId, initialRebalanceDelayMs, memberIdSuffix);
+        group.generationId = value.generation();
+        group.protocolType = value.protocolType() == null || value.protocolType().isEmpty() ? null : value.protocolType();
+        group.protocolName = value.protocol();
+        for (GroupMetadataValue.MemberMetadata m : value.members()) {
+            Member member = new Member(m.memberId(), m.groupInstanceId(), m.clientId(), m.clientHost());
+            member.sessionTimeoutMs = m.sessionTimeout();
+            member.rebalanceTimeoutMs = m.rebalanceTimeout() > 0 ? m.rebalanceTimeout() : m.sessionTimeout();
+            member.protocols = List.of(new JoinGroupRequestData.JoinGroupRequestProtocol()
+                    .setName(value.protocol()).setMetadata(m.subscription()));
+            member.assignment = m.assignment();
+            member.lastHeartbeatMs = nowMs;
+            group.members.put(member.memberId, member);
+        }
+        if (group.members.isEmpty() || group.protocolName == null) {
+            group.members.clear();
+            group.protocolName = null;
+            group.state = State.EMPTY;
+        } else {
+            group.leaderId = group.members.containsKey(value.leader()) ? value.leader()
+                    : group.members.keySet().iterator().next();
+            group.state = State.STABLE;
+        }
+        return group;
     }
 
     static boolean validSessionTimeout(int sessionTimeoutMs) {
@@ -263,6 +325,7 @@ final class Group {
             state = State.EMPTY;
             protocolName = null;
             leaderId = null;
+            recordMetadata();
             return;
         }
         if (leaderId == null || !members.containsKey(leaderId)) leaderId = members.keySet().iterator().next();
@@ -312,6 +375,7 @@ final class Group {
         assignments.forEach(a -> byMember.put(a.memberId(), a.assignment()));
         for (Member m : members.values()) m.assignment = byMember.getOrDefault(m.memberId, new byte[0]);
         state = State.STABLE;
+        recordMetadata();
         for (Member m : members.values()) {
             if (m.pendingSync != NO_REQUEST) replySync(m, syncOk(m));
         }
@@ -356,6 +420,7 @@ final class Group {
             generationId++;
             leaderId = null;
             protocolName = null;
+            recordMetadata();
         } else {
             prepareRebalance(nowMs, reason + ": " + memberId);
         }

@@ -15,6 +15,7 @@ import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.coordinator.group.generated.GroupMetadataValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +41,10 @@ import java.util.function.Supplier;
  * LeaveGroup and committed offsets.
  *
  * <p>As in Kafka, a group's coordinator is the leader of its partition of the internal topic
- * {@value OffsetsTopic#NAME}, where its committed offsets are stored and replicated
- * ({@link OffsetsTopic}). Membership is soft state of the coordinator: when leadership of the
- * partition moves, members are told NOT_COORDINATOR, find the new coordinator and rejoin, and
- * their committed offsets are there.
+ * {@value OffsetsTopic#NAME}, where its committed offsets and its metadata (generation, leader,
+ * members and assignments, as Kafka records them) are stored and replicated ({@link OffsetsTopic}).
+ * When leadership of the partition moves, members are told NOT_COORDINATOR and find the new
+ * coordinator, which has replayed the partition: a Stable group carries on at its generation.
  *
  * <p>This is the imperative shell around {@link Group}, the pure state machine that decides the
  * rebalance protocol: it checks that this node coordinates the group, serialises calls per
@@ -97,7 +98,7 @@ public final class GroupCoordinator implements AutoCloseable {
         this.metadata = metadata;
         this.listener = listener;
         this.initialRebalanceDelayMs = initialRebalanceDelayMs;
-        this.offsets = new OffsetsTopic(metadata, nodeId, replicas);
+        this.offsets = new OffsetsTopic(metadata, nodeId, replicas, this::restoreGroups, this::unloadGroups);
         timer.scheduleWithFixedDelay(this::tickAll, EXPIRY_CHECK_MS, EXPIRY_CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -124,17 +125,34 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** Applies an image change: loads offsets partitions this node now leads, forgets the others. */
     public void onMetadataChange(MetadataImage previous, MetadataImage next) {
-        int partitionCount = next.topic(OffsetsTopic.NAME).map(TopicImage::partitionCount).orElse(0);
-        offsets.onMetadataChange(next, lost -> {
-            for (Hosted hosted : groups.values()) {
-                String groupId = hosted.group.groupId;
-                if (partitionCount > 0 && OffsetsTopic.partitionFor(groupId, partitionCount) != lost) continue;
-                synchronized (hosted) {
-                    hosted.group.abandon(Errors.NOT_COORDINATOR);
-                    settle(hosted);
-                    groups.remove(groupId, hosted);
-                }
+        offsets.onMetadataChange(next, this::unloadGroups);
+    }
+
+    /** Forgets the groups of an offsets partition this node no longer leads; their waiting requests get NOT_COORDINATOR. */
+    private void unloadGroups(int partition) {
+        int partitionCount = metadata.get().topic(OffsetsTopic.NAME).map(TopicImage::partitionCount).orElse(0);
+        for (Hosted hosted : groups.values()) {
+            String groupId = hosted.group.groupId;
+            if (partitionCount > 0 && OffsetsTopic.partitionFor(groupId, partitionCount) != partition) continue;
+            synchronized (hosted) {
+                hosted.group.abandon(Errors.NOT_COORDINATOR);
+                settle(hosted);
+                groups.remove(groupId, hosted);
             }
+        }
+    }
+
+    /**
+     * Takes over the groups an offsets partition records, as it was loaded on this node's
+     * becoming its leader: each continues at its recorded generation (see {@link Group#restore}).
+     */
+    private void restoreGroups(int partition, Map<String, GroupMetadataValue> recorded) {
+        long now = clock.getAsLong();
+        recorded.forEach((groupId, value) -> {
+            Group group = Group.restore(groupId, value, initialRebalanceDelayMs, () -> UUID.randomUUID().toString(), now);
+            groups.put(groupId, new Hosted(group));
+            log.info("Group {} taken over at generation {} ({}, {} members)", groupId, group.generationId(),
+                    group.state().kafkaName, group.members().size());
         });
     }
 
@@ -235,11 +253,27 @@ public final class GroupCoordinator implements AutoCloseable {
      * the requests the group answered and keeps one timer at its rebalance deadline.
      */
     private void settle(Hosted hosted) {
-        for (GroupReply reply : hosted.group.takeReplies()) {
+        List<GroupReply> replies = hosted.group.takeReplies();
+        Optional<GroupMetadataValue> record = hosted.group.takeRecord();
+        // As Kafka does, SyncGroup answers wait until the group's new metadata is committed, so a
+        // member never works on an assignment that a coordinator failover would forget.
+        CompletableFuture<Errors> recorded = record.isEmpty() ? CompletableFuture.completedFuture(Errors.NONE)
+                : offsets.writeGroup(hosted.group.groupId, record.get());
+        for (GroupReply reply : replies) {
             if (reply instanceof GroupReply.Join join) {
                 complete(pendingJoins.remove(join.requestId()), join.response(), join.requestId());
             } else if (reply instanceof GroupReply.Sync sync) {
-                complete(pendingSyncs.remove(sync.requestId()), sync.response(), sync.requestId());
+                CompletableFuture<SyncGroupResponseData> answer = pendingSyncs.remove(sync.requestId());
+                if (answer == null) throw new IllegalStateException("group answered request " + sync.requestId() + " twice");
+                recorded.whenComplete((written, failure) -> {
+                    Errors error = failure != null ? Errors.COORDINATOR_NOT_AVAILABLE : written;
+                    if (error != Errors.NONE && sync.response().errorCode() == Errors.NONE.code()) {
+                        log.warn("Group {}: metadata not written ({}); SyncGroup answered with it", hosted.group.groupId, error);
+                        answer.complete(Group.syncError(error));
+                    } else {
+                        answer.complete(sync.response());
+                    }
+                });
             }
         }
         long deadline = hosted.group.rebalanceDeadlineMs().orElse(Long.MAX_VALUE);
@@ -351,12 +385,10 @@ public final class GroupCoordinator implements AutoCloseable {
             }
         }
         Map<TopicPartition, CommittedOffset> committed = offsets.committed(groupId);
-        if (committed.isEmpty()) {
-            return CompletableFuture.completedFuture(hosted != null ? Errors.NONE : Errors.GROUP_ID_NOT_FOUND);
-        }
+        if (committed.isEmpty() && hosted == null) return CompletableFuture.completedFuture(Errors.GROUP_ID_NOT_FOUND);
         Map<TopicPartition, CommittedOffset> tombstones = new HashMap<>();
         committed.keySet().forEach(tp -> tombstones.put(tp, null));
-        return offsets.write(groupId, tombstones);
+        return offsets.write(groupId, tombstones, true);
     }
 
     /** What OffsetDelete answers: a group-level error, or an error per partition. */

@@ -7,6 +7,7 @@ import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.coordinator.group.generated.GroupMetadataValue;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -312,6 +313,73 @@ class GroupTest {
         // Metadata that is no consumer subscription tells nothing: every topic counts as consumed.
         joinedGroupOf(1);
         assertThat(group.subscribedTopics()).isEmpty();
+    }
+
+    @Test
+    void aCompletedRebalanceAndAnEmptiedGroupAreRecordedAndNothingInBetween() {
+        List<String> ids = joinedGroupOf(2);
+        assertThat(group.takeRecord()).as("CompletingRebalance is not recorded").isEmpty();
+        sync(ids.get(0), 1, Map.of(ids.get(0), "A", ids.get(1), "B"), INITIAL_DELAY_MS);
+        GroupMetadataValue stable = group.takeRecord().orElseThrow();
+        assertThat(stable.generation()).isEqualTo(1);
+        assertThat(stable.protocolType()).isEqualTo("consumer");
+        assertThat(stable.protocol()).isEqualTo("range");
+        assertThat(stable.leader()).isEqualTo(ids.get(0));
+        assertThat(stable.members()).extracting(GroupMetadataValue.MemberMetadata::memberId).containsExactlyElementsOf(ids);
+        assertThat(new String(stable.members().get(1).assignment(), StandardCharsets.UTF_8)).isEqualTo("B");
+        assertThat(new String(stable.members().get(1).subscription(), StandardCharsets.UTF_8))
+                .isEqualTo("meta-" + ids.get(1));
+        assertThat(stable.members().get(0).sessionTimeout()).isEqualTo(SESSION_MS);
+        assertThat(stable.members().get(0).rebalanceTimeout()).isEqualTo(REBALANCE_MS);
+        assertThat(group.takeRecord()).as("taken once").isEmpty();
+
+        group.leave(ids.get(0), INITIAL_DELAY_MS);
+        assertThat(group.takeRecord()).as("PreparingRebalance is not recorded").isEmpty();
+        group.leave(ids.get(1), INITIAL_DELAY_MS);
+        GroupMetadataValue empty = group.takeRecord().orElseThrow();
+        assertThat(empty.members()).isEmpty();
+        assertThat(empty.generation()).isEqualTo(group.generationId());
+        assertThat(empty.protocol()).isNull();
+    }
+
+    @Test
+    void aRestoredGroupCarriesOnAtItsGenerationAndExpiresMembersThatDoNotComeBack() {
+        List<String> ids = joinedGroupOf(2);
+        sync(ids.get(0), 1, Map.of(ids.get(0), "A", ids.get(1), "B"), INITIAL_DELAY_MS);
+        GroupMetadataValue recorded = group.takeRecord().orElseThrow();
+
+        long takeover = 100_000;
+        Group restored = Group.restore("g", recorded, INITIAL_DELAY_MS, () -> "new", takeover);
+        assertThat(restored.state()).isEqualTo(Group.State.STABLE);
+        assertThat(restored.generationId()).isEqualTo(1);
+        assertThat(restored.leaderId()).isEqualTo(ids.get(0));
+        assertThat(restored.protocolName()).isEqualTo("range");
+        assertThat(restored.heartbeat(ids.get(0), 1, takeover + 1_000)).isEqualTo(Errors.NONE);
+        assertThat(restored.checkCommit(1, ids.get(0), takeover + 1_000)).isEqualTo(Errors.NONE);
+        assertThat(restored.heartbeat(ids.get(0), 0, takeover + 1_000)).isEqualTo(Errors.ILLEGAL_GENERATION);
+        restored.sync(1, new SyncGroupRequestData().setGroupId("g").setMemberId(ids.get(1)).setGenerationId(1),
+                takeover + 1_000);
+        GroupReply.Sync again = (GroupReply.Sync) restored.takeReplies().get(0);
+        assertThat(new String(again.response().assignment(), StandardCharsets.UTF_8)).isEqualTo("B");
+
+        // The first member keeps heartbeating; the second never comes back and expires.
+        restored.heartbeat(ids.get(0), 1, takeover + SESSION_MS);
+        restored.tick(takeover + 1_000 + SESSION_MS + 1);
+        assertThat(restored.members()).extracting(m -> m.memberId).containsExactly(ids.get(0));
+        assertThat(restored.state()).isEqualTo(Group.State.PREPARING_REBALANCE);
+    }
+
+    @Test
+    void anEmptyRecordRestoresAnEmptyGroupThatKeepsItsGeneration() {
+        GroupMetadataValue empty = new GroupMetadataValue().setProtocolType("consumer").setGeneration(7)
+                .setProtocol(null).setLeader(null).setMembers(List.of());
+        Group restored = Group.restore("g", empty, 0, () -> "x", 0);
+        assertThat(restored.state()).isEqualTo(Group.State.EMPTY);
+        assertThat(restored.generationId()).isEqualTo(7);
+        restored.join(1, request("", "consumer", "range"), (short) 3, "client", "/127.0.0.1", 0);
+        restored.tick(0);
+        JoinGroupResponseData answer = ((GroupReply.Join) restored.takeReplies().get(0)).response();
+        assertThat(answer.generationId()).isEqualTo(8);
     }
 
     private List<String> joinedGroupOf(int size) {

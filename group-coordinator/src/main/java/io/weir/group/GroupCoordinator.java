@@ -198,26 +198,29 @@ public final class GroupCoordinator implements AutoCloseable {
         Hosted hosted = groups.get(in.groupId());
         if (hosted == null) return Errors.UNKNOWN_MEMBER_ID;
         synchronized (hosted) {
-            return hosted.group.heartbeat(in.memberId(), in.generationId(), clock.getAsLong());
+            return hosted.group.heartbeat(in.memberId(), in.groupInstanceId(), in.generationId(), clock.getAsLong());
         }
     }
 
-    /** Removes the members; returns the error per member id (NONE when it left). */
-    public Map<String, Errors> leave(String groupId, List<LeaveGroupRequestData.MemberIdentity> leaving) {
-        Map<String, Errors> out = new java.util.LinkedHashMap<>();
+    /**
+     * Removes the members, each named by its member id or by its {@code group.instance.id};
+     * returns the error for each, in the order asked (NONE when it left).
+     */
+    public List<Errors> leave(String groupId, List<LeaveGroupRequestData.MemberIdentity> leaving) {
+        List<Errors> out = new java.util.ArrayList<>();
         Errors error = checkCoordinator(groupId);
         Hosted hosted = error == Errors.NONE ? groups.get(groupId) : null;
         for (LeaveGroupRequestData.MemberIdentity m : leaving) {
             if (error != Errors.NONE) {
-                out.put(m.memberId(), error);
+                out.add(error);
                 continue;
             }
             if (hosted == null) {
-                out.put(m.memberId(), Errors.UNKNOWN_MEMBER_ID);
+                out.add(Errors.UNKNOWN_MEMBER_ID);
                 continue;
             }
             synchronized (hosted) {
-                out.put(m.memberId(), hosted.group.leave(m.memberId(), clock.getAsLong()));
+                out.add(hosted.group.leave(m.memberId(), m.groupInstanceId(), clock.getAsLong()));
                 settle(hosted);
             }
         }
@@ -255,13 +258,23 @@ public final class GroupCoordinator implements AutoCloseable {
     private void settle(Hosted hosted) {
         List<GroupReply> replies = hosted.group.takeReplies();
         Optional<GroupMetadataValue> record = hosted.group.takeRecord();
-        // As Kafka does, SyncGroup answers wait until the group's new metadata is committed, so a
-        // member never works on an assignment that a coordinator failover would forget.
+        // As Kafka does, answers wait until the group's new metadata is committed, so a member
+        // never works on an assignment or member id that a coordinator failover would forget.
         CompletableFuture<Errors> recorded = record.isEmpty() ? CompletableFuture.completedFuture(Errors.NONE)
                 : offsets.writeGroup(hosted.group.groupId, record.get());
         for (GroupReply reply : replies) {
             if (reply instanceof GroupReply.Join join) {
-                complete(pendingJoins.remove(join.requestId()), join.response(), join.requestId());
+                CompletableFuture<JoinGroupResponseData> answer = pendingJoins.remove(join.requestId());
+                if (answer == null) throw new IllegalStateException("group answered request " + join.requestId() + " twice");
+                // A static member that took its old place is answered once the new member id is recorded.
+                recorded.whenComplete((written, failure) -> {
+                    Errors error = failure != null ? Errors.COORDINATOR_NOT_AVAILABLE : written;
+                    if (error != Errors.NONE && join.response().errorCode() == Errors.NONE.code()) {
+                        answer.complete(Group.joinError(error, join.response().memberId()));
+                    } else {
+                        answer.complete(join.response());
+                    }
+                });
             } else if (reply instanceof GroupReply.Sync sync) {
                 CompletableFuture<SyncGroupResponseData> answer = pendingSyncs.remove(sync.requestId());
                 if (answer == null) throw new IllegalStateException("group answered request " + sync.requestId() + " twice");
@@ -295,21 +308,21 @@ public final class GroupCoordinator implements AutoCloseable {
      * Commits offsets for a current member of the group's generation, or, for a group with no
      * members, for anyone (consumers using assign() commit with generation -1).
      */
-    public CompletableFuture<Errors> commit(String groupId, int generationId, String memberId,
+    public CompletableFuture<Errors> commit(String groupId, int generationId, String memberId, String groupInstanceId,
                                             Map<TopicPartition, CommittedOffset> changes) {
-        Errors error = checkCommit(groupId, generationId, memberId);
+        Errors error = checkCommit(groupId, generationId, memberId, groupInstanceId);
         if (error != Errors.NONE) return CompletableFuture.completedFuture(error);
         return offsets.write(groupId, changes);
     }
 
-    private Errors checkCommit(String groupId, int generationId, String memberId) {
+    private Errors checkCommit(String groupId, int generationId, String memberId, String groupInstanceId) {
         Errors error = checkCoordinator(groupId);
         if (error != Errors.NONE) return error;
         Hosted hosted = groups.get(groupId);
         // No group here: only a commit outside any generation (assign() consumers) is accepted.
         if (hosted == null) return generationId < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
         synchronized (hosted) {
-            return hosted.group.checkCommit(generationId, memberId, clock.getAsLong());
+            return hosted.group.checkCommit(generationId, memberId, groupInstanceId, clock.getAsLong());
         }
     }
 

@@ -164,17 +164,18 @@ public final class GroupHandlers {
     private static AbstractResponse leave(GroupCoordinator groups, LeaveGroupRequestData in, short version) {
         List<LeaveGroupRequestData.MemberIdentity> members = version >= FIRST_BATCHED_LEAVE ? in.members()
                 : List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId(in.memberId()));
-        Map<String, Errors> results = groups.leave(in.groupId(), members);
+        List<Errors> results = groups.leave(in.groupId(), members);
         LeaveGroupResponseData out = new LeaveGroupResponseData().setErrorCode(Errors.NONE.code());
         if (version >= FIRST_BATCHED_LEAVE) {
-            for (LeaveGroupRequestData.MemberIdentity m : members) {
+            for (int i = 0; i < members.size(); i++) {
+                LeaveGroupRequestData.MemberIdentity m = members.get(i);
                 out.members().add(new LeaveGroupResponseData.MemberResponse().setMemberId(m.memberId())
-                        .setGroupInstanceId(m.groupInstanceId()).setErrorCode(results.get(m.memberId()).code()));
+                        .setGroupInstanceId(m.groupInstanceId()).setErrorCode(results.get(i).code()));
             }
             Errors groupError = groups.checkCoordinator(in.groupId());
             if (groupError != Errors.NONE) out.setErrorCode(groupError.code()).setMembers(new ArrayList<>());
         } else {
-            out.setErrorCode(results.get(in.memberId()).code());
+            out.setErrorCode(results.get(0).code());
         }
         return new LeaveGroupResponse(out);
     }
@@ -187,7 +188,7 @@ public final class GroupHandlers {
                         p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata()));
             }
         }
-        return groups.commit(in.groupId(), in.generationIdOrMemberEpoch(), in.memberId(), changes).thenApply(error -> {
+        return groups.commit(in.groupId(), in.generationIdOrMemberEpoch(), in.memberId(), in.groupInstanceId(), changes).thenApply(error -> {
             OffsetCommitResponseData out = new OffsetCommitResponseData();
             for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : in.topics()) {
                 OffsetCommitResponseData.OffsetCommitResponseTopic t = new OffsetCommitResponseData.OffsetCommitResponseTopic()

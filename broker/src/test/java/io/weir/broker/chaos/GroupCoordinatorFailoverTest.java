@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
@@ -24,6 +25,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -57,9 +59,14 @@ class GroupCoordinatorFailoverTest {
             for (int id = 1; id <= 3; id++) cluster.awaitListening(id, 60_000);
             String bootstrap = cluster.bootstrapServers();
             try (Admin admin = ChaosTopic.admin(bootstrap)) {
-                await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
-                    admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3)))
-                            .all().get(10, TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> {
+                    try {
+                        admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3)))
+                                .all().get(10, TimeUnit.SECONDS);
+                    } catch (ExecutionException e) {
+                        // An earlier try that timed out on this side may have created it.
+                        if (!(e.getCause() instanceof TopicExistsException)) throw e;
+                    }
                     return true;
                 });
             }

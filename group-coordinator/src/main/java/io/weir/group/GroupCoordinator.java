@@ -5,7 +5,15 @@ import io.weir.controller.image.MetadataImage;
 import io.weir.controller.image.PartitionRegistration;
 import io.weir.controller.image.TopicImage;
 import io.weir.controller.image.BrokerRegistration;
+import io.weir.group.consumer.ConsumerGroup;
+import io.weir.group.consumer.RangeAssignor;
+import io.weir.group.consumer.TopicIdPartition;
+import io.weir.group.consumer.UniformAssignor;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -54,6 +62,9 @@ import java.util.function.Supplier;
 public final class GroupCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
     private static final long EXPIRY_CHECK_MS = 250;
+    /** Kafka's defaults of {@code group.consumer.session.timeout.ms} and {@code group.consumer.heartbeat.interval.ms}. */
+    public static final int CONSUMER_SESSION_TIMEOUT_MS = 45_000;
+    public static final int CONSUMER_HEARTBEAT_INTERVAL_MS = 5_000;
 
     /** A committed offset as a consumer stored it. */
     public record CommittedOffset(long offset, int leaderEpoch, String metadata) {
@@ -65,6 +76,10 @@ public final class GroupCoordinator implements AutoCloseable {
     private final OffsetsTopic offsets;
     private final LongSupplier clock = () -> System.nanoTime() / 1_000_000;
     private final ConcurrentHashMap<String, Hosted> groups = new ConcurrentHashMap<>();
+    /** KIP-848 consumer groups; a group id is in at most one of the two maps. Calls hold the group's monitor. */
+    private final ConcurrentHashMap<String, ConsumerGroup> consumerGroups = new ConcurrentHashMap<>();
+    private final int consumerSessionTimeoutMs;
+    private final int consumerHeartbeatIntervalMs;
     private final AtomicLong requestIds = new AtomicLong();
     /** JoinGroup and SyncGroup requests a group has not answered yet, by request id. */
     private final ConcurrentHashMap<Long, CompletableFuture<JoinGroupResponseData>> pendingJoins = new ConcurrentHashMap<>();
@@ -95,6 +110,20 @@ public final class GroupCoordinator implements AutoCloseable {
      */
     public GroupCoordinator(Supplier<MetadataImage> metadata, int nodeId, ReplicaManager replicas, String listener,
                             long initialRebalanceDelayMs) {
+        this(metadata, nodeId, replicas, listener, initialRebalanceDelayMs, CONSUMER_SESSION_TIMEOUT_MS,
+                CONSUMER_HEARTBEAT_INTERVAL_MS);
+    }
+
+    /**
+     * @param consumerSessionTimeoutMs Kafka's {@code group.consumer.session.timeout.ms}: a KIP-848
+     *     member that has not heartbeated for this long is removed
+     * @param consumerHeartbeatIntervalMs Kafka's {@code group.consumer.heartbeat.interval.ms}: how
+     *     often KIP-848 members are told to heartbeat (and so how soon they learn of a new assignment)
+     */
+    public GroupCoordinator(Supplier<MetadataImage> metadata, int nodeId, ReplicaManager replicas, String listener,
+                            long initialRebalanceDelayMs, int consumerSessionTimeoutMs, int consumerHeartbeatIntervalMs) {
+        this.consumerSessionTimeoutMs = consumerSessionTimeoutMs;
+        this.consumerHeartbeatIntervalMs = consumerHeartbeatIntervalMs;
         this.metadata = metadata;
         this.listener = listener;
         this.initialRebalanceDelayMs = initialRebalanceDelayMs;
@@ -131,6 +160,8 @@ public final class GroupCoordinator implements AutoCloseable {
     /** Forgets the groups of an offsets partition this node no longer leads; their waiting requests get NOT_COORDINATOR. */
     private void unloadGroups(int partition) {
         int partitionCount = metadata.get().topic(OffsetsTopic.NAME).map(TopicImage::partitionCount).orElse(0);
+        consumerGroups.keySet().removeIf(groupId ->
+                partitionCount == 0 || OffsetsTopic.partitionFor(groupId, partitionCount) == partition);
         for (Hosted hosted : groups.values()) {
             String groupId = hosted.group.groupId;
             if (partitionCount > 0 && OffsetsTopic.partitionFor(groupId, partitionCount) != partition) continue;
@@ -165,6 +196,16 @@ public final class GroupCoordinator implements AutoCloseable {
         if (!Group.validSessionTimeout(in.sessionTimeoutMs())) {
             // Refused before the group is looked up, so a bad request leaves no empty group behind.
             return CompletableFuture.completedFuture(Group.joinError(Errors.INVALID_SESSION_TIMEOUT, in.memberId()));
+        }
+        ConsumerGroup consumers = consumerGroups.get(in.groupId());
+        if (consumers != null) {
+            synchronized (consumers) {
+                // A group id is classic or consumer; an empty consumer group may become classic, as in Kafka.
+                if (!consumers.isEmpty()) {
+                    return CompletableFuture.completedFuture(Group.joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, in.memberId()));
+                }
+                consumerGroups.remove(in.groupId(), consumers);
+            }
         }
         Hosted hosted = groups.computeIfAbsent(in.groupId(), this::host);
         CompletableFuture<JoinGroupResponseData> answer = new CompletableFuture<>();
@@ -229,6 +270,15 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** Ticks every group: completes rebalances whose deadline passed, expires sessions. */
     private void tickAll() {
+        for (ConsumerGroup group : consumerGroups.values()) {
+            try {
+                synchronized (group) {
+                    group.tick(clock.getAsLong());
+                }
+            } catch (RuntimeException e) {
+                log.error("Ticking consumer group {} failed", group.groupId, e);
+            }
+        }
         for (Hosted hosted : groups.values()) {
             try {
                 tick(hosted);
@@ -302,6 +352,81 @@ public final class GroupCoordinator implements AutoCloseable {
         future.complete(response);
     }
 
+    // ---- KIP-848: ConsumerGroupHeartbeat, ConsumerGroupDescribe ----
+
+    /** One ConsumerGroupHeartbeat. */
+    public ConsumerGroupHeartbeatResponseData consumerHeartbeat(ConsumerGroupHeartbeatRequestData in, String clientId,
+                                                               String clientHost) {
+        Errors error = checkCoordinator(in.groupId());
+        if (error != Errors.NONE) return ConsumerGroup.error(error, null);
+        Hosted classic = groups.get(in.groupId());
+        if (classic != null) {
+            synchronized (classic) {
+                // A group id is classic or consumer; an empty classic group may become a consumer group, as in Kafka.
+                if (classic.group.state() != Group.State.EMPTY) {
+                    return ConsumerGroup.error(Errors.GROUP_ID_NOT_FOUND, "Group " + in.groupId() + " is not a consumer group.");
+                }
+                groups.remove(in.groupId(), classic);
+            }
+        }
+        if (in.memberEpoch() != 0 && !consumerGroups.containsKey(in.groupId())) {
+            return ConsumerGroup.error(Errors.UNKNOWN_MEMBER_ID, "Group " + in.groupId() + " has no member " + in.memberId());
+        }
+        ConsumerGroup group = consumerGroups.computeIfAbsent(in.groupId(), id -> new ConsumerGroup(id,
+                List.of(new UniformAssignor(), new RangeAssignor()), UniformAssignor.NAME, consumerSessionTimeoutMs,
+                consumerHeartbeatIntervalMs, () -> Uuid.randomUuid().toString()));
+        MetadataImage image = metadata.get();
+        synchronized (group) {
+            return group.heartbeat(in, clientId, clientHost, clock.getAsLong(), name -> image.topic(name)
+                    .map(t -> new ConsumerGroup.Topic(uuid(t.id()), t.name(), t.partitionCount())));
+        }
+    }
+
+    /** ConsumerGroupDescribe of one group: GROUP_ID_NOT_FOUND unless it is a consumer group here. */
+    public ConsumerGroupDescribeResponseData.DescribedGroup consumerDescribe(String groupId) {
+        ConsumerGroupDescribeResponseData.DescribedGroup out = new ConsumerGroupDescribeResponseData.DescribedGroup()
+                .setGroupId(groupId).setGroupState("Dead");
+        Errors error = checkCoordinator(groupId);
+        if (error != Errors.NONE) return out.setErrorCode(error.code());
+        ConsumerGroup group = consumerGroups.get(groupId);
+        if (group == null) {
+            return out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                    .setErrorMessage("Group " + groupId + " is not a consumer group.");
+        }
+        MetadataImage image = metadata.get();
+        synchronized (group) {
+            out.setErrorCode(Errors.NONE.code()).setGroupState(group.state().kafkaName).setGroupEpoch(group.groupEpoch())
+                    .setAssignmentEpoch(group.targetAssignmentEpoch()).setAssignorName(group.assignorName());
+            for (ConsumerGroup.Member m : group.members()) {
+                out.members().add(new ConsumerGroupDescribeResponseData.Member().setMemberId(m.memberId)
+                        .setInstanceId(m.instanceId()).setRackId(m.rackId()).setMemberEpoch(m.memberEpoch())
+                        .setClientId(m.clientId() == null ? "" : m.clientId())
+                        .setClientHost(m.clientHost() == null ? "" : m.clientHost())
+                        .setSubscribedTopicNames(m.subscribedTopicNames())
+                        .setAssignment(describedAssignment(m.assigned(), image))
+                        .setTargetAssignment(describedAssignment(group.targetOf(m.memberId), image))
+                        .setMemberType((byte) 1));
+            }
+        }
+        return out;
+    }
+
+    private static ConsumerGroupDescribeResponseData.Assignment describedAssignment(
+            java.util.SortedSet<TopicIdPartition> partitions, MetadataImage image) {
+        Map<Uuid, List<Integer>> byTopic = new java.util.TreeMap<>();
+        partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topicId(), t -> new java.util.ArrayList<>()).add(tp.partition()));
+        List<ConsumerGroupDescribeResponseData.TopicPartitions> topics = new java.util.ArrayList<>();
+        byTopic.forEach((id, ps) -> topics.add(new ConsumerGroupDescribeResponseData.TopicPartitions().setTopicId(id)
+                .setTopicName(image.topic(new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits()))
+                        .map(TopicImage::name).orElse(""))
+                .setPartitions(ps)));
+        return new ConsumerGroupDescribeResponseData.Assignment().setTopicPartitions(topics);
+    }
+
+    private static Uuid uuid(UUID id) {
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
+    }
+
     // ---- offsets ----
 
     /**
@@ -318,6 +443,12 @@ public final class GroupCoordinator implements AutoCloseable {
     private Errors checkCommit(String groupId, int generationId, String memberId, String groupInstanceId) {
         Errors error = checkCoordinator(groupId);
         if (error != Errors.NONE) return error;
+        ConsumerGroup consumers = consumerGroups.get(groupId);
+        if (consumers != null) {
+            synchronized (consumers) {
+                return consumers.checkCommit(memberId, generationId);
+            }
+        }
         Hosted hosted = groups.get(groupId);
         // No group here: only a commit outside any generation (assign() consumers) is accepted.
         if (hosted == null) return generationId < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
@@ -345,6 +476,14 @@ public final class GroupCoordinator implements AutoCloseable {
                         .setGroupState(group.state().kafkaName).setGroupType("classic"));
             }
         }
+        for (ConsumerGroup group : consumerGroups.values()) {
+            if (checkCoordinator(group.groupId) != Errors.NONE) continue;
+            synchronized (group) {
+                out.put(group.groupId, new ListGroupsResponseData.ListedGroup().setGroupId(group.groupId)
+                        .setProtocolType(Group.CONSUMER_PROTOCOL_TYPE).setGroupState(group.state().kafkaName)
+                        .setGroupType("consumer"));
+            }
+        }
         for (String groupId : offsets.groupsWithOffsets()) {
             if (out.containsKey(groupId) || checkCoordinator(groupId) != Errors.NONE) continue;
             out.put(groupId, new ListGroupsResponseData.ListedGroup().setGroupId(groupId).setProtocolType("")
@@ -363,6 +502,10 @@ public final class GroupCoordinator implements AutoCloseable {
                 .setGroupId(groupId).setProtocolType("").setProtocolData("").setGroupState("Dead");
         Errors error = checkCoordinator(groupId);
         if (error != Errors.NONE) return out.setErrorCode(error.code());
+        if (consumerGroups.containsKey(groupId)) {
+            // As Kafka: DescribeGroups is for classic groups (the admin client asks ConsumerGroupDescribe first).
+            return out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code());
+        }
         Hosted hosted = groups.get(groupId);
         if (hosted == null) {
             if (!offsets.committed(groupId).isEmpty()) return out.setErrorCode(Errors.NONE.code()).setGroupState("Empty");
@@ -388,6 +531,16 @@ public final class GroupCoordinator implements AutoCloseable {
     public CompletableFuture<Errors> delete(String groupId) {
         Errors error = checkCoordinator(groupId);
         if (error != Errors.NONE) return CompletableFuture.completedFuture(error);
+        ConsumerGroup consumers = consumerGroups.get(groupId);
+        if (consumers != null) {
+            synchronized (consumers) {
+                if (!consumers.isEmpty()) return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
+                consumerGroups.remove(groupId, consumers);
+            }
+            Map<TopicPartition, CommittedOffset> tombstones = new HashMap<>();
+            offsets.committed(groupId).keySet().forEach(tp -> tombstones.put(tp, null));
+            return offsets.write(groupId, tombstones, false);
+        }
         Hosted hosted = groups.get(groupId);
         if (hosted != null) {
             synchronized (hosted) {
@@ -421,12 +574,18 @@ public final class GroupCoordinator implements AutoCloseable {
         if (error != Errors.NONE) return CompletableFuture.completedFuture(new OffsetDeletion(error, Map.of()));
         Map<TopicPartition, CommittedOffset> committed = offsets.committed(groupId);
         Hosted hosted = groups.get(groupId);
-        if (hosted == null && committed.isEmpty()) {
+        ConsumerGroup consumers = consumerGroups.get(groupId);
+        if (hosted == null && consumers == null && committed.isEmpty()) {
             return CompletableFuture.completedFuture(new OffsetDeletion(Errors.GROUP_ID_NOT_FOUND, Map.of()));
         }
         // The topics whose offsets stay; null while a consumer group's subscriptions are not known
         // yet (no protocol chosen), which protects every topic.
         Set<String> consumed = Set.of();
+        if (consumers != null) {
+            synchronized (consumers) {
+                consumed = consumers.subscribedTopicNames();
+            }
+        }
         if (hosted != null) {
             synchronized (hosted) {
                 Group group = hosted.group;

@@ -5,6 +5,7 @@ import io.weir.controller.image.BrokerRegistration;
 import io.weir.controller.record.BrokerEndpoint;
 import io.weir.group.GroupCoordinator;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -22,6 +23,10 @@ import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
+import org.apache.kafka.common.requests.ConsumerGroupDescribeResponse;
+import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
+import org.apache.kafka.common.requests.ConsumerGroupHeartbeatResponse;
 import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DeleteGroupsResponse;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
@@ -54,7 +59,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The classic consumer group APIs on the client listener, over {@link GroupCoordinator}.
+ * The consumer group APIs on the client listener, over {@link GroupCoordinator}: the classic
+ * protocol's and KIP-848's (ConsumerGroupHeartbeat, ConsumerGroupDescribe).
  * Versions stop before those that name topics by id (OffsetCommit/OffsetFetch v10).
  */
 public final class GroupHandlers {
@@ -103,6 +109,14 @@ public final class GroupHandlers {
                         }
                         return (AbstractResponse) new DeleteGroupsResponse(out);
                     });
+                })
+                .add(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1, (RequestContext ctx, ConsumerGroupHeartbeatRequest r) ->
+                        CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponse(groups.consumerHeartbeat(
+                                r.data(), ctx.clientId(), ctx.clientAddress().toString()))))
+                .add(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext ctx, ConsumerGroupDescribeRequest r) -> {
+                    ConsumerGroupDescribeResponseData out = new ConsumerGroupDescribeResponseData();
+                    for (String g : r.data().groupIds()) out.groups().add(groups.consumerDescribe(g));
+                    return CompletableFuture.completedFuture(new ConsumerGroupDescribeResponse(out));
                 })
                 .add(ApiKeys.OFFSET_DELETE, 0, 0, (RequestContext ctx, OffsetDeleteRequest r) ->
                         deleteOffsets(groups, r.data()).thenApply(OffsetDeleteResponse::new))

@@ -62,6 +62,8 @@ import java.util.function.Supplier;
 public final class GroupCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
     private static final long EXPIRY_CHECK_MS = 250;
+    /** The first OffsetCommit version answered GROUP_ID_NOT_FOUND for a member of a group that does not exist. */
+    private static final short FIRST_GROUP_ID_NOT_FOUND_COMMIT = 9;
     /** Kafka's defaults of {@code group.consumer.session.timeout.ms} and {@code group.consumer.heartbeat.interval.ms}. */
     public static final int CONSUMER_SESSION_TIMEOUT_MS = 45_000;
     public static final int CONSUMER_HEARTBEAT_INTERVAL_MS = 5_000;
@@ -434,13 +436,13 @@ public final class GroupCoordinator implements AutoCloseable {
      * members, for anyone (consumers using assign() commit with generation -1).
      */
     public CompletableFuture<Errors> commit(String groupId, int generationId, String memberId, String groupInstanceId,
-                                            Map<TopicPartition, CommittedOffset> changes) {
-        Errors error = checkCommit(groupId, generationId, memberId, groupInstanceId);
+                                            short version, Map<TopicPartition, CommittedOffset> changes) {
+        Errors error = checkCommit(groupId, generationId, memberId, groupInstanceId, version);
         if (error != Errors.NONE) return CompletableFuture.completedFuture(error);
         return offsets.write(groupId, changes);
     }
 
-    private Errors checkCommit(String groupId, int generationId, String memberId, String groupInstanceId) {
+    private Errors checkCommit(String groupId, int generationId, String memberId, String groupInstanceId, short version) {
         Errors error = checkCoordinator(groupId);
         if (error != Errors.NONE) return error;
         ConsumerGroup consumers = consumerGroups.get(groupId);
@@ -450,8 +452,12 @@ public final class GroupCoordinator implements AutoCloseable {
             }
         }
         Hosted hosted = groups.get(groupId);
-        // No group here: only a commit outside any generation (assign() consumers) is accepted.
-        if (hosted == null) return generationId < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
+        // No group here: only a commit outside any generation (assign() consumers) is accepted. As
+        // Kafka, from v9 the answer is GROUP_ID_NOT_FOUND, which both protocols' clients understand.
+        if (hosted == null) {
+            return generationId < 0 ? Errors.NONE
+                    : version >= FIRST_GROUP_ID_NOT_FOUND_COMMIT ? Errors.GROUP_ID_NOT_FOUND : Errors.ILLEGAL_GENERATION;
+        }
         synchronized (hosted) {
             return hosted.group.checkCommit(generationId, memberId, groupInstanceId, clock.getAsLong());
         }

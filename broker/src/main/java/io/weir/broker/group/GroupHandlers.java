@@ -87,7 +87,7 @@ public final class GroupHandlers {
                 .add(ApiKeys.LEAVE_GROUP, 0, 5, (RequestContext ctx, LeaveGroupRequest r) ->
                         CompletableFuture.completedFuture(leave(groups, r.data(), r.version())))
                 .add(ApiKeys.OFFSET_COMMIT, 2, 9, (RequestContext ctx, OffsetCommitRequest r) ->
-                        commit(groups, r.data()).thenApply(OffsetCommitResponse::new))
+                        commit(groups, r.data(), r.version()).thenApply(OffsetCommitResponse::new))
                 .add(ApiKeys.LIST_GROUPS, 0, 5, (RequestContext ctx, ListGroupsRequest r) ->
                         CompletableFuture.completedFuture(new ListGroupsResponse(new ListGroupsResponseData()
                                 .setErrorCode(Errors.NONE.code())
@@ -194,7 +194,8 @@ public final class GroupHandlers {
         return new LeaveGroupResponse(out);
     }
 
-    private static CompletableFuture<OffsetCommitResponseData> commit(GroupCoordinator groups, OffsetCommitRequestData in) {
+    private static CompletableFuture<OffsetCommitResponseData> commit(GroupCoordinator groups, OffsetCommitRequestData in,
+                                                                      short version) {
         Map<TopicPartition, GroupCoordinator.CommittedOffset> changes = new java.util.LinkedHashMap<>();
         for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : in.topics()) {
             for (OffsetCommitRequestData.OffsetCommitRequestPartition p : topic.partitions()) {
@@ -202,7 +203,7 @@ public final class GroupHandlers {
                         p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata()));
             }
         }
-        return groups.commit(in.groupId(), in.generationIdOrMemberEpoch(), in.memberId(), in.groupInstanceId(), changes).thenApply(error -> {
+        return groups.commit(in.groupId(), in.generationIdOrMemberEpoch(), in.memberId(), in.groupInstanceId(), version, changes).thenApply(error -> {
             OffsetCommitResponseData out = new OffsetCommitResponseData();
             for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : in.topics()) {
                 OffsetCommitResponseData.OffsetCommitResponseTopic t = new OffsetCommitResponseData.OffsetCommitResponseTopic()

@@ -20,10 +20,12 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -46,7 +48,9 @@ class GroupCoordinatorFailoverTest {
             "broker.heartbeat.interval.ms", 200,
             "broker.session.timeout.ms", 3000,
             "replica.lag.time.max.ms", 3000,
-            "group.initial.rebalance.delay.ms", 0);
+            "group.initial.rebalance.delay.ms", 0,
+            "group.consumer.heartbeat.interval.ms", 500,
+            "group.consumer.session.timeout.ms", 15_000);
 
     /** Kept after a failure, with every node's log, for the post-mortem. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -55,23 +59,10 @@ class GroupCoordinatorFailoverTest {
     @Test
     void killingTheCoordinatorKeepsTheGenerationAndTheCommittedOffsets() throws Exception {
         try (ProcessCluster cluster = new ProcessCluster(dir, 3, NODE_CONFIG)) {
-            cluster.startAll();
-            for (int id = 1; id <= 3; id++) cluster.awaitListening(id, 60_000);
-            String bootstrap = cluster.bootstrapServers();
-            try (Admin admin = ChaosTopic.admin(bootstrap)) {
-                await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> {
-                    try {
-                        admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3)))
-                                .all().get(10, TimeUnit.SECONDS);
-                    } catch (ExecutionException e) {
-                        // An earlier try that timed out on this side may have created it.
-                        if (!(e.getCause() instanceof TopicExistsException)) throw e;
-                    }
-                    return true;
-                });
-            }
+            String bootstrap = startWithTopic(cluster);
             produce(bootstrap, 0, 600);
-            List<Member> members = List.of(new Member(bootstrap), new Member(bootstrap), new Member(bootstrap));
+            List<Member> members = List.of(new Member(bootstrap, GroupProtocol.CLASSIC), new Member(bootstrap, GroupProtocol.CLASSIC),
+                    new Member(bootstrap, GroupProtocol.CLASSIC));
             Set<String> seen = new HashSet<>();
             try {
                 pollUntil(members, seen, () -> seen.size() == 600 && members.stream().allMatch(m -> m.owns(2)));
@@ -110,7 +101,7 @@ class GroupCoordinatorFailoverTest {
                 members.get(2).close();
                 List<Member> remaining = new ArrayList<>(members.subList(0, 2));
                 pollUntil(remaining, seen, () -> remaining.stream().allMatch(m -> m.owns(3)));
-                Member joiner = new Member(bootstrap);
+                Member joiner = new Member(bootstrap, GroupProtocol.CLASSIC);
                 remaining.add(joiner);
                 produce(bootstrap, 660, 60);
                 pollUntil(remaining, seen, () -> seen.size() == 720 && remaining.stream().allMatch(m -> m.owns(2)));
@@ -121,6 +112,88 @@ class GroupCoordinatorFailoverTest {
                 members.forEach(Member::close);
             }
         }
+    }
+
+    /**
+     * The same with {@code group.protocol=consumer}. KIP-848 groups are not persisted yet, so the
+     * members of a killed coordinator's group rejoin the new one (with a new member epoch); the
+     * group carries on with its committed offsets, reads every record, and ends with two
+     * partitions each, none owned twice.
+     */
+    @Test
+    void withTheConsumerProtocolTheGroupCarriesOnFromItsCommittedOffsets() throws Exception {
+        try (ProcessCluster cluster = new ProcessCluster(dir, 3, NODE_CONFIG)) {
+            String bootstrap = startWithTopic(cluster);
+            produce(bootstrap, 0, 600);
+            List<Member> members = new ArrayList<>(List.of(new Member(bootstrap, GroupProtocol.CONSUMER),
+                    new Member(bootstrap, GroupProtocol.CONSUMER), new Member(bootstrap, GroupProtocol.CONSUMER)));
+            Set<String> seen = new HashSet<>();
+            try {
+                pollUntil(members, seen, () -> seen.size() == 600 && members.stream().allMatch(m -> m.owns(2)));
+                for (Member m : members) m.consumer.commitSync(Duration.ofSeconds(30));
+                int coordinator;
+                try (Admin admin = ChaosTopic.admin(bootstrap)) {
+                    coordinator = admin.describeConsumerGroups(List.of("g")).all().get(20, TimeUnit.SECONDS)
+                            .get("g").coordinator().id();
+                }
+                cluster.killDashNine(coordinator);
+
+                produce(bootstrap, 600, 60);
+                // Until the members have found the new coordinator, their commits fail (the group is
+                // not known there until they rejoin), so commit as an application would: retry.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (true) {
+                    pollUntil(members, seen, () -> seen.size() == 660 && members.stream().allMatch(m -> m.owns(2))
+                            && members.stream().allMatch(m -> m.caughtUp(110)));
+                    try {
+                        for (Member m : members) m.consumer.commitSync(Duration.ofSeconds(30));
+                        break;
+                    } catch (KafkaException notYet) {
+                        assertThat(System.nanoTime()).as("committed in time: %s", notYet.toString()).isLessThan(deadline);
+                    }
+                }
+                assertDisjoint(members);
+                try (Admin admin = ChaosTopic.admin(bootstrap)) {
+                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("g")
+                            .partitionsToOffsetAndMetadata().get(20, TimeUnit.SECONDS);
+                    assertThat(committed).hasSize(PARTITIONS);
+                    assertThat(committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum()).isEqualTo(660);
+                }
+
+                members.remove(2).close();
+                pollUntil(members, seen, () -> members.stream().allMatch(m -> m.owns(3)));
+                members.add(new Member(bootstrap, GroupProtocol.CONSUMER));
+                pollUntil(members, seen, () -> members.stream().allMatch(m -> m.owns(2)));
+                assertDisjoint(members);
+            } finally {
+                members.forEach(Member::close);
+            }
+        }
+    }
+
+    private static String startWithTopic(ProcessCluster cluster) throws Exception {
+        cluster.startAll();
+        for (int id = 1; id <= 3; id++) cluster.awaitListening(id, 60_000);
+        String bootstrap = cluster.bootstrapServers();
+        try (Admin admin = ChaosTopic.admin(bootstrap)) {
+            await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> {
+                try {
+                    admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3)))
+                            .all().get(10, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    // An earlier try that timed out on this side may have created it.
+                    if (!(e.getCause() instanceof TopicExistsException)) throw e;
+                }
+                return true;
+            });
+        }
+        return bootstrap;
+    }
+
+    private static void assertDisjoint(List<Member> members) {
+        Set<TopicPartition> all = new HashSet<>();
+        members.forEach(m -> m.consumer.assignment().forEach(tp -> assertThat(all.add(tp)).as("%s owned twice", tp).isTrue()));
+        assertThat(all).hasSize(PARTITIONS);
     }
 
     private static void pollUntil(Collection<Member> members, Set<String> seen, java.util.function.BooleanSupplier done) {
@@ -148,16 +221,19 @@ class GroupCoordinatorFailoverTest {
         final AtomicInteger revokedOrLost = new AtomicInteger();
         private boolean closed;
 
-        Member(String bootstrap) {
+        Member(String bootstrap, GroupProtocol protocol) {
             Map<String, Object> config = new HashMap<>();
+            config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol.name().toLowerCase());
             config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             config.put(ConsumerConfig.GROUP_ID_CONFIG, "g");
             config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
             config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
             config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15_000);
-            config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+            if (protocol == GroupProtocol.CLASSIC) {
+                config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15_000);
+                config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+            }
             config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 60_000);
             config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000);
             consumer = new KafkaConsumer<>(config);
@@ -180,6 +256,11 @@ class GroupCoordinatorFailoverTest {
 
         boolean owns(int partitions) {
             return consumer.assignment().size() == partitions;
+        }
+
+        /** Whether it has read each partition it owns to {@code end}. */
+        boolean caughtUp(long end) {
+            return consumer.assignment().stream().allMatch(tp -> consumer.position(tp, Duration.ofSeconds(10)) == end);
         }
 
         @Override

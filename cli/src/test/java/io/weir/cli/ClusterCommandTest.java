@@ -49,7 +49,7 @@ class ClusterCommandTest {
     void everyCommandIsReachableFromWeir() {
         CommandLine weir = new CommandLine(new WeirCli());
 
-        assertThat(weir.getSubcommands()).containsOnlyKeys("server", "cluster", "topics", "produce", "consume");
+        assertThat(weir.getSubcommands()).containsOnlyKeys("server", "cluster", "topics", "produce", "consume", "groups");
         assertThat(weir.getSubcommands().get("cluster").getSubcommands())
                 .containsOnlyKeys("up", "status", "down", "stop-node", "start-node");
     }

@@ -49,7 +49,8 @@ class ClusterCommandTest {
     void everyCommandIsReachableFromWeir() {
         CommandLine weir = new CommandLine(new WeirCli());
 
-        assertThat(weir.getSubcommands()).containsOnlyKeys("server", "cluster", "topics", "produce", "consume", "metadata");
+        assertThat(weir.getSubcommands()).containsOnlyKeys("server", "cluster", "topics", "produce", "consume", "metadata",
+                "groups");
         assertThat(weir.getSubcommands().get("cluster").getSubcommands())
                 .containsOnlyKeys("up", "status", "down", "stop-node", "start-node");
         assertThat(weir.getSubcommands().get("metadata").getSubcommands()).containsOnlyKeys("export", "import");

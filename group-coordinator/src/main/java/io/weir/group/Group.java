@@ -6,6 +6,7 @@ import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.coordinator.group.generated.GroupMetadataValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,8 @@ final class Group {
     static final int MAX_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
     /** The first JoinGroup version that gets MEMBER_ID_REQUIRED for an empty member id (KIP-394). */
     private static final short FIRST_MEMBER_ID_REQUIRED_VERSION = 4;
+    /** The first JoinGroup version whose answer can tell a static leader to skip the assignment (KIP-814). */
+    private static final short FIRST_SKIP_ASSIGNMENT_VERSION = 9;
     private static final long NO_REQUEST = -1;
 
     enum State {
@@ -117,12 +120,16 @@ final class Group {
     private String protocolName;
     private String leaderId;
     private final Map<String, Member> members = new LinkedHashMap<>();
+    /** Static members (KIP-345): {@code group.instance.id} → the member id that instance has now. */
+    private final Map<String, String> staticMembers = new HashMap<>();
     /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined yet (KIP-394). */
     private final Set<String> pendingMemberIds = new HashSet<>();
     private long rebalanceDeadlineMs = Long.MAX_VALUE;
     /** A new group waits {@code group.initial.rebalance.delay.ms} for more members before completing. */
     private boolean initialDelayPending;
     private final List<GroupReply> replies = new ArrayList<>();
+    /** What the offsets topic must learn about this group since the last {@link #takeRecord()}, if anything. */
+    private GroupMetadataValue pendingRecord;
 
     /**
      * @param initialRebalanceDelayMs Kafka's {@code group.initial.rebalance.delay.ms}
@@ -189,6 +196,67 @@ final class Group {
         return out;
     }
 
+    /**
+     * The group's metadata as Kafka writes it to the offsets topic, when it changed since the last
+     * call: a rebalance completed with the leader's assignment (Stable), or the group became Empty.
+     * As in Kafka, nothing is written for the states in between: a coordinator that takes over
+     * mid-rebalance starts from the last Stable or Empty generation, and the members rejoin.
+     */
+    Optional<GroupMetadataValue> takeRecord() {
+        GroupMetadataValue out = pendingRecord;
+        pendingRecord = null;
+        return Optional.ofNullable(out);
+    }
+
+    private void recordMetadata() {
+        List<GroupMetadataValue.MemberMetadata> out = new ArrayList<>();
+        for (Member m : members.values()) {
+            out.add(new GroupMetadataValue.MemberMetadata().setMemberId(m.memberId).setGroupInstanceId(m.groupInstanceId)
+                    .setClientId(m.clientId).setClientHost(m.clientHost).setRebalanceTimeout(m.rebalanceTimeoutMs)
+                    .setSessionTimeout(m.sessionTimeoutMs).setSubscription(m.metadata(protocolName))
+                    .setAssignment(m.assignment));
+        }
+        pendingRecord = new GroupMetadataValue().setProtocolType(protocolType == null ? "" : protocolType)
+                .setGeneration(generationId).setProtocol(protocolName).setLeader(leaderId)
+                .setCurrentStateTimestamp(-1).setMembers(out);
+    }
+
+    /**
+     * A group as the offsets topic last recorded it, on the node that has just become its
+     * coordinator: Stable with its members, their subscriptions and assignments, or Empty. Every
+     * member's session starts now, so members that are still alive carry on with their generation
+     * (heartbeats and commits are accepted) and the others expire as usual.
+     */
+    static Group restore(String groupId, GroupMetadataValue value, long initialRebalanceDelayMs,
+                         Supplier<String> memberIdSuffix, long nowMs) {
+        Group group = new Group(groupId, initialRebalanceDelayMs, memberIdSuffix);
+        group.generationId = value.generation();
+        group.protocolType = value.protocolType() == null || value.protocolType().isEmpty() ? null : value.protocolType();
+        group.protocolName = value.protocol();
+        for (GroupMetadataValue.MemberMetadata m : value.members()) {
+            Member member = new Member(m.memberId(), m.groupInstanceId(), m.clientId(), m.clientHost());
+            member.sessionTimeoutMs = m.sessionTimeout();
+            member.rebalanceTimeoutMs = m.rebalanceTimeout() > 0 ? m.rebalanceTimeout() : m.sessionTimeout();
+            member.protocols = List.of(new JoinGroupRequestData.JoinGroupRequestProtocol()
+                    .setName(value.protocol()).setMetadata(m.subscription()));
+            member.assignment = m.assignment();
+            member.lastHeartbeatMs = nowMs;
+            group.members.put(member.memberId, member);
+            if (member.groupInstanceId != null) group.staticMembers.put(member.groupInstanceId, member.memberId);
+        }
+        if (group.members.isEmpty() || group.protocolName == null) {
+            group.members.clear();
+            group.staticMembers.clear();
+            group.protocolName = null;
+            group.state = State.EMPTY;
+        } else {
+            group.leaderId = group.members.containsKey(value.leader()) ? value.leader()
+                    : group.members.keySet().iterator().next();
+            group.state = State.STABLE;
+        }
+        return group;
+    }
+
     static boolean validSessionTimeout(int sessionTimeoutMs) {
         return sessionTimeoutMs >= MIN_SESSION_TIMEOUT_MS && sessionTimeoutMs <= MAX_SESSION_TIMEOUT_MS;
     }
@@ -207,6 +275,25 @@ final class Group {
             return;
         }
         String memberId = in.memberId();
+        String instanceId = in.groupInstanceId();
+        if (instanceId != null) {
+            String current = staticMembers.get(instanceId);
+            if (memberId.isEmpty() && current != null) {
+                // A static member restarted: it takes its old place, without a rebalance if it can.
+                replaceStaticMember(requestId, current, in, protocols, version, clientId, clientHost, nowMs);
+                return;
+            }
+            Errors error = memberId.isEmpty() ? Errors.NONE
+                    : current == null ? Errors.UNKNOWN_MEMBER_ID
+                    : !current.equals(memberId) ? Errors.FENCED_INSTANCE_ID
+                    : Errors.NONE;
+            if (error != Errors.NONE) {
+                replyJoin(requestId, joinError(error, memberId));
+                return;
+            }
+            // A new static member joins at once: its instance id names it, so there is no ghost to avoid (KIP-394).
+            if (memberId.isEmpty()) pendingMemberIds.add(memberId = clientId + "-" + memberIdSuffix.get());
+        }
         if (memberId.isEmpty()) {
             memberId = clientId + "-" + memberIdSuffix.get();
             if (version >= FIRST_MEMBER_ID_REQUIRED_VERSION) {
@@ -218,11 +305,16 @@ final class Group {
         } else if (!members.containsKey(memberId) && !pendingMemberIds.remove(memberId)) {
             replyJoin(requestId, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
             return;
+        } else if (instanceId == null && members.containsKey(memberId) && members.get(memberId).groupInstanceId != null) {
+            // Kafka: a static member that rejoins must name its instance.
+            replyJoin(requestId, joinError(Errors.FENCED_INSTANCE_ID, memberId));
+            return;
         }
         Member member = members.get(memberId);
         if (member == null) {
-            member = new Member(memberId, in.groupInstanceId(), clientId, clientHost);
+            member = new Member(memberId, instanceId, clientId, clientHost);
             members.put(memberId, member);
+            if (instanceId != null) staticMembers.put(instanceId, memberId);
         }
         if (member.pendingJoin != NO_REQUEST) replyJoin(member.pendingJoin, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
         member.sessionTimeoutMs = in.sessionTimeoutMs();
@@ -232,6 +324,48 @@ final class Group {
         member.pendingJoin = requestId;
         if (members.size() == 1) protocolType = in.protocolType();
         if (state != State.PREPARING_REBALANCE) prepareRebalance(nowMs, "member " + memberId + " joined");
+        maybeCompleteJoin(nowMs);
+    }
+
+    /**
+     * A static member that joins with no member id while its instance is a member: it gets a new
+     * member id and the old one is fenced (its waiting requests get FENCED_INSTANCE_ID). In a
+     * Stable group whose selected protocol stays the same, it is answered at once with the current
+     * generation and gets its old assignment from SyncGroup; the others notice nothing (KIP-345).
+     * Otherwise it rejoins like any member, which starts a rebalance.
+     */
+    private void replaceStaticMember(long requestId, String oldId,
+                                     JoinGroupRequestData in, List<JoinGroupRequestData.JoinGroupRequestProtocol> protocols,
+                                     short version, String clientId, String clientHost, long nowMs) {
+        Member old = members.remove(oldId);
+        if (old.pendingJoin != NO_REQUEST) replyJoin(old.pendingJoin, joinError(Errors.FENCED_INSTANCE_ID, oldId));
+        if (old.pendingSync != NO_REQUEST) replySync(old, syncError(Errors.FENCED_INSTANCE_ID));
+        String memberId = clientId + "-" + memberIdSuffix.get();
+        Member member = new Member(memberId, old.groupInstanceId, clientId, clientHost);
+        member.sessionTimeoutMs = in.sessionTimeoutMs();
+        member.rebalanceTimeoutMs = version == 0 ? in.sessionTimeoutMs() : in.rebalanceTimeoutMs();
+        member.protocols = protocols;
+        member.assignment = old.assignment;
+        member.lastHeartbeatMs = nowMs;
+        members.put(memberId, member);
+        staticMembers.put(old.groupInstanceId, memberId);
+        if (oldId.equals(leaderId)) leaderId = memberId;
+        log.info("Group {}: static member {} is now {} (was {})", groupId, old.groupInstanceId, memberId, oldId);
+        // As Kafka: only a change of the protocol the group would select forces a rebalance. Its
+        // metadata may differ (a restarted consumer owns no partitions yet).
+        if (state == State.STABLE && member.supports(protocolName) && protocolName.equals(selectProtocol())) {
+            boolean leader = memberId.equals(leaderId);
+            // From v9 the leader is told to skip the assignment (KIP-814); before, it gets no member list.
+            boolean skipAssignment = leader && version >= FIRST_SKIP_ASSIGNMENT_VERSION;
+            replyJoin(requestId, new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
+                    .setGenerationId(generationId).setProtocolType(protocolType).setProtocolName(protocolName)
+                    .setLeader(leaderId).setMemberId(memberId).setSkipAssignment(skipAssignment)
+                    .setMembers(skipAssignment ? memberList() : List.of()));
+            recordMetadata();
+            return;
+        }
+        member.pendingJoin = requestId;
+        if (state != State.PREPARING_REBALANCE) prepareRebalance(nowMs, "static member " + old.groupInstanceId + " rejoined");
         maybeCompleteJoin(nowMs);
     }
 
@@ -258,11 +392,13 @@ final class Group {
         initialDelayPending = false;
         rebalanceDeadlineMs = Long.MAX_VALUE;
         members.values().removeIf(m -> m.pendingJoin == NO_REQUEST); // did not rejoin in time
+        staticMembers.values().retainAll(members.keySet());
         generationId++;
         if (members.isEmpty()) {
             state = State.EMPTY;
             protocolName = null;
             leaderId = null;
+            recordMetadata();
             return;
         }
         if (leaderId == null || !members.containsKey(leaderId)) leaderId = members.keySet().iterator().next();
@@ -284,7 +420,8 @@ final class Group {
     /** A SyncGroup, answered as request {@code requestId}. */
     void sync(long requestId, SyncGroupRequestData in, long nowMs) {
         Member member = members.get(in.memberId());
-        Errors error = member == null ? Errors.UNKNOWN_MEMBER_ID
+        Errors identity = validateMember(in.memberId(), in.groupInstanceId());
+        Errors error = identity != Errors.NONE ? identity
                 : in.generationId() != generationId ? Errors.ILLEGAL_GENERATION
                 : in.protocolType() != null && !in.protocolType().equals(protocolType)
                         || in.protocolName() != null && !in.protocolName().equals(protocolName)
@@ -312,6 +449,7 @@ final class Group {
         assignments.forEach(a -> byMember.put(a.memberId(), a.assignment()));
         for (Member m : members.values()) m.assignment = byMember.getOrDefault(m.memberId, new byte[0]);
         state = State.STABLE;
+        recordMetadata();
         for (Member m : members.values()) {
             if (m.pendingSync != NO_REQUEST) replySync(m, syncOk(m));
         }
@@ -320,8 +458,13 @@ final class Group {
     // ---- Heartbeat, LeaveGroup, expiry, OffsetCommit ----
 
     Errors heartbeat(String memberId, int generationId, long nowMs) {
+        return heartbeat(memberId, null, generationId, nowMs);
+    }
+
+    Errors heartbeat(String memberId, String groupInstanceId, int generationId, long nowMs) {
+        Errors identity = validateMember(memberId, groupInstanceId);
+        if (identity != Errors.NONE) return identity;
         Member member = members.get(memberId);
-        if (member == null) return Errors.UNKNOWN_MEMBER_ID;
         member.lastHeartbeatMs = nowMs;
         if (state == State.PREPARING_REBALANCE) return Errors.REBALANCE_IN_PROGRESS;
         if (generationId != this.generationId) return Errors.ILLEGAL_GENERATION;
@@ -330,7 +473,37 @@ final class Group {
 
     /** NONE when the member left, UNKNOWN_MEMBER_ID when it was not a member. */
     Errors leave(String memberId, long nowMs) {
+        return leave(memberId, null, nowMs);
+    }
+
+    /**
+     * A member leaves, named by its member id, or by its {@code group.instance.id} with an empty
+     * member id (as Kafka's admin {@code removeMembersFromConsumerGroup} does): NONE when it left,
+     * UNKNOWN_MEMBER_ID when there is no such member, FENCED_INSTANCE_ID when the instance is a
+     * member under another member id.
+     */
+    Errors leave(String memberId, String groupInstanceId, long nowMs) {
+        if (groupInstanceId != null) {
+            String current = staticMembers.get(groupInstanceId);
+            if (current == null) return Errors.UNKNOWN_MEMBER_ID;
+            if (memberId != null && !memberId.isEmpty() && !memberId.equals(current)) return Errors.FENCED_INSTANCE_ID;
+            memberId = current;
+        }
         return removeMember(memberId, nowMs, "member left") ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+    }
+
+    /**
+     * Kafka's {@code validateMember}: a static member must use the member id its instance has now
+     * (else FENCED_INSTANCE_ID: another process took the instance over); a dynamic one must be a
+     * member (else UNKNOWN_MEMBER_ID).
+     */
+    private Errors validateMember(String memberId, String groupInstanceId) {
+        if (groupInstanceId != null) {
+            String current = staticMembers.get(groupInstanceId);
+            if (current == null) return Errors.UNKNOWN_MEMBER_ID;
+            return current.equals(memberId) ? Errors.NONE : Errors.FENCED_INSTANCE_ID;
+        }
+        return members.containsKey(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
     }
 
     /** Completes a rebalance whose deadline has passed, then expires members whose session timed out. */
@@ -347,6 +520,7 @@ final class Group {
     private boolean removeMember(String memberId, long nowMs, String reason) {
         Member member = members.remove(memberId);
         if (member == null) return false;
+        if (member.groupInstanceId != null) staticMembers.remove(member.groupInstanceId, memberId);
         if (member.pendingJoin != NO_REQUEST) replyJoin(member.pendingJoin, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
         if (member.pendingSync != NO_REQUEST) replySync(member, syncError(Errors.UNKNOWN_MEMBER_ID));
         if (state == State.PREPARING_REBALANCE) {
@@ -356,6 +530,7 @@ final class Group {
             generationId++;
             leaderId = null;
             protocolName = null;
+            recordMetadata();
         } else {
             prepareRebalance(nowMs, reason + ": " + memberId);
         }
@@ -368,11 +543,16 @@ final class Group {
      * generation -1 and no member id).
      */
     Errors checkCommit(int generationId, String memberId, long nowMs) {
+        return checkCommit(generationId, memberId, null, nowMs);
+    }
+
+    Errors checkCommit(int generationId, String memberId, String groupInstanceId, long nowMs) {
         if (generationId < 0 && (memberId == null || memberId.isEmpty())) {
             return state == State.EMPTY ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
         }
+        Errors identity = validateMember(memberId, groupInstanceId);
+        if (identity != Errors.NONE) return identity;
         Member member = members.get(memberId);
-        if (member == null) return Errors.UNKNOWN_MEMBER_ID;
         if (generationId != this.generationId) return Errors.ILLEGAL_GENERATION;
         if (state == State.PREPARING_REBALANCE || state == State.COMPLETING_REBALANCE) return Errors.REBALANCE_IN_PROGRESS;
         member.lastHeartbeatMs = nowMs;

@@ -15,12 +15,13 @@ import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.coordinator.group.generated.GroupMetadataValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +29,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -37,8 +40,8 @@ import java.util.function.Supplier;
  * so an acknowledged offset survives the loss of the leader while a quorum of the ISR survives.
  * A new leader loads the partition (up to the HW) before it answers for the groups in it.
  *
- * <p>Records: key {@code groupId \0 topic \0 partition} (UTF-8); value {@code offset (8) |
- * leaderEpoch (4) | metadata (UTF-8)}, or no value to delete.
+ * <p>Records are Kafka's ({@link GroupRecords}): committed offsets and classic groups' metadata,
+ * keyed so that compaction keeps the latest of each; no value deletes.
  */
 final class OffsetsTopic implements AutoCloseable {
     static final String NAME = "__consumer_offsets";
@@ -61,10 +64,18 @@ final class OffsetsTopic implements AutoCloseable {
         return t;
     });
 
-    OffsetsTopic(Supplier<MetadataImage> metadata, int nodeId, ReplicaManager replicas) {
+    /** Told the groups a partition's records hold, just before the partition counts as loaded. */
+    private final BiConsumer<Integer, Map<String, GroupMetadataValue>> groupLoader;
+    /** Told that a partition whose groups were handed to {@link #groupLoader} did not finish loading. */
+    private final IntConsumer groupUnloader;
+
+    OffsetsTopic(Supplier<MetadataImage> metadata, int nodeId, ReplicaManager replicas,
+                 BiConsumer<Integer, Map<String, GroupMetadataValue>> groupLoader, IntConsumer groupUnloader) {
         this.metadata = metadata;
         this.nodeId = nodeId;
         this.replicas = replicas;
+        this.groupLoader = groupLoader;
+        this.groupUnloader = groupUnloader;
     }
 
     static int partitionFor(String groupId, int partitionCount) {
@@ -102,15 +113,47 @@ final class OffsetsTopic implements AutoCloseable {
      * them), with NONE, or with the error the client should see.
      */
     CompletableFuture<Errors> write(String groupId, Map<TopicPartition, GroupCoordinator.CommittedOffset> changes) {
-        if (changes.isEmpty()) return CompletableFuture.completedFuture(Errors.NONE);
+        return write(groupId, changes, false);
+    }
+
+    /** As {@link #write(String, Map)}; with {@code deleteGroup}, the same batch ends with the group's metadata tombstone. */
+    CompletableFuture<Errors> write(String groupId, Map<TopicPartition, GroupCoordinator.CommittedOffset> changes,
+                                    boolean deleteGroup) {
+        if (changes.isEmpty() && !deleteGroup) return CompletableFuture.completedFuture(Errors.NONE);
+        List<SimpleRecord> records = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        changes.forEach((tp, offset) -> records.add(new SimpleRecord(now, GroupRecords.offsetKey(groupId, tp),
+                offset == null ? null : GroupRecords.offsetValue(offset, now))));
+        if (deleteGroup) records.add(new SimpleRecord(now, GroupRecords.groupKey(groupId), null));
+        return append(groupId, records).thenApply(outcome -> {
+            if (outcome != Errors.NONE) return outcome;
+            ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group =
+                    offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
+            changes.forEach((tp, offset) -> {
+                if (offset == null) group.remove(tp);
+                else group.put(tp, offset);
+            });
+            if (group.isEmpty()) offsets.remove(groupId, group);
+            return Errors.NONE;
+        });
+    }
+
+    /**
+     * Writes a classic group's metadata ({@code null} deletes it: a tombstone) and completes once
+     * it is committed, with NONE or the error the client should see.
+     */
+    CompletableFuture<Errors> writeGroup(String groupId, GroupMetadataValue value) {
+        long now = System.currentTimeMillis();
+        return append(groupId, List.of(new SimpleRecord(now, GroupRecords.groupKey(groupId),
+                value == null ? null : GroupRecords.groupValue(value))));
+    }
+
+    private CompletableFuture<Errors> append(String groupId, List<SimpleRecord> records) {
         MetadataImage image = metadata.get();
         Optional<Integer> partition = partitionFor(groupId);
         if (partition.isEmpty()) return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
         PartitionLookup leader = replicas.leaderPartition(image, NAME, partition.get(), -1);
         if (!leader.ok()) return CompletableFuture.completedFuture(Errors.NOT_COORDINATOR);
-        List<SimpleRecord> records = new ArrayList<>();
-        long now = System.currentTimeMillis();
-        changes.forEach((tp, offset) -> records.add(new SimpleRecord(now, key(groupId, tp), offset == null ? null : value(offset))));
         Partition.AppendResult appended;
         try {
             appended = leader.partition().appendAsLeader(
@@ -120,15 +163,7 @@ final class OffsetsTopic implements AutoCloseable {
         }
         return replicas.awaitAcks(List.of(appended), COMMIT_TIMEOUT_MS).thenApply(outcomes -> {
             Errors outcome = outcomes.get(0);
-            if (outcome != Errors.NONE) return coordinatorError(outcome);
-            ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group =
-                    offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
-            changes.forEach((tp, offset) -> {
-                if (offset == null) group.remove(tp);
-                else group.put(tp, offset);
-            });
-            if (group.isEmpty()) offsets.remove(groupId, group);
-            return Errors.NONE;
+            return outcome == Errors.NONE ? Errors.NONE : coordinatorError(outcome);
         });
     }
 
@@ -185,13 +220,14 @@ final class OffsetsTopic implements AutoCloseable {
             long end = offsetsPartition.highWatermark();
             int loaded = 0;
             int skipped = 0;
+            Map<String, GroupMetadataValue> groups = new HashMap<>();
             while (offset < end) {
                 MemoryRecords read = offsetsPartition.read(offset, -1, READ_CHUNK_BYTES, true).records();
                 long next = offset;
                 for (RecordBatch batch : read.batches()) {
                     if (batch.baseOffset() >= end) break;
                     for (Record record : batch) {
-                        if (apply(record)) loaded++;
+                        if (apply(record, groups)) loaded++;
                         else skipped++;
                     }
                     next = batch.nextOffset();
@@ -202,8 +238,14 @@ final class OffsetsTopic implements AutoCloseable {
             if (skipped > 0) {
                 log.warn("Skipped {} unreadable records while loading {}-{}", skipped, NAME, partition);
             }
-            partitions.replace(partition, Map.entry(leaderEpoch, Load.LOADING), Map.entry(leaderEpoch, Load.LOADED));
-            log.info("Loaded {} offset records of {}-{} at leader epoch {}", loaded, NAME, partition, leaderEpoch);
+            groupLoader.accept(partition, groups);
+            if (!partitions.replace(partition, Map.entry(leaderEpoch, Load.LOADING), Map.entry(leaderEpoch, Load.LOADED))) {
+                // Leadership moved on while loading; the coordinator drops the partition's groups again.
+                groupUnloader.accept(partition);
+                return;
+            }
+            log.info("Loaded {} records ({} groups) of {}-{} at leader epoch {}", loaded, groups.size(), NAME, partition,
+                    leaderEpoch);
         } catch (RuntimeException e) {
             log.error("Could not load {}-{}; groups in it stay unavailable until the next leadership change",
                     NAME, partition, e);
@@ -211,45 +253,38 @@ final class OffsetsTopic implements AutoCloseable {
     }
 
     /**
-     * Applies one offsets record to the cache.
+     * Applies one record of the offsets topic: offsets to the cache, group metadata to
+     * {@code groups} (the latest per group; a tombstone removes it).
      *
      * @return false for a record this node cannot read (skipped, so one bad record never keeps
      *     a partition's groups from loading)
      */
-    private boolean apply(Record record) {
+    private boolean apply(Record record, Map<String, GroupMetadataValue> groups) {
         try {
             if (!record.hasKey()) return false;
-            String[] key = StandardCharsets.UTF_8.decode(record.key()).toString().split("\u0000", 3);
-            if (key.length != 3) return false;
-            TopicPartition tp = new TopicPartition(key[1], Integer.parseInt(key[2]));
-            if (!record.hasValue()) {
-                ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group = offsets.get(key[0]);
-                if (group != null) {
-                    group.remove(tp);
-                    if (group.isEmpty()) offsets.remove(key[0], group);
+            GroupRecords.Parsed parsed = GroupRecords.parse(record.key(), record.hasValue() ? record.value() : null);
+            if (parsed instanceof GroupRecords.Offset o) {
+                if (o.offset() == null) {
+                    ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group = offsets.get(o.groupId());
+                    if (group != null) {
+                        group.remove(o.partition());
+                        if (group.isEmpty()) offsets.remove(o.groupId(), group);
+                    }
+                } else {
+                    offsets.computeIfAbsent(o.groupId(), g -> new ConcurrentHashMap<>()).put(o.partition(), o.offset());
                 }
                 return true;
             }
-            ByteBuffer value = record.value();
-            long committed = value.getLong();
-            int epoch = value.getInt();
-            String meta = StandardCharsets.UTF_8.decode(value).toString();
-            offsets.computeIfAbsent(key[0], g -> new ConcurrentHashMap<>())
-                    .put(tp, new GroupCoordinator.CommittedOffset(committed, epoch, meta));
-            return true;
+            if (parsed instanceof GroupRecords.Group g) {
+                if (g.value() == null) groups.remove(g.groupId());
+                else groups.put(g.groupId(), g.value());
+                return true;
+            }
+            return false;
         } catch (RuntimeException e) {
             log.debug("Unreadable offsets record at offset {}: {}", record.offset(), e.toString());
             return false;
         }
-    }
-
-    private static byte[] key(String groupId, TopicPartition tp) {
-        return (groupId + "\u0000" + tp.topic() + "\u0000" + tp.partition()).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] value(GroupCoordinator.CommittedOffset offset) {
-        byte[] meta = (offset.metadata() == null ? "" : offset.metadata()).getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(12 + meta.length).putLong(offset.offset()).putInt(offset.leaderEpoch()).put(meta).array();
     }
 
     @Override

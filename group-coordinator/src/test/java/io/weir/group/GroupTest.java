@@ -7,6 +7,7 @@ import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.coordinator.group.generated.GroupMetadataValue;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -312,6 +313,219 @@ class GroupTest {
         // Metadata that is no consumer subscription tells nothing: every topic counts as consumed.
         joinedGroupOf(1);
         assertThat(group.subscribedTopics()).isEmpty();
+    }
+
+    @Test
+    void aCompletedRebalanceAndAnEmptiedGroupAreRecordedAndNothingInBetween() {
+        List<String> ids = joinedGroupOf(2);
+        assertThat(group.takeRecord()).as("CompletingRebalance is not recorded").isEmpty();
+        sync(ids.get(0), 1, Map.of(ids.get(0), "A", ids.get(1), "B"), INITIAL_DELAY_MS);
+        GroupMetadataValue stable = group.takeRecord().orElseThrow();
+        assertThat(stable.generation()).isEqualTo(1);
+        assertThat(stable.protocolType()).isEqualTo("consumer");
+        assertThat(stable.protocol()).isEqualTo("range");
+        assertThat(stable.leader()).isEqualTo(ids.get(0));
+        assertThat(stable.members()).extracting(GroupMetadataValue.MemberMetadata::memberId).containsExactlyElementsOf(ids);
+        assertThat(new String(stable.members().get(1).assignment(), StandardCharsets.UTF_8)).isEqualTo("B");
+        assertThat(new String(stable.members().get(1).subscription(), StandardCharsets.UTF_8))
+                .isEqualTo("meta-" + ids.get(1));
+        assertThat(stable.members().get(0).sessionTimeout()).isEqualTo(SESSION_MS);
+        assertThat(stable.members().get(0).rebalanceTimeout()).isEqualTo(REBALANCE_MS);
+        assertThat(group.takeRecord()).as("taken once").isEmpty();
+
+        group.leave(ids.get(0), INITIAL_DELAY_MS);
+        assertThat(group.takeRecord()).as("PreparingRebalance is not recorded").isEmpty();
+        group.leave(ids.get(1), INITIAL_DELAY_MS);
+        GroupMetadataValue empty = group.takeRecord().orElseThrow();
+        assertThat(empty.members()).isEmpty();
+        assertThat(empty.generation()).isEqualTo(group.generationId());
+        assertThat(empty.protocol()).isNull();
+    }
+
+    @Test
+    void aRestoredGroupCarriesOnAtItsGenerationAndExpiresMembersThatDoNotComeBack() {
+        List<String> ids = joinedGroupOf(2);
+        sync(ids.get(0), 1, Map.of(ids.get(0), "A", ids.get(1), "B"), INITIAL_DELAY_MS);
+        GroupMetadataValue recorded = group.takeRecord().orElseThrow();
+
+        long takeover = 100_000;
+        Group restored = Group.restore("g", recorded, INITIAL_DELAY_MS, () -> "new", takeover);
+        assertThat(restored.state()).isEqualTo(Group.State.STABLE);
+        assertThat(restored.generationId()).isEqualTo(1);
+        assertThat(restored.leaderId()).isEqualTo(ids.get(0));
+        assertThat(restored.protocolName()).isEqualTo("range");
+        assertThat(restored.heartbeat(ids.get(0), 1, takeover + 1_000)).isEqualTo(Errors.NONE);
+        assertThat(restored.checkCommit(1, ids.get(0), takeover + 1_000)).isEqualTo(Errors.NONE);
+        assertThat(restored.heartbeat(ids.get(0), 0, takeover + 1_000)).isEqualTo(Errors.ILLEGAL_GENERATION);
+        restored.sync(1, new SyncGroupRequestData().setGroupId("g").setMemberId(ids.get(1)).setGenerationId(1),
+                takeover + 1_000);
+        GroupReply.Sync again = (GroupReply.Sync) restored.takeReplies().get(0);
+        assertThat(new String(again.response().assignment(), StandardCharsets.UTF_8)).isEqualTo("B");
+
+        // The first member keeps heartbeating; the second never comes back and expires.
+        restored.heartbeat(ids.get(0), 1, takeover + SESSION_MS);
+        restored.tick(takeover + 1_000 + SESSION_MS + 1);
+        assertThat(restored.members()).extracting(m -> m.memberId).containsExactly(ids.get(0));
+        assertThat(restored.state()).isEqualTo(Group.State.PREPARING_REBALANCE);
+    }
+
+    @Test
+    void anEmptyRecordRestoresAnEmptyGroupThatKeepsItsGeneration() {
+        GroupMetadataValue empty = new GroupMetadataValue().setProtocolType("consumer").setGeneration(7)
+                .setProtocol(null).setLeader(null).setMembers(List.of());
+        Group restored = Group.restore("g", empty, 0, () -> "x", 0);
+        assertThat(restored.state()).isEqualTo(Group.State.EMPTY);
+        assertThat(restored.generationId()).isEqualTo(7);
+        restored.join(1, request("", "consumer", "range"), (short) 3, "client", "/127.0.0.1", 0);
+        restored.tick(0);
+        JoinGroupResponseData answer = ((GroupReply.Join) restored.takeReplies().get(0)).response();
+        assertThat(answer.generationId()).isEqualTo(8);
+    }
+
+    // ---- static membership (KIP-345) ----
+
+    /** Two static members, instances "i-a" (the leader) and "i-b", Stable at generation 1 with assignments A and B. */
+    private List<String> stableStaticGroup() {
+        long ja = staticJoin("", "i-a", "sub", VERSION, 0);
+        long jb = staticJoin("", "i-b", "sub", VERSION, 0);
+        group.tick(INITIAL_DELAY_MS);
+        String a = joined(ja).memberId();
+        String b = joined(jb).memberId();
+        assertThat(joined(ja).generationId()).isEqualTo(1);
+        sync(a, 1, Map.of(a, "A", b, "B"), INITIAL_DELAY_MS);
+        assertThat(group.state()).isEqualTo(Group.State.STABLE);
+        group.takeRecord();
+        return List.of(a, b);
+    }
+
+    @Test
+    void aNewStaticMemberJoinsWithoutMemberIdRequired() {
+        JoinGroupResponseData answer = joinedAfterDelay(staticJoin("", "i-a", "sub", VERSION, 0));
+        assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(answer.memberId()).isEqualTo("client-m1");
+    }
+
+    @Test
+    void aRestartedStaticMemberGetsItsAssignmentBackWithoutARebalance() {
+        List<String> ids = stableStaticGroup();
+        long rejoin = staticJoin("", "i-b", "sub", VERSION, 5_000);
+        JoinGroupResponseData answer = joined(rejoin);
+        assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(answer.generationId()).isEqualTo(1);
+        assertThat(answer.memberId()).isNotEqualTo(ids.get(1));
+        assertThat(answer.leader()).isEqualTo(ids.get(0));
+        assertThat(answer.skipAssignment()).isFalse();
+        assertThat(group.state()).as("no rebalance").isEqualTo(Group.State.STABLE);
+        assertThat(group.generationId()).isEqualTo(1);
+        assertThat(group.takeRecord().orElseThrow().members())
+                .extracting(GroupMetadataValue.MemberMetadata::memberId).containsExactly(ids.get(0), answer.memberId());
+
+        assertThat(assignment(synced(syncWithInstance(answer.memberId(), "i-b", 1)))).isEqualTo("B");
+        assertThat(group.heartbeat(ids.get(0), "i-a", 1, 5_000)).isEqualTo(Errors.NONE);
+        // The old process, if it still runs, is fenced.
+        assertThat(group.heartbeat(ids.get(1), "i-b", 1, 5_000)).isEqualTo(Errors.FENCED_INSTANCE_ID);
+        assertThat(group.checkCommit(1, ids.get(1), "i-b", 5_000)).isEqualTo(Errors.FENCED_INSTANCE_ID);
+        assertThat(Errors.forCode(joined(staticJoin(ids.get(1), "i-b", "sub", VERSION, 5_000)).errorCode()))
+                .isEqualTo(Errors.FENCED_INSTANCE_ID);
+    }
+
+    @Test
+    void aRestartedStaticLeaderIsToldToSkipTheAssignment() {
+        List<String> ids = stableStaticGroup();
+        JoinGroupResponseData answer = joined(staticJoin("", "i-a", "sub", VERSION, 5_000));
+        assertThat(answer.leader()).isEqualTo(answer.memberId());
+        assertThat(answer.skipAssignment()).isTrue();
+        assertThat(answer.members()).extracting(JoinGroupResponseData.JoinGroupResponseMember::groupInstanceId)
+                .containsExactlyInAnyOrder("i-a", "i-b");
+        assertThat(group.state()).isEqualTo(Group.State.STABLE);
+        assertThat(assignment(synced(syncWithInstance(answer.memberId(), "i-a", 1)))).isEqualTo("A");
+        assertThat(group.heartbeat(ids.get(1), "i-b", 1, 5_000)).isEqualTo(Errors.NONE);
+    }
+
+    @Test
+    void aStaticMemberThatRestartsWithOtherMetadataKeepsItsPlaceAndMidRebalanceRejoinsIt() {
+        // A restarted consumer's subscription differs (it owns nothing yet): no rebalance, as in Kafka.
+        stableStaticGroup();
+        assertThat(Errors.forCode(joined(staticJoin("", "i-b", "owns-nothing", VERSION, 5_000)).errorCode()))
+                .isEqualTo(Errors.NONE);
+        assertThat(group.state()).isEqualTo(Group.State.STABLE);
+
+        // While a rebalance is under way, a restarted static member rejoins it like any member.
+        List<String> ids = group.members().stream().map(m -> m.memberId).toList();
+        group.leave(ids.get(1), "i-b", 5_000);
+        assertThat(group.state()).isEqualTo(Group.State.PREPARING_REBALANCE);
+        long rejoin = staticJoin("", "i-a", "sub", VERSION, 5_000);
+        // It is the only member left, so its rejoin completes the rebalance.
+        assertThat(joined(rejoin).generationId()).isEqualTo(2);
+        assertThat(joined(rejoin).memberId()).isNotEqualTo(ids.get(0));
+        assertThat(group.heartbeat(ids.get(0), "i-a", 2, 5_000)).isEqualTo(Errors.FENCED_INSTANCE_ID);
+    }
+
+    @Test
+    void staticMembersLeaveByInstanceIdAsAdminsRemoveMembersDoes() {
+        List<String> ids = stableStaticGroup();
+        assertThat(group.leave("", "i-unknown", 5_000)).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(group.leave("someone-else", "i-b", 5_000)).isEqualTo(Errors.FENCED_INSTANCE_ID);
+        assertThat(group.members()).hasSize(2);
+        assertThat(group.leave("", "i-b", 5_000)).isEqualTo(Errors.NONE);
+        assertThat(group.members()).extracting(m -> m.memberId).containsExactly(ids.get(0));
+        assertThat(group.state()).isEqualTo(Group.State.PREPARING_REBALANCE);
+        assertThat(group.leave(ids.get(0), "i-a", 5_000)).isEqualTo(Errors.NONE);
+        assertThat(group.state()).isEqualTo(Group.State.EMPTY);
+        // The instance is free again: it joins as a new member.
+        long rejoin = staticJoin("", "i-b", "sub", VERSION, 6_000);
+        group.tick(6_000 + INITIAL_DELAY_MS);
+        assertThat(Errors.forCode(joined(rejoin).errorCode())).isEqualTo(Errors.NONE);
+        assertThat(joined(rejoin).generationId()).isEqualTo(group.generationId());
+    }
+
+    @Test
+    void aRestoredGroupKnowsItsStaticMembers() {
+        stableStaticGroup();
+        sync(group.members().iterator().next().memberId, 1, Map.of(), INITIAL_DELAY_MS);
+        GroupMetadataValue recorded = new GroupMetadataValue().setProtocolType("consumer").setGeneration(1)
+                .setProtocol("range").setLeader("old-a").setMembers(List.of(
+                        new GroupMetadataValue.MemberMetadata().setMemberId("old-a").setGroupInstanceId("i-a")
+                                .setClientId("client").setClientHost("/h").setSessionTimeout(SESSION_MS)
+                                .setRebalanceTimeout(REBALANCE_MS).setSubscription(bytes("sub")).setAssignment(bytes("A"))));
+        Group restored = Group.restore("g", recorded, 0, () -> "new", 0);
+        restored.join(1, request("", "consumer", "range").setGroupInstanceId("i-a").setProtocols(protocols("sub")),
+                VERSION, "client", "/h", 1_000);
+        JoinGroupResponseData answer = ((GroupReply.Join) restored.takeReplies().get(0)).response();
+        assertThat(answer.generationId()).isEqualTo(1);
+        assertThat(answer.memberId()).isEqualTo("client-new");
+        assertThat(restored.state()).isEqualTo(Group.State.STABLE);
+        assertThat(restored.heartbeat("old-a", "i-a", 1, 1_000)).isEqualTo(Errors.FENCED_INSTANCE_ID);
+    }
+
+    private long staticJoin(String memberId, String instanceId, String subscription, short version, long nowMs) {
+        long id = ++requestIds;
+        group.join(id, request(memberId, "consumer", "range").setGroupInstanceId(instanceId)
+                .setProtocols(protocols(subscription)), version, "client", "/127.0.0.1", nowMs);
+        return id;
+    }
+
+    private static JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols(String subscription) {
+        JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols =
+                new JoinGroupRequestData.JoinGroupRequestProtocolCollection();
+        protocols.add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range").setMetadata(bytes(subscription)));
+        return protocols;
+    }
+
+    private JoinGroupResponseData joinedAfterDelay(long requestId) {
+        group.tick(INITIAL_DELAY_MS);
+        return joined(requestId);
+    }
+
+    private long syncWithInstance(String memberId, String instanceId, int generation) {
+        long id = ++requestIds;
+        group.sync(id, new SyncGroupRequestData().setGroupId("g").setMemberId(memberId).setGroupInstanceId(instanceId)
+                .setGenerationId(generation), 5_000);
+        return id;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private List<String> joinedGroupOf(int size) {

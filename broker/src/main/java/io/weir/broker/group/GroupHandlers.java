@@ -5,6 +5,7 @@ import io.weir.controller.image.BrokerRegistration;
 import io.weir.controller.record.BrokerEndpoint;
 import io.weir.group.GroupCoordinator;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -22,6 +23,10 @@ import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ConsumerGroupDescribeRequest;
+import org.apache.kafka.common.requests.ConsumerGroupDescribeResponse;
+import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
+import org.apache.kafka.common.requests.ConsumerGroupHeartbeatResponse;
 import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import org.apache.kafka.common.requests.DeleteGroupsResponse;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
@@ -54,7 +59,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The classic consumer group APIs on the client listener, over {@link GroupCoordinator}.
+ * The consumer group APIs on the client listener, over {@link GroupCoordinator}: the classic
+ * protocol's and KIP-848's (ConsumerGroupHeartbeat, ConsumerGroupDescribe).
  * Versions stop before those that name topics by id (OffsetCommit/OffsetFetch v10).
  */
 public final class GroupHandlers {
@@ -81,7 +87,7 @@ public final class GroupHandlers {
                 .add(ApiKeys.LEAVE_GROUP, 0, 5, (RequestContext ctx, LeaveGroupRequest r) ->
                         CompletableFuture.completedFuture(leave(groups, r.data(), r.version())))
                 .add(ApiKeys.OFFSET_COMMIT, 2, 9, (RequestContext ctx, OffsetCommitRequest r) ->
-                        commit(groups, r.data()).thenApply(OffsetCommitResponse::new))
+                        commit(groups, r.data(), r.version()).thenApply(OffsetCommitResponse::new))
                 .add(ApiKeys.LIST_GROUPS, 0, 5, (RequestContext ctx, ListGroupsRequest r) ->
                         CompletableFuture.completedFuture(new ListGroupsResponse(new ListGroupsResponseData()
                                 .setErrorCode(Errors.NONE.code())
@@ -103,6 +109,14 @@ public final class GroupHandlers {
                         }
                         return (AbstractResponse) new DeleteGroupsResponse(out);
                     });
+                })
+                .add(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1, (RequestContext ctx, ConsumerGroupHeartbeatRequest r) ->
+                        CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponse(groups.consumerHeartbeat(
+                                r.data(), ctx.clientId(), ctx.clientAddress().toString()))))
+                .add(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext ctx, ConsumerGroupDescribeRequest r) -> {
+                    ConsumerGroupDescribeResponseData out = new ConsumerGroupDescribeResponseData();
+                    for (String g : r.data().groupIds()) out.groups().add(groups.consumerDescribe(g));
+                    return CompletableFuture.completedFuture(new ConsumerGroupDescribeResponse(out));
                 })
                 .add(ApiKeys.OFFSET_DELETE, 0, 0, (RequestContext ctx, OffsetDeleteRequest r) ->
                         deleteOffsets(groups, r.data()).thenApply(OffsetDeleteResponse::new))
@@ -164,22 +178,24 @@ public final class GroupHandlers {
     private static AbstractResponse leave(GroupCoordinator groups, LeaveGroupRequestData in, short version) {
         List<LeaveGroupRequestData.MemberIdentity> members = version >= FIRST_BATCHED_LEAVE ? in.members()
                 : List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId(in.memberId()));
-        Map<String, Errors> results = groups.leave(in.groupId(), members);
+        List<Errors> results = groups.leave(in.groupId(), members);
         LeaveGroupResponseData out = new LeaveGroupResponseData().setErrorCode(Errors.NONE.code());
         if (version >= FIRST_BATCHED_LEAVE) {
-            for (LeaveGroupRequestData.MemberIdentity m : members) {
+            for (int i = 0; i < members.size(); i++) {
+                LeaveGroupRequestData.MemberIdentity m = members.get(i);
                 out.members().add(new LeaveGroupResponseData.MemberResponse().setMemberId(m.memberId())
-                        .setGroupInstanceId(m.groupInstanceId()).setErrorCode(results.get(m.memberId()).code()));
+                        .setGroupInstanceId(m.groupInstanceId()).setErrorCode(results.get(i).code()));
             }
             Errors groupError = groups.checkCoordinator(in.groupId());
             if (groupError != Errors.NONE) out.setErrorCode(groupError.code()).setMembers(new ArrayList<>());
         } else {
-            out.setErrorCode(results.get(in.memberId()).code());
+            out.setErrorCode(results.get(0).code());
         }
         return new LeaveGroupResponse(out);
     }
 
-    private static CompletableFuture<OffsetCommitResponseData> commit(GroupCoordinator groups, OffsetCommitRequestData in) {
+    private static CompletableFuture<OffsetCommitResponseData> commit(GroupCoordinator groups, OffsetCommitRequestData in,
+                                                                      short version) {
         Map<TopicPartition, GroupCoordinator.CommittedOffset> changes = new java.util.LinkedHashMap<>();
         for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : in.topics()) {
             for (OffsetCommitRequestData.OffsetCommitRequestPartition p : topic.partitions()) {
@@ -187,7 +203,7 @@ public final class GroupHandlers {
                         p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata()));
             }
         }
-        return groups.commit(in.groupId(), in.generationIdOrMemberEpoch(), in.memberId(), changes).thenApply(error -> {
+        return groups.commit(in.groupId(), in.generationIdOrMemberEpoch(), in.memberId(), in.groupInstanceId(), version, changes).thenApply(error -> {
             OffsetCommitResponseData out = new OffsetCommitResponseData();
             for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : in.topics()) {
                 OffsetCommitResponseData.OffsetCommitResponseTopic t = new OffsetCommitResponseData.OffsetCommitResponseTopic()

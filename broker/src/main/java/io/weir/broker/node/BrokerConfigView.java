@@ -65,6 +65,8 @@ final class BrokerConfigView {
         setting("num.partitions", NodeConfig::numPartitions, ConfigType.INT);
         setting("default.replication.factor", NodeConfig::defaultReplicationFactor, ConfigType.SHORT);
         setting("group.initial.rebalance.delay.ms", NodeConfig::groupInitialRebalanceDelayMs, ConfigType.INT);
+        setting("group.consumer.session.timeout.ms", NodeConfig::groupConsumerSessionTimeoutMs, ConfigType.INT);
+        setting("group.consumer.heartbeat.interval.ms", NodeConfig::groupConsumerHeartbeatIntervalMs, ConfigType.INT);
         setting("replica.lag.time.max.ms", NodeConfig::replicaLagTimeMaxMs, ConfigType.LONG);
         setting("auto.create.topics.enable", NodeConfig::autoCreateTopicsEnable, ConfigType.BOOLEAN);
         setting("leader.imbalance.check.interval.ms", NodeConfig::leaderImbalanceCheckIntervalMs, ConfigType.LONG);

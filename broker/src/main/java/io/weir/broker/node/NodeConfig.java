@@ -15,6 +15,7 @@ import io.weir.broker.admin.StaticBrokerConfig;
 import io.weir.broker.network.FileDescriptors;
 import io.weir.broker.network.NetworkConfig;
 import io.weir.broker.quota.ClientQuotas;
+import io.weir.group.GroupCoordinator;
 import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperConnect;
 import io.weir.storage.DiskSpace;
@@ -72,6 +73,10 @@ import java.util.Objects;
  * compaction), {@code log.cleaner.io.max.bytes.per.second} (unlimited) and
  * {@code log.cleaner.backoff.ms} (15 s), as Kafka names them (storage's {@code LogCleaner}).
  *
+ * <p>KIP-848 consumer groups use Kafka's {@code group.consumer.session.timeout.ms} (45 s) and
+ * {@code group.consumer.heartbeat.interval.ms} (5 s, which bounds how soon members learn of a new
+ * assignment).
+ *
  * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
  * anyway): free space kept in the data directory's file system; appends that would go below it
  * answer KAFKA_STORAGE_ERROR (see storage's {@code DiskSpace}).
@@ -92,6 +97,8 @@ public record NodeConfig(
         @JsonProperty("num.partitions") Integer numPartitions,
         @JsonProperty("default.replication.factor") Short defaultReplicationFactor,
         @JsonProperty("group.initial.rebalance.delay.ms") Integer groupInitialRebalanceDelayMs,
+        @JsonProperty("group.consumer.session.timeout.ms") Integer groupConsumerSessionTimeoutMs,
+        @JsonProperty("group.consumer.heartbeat.interval.ms") Integer groupConsumerHeartbeatIntervalMs,
         @JsonProperty("replica.lag.time.max.ms") Long replicaLagTimeMaxMs,
         @JsonProperty("auto.create.topics.enable") Boolean autoCreateTopicsEnable,
         @JsonProperty("leader.imbalance.check.interval.ms") Long leaderImbalanceCheckIntervalMs,
@@ -140,6 +147,14 @@ public record NodeConfig(
         if (replicaLagTimeMaxMs <= 0) throw new IllegalArgumentException("replica.lag.time.max.ms must be positive");
         groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs == null ? 3000 : groupInitialRebalanceDelayMs;
         if (groupInitialRebalanceDelayMs < 0) throw new IllegalArgumentException("group.initial.rebalance.delay.ms must not be negative");
+        groupConsumerSessionTimeoutMs = groupConsumerSessionTimeoutMs == null
+                ? GroupCoordinator.CONSUMER_SESSION_TIMEOUT_MS : groupConsumerSessionTimeoutMs;
+        groupConsumerHeartbeatIntervalMs = groupConsumerHeartbeatIntervalMs == null
+                ? GroupCoordinator.CONSUMER_HEARTBEAT_INTERVAL_MS : groupConsumerHeartbeatIntervalMs;
+        if (groupConsumerHeartbeatIntervalMs <= 0 || groupConsumerHeartbeatIntervalMs >= groupConsumerSessionTimeoutMs) {
+            throw new IllegalArgumentException(
+                    "group.consumer.heartbeat.interval.ms must be positive and below group.consumer.session.timeout.ms");
+        }
         if (brokerHeartbeatIntervalMs <= 0 || brokerHeartbeatIntervalMs >= brokerSessionTimeoutMs) {
             throw new IllegalArgumentException("broker.heartbeat.interval.ms must be positive and below broker.session.timeout.ms");
         }
@@ -357,7 +372,7 @@ public record NodeConfig(
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -169,7 +169,8 @@ public final class WeirNode implements AutoCloseable {
         controller.addImageListener(metadata::publish);
 
         GroupCoordinator groups = new GroupCoordinator(metadata::image, nodeId, replicas, LISTENER,
-                config.groupInitialRebalanceDelayMs());
+                config.groupInitialRebalanceDelayMs(), config.groupConsumerSessionTimeoutMs(),
+                config.groupConsumerHeartbeatIntervalMs());
         started.add(groups);
         metadata.onChange(groups::onMetadataChange);
         controller.addImageListener(new OffsetsTopicCreator(controller, OFFSETS_TOPIC_PARTITIONS,

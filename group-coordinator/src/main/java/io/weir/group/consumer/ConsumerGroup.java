@@ -1,0 +1,500 @@
+package io.weir.group.consumer;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * One consumer group under KIP-848's consumer protocol (Kafka's {@code ConsumerGroup} with its
+ * {@code CurrentAssignmentBuilder}): members, the group epoch, the target assignment and its
+ * epoch, and every decision of ConsumerGroupHeartbeat. Pure: time is passed in, topics are looked
+ * up through a function, new member ids come from an injected supplier. Not thread-safe.
+ *
+ * <p>The group epoch goes up whenever what the assignment depends on changes: a member joins or
+ * leaves, a subscription changes, a subscribed topic appears or gains partitions. When a member
+ * heartbeats and the target assignment is older than the group epoch, the assignor computes a new
+ * one at the group epoch. Each member then moves towards its target one heartbeat at a time,
+ * revoking before it is given anything: first it is told to keep only what stays
+ * (UNREVOKED_PARTITIONS, its epoch unchanged) until a heartbeat shows it no longer owns the rest;
+ * then it takes the target epoch and the partitions no other member still owns or is revoking;
+ * if some are not released yet it waits for them (UNRELEASED_PARTITIONS), else it is STABLE. So a
+ * partition is never owned by two members at once.
+ */
+public final class ConsumerGroup {
+    private static final Logger log = LoggerFactory.getLogger(ConsumerGroup.class);
+    /** The member epoch with which a member leaves the group. */
+    public static final int LEAVE_EPOCH = -1;
+    /** The member epoch with which a static member leaves for a while, keeping its place (KIP-848). */
+    public static final int LEAVE_STATIC_EPOCH = -2;
+
+    /** Kafka's names, as ListGroups and ConsumerGroupDescribe report them. */
+    public enum State {
+        EMPTY("Empty"), ASSIGNING("Assigning"), RECONCILING("Reconciling"), STABLE("Stable");
+
+        public final String kafkaName;
+
+        State(String kafkaName) {
+            this.kafkaName = kafkaName;
+        }
+    }
+
+    /** Where a member is on its way to its target assignment. */
+    public enum MemberState { STABLE, UNREVOKED_PARTITIONS, UNRELEASED_PARTITIONS }
+
+    /** A subscribed topic as the metadata has it. */
+    public record Topic(Uuid id, String name, int partitions) {
+    }
+
+    /** A member as the group knows it; read for ConsumerGroupDescribe. */
+    public static final class Member {
+        public final String memberId;
+        private String instanceId;
+        private String rackId;
+        private String clientId;
+        private String clientHost;
+        private List<String> subscribedTopicNames = List.of();
+        private String serverAssignor;
+        private int rebalanceTimeoutMs;
+        private int memberEpoch;
+        private int previousMemberEpoch;
+        private MemberState state = MemberState.STABLE;
+        private SortedSet<TopicIdPartition> assigned = new TreeSet<>();
+        private SortedSet<TopicIdPartition> pendingRevocation = new TreeSet<>();
+        /** What the member last said it owns; null until it says. */
+        private Set<TopicIdPartition> owned;
+        private long lastHeartbeatMs;
+        private long revocationDeadlineMs = Long.MAX_VALUE;
+        /** Left with {@link #LEAVE_STATIC_EPOCH}: keeps its place until its session expires or it is replaced. */
+        private boolean away;
+        /** The epoch and assignment last sent, so a heartbeat carries the assignment only when it changed. */
+        private int sentEpoch = -1;
+        private Set<TopicIdPartition> sentAssignment;
+
+        private Member(String memberId) {
+            this.memberId = memberId;
+        }
+
+        public String instanceId() {
+            return instanceId;
+        }
+
+        public String rackId() {
+            return rackId;
+        }
+
+        public String clientId() {
+            return clientId;
+        }
+
+        public String clientHost() {
+            return clientHost;
+        }
+
+        public List<String> subscribedTopicNames() {
+            return subscribedTopicNames;
+        }
+
+        public int memberEpoch() {
+            return memberEpoch;
+        }
+
+        public MemberState state() {
+            return state;
+        }
+
+        public SortedSet<TopicIdPartition> assigned() {
+            return Collections.unmodifiableSortedSet(assigned);
+        }
+
+        public SortedSet<TopicIdPartition> pendingRevocation() {
+            return Collections.unmodifiableSortedSet(pendingRevocation);
+        }
+    }
+
+    public final String groupId;
+    private final Map<String, PartitionAssignor> assignors;
+    private final String defaultAssignor;
+    private final int sessionTimeoutMs;
+    private final int heartbeatIntervalMs;
+    private final Supplier<String> newMemberId;
+    private final Map<String, Member> members = new LinkedHashMap<>();
+    private final Map<String, String> staticMembers = new HashMap<>();
+    private int groupEpoch;
+    private int targetAssignmentEpoch;
+    private Map<String, SortedSet<TopicIdPartition>> target = new HashMap<>();
+    /** The subscribed topics as they were at the last group epoch: a change bumps the epoch. */
+    private Map<String, Topic> subscribedTopics = Map.of();
+    private String assignorUsed;
+
+    /**
+     * @param assignors the server-side assignors by name; {@code defaultAssignor} is used unless
+     *     members ask for another
+     * @param sessionTimeoutMs Kafka's {@code group.consumer.session.timeout.ms}
+     * @param heartbeatIntervalMs Kafka's {@code group.consumer.heartbeat.interval.ms}
+     */
+    public ConsumerGroup(String groupId, List<PartitionAssignor> assignors, String defaultAssignor, int sessionTimeoutMs,
+                         int heartbeatIntervalMs, Supplier<String> newMemberId) {
+        this.groupId = groupId;
+        this.assignors = new LinkedHashMap<>();
+        assignors.forEach(a -> this.assignors.put(a.name(), a));
+        if (!this.assignors.containsKey(defaultAssignor)) throw new IllegalArgumentException("no assignor " + defaultAssignor);
+        this.defaultAssignor = defaultAssignor;
+        this.sessionTimeoutMs = sessionTimeoutMs;
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
+        this.newMemberId = newMemberId;
+    }
+
+    public int groupEpoch() {
+        return groupEpoch;
+    }
+
+    public int targetAssignmentEpoch() {
+        return targetAssignmentEpoch;
+    }
+
+    /** The assignor of the last target assignment (or the one the next would use). */
+    public String assignorName() {
+        return assignorUsed != null ? assignorUsed : chooseAssignor();
+    }
+
+    public Collection<Member> members() {
+        return Collections.unmodifiableCollection(members.values());
+    }
+
+    public SortedSet<TopicIdPartition> targetOf(String memberId) {
+        return Collections.unmodifiableSortedSet(target.getOrDefault(memberId, new TreeSet<>()));
+    }
+
+    public boolean isEmpty() {
+        return members.isEmpty();
+    }
+
+    public State state() {
+        if (members.isEmpty()) return State.EMPTY;
+        if (targetAssignmentEpoch < groupEpoch) return State.ASSIGNING;
+        for (Member m : members.values()) {
+            if (m.state != MemberState.STABLE || m.memberEpoch != targetAssignmentEpoch) return State.RECONCILING;
+        }
+        return State.STABLE;
+    }
+
+    /** The topics the members subscribe to (OffsetDelete keeps their offsets). */
+    public Set<String> subscribedTopicNames() {
+        Set<String> out = new HashSet<>();
+        members.values().forEach(m -> out.addAll(m.subscribedTopicNames));
+        return out;
+    }
+
+    // ---- ConsumerGroupHeartbeat ----
+
+    /**
+     * One ConsumerGroupHeartbeat.
+     *
+     * @param topics the metadata's topic of a name, if it exists
+     */
+    public ConsumerGroupHeartbeatResponseData heartbeat(ConsumerGroupHeartbeatRequestData in, String clientId,
+                                                       String clientHost, long nowMs, Function<String, Optional<Topic>> topics) {
+        Errors invalid = validate(in);
+        if (invalid != Errors.NONE) return error(invalid, invalidMessage(in));
+        int epoch = in.memberEpoch();
+        if (epoch == LEAVE_EPOCH || epoch == LEAVE_STATIC_EPOCH) return leave(in, nowMs);
+
+        Member member;
+        // Whatever changed in this heartbeat, the group epoch goes up once.
+        List<String> changes = new ArrayList<>();
+        if (epoch == 0) {
+            Object joined = join(in, nowMs, changes);
+            if (joined instanceof Errors e) return error(e, null);
+            member = (Member) joined;
+        } else {
+            member = members.get(in.memberId());
+            if (member == null) return error(Errors.UNKNOWN_MEMBER_ID, "member " + in.memberId() + " is not in group " + groupId);
+            if (in.instanceId() != null && !member.memberId.equals(staticMembers.get(in.instanceId()))) {
+                return error(Errors.FENCED_INSTANCE_ID, null);
+            }
+            if (epoch != member.memberEpoch && !(epoch == member.previousMemberEpoch && in.topicPartitions() != null
+                    && member.assigned.containsAll(ownedOf(in)))) {
+                // Kafka's rule: a member one epoch behind that owns nothing it should not may carry on (a lost answer).
+                return error(Errors.FENCED_MEMBER_EPOCH, "member epoch " + epoch + " is not " + member.memberEpoch);
+            }
+        }
+        member.lastHeartbeatMs = nowMs;
+        member.clientId = clientId;
+        member.clientHost = clientHost;
+        if (in.rackId() != null) member.rackId = in.rackId();
+        if (in.rebalanceTimeoutMs() > 0) member.rebalanceTimeoutMs = in.rebalanceTimeoutMs();
+        if (in.serverAssignor() != null && !in.serverAssignor().equals(member.serverAssignor)) {
+            member.serverAssignor = in.serverAssignor();
+            changes.add("member " + member.memberId + " asks for assignor " + in.serverAssignor());
+        }
+        if (in.subscribedTopicNames() != null) {
+            List<String> subscription = new ArrayList<>(new TreeSet<>(in.subscribedTopicNames()));
+            if (!subscription.equals(member.subscribedTopicNames)) {
+                member.subscribedTopicNames = List.copyOf(subscription);
+                changes.add("member " + member.memberId + " subscribes to " + subscription);
+            }
+        }
+        if (in.topicPartitions() != null) member.owned = ownedOf(in);
+        if (refreshSubscribedTopics(topics)) changes.add("subscribed topics changed: " + subscribedTopics.keySet());
+        if (!changes.isEmpty()) bumpGroupEpoch(String.join("; ", changes));
+        if (targetAssignmentEpoch < groupEpoch) computeTargetAssignment(topics);
+        reconcile(member, nowMs);
+
+        ConsumerGroupHeartbeatResponseData out = new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
+                .setMemberId(member.memberId).setMemberEpoch(member.memberEpoch).setHeartbeatIntervalMs(heartbeatIntervalMs);
+        if (epoch == 0 || member.sentEpoch != member.memberEpoch || !member.assigned.equals(member.sentAssignment)
+                || in.topicPartitions() != null && !member.owned.equals(member.assigned)) {
+            out.setAssignment(assignment(member.assigned));
+            member.sentEpoch = member.memberEpoch;
+            member.sentAssignment = new TreeSet<>(member.assigned);
+        }
+        return out;
+    }
+
+    private Errors validate(ConsumerGroupHeartbeatRequestData in) {
+        if (in.memberEpoch() == 0) {
+            if (in.subscribedTopicNames() == null && in.subscribedTopicRegex() == null) return Errors.INVALID_REQUEST;
+            if (in.rebalanceTimeoutMs() == -1) return Errors.INVALID_REQUEST;
+        } else if (in.memberId() == null || in.memberId().isEmpty()) {
+            return Errors.INVALID_REQUEST;
+        }
+        if (in.memberEpoch() < LEAVE_STATIC_EPOCH) return Errors.INVALID_REQUEST;
+        if (in.subscribedTopicRegex() != null) return Errors.INVALID_REQUEST;
+        if (in.serverAssignor() != null && !assignors.containsKey(in.serverAssignor())) return Errors.UNSUPPORTED_ASSIGNOR;
+        return Errors.NONE;
+    }
+
+    private String invalidMessage(ConsumerGroupHeartbeatRequestData in) {
+        if (in.subscribedTopicRegex() != null) return "SubscribedTopicRegex is not supported by this broker; subscribe to topic names";
+        if (in.serverAssignor() != null && !assignors.containsKey(in.serverAssignor())) {
+            return "ServerAssignor " + in.serverAssignor() + " is not one of " + assignors.keySet();
+        }
+        if (in.memberEpoch() == 0) return "MemberEpoch 0 needs SubscribedTopicNames and RebalanceTimeoutMs";
+        return "MemberId is required";
+    }
+
+    /** A member with epoch 0: new, a static member restarting, or a member rejoining after it was fenced. */
+    private Object join(ConsumerGroupHeartbeatRequestData in, long nowMs, List<String> changes) {
+        String instanceId = in.instanceId();
+        Member previous = instanceId == null ? null : members.get(staticMembers.get(instanceId));
+        if (previous != null && !previous.memberId.equals(in.memberId())) {
+            // Another process holds the instance unless it left for a while (epoch -2).
+            if (!previous.away) return Errors.UNRELEASED_INSTANCE_ID;
+            String memberId = in.memberId() == null || in.memberId().isEmpty() ? newMemberId.get() : in.memberId();
+            Member member = new Member(memberId);
+            member.instanceId = instanceId;
+            member.subscribedTopicNames = previous.subscribedTopicNames;
+            member.serverAssignor = previous.serverAssignor;
+            member.rebalanceTimeoutMs = previous.rebalanceTimeoutMs;
+            member.memberEpoch = previous.memberEpoch;
+            member.previousMemberEpoch = previous.previousMemberEpoch;
+            member.state = previous.state;
+            member.assigned = previous.assigned;
+            member.pendingRevocation = previous.pendingRevocation;
+            members.remove(previous.memberId);
+            members.put(memberId, member);
+            staticMembers.put(instanceId, memberId);
+            SortedSet<TopicIdPartition> kept = target.remove(previous.memberId);
+            if (kept != null) target.put(memberId, kept);
+            log.info("Consumer group {}: static member {} is back as {} (was {})", groupId, instanceId, memberId,
+                    previous.memberId);
+            return member;
+        }
+        String memberId = in.memberId() == null || in.memberId().isEmpty() ? newMemberId.get() : in.memberId();
+        Member member = members.get(memberId);
+        if (member != null) {
+            // It rejoins with nothing: what it had is free for the others.
+            member.assigned = new TreeSet<>();
+            member.pendingRevocation = new TreeSet<>();
+            member.memberEpoch = 0;
+            member.state = MemberState.STABLE;
+            member.away = false;
+            changes.add("member " + memberId + " rejoined");
+            return member;
+        }
+        member = new Member(memberId);
+        member.instanceId = instanceId;
+        member.lastHeartbeatMs = nowMs;
+        members.put(memberId, member);
+        if (instanceId != null) staticMembers.put(instanceId, memberId);
+        changes.add("member " + memberId + " joined");
+        return member;
+    }
+
+    private ConsumerGroupHeartbeatResponseData leave(ConsumerGroupHeartbeatRequestData in, long nowMs) {
+        Member member = members.get(in.memberId());
+        if (member == null && in.instanceId() != null) member = members.get(staticMembers.get(in.instanceId()));
+        if (member == null) return error(Errors.UNKNOWN_MEMBER_ID, "member " + in.memberId() + " is not in group " + groupId);
+        if (in.instanceId() != null && !member.memberId.equals(in.memberId())) return error(Errors.FENCED_INSTANCE_ID, null);
+        if (in.memberEpoch() == LEAVE_STATIC_EPOCH && member.instanceId != null) {
+            member.away = true;
+            member.lastHeartbeatMs = nowMs;
+        } else {
+            remove(member, "member left");
+        }
+        return new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code()).setMemberId(member.memberId)
+                .setMemberEpoch(in.memberEpoch()).setHeartbeatIntervalMs(0);
+    }
+
+    /** Removes a member (left, expired, fenced): its partitions are free for the others at the next epoch. */
+    private void remove(Member member, String reason) {
+        members.remove(member.memberId);
+        if (member.instanceId != null) staticMembers.remove(member.instanceId, member.memberId);
+        target.remove(member.memberId);
+        bumpGroupEpoch(reason + ": " + member.memberId);
+    }
+
+    /** Expires members whose session timed out and fences those that did not revoke in time. */
+    public void tick(long nowMs) {
+        for (Member m : new ArrayList<>(members.values())) {
+            if (nowMs - m.lastHeartbeatMs > sessionTimeoutMs) {
+                remove(m, "session expired");
+            } else if (m.state == MemberState.UNREVOKED_PARTITIONS && nowMs > m.revocationDeadlineMs) {
+                remove(m, "did not revoke its partitions within its rebalance timeout");
+            }
+        }
+    }
+
+    /** Whether an OffsetCommit from this member at this epoch may write (KIP-848's rules). */
+    public Errors checkCommit(String memberId, int memberEpoch) {
+        if ((memberId == null || memberId.isEmpty()) && memberEpoch < 0) {
+            return members.isEmpty() ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+        }
+        Member member = members.get(memberId);
+        if (member == null) return Errors.UNKNOWN_MEMBER_ID;
+        // A member may still commit what it owned in its previous epoch while it revokes.
+        if (memberEpoch != member.memberEpoch && memberEpoch != member.previousMemberEpoch) return Errors.STALE_MEMBER_EPOCH;
+        return Errors.NONE;
+    }
+
+    private void bumpGroupEpoch(String reason) {
+        groupEpoch++;
+        log.info("Consumer group {} epoch {}: {}", groupId, groupEpoch, reason);
+    }
+
+    /** Whether the subscribed topics (which exist, and their partition counts) changed since the last look. */
+    private boolean refreshSubscribedTopics(Function<String, Optional<Topic>> topics) {
+        Map<String, Topic> now = new TreeMap<>();
+        for (String name : subscribedTopicNames()) topics.apply(name).ifPresent(t -> now.put(name, t));
+        if (now.equals(subscribedTopics)) return false;
+        subscribedTopics = Map.copyOf(now);
+        return true;
+    }
+
+    private String chooseAssignor() {
+        // As Kafka: the assignor most members ask for, else the default.
+        Map<String, Integer> votes = new TreeMap<>();
+        members.values().forEach(m -> {
+            if (m.serverAssignor != null) votes.merge(m.serverAssignor, 1, Integer::sum);
+        });
+        return votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(defaultAssignor);
+    }
+
+    private void computeTargetAssignment(Function<String, Optional<Topic>> topics) {
+        Map<String, Set<Uuid>> subscriptions = new HashMap<>();
+        Map<Uuid, Integer> partitionCounts = new HashMap<>();
+        for (Member m : members.values()) {
+            Set<Uuid> ids = new HashSet<>();
+            for (String name : m.subscribedTopicNames) {
+                Topic t = subscribedTopics.get(name);
+                if (t == null) continue;
+                ids.add(t.id());
+                partitionCounts.put(t.id(), t.partitions());
+            }
+            subscriptions.put(m.memberId, ids);
+        }
+        assignorUsed = chooseAssignor();
+        SortedMap<String, SortedSet<TopicIdPartition>> next =
+                assignors.get(assignorUsed).assign(subscriptions, partitionCounts, target);
+        target = new HashMap<>(next);
+        targetAssignmentEpoch = groupEpoch;
+        log.info("Consumer group {}: target assignment at epoch {} by {}", groupId, targetAssignmentEpoch, assignorUsed);
+    }
+
+    /** Moves the member one step towards its target (Kafka's CurrentAssignmentBuilder). */
+    private void reconcile(Member member, long nowMs) {
+        if (member.state == MemberState.UNREVOKED_PARTITIONS) {
+            if (member.owned == null || !disjoint(member.owned, member.pendingRevocation)) return; // still revoking
+            member.pendingRevocation = new TreeSet<>();
+            member.state = MemberState.UNRELEASED_PARTITIONS;
+            member.revocationDeadlineMs = Long.MAX_VALUE;
+        }
+        if (member.state == MemberState.STABLE && member.memberEpoch == targetAssignmentEpoch) return;
+        SortedSet<TopicIdPartition> goal = target.getOrDefault(member.memberId, new TreeSet<>());
+        SortedSet<TopicIdPartition> keep = new TreeSet<>(member.assigned);
+        keep.retainAll(goal);
+        SortedSet<TopicIdPartition> revoke = new TreeSet<>(member.assigned);
+        revoke.removeAll(goal);
+        if (!revoke.isEmpty()) {
+            member.assigned = keep;
+            member.pendingRevocation = revoke;
+            member.state = MemberState.UNREVOKED_PARTITIONS;
+            member.revocationDeadlineMs = nowMs + Math.max(member.rebalanceTimeoutMs, 1);
+            return;
+        }
+        Set<TopicIdPartition> held = new HashSet<>();
+        for (Member other : members.values()) {
+            if (other == member) continue;
+            held.addAll(other.assigned);
+            held.addAll(other.pendingRevocation);
+        }
+        boolean complete = true;
+        for (TopicIdPartition tp : goal) {
+            if (held.contains(tp)) complete = false;
+            else keep.add(tp);
+        }
+        member.assigned = keep;
+        if (member.memberEpoch != targetAssignmentEpoch) {
+            member.previousMemberEpoch = member.memberEpoch;
+            member.memberEpoch = targetAssignmentEpoch;
+        }
+        member.state = complete ? MemberState.STABLE : MemberState.UNRELEASED_PARTITIONS;
+    }
+
+    private static boolean disjoint(Set<TopicIdPartition> a, Set<TopicIdPartition> b) {
+        for (TopicIdPartition tp : b) if (a.contains(tp)) return false;
+        return true;
+    }
+
+    private static Set<TopicIdPartition> ownedOf(ConsumerGroupHeartbeatRequestData in) {
+        Set<TopicIdPartition> out = new HashSet<>();
+        for (ConsumerGroupHeartbeatRequestData.TopicPartitions t : in.topicPartitions()) {
+            for (int p : t.partitions()) out.add(new TopicIdPartition(t.topicId(), p));
+        }
+        return out;
+    }
+
+    private static ConsumerGroupHeartbeatResponseData.Assignment assignment(SortedSet<TopicIdPartition> partitions) {
+        Map<Uuid, List<Integer>> byTopic = new TreeMap<>();
+        partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topicId(), t -> new ArrayList<>()).add(tp.partition()));
+        List<ConsumerGroupHeartbeatResponseData.TopicPartitions> topics = new ArrayList<>();
+        byTopic.forEach((id, ps) -> topics.add(new ConsumerGroupHeartbeatResponseData.TopicPartitions()
+                .setTopicId(id).setPartitions(ps)));
+        return new ConsumerGroupHeartbeatResponseData.Assignment().setTopicPartitions(topics);
+    }
+
+    public static ConsumerGroupHeartbeatResponseData error(Errors error, String message) {
+        return new ConsumerGroupHeartbeatResponseData().setErrorCode(error.code())
+                .setErrorMessage(message != null ? message : error.message()).setMemberEpoch(-1);
+    }
+}

@@ -154,7 +154,9 @@ class DiskFullTest {
             assertThat(fs.usableBytes()).isZero();
 
             cluster.start(1);
-            Thread.sleep(5_000);
+            // A JVM on a loaded machine may take a while to get this far: wait for the line, not a fixed time.
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> !cluster.logLines(1, "too few to start the metadata log").isEmpty());
             assertThat(cluster.isRunning(1)).as("waiting for space, not exited").isTrue();
             assertThat(cluster.logLines(1, "too few to start the metadata log")).hasSize(1);
 

@@ -7,7 +7,23 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
+import javax.security.auth.callback.Callback;
+import javax.security.auth.callback.NameCallback;
+import javax.security.auth.callback.PasswordCallback;
+import javax.security.auth.callback.UnsupportedCallbackException;
+import javax.security.sasl.SaslException;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.SaslAuthenticateRequest;
+import org.apache.kafka.common.requests.SaslAuthenticateResponse;
+import org.apache.kafka.common.requests.SaslHandshakeRequest;
+import org.apache.kafka.common.requests.SaslHandshakeResponse;
+import org.apache.kafka.common.security.scram.internals.ScramMechanism;
+import org.apache.kafka.common.security.scram.internals.ScramSaslClient;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
@@ -18,7 +34,8 @@ import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 /**
  * One connection to a Kafka listener, one request at a time: what a follower needs to
  * fetch from its leader. Negotiates versions with ApiVersions on connect, and
- * reconnects on the next call after any failure. Every call is bounded by the socket
+ * reconnects on the next call after any failure. With a {@link SaslLogin} it authenticates
+ * with SCRAM-SHA-512 right after ApiVersions, before any other request. Every call is bounded by the socket
  * timeout; responses larger than {@code maxResponseBytes} are refused.
  *
  * <p>Kept instead of kafka-clients' {@code NetworkClient}: a follower sends one request at a
@@ -30,6 +47,7 @@ public final class BlockingKafkaClient implements Closeable {
     private final String clientId;
     private final int timeoutMs;
     private final int maxResponseBytes;
+    private final Optional<SaslLogin> login;
     /** Written by the calling thread; read by {@link #close} from any thread. */
     private volatile Socket socket;
     private volatile boolean closed;
@@ -37,6 +55,12 @@ public final class BlockingKafkaClient implements Closeable {
     private int correlationId;
 
     public BlockingKafkaClient(InetSocketAddress address, String clientId, int timeoutMs, int maxResponseBytes) {
+        this(address, clientId, timeoutMs, maxResponseBytes, Optional.empty());
+    }
+
+    public BlockingKafkaClient(InetSocketAddress address, String clientId, int timeoutMs, int maxResponseBytes,
+                               Optional<SaslLogin> login) {
+        this.login = login;
         this.address = address;
         this.clientId = clientId;
         this.timeoutMs = timeoutMs;
@@ -88,6 +112,38 @@ public final class BlockingKafkaClient implements Closeable {
         versions = (ApiVersionsResponse) roundTrip(new ApiVersionsRequest.Builder().build((short) 3));
         if (versions.data().errorCode() != 0) {
             throw new IOException("ApiVersions to " + address + " failed with error " + versions.data().errorCode());
+        }
+        if (login.isPresent()) authenticate(login.get());
+    }
+
+    /** SaslHandshake v1 then SaslAuthenticate rounds until kafka-clients' SCRAM client is done. */
+    private void authenticate(SaslLogin login) throws IOException {
+        SaslHandshakeResponse handshake = (SaslHandshakeResponse) roundTrip(new SaslHandshakeRequest.Builder(
+                new SaslHandshakeRequestData().setMechanism(SaslLogin.MECHANISM)).build((short) 1));
+        if (handshake.data().errorCode() != Errors.NONE.code()) {
+            throw new IOException("SaslHandshake with " + address + " failed: "
+                    + Errors.forCode(handshake.data().errorCode()) + " (offered " + handshake.data().mechanisms() + ")");
+        }
+        try {
+            ScramSaslClient scram = new ScramSaslClient(ScramMechanism.SCRAM_SHA_512, callbacks -> {
+                for (Callback callback : callbacks) {
+                    if (callback instanceof NameCallback name) name.setName(login.username());
+                    else if (callback instanceof PasswordCallback password) password.setPassword(login.password().toCharArray());
+                    else throw new UnsupportedCallbackException(callback);
+                }
+            });
+            byte[] token = scram.evaluateChallenge(new byte[0]);
+            while (!scram.isComplete()) {
+                SaslAuthenticateResponse response = (SaslAuthenticateResponse) roundTrip(new SaslAuthenticateRequest.Builder(
+                        new SaslAuthenticateRequestData().setAuthBytes(token)).build((short) 1));
+                if (response.data().errorCode() != Errors.NONE.code()) {
+                    throw new IOException("SASL authentication of " + login.username() + " with " + address + " failed: "
+                            + Errors.forCode(response.data().errorCode()) + " " + response.data().errorMessage());
+                }
+                token = scram.evaluateChallenge(response.data().authBytes());
+            }
+        } catch (SaslException | NoSuchAlgorithmException e) {
+            throw new IOException("SASL authentication with " + address + " failed: " + e.getMessage(), e);
         }
     }
 

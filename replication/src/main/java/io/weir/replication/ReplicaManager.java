@@ -62,6 +62,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final LogManager logs;
     private final LogConfig defaults;
     private final ReplicationConfig config;
+    private final Optional<SaslLogin> fetcherLogin;
     private final LongSupplier brokerEpoch;
     private final IsrChannel isrChannel;
     private final LongSupplier clockMs;
@@ -90,6 +91,13 @@ public final class ReplicaManager implements AutoCloseable {
      */
     public ReplicaManager(int nodeId, LogManager logs, LogConfig defaults,
                           Path topicIdFile, ReplicationConfig config, LongSupplier brokerEpoch, IsrChannel isrChannel) {
+        this(nodeId, logs, defaults, topicIdFile, config, brokerEpoch, isrChannel, Optional.empty());
+    }
+
+    /** @param fetcherLogin how this node's replica fetchers authenticate to partition leaders */
+    public ReplicaManager(int nodeId, LogManager logs, LogConfig defaults, Path topicIdFile, ReplicationConfig config,
+                          LongSupplier brokerEpoch, IsrChannel isrChannel, Optional<SaslLogin> fetcherLogin) {
+        this.fetcherLogin = fetcherLogin;
         this.nodeId = nodeId;
         this.logs = logs;
         this.defaults = defaults;
@@ -320,7 +328,7 @@ public final class ReplicaManager implements AutoCloseable {
                 Optional<java.net.InetSocketAddress> address = addressOf(image, e.getKey());
                 if (address.isEmpty()) continue;
                 fetcher = new ReplicaFetcher(nodeId, brokerEpoch, e.getKey(), address.get(), config, purgatory::onChange,
-                        clockMs);
+                        clockMs, fetcherLogin);
                 fetchers.put(e.getKey(), fetcher);
                 fetcher.start();
             }

@@ -55,6 +55,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         boolean done;
         ByteBuffer response; // null with done = no response
         boolean close;
+        boolean closeAfterResponse; // a failed SASL exchange: answered, then closed
 
         InFlight(ApiKeys api, long reservedBytes) {
             this.api = api;
@@ -70,6 +71,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final RequestMemoryPool pool;
     private final Listener listener;
     private final FrameDecoder decoder;
+    private final SaslSession sasl;
     private final boolean probation;
     private final long acceptedNanos = System.nanoTime();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
@@ -101,7 +103,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     KafkaConnection(RequestDispatcher dispatcher, RequestObserver observer, Executor handlerPool, int maxInFlight,
                     long maxInFlightBytes, RequestMemoryPool pool, FrameDecoder decoder, boolean probation,
-                    Listener listener) {
+                    Listener listener, SaslMechanisms saslMechanisms) {
+        this.sasl = new SaslSession(saslMechanisms);
         this.dispatcher = dispatcher;
         this.observer = observer;
         this.serial = new SerialExecutor(handlerPool);
@@ -162,8 +165,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 closeNow(ctx);
                 return;
             }
-            context = new RequestContext(header, connectionId, remote.getAddress(), Optional.of(remote.getPort()),
-                    KafkaPrincipal.ANONYMOUS, LISTENER, SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
+            context = context(header, KafkaPrincipal.ANONYMOUS);
             request = context.parseRequest(buffer).request;
         } catch (RuntimeException e) {
             listener.rejected(this, "malformed request (" + e + ")");
@@ -179,7 +181,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         serial.execute(() -> {
             CompletableFuture<AbstractResponse> future;
             try {
-                future = dispatcher.dispatch(context, request);
+                if (request.apiKey() == ApiKeys.SASL_HANDSHAKE || request.apiKey() == ApiKeys.SASL_AUTHENTICATE) {
+                    SaslSession.Reply reply = sasl.handle(request);
+                    slot.closeAfterResponse = reply.close();
+                    future = CompletableFuture.completedFuture(reply.response());
+                } else {
+                    // The principal as of this request's turn: an exchange that completed just
+                    // before it counts, though the request was parsed earlier.
+                    KafkaPrincipal principal = sasl.principal();
+                    future = dispatcher.dispatch(principal == KafkaPrincipal.ANONYMOUS ? context
+                            : context(context.header, principal), request);
+                }
             } catch (Throwable t) {
                 future = CompletableFuture.failedFuture(t);
             }
@@ -189,6 +201,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> completed(ctx, slot));
             });
         });
+    }
+
+    private RequestContext context(RequestHeader header, KafkaPrincipal principal) {
+        return new RequestContext(header, connectionId, remote.getAddress(), Optional.of(remote.getPort()),
+                principal, LISTENER, SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
     }
 
     /**
@@ -273,6 +290,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                         : cause);
             }
             if (response != null) slot.response = context.buildResponseEnvelopePayload(response);
+            if (slot.closeAfterResponse) slot.close = true;
         } catch (RuntimeException e) {
             HANDLER_ERRORS.log(Level.ERROR, "encode" + context.header.apiKey() + e.getClass().getName(),
                     "Cannot encode {} response for {}; closing", context.header.apiKey(), connectionId, e);

@@ -58,6 +58,7 @@ public final class KafkaServer implements AutoCloseable {
     private final NetworkConfig config;
     private final RequestDispatcher dispatcher;
     private final RequestObserver observer;
+    private final SaslMechanisms saslMechanisms;
     private final RequestMemoryPool pool;
     private final ConnectionQuotas quotas;
     private final Set<KafkaConnection> connections = ConcurrentHashMap.newKeySet();
@@ -75,6 +76,16 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer) {
+        this(config, dispatcher, observer, SaslMechanisms.NONE);
+    }
+
+    /**
+     * @param saslMechanisms what SaslHandshake offers; a connection that completes one is served
+     *                       as its principal ({@code User:<name>}), any other as ANONYMOUS
+     */
+    public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer,
+                       SaslMechanisms saslMechanisms) {
+        this.saslMechanisms = saslMechanisms;
         this.config = config;
         this.dispatcher = dispatcher;
         this.observer = observer;
@@ -157,7 +168,7 @@ public final class KafkaServer implements AutoCloseable {
                 .addLast("frames", decoder)
                 .addLast("kafka", new KafkaConnection(dispatcher, observer, handlerPool,
                         config.maxInFlightPerConnection(), config.queuedMaxRequestBytesPerConnection(), pool, decoder,
-                        admission == ConnectionQuotas.Admission.PROBATION, connectionListener));
+                        admission == ConnectionQuotas.Admission.PROBATION, connectionListener, saslMechanisms));
     }
 
     /** The pool is full: every client connection stops reading. */

@@ -76,6 +76,7 @@ final class BrokerConfigView {
         setting("socket.request.receive.timeout.ms", NodeConfig::socketRequestReceiveTimeoutMs, ConfigType.LONG);
         setting("offsets.topic.replication.factor", NodeConfig::offsetsTopicReplicationFactor, ConfigType.SHORT);
         setting("log.dir.reserved.bytes", NodeConfig::logDirReservedBytes, ConfigType.LONG);
+        setting("cluster.secret.file", NodeConfig::clusterSecretFile, ConfigType.STRING); // the path, never the secret
         // The broker-wide defaults of topic configs: a node file cannot change them, so they are the table's.
         TopicConfigs.all().values().forEach(key -> TopicConfigs.brokerSynonym(key.name()).ifPresent(name ->
                 add(name, key.defaultValue(), key.defaultValue(), ConfigType.valueOf(key.type().name()))));

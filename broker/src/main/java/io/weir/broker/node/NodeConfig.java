@@ -66,6 +66,11 @@ import java.util.Objects;
  * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
  * anyway): free space kept in the data directory's file system; appends that would go below it
  * answer KAFKA_STORAGE_ERROR (see storage's {@code DiskSpace}).
+ *
+ * <p>{@code cluster.secret.file} (Weir; unset): a file whose first line is the secret every node
+ * of the cluster shares (at least 16 characters). With it, only nodes that prove the secret may
+ * register, heartbeat, change ISRs, take producer ids or fetch as replicas; without it, any
+ * client that names an expected node id may (see docs/SECURITY.md).
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -95,7 +100,8 @@ public record NodeConfig(
         @JsonProperty("connections.max.idle.ms") Long connectionsMaxIdleMs,
         @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs,
         @JsonProperty("offsets.topic.replication.factor") Short offsetsTopicReplicationFactor,
-        @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes) {
+        @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes,
+        @JsonProperty("cluster.secret.file") @JsonSerialize(using = ToStringSerializer.class) Path clusterSecretFile) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -288,7 +294,7 @@ public record NodeConfig(
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

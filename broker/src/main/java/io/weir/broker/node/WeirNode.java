@@ -13,9 +13,14 @@ import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
 import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.network.KafkaServer;
+import io.weir.broker.network.SaslMechanisms;
+import io.weir.broker.security.ClusterActionGuard;
+import io.weir.broker.security.ClusterMembership;
+import io.weir.broker.security.MemberSasl;
 import io.weir.broker.produce.ProducerIdAllocator;
 import io.weir.replication.ReplicaManager;
 import io.weir.replication.ReplicationConfig;
+import io.weir.replication.SaslLogin;
 import io.weir.controller.ControllerConfig;
 import io.weir.controller.ProducerIdControlManager;
 import io.weir.controller.QuorumController;
@@ -34,6 +39,7 @@ import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
 import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperCoordination;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +48,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -80,6 +88,7 @@ public final class WeirNode implements AutoCloseable {
     private BrokerMetrics metrics;
     private HttpEndpoint http;
     private String advertisedHost;
+    private Optional<SaslLogin> memberLogin = Optional.empty();
 
     private WeirNode(NodeConfig config) {
         this.config = config;
@@ -113,7 +122,17 @@ public final class WeirNode implements AutoCloseable {
         advertisedHost = kafka.host();
         DelegatingDispatcher dispatcher = new DelegatingDispatcher();
         metrics = new BrokerMetrics(nodeId);
-        server = new KafkaServer(config.networkConfig(kafka), dispatcher, metrics);
+        ClusterMembership membership = ClusterMembership.of(expectedNodeIds(), config.clusterSecretFile() != null);
+        Optional<String> secret = config.clusterSecretFile() == null ? Optional.empty()
+                : Optional.of(MemberSasl.readSecret(config.clusterSecretFile()));
+        memberLogin = secret.map(s -> MemberSasl.login(nodeId, s));
+        if (secret.isEmpty()) {
+            log.warn("Node {}: no cluster.secret.file, so cluster membership is open: any client that names {} may "
+                    + "register as a broker and fetch as a replica (see docs/SECURITY.md)", nodeId,
+                    membership.isExpected(Integer.MAX_VALUE) ? "any node id" : "an expected node id");
+        }
+        server = new KafkaServer(config.networkConfig(kafka), dispatcher, metrics,
+                secret.<SaslMechanisms>map(s -> MemberSasl.of(membership, s)).orElse(SaslMechanisms.NONE));
         server.start();
         int kafkaPort = server.boundAddress().getPort();
 
@@ -143,8 +162,7 @@ public final class WeirNode implements AutoCloseable {
         LogManager logs = new LogManager(logDir, LogConfig.defaults(), java.time.Clock.systemUTC(),
                 LogManager.DEFAULT_MAX_OPEN_QUEUES, DiskSpace.of(logDir, config.logDirReservedBytes()));
         started.add(logs);
-        RoutingControllerChannel isrChannel = new RoutingControllerChannel(controller, config.clusterId(),
-                CONTROLLER_CALL_TIMEOUT_MS);
+        RoutingControllerChannel isrChannel = controllerChannel();
         started.add(isrChannel);
         ReplicaManager replicas = new ReplicaManager(nodeId, logs, LogConfig.defaults(),
                 config.dataDir().resolve("partition-topic-ids"),
@@ -155,7 +173,7 @@ public final class WeirNode implements AutoCloseable {
                     } catch (Exception e) {
                         return CompletableFuture.failedFuture(e);
                     }
-                });
+                }, memberLogin);
         started.add(replicas);
         metadata.onChange(replicas::onMetadataChange);
         controller.addImageListener(metadata::publish);
@@ -167,24 +185,28 @@ public final class WeirNode implements AutoCloseable {
         controller.addImageListener(new OffsetsTopicCreator(controller, OFFSETS_TOPIC_PARTITIONS,
                 config.offsetsTopicReplicationFactor()));
         // Its own channel: RoutingControllerChannel is single-threaded and the allocator calls it under its lock.
-        RoutingControllerChannel producerIdChannel = new RoutingControllerChannel(controller, config.clusterId(),
-                CONTROLLER_CALL_TIMEOUT_MS);
+        RoutingControllerChannel producerIdChannel = controllerChannel();
         started.add(producerIdChannel);
         TopicAutoCreator autoCreator = TopicAutoCreator.DISABLED;
         if (config.autoCreateTopicsEnable()) {
             ControllerTopicAutoCreator creator = new ControllerTopicAutoCreator(
-                    new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS));
+                    controllerChannel());
             started.add(creator);
             autoCreator = creator;
         }
         ControllerForwarder forwarder = new ControllerForwarder(
-                new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS));
+                controllerChannel());
         started.add(forwarder);
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
                 config.brokerConfigs());
         GroupHandlers.register(apis, groups);
-        dispatcher.set(ControllerApiHandlers.register(apis, controller, config.clusterId()).build());
+        if (secret.isPresent()) {
+            apis.servedByConnection(ApiKeys.SASL_HANDSHAKE, 1, 1)
+                    .servedByConnection(ApiKeys.SASL_AUTHENTICATE, 0, ApiKeys.SASL_AUTHENTICATE.latestVersion());
+        }
+        dispatcher.set(new ClusterActionGuard(ControllerApiHandlers.register(apis, controller, config.clusterId()).build(),
+                membership));
         controller.start();
         if (config.leaderImbalanceCheckIntervalMs() > 0) {
             startPreferredLeaderElection(config.leaderImbalanceCheckIntervalMs());
@@ -192,7 +214,7 @@ public final class WeirNode implements AutoCloseable {
         if (localLog != null) localLog.elect(nodeId);
 
         lifecycle = new BrokerLifecycle(nodeId, List.of(new BrokerEndpoint(LISTENER, advertisedHost, kafkaPort, "PLAINTEXT")),
-                config.rack(), metadata, new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS),
+                config.rack(), metadata, controllerChannel(),
                 config.brokerHeartbeatIntervalMs(), () -> !logs.isWritable());
         lifecycle.start();
         metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
@@ -214,6 +236,21 @@ public final class WeirNode implements AutoCloseable {
         }
         log.info("Node {} started: Kafka listener {}:{}, coordination {}", nodeId, advertisedHost, kafkaPort,
                 config.coordination().backend());
+    }
+
+    /** A channel to the active controller that authenticates as this node when the cluster has a secret. */
+    private RoutingControllerChannel controllerChannel() {
+        return new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS, memberLogin);
+    }
+
+    /** The node ids this cluster has: the static voters on Ratis, this node alone locally, any on ZooKeeper. */
+    private Optional<Set<Integer>> expectedNodeIds() {
+        return switch (config.coordination().backend()) {
+            case "zookeeper" -> Optional.empty();
+            case "local" -> Optional.of(Set.of(config.nodeId()));
+            default -> Optional.of(config.coordination().voters().stream().map(NodeConfig.Voter::id)
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet()));
+        };
     }
 
     private void startHeadroomCheck(MetadataHeadroom headroom) {

@@ -9,6 +9,8 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.NameCallback;
 import javax.security.auth.callback.PasswordCallback;
@@ -48,6 +50,7 @@ public final class BlockingKafkaClient implements Closeable {
     private final int timeoutMs;
     private final int maxResponseBytes;
     private final Optional<SaslLogin> login;
+    private final InterBrokerSecurity security;
     /** Written by the calling thread; read by {@link #close} from any thread. */
     private volatile Socket socket;
     private volatile boolean closed;
@@ -55,12 +58,14 @@ public final class BlockingKafkaClient implements Closeable {
     private int correlationId;
 
     public BlockingKafkaClient(InetSocketAddress address, String clientId, int timeoutMs, int maxResponseBytes) {
-        this(address, clientId, timeoutMs, maxResponseBytes, Optional.empty());
+        this(address, clientId, timeoutMs, maxResponseBytes, InterBrokerSecurity.PLAINTEXT);
     }
 
+    /** A client that speaks {@code security}'s TLS and SASL (its listener name is the caller's business). */
     public BlockingKafkaClient(InetSocketAddress address, String clientId, int timeoutMs, int maxResponseBytes,
-                               Optional<SaslLogin> login) {
-        this.login = login;
+                               InterBrokerSecurity security) {
+        this.login = security.sasl();
+        this.security = security;
         this.address = address;
         this.clientId = clientId;
         this.timeoutMs = timeoutMs;
@@ -103,6 +108,7 @@ public final class BlockingKafkaClient implements Closeable {
         s.connect(address, timeoutMs);
         s.setSoTimeout(timeoutMs);
         s.setTcpNoDelay(true);
+        if (security.tls().isPresent()) s = startTls(s);
         socket = s;
         if (closed) {
             // close() ran while connecting: it may have missed this socket.
@@ -114,6 +120,24 @@ public final class BlockingKafkaClient implements Closeable {
             throw new IOException("ApiVersions to " + address + " failed with error " + versions.data().errorCode());
         }
         if (login.isPresent()) authenticate(login.get());
+    }
+
+    /** Wraps a connected socket in TLS and completes the handshake (bounded by the socket timeout). */
+    private SSLSocket startTls(Socket plain) throws IOException {
+        SSLSocket tls = (SSLSocket) security.tls().get().getSocketFactory()
+                .createSocket(plain, address.getHostString(), address.getPort(), true);
+        if (security.verifyHostname()) {
+            SSLParameters parameters = tls.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            tls.setSSLParameters(parameters);
+        }
+        try {
+            tls.startHandshake();
+        } catch (IOException e) {
+            tls.close();
+            throw new IOException("TLS handshake with " + address + " failed: " + e.getMessage(), e);
+        }
+        return tls;
     }
 
     /** SaslHandshake v1 then SaslAuthenticate rounds until kafka-clients' SCRAM client is done. */

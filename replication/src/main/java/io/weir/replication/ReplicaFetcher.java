@@ -76,12 +76,12 @@ public final class ReplicaFetcher implements AutoCloseable {
 
     public ReplicaFetcher(int localId, LongSupplier brokerEpoch, int leaderId, InetSocketAddress leader,
             ReplicationConfig config, Listener listener, LongSupplier clockMs) {
-        this(localId, brokerEpoch, leaderId, leader, config, listener, clockMs, java.util.Optional.empty());
+        this(localId, brokerEpoch, leaderId, leader, config, listener, clockMs, InterBrokerSecurity.PLAINTEXT);
     }
 
-    /** @param login how this follower proves to the leader that it is a cluster member (replica fetches need it) */
+    /** @param security how this follower reaches the leader and proves it is a cluster member (replica fetches need it) */
     public ReplicaFetcher(int localId, LongSupplier brokerEpoch, int leaderId, InetSocketAddress leader,
-            ReplicationConfig config, Listener listener, LongSupplier clockMs, java.util.Optional<SaslLogin> login) {
+            ReplicationConfig config, Listener listener, LongSupplier clockMs, InterBrokerSecurity security) {
         this.localId = localId;
         this.brokerEpoch = brokerEpoch;
         this.leaderId = leaderId;
@@ -89,7 +89,7 @@ public final class ReplicaFetcher implements AutoCloseable {
         this.listener = listener;
         this.clockMs = clockMs;
         this.client = new BlockingKafkaClient(leader, "weir-replica-fetcher-" + localId,
-                config.fetchWaitMaxMs() + config.requestTimeoutMs(), config.fetchResponseMaxBytes() + (1 << 20), login);
+                config.fetchWaitMaxMs() + config.requestTimeoutMs(), config.fetchResponseMaxBytes() + (1 << 20), security);
         this.thread = new Thread(this::run, "replica-fetcher-" + localId + "-from-" + leaderId);
         this.thread.setDaemon(true);
     }

@@ -71,6 +71,14 @@ import java.util.Objects;
  * of the cluster shares (at least 16 characters). With it, only nodes that prove the secret may
  * register, heartbeat, change ISRs, take producer ids or fetch as replicas; without it, any
  * client that names an expected node id may (see docs/SECURITY.md).
+ *
+ * <p>Several Kafka listeners, with Kafka's names (docs/SECURITY.md): {@code listeners.kafka} as
+ * Kafka's list ({@code CLIENT://127.0.0.1:9092,INTERNAL://127.0.0.1:9192}),
+ * {@code advertised.listeners}, {@code listener.security.protocol.map},
+ * {@code inter.broker.listener.name} (the listener nodes use among themselves; a voter's
+ * {@code kafka.port} is its port there), and TLS: {@code ssl.keystore.location / password / type}
+ * (JKS, PKCS12 or PEM), {@code ssl.key.password}, {@code ssl.truststore.location / password / type},
+ * {@code ssl.client.auth} (none, requested, required), {@code ssl.endpoint.identification.algorithm}.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -101,7 +109,19 @@ public record NodeConfig(
         @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs,
         @JsonProperty("offsets.topic.replication.factor") Short offsetsTopicReplicationFactor,
         @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes,
-        @JsonProperty("cluster.secret.file") @JsonSerialize(using = ToStringSerializer.class) Path clusterSecretFile) {
+        @JsonProperty("cluster.secret.file") @JsonSerialize(using = ToStringSerializer.class) Path clusterSecretFile,
+        @JsonProperty("advertised.listeners") String advertisedListeners,
+        @JsonProperty("listener.security.protocol.map") String listenerSecurityProtocolMap,
+        @JsonProperty("inter.broker.listener.name") String interBrokerListenerName,
+        @JsonProperty("ssl.keystore.location") @JsonSerialize(using = ToStringSerializer.class) Path sslKeystoreLocation,
+        @JsonProperty("ssl.keystore.password") String sslKeystorePassword,
+        @JsonProperty("ssl.keystore.type") String sslKeystoreType,
+        @JsonProperty("ssl.key.password") String sslKeyPassword,
+        @JsonProperty("ssl.truststore.location") @JsonSerialize(using = ToStringSerializer.class) Path sslTruststoreLocation,
+        @JsonProperty("ssl.truststore.password") String sslTruststorePassword,
+        @JsonProperty("ssl.truststore.type") String sslTruststoreType,
+        @JsonProperty("ssl.client.auth") String sslClientAuth,
+        @JsonProperty("ssl.endpoint.identification.algorithm") String sslEndpointIdentificationAlgorithm) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -152,8 +172,29 @@ public record NodeConfig(
         if (offsetsTopicReplicationFactor < 1) throw new IllegalArgumentException("offsets.topic.replication.factor must be at least 1");
         logDirReservedBytes = logDirReservedBytes == null ? DiskSpace.DEFAULT_RESERVE_BYTES : logDirReservedBytes;
         if (logDirReservedBytes < 0) throw new IllegalArgumentException("log.dir.reserved.bytes must not be negative");
+        sslKeystoreType = sslKeystoreType == null ? "JKS" : sslKeystoreType.toUpperCase(java.util.Locale.ROOT); // Kafka's
+        sslTruststoreType = sslTruststoreType == null ? "JKS" : sslTruststoreType.toUpperCase(java.util.Locale.ROOT);
+        sslClientAuth = sslClientAuth == null ? "none" : sslClientAuth.toLowerCase(java.util.Locale.ROOT);
+        sslEndpointIdentificationAlgorithm = sslEndpointIdentificationAlgorithm == null ? "https"
+                : sslEndpointIdentificationAlgorithm;
+        if (!List.of("JKS", "PKCS12", "PEM").contains(sslKeystoreType)) {
+            throw new IllegalArgumentException("ssl.keystore.type must be JKS, PKCS12 or PEM, not " + sslKeystoreType);
+        }
+        if (!List.of("JKS", "PKCS12", "PEM").contains(sslTruststoreType)) {
+            throw new IllegalArgumentException("ssl.truststore.type must be JKS, PKCS12 or PEM, not " + sslTruststoreType);
+        }
+        if (!List.of("none", "requested", "required").contains(sslClientAuth)) {
+            throw new IllegalArgumentException("ssl.client.auth must be none, requested or required, not " + sslClientAuth);
+        }
+        KafkaListeners parsed = KafkaListeners.parse(listeners.kafka(), advertisedListeners, listenerSecurityProtocolMap,
+                interBrokerListenerName);
+        boolean tls = parsed.all().stream().anyMatch(l -> l.protocol() == org.apache.kafka.common.security.auth.SecurityProtocol.SSL
+                || l.protocol() == org.apache.kafka.common.security.auth.SecurityProtocol.SASL_SSL);
+        if (tls && sslKeystoreLocation == null) {
+            throw new IllegalArgumentException("an SSL or SASL_SSL listener needs ssl.keystore.location");
+        }
         // Validates the listener's bounds now, with errors that name the key at fault.
-        network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
+        network(parsed.first().bind(), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
                 queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
                 connectionsMaxIdleMs, socketRequestReceiveTimeoutMs);
     }
@@ -178,12 +219,15 @@ public record NodeConfig(
                 .withRequestReceiveTimeoutMs(receiveTimeoutMs);
     }
 
-    /** Addresses as {@code host:port}; port 0 binds a free port. */
+    /**
+     * Addresses as {@code host:port}; port 0 binds a free port. {@code kafka} may instead be
+     * Kafka's {@code listeners} list, {@code NAME://host:port,...} (see {@link KafkaListeners}).
+     */
     public record Listeners(@JsonProperty(value = "kafka", required = true) String kafka,
                             @JsonProperty("http") String http) {
         public Listeners {
             Objects.requireNonNull(kafka, "listeners.kafka");
-            HostPort.parse(kafka);
+            if (!kafka.contains("://")) HostPort.parse(kafka);
             if (http != null) HostPort.parse(http);
         }
     }
@@ -283,18 +327,29 @@ public record NodeConfig(
      * the file" would call everything static).
      */
     public List<StaticBrokerConfig> brokerConfigs() {
-        return BrokerConfigView.of(this, of(nodeId, clusterId, dataDir, listeners, coordination));
+        // The defaults' listener is the short form: named listeners are valid only with the map that names them.
+        HostPort first = kafkaListener();
+        return BrokerConfigView.of(this, of(nodeId, clusterId, dataDir,
+                new Listeners(first.host() + ":" + first.port(), listeners.http()), coordination));
     }
 
+    /** The first Kafka listener's bind address (the one {@code bootstrapServers()} names). */
     public HostPort kafkaListener() {
-        return HostPort.parse(listeners.kafka());
+        return kafkaListeners().first().bind();
+    }
+
+    /** Every Kafka listener with its security protocol, and which one brokers use among themselves. */
+    public KafkaListeners kafkaListeners() {
+        return KafkaListeners.parse(listeners.kafka(), advertisedListeners, listenerSecurityProtocolMap,
+                interBrokerListenerName);
     }
 
     /** A node with every optional setting at its default. */
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

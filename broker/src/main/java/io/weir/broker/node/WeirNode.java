@@ -13,6 +13,8 @@ import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
 import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.network.KafkaServer;
+import io.weir.broker.network.ListenerSecurity;
+import io.weir.broker.security.TlsSettings;
 import io.weir.broker.network.SaslMechanisms;
 import io.weir.broker.security.ClusterActionGuard;
 import io.weir.broker.security.ClusterMembership;
@@ -20,7 +22,7 @@ import io.weir.broker.security.MemberSasl;
 import io.weir.broker.produce.ProducerIdAllocator;
 import io.weir.replication.ReplicaManager;
 import io.weir.replication.ReplicationConfig;
-import io.weir.replication.SaslLogin;
+import io.weir.replication.InterBrokerSecurity;
 import io.weir.controller.ControllerConfig;
 import io.weir.controller.ProducerIdControlManager;
 import io.weir.controller.QuorumController;
@@ -40,6 +42,7 @@ import io.weir.storage.LogManager;
 import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperCoordination;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,8 +75,6 @@ import java.util.concurrent.TimeoutException;
 public final class WeirNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WeirNode.class);
     private static final int CONTROLLER_CALL_TIMEOUT_MS = 5_000;
-    /** The one client listener's name, as clients see it in RequestContext and as brokers register it. */
-    private static final String LISTENER = "PLAINTEXT";
     /** Kafka's offsets.topic.num.partitions is 50; ten keep small clusters light. */
     private static final int OFFSETS_TOPIC_PARTITIONS = 10;
 
@@ -88,7 +89,9 @@ public final class WeirNode implements AutoCloseable {
     private BrokerMetrics metrics;
     private HttpEndpoint http;
     private String advertisedHost;
-    private Optional<SaslLogin> memberLogin = Optional.empty();
+    private String controllerHost;
+    private final java.util.Map<String, KafkaServer> servers = new java.util.LinkedHashMap<>();
+    private InterBrokerSecurity interBrokerSecurity = InterBrokerSecurity.PLAINTEXT;
 
     private WeirNode(NodeConfig config) {
         this.config = config;
@@ -118,23 +121,47 @@ public final class WeirNode implements AutoCloseable {
         headroom.awaitRoomToStart();
         startHeadroomCheck(headroom);
 
-        NodeConfig.HostPort kafka = config.kafkaListener();
-        advertisedHost = kafka.host();
+        KafkaListeners listeners = config.kafkaListeners();
+        advertisedHost = listeners.first().advertised().host();
         DelegatingDispatcher dispatcher = new DelegatingDispatcher();
         metrics = new BrokerMetrics(nodeId);
         ClusterMembership membership = ClusterMembership.of(expectedNodeIds(), config.clusterSecretFile() != null);
         Optional<String> secret = config.clusterSecretFile() == null ? Optional.empty()
                 : Optional.of(MemberSasl.readSecret(config.clusterSecretFile()));
-        memberLogin = secret.map(s -> MemberSasl.login(nodeId, s));
         if (secret.isEmpty()) {
             log.warn("Node {}: no cluster.secret.file, so cluster membership is open: any client that names {} may "
                     + "register as a broker and fetch as a replica (see docs/SECURITY.md)", nodeId,
                     membership.isExpected(Integer.MAX_VALUE) ? "any node id" : "an expected node id");
         }
-        server = new KafkaServer(config.networkConfig(kafka), dispatcher, metrics,
-                secret.<SaslMechanisms>map(s -> MemberSasl.of(membership, s)).orElse(SaslMechanisms.NONE));
-        server.start();
-        int kafkaPort = server.boundAddress().getPort();
+        TlsSettings tls = new TlsSettings(config.sslKeystoreLocation(), config.sslKeystorePassword(),
+                config.sslKeystoreType(), config.sslKeyPassword(), config.sslTruststoreLocation(),
+                config.sslTruststorePassword(), config.sslTruststoreType(), config.sslClientAuth(),
+                config.sslEndpointIdentificationAlgorithm());
+        KafkaListeners.Listener interBroker = listeners.interBroker();
+        boolean saslInterBroker = interBroker.protocol() == SecurityProtocol.SASL_PLAINTEXT
+                || interBroker.protocol() == SecurityProtocol.SASL_SSL;
+        if (saslInterBroker && secret.isEmpty()) {
+            throw new IllegalArgumentException("inter.broker.listener.name " + interBroker.name() + " is "
+                    + interBroker.protocol() + ": nodes authenticate there with the cluster secret, so "
+                    + "cluster.secret.file is required");
+        }
+        interBrokerSecurity = new InterBrokerSecurity(interBroker.name(),
+                ListenerSecurity.usesTls(interBroker.protocol()) ? Optional.of(tls.clientContext()) : Optional.empty(),
+                tls.verifyHostname(), secret.map(s -> MemberSasl.login(nodeId, s)));
+        SaslMechanisms sasl = secret.<SaslMechanisms>map(s -> MemberSasl.of(membership, s)).orElse(SaslMechanisms.NONE);
+        io.netty.handler.ssl.SslContext serverTls = listeners.all().stream().anyMatch(l -> ListenerSecurity.usesTls(l.protocol()))
+                ? tls.serverContext() : null;
+        for (KafkaListeners.Listener l : listeners.all()) {
+            KafkaServer listenerServer = new KafkaServer(config.networkConfig(l.bind()), dispatcher, metrics, sasl,
+                    new ListenerSecurity(l.name(), l.protocol(),
+                            ListenerSecurity.usesTls(l.protocol()) ? Optional.of(serverTls) : Optional.empty()));
+            servers.put(l.name(), listenerServer);
+            listenerServer.start();
+        }
+        server = servers.get(listeners.first().name());
+        // The controller endpoint the coordination backend publishes: the inter-broker listener.
+        int kafkaPort = servers.get(interBroker.name()).boundAddress().getPort();
+        controllerHost = interBroker.advertised().host();
 
         LocalCoordination.Log localLog = null;
         Coordination coordination;
@@ -173,12 +200,12 @@ public final class WeirNode implements AutoCloseable {
                     } catch (Exception e) {
                         return CompletableFuture.failedFuture(e);
                     }
-                }, memberLogin);
+                }, interBrokerSecurity);
         started.add(replicas);
         metadata.onChange(replicas::onMetadataChange);
         controller.addImageListener(metadata::publish);
 
-        GroupCoordinator groups = new GroupCoordinator(metadata::image, nodeId, replicas, LISTENER,
+        GroupCoordinator groups = new GroupCoordinator(metadata::image, nodeId, replicas, interBroker.name(),
                 config.groupInitialRebalanceDelayMs());
         started.add(groups);
         metadata.onChange(groups::onMetadataChange);
@@ -201,7 +228,7 @@ public final class WeirNode implements AutoCloseable {
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
                 config.brokerConfigs());
         GroupHandlers.register(apis, groups);
-        if (secret.isPresent()) {
+        if (sasl != SaslMechanisms.NONE) {
             apis.servedByConnection(ApiKeys.SASL_HANDSHAKE, 1, 1)
                     .servedByConnection(ApiKeys.SASL_AUTHENTICATE, 0, ApiKeys.SASL_AUTHENTICATE.latestVersion());
         }
@@ -213,7 +240,12 @@ public final class WeirNode implements AutoCloseable {
         }
         if (localLog != null) localLog.elect(nodeId);
 
-        lifecycle = new BrokerLifecycle(nodeId, List.of(new BrokerEndpoint(LISTENER, advertisedHost, kafkaPort, "PLAINTEXT")),
+        List<BrokerEndpoint> endpoints = new ArrayList<>();
+        for (KafkaListeners.Listener l : listeners.all()) {
+            int port = l.advertised().port() != 0 ? l.advertised().port() : servers.get(l.name()).boundAddress().getPort();
+            endpoints.add(new BrokerEndpoint(l.name(), l.advertised().host(), port, l.protocol().name));
+        }
+        lifecycle = new BrokerLifecycle(nodeId, endpoints,
                 config.rack(), metadata, controllerChannel(),
                 config.brokerHeartbeatIntervalMs(), () -> !logs.isWritable());
         lifecycle.start();
@@ -234,13 +266,13 @@ public final class WeirNode implements AutoCloseable {
             this.http = new HttpEndpoint(http.host(), http.port(), metrics, l::isUnfenced);
             started.add(this.http);
         }
-        log.info("Node {} started: Kafka listener {}:{}, coordination {}", nodeId, advertisedHost, kafkaPort,
+        log.info("Node {} started: Kafka listeners {} (inter-broker {}), coordination {}", nodeId, endpoints, interBroker.name(),
                 config.coordination().backend());
     }
 
     /** A channel to the active controller that authenticates as this node when the cluster has a secret. */
     private RoutingControllerChannel controllerChannel() {
-        return new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS, memberLogin);
+        return new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS, interBrokerSecurity);
     }
 
     /** The node ids this cluster has: the static voters on Ratis, this node alone locally, any on ZooKeeper. */
@@ -288,7 +320,7 @@ public final class WeirNode implements AutoCloseable {
     /** Every node of a ZooKeeper cluster may be elected; this one publishes its own Kafka listener as its controller endpoint. */
     private ZooKeeperConfig zooKeeperConfig(int kafkaPort) {
         NodeConfig.ZooKeeper zk = config.coordination().zookeeper();
-        return ZooKeeperConfig.of(zk.connect(), config.clusterId(), config.nodeId(), advertisedHost, kafkaPort)
+        return ZooKeeperConfig.of(zk.connect(), config.clusterId(), config.nodeId(), controllerHost, kafkaPort)
                 .withTimeouts(Duration.ofMillis(zk.sessionTimeoutMs()), Duration.ofMillis(zk.connectionTimeoutMs()));
     }
 
@@ -360,7 +392,7 @@ public final class WeirNode implements AutoCloseable {
     @Override
     public void close() {
         if (lifecycle != null) stop(lifecycle);
-        if (server != null) stop(server);
+        for (KafkaServer s : servers.values()) stop(s);
         for (int i = started.size() - 1; i >= 0; i--) stop(started.get(i));
         started.clear();
     }

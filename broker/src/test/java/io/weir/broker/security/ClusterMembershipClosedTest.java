@@ -4,6 +4,7 @@ import io.weir.broker.node.NodeConfig;
 import io.weir.broker.node.WeirNode;
 import io.weir.broker.testing.FreePorts;
 import io.weir.replication.BlockingKafkaClient;
+import io.weir.replication.InterBrokerSecurity;
 import io.weir.replication.SaslLogin;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -102,13 +103,13 @@ class ClusterMembershipClosedTest {
             }
             // A wrong secret does not even get a connection that could try.
             try (BlockingKafkaClient guesser = new BlockingKafkaClient(active, "guesser", TIMEOUT_MS, 1 << 20,
-                    Optional.of(new SaslLogin("weir-node-2", "not-the-secret-at-all")))) {
+                    new InterBrokerSecurity("PLAINTEXT", Optional.empty(), false, Optional.of(new SaslLogin("weir-node-2", "not-the-secret-at-all"))))) {
                 assertThatThrownBy(() -> guesser.send(new BrokerRegistrationRequest.Builder(registration(2))))
                         .isInstanceOf(IOException.class).hasMessageContaining("SASL_AUTHENTICATION_FAILED");
             }
             // The secret proves membership only for an expected node.
             try (BlockingKafkaClient stranger = new BlockingKafkaClient(active, "stranger", TIMEOUT_MS, 1 << 20,
-                    Optional.of(new SaslLogin("weir-node-99", SECRET)))) {
+                    new InterBrokerSecurity("PLAINTEXT", Optional.empty(), false, Optional.of(new SaslLogin("weir-node-99", SECRET))))) {
                 assertThatThrownBy(() -> stranger.send(new BrokerRegistrationRequest.Builder(registration(99))))
                         .isInstanceOf(IOException.class).hasMessageContaining("SASL_AUTHENTICATION_FAILED");
             }

@@ -86,6 +86,7 @@ final class BrokerConfigView {
         setting("ssl.truststore.type", NodeConfig::sslTruststoreType, ConfigType.STRING);
         setting("ssl.client.auth", NodeConfig::sslClientAuth, ConfigType.STRING);
         setting("ssl.endpoint.identification.algorithm", NodeConfig::sslEndpointIdentificationAlgorithm, ConfigType.STRING);
+        setting("sasl.enabled.mechanisms", NodeConfig::saslEnabledMechanisms, ConfigType.LIST);
         // Passwords are described as Kafka describes sensitive configs: with no value.
         for (String password : List.of("ssl.keystore.password", "ssl.key.password", "ssl.truststore.password")) {
             add(password, null, null, ConfigType.PASSWORD);

@@ -78,7 +78,9 @@ import java.util.Objects;
  * {@code inter.broker.listener.name} (the listener nodes use among themselves; a voter's
  * {@code kafka.port} is its port there), and TLS: {@code ssl.keystore.location / password / type}
  * (JKS, PKCS12 or PEM), {@code ssl.key.password}, {@code ssl.truststore.location / password / type},
- * {@code ssl.client.auth} (none, requested, required), {@code ssl.endpoint.identification.algorithm}.
+ * {@code ssl.client.auth} (none, requested, required), {@code ssl.endpoint.identification.algorithm};
+ * {@code sasl.enabled.mechanisms} (SCRAM-SHA-256 and SCRAM-SHA-512 by default; PLAIN too) for
+ * SASL listeners, checked against the users' SCRAM credentials in the metadata.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -121,7 +123,8 @@ public record NodeConfig(
         @JsonProperty("ssl.truststore.password") String sslTruststorePassword,
         @JsonProperty("ssl.truststore.type") String sslTruststoreType,
         @JsonProperty("ssl.client.auth") String sslClientAuth,
-        @JsonProperty("ssl.endpoint.identification.algorithm") String sslEndpointIdentificationAlgorithm) {
+        @JsonProperty("ssl.endpoint.identification.algorithm") String sslEndpointIdentificationAlgorithm,
+        @JsonProperty("sasl.enabled.mechanisms") String saslEnabledMechanisms) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -177,6 +180,13 @@ public record NodeConfig(
         sslClientAuth = sslClientAuth == null ? "none" : sslClientAuth.toLowerCase(java.util.Locale.ROOT);
         sslEndpointIdentificationAlgorithm = sslEndpointIdentificationAlgorithm == null ? "https"
                 : sslEndpointIdentificationAlgorithm;
+        saslEnabledMechanisms = saslEnabledMechanisms == null ? "SCRAM-SHA-256,SCRAM-SHA-512" : saslEnabledMechanisms;
+        for (String mechanism : mechanisms(saslEnabledMechanisms)) {
+            if (!List.of("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN").contains(mechanism)) {
+                throw new IllegalArgumentException("sasl.enabled.mechanisms: " + mechanism
+                        + " is not SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN");
+            }
+        }
         if (!List.of("JKS", "PKCS12", "PEM").contains(sslKeystoreType)) {
             throw new IllegalArgumentException("ssl.keystore.type must be JKS, PKCS12 or PEM, not " + sslKeystoreType);
         }
@@ -338,6 +348,15 @@ public record NodeConfig(
         return kafkaListeners().first().bind();
     }
 
+    /** The SASL mechanisms SASL_PLAINTEXT and SASL_SSL listeners offer users. */
+    public List<String> saslMechanisms() {
+        return mechanisms(saslEnabledMechanisms);
+    }
+
+    private static List<String> mechanisms(String list) {
+        return java.util.Arrays.stream(list.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
+    }
+
     /** Every Kafka listener with its security protocol, and which one brokers use among themselves. */
     public KafkaListeners kafkaListeners() {
         return KafkaListeners.parse(listeners.kafka(), advertisedListeners, listenerSecurityProtocolMap,
@@ -349,7 +368,7 @@ public record NodeConfig(
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

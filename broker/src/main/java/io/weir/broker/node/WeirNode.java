@@ -15,6 +15,9 @@ import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.ListenerSecurity;
 import io.weir.broker.security.TlsSettings;
+import io.weir.broker.security.UserSasl;
+import io.weir.broker.admin.UserScramCredentialsHandlers;
+import io.weir.controller.image.MetadataImage;
 import io.weir.broker.network.SaslMechanisms;
 import io.weir.broker.security.ClusterActionGuard;
 import io.weir.broker.security.ClusterMembership;
@@ -148,11 +151,17 @@ public final class WeirNode implements AutoCloseable {
         interBrokerSecurity = new InterBrokerSecurity(interBroker.name(),
                 ListenerSecurity.usesTls(interBroker.protocol()) ? Optional.of(tls.clientContext()) : Optional.empty(),
                 tls.verifyHostname(), secret.map(s -> MemberSasl.login(nodeId, s)));
-        SaslMechanisms sasl = secret.<SaslMechanisms>map(s -> MemberSasl.of(membership, s)).orElse(SaslMechanisms.NONE);
+        Optional<MemberSasl> members = secret.map(s -> MemberSasl.of(membership, s));
+        SaslMechanisms sasl = members.<SaslMechanisms>map(m -> m).orElse(SaslMechanisms.NONE);
+        // SASL listeners also take users' logins, checked against the credentials in the metadata.
+        SaslMechanisms userSasl = new UserSasl(() -> metadata == null ? MetadataImage.EMPTY : metadata.image(), members,
+                config.saslMechanisms());
         io.netty.handler.ssl.SslContext serverTls = listeners.all().stream().anyMatch(l -> ListenerSecurity.usesTls(l.protocol()))
                 ? tls.serverContext() : null;
         for (KafkaListeners.Listener l : listeners.all()) {
-            KafkaServer listenerServer = new KafkaServer(config.networkConfig(l.bind()), dispatcher, metrics, sasl,
+            boolean saslListener = l.protocol() == SecurityProtocol.SASL_PLAINTEXT || l.protocol() == SecurityProtocol.SASL_SSL;
+            KafkaServer listenerServer = new KafkaServer(config.networkConfig(l.bind()), dispatcher, metrics,
+                    saslListener ? userSasl : sasl,
                     new ListenerSecurity(l.name(), l.protocol(),
                             ListenerSecurity.usesTls(l.protocol()) ? Optional.of(serverTls) : Optional.empty()));
             servers.put(l.name(), listenerServer);
@@ -228,7 +237,9 @@ public final class WeirNode implements AutoCloseable {
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
                 config.brokerConfigs());
         GroupHandlers.register(apis, groups);
-        if (sasl != SaslMechanisms.NONE) {
+        UserScramCredentialsHandlers.register(apis, metadata, controller, forwarder);
+        if (sasl != SaslMechanisms.NONE || listeners.all().stream().anyMatch(l -> l.protocol() == SecurityProtocol.SASL_PLAINTEXT
+                || l.protocol() == SecurityProtocol.SASL_SSL)) {
             apis.servedByConnection(ApiKeys.SASL_HANDSHAKE, 1, 1)
                     .servedByConnection(ApiKeys.SASL_AUTHENTICATE, 0, ApiKeys.SASL_AUTHENTICATE.latestVersion());
         }
@@ -364,6 +375,13 @@ public final class WeirNode implements AutoCloseable {
 
     public int kafkaPort() {
         return server.boundAddress().getPort();
+    }
+
+    /** The bound port of the Kafka listener named {@code listener} (Kafka's name, e.g. SASL_SSL). */
+    public int kafkaPort(String listener) {
+        KafkaServer named = servers.get(listener);
+        if (named == null) throw new IllegalArgumentException("no listener " + listener + " in " + servers.keySet());
+        return named.boundAddress().getPort();
     }
 
     public String bootstrapServers() {

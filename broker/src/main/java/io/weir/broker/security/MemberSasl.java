@@ -91,6 +91,17 @@ public final class MemberSasl implements SaslMechanisms {
         }
     }
 
+    /** The member credential for an expected node's name and SCRAM-SHA-512; empty for anyone else. */
+    Optional<ScramCredential> credentialFor(String username, String mechanism) {
+        boolean member = SaslLogin.MECHANISM.equals(mechanism) && membership.memberId(username).isPresent();
+        return member ? Optional.of(credential) : Optional.empty();
+    }
+
+    /** Whether {@code username} is a member's name: users may never authenticate as one. */
+    boolean isMemberName(String username) {
+        return username != null && username.startsWith(ClusterMembership.MEMBER_PREFIX);
+    }
+
     /** Gives the member credential to an expected node's name, nothing to anyone else (the exchange then fails). */
     private void handle(Callback[] callbacks) throws UnsupportedCallbackException {
         Optional<String> username = Optional.empty();

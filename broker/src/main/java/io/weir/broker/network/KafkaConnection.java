@@ -108,7 +108,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     KafkaConnection(RequestDispatcher dispatcher, RequestObserver observer, Executor handlerPool, int maxInFlight,
                     long maxInFlightBytes, RequestMemoryPool pool, FrameDecoder decoder, boolean probation,
                     Listener listener, SaslMechanisms saslMechanisms, ListenerSecurity security) {
-        this.sasl = new SaslSession(saslMechanisms);
+        this.sasl = new SaslSession(saslMechanisms, security.maxReauthMs(), System::nanoTime);
         this.security = security;
         this.listenerName = security.listenerName();
         this.dispatcher = dispatcher;
@@ -200,6 +200,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                     slot.closeAfterResponse = reply.close();
                     if (sasl.principal() != KafkaPrincipal.ANONYMOUS) saslDone = true;
                     future = CompletableFuture.completedFuture(reply.response());
+                } else if (sasl.expired()) {
+                    future = CompletableFuture.failedFuture(new CloseConnectionException(
+                            "SASL session expired without re-authentication (connections.max.reauth.ms)"));
                 } else {
                     // The principal as of this request's turn: an exchange that completed just
                     // before it counts, though the request was parsed earlier.

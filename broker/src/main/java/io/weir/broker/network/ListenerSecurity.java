@@ -15,15 +15,18 @@ import java.util.Optional;
  * @param name     the listener's name, as RequestContext carries it and brokers register it
  * @param protocol its security protocol
  * @param tls      the server TLS context, present exactly for SSL and SASL_SSL
+ * @param maxReauthMs {@code connections.max.reauth.ms}: SASL sessions last this long unless
+ *                 re-authenticated; 0 for sessions that never end
  */
-public record ListenerSecurity(String name, SecurityProtocol protocol, Optional<SslContext> tls) {
+public record ListenerSecurity(String name, SecurityProtocol protocol, Optional<SslContext> tls, long maxReauthMs) {
     /** Weir's one listener before named listeners: PLAINTEXT, named PLAINTEXT. */
     public static final ListenerSecurity PLAINTEXT = new ListenerSecurity("PLAINTEXT", SecurityProtocol.PLAINTEXT,
-            Optional.empty());
+            Optional.empty(), 0);
 
     public ListenerSecurity {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(protocol, "protocol");
+        if (maxReauthMs < 0) throw new IllegalArgumentException("connections.max.reauth.ms must not be negative");
         if (tls.isPresent() != usesTls(protocol)) {
             throw new IllegalArgumentException("listener " + name + " (" + protocol + ") "
                     + (tls.isPresent() ? "takes no TLS context" : "needs a TLS context"));

@@ -13,6 +13,8 @@ import org.apache.kafka.common.requests.SaslHandshakeRequest;
 import org.apache.kafka.common.requests.SaslHandshakeResponse;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
 
@@ -24,6 +26,12 @@ import javax.security.sasl.SaslServer;
  * failed exchange) is answered with Kafka's error and the connection is closed, so a failed
  * attempt leaves nothing behind.
  *
+ * <p>Re-authentication (KIP-368, {@code connections.max.reauth.ms}): with a positive limit,
+ * SaslAuthenticate tells the client its session lifetime; before it ends the client runs the
+ * same mechanism again on the same connection and must come out as the same principal, else the
+ * connection closes. A session past its lifetime serves nothing but re-authentication
+ * ({@link #expired()}).
+ *
  * <p>Called only from the connection's serial executor: one request at a time, in order.
  */
 final class SaslSession {
@@ -31,15 +39,32 @@ final class SaslSession {
     record Reply(AbstractResponse response, boolean close) {
     }
 
-    private enum State { HANDSHAKE, AUTHENTICATE, COMPLETE, FAILED }
+    private enum State { HANDSHAKE, AUTHENTICATE, COMPLETE, REAUTHENTICATE, FAILED }
 
     private final SaslMechanisms mechanisms;
+    private final long maxReauthMs;
+    private final LongSupplier nanoClock;
     private State state = State.HANDSHAKE;
     private SaslServer server;
+    private String mechanism;
+    private long expiresAtNanos;
     private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
 
     SaslSession(SaslMechanisms mechanisms) {
+        this(mechanisms, 0, System::nanoTime);
+    }
+
+    /** @param maxReauthMs {@code connections.max.reauth.ms}: a session's lifetime, 0 for sessions that never end */
+    SaslSession(SaslMechanisms mechanisms, long maxReauthMs, LongSupplier nanoClock) {
         this.mechanisms = mechanisms;
+        this.maxReauthMs = maxReauthMs;
+        this.nanoClock = nanoClock;
+    }
+
+    /** An authenticated session past its lifetime, not re-authenticated in time: the connection must close. */
+    boolean expired() {
+        return maxReauthMs > 0 && (state == State.COMPLETE || state == State.REAUTHENTICATE)
+                && nanoClock.getAsLong() - expiresAtNanos > 0;
     }
 
     /** Who the connection has proven to be; ANONYMOUS until an exchange completes. */
@@ -50,12 +75,13 @@ final class SaslSession {
     /** Answers a SaslHandshake or SaslAuthenticate request. */
     Reply handle(AbstractRequest request) {
         if (request instanceof SaslHandshakeRequest handshake) return handshake(handshake.data().mechanism());
-        return authenticate(((SaslAuthenticateRequest) request).data().authBytes());
+        return authenticate(((SaslAuthenticateRequest) request).data().authBytes(), request.version());
     }
 
     private Reply handshake(String mechanism) {
         SaslHandshakeResponseData out = new SaslHandshakeResponseData().setMechanisms(mechanisms.names());
-        if (state != State.HANDSHAKE) {
+        boolean reauthentication = state == State.COMPLETE && maxReauthMs > 0 && mechanism.equals(this.mechanism);
+        if (state != State.HANDSHAKE && !reauthentication) {
             fail();
             return new Reply(new SaslHandshakeResponse(out.setErrorCode(Errors.ILLEGAL_SASL_STATE.code())), true);
         }
@@ -69,13 +95,14 @@ final class SaslSession {
             fail();
             return new Reply(new SaslHandshakeResponse(out.setErrorCode(Errors.UNSUPPORTED_SASL_MECHANISM.code())), true);
         }
-        state = State.AUTHENTICATE;
+        this.mechanism = mechanism;
+        state = reauthentication ? State.REAUTHENTICATE : State.AUTHENTICATE;
         return new Reply(new SaslHandshakeResponse(out), false);
     }
 
-    private Reply authenticate(byte[] token) {
+    private Reply authenticate(byte[] token, short version) {
         SaslAuthenticateResponseData out = new SaslAuthenticateResponseData().setAuthBytes(new byte[0]);
-        if (state != State.AUTHENTICATE) {
+        if (state != State.AUTHENTICATE && state != State.REAUTHENTICATE) {
             fail();
             return error(out, new IllegalSaslStateException("SaslAuthenticate without a SaslHandshake"));
         }
@@ -84,9 +111,20 @@ final class SaslSession {
             byte[] challenge = server.evaluateResponse(token);
             out.setAuthBytes(challenge == null ? new byte[0] : challenge);
             if (server.isComplete()) {
-                principal = new KafkaPrincipal(KafkaPrincipal.USER_TYPE, server.getAuthorizationID());
+                KafkaPrincipal authenticated = new KafkaPrincipal(KafkaPrincipal.USER_TYPE, server.getAuthorizationID());
+                if (state == State.REAUTHENTICATE && !authenticated.equals(principal)) {
+                    fail();
+                    return error(out, new SaslAuthenticationException("Cannot change principals during re-authentication"
+                            + " from " + principal + " to " + authenticated));
+                }
+                principal = authenticated;
                 state = State.COMPLETE;
                 dispose();
+                if (maxReauthMs > 0) {
+                    expiresAtNanos = nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(maxReauthMs);
+                    // The lifetime field exists from v1; clients of v0 cannot re-authenticate.
+                    if (version >= 1) out.setSessionLifetimeMs(maxReauthMs);
+                }
             }
             return new Reply(new SaslAuthenticateResponse(out), false);
         } catch (SaslAuthenticationException e) {

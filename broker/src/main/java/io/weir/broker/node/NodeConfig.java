@@ -80,7 +80,8 @@ import java.util.Objects;
  * (JKS, PKCS12 or PEM), {@code ssl.key.password}, {@code ssl.truststore.location / password / type},
  * {@code ssl.client.auth} (none, requested, required), {@code ssl.endpoint.identification.algorithm};
  * {@code sasl.enabled.mechanisms} (SCRAM-SHA-256 and SCRAM-SHA-512 by default; PLAIN too) for
- * SASL listeners, checked against the users' SCRAM credentials in the metadata.
+ * SASL listeners, checked against the users' SCRAM credentials in the metadata;
+ * {@code connections.max.reauth.ms} (0, off): SASL sessions must re-authenticate within it.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -124,7 +125,8 @@ public record NodeConfig(
         @JsonProperty("ssl.truststore.type") String sslTruststoreType,
         @JsonProperty("ssl.client.auth") String sslClientAuth,
         @JsonProperty("ssl.endpoint.identification.algorithm") String sslEndpointIdentificationAlgorithm,
-        @JsonProperty("sasl.enabled.mechanisms") String saslEnabledMechanisms) {
+        @JsonProperty("sasl.enabled.mechanisms") String saslEnabledMechanisms,
+        @JsonProperty("connections.max.reauth.ms") Long connectionsMaxReauthMs) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -180,6 +182,8 @@ public record NodeConfig(
         sslClientAuth = sslClientAuth == null ? "none" : sslClientAuth.toLowerCase(java.util.Locale.ROOT);
         sslEndpointIdentificationAlgorithm = sslEndpointIdentificationAlgorithm == null ? "https"
                 : sslEndpointIdentificationAlgorithm;
+        connectionsMaxReauthMs = connectionsMaxReauthMs == null ? 0L : connectionsMaxReauthMs; // Kafka's: off
+        if (connectionsMaxReauthMs < 0) throw new IllegalArgumentException("connections.max.reauth.ms must not be negative");
         saslEnabledMechanisms = saslEnabledMechanisms == null ? "SCRAM-SHA-256,SCRAM-SHA-512" : saslEnabledMechanisms;
         for (String mechanism : mechanisms(saslEnabledMechanisms)) {
             if (!List.of("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN").contains(mechanism)) {
@@ -368,7 +372,7 @@ public record NodeConfig(
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

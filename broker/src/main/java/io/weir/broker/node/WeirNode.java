@@ -163,7 +163,8 @@ public final class WeirNode implements AutoCloseable {
             KafkaServer listenerServer = new KafkaServer(config.networkConfig(l.bind()), dispatcher, metrics,
                     saslListener ? userSasl : sasl,
                     new ListenerSecurity(l.name(), l.protocol(),
-                            ListenerSecurity.usesTls(l.protocol()) ? Optional.of(serverTls) : Optional.empty()));
+                            ListenerSecurity.usesTls(l.protocol()) ? Optional.of(serverTls) : Optional.empty(),
+                            config.connectionsMaxReauthMs()));
             servers.put(l.name(), listenerServer);
             listenerServer.start();
         }

@@ -20,6 +20,7 @@ import javax.security.auth.callback.PasswordCallback;
 import javax.security.auth.callback.UnsupportedCallbackException;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -79,17 +80,52 @@ class SaslSessionTest {
         assertThat(again.close()).isTrue();
     }
 
-    /** Runs a whole SCRAM exchange; the first error, or NONE. */
-    private static Errors scram(SaslSession session, String user, String password) throws Exception {
-        SaslSession.Reply handshake = session.handle(handshake("SCRAM-SHA-512"));
-        assertThat(((SaslHandshakeResponse) handshake.response()).error()).isEqualTo(Errors.NONE);
-        ScramSaslClient client = new ScramSaslClient(ScramMechanism.SCRAM_SHA_512, callbacks -> {
+    @Test
+    void withReauthenticationTheSameUserRenewsTheSessionAndNoOneElseMay() throws Exception {
+        long[] now = {0};
+        SaslSession session = new SaslSession(members, 1_000, () -> now[0]);
+        assertThat(scram(session, "weir-node-1", SECRET)).isEqualTo(Errors.NONE);
+
+        now[0] = TimeUnit.MILLISECONDS.toNanos(900);
+        assertThat(session.expired()).isFalse();
+        assertThat(scram(session, "weir-node-1", SECRET)).as("renewal").isEqualTo(Errors.NONE);
+        now[0] = TimeUnit.MILLISECONDS.toNanos(1_800);
+        assertThat(session.expired()).as("renewed at 900 ms, so good until 1,900 ms").isFalse();
+        now[0] = TimeUnit.MILLISECONDS.toNanos(2_000);
+        assertThat(session.expired()).isTrue();
+
+        assertThat(scram(session, "weir-node-2", SECRET)).as("another principal").isEqualTo(Errors.SASL_AUTHENTICATION_FAILED);
+        assertThat(session.expired()).as("failed: closing, not serving").isFalse();
+    }
+
+    @Test
+    void theLifetimeIsToldFromVersionOne() throws Exception {
+        SaslSession session = new SaslSession(members, 5_000, System::nanoTime);
+        session.handle(handshake("SCRAM-SHA-512"));
+        ScramSaslClient client = client("weir-node-1", SECRET);
+        SaslAuthenticateResponse first = (SaslAuthenticateResponse) session.handle(authenticate(client.evaluateChallenge(new byte[0]))).response();
+        SaslAuthenticateResponse last = (SaslAuthenticateResponse) session.handle(authenticate(
+                client.evaluateChallenge(first.data().authBytes()))).response();
+
+        assertThat(last.error()).isEqualTo(Errors.NONE);
+        assertThat(last.data().sessionLifetimeMs()).isEqualTo(5_000);
+    }
+
+    private static ScramSaslClient client(String user, String password) throws Exception {
+        return new ScramSaslClient(ScramMechanism.SCRAM_SHA_512, callbacks -> {
             for (Callback c : callbacks) {
                 if (c instanceof NameCallback n) n.setName(user);
                 else if (c instanceof PasswordCallback p) p.setPassword(password.toCharArray());
                 else throw new UnsupportedCallbackException(c);
             }
         });
+    }
+
+    /** Runs a whole SCRAM exchange; the first error, or NONE. */
+    private static Errors scram(SaslSession session, String user, String password) throws Exception {
+        SaslSession.Reply handshake = session.handle(handshake("SCRAM-SHA-512"));
+        assertThat(((SaslHandshakeResponse) handshake.response()).error()).isEqualTo(Errors.NONE);
+        ScramSaslClient client = client(user, password);
         byte[] token = client.evaluateChallenge(new byte[0]);
         while (!client.isComplete()) {
             SaslSession.Reply reply = session.handle(authenticate(token));

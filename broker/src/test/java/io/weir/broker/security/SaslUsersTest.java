@@ -123,6 +123,51 @@ class SaslUsersTest {
         }
     }
 
+    @Test
+    void sessionsReauthenticateOnTheSameConnection() throws Exception {
+        node = WeirNode.start(NodeConfig.parse("""
+                node.id: 1
+                cluster.id: sasl
+                data.dir: %s
+                listeners:
+                  kafka: PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0
+                coordination:
+                  backend: local
+                connections.max.reauth.ms: 1000
+                """.formatted(dir.resolve("node"))));
+        node.awaitReady(Duration.ofSeconds(60));
+        assertThat(KafkaTool.run(ConfigCommand::main, "--bootstrap-server", node.bootstrapServers(), "--alter",
+                "--add-config", "SCRAM-SHA-512=[password=" + PASSWORD + "]", "--entity-type", "users", "--entity-name",
+                "alice").exitCode()).isZero();
+
+        // One connection, many session lifetimes: any close (an expired session) would fail a send.
+        try (io.weir.replication.BlockingKafkaClient alice = new io.weir.replication.BlockingKafkaClient(
+                new java.net.InetSocketAddress("127.0.0.1", node.kafkaPort("SASL_PLAINTEXT")), "alice", 10_000, 1 << 20,
+                new io.weir.replication.InterBrokerSecurity("SASL_PLAINTEXT", java.util.Optional.empty(), false,
+                        java.util.Optional.of(new io.weir.replication.SaslLogin("alice", PASSWORD))))) {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            int sent = 0;
+            while (System.nanoTime() < end) {
+                org.apache.kafka.common.requests.MetadataResponse metadata = (org.apache.kafka.common.requests.MetadataResponse)
+                        alice.send(new org.apache.kafka.common.requests.MetadataRequest.Builder(List.of(), false));
+                assertThat(metadata.brokers()).hasSize(1);
+                sent++;
+                Thread.sleep(100);
+            }
+            assertThat(sent).isGreaterThan(10);
+        }
+        // Kafka's own clients re-authenticate too: a producer keeps producing across lifetimes.
+        Map<String, Object> producerConfig = new HashMap<>(client("SCRAM-SHA-512", "alice", PASSWORD));
+        producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig)) {
+            for (int i = 0; i < 12; i++) {
+                producer.send(new ProducerRecord<>("reauthenticated", "v" + i)).get(30, TimeUnit.SECONDS);
+                Thread.sleep(250);
+            }
+        }
+    }
+
     private static void assertRefused(Map<String, Object> config) {
         try (Admin admin = Admin.create(config)) {
             assertThatThrownBy(() -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))

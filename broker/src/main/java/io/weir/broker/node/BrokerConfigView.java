@@ -88,6 +88,7 @@ final class BrokerConfigView {
         setting("ssl.endpoint.identification.algorithm", NodeConfig::sslEndpointIdentificationAlgorithm, ConfigType.STRING);
         setting("sasl.enabled.mechanisms", NodeConfig::saslEnabledMechanisms, ConfigType.LIST);
         setting("connections.max.reauth.ms", NodeConfig::connectionsMaxReauthMs, ConfigType.LONG);
+        setting("http.token.file", NodeConfig::httpTokenFile, ConfigType.STRING); // the path, never the token
         // Passwords are described as Kafka describes sensitive configs: with no value.
         for (String password : List.of("ssl.keystore.password", "ssl.key.password", "ssl.truststore.password")) {
             add(password, null, null, ConfigType.PASSWORD);

@@ -81,7 +81,9 @@ import java.util.Objects;
  * {@code ssl.client.auth} (none, requested, required), {@code ssl.endpoint.identification.algorithm};
  * {@code sasl.enabled.mechanisms} (SCRAM-SHA-256 and SCRAM-SHA-512 by default; PLAIN too) for
  * SASL listeners, checked against the users' SCRAM credentials in the metadata;
- * {@code connections.max.reauth.ms} (0, off): SASL sessions must re-authenticate within it.
+ * {@code connections.max.reauth.ms} (0, off): SASL sessions must re-authenticate within it;
+ * {@code http.token.file} (Weir; unset): {@code /metrics} and {@code /health} then need
+ * {@code Authorization: Bearer <the file's first line>}.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -126,7 +128,8 @@ public record NodeConfig(
         @JsonProperty("ssl.client.auth") String sslClientAuth,
         @JsonProperty("ssl.endpoint.identification.algorithm") String sslEndpointIdentificationAlgorithm,
         @JsonProperty("sasl.enabled.mechanisms") String saslEnabledMechanisms,
-        @JsonProperty("connections.max.reauth.ms") Long connectionsMaxReauthMs) {
+        @JsonProperty("connections.max.reauth.ms") Long connectionsMaxReauthMs,
+        @JsonProperty("http.token.file") @JsonSerialize(using = ToStringSerializer.class) Path httpTokenFile) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -372,7 +375,7 @@ public record NodeConfig(
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

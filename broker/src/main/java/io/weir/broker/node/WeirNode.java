@@ -275,7 +275,8 @@ public final class WeirNode implements AutoCloseable {
         if (config.listeners().http() != null) {
             NodeConfig.HostPort http = NodeConfig.HostPort.parse(config.listeners().http());
             BrokerLifecycle l = lifecycle;
-            this.http = new HttpEndpoint(http.host(), http.port(), metrics, l::isUnfenced);
+            this.http = new HttpEndpoint(http.host(), http.port(), metrics, l::isUnfenced,
+                    config.httpTokenFile() == null ? Optional.empty() : Optional.of(HttpEndpoint.readToken(config.httpTokenFile())));
             started.add(this.http);
         }
         log.info("Node {} started: Kafka listeners {} (inter-broker {}), coordination {}", nodeId, endpoints, interBroker.name(),

@@ -9,6 +9,8 @@ import io.weir.controller.broker.BrokerRegistrationReply;
 import io.weir.controller.broker.BrokerRegistrationRequest;
 import io.weir.controller.config.AlterConfigOp;
 import io.weir.controller.config.ConfigControlManager;
+import io.weir.controller.quota.ClientQuotaControlManager;
+import io.weir.controller.quota.ClientQuotaEntity;
 import io.weir.controller.coordination.Coordination;
 import io.weir.controller.coordination.CoordinationListener;
 import io.weir.controller.coordination.ControllerLocation;
@@ -83,6 +85,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private final PartitionControlManager partitions;
     private final ConfigControlManager configs = new ConfigControlManager();
     private final io.weir.controller.security.ScramControlManager scram = new io.weir.controller.security.ScramControlManager();
+    private final ClientQuotaControlManager quotas = new ClientQuotaControlManager();
     private final ProducerIdControlManager producerIds;
     private final List<Consumer<MetadataImage>> imageListeners = new CopyOnWriteArrayList<>();
     private final ReplicaBalancer balancer = new ReplicaBalancer();
@@ -293,6 +296,11 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         List<io.weir.controller.security.ScramControlManager.Deletion> deletions,
         List<io.weir.controller.security.ScramControlManager.Upsertion> upsertions) {
         return write("alterUserScramCredentials", img -> scram.alter(img, deletions, upsertions));
+    }
+
+    public CompletableFuture<Map<ClientQuotaEntity, ApiStatus>> alterClientQuotas(
+        List<ClientQuotaControlManager.Alteration> alterations, boolean validateOnly) {
+        return write("alterClientQuotas", img -> quotas.alterClientQuotas(img, alterations, validateOnly));
     }
 
     public CompletableFuture<ProducerIdControlManager.ProducerIdBlock> allocateProducerIds(

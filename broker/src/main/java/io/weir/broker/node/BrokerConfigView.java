@@ -93,6 +93,8 @@ final class BrokerConfigView {
         for (String password : List.of("ssl.keystore.password", "ssl.key.password", "ssl.truststore.password")) {
             add(password, null, null, ConfigType.PASSWORD);
         }
+        setting("quota.window.num", NodeConfig::quotaWindowNum, ConfigType.INT);
+        setting("quota.window.size.seconds", NodeConfig::quotaWindowSizeSeconds, ConfigType.INT);
         // The broker-wide defaults of topic configs: a node file cannot change them, so they are the table's.
         TopicConfigs.all().values().forEach(key -> TopicConfigs.brokerSynonym(key.name()).ifPresent(name ->
                 add(name, key.defaultValue(), key.defaultValue(), ConfigType.valueOf(key.type().name()))));

@@ -44,7 +44,8 @@ import static org.awaitility.Awaitility.await;
  * {@code ssl.client.auth: required}), nodes among themselves on {@code INTERNAL} (SASL_SSL, the
  * cluster secret over SCRAM-SHA-512). Node 3 reads PEM files, the others PKCS12. Real
  * kafka-clients with a client certificate create, replicate (RF 3, acks=all), produce and
- * consume; without a certificate, or without trusting the nodes', they are refused.
+ * consume, and a SCRAM user set through any node logs in on every node's SASL_SSL listener;
+ * without a certificate, or without trusting the nodes', clients are refused.
  */
 class TlsListenersTest {
     @TempDir
@@ -53,6 +54,7 @@ class TlsListenersTest {
     private final Map<Integer, WeirNode> nodes = new HashMap<>();
     private TestCertificates certs;
     private int[] clientPorts;
+    private int[] internalPorts;
 
     @AfterEach
     void stop() {
@@ -97,6 +99,28 @@ class TlsListenersTest {
         }
         assertThat(read).hasSize(30);
 
+        // Users' SCRAM credentials, set through any node, reach every node: alice logs in on each
+        // node's SASL_SSL listener.
+        try (Admin admin = Admin.create(client(true, true))) {
+            admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion("alice",
+                    new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                            org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 4096), "alice-secret")))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        for (int port : internalPorts) {
+            Map<String, Object> alice = new HashMap<>(client(true, true));
+            alice.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
+            alice.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+            alice.put(org.apache.kafka.common.config.SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512");
+            alice.put(org.apache.kafka.common.config.SaslConfigs.SASL_JAAS_CONFIG,
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"alice\" password=\"alice-secret\";");
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                try (Admin admin = Admin.create(alice)) {
+                    return admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size() == 3;
+                }
+            });
+        }
+
         for (Map<String, Object> refused : List.of(client(false, true), client(true, false))) {
             try (Admin admin = Admin.create(refused)) {
                 assertThatThrownBy(() -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))
@@ -130,7 +154,7 @@ class TlsListenersTest {
         Path secret = dir.resolve("cluster.secret");
         Files.writeString(secret, "tls-test-cluster-secret\n");
         clientPorts = FreePorts.take(3);
-        int[] internalPorts = FreePorts.take(3);
+        internalPorts = FreePorts.take(3);
         int[] quorumPorts = FreePorts.take(3);
         StringBuilder voters = new StringBuilder();
         for (int i = 0; i < 3; i++) {

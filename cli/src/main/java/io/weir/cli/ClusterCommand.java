@@ -293,6 +293,7 @@ final class ClusterCommand implements Runnable {
                 zk.start(basePort + 300);
                 if (!zk.awaitHealthy()) return 1;
             }
+            ensureClusterSecret();
             List<Integer> ids = new ArrayList<>();
             for (int i = 1; i <= nodes; i++) {
                 Files.createDirectories(layout.nodeDir(i));
@@ -328,7 +329,29 @@ final class ClusterCommand implements Runnable {
                     new NodeConfig.Listeners(HOST + ":" + kafkaPort(i), HOST + ":" + (basePort + 200 + i - 1)),
                     coordination);
             // As on Ratis, where it is min(3, voters): a one- or two-node local cluster still gets groups.
-            return config.with(java.util.Map.of("offsets.topic.replication.factor", Math.min(3, nodes)));
+            return config.with(java.util.Map.of("offsets.topic.replication.factor", Math.min(3, nodes),
+                    "cluster.secret.file", secretFile().toAbsolutePath().toString()));
+        }
+
+        private Path secretFile() {
+            return layout.dir.resolve("cluster.secret");
+        }
+
+        /**
+         * The secret the nodes prove to each other (cluster membership, docs/SECURITY.md): made
+         * once per cluster directory, readable by its owner only, kept across restarts.
+         */
+        void ensureClusterSecret() throws IOException {
+            Path file = secretFile();
+            if (Files.exists(file)) return;
+            Files.createDirectories(layout.dir);
+            byte[] bytes = new byte[32];
+            new java.security.SecureRandom().nextBytes(bytes);
+            Path tmp = Files.createTempFile(layout.dir, "cluster.secret", ".tmp",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "\n");
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
 
         private int kafkaPort(int i) {

@@ -36,6 +36,22 @@ class ClusterCommandTest {
     }
 
     @Test
+    void everyNodeSharesOneOwnerOnlyClusterSecretThatRestartsKeep() throws Exception {
+        ClusterCommand.Up up = up("cluster", "up", "--nodes", "3", "--dir", dir.toString());
+
+        up.ensureClusterSecret();
+        String secret = java.nio.file.Files.readString(dir.resolve("cluster.secret"));
+        up.ensureClusterSecret();
+
+        assertThat(java.nio.file.Files.readString(dir.resolve("cluster.secret"))).isEqualTo(secret);
+        assertThat(secret.trim()).hasSizeGreaterThanOrEqualTo(32);
+        assertThat(java.nio.file.Files.getPosixFilePermissions(dir.resolve("cluster.secret")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(up.nodeConfig(1).clusterSecretFile()).isEqualTo(dir.resolve("cluster.secret").toAbsolutePath());
+        assertThat(up.nodeConfig(3).clusterSecretFile()).isEqualTo(up.nodeConfig(1).clusterSecretFile());
+    }
+
+    @Test
     void theWrittenNodeFileLoadsBackToTheSameConfig() throws Exception {
         ClusterCommand.Up up = up("cluster", "up", "--nodes", "3", "--base-port", "19092", "--dir", dir.toString());
         Path file = dir.resolve("node.yaml");

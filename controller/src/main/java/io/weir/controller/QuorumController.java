@@ -84,6 +84,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private final TopicControlManager topics;
     private final PartitionControlManager partitions;
     private final ConfigControlManager configs = new ConfigControlManager();
+    private final io.weir.controller.security.ScramControlManager scram = new io.weir.controller.security.ScramControlManager();
     private final ClientQuotaControlManager quotas = new ClientQuotaControlManager();
     private final ProducerIdControlManager producerIds;
     private final List<Consumer<MetadataImage>> imageListeners = new CopyOnWriteArrayList<>();
@@ -288,6 +289,13 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         Map<ConfigResource, List<AlterConfigOp>> changes, boolean validateOnly) {
         return write("incrementalAlterConfigs",
             img -> configs.incrementalAlterConfigs(img, changes, validateOnly));
+    }
+
+    /** Kafka's AlterUserScramCredentials: per user, all of its changes or none. */
+    public CompletableFuture<Map<String, ApiStatus>> alterUserScramCredentials(
+        List<io.weir.controller.security.ScramControlManager.Deletion> deletions,
+        List<io.weir.controller.security.ScramControlManager.Upsertion> upsertions) {
+        return write("alterUserScramCredentials", img -> scram.alter(img, deletions, upsertions));
     }
 
     public CompletableFuture<Map<ClientQuotaEntity, ApiStatus>> alterClientQuotas(

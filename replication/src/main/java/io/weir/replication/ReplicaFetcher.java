@@ -76,6 +76,12 @@ public final class ReplicaFetcher implements AutoCloseable {
 
     public ReplicaFetcher(int localId, LongSupplier brokerEpoch, int leaderId, InetSocketAddress leader,
             ReplicationConfig config, Listener listener, LongSupplier clockMs) {
+        this(localId, brokerEpoch, leaderId, leader, config, listener, clockMs, InterBrokerSecurity.PLAINTEXT);
+    }
+
+    /** @param security how this follower reaches the leader and proves it is a cluster member (replica fetches need it) */
+    public ReplicaFetcher(int localId, LongSupplier brokerEpoch, int leaderId, InetSocketAddress leader,
+            ReplicationConfig config, Listener listener, LongSupplier clockMs, InterBrokerSecurity security) {
         this.localId = localId;
         this.brokerEpoch = brokerEpoch;
         this.leaderId = leaderId;
@@ -83,7 +89,7 @@ public final class ReplicaFetcher implements AutoCloseable {
         this.listener = listener;
         this.clockMs = clockMs;
         this.client = new BlockingKafkaClient(leader, "weir-replica-fetcher-" + localId,
-                config.fetchWaitMaxMs() + config.requestTimeoutMs(), config.fetchResponseMaxBytes() + (1 << 20));
+                config.fetchWaitMaxMs() + config.requestTimeoutMs(), config.fetchResponseMaxBytes() + (1 << 20), security);
         this.thread = new Thread(this::run, "replica-fetcher-" + localId + "-from-" + leaderId);
         this.thread.setDaemon(true);
     }

@@ -50,7 +50,6 @@ public final class ReplicaManager implements AutoCloseable {
     /** Kafka's replica.high.watermark.checkpoint.interval.ms. */
     private static final long HW_CHECKPOINT_INTERVAL_MS = 5_000;
     /** The listener followers fetch from. */
-    private static final String REPLICATION_LISTENER = "PLAINTEXT";
 
     /** Sends an ISR change to the active controller. */
     @FunctionalInterface
@@ -62,6 +61,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final LogManager logs;
     private final LogConfig defaults;
     private final ReplicationConfig config;
+    private final InterBrokerSecurity security;
     private final LongSupplier brokerEpoch;
     private final IsrChannel isrChannel;
     private final LongSupplier clockMs;
@@ -90,6 +90,13 @@ public final class ReplicaManager implements AutoCloseable {
      */
     public ReplicaManager(int nodeId, LogManager logs, LogConfig defaults,
                           Path topicIdFile, ReplicationConfig config, LongSupplier brokerEpoch, IsrChannel isrChannel) {
+        this(nodeId, logs, defaults, topicIdFile, config, brokerEpoch, isrChannel, InterBrokerSecurity.PLAINTEXT);
+    }
+
+    /** @param security which listener of partition leaders this node's replica fetchers dial, and how */
+    public ReplicaManager(int nodeId, LogManager logs, LogConfig defaults, Path topicIdFile, ReplicationConfig config,
+                          LongSupplier brokerEpoch, IsrChannel isrChannel, InterBrokerSecurity security) {
+        this.security = security;
         this.nodeId = nodeId;
         this.logs = logs;
         this.defaults = defaults;
@@ -344,7 +351,7 @@ public final class ReplicaManager implements AutoCloseable {
                 Optional<java.net.InetSocketAddress> address = addressOf(image, e.getKey());
                 if (address.isEmpty()) continue;
                 fetcher = new ReplicaFetcher(nodeId, brokerEpoch, e.getKey(), address.get(), config, purgatory::onChange,
-                        clockMs);
+                        clockMs, security);
                 fetchers.put(e.getKey(), fetcher);
                 fetcher.start();
             }
@@ -352,8 +359,8 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
 
-    private static Optional<java.net.InetSocketAddress> addressOf(MetadataImage image, int brokerId) {
-        return image.broker(brokerId).flatMap(b -> b.endpoint(REPLICATION_LISTENER))
+    private Optional<java.net.InetSocketAddress> addressOf(MetadataImage image, int brokerId) {
+        return image.broker(brokerId).flatMap(b -> b.endpoint(security.listenerName()))
                 .map(ep -> new java.net.InetSocketAddress(ep.host(), ep.port()));
     }
 

@@ -19,7 +19,10 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ApiRegistry implements RequestDispatcher {
 
-    /** One implemented API. */
+    /**
+     * One implemented API; {@code handler} is null for the APIs the connection itself answers
+     * (SaslHandshake, SaslAuthenticate: they change the connection's state, not the node's).
+     */
     public record Entry(ApiKeys apiKey, short minVersion, short maxVersion,
                         ApiHandler<? extends AbstractRequest> handler) {
         public Entry {
@@ -70,7 +73,7 @@ public final class ApiRegistry implements RequestDispatcher {
     @SuppressWarnings("unchecked")
     public CompletableFuture<AbstractResponse> dispatch(RequestContext context, AbstractRequest request) {
         Entry e = entries.get(request.apiKey());
-        if (e == null) {
+        if (e == null || e.handler == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("no handler for " + request.apiKey()));
         }
         return ((ApiHandler<AbstractRequest>) e.handler).handle(context, request);
@@ -86,6 +89,17 @@ public final class ApiRegistry implements RequestDispatcher {
         /** Registers {@code handler} for versions {@code min..max} of {@code apiKey}. */
         public <Q extends AbstractRequest> Builder add(ApiKeys apiKey, int min, int max, ApiHandler<Q> handler) {
             if (entries.putIfAbsent(apiKey, new Entry(apiKey, (short) min, (short) max, handler)) != null) {
+                throw new IllegalArgumentException("duplicate handler for " + apiKey);
+            }
+            return this;
+        }
+
+        /**
+         * Advertises versions {@code min..max} of an API the network layer answers per connection
+         * (SASL), so clients see it in ApiVersions.
+         */
+        public Builder servedByConnection(ApiKeys apiKey, int min, int max) {
+            if (entries.putIfAbsent(apiKey, new Entry(apiKey, (short) min, (short) max, null)) != null) {
                 throw new IllegalArgumentException("duplicate handler for " + apiKey);
             }
             return this;

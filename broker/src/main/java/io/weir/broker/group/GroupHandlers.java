@@ -75,7 +75,7 @@ public final class GroupHandlers {
     public static ApiRegistry.Builder register(ApiRegistry.Builder registry, GroupCoordinator groups) {
         return registry
                 .add(ApiKeys.FIND_COORDINATOR, 0, 6, (RequestContext ctx, FindCoordinatorRequest r) ->
-                        done(findCoordinator(groups, r.data(), r.version()), r.version()))
+                        done(findCoordinator(groups, r.data(), r.version(), ctx.listenerName()), r.version()))
                 .add(ApiKeys.JOIN_GROUP, 0, 9, (RequestContext ctx, JoinGroupRequest r) ->
                         groups.join(r.data(), r.version(), ctx.clientId(), ctx.clientAddress().toString())
                                 .thenApply(data -> (AbstractResponse) new JoinGroupResponse(data, r.version())))
@@ -148,19 +148,21 @@ public final class GroupHandlers {
         return CompletableFuture.completedFuture(new FindCoordinatorResponse(data));
     }
 
+    /** Answers with the coordinator's endpoint on the listener the client came in on, as Metadata does. */
     private static FindCoordinatorResponseData findCoordinator(GroupCoordinator groups, FindCoordinatorRequestData in,
-                                                               short version) {
+                                                               short version, String listener) {
         FindCoordinatorResponseData out = new FindCoordinatorResponseData();
         if (version < FIRST_BATCHED_FIND_COORDINATOR) {
-            FindCoordinatorResponseData.Coordinator c = coordinator(groups, in.key(), in.keyType());
+            FindCoordinatorResponseData.Coordinator c = coordinator(groups, in.key(), in.keyType(), listener);
             return out.setErrorCode(c.errorCode()).setErrorMessage(c.errorMessage()).setNodeId(c.nodeId())
                     .setHost(c.host()).setPort(c.port());
         }
-        for (String key : in.coordinatorKeys()) out.coordinators().add(coordinator(groups, key, in.keyType()));
+        for (String key : in.coordinatorKeys()) out.coordinators().add(coordinator(groups, key, in.keyType(), listener));
         return out;
     }
 
-    private static FindCoordinatorResponseData.Coordinator coordinator(GroupCoordinator groups, String key, byte keyType) {
+    private static FindCoordinatorResponseData.Coordinator coordinator(GroupCoordinator groups, String key, byte keyType,
+                                                                       String listener) {
         FindCoordinatorResponseData.Coordinator c = new FindCoordinatorResponseData.Coordinator().setKey(key)
                 .setNodeId(-1).setHost("").setPort(-1);
         if (keyType != GROUP_KEY) {
@@ -169,7 +171,7 @@ public final class GroupHandlers {
         }
         if (key == null || key.isEmpty()) return c.setErrorCode(Errors.INVALID_REQUEST.code());
         Optional<BrokerRegistration> broker = groups.coordinatorFor(key);
-        Optional<BrokerEndpoint> endpoint = broker.flatMap(b -> b.endpoint(groups.listener()));
+        Optional<BrokerEndpoint> endpoint = broker.flatMap(b -> b.endpoint(listener));
         if (endpoint.isEmpty()) return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code());
         return c.setErrorCode(Errors.NONE.code()).setNodeId(broker.get().id()).setHost(endpoint.get().host())
                 .setPort(endpoint.get().port());

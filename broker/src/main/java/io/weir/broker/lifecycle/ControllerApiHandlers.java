@@ -34,7 +34,8 @@ import java.util.concurrent.CompletionException;
  * Kafka's BrokerRegistration, BrokerHeartbeat and AlterPartition served by the local controller (DESIGN
  * decision 4). They are registered on the node's Kafka listener: the quorum port belongs to
  * Ratis, and the active controller publishes this listener's port as its controller endpoint.
- * A node that is not the active controller answers NOT_CONTROLLER.
+ * A node that is not the active controller answers NOT_CONTROLLER. Only cluster members reach
+ * these handlers: {@code security.ClusterActionGuard} answers anyone else first.
  */
 public final class ControllerApiHandlers {
     private ControllerApiHandlers() {

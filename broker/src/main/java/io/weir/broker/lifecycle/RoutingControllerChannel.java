@@ -13,6 +13,7 @@ import io.weir.controller.partition.AlterPartitionReply;
 import io.weir.controller.partition.AlterPartitionRequest;
 import io.weir.controller.record.BrokerEndpoint;
 import io.weir.replication.BlockingKafkaClient;
+import io.weir.replication.InterBrokerSecurity;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
@@ -47,9 +48,19 @@ public final class RoutingControllerChannel implements ControllerChannel {
     private final String clusterId;
     private final int timeoutMs;
     private static final int MAX_RESPONSE_BYTES = 1024 * 1024;
+    private final InterBrokerSecurity security;
     private BlockingKafkaClient client;
 
     public RoutingControllerChannel(QuorumController local, String clusterId, int timeoutMs) {
+        this(local, clusterId, timeoutMs, InterBrokerSecurity.PLAINTEXT);
+    }
+
+    /**
+     * @param security how this node reaches the active controller's endpoint (its inter-broker
+     *                 listener) and proves that it is a cluster member
+     */
+    public RoutingControllerChannel(QuorumController local, String clusterId, int timeoutMs, InterBrokerSecurity security) {
+        this.security = security;
         this.local = local;
         this.clusterId = clusterId;
         this.timeoutMs = timeoutMs;
@@ -169,7 +180,7 @@ public final class RoutingControllerChannel implements ControllerChannel {
         InetSocketAddress target = new InetSocketAddress(location.get().host(), location.get().port());
         if (client == null || !target.equals(client.address())) {
             closeClient();
-            client = new BlockingKafkaClient(target, "weir-broker-lifecycle", timeoutMs, MAX_RESPONSE_BYTES);
+            client = new BlockingKafkaClient(target, "weir-broker-lifecycle", timeoutMs, MAX_RESPONSE_BYTES, security);
         }
         return client.send(request);
     }

@@ -49,7 +49,6 @@ import java.util.concurrent.TimeUnit;
 final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
     private static final RateLimitedLog HANDLER_ERRORS = new RateLimitedLog(log);
-    private static final ListenerName LISTENER = ListenerName.forSecurityProtocol(SecurityProtocol.PLAINTEXT);
 
     /** A request waiting for its turn to be written. */
     private static final class InFlight {
@@ -60,6 +59,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         ByteBuffer response; // null with done = no response
         int throttleMs;
         boolean close;
+        boolean closeAfterResponse; // a failed SASL exchange: answered, then closed
 
         InFlight(ApiKeys api, long reservedBytes) {
             this.api = api;
@@ -75,6 +75,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final RequestMemoryPool pool;
     private final Listener listener;
     private final FrameDecoder decoder;
+    private final SaslSession sasl;
+    private final ListenerSecurity security;
+    private final ListenerName listenerName;
+    private volatile KafkaPrincipal tlsPrincipal; // null until the first request after the TLS handshake
     private final boolean probation;
     private final long acceptedNanos = System.nanoTime();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
@@ -86,6 +90,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     /** Not read until then: the client was told to wait out a quota ({@code throttle_time_ms}). */
     private long throttledUntilNanos = Long.MIN_VALUE;
     private volatile boolean identified;
+    /** A SASL exchange completed (SASL listeners serve nothing else before); set on the handler thread. */
+    private volatile boolean saslDone;
     private volatile boolean interBroker;
     private volatile boolean pausedForMemory;
     private volatile boolean memoryHold;
@@ -108,7 +114,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     KafkaConnection(RequestDispatcher dispatcher, RequestObserver observer, Executor handlerPool, int maxInFlight,
                     long maxInFlightBytes, RequestMemoryPool pool, FrameDecoder decoder, boolean probation,
-                    Listener listener) {
+                    Listener listener, SaslMechanisms saslMechanisms, ListenerSecurity security) {
+        this.sasl = new SaslSession(saslMechanisms, security.maxReauthMs(), System::nanoTime);
+        this.security = security;
+        this.listenerName = security.listenerName();
         this.dispatcher = dispatcher;
         this.observer = observer;
         this.serial = new SerialExecutor(handlerPool);
@@ -161,6 +170,14 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                     return;
                 }
             }
+            boolean saslApi = apiKey == ApiKeys.SASL_HANDSHAKE || apiKey == ApiKeys.SASL_AUTHENTICATE;
+            if (security.requiresSasl() && !saslApi && apiKey != ApiKeys.API_VERSIONS && !saslDone) {
+                // As Kafka: on a SASL listener nothing else is served before authentication.
+                listener.rejected(this, "unexpected " + apiKey + " before SASL authentication on " + security.name());
+                release(frame.reservedBytes());
+                closeNow(ctx);
+                return;
+            }
             // ApiVersions of any version is always answered (with UNSUPPORTED_VERSION and our range
             // if need be) so that newer clients can downgrade; anything else unsupported closes.
             if (apiKey != ApiKeys.API_VERSIONS && !dispatcher.isSupported(apiKey, header.apiVersion())) {
@@ -169,8 +186,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 closeNow(ctx);
                 return;
             }
-            context = new RequestContext(header, connectionId, remote.getAddress(), Optional.of(remote.getPort()),
-                    KafkaPrincipal.ANONYMOUS, LISTENER, SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
+            context = context(header, KafkaPrincipal.ANONYMOUS);
             request = context.parseRequest(buffer).request;
         } catch (RuntimeException e) {
             listener.rejected(this, "malformed request (" + e + ")");
@@ -186,7 +202,21 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         serial.execute(() -> {
             CompletableFuture<AbstractResponse> future;
             try {
-                future = dispatcher.dispatch(context, request);
+                if (request.apiKey() == ApiKeys.SASL_HANDSHAKE || request.apiKey() == ApiKeys.SASL_AUTHENTICATE) {
+                    SaslSession.Reply reply = sasl.handle(request);
+                    slot.closeAfterResponse = reply.close();
+                    if (sasl.principal() != KafkaPrincipal.ANONYMOUS) saslDone = true;
+                    future = CompletableFuture.completedFuture(reply.response());
+                } else if (sasl.expired()) {
+                    future = CompletableFuture.failedFuture(new CloseConnectionException(
+                            "SASL session expired without re-authentication (connections.max.reauth.ms)"));
+                } else {
+                    // The principal as of this request's turn: an exchange that completed just
+                    // before it counts, though the request was parsed earlier.
+                    KafkaPrincipal principal = principal();
+                    future = dispatcher.dispatch(principal == KafkaPrincipal.ANONYMOUS ? context
+                            : context(context.header, principal), request);
+                }
             } catch (Throwable t) {
                 future = CompletableFuture.failedFuture(t);
             }
@@ -196,6 +226,36 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> completed(ctx, slot));
             });
         });
+    }
+
+    private RequestContext context(RequestHeader header, KafkaPrincipal principal) {
+        return new RequestContext(header, connectionId, remote.getAddress(), Optional.of(remote.getPort()),
+                principal, listenerName, security.protocol(), ClientInformation.EMPTY, false);
+    }
+
+    /**
+     * Who this connection is: its SASL identity once authenticated, else its TLS client
+     * certificate's distinguished name ({@code User:CN=...}, Kafka's default principal builder),
+     * else ANONYMOUS.
+     */
+    private KafkaPrincipal principal() {
+        KafkaPrincipal fromSasl = sasl.principal();
+        if (fromSasl != KafkaPrincipal.ANONYMOUS) return fromSasl;
+        KafkaPrincipal fromTls = tlsPrincipal;
+        if (fromTls == null) {
+            fromTls = KafkaPrincipal.ANONYMOUS;
+            io.netty.handler.ssl.SslHandler tls = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            if (tls != null) {
+                try {
+                    fromTls = new KafkaPrincipal(KafkaPrincipal.USER_TYPE,
+                            tls.engine().getSession().getPeerPrincipal().getName());
+                } catch (javax.net.ssl.SSLPeerUnverifiedException noClientCertificate) {
+                    // ssl.client.auth none or requested, and the client sent none
+                }
+            }
+            tlsPrincipal = fromTls;
+        }
+        return fromTls;
     }
 
     /**
@@ -290,6 +350,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 slot.throttleMs = response.throttleTimeMs();
                 slot.response = context.buildResponseEnvelopePayload(response);
             }
+            if (slot.closeAfterResponse) slot.close = true;
         } catch (RuntimeException e) {
             HANDLER_ERRORS.log(Level.ERROR, "encode" + context.header.apiKey() + e.getClass().getName(),
                     "Cannot encode {} response for {}; closing", context.header.apiKey(), connectionId, e);

@@ -58,6 +58,8 @@ public final class KafkaServer implements AutoCloseable {
     private final NetworkConfig config;
     private final RequestDispatcher dispatcher;
     private final RequestObserver observer;
+    private final SaslMechanisms saslMechanisms;
+    private final ListenerSecurity security;
     private final RequestMemoryPool pool;
     private final ConnectionQuotas quotas;
     private final Set<KafkaConnection> connections = ConcurrentHashMap.newKeySet();
@@ -75,6 +77,23 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer) {
+        this(config, dispatcher, observer, SaslMechanisms.NONE);
+    }
+
+    /**
+     * @param saslMechanisms what SaslHandshake offers; a connection that completes one is served
+     *                       as its principal ({@code User:<name>}), any other as ANONYMOUS
+     */
+    public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer,
+                       SaslMechanisms saslMechanisms) {
+        this(config, dispatcher, observer, saslMechanisms, ListenerSecurity.PLAINTEXT);
+    }
+
+    /** @param security the listener's name and security protocol (and TLS context for SSL, SASL_SSL) */
+    public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer,
+                       SaslMechanisms saslMechanisms, ListenerSecurity security) {
+        this.security = security;
+        this.saslMechanisms = saslMechanisms;
         this.config = config;
         this.dispatcher = dispatcher;
         this.observer = observer;
@@ -152,12 +171,14 @@ public final class KafkaServer implements AutoCloseable {
         FrameDecoder decoder = new FrameDecoder(config.maxRequestBytes(), pool, this::holdAll, this::releaseHolds,
                 (ctx, size, max) -> warnings.warn("frame-size", "Closing connection from {}: request size {} outside "
                         + "[0, {}] (socket.request.max.bytes)", ctx.channel().remoteAddress(), size, max));
+        // TLS first: the idle timer and the frame decoder see only decrypted bytes.
+        security.tls().ifPresent(tls -> ch.pipeline().addLast("tls", tls.newHandler(ch.alloc())));
         ch.pipeline()
                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS))
                 .addLast("frames", decoder)
                 .addLast("kafka", new KafkaConnection(dispatcher, observer, handlerPool,
                         config.maxInFlightPerConnection(), config.queuedMaxRequestBytesPerConnection(), pool, decoder,
-                        admission == ConnectionQuotas.Admission.PROBATION, connectionListener));
+                        admission == ConnectionQuotas.Admission.PROBATION, connectionListener, saslMechanisms, security));
     }
 
     /** The pool is full: every client connection stops reading. */

@@ -37,7 +37,7 @@ final class BrokerConfigView {
         required("node.id", Integer.toString(config.nodeId()), ConfigType.INT);
         required("broker.id", Integer.toString(config.nodeId()), ConfigType.INT);
         required("log.dirs", config.dataDir().resolve("logs").toAbsolutePath().toString(), ConfigType.STRING);
-        required("listeners", "PLAINTEXT://" + config.listeners().kafka(), ConfigType.LIST);
+        required("listeners", config.kafkaListeners().describe(), ConfigType.LIST);
         required("cluster.id", config.clusterId(), ConfigType.STRING); // Weir's (Kafka keeps it in meta.properties)
         required("coordination.backend", config.coordination().backend(), ConfigType.STRING); // Weir's
         if (config.listeners().http() != null) required("listeners.http", config.listeners().http(), ConfigType.STRING);
@@ -81,6 +81,23 @@ final class BrokerConfigView {
         setting("socket.request.receive.timeout.ms", NodeConfig::socketRequestReceiveTimeoutMs, ConfigType.LONG);
         setting("offsets.topic.replication.factor", NodeConfig::offsetsTopicReplicationFactor, ConfigType.SHORT);
         setting("log.dir.reserved.bytes", NodeConfig::logDirReservedBytes, ConfigType.LONG);
+        setting("cluster.secret.file", NodeConfig::clusterSecretFile, ConfigType.STRING); // the path, never the secret
+        setting("advertised.listeners", NodeConfig::advertisedListeners, ConfigType.LIST);
+        setting("listener.security.protocol.map", NodeConfig::listenerSecurityProtocolMap, ConfigType.LIST);
+        setting("inter.broker.listener.name", NodeConfig::interBrokerListenerName, ConfigType.STRING);
+        setting("ssl.keystore.location", NodeConfig::sslKeystoreLocation, ConfigType.STRING);
+        setting("ssl.keystore.type", NodeConfig::sslKeystoreType, ConfigType.STRING);
+        setting("ssl.truststore.location", NodeConfig::sslTruststoreLocation, ConfigType.STRING);
+        setting("ssl.truststore.type", NodeConfig::sslTruststoreType, ConfigType.STRING);
+        setting("ssl.client.auth", NodeConfig::sslClientAuth, ConfigType.STRING);
+        setting("ssl.endpoint.identification.algorithm", NodeConfig::sslEndpointIdentificationAlgorithm, ConfigType.STRING);
+        setting("sasl.enabled.mechanisms", NodeConfig::saslEnabledMechanisms, ConfigType.LIST);
+        setting("connections.max.reauth.ms", NodeConfig::connectionsMaxReauthMs, ConfigType.LONG);
+        setting("http.token.file", NodeConfig::httpTokenFile, ConfigType.STRING); // the path, never the token
+        // Passwords are described as Kafka describes sensitive configs: with no value.
+        for (String password : List.of("ssl.keystore.password", "ssl.key.password", "ssl.truststore.password")) {
+            add(password, null, null, ConfigType.PASSWORD);
+        }
         setting("quota.window.num", NodeConfig::quotaWindowNum, ConfigType.INT);
         setting("quota.window.size.seconds", NodeConfig::quotaWindowSizeSeconds, ConfigType.INT);
         setting("log.cleaner.enable", NodeConfig::logCleanerEnable, ConfigType.BOOLEAN);

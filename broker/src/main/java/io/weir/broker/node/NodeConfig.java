@@ -80,6 +80,24 @@ import java.util.Objects;
  * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
  * anyway): free space kept in the data directory's file system; appends that would go below it
  * answer KAFKA_STORAGE_ERROR (see storage's {@code DiskSpace}).
+ *
+ * <p>{@code cluster.secret.file} (Weir; unset): a file whose first line is the secret every node
+ * of the cluster shares (at least 16 characters). With it, only nodes that prove the secret may
+ * register, heartbeat, change ISRs, take producer ids or fetch as replicas; without it, any
+ * client that names an expected node id may (see docs/SECURITY.md).
+ *
+ * <p>Several Kafka listeners, with Kafka's names (docs/SECURITY.md): {@code listeners.kafka} as
+ * Kafka's list ({@code CLIENT://127.0.0.1:9092,INTERNAL://127.0.0.1:9192}),
+ * {@code advertised.listeners}, {@code listener.security.protocol.map},
+ * {@code inter.broker.listener.name} (the listener nodes use among themselves; a voter's
+ * {@code kafka.port} is its port there), and TLS: {@code ssl.keystore.location / password / type}
+ * (JKS, PKCS12 or PEM), {@code ssl.key.password}, {@code ssl.truststore.location / password / type},
+ * {@code ssl.client.auth} (none, requested, required), {@code ssl.endpoint.identification.algorithm};
+ * {@code sasl.enabled.mechanisms} (SCRAM-SHA-256 and SCRAM-SHA-512 by default; PLAIN too) for
+ * SASL listeners, checked against the users' SCRAM credentials in the metadata;
+ * {@code connections.max.reauth.ms} (0, off): SASL sessions must re-authenticate within it;
+ * {@code http.token.file} (Weir; unset): {@code /metrics} and {@code /health} then need
+ * {@code Authorization: Bearer <the file's first line>}.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -112,6 +130,22 @@ public record NodeConfig(
         @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs,
         @JsonProperty("offsets.topic.replication.factor") Short offsetsTopicReplicationFactor,
         @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes,
+        @JsonProperty("cluster.secret.file") @JsonSerialize(using = ToStringSerializer.class) Path clusterSecretFile,
+        @JsonProperty("advertised.listeners") String advertisedListeners,
+        @JsonProperty("listener.security.protocol.map") String listenerSecurityProtocolMap,
+        @JsonProperty("inter.broker.listener.name") String interBrokerListenerName,
+        @JsonProperty("ssl.keystore.location") @JsonSerialize(using = ToStringSerializer.class) Path sslKeystoreLocation,
+        @JsonProperty("ssl.keystore.password") String sslKeystorePassword,
+        @JsonProperty("ssl.keystore.type") String sslKeystoreType,
+        @JsonProperty("ssl.key.password") String sslKeyPassword,
+        @JsonProperty("ssl.truststore.location") @JsonSerialize(using = ToStringSerializer.class) Path sslTruststoreLocation,
+        @JsonProperty("ssl.truststore.password") String sslTruststorePassword,
+        @JsonProperty("ssl.truststore.type") String sslTruststoreType,
+        @JsonProperty("ssl.client.auth") String sslClientAuth,
+        @JsonProperty("ssl.endpoint.identification.algorithm") String sslEndpointIdentificationAlgorithm,
+        @JsonProperty("sasl.enabled.mechanisms") String saslEnabledMechanisms,
+        @JsonProperty("connections.max.reauth.ms") Long connectionsMaxReauthMs,
+        @JsonProperty("http.token.file") @JsonSerialize(using = ToStringSerializer.class) Path httpTokenFile,
         @JsonProperty("quota.window.num") Integer quotaWindowNum,
         @JsonProperty("quota.window.size.seconds") Integer quotaWindowSizeSeconds,
         @JsonProperty("log.cleaner.enable") Boolean logCleanerEnable,
@@ -177,6 +211,36 @@ public record NodeConfig(
         if (offsetsTopicReplicationFactor < 1) throw new IllegalArgumentException("offsets.topic.replication.factor must be at least 1");
         logDirReservedBytes = logDirReservedBytes == null ? DiskSpace.DEFAULT_RESERVE_BYTES : logDirReservedBytes;
         if (logDirReservedBytes < 0) throw new IllegalArgumentException("log.dir.reserved.bytes must not be negative");
+        sslKeystoreType = sslKeystoreType == null ? "JKS" : sslKeystoreType.toUpperCase(java.util.Locale.ROOT); // Kafka's
+        sslTruststoreType = sslTruststoreType == null ? "JKS" : sslTruststoreType.toUpperCase(java.util.Locale.ROOT);
+        sslClientAuth = sslClientAuth == null ? "none" : sslClientAuth.toLowerCase(java.util.Locale.ROOT);
+        sslEndpointIdentificationAlgorithm = sslEndpointIdentificationAlgorithm == null ? "https"
+                : sslEndpointIdentificationAlgorithm;
+        connectionsMaxReauthMs = connectionsMaxReauthMs == null ? 0L : connectionsMaxReauthMs; // Kafka's: off
+        if (connectionsMaxReauthMs < 0) throw new IllegalArgumentException("connections.max.reauth.ms must not be negative");
+        saslEnabledMechanisms = saslEnabledMechanisms == null ? "SCRAM-SHA-256,SCRAM-SHA-512" : saslEnabledMechanisms;
+        for (String mechanism : mechanisms(saslEnabledMechanisms)) {
+            if (!List.of("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN").contains(mechanism)) {
+                throw new IllegalArgumentException("sasl.enabled.mechanisms: " + mechanism
+                        + " is not SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN");
+            }
+        }
+        if (!List.of("JKS", "PKCS12", "PEM").contains(sslKeystoreType)) {
+            throw new IllegalArgumentException("ssl.keystore.type must be JKS, PKCS12 or PEM, not " + sslKeystoreType);
+        }
+        if (!List.of("JKS", "PKCS12", "PEM").contains(sslTruststoreType)) {
+            throw new IllegalArgumentException("ssl.truststore.type must be JKS, PKCS12 or PEM, not " + sslTruststoreType);
+        }
+        if (!List.of("none", "requested", "required").contains(sslClientAuth)) {
+            throw new IllegalArgumentException("ssl.client.auth must be none, requested or required, not " + sslClientAuth);
+        }
+        KafkaListeners parsed = KafkaListeners.parse(listeners.kafka(), advertisedListeners, listenerSecurityProtocolMap,
+                interBrokerListenerName);
+        boolean tls = parsed.all().stream().anyMatch(l -> l.protocol() == org.apache.kafka.common.security.auth.SecurityProtocol.SSL
+                || l.protocol() == org.apache.kafka.common.security.auth.SecurityProtocol.SASL_SSL);
+        if (tls && sslKeystoreLocation == null) {
+            throw new IllegalArgumentException("an SSL or SASL_SSL listener needs ssl.keystore.location");
+        }
         quotaWindowNum = quotaWindowNum == null ? ClientQuotas.DEFAULT_SAMPLES : quotaWindowNum;
         if (quotaWindowNum < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
         quotaWindowSizeSeconds = quotaWindowSizeSeconds == null ? ClientQuotas.DEFAULT_SAMPLE_SECONDS : quotaWindowSizeSeconds;
@@ -192,7 +256,7 @@ public record NodeConfig(
         logCleanerSettings(logCleanerEnable, logCleanerThreads, logCleanerDedupeBufferSize,
                 logCleanerIoMaxBytesPerSecond, logCleanerBackoffMs); // checked now, naming the key at fault
         // Validates the listener's bounds now, with errors that name the key at fault.
-        network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
+        network(parsed.first().bind(), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
                 queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
                 connectionsMaxIdleMs, socketRequestReceiveTimeoutMs);
     }
@@ -228,12 +292,15 @@ public record NodeConfig(
                 .withRequestReceiveTimeoutMs(receiveTimeoutMs);
     }
 
-    /** Addresses as {@code host:port}; port 0 binds a free port. */
+    /**
+     * Addresses as {@code host:port}; port 0 binds a free port. {@code kafka} may instead be
+     * Kafka's {@code listeners} list, {@code NAME://host:port,...} (see {@link KafkaListeners}).
+     */
     public record Listeners(@JsonProperty(value = "kafka", required = true) String kafka,
                             @JsonProperty("http") String http) {
         public Listeners {
             Objects.requireNonNull(kafka, "listeners.kafka");
-            HostPort.parse(kafka);
+            if (!kafka.contains("://")) HostPort.parse(kafka);
             if (http != null) HostPort.parse(http);
         }
     }
@@ -361,18 +428,38 @@ public record NodeConfig(
      * the file" would call everything static).
      */
     public List<StaticBrokerConfig> brokerConfigs() {
-        return BrokerConfigView.of(this, of(nodeId, clusterId, dataDir, listeners, coordination));
+        // The defaults' listener is the short form: named listeners are valid only with the map that names them.
+        HostPort first = kafkaListener();
+        return BrokerConfigView.of(this, of(nodeId, clusterId, dataDir,
+                new Listeners(first.host() + ":" + first.port(), listeners.http()), coordination));
     }
 
+    /** The first Kafka listener's bind address (the one {@code bootstrapServers()} names). */
     public HostPort kafkaListener() {
-        return HostPort.parse(listeners.kafka());
+        return kafkaListeners().first().bind();
+    }
+
+    /** The SASL mechanisms SASL_PLAINTEXT and SASL_SSL listeners offer users. */
+    public List<String> saslMechanisms() {
+        return mechanisms(saslEnabledMechanisms);
+    }
+
+    private static List<String> mechanisms(String list) {
+        return java.util.Arrays.stream(list.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
+    }
+
+    /** Every Kafka listener with its security protocol, and which one brokers use among themselves. */
+    public KafkaListeners kafkaListeners() {
+        return KafkaListeners.parse(listeners.kafka(), advertisedListeners, listenerSecurityProtocolMap,
+                interBrokerListenerName);
     }
 
     /** A node with every optional setting at its default. */
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
-                null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

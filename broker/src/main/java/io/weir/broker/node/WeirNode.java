@@ -14,9 +14,19 @@ import io.weir.broker.metrics.BrokerMetrics;
 import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.quota.ClientQuotas;
 import io.weir.broker.network.KafkaServer;
+import io.weir.broker.network.ListenerSecurity;
+import io.weir.broker.security.TlsSettings;
+import io.weir.broker.security.UserSasl;
+import io.weir.broker.admin.UserScramCredentialsHandlers;
+import io.weir.controller.image.MetadataImage;
+import io.weir.broker.network.SaslMechanisms;
+import io.weir.broker.security.ClusterActionGuard;
+import io.weir.broker.security.ClusterMembership;
+import io.weir.broker.security.MemberSasl;
 import io.weir.broker.produce.ProducerIdAllocator;
 import io.weir.replication.ReplicaManager;
 import io.weir.replication.ReplicationConfig;
+import io.weir.replication.InterBrokerSecurity;
 import io.weir.controller.ControllerConfig;
 import io.weir.controller.ProducerIdControlManager;
 import io.weir.controller.QuorumController;
@@ -38,6 +48,8 @@ import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperConnect;
 import io.weir.zk.ZooKeeperCoordination;
 import io.weir.zk.mirror.ClassicZnodeMirror;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +60,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -69,8 +82,6 @@ import java.util.concurrent.TimeoutException;
 public final class WeirNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WeirNode.class);
     private static final int CONTROLLER_CALL_TIMEOUT_MS = 5_000;
-    /** The one client listener's name, as clients see it in RequestContext and as brokers register it. */
-    private static final String LISTENER = "PLAINTEXT";
     /** Kafka's offsets.topic.num.partitions is 50; ten keep small clusters light. */
     private static final int OFFSETS_TOPIC_PARTITIONS = 10;
 
@@ -85,6 +96,9 @@ public final class WeirNode implements AutoCloseable {
     private BrokerMetrics metrics;
     private HttpEndpoint http;
     private String advertisedHost;
+    private String controllerHost;
+    private final java.util.Map<String, KafkaServer> servers = new java.util.LinkedHashMap<>();
+    private InterBrokerSecurity interBrokerSecurity = InterBrokerSecurity.PLAINTEXT;
 
     private WeirNode(NodeConfig config) {
         this.config = config;
@@ -114,13 +128,54 @@ public final class WeirNode implements AutoCloseable {
         headroom.awaitRoomToStart();
         startHeadroomCheck(headroom);
 
-        NodeConfig.HostPort kafka = config.kafkaListener();
-        advertisedHost = kafka.host();
+        KafkaListeners listeners = config.kafkaListeners();
+        advertisedHost = listeners.first().advertised().host();
         DelegatingDispatcher dispatcher = new DelegatingDispatcher();
         metrics = new BrokerMetrics(nodeId);
-        server = new KafkaServer(config.networkConfig(kafka), dispatcher, metrics);
-        server.start();
-        int kafkaPort = server.boundAddress().getPort();
+        ClusterMembership membership = ClusterMembership.of(expectedNodeIds(), config.clusterSecretFile() != null);
+        Optional<String> secret = config.clusterSecretFile() == null ? Optional.empty()
+                : Optional.of(MemberSasl.readSecret(config.clusterSecretFile()));
+        if (secret.isEmpty()) {
+            log.warn("Node {}: no cluster.secret.file, so cluster membership is open: any client that names {} may "
+                    + "register as a broker and fetch as a replica (see docs/SECURITY.md)", nodeId,
+                    membership.isExpected(Integer.MAX_VALUE) ? "any node id" : "an expected node id");
+        }
+        TlsSettings tls = new TlsSettings(config.sslKeystoreLocation(), config.sslKeystorePassword(),
+                config.sslKeystoreType(), config.sslKeyPassword(), config.sslTruststoreLocation(),
+                config.sslTruststorePassword(), config.sslTruststoreType(), config.sslClientAuth(),
+                config.sslEndpointIdentificationAlgorithm());
+        KafkaListeners.Listener interBroker = listeners.interBroker();
+        boolean saslInterBroker = interBroker.protocol() == SecurityProtocol.SASL_PLAINTEXT
+                || interBroker.protocol() == SecurityProtocol.SASL_SSL;
+        if (saslInterBroker && secret.isEmpty()) {
+            throw new IllegalArgumentException("inter.broker.listener.name " + interBroker.name() + " is "
+                    + interBroker.protocol() + ": nodes authenticate there with the cluster secret, so "
+                    + "cluster.secret.file is required");
+        }
+        interBrokerSecurity = new InterBrokerSecurity(interBroker.name(),
+                ListenerSecurity.usesTls(interBroker.protocol()) ? Optional.of(tls.clientContext()) : Optional.empty(),
+                tls.verifyHostname(), secret.map(s -> MemberSasl.login(nodeId, s)));
+        Optional<MemberSasl> members = secret.map(s -> MemberSasl.of(membership, s));
+        SaslMechanisms sasl = members.<SaslMechanisms>map(m -> m).orElse(SaslMechanisms.NONE);
+        // SASL listeners also take users' logins, checked against the credentials in the metadata.
+        SaslMechanisms userSasl = new UserSasl(() -> metadata == null ? MetadataImage.EMPTY : metadata.image(), members,
+                config.saslMechanisms());
+        io.netty.handler.ssl.SslContext serverTls = listeners.all().stream().anyMatch(l -> ListenerSecurity.usesTls(l.protocol()))
+                ? tls.serverContext() : null;
+        for (KafkaListeners.Listener l : listeners.all()) {
+            boolean saslListener = l.protocol() == SecurityProtocol.SASL_PLAINTEXT || l.protocol() == SecurityProtocol.SASL_SSL;
+            KafkaServer listenerServer = new KafkaServer(config.networkConfig(l.bind()), dispatcher, metrics,
+                    saslListener ? userSasl : sasl,
+                    new ListenerSecurity(l.name(), l.protocol(),
+                            ListenerSecurity.usesTls(l.protocol()) ? Optional.of(serverTls) : Optional.empty(),
+                            config.connectionsMaxReauthMs()));
+            servers.put(l.name(), listenerServer);
+            listenerServer.start();
+        }
+        server = servers.get(listeners.first().name());
+        // The controller endpoint the coordination backend publishes: the inter-broker listener.
+        int kafkaPort = servers.get(interBroker.name()).boundAddress().getPort();
+        controllerHost = interBroker.advertised().host();
 
         LocalCoordination.Log localLog = null;
         Coordination coordination;
@@ -151,8 +206,7 @@ public final class WeirNode implements AutoCloseable {
         LogCleaner cleaner = new LogCleaner(logs, config.logCleaner());
         started.add(cleaner); // closes before the logs
         cleaner.start();
-        RoutingControllerChannel isrChannel = new RoutingControllerChannel(controller, config.clusterId(),
-                CONTROLLER_CALL_TIMEOUT_MS);
+        RoutingControllerChannel isrChannel = controllerChannel();
         started.add(isrChannel);
         ReplicaManager replicas = new ReplicaManager(nodeId, logs, LogConfig.defaults(),
                 config.dataDir().resolve("partition-topic-ids"),
@@ -163,12 +217,12 @@ public final class WeirNode implements AutoCloseable {
                     } catch (Exception e) {
                         return CompletableFuture.failedFuture(e);
                     }
-                });
+                }, interBrokerSecurity);
         started.add(replicas);
         metadata.onChange(replicas::onMetadataChange);
         controller.addImageListener(metadata::publish);
 
-        GroupCoordinator groups = new GroupCoordinator(metadata::image, nodeId, replicas, LISTENER,
+        GroupCoordinator groups = new GroupCoordinator(metadata::image, nodeId, replicas, interBroker.name(),
                 config.groupInitialRebalanceDelayMs(), config.groupConsumerSessionTimeoutMs(),
                 config.groupConsumerHeartbeatIntervalMs());
         started.add(groups);
@@ -176,25 +230,31 @@ public final class WeirNode implements AutoCloseable {
         controller.addImageListener(new OffsetsTopicCreator(controller, OFFSETS_TOPIC_PARTITIONS,
                 config.offsetsTopicReplicationFactor()));
         // Its own channel: RoutingControllerChannel is single-threaded and the allocator calls it under its lock.
-        RoutingControllerChannel producerIdChannel = new RoutingControllerChannel(controller, config.clusterId(),
-                CONTROLLER_CALL_TIMEOUT_MS);
+        RoutingControllerChannel producerIdChannel = controllerChannel();
         started.add(producerIdChannel);
         TopicAutoCreator autoCreator = TopicAutoCreator.DISABLED;
         if (config.autoCreateTopicsEnable()) {
             ControllerTopicAutoCreator creator = new ControllerTopicAutoCreator(
-                    new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS));
+                    controllerChannel());
             started.add(creator);
             autoCreator = creator;
         }
         ControllerForwarder forwarder = new ControllerForwarder(
-                new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS));
+                controllerChannel());
         started.add(forwarder);
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
                 config.brokerConfigs(), new ClientQuotas(metadata::image, config.quotaWindowNum(),
                         config.quotaWindowSizeSeconds(), System::currentTimeMillis));
         GroupHandlers.register(apis, groups);
-        dispatcher.set(ControllerApiHandlers.register(apis, controller, config.clusterId()).build());
+        UserScramCredentialsHandlers.register(apis, metadata, controller, forwarder);
+        if (sasl != SaslMechanisms.NONE || listeners.all().stream().anyMatch(l -> l.protocol() == SecurityProtocol.SASL_PLAINTEXT
+                || l.protocol() == SecurityProtocol.SASL_SSL)) {
+            apis.servedByConnection(ApiKeys.SASL_HANDSHAKE, 1, 1)
+                    .servedByConnection(ApiKeys.SASL_AUTHENTICATE, 0, ApiKeys.SASL_AUTHENTICATE.latestVersion());
+        }
+        dispatcher.set(new ClusterActionGuard(ControllerApiHandlers.register(apis, controller, config.clusterId()).build(),
+                membership));
         controller.start();
         startZooKeeperMirror();
         if (config.leaderImbalanceCheckIntervalMs() > 0) {
@@ -202,8 +262,13 @@ public final class WeirNode implements AutoCloseable {
         }
         if (localLog != null) localLog.elect(nodeId);
 
-        lifecycle = new BrokerLifecycle(nodeId, List.of(new BrokerEndpoint(LISTENER, advertisedHost, kafkaPort, "PLAINTEXT")),
-                config.rack(), metadata, new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS),
+        List<BrokerEndpoint> endpoints = new ArrayList<>();
+        for (KafkaListeners.Listener l : listeners.all()) {
+            int port = l.advertised().port() != 0 ? l.advertised().port() : servers.get(l.name()).boundAddress().getPort();
+            endpoints.add(new BrokerEndpoint(l.name(), l.advertised().host(), port, l.protocol().name));
+        }
+        lifecycle = new BrokerLifecycle(nodeId, endpoints,
+                config.rack(), metadata, controllerChannel(),
                 config.brokerHeartbeatIntervalMs(), () -> !logs.isWritable());
         lifecycle.start();
         metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
@@ -220,11 +285,27 @@ public final class WeirNode implements AutoCloseable {
         if (config.listeners().http() != null) {
             NodeConfig.HostPort http = NodeConfig.HostPort.parse(config.listeners().http());
             BrokerLifecycle l = lifecycle;
-            this.http = new HttpEndpoint(http.host(), http.port(), metrics, l::isUnfenced);
+            this.http = new HttpEndpoint(http.host(), http.port(), metrics, l::isUnfenced,
+                    config.httpTokenFile() == null ? Optional.empty() : Optional.of(HttpEndpoint.readToken(config.httpTokenFile())));
             started.add(this.http);
         }
-        log.info("Node {} started: Kafka listener {}:{}, coordination {}", nodeId, advertisedHost, kafkaPort,
+        log.info("Node {} started: Kafka listeners {} (inter-broker {}), coordination {}", nodeId, endpoints, interBroker.name(),
                 config.coordination().backend());
+    }
+
+    /** A channel to the active controller that authenticates as this node when the cluster has a secret. */
+    private RoutingControllerChannel controllerChannel() {
+        return new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS, interBrokerSecurity);
+    }
+
+    /** The node ids this cluster has: the static voters on Ratis, this node alone locally, any on ZooKeeper. */
+    private Optional<Set<Integer>> expectedNodeIds() {
+        return switch (config.coordination().backend()) {
+            case "zookeeper" -> Optional.empty();
+            case "local" -> Optional.of(Set.of(config.nodeId()));
+            default -> Optional.of(config.coordination().voters().stream().map(NodeConfig.Voter::id)
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet()));
+        };
     }
 
     private void startHeadroomCheck(MetadataHeadroom headroom) {
@@ -281,7 +362,7 @@ public final class WeirNode implements AutoCloseable {
     /** Every node of a ZooKeeper cluster may be elected; this one publishes its own Kafka listener as its controller endpoint. */
     private ZooKeeperConfig zooKeeperConfig(int kafkaPort) {
         NodeConfig.ZooKeeper zk = config.coordination().zookeeper();
-        return ZooKeeperConfig.of(zk.connect(), config.clusterId(), config.nodeId(), advertisedHost, kafkaPort)
+        return ZooKeeperConfig.of(zk.connect(), config.clusterId(), config.nodeId(), controllerHost, kafkaPort)
                 .withTimeouts(Duration.ofMillis(zk.sessionTimeoutMs()), Duration.ofMillis(zk.connectionTimeoutMs()));
     }
 
@@ -327,6 +408,13 @@ public final class WeirNode implements AutoCloseable {
         return server.boundAddress().getPort();
     }
 
+    /** The bound port of the Kafka listener named {@code listener} (Kafka's name, e.g. SASL_SSL). */
+    public int kafkaPort(String listener) {
+        KafkaServer named = servers.get(listener);
+        if (named == null) throw new IllegalArgumentException("no listener " + listener + " in " + servers.keySet());
+        return named.boundAddress().getPort();
+    }
+
     public String bootstrapServers() {
         return advertisedHost + ":" + kafkaPort();
     }
@@ -353,7 +441,7 @@ public final class WeirNode implements AutoCloseable {
     @Override
     public void close() {
         if (lifecycle != null) stop(lifecycle);
-        if (server != null) stop(server);
+        for (KafkaServer s : servers.values()) stop(s);
         for (int i = started.size() - 1; i >= 0; i--) stop(started.get(i));
         started.clear();
     }

@@ -13,6 +13,8 @@ import io.weir.controller.record.RemoveTopicRecord;
 import io.weir.controller.record.TopicRecord;
 import io.weir.controller.record.UnfenceBrokerRecord;
 import io.weir.controller.record.UnregisterBrokerRecord;
+import io.weir.controller.record.RemoveUserScramCredentialRecord;
+import io.weir.controller.record.UserScramCredentialRecord;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +33,10 @@ public final class MetadataDelta {
     private final Map<ConfigResource, Map<String, String>> configs;
     private long nextProducerId;
     private long highestBrokerEpoch;
+    private final Map<String, Map<String, UserScramCredentialRecord>> scramCredentials;
 
     public MetadataDelta(MetadataImage base) {
+        this.scramCredentials = new HashMap<>(base.scramCredentials());
         this.brokers = new HashMap<>(base.brokers());
         this.topicsById = new HashMap<>(base.topicsById());
         this.topicIdsByName = new HashMap<>(base.topicIdsByName());
@@ -84,6 +88,17 @@ public final class MetadataDelta {
             nextProducerId = Math.max(nextProducerId, r.nextProducerId());
         } else if (record instanceof BrokerEpochsRecord r) {
             highestBrokerEpoch = Math.max(highestBrokerEpoch, r.highestBrokerEpoch());
+        } else if (record instanceof UserScramCredentialRecord r) {
+            Map<String, UserScramCredentialRecord> user = new HashMap<>(scramCredentials.getOrDefault(r.name(), Map.of()));
+            user.put(r.mechanism(), r);
+            scramCredentials.put(r.name(), Map.copyOf(user));
+        } else if (record instanceof RemoveUserScramCredentialRecord r) {
+            Map<String, UserScramCredentialRecord> user = new HashMap<>(scramCredentials.getOrDefault(r.name(), Map.of()));
+            if (user.remove(r.mechanism()) == null) {
+                throw new IllegalStateException("no SCRAM credential to remove: " + r);
+            }
+            if (user.isEmpty()) scramCredentials.remove(r.name());
+            else scramCredentials.put(r.name(), Map.copyOf(user));
         } else {
             throw new IllegalStateException("unhandled record type " + record);
         }
@@ -105,7 +120,7 @@ public final class MetadataDelta {
 
     public MetadataImage build(long offset) {
         return new MetadataImage(offset, brokers, topicsById, topicIdsByName, configs,
-            nextProducerId, highestBrokerEpoch);
+            nextProducerId, highestBrokerEpoch, scramCredentials);
     }
 
     private BrokerRegistration broker(int id, long epoch) {

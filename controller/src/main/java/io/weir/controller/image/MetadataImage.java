@@ -7,6 +7,7 @@ import io.weir.controller.record.MetadataRecord;
 import io.weir.controller.record.ProducerIdsRecord;
 import io.weir.controller.record.RegisterBrokerRecord;
 import io.weir.controller.record.TopicRecord;
+import io.weir.controller.record.UserScramCredentialRecord;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,15 +28,17 @@ import java.util.UUID;
 public record MetadataImage(long offset, Map<Integer, BrokerRegistration> brokers,
                             Map<UUID, TopicImage> topicsById, Map<String, UUID> topicIdsByName,
                             Map<ConfigResource, Map<String, String>> configs,
-                            long nextProducerId, long highestBrokerEpoch) {
+                            long nextProducerId, long highestBrokerEpoch,
+                            Map<String, Map<String, UserScramCredentialRecord>> scramCredentials) {
     public static final MetadataImage EMPTY =
-        new MetadataImage(-1, Map.of(), Map.of(), Map.of(), Map.of(), 0, 0);
+        new MetadataImage(-1, Map.of(), Map.of(), Map.of(), Map.of(), 0, 0, Map.of());
 
     public MetadataImage {
         brokers = Map.copyOf(brokers);
         topicsById = Map.copyOf(topicsById);
         topicIdsByName = Map.copyOf(topicIdsByName);
         configs = Map.copyOf(configs);
+        scramCredentials = Map.copyOf(scramCredentials);
     }
 
     /** A new image with {@code records} (one committed batch at {@code newOffset}) replayed. */
@@ -48,7 +51,7 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
     /** The same image at another offset (a batch that replayed to nothing). */
     public MetadataImage withOffset(long newOffset) {
         return new MetadataImage(newOffset, brokers, topicsById, topicIdsByName, configs,
-            nextProducerId, highestBrokerEpoch);
+            nextProducerId, highestBrokerEpoch, scramCredentials);
     }
 
     /** Rebuilds an image from {@link #toRecords()} output (used by snapshot loading). */
@@ -79,6 +82,11 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
     public List<BrokerRegistration> liveBrokers() {
         return brokers.values().stream().filter(b -> !b.fenced())
             .sorted(Comparator.comparingInt(BrokerRegistration::id)).toList();
+    }
+
+    /** A user's SCRAM credentials by mechanism (empty when it has none). */
+    public Map<String, UserScramCredentialRecord> scramCredentials(String user) {
+        return scramCredentials.getOrDefault(user, Map.of());
     }
 
     /** Explicitly set configs of a resource (defaults not included). */
@@ -120,6 +128,9 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
         if (highestBrokerEpoch > 0) {
             out.add(new BrokerEpochsRecord(highestBrokerEpoch));
         }
+        scramCredentials.entrySet().stream().sorted(Map.Entry.comparingByKey())
+            .forEach(u -> u.getValue().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(m -> out.add(m.getValue())));
         return out;
     }
 }

@@ -24,11 +24,13 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = ConfigRecord.class, name = "Config"),
     @JsonSubTypes.Type(value = ProducerIdsRecord.class, name = "ProducerIds"),
     @JsonSubTypes.Type(value = BrokerEpochsRecord.class, name = "BrokerEpochs"),
+    @JsonSubTypes.Type(value = UserScramCredentialRecord.class, name = "UserScramCredential"),
+    @JsonSubTypes.Type(value = RemoveUserScramCredentialRecord.class, name = "RemoveUserScramCredential"),
 })
 public sealed interface MetadataRecord
     permits RegisterBrokerRecord, UnregisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord,
         TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, ConfigRecord,
-        ProducerIdsRecord, BrokerEpochsRecord {
+        ProducerIdsRecord, BrokerEpochsRecord, UserScramCredentialRecord, RemoveUserScramCredentialRecord {
 
     /** The schema version of this record type; replay accepts every version it knows. */
     int version();

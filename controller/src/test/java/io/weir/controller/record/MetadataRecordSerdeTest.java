@@ -27,6 +27,8 @@ class MetadataRecordSerdeTest {
             new ConfigRecord(ConfigResource.topic("orders"), "retention.ms", null),
             new ProducerIdsRecord(1, 10, 1000),
             new BrokerEpochsRecord(12),
+            new UserScramCredentialRecord("alice", "SCRAM-SHA-256", "c2FsdA==", "c3RvcmVk", "c2VydmVy", 8192),
+            new RemoveUserScramCredentialRecord("alice", "SCRAM-SHA-256"),
             new RemoveTopicRecord(id),
             new UnregisterBrokerRecord(2, 11));
     }

@@ -8,8 +8,10 @@ import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -36,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * {@link MetadataImage}, snapshots that image, and reports commits and leadership to
  * {@link Events} (implemented by {@link RatisCoordination}).
  *
+ * <p>Only this node's own controller may write: {@link #startTransaction} refuses a request from
+ * any other Raft client (someone who reached the quorum port), without saying why.
+ *
  * <p>Epoch fencing happens twice. On the leader, {@link #startTransaction} refuses a batch
  * whose controller epoch is not the current term. On every node, {@link #applyTransaction}
  * skips a committed entry whose embedded epoch differs from the term it was written in, so
@@ -57,14 +62,22 @@ final class MetadataStateMachine extends BaseStateMachine {
         void leaderChanged(RaftPeerId leader);
     }
 
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final SnapshotFiles snapshots = new SnapshotFiles();
     private final BatchCodec codec = new BatchCodec();
     private final Events events;
+    private final ClientId controllerClient;
+    private final AtomicLong lastRefusalLogNanos = new AtomicLong(System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS);
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
-    MetadataStateMachine(Events events) {
+    /**
+     * @param controllerClient the client id of this node's own controller ({@link RatisCoordination#append}):
+     *                         the only writer this node, as leader, accepts
+     */
+    MetadataStateMachine(Events events, ClientId controllerClient) {
         this.events = events;
+        this.controllerClient = controllerClient;
     }
 
     MetadataImage image() {
@@ -145,6 +158,18 @@ final class MetadataStateMachine extends BaseStateMachine {
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         TransactionContext context = super.startTransaction(request);
+        if (!controllerClient.equals(request.getClientId())) {
+            // Anyone who reaches the quorum port could otherwise commit a record. The answer says
+            // nothing about this node (not its role, not its term).
+            long now = System.nanoTime();
+            long last = lastRefusalLogNanos.get();
+            if (now - last >= REFUSAL_LOG_INTERVAL_NANOS && lastRefusalLogNanos.compareAndSet(last, now)) {
+                LOG.warn("refused a metadata write from Raft client {} (not this node's controller)",
+                    request.getClientId());
+            }
+            context.setException(new ForeignWriterException());
+            return context;
+        }
         long epoch = codec.epoch(request.getMessage().getContent());
         DivisionInfo info = getServer().join().getDivision(getGroupId()).getInfo();
         if (!info.isLeader() || info.getCurrentTerm() != epoch) {
@@ -197,6 +222,15 @@ final class MetadataStateMachine extends BaseStateMachine {
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
         events.leaderChanged(null);
+    }
+
+    /** A write from any Raft client but this node's controller. */
+    static final class ForeignWriterException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ForeignWriterException() {
+            super("metadata writes are refused");
+        }
     }
 
     /** The batch's controller epoch is not the leader's current term. */

@@ -116,7 +116,7 @@ public final class RatisCoordination implements Coordination {
             throw new IllegalStateException("already started");
         }
         listener = l;
-        stateMachine = new MetadataStateMachine(new Forwarder());
+        stateMachine = new MetadataStateMachine(new Forwarder(), clientId);
         try {
             server = RaftServer.newBuilder()
                 .setServerId(selfId)

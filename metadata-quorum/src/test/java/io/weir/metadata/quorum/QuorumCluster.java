@@ -64,6 +64,10 @@ final class QuorumCluster implements AutoCloseable {
             .withLogSegmentBytes(logSegmentBytes);
     }
 
+    List<QuorumPeer> voters() {
+        return List.copyOf(voters);
+    }
+
     QuorumCluster logSegmentBytes(long bytes) {
         this.logSegmentBytes = bytes;
         return this;

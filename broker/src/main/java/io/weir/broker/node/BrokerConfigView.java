@@ -76,6 +76,9 @@ final class BrokerConfigView {
         setting("socket.request.receive.timeout.ms", NodeConfig::socketRequestReceiveTimeoutMs, ConfigType.LONG);
         setting("offsets.topic.replication.factor", NodeConfig::offsetsTopicReplicationFactor, ConfigType.SHORT);
         setting("log.dir.reserved.bytes", NodeConfig::logDirReservedBytes, ConfigType.LONG);
+        setting("auto.balance.enable", NodeConfig::autoBalanceEnable, ConfigType.BOOLEAN); // Weir's
+        setting("auto.balance.interval.ms", NodeConfig::autoBalanceIntervalMs, ConfigType.LONG); // Weir's
+        setting("auto.balance.max.concurrent.moves", NodeConfig::autoBalanceMaxConcurrentMoves, ConfigType.INT);
         // The broker-wide defaults of topic configs: a node file cannot change them, so they are the table's.
         TopicConfigs.all().values().forEach(key -> TopicConfigs.brokerSynonym(key.name()).ifPresent(name ->
                 add(name, key.defaultValue(), key.defaultValue(), ConfigType.valueOf(key.type().name()))));

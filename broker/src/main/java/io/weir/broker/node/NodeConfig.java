@@ -66,6 +66,11 @@ import java.util.Objects;
  * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
  * anyway): free space kept in the data directory's file system; appends that would go below it
  * answer KAFKA_STORAGE_ERROR (see storage's {@code DiskSpace}).
+ *
+ * <p>Automatic balancing (Weir; controller's {@code ReplicaBalancer}): {@code auto.balance.enable}
+ * (true) lets the active controller even out replicas, preferred leaders and bytes per broker when
+ * brokers join or leave and every {@code auto.balance.interval.ms} (10 s), moving at most
+ * {@code auto.balance.max.concurrent.moves} (4) partitions at a time.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -95,7 +100,10 @@ public record NodeConfig(
         @JsonProperty("connections.max.idle.ms") Long connectionsMaxIdleMs,
         @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs,
         @JsonProperty("offsets.topic.replication.factor") Short offsetsTopicReplicationFactor,
-        @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes) {
+        @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes,
+        @JsonProperty("auto.balance.enable") Boolean autoBalanceEnable,
+        @JsonProperty("auto.balance.interval.ms") Long autoBalanceIntervalMs,
+        @JsonProperty("auto.balance.max.concurrent.moves") Integer autoBalanceMaxConcurrentMoves) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -146,6 +154,13 @@ public record NodeConfig(
         if (offsetsTopicReplicationFactor < 1) throw new IllegalArgumentException("offsets.topic.replication.factor must be at least 1");
         logDirReservedBytes = logDirReservedBytes == null ? DiskSpace.DEFAULT_RESERVE_BYTES : logDirReservedBytes;
         if (logDirReservedBytes < 0) throw new IllegalArgumentException("log.dir.reserved.bytes must not be negative");
+        autoBalanceEnable = autoBalanceEnable == null || autoBalanceEnable;
+        autoBalanceIntervalMs = autoBalanceIntervalMs == null ? 10_000L : autoBalanceIntervalMs;
+        if (autoBalanceIntervalMs <= 0) throw new IllegalArgumentException("auto.balance.interval.ms must be positive");
+        autoBalanceMaxConcurrentMoves = autoBalanceMaxConcurrentMoves == null ? 4 : autoBalanceMaxConcurrentMoves;
+        if (autoBalanceMaxConcurrentMoves < 1) {
+            throw new IllegalArgumentException("auto.balance.max.concurrent.moves must be at least 1");
+        }
         // Validates the listener's bounds now, with errors that name the key at fault.
         network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
                 queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
@@ -182,11 +197,23 @@ public record NodeConfig(
         }
     }
 
-    /** Which backend holds the metadata log, and its members (Ratis) or its ensemble (ZooKeeper). */
+    /**
+     * Which backend holds the metadata log, and its members (Ratis) or its ensemble (ZooKeeper).
+     * On Ratis, a node whose id is not among the voters is a broker-only node: it learns metadata
+     * as a Ratis listener on its own {@code quorum.port}, added to the running quorum's
+     * configuration when it starts.
+     */
     public record Coordination(@JsonProperty(value = "backend", required = true) String backend,
                                @JsonProperty("voters") List<Voter> voters,
-                               @JsonProperty("zookeeper") ZooKeeper zookeeper) {
+                               @JsonProperty("zookeeper") ZooKeeper zookeeper,
+                               @JsonProperty("quorum.port") Integer quorumPort) {
         public Coordination {
+            if (quorumPort != null && (quorumPort < 0 || quorumPort > 65535)) {
+                throw new IllegalArgumentException("coordination.quorum.port out of range: " + quorumPort);
+            }
+            if (quorumPort != null && !"ratis".equals(backend)) {
+                throw new IllegalArgumentException("coordination.quorum.port is only for the ratis backend");
+            }
             Objects.requireNonNull(backend, "coordination.backend");
             if (!backend.equals("ratis") && !backend.equals("zookeeper") && !backend.equals("local")) {
                 throw new IllegalArgumentException("coordination.backend must be ratis, zookeeper or local, not " + backend);
@@ -209,12 +236,22 @@ public record NodeConfig(
 
         /** A Ratis or local backend. */
         public Coordination(String backend, List<Voter> voters) {
-            this(backend, voters, null);
+            this(backend, voters, null, null);
         }
 
         /** The ZooKeeper backend. */
         public static Coordination zookeeper(ZooKeeper zookeeper) {
-            return new Coordination("zookeeper", null, zookeeper);
+            return new Coordination("zookeeper", null, zookeeper, null);
+        }
+
+        /** A broker-only node of a Ratis cluster: a listener on {@code quorumPort}. */
+        public static Coordination ratisListener(List<Voter> voters, int quorumPort) {
+            return new Coordination("ratis", voters, null, quorumPort);
+        }
+
+        /** True when {@code nodeId} votes in the metadata quorum (always on ZooKeeper: any node may be elected). */
+        public boolean isVoter(int nodeId) {
+            return !backend.equals("ratis") || voters.stream().anyMatch(v -> v.id() == nodeId);
         }
     }
 
@@ -288,7 +325,7 @@ public record NodeConfig(
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -280,7 +280,9 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         int budget = config.maxConcurrentReassignments() - ongoing;
         Map<TopicPartitionName, Optional<List<Integer>>> targets = new LinkedHashMap<>();
         Map<TopicPartitionName, Long> sizes = knownSizes(img);
-        balancer.plan(img, Set.copyOf(draining), budget, tp -> sizes.getOrDefault(tp, 0L))
+        Set<Integer> drain = new HashSet<>(draining);
+        drain.addAll(ConfigControlManager.drainingBrokers(img));
+        balancer.plan(img, drain, budget, tp -> sizes.getOrDefault(tp, 0L))
             .forEach((tp, replicas) -> targets.put(tp, Optional.of(replicas)));
         ControllerResult<Map<TopicPartitionName, ApiStatus>> moves =
             partitions.alterPartitionReassignments(img, targets);

@@ -165,6 +165,9 @@ public final class WeirNode implements AutoCloseable {
                 });
         started.add(replicas);
         controller.setPartitionSizes(() -> partitionSizes(replicas));
+        if (coordination instanceof RatisCoordination ratis) {
+            controller.addImageListener(new UnregisteredListenerRemover(controller, ratis));
+        }
         metadata.onChange(replicas::onMetadataChange);
         controller.addImageListener(metadata::publish);
 

@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -30,6 +32,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -40,8 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The balancer on by default: three voter nodes serve a 12-partition RF=2 topic to an acks=all
  * producer and a consumer group; a fourth, broker-only node (a Ratis listener, not a voter)
  * starts with nothing but its config, and within a bounded time holds its share of replicas
- * (within one of the average) and some leaderships, while every acknowledged record is
- * consumed.
+ * (within one of the average) and some leaderships; then it is drained (broker.draining), stopped
+ * and unregistered as {@code weir cluster remove-node} does, ending with no replica; every
+ * acknowledged record is consumed.
  */
 class ElasticClusterTest {
     private static final String TOPIC = "elastic";
@@ -59,7 +63,7 @@ class ElasticClusterTest {
     }
 
     @Test
-    void aNewBrokerReceivesItsShareOfReplicasAndLeadershipsWhileClientsRun() throws Exception {
+    void aNewBrokerReceivesItsShareThenDrainsAwayWhileClientsRun() throws Exception {
         int[] kafkaPorts = FreePorts.take(4);
         int[] quorumPorts = FreePorts.take(4);
         StringBuilder voters = new StringBuilder();
@@ -137,6 +141,29 @@ class ElasticClusterTest {
         int before = acked.values().stream().mapToInt(Map::size).sum();
         await().atMost(Duration.ofSeconds(60)).until(() -> acked.values().stream().mapToInt(Map::size).sum()
                 > before + 100);
+
+        // What `weir cluster remove-node 4` does: drain through the controller, stop, unregister.
+        try (Admin admin = admin(bootstrap)) {
+            ConfigResource broker4 = new ConfigResource(ConfigResource.Type.BROKER, "4");
+            admin.incrementalAlterConfigs(Map.of(broker4, List.of(new AlterConfigOp(
+                    new ConfigEntry("broker.draining", "true"), AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                    .untilAsserted(() -> {
+                        for (TopicPartitionInfo p : describe(admin).partitions()) {
+                            assertThat(p.replicas()).extracting(n -> n.id()).doesNotContain(4);
+                            assertThat(p.isr()).hasSize(2);
+                        }
+                        assertThat(admin.listPartitionReassignments().reassignments().get(10, TimeUnit.SECONDS))
+                                .isEmpty();
+                    });
+            nodes.remove(4).close();
+            admin.unregisterBroker(4).all().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeCluster().nodes().get(10, TimeUnit.SECONDS)
+                    .stream().noneMatch(n -> n.id() == 4));
+        }
+        int afterRemoval = acked.values().stream().mapToInt(Map::size).sum();
+        await().atMost(Duration.ofSeconds(60)).until(() -> acked.values().stream().mapToInt(Map::size).sum()
+                > afterRemoval + 100);
         running.set(false);
         producer.join(60_000);
         Set<String> all = acked.values().stream().flatMap(m -> m.values().stream()).collect(Collectors.toSet());

@@ -94,8 +94,25 @@ public final class ReplicaBalancer {
                     }
                 }
             }
+            leadershipFirst(s, target, draining);
             state.assign(s, target);
         }
+    }
+
+    /**
+     * When a draining broker is the preferred leader, an in-sync replica that stays becomes the
+     * preferred leader, so the election that follows moves leadership off the broker now rather
+     * than when the copy completes.
+     */
+    private static void leadershipFirst(Slot s, List<Integer> target, Set<Integer> draining) {
+        if (!draining.contains(s.target.get(0))) {
+            return;
+        }
+        target.stream().filter(b -> s.partition.isr().contains(b) && !draining.contains(b))
+            .findFirst().ifPresent(b -> {
+                target.remove(b);
+                target.add(0, b);
+            });
     }
 
     private static Integer leastLoaded(BalanceState state, String topic, List<Integer> current,

@@ -94,6 +94,14 @@ class ReplicaBalancerTest {
     }
 
     @Test
+    void aDrainingPreferredLeaderHandsThePreferenceToAnInSyncReplicaThatStays() {
+        MetadataImage image = new Clusters().broker(1, null, true).broker(2, null, true)
+            .broker(3, null, true).topic("t").partition(0, List.of(1, 2)).image();
+        assertThat(balancer.plan(image, Set.of(1), 10))
+            .containsEntry(new TopicPartitionName("t", 0), List.of(2, 3));
+    }
+
+    @Test
     void movesNeverStackTwoReplicasOnOneRack() {
         Fixtures f = new Fixtures();
         f.addLiveBroker(1, "a");

@@ -79,6 +79,7 @@ final class BrokerConfigView {
         setting("auto.balance.enable", NodeConfig::autoBalanceEnable, ConfigType.BOOLEAN); // Weir's
         setting("auto.balance.interval.ms", NodeConfig::autoBalanceIntervalMs, ConfigType.LONG); // Weir's
         setting("auto.balance.max.concurrent.moves", NodeConfig::autoBalanceMaxConcurrentMoves, ConfigType.INT);
+        setting("follower.replication.throttled.rate", NodeConfig::followerReplicationThrottledRate, ConfigType.LONG);
         // The broker-wide defaults of topic configs: a node file cannot change them, so they are the table's.
         TopicConfigs.all().values().forEach(key -> TopicConfigs.brokerSynonym(key.name()).ifPresent(name ->
                 add(name, key.defaultValue(), key.defaultValue(), ConfigType.valueOf(key.type().name()))));

@@ -71,6 +71,8 @@ import java.util.Objects;
  * (true) lets the active controller even out replicas, preferred leaders and bytes per broker when
  * brokers join or leave and every {@code auto.balance.interval.ms} (10 s), moving at most
  * {@code auto.balance.max.concurrent.moves} (4) partitions at a time.
+ * {@code follower.replication.throttled.rate} (Kafka's name; unbounded by default) bounds the
+ * bytes per second this broker copies into replicas that a reassignment is adding.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -103,7 +105,8 @@ public record NodeConfig(
         @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes,
         @JsonProperty("auto.balance.enable") Boolean autoBalanceEnable,
         @JsonProperty("auto.balance.interval.ms") Long autoBalanceIntervalMs,
-        @JsonProperty("auto.balance.max.concurrent.moves") Integer autoBalanceMaxConcurrentMoves) {
+        @JsonProperty("auto.balance.max.concurrent.moves") Integer autoBalanceMaxConcurrentMoves,
+        @JsonProperty("follower.replication.throttled.rate") Long followerReplicationThrottledRate) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -160,6 +163,11 @@ public record NodeConfig(
         autoBalanceMaxConcurrentMoves = autoBalanceMaxConcurrentMoves == null ? 4 : autoBalanceMaxConcurrentMoves;
         if (autoBalanceMaxConcurrentMoves < 1) {
             throw new IllegalArgumentException("auto.balance.max.concurrent.moves must be at least 1");
+        }
+        followerReplicationThrottledRate = followerReplicationThrottledRate == null ? Long.MAX_VALUE
+                : followerReplicationThrottledRate;
+        if (followerReplicationThrottledRate <= 0) {
+            throw new IllegalArgumentException("follower.replication.throttled.rate must be positive");
         }
         // Validates the listener's bounds now, with errors that name the key at fault.
         network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
@@ -325,7 +333,7 @@ public record NodeConfig(
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

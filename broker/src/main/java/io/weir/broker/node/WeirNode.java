@@ -155,7 +155,8 @@ public final class WeirNode implements AutoCloseable {
         started.add(isrChannel);
         ReplicaManager replicas = new ReplicaManager(nodeId, logs, LogConfig.defaults(),
                 config.dataDir().resolve("partition-topic-ids"),
-                ReplicationConfig.defaults().withReplicaLagTimeMaxMs(config.replicaLagTimeMaxMs()),
+                ReplicationConfig.defaults().withReplicaLagTimeMaxMs(config.replicaLagTimeMaxMs())
+                        .withFollowerThrottledRate(config.followerReplicationThrottledRate()),
                 () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), request -> {
                     try {
                         return CompletableFuture.completedFuture(isrChannel.alterPartition(request));

@@ -15,6 +15,7 @@ import io.weir.broker.admin.ElectLeadersHandler;
 import io.weir.broker.admin.IncrementalAlterConfigsHandler;
 import io.weir.broker.admin.ListPartitionReassignmentsHandler;
 import io.weir.broker.admin.StaticBrokerConfig;
+import io.weir.broker.admin.UnregisterBrokerHandler;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.broker.fetch.FetchHandler;
 import io.weir.broker.fetch.ListOffsetsHandler;
@@ -63,6 +64,8 @@ public final class BrokerApis {
                 .add(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0, new ListPartitionReassignmentsHandler(metadata))
                 .add(ApiKeys.ELECT_LEADERS, 0, 2, new ElectLeadersHandler(controller))
                 .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(replicas))
+                .add(ApiKeys.UNREGISTER_BROKER, 0, ApiKeys.UNREGISTER_BROKER.latestVersion(),
+                        new UnregisterBrokerHandler(controller, forwarder))
                 .add(ApiKeys.DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(metadata::image, replicas))
                 .add(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(metadata::image, replicas))
                 .add(ApiKeys.DESCRIBE_CLIENT_QUOTAS, 0, 1, new DescribeClientQuotasHandler(metadata))

@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * {@code weir cluster up|status|down|stop-node|start-node}: a local cluster of N nodes, each a
+ * {@code weir cluster up|status|down|stop-node|start-node} (and {@code add-node|remove-node}, in
+ * {@link NodeMembership}): a local cluster of N nodes, each a
  * child JVM running {@code weir server}, laid out as DESIGN.md says: node i listens on P+i-1
  * (Kafka), P+100+i-1 (quorum), P+200+i-1 (HTTP); {@code D/node-i/} holds its config, data, log
  * file and pid; {@code D/bootstrap} holds the bootstrap servers. With {@code --backend zookeeper}
@@ -34,7 +35,8 @@ import java.util.stream.Stream;
  */
 @Command(mixinStandardHelpOptions = true, name = "cluster", description = "Run a local multi-node cluster.",
         subcommands = {ClusterCommand.Up.class, ClusterCommand.Status.class, ClusterCommand.Down.class,
-                ClusterCommand.StopNode.class, ClusterCommand.StartNode.class})
+                ClusterCommand.StopNode.class, ClusterCommand.StartNode.class, NodeMembership.AddNode.class,
+                NodeMembership.RemoveNode.class})
 final class ClusterCommand implements Runnable {
     static final String HOST = "127.0.0.1";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
@@ -134,7 +136,7 @@ final class ClusterCommand implements Runnable {
             return waiting.isEmpty();
         }
 
-        private boolean isRunning(int i) {
+        boolean isRunning(int i) {
             try {
                 return running(i).isPresent();
             } catch (IOException e) {
@@ -380,12 +382,17 @@ final class ClusterCommand implements Runnable {
                 System.out.printf("zookeeper\t%s\t%s%n", p.map(h -> "pid " + h.pid()).orElse("stopped"),
                         healthy ? "serving" : p.isPresent() ? "not ready" : "-");
             }
+            NodeLoad load = NodeLoad.read(NodeMembership.bootstrap(layout, -1),
+                    nodes.stream().filter(layout::isRunning).toList());
+            System.out.println("node\trole\tprocess\tstate\treplicas\tleaders\tbytes");
             for (int i : nodes) {
                 Optional<ProcessHandle> p = layout.running(i);
                 boolean healthy = p.isPresent() && layout.healthy(i);
                 allUp &= healthy;
-                System.out.printf("node-%d\t%s\t%s%n", i, p.map(h -> "pid " + h.pid()).orElse("stopped"),
-                        healthy ? "serving" : p.isPresent() ? "not ready" : "-");
+                boolean voter = NodeConfig.load(layout.config(i)).coordination().isVoter(i);
+                System.out.printf("node-%d\t%s\t%s\t%s\t%s%n", i, voter ? "voter" : "broker",
+                        p.map(h -> "pid " + h.pid()).orElse("stopped"),
+                        healthy ? "serving" : p.isPresent() ? "not ready" : "-", load.describe(i));
             }
             return allUp ? 0 : 1;
         }

@@ -62,13 +62,43 @@ class ClusterCommandTest {
     }
 
     @Test
+    void anAddedNodeIsABrokerOnlyListenerWithTheNextIdsPorts() throws Exception {
+        ClusterCommand.Up up = up("cluster", "up", "--nodes", "3", "--base-port", "19092", "--dir", dir.toString());
+
+        NodeConfig node4 = NodeMembership.nodeConfig(up.nodeConfig(1), 1, 4, dir.resolve("node-4"));
+
+        assertThat(node4.nodeId()).isEqualTo(4);
+        assertThat(node4.clusterId()).isEqualTo("weir-local");
+        assertThat(node4.listeners().kafka()).isEqualTo("127.0.0.1:19095");
+        assertThat(node4.listeners().http()).isEqualTo("127.0.0.1:19295");
+        assertThat(node4.coordination().voters()).isEqualTo(up.nodeConfig(1).coordination().voters());
+        assertThat(node4.coordination().isVoter(4)).isFalse();
+        assertThat(node4.coordination().quorumPort()).isEqualTo(19195);
+        assertThat(node4.offsetsTopicReplicationFactor()).isEqualTo((short) 3);
+        Path file = dir.resolve("node-4.yaml");
+        node4.write(file);
+        assertThat(NodeConfig.load(file)).isEqualTo(node4);
+    }
+
+    @Test
+    void onZooKeeperAnAddedNodeUsesTheSameEnsemble() {
+        ClusterCommand.Up up = up("cluster", "up", "--backend", "zookeeper", "--nodes", "3", "--base-port", "19092",
+                "--dir", dir.toString());
+
+        NodeConfig node4 = NodeMembership.nodeConfig(up.nodeConfig(1), 1, 4, dir.resolve("node-4"));
+
+        assertThat(node4.coordination()).isEqualTo(up.nodeConfig(1).coordination());
+        assertThat(node4.listeners().kafka()).isEqualTo("127.0.0.1:19095");
+    }
+
+    @Test
     void everyCommandIsReachableFromWeir() {
         CommandLine weir = new CommandLine(new WeirCli());
 
         assertThat(weir.getSubcommands()).containsOnlyKeys("server", "cluster", "topics", "produce", "consume", "metadata",
                 "groups");
         assertThat(weir.getSubcommands().get("cluster").getSubcommands())
-                .containsOnlyKeys("up", "status", "down", "stop-node", "start-node");
+                .containsOnlyKeys("up", "status", "down", "stop-node", "start-node", "add-node", "remove-node");
         assertThat(weir.getSubcommands().get("metadata").getSubcommands()).containsOnlyKeys("export", "import");
     }
 

@@ -75,6 +75,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class QuorumController implements CoordinationListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QuorumController.class);
+    private static final long BALANCE_AFTER_MEMBERSHIP_CHANGE_MS = 500;
 
     private final Coordination coordination;
     private final ControllerConfig config;
@@ -91,6 +92,8 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private final ReplicaBalancer balancer = new ReplicaBalancer();
     // Controller-thread soft state: brokers being drained on this controller.
     private final Set<Integer> draining = new HashSet<>();
+    // Partition sizes as this node sees them (soft input of the byte goal of the balancer).
+    private volatile Supplier<Map<TopicPartitionName, Long>> partitionSizes = Map::of;
 
     private volatile MetadataImage committed = MetadataImage.EMPTY;
     private volatile long activeEpoch = -1;
@@ -155,6 +158,14 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     /** The image as of the last committed batch replayed on this node. */
     public MetadataImage image() {
         return committed;
+    }
+
+    /**
+     * Where the balancer learns partition sizes (bytes of one replica's log). The byte goal is
+     * used only when the map covers every partition; a partial view would mislead it.
+     */
+    public void setPartitionSizes(Supplier<Map<TopicPartitionName, Long>> sizes) {
+        this.partitionSizes = sizes;
     }
 
     /** Called on the controller thread with each new committed image; must not block. */
@@ -272,7 +283,10 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         int ongoing = PartitionControlManager.ongoingReassignments(img).size();
         int budget = config.maxConcurrentReassignments() - ongoing;
         Map<TopicPartitionName, Optional<List<Integer>>> targets = new LinkedHashMap<>();
-        balancer.plan(img, Set.copyOf(draining), budget)
+        Map<TopicPartitionName, Long> sizes = knownSizes(img);
+        Set<Integer> drain = new HashSet<>(draining);
+        drain.addAll(ConfigControlManager.drainingBrokers(img));
+        balancer.plan(img, drain, budget, tp -> sizes.getOrDefault(tp, 0L))
             .forEach((tp, replicas) -> targets.put(tp, Optional.of(replicas)));
         ControllerResult<Map<TopicPartitionName, ApiStatus>> moves =
             partitions.alterPartitionReassignments(img, targets);
@@ -283,6 +297,19 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         List<MetadataRecord> records = new ArrayList<>(moves.records());
         records.addAll(partitions.electLeaders(afterMoves, ElectionType.PREFERRED, null).records());
         return ControllerResult.of(records, moves.response());
+    }
+
+    private Map<TopicPartitionName, Long> knownSizes(MetadataImage img) {
+        Map<TopicPartitionName, Long> sizes;
+        try {
+            sizes = partitionSizes.get();
+        } catch (RuntimeException e) {
+            LOG.debug("partition sizes unavailable: {}", e.toString());
+            return Map.of();
+        }
+        long partitionCount = img.topicsById().values().stream()
+            .mapToLong(t -> t.partitions().size()).sum();
+        return sizes.size() >= partitionCount ? sizes : Map.of();
     }
 
     public CompletableFuture<Map<ConfigResource, ApiStatus>> incrementalAlterConfigs(
@@ -570,7 +597,14 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     }
 
     private void publish(MetadataImage image) {
+        MetadataImage previous = committed;
         committed = image;
+        if (config.autoBalanceInterval().toMillis() > 0 && isActive() && !closed
+            && !liveIds(previous).equals(liveIds(image))) {
+            // A broker joined or left: balance soon rather than at the next period.
+            thread.schedule(this::autoBalance, BALANCE_AFTER_MEMBERSHIP_CHANGE_MS,
+                TimeUnit.MILLISECONDS);
+        }
         while (!waitingForReplay.isEmpty() && waitingForReplay.firstKey() <= image.offset()) {
             waitingForReplay.pollFirstEntry().getValue().forEach(w -> w.onCommitted().run());
         }
@@ -582,6 +616,12 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
                 LOG.warn("image listener failed", e);
             }
         }
+    }
+
+    private static Set<Integer> liveIds(MetadataImage image) {
+        Set<Integer> ids = new HashSet<>();
+        image.liveBrokers().forEach(b -> ids.add(b.id()));
+        return ids;
     }
 
     private void maybeResync() {

@@ -41,9 +41,20 @@ public final class ReplicaFetcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
     /** How long {@link #close} waits for the thread; it writes nothing after close either way. */
     private static final long CLOSE_JOIN_MS = 2_000;
+    /** Pause when every fetchable partition is held back by the throttle. */
+    private static final long THROTTLED_PAUSE_MS = 100;
 
-    /** A partition to follow: the local partition and the leader epoch the follower knows. */
-    public record Assignment(TopicPartition topicPartition, Uuid topicId, int leaderEpoch, Partition partition) {
+    /**
+     * A partition to follow: the local partition and the leader epoch the follower knows;
+     * {@code throttled} when this replica is being added by a reassignment, so its copy counts
+     * against the follower replication throttle.
+     */
+    public record Assignment(TopicPartition topicPartition, Uuid topicId, int leaderEpoch, Partition partition,
+                             boolean throttled) {
+        public Assignment(TopicPartition topicPartition, Uuid topicId, int leaderEpoch, Partition partition) {
+            this(topicPartition, topicId, leaderEpoch, partition, false);
+        }
+
         PartitionLog log() {
             return partition.log();
         }
@@ -65,6 +76,7 @@ public final class ReplicaFetcher implements AutoCloseable {
     private final ReplicationConfig config;
     private final Listener listener;
     private final LongSupplier clockMs;
+    private final ThrottleQuota throttle;
     private final BlockingKafkaClient client;
     private final Thread thread;
     private final Map<TopicPartition, Long> delayedUntil = new HashMap<>();
@@ -76,12 +88,18 @@ public final class ReplicaFetcher implements AutoCloseable {
 
     public ReplicaFetcher(int localId, LongSupplier brokerEpoch, int leaderId, InetSocketAddress leader,
             ReplicationConfig config, Listener listener, LongSupplier clockMs) {
-        this(localId, brokerEpoch, leaderId, leader, config, listener, clockMs, InterBrokerSecurity.PLAINTEXT);
+        this(localId, brokerEpoch, leaderId, leader, config, listener, clockMs, InterBrokerSecurity.PLAINTEXT,
+                ThrottleQuota.UNLIMITED);
     }
 
-    /** @param security how this follower reaches the leader and proves it is a cluster member (replica fetches need it) */
+    /**
+     * @param security how this follower reaches the leader and proves it is a cluster member (replica fetches need it)
+     * @param throttle the broker's follower replication throttle, shared by its fetchers
+     */
     public ReplicaFetcher(int localId, LongSupplier brokerEpoch, int leaderId, InetSocketAddress leader,
-            ReplicationConfig config, Listener listener, LongSupplier clockMs, InterBrokerSecurity security) {
+            ReplicationConfig config, Listener listener, LongSupplier clockMs, InterBrokerSecurity security,
+            ThrottleQuota throttle) {
+        this.throttle = throttle;
         this.localId = localId;
         this.brokerEpoch = brokerEpoch;
         this.leaderId = leaderId;
@@ -198,16 +216,25 @@ public final class ReplicaFetcher implements AutoCloseable {
         }
     }
 
-    private void fetchOnce(Map<TopicPartition, Assignment> fetchable) throws IOException {
+    private void fetchOnce(Map<TopicPartition, Assignment> fetchable) throws IOException, InterruptedException {
         Map<TopicPartition, FetchRequest.PartitionData> data = new LinkedHashMap<>();
         Map<Uuid, String> topicNames = new HashMap<>();
+        // As Kafka's follower does: over the throttle, moving replicas are left out of the fetch.
+        boolean overThrottle = throttle.exceeded(clockMs.getAsLong());
         for (Assignment a : fetchable.values()) {
+            if (a.throttled() && overThrottle) {
+                continue;
+            }
             PartitionLog pl = a.log();
             int lastEpoch = pl.latestEpoch();
             data.put(a.topicPartition(), new FetchRequest.PartitionData(a.topicId(), pl.logEndOffset(),
                     pl.logStartOffset(), config.fetchMaxBytes(), Optional.of(a.leaderEpoch()),
                     lastEpoch >= 0 ? Optional.of(lastEpoch) : Optional.empty()));
             topicNames.put(a.topicId(), a.topicPartition().topic());
+        }
+        if (data.isEmpty()) {
+            Thread.sleep(THROTTLED_PAUSE_MS);
+            return;
         }
         FetchRequest.Builder request = FetchRequest.Builder
                 .forReplica(org.apache.kafka.common.protocol.ApiKeys.FETCH.latestVersion(), localId,
@@ -224,6 +251,9 @@ public final class ReplicaFetcher implements AutoCloseable {
                     : topic.topic();
             for (FetchResponseData.PartitionData p : topic.partitions()) {
                 Assignment a = name == null ? null : fetchable.get(new TopicPartition(name, p.partitionIndex()));
+                if (a != null && a.throttled() && p.records() != null) {
+                    throttle.record(p.records().sizeInBytes(), clockMs.getAsLong());
+                }
                 if (a != null) {
                     handlePartition(a, p);
                 }

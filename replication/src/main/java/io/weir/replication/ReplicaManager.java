@@ -62,6 +62,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final LogConfig defaults;
     private final ReplicationConfig config;
     private final InterBrokerSecurity security;
+    /** Copies into replicas that reassignments are adding, over every fetcher of this broker. */
+    private final ThrottleQuota followerThrottle;
     private final LongSupplier brokerEpoch;
     private final IsrChannel isrChannel;
     private final LongSupplier clockMs;
@@ -101,6 +103,8 @@ public final class ReplicaManager implements AutoCloseable {
         this.logs = logs;
         this.defaults = defaults;
         this.config = config;
+        this.followerThrottle = config.followerThrottledRate() == Long.MAX_VALUE ? ThrottleQuota.UNLIMITED
+                : new ThrottleQuota(config.followerThrottledRate(), 11);
         this.brokerEpoch = brokerEpoch;
         this.isrChannel = isrChannel;
         this.clockMs = System::currentTimeMillis;
@@ -240,7 +244,8 @@ public final class ReplicaManager implements AutoCloseable {
             partition.makeFollower(reg.leaderEpoch());
             if (role.kind() == ReplicaRoles.Kind.FOLLOW) {
                 follow.computeIfAbsent(reg.leader(), k -> new HashMap<>()).put(tp,
-                        new ReplicaFetcher.Assignment(tp, kafkaId(role.topic().id()), reg.leaderEpoch(), partition));
+                        new ReplicaFetcher.Assignment(tp, kafkaId(role.topic().id()), reg.leaderEpoch(), partition,
+                                reg.addingReplicas().contains(nodeId)));
             }
         });
         List<Partition> reassignedAway = new ArrayList<>();
@@ -351,7 +356,7 @@ public final class ReplicaManager implements AutoCloseable {
                 Optional<java.net.InetSocketAddress> address = addressOf(image, e.getKey());
                 if (address.isEmpty()) continue;
                 fetcher = new ReplicaFetcher(nodeId, brokerEpoch, e.getKey(), address.get(), config, purgatory::onChange,
-                        clockMs, security);
+                        clockMs, security, followerThrottle);
                 fetchers.put(e.getKey(), fetcher);
                 fetcher.start();
             }

@@ -10,6 +10,11 @@ package io.weir.replication;
  * @param fetchMinBytes         bytes the leader waits for before answering ({@code replica.fetch.min.bytes})
  * @param fetchBackoffMs        pause after a failed fetch ({@code replica.fetch.backoff.ms})
  * @param requestTimeoutMs      bound on one replica request beyond its wait time
+ * @param followerThrottledRate bytes per second this broker copies into replicas that a reassignment is
+ *                              adding ({@code follower.replication.throttled.rate}; {@code Long.MAX_VALUE}, Kafka's
+ *                              default, for no bound). Kafka applies it to the replicas a topic's
+ *                              {@code follower.replication.throttled.replicas} lists, which its reassignment
+ *                              tool sets to the moving ones; Weir applies it to the moving ones directly.
  */
 public record ReplicationConfig(
         long replicaLagTimeMaxMs,
@@ -18,27 +23,33 @@ public record ReplicationConfig(
         int fetchWaitMaxMs,
         int fetchMinBytes,
         int fetchBackoffMs,
-        int requestTimeoutMs) {
+        int requestTimeoutMs,
+        long followerThrottledRate) {
 
     public ReplicationConfig {
         if (replicaLagTimeMaxMs <= 0 || fetchMaxBytes <= 0 || fetchResponseMaxBytes <= 0 || fetchWaitMaxMs < 0
-                || fetchMinBytes < 0 || fetchBackoffMs <= 0 || requestTimeoutMs <= 0) {
+                || fetchMinBytes < 0 || fetchBackoffMs <= 0 || requestTimeoutMs <= 0 || followerThrottledRate <= 0) {
             throw new IllegalArgumentException("Invalid replication config " + this);
         }
     }
 
     /** Kafka's defaults. */
     public static ReplicationConfig defaults() {
-        return new ReplicationConfig(30_000, 1024 * 1024, 10 * 1024 * 1024, 500, 1, 1000, 30_000);
+        return new ReplicationConfig(30_000, 1024 * 1024, 10 * 1024 * 1024, 500, 1, 1000, 30_000, Long.MAX_VALUE);
     }
 
     public ReplicationConfig withReplicaLagTimeMaxMs(long ms) {
         return new ReplicationConfig(ms, fetchMaxBytes, fetchResponseMaxBytes, fetchWaitMaxMs, fetchMinBytes,
-                fetchBackoffMs, requestTimeoutMs);
+                fetchBackoffMs, requestTimeoutMs, followerThrottledRate);
     }
 
     public ReplicationConfig withFetchBackoffMs(int ms) {
         return new ReplicationConfig(replicaLagTimeMaxMs, fetchMaxBytes, fetchResponseMaxBytes, fetchWaitMaxMs,
-                fetchMinBytes, ms, requestTimeoutMs);
+                fetchMinBytes, ms, requestTimeoutMs, followerThrottledRate);
+    }
+
+    public ReplicationConfig withFollowerThrottledRate(long bytesPerSecond) {
+        return new ReplicationConfig(replicaLagTimeMaxMs, fetchMaxBytes, fetchResponseMaxBytes, fetchWaitMaxMs,
+                fetchMinBytes, fetchBackoffMs, requestTimeoutMs, bytesPerSecond);
     }
 }

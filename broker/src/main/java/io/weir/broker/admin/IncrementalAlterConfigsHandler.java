@@ -4,6 +4,7 @@ import io.weir.broker.api.ApiHandler;
 import io.weir.controller.ApiStatus;
 import io.weir.controller.QuorumController;
 import io.weir.controller.config.AlterConfigOp;
+import io.weir.controller.config.ConfigControlManager;
 import io.weir.controller.record.ConfigResource;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
@@ -57,7 +58,8 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
     private static boolean deletesOnlyBrokerConfigs(IncrementalAlterConfigsRequestData.AlterConfigsResource r) {
         return r.resourceType() == ConfigResource.Type.BROKER.code() && r.resourceName() != null
                 && !r.resourceName().isEmpty() && r.configs().stream()
-                .allMatch(c -> c.configOperation() == AlterConfigOp.OpType.DELETE.code());
+                .allMatch(c -> c.configOperation() == AlterConfigOp.OpType.DELETE.code()
+                        && !c.name().equals(ConfigControlManager.BROKER_DRAINING));
     }
 
     private CompletableFuture<AbstractResponse> local(IncrementalAlterConfigsRequestData in) {
@@ -94,8 +96,9 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
                 continue;
             }
             if (resource.type() != ConfigResource.Type.TOPIC
-                    && ops.stream().allMatch(op -> op.op() == AlterConfigOp.OpType.DELETE)) {
-                // No broker or cluster config can be set, so there is nothing to delete. Answered
+                    && ops.stream().allMatch(op -> op.op() == AlterConfigOp.OpType.DELETE
+                            && !op.name().equals(ConfigControlManager.BROKER_DRAINING))) {
+                // No broker or cluster config but broker.draining can be set, so there is nothing to delete. Answered
                 // here: the admin client sends a broker's configs to that broker, not to the
                 // controller (Kafka's reassignment tool clears throttles on every broker this way).
                 out.responses().add(response.setErrorCode(Errors.NONE.code()));

@@ -98,6 +98,10 @@ final class BrokerConfigView {
         for (String password : List.of("ssl.keystore.password", "ssl.key.password", "ssl.truststore.password")) {
             add(password, null, null, ConfigType.PASSWORD);
         }
+        setting("auto.balance.enable", NodeConfig::autoBalanceEnable, ConfigType.BOOLEAN); // Weir's
+        setting("auto.balance.interval.ms", NodeConfig::autoBalanceIntervalMs, ConfigType.LONG); // Weir's
+        setting("auto.balance.max.concurrent.moves", NodeConfig::autoBalanceMaxConcurrentMoves, ConfigType.INT);
+        setting("follower.replication.throttled.rate", NodeConfig::followerReplicationThrottledRate, ConfigType.LONG);
         setting("quota.window.num", NodeConfig::quotaWindowNum, ConfigType.INT);
         setting("quota.window.size.seconds", NodeConfig::quotaWindowSizeSeconds, ConfigType.INT);
         setting("log.cleaner.enable", NodeConfig::logCleanerEnable, ConfigType.BOOLEAN);

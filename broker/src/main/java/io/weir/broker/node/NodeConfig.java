@@ -98,6 +98,13 @@ import java.util.Objects;
  * {@code connections.max.reauth.ms} (0, off): SASL sessions must re-authenticate within it;
  * {@code http.token.file} (Weir; unset): {@code /metrics} and {@code /health} then need
  * {@code Authorization: Bearer <the file's first line>}.
+ *
+ * <p>Automatic balancing (Weir; controller's {@code ReplicaBalancer}): {@code auto.balance.enable}
+ * (true) lets the active controller even out replicas, preferred leaders and bytes per broker when
+ * brokers join or leave and every {@code auto.balance.interval.ms} (10 s), moving at most
+ * {@code auto.balance.max.concurrent.moves} (4) partitions at a time.
+ * {@code follower.replication.throttled.rate} (Kafka's name; unbounded by default) bounds the
+ * bytes per second this broker copies into replicas that a reassignment is adding.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -146,6 +153,10 @@ public record NodeConfig(
         @JsonProperty("sasl.enabled.mechanisms") String saslEnabledMechanisms,
         @JsonProperty("connections.max.reauth.ms") Long connectionsMaxReauthMs,
         @JsonProperty("http.token.file") @JsonSerialize(using = ToStringSerializer.class) Path httpTokenFile,
+        @JsonProperty("auto.balance.enable") Boolean autoBalanceEnable,
+        @JsonProperty("auto.balance.interval.ms") Long autoBalanceIntervalMs,
+        @JsonProperty("auto.balance.max.concurrent.moves") Integer autoBalanceMaxConcurrentMoves,
+        @JsonProperty("follower.replication.throttled.rate") Long followerReplicationThrottledRate,
         @JsonProperty("quota.window.num") Integer quotaWindowNum,
         @JsonProperty("quota.window.size.seconds") Integer quotaWindowSizeSeconds,
         @JsonProperty("log.cleaner.enable") Boolean logCleanerEnable,
@@ -241,6 +252,18 @@ public record NodeConfig(
         if (tls && sslKeystoreLocation == null) {
             throw new IllegalArgumentException("an SSL or SASL_SSL listener needs ssl.keystore.location");
         }
+        autoBalanceEnable = autoBalanceEnable == null || autoBalanceEnable;
+        autoBalanceIntervalMs = autoBalanceIntervalMs == null ? 10_000L : autoBalanceIntervalMs;
+        if (autoBalanceIntervalMs <= 0) throw new IllegalArgumentException("auto.balance.interval.ms must be positive");
+        autoBalanceMaxConcurrentMoves = autoBalanceMaxConcurrentMoves == null ? 4 : autoBalanceMaxConcurrentMoves;
+        if (autoBalanceMaxConcurrentMoves < 1) {
+            throw new IllegalArgumentException("auto.balance.max.concurrent.moves must be at least 1");
+        }
+        followerReplicationThrottledRate = followerReplicationThrottledRate == null ? Long.MAX_VALUE
+                : followerReplicationThrottledRate;
+        if (followerReplicationThrottledRate <= 0) {
+            throw new IllegalArgumentException("follower.replication.throttled.rate must be positive");
+        }
         quotaWindowNum = quotaWindowNum == null ? ClientQuotas.DEFAULT_SAMPLES : quotaWindowNum;
         if (quotaWindowNum < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
         quotaWindowSizeSeconds = quotaWindowSizeSeconds == null ? ClientQuotas.DEFAULT_SAMPLE_SECONDS : quotaWindowSizeSeconds;
@@ -305,11 +328,23 @@ public record NodeConfig(
         }
     }
 
-    /** Which backend holds the metadata log, and its members (Ratis) or its ensemble (ZooKeeper). */
+    /**
+     * Which backend holds the metadata log, and its members (Ratis) or its ensemble (ZooKeeper).
+     * On Ratis, a node whose id is not among the voters is a broker-only node: it learns metadata
+     * as a Ratis listener on its own {@code quorum.port}, added to the running quorum's
+     * configuration when it starts.
+     */
     public record Coordination(@JsonProperty(value = "backend", required = true) String backend,
                                @JsonProperty("voters") List<Voter> voters,
-                               @JsonProperty("zookeeper") ZooKeeper zookeeper) {
+                               @JsonProperty("zookeeper") ZooKeeper zookeeper,
+                               @JsonProperty("quorum.port") Integer quorumPort) {
         public Coordination {
+            if (quorumPort != null && (quorumPort < 0 || quorumPort > 65535)) {
+                throw new IllegalArgumentException("coordination.quorum.port out of range: " + quorumPort);
+            }
+            if (quorumPort != null && !"ratis".equals(backend)) {
+                throw new IllegalArgumentException("coordination.quorum.port is only for the ratis backend");
+            }
             Objects.requireNonNull(backend, "coordination.backend");
             if (!backend.equals("ratis") && !backend.equals("zookeeper") && !backend.equals("local")) {
                 throw new IllegalArgumentException("coordination.backend must be ratis, zookeeper or local, not " + backend);
@@ -341,12 +376,27 @@ public record NodeConfig(
 
         /** A Ratis or local backend. */
         public Coordination(String backend, List<Voter> voters) {
-            this(backend, voters, null);
+            this(backend, voters, null, null);
+        }
+
+        /** Any backend, every voter with its own quorum port. */
+        public Coordination(String backend, List<Voter> voters, ZooKeeper zookeeper) {
+            this(backend, voters, zookeeper, null);
         }
 
         /** The ZooKeeper backend. */
         public static Coordination zookeeper(ZooKeeper zookeeper) {
-            return new Coordination("zookeeper", null, zookeeper);
+            return new Coordination("zookeeper", null, zookeeper, null);
+        }
+
+        /** A broker-only node of a Ratis cluster: a listener on {@code quorumPort}. */
+        public static Coordination ratisListener(List<Voter> voters, int quorumPort) {
+            return new Coordination("ratis", voters, null, quorumPort);
+        }
+
+        /** True when {@code nodeId} votes in the metadata quorum (always on ZooKeeper: any node may be elected). */
+        public boolean isVoter(int nodeId) {
+            return !backend.equals("ratis") || voters.stream().anyMatch(v -> v.id() == nodeId);
         }
     }
 
@@ -459,7 +509,7 @@ public record NodeConfig(
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

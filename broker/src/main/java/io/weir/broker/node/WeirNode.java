@@ -31,6 +31,7 @@ import io.weir.controller.ControllerConfig;
 import io.weir.controller.ProducerIdControlManager;
 import io.weir.controller.QuorumController;
 import io.weir.controller.partition.ElectionType;
+import io.weir.controller.partition.TopicPartitionName;
 import io.weir.controller.coordination.ControllerLocation;
 import io.weir.controller.coordination.Coordination;
 import io.weir.controller.coordination.LocalCoordination;
@@ -57,8 +58,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -194,6 +197,10 @@ public final class WeirNode implements AutoCloseable {
                 config.numPartitions(), config.defaultReplicationFactor(),
                 ControllerConfig.DEFAULT.producerIdBlockSize(), ControllerConfig.DEFAULT.maxRecordsPerBatch(),
                 ControllerConfig.DEFAULT.maxPendingRequests());
+        if (config.autoBalanceEnable()) {
+            controllerConfig = controllerConfig.withAutoBalance(Duration.ofMillis(config.autoBalanceIntervalMs()),
+                    config.autoBalanceMaxConcurrentMoves());
+        }
         controller = QuorumController.create(coordination, controllerConfig);
         started.add(controller);
         QuorumController c = controller;
@@ -210,7 +217,8 @@ public final class WeirNode implements AutoCloseable {
         started.add(isrChannel);
         ReplicaManager replicas = new ReplicaManager(nodeId, logs, LogConfig.defaults(),
                 config.dataDir().resolve("partition-topic-ids"),
-                ReplicationConfig.defaults().withReplicaLagTimeMaxMs(config.replicaLagTimeMaxMs()),
+                ReplicationConfig.defaults().withReplicaLagTimeMaxMs(config.replicaLagTimeMaxMs())
+                        .withFollowerThrottledRate(config.followerReplicationThrottledRate()),
                 () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), request -> {
                     try {
                         return CompletableFuture.completedFuture(isrChannel.alterPartition(request));
@@ -219,6 +227,10 @@ public final class WeirNode implements AutoCloseable {
                     }
                 }, interBrokerSecurity);
         started.add(replicas);
+        controller.setPartitionSizes(() -> partitionSizes(replicas));
+        if (coordination instanceof RatisCoordination ratis) {
+            controller.addImageListener(new UnregisteredListenerRemover(controller, ratis));
+        }
         metadata.onChange(replicas::onMetadataChange);
         controller.addImageListener(metadata::publish);
 
@@ -334,8 +346,17 @@ public final class WeirNode implements AutoCloseable {
             int controllerPort = v.id() == config.nodeId() ? kafkaPort : v.kafkaPort();
             voters.add(new QuorumPeer(v.id(), v.host(), v.quorumPort(), controllerPort));
         }
-        RatisConfig defaults = RatisConfig.of(config.nodeId(), voters, List.of(), metadataDir);
-        return new RatisConfig(config.clusterId(), config.nodeId(), voters, List.of(), metadataDir,
+        List<QuorumPeer> listeners = new ArrayList<>();
+        if (!config.coordination().isVoter(config.nodeId())) {
+            Integer quorumPort = config.coordination().quorumPort();
+            if (quorumPort == null) {
+                throw new IllegalArgumentException("node " + config.nodeId()
+                        + " is not a voter: coordination.quorum.port is required for a broker-only node");
+            }
+            listeners.add(new QuorumPeer(config.nodeId(), advertisedHost, quorumPort, kafkaPort));
+        }
+        RatisConfig defaults = RatisConfig.of(config.nodeId(), voters, listeners, metadataDir);
+        return new RatisConfig(config.clusterId(), config.nodeId(), voters, listeners, metadataDir,
                 defaults.snapshotEveryEntries(), defaults.snapshotsRetained(), defaults.electionTimeoutMin(),
                 defaults.electionTimeoutMax(), defaults.appendTimeout(), defaults.logSegmentBytes());
     }
@@ -387,6 +408,24 @@ public final class WeirNode implements AutoCloseable {
             }
         }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
         started.add(timer::shutdownNow);
+    }
+
+    /**
+     * Sizes of the partitions this node hosts, for the balancer's byte goal (a partition's
+     * replicas hold about the same bytes, so the controller uses them only when they cover
+     * every partition, as on a cluster where this node holds a replica of each).
+     */
+    private static Map<TopicPartitionName, Long> partitionSizes(ReplicaManager replicas) {
+        Map<TopicPartitionName, Long> sizes = new HashMap<>();
+        for (io.weir.replication.Partition p : replicas.hostedPartitions()) {
+            try {
+                sizes.put(new TopicPartitionName(p.topicPartition().topic(), p.topicPartition().partition()),
+                        p.sizeInBytes());
+            } catch (RuntimeException e) {
+                // The partition left this node while we looked.
+            }
+        }
+        return sizes;
     }
 
     /** Waits until this broker is registered and unfenced, so clients can use it. */

@@ -49,7 +49,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Apache Kafka's own command-line tools, run in-process from the {@code kafka-tools} artifact
  * against three Weir nodes on a Ratis quorum, work unchanged: what they print is what they
- * print against Kafka, and the cluster ends up as they say.
+ * print against Kafka, and the cluster ends up as they say. The automatic balancer is off: the
+ * tests pin placements to see what the tools do, and the balancer would rightly even them out.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KafkaToolsTest {
@@ -83,6 +84,7 @@ class KafkaToolsTest {
                     broker.heartbeat.interval.ms: 200
                     broker.session.timeout.ms: 3000
                     replica.lag.time.max.ms: 3000
+                    auto.balance.enable: false
                     """.formatted(i + 1, dataDir(i + 1), kafkaPorts[i], voters));
             nodes.add(WeirNode.start(NodeConfig.parse(configs.get(i))));
         }

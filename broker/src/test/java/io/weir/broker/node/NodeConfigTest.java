@@ -63,6 +63,23 @@ class NodeConfigTest {
         assertThat(described.get("listeners").value()).isEqualTo("PLAINTEXT://127.0.0.1:19093");
         assertThat(described.get("log.retention.ms").value()).isEqualTo("604800000");
         assertThat(described.get("log.retention.ms").isStatic()).isFalse();
+        assertThat(described.get("auto.balance.enable").value()).isEqualTo("true");
+        assertThat(described.get("auto.balance.enable").isStatic()).isFalse();
+    }
+
+    @Test
+    void aNodeThatIsNotAVoterNeedsItsOwnQuorumPort() throws Exception {
+        NodeConfig voter = threeVoterNode();
+        NodeConfig broker = NodeConfig.of(4, "weir-local", dir.resolve("node-4/data").toAbsolutePath(),
+                new NodeConfig.Listeners("127.0.0.1:19095", null),
+                NodeConfig.Coordination.ratisListener(voter.coordination().voters(), 19195));
+
+        assertThat(voter.coordination().isVoter(2)).isTrue();
+        assertThat(broker.coordination().isVoter(4)).isFalse();
+        assertThat(NodeConfig.parse(broker.toYaml())).isEqualTo(broker);
+        assertThat(broker.toYaml()).contains("quorum.port: 19195");
+        assertThatThrownBy(() -> new NodeConfig.Coordination("zookeeper", null,
+                new NodeConfig.ZooKeeper("zk:2181"), 19195)).hasMessageContaining("coordination.quorum.port");
     }
 
     @Test

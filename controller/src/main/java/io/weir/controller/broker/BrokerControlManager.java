@@ -6,6 +6,8 @@ import io.weir.controller.ControllerResult;
 import io.weir.controller.image.BrokerRegistration;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.partition.BrokerLivenessChanges;
+import io.weir.controller.record.ConfigRecord;
+import io.weir.controller.record.ConfigResource;
 import io.weir.controller.record.FenceBrokerRecord;
 import io.weir.controller.record.MetadataRecord;
 import io.weir.controller.record.RegisterBrokerRecord;
@@ -131,6 +133,8 @@ public final class BrokerControlManager {
             records.addAll(fence(image, broker));
         }
         records.add(new UnregisterBrokerRecord(broker.id(), broker.epoch()));
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(brokerId));
+        image.configs(resource).keySet().forEach(name -> records.add(new ConfigRecord(resource, name, null)));
         heartbeats.forget(brokerId);
         return ControllerResult.of(records, ApiStatus.OK);
     }

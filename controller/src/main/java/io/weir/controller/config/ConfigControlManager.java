@@ -14,11 +14,69 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * IncrementalAlterConfigs for topics. Each resource is all-or-nothing: one invalid op leaves
+ * IncrementalAlterConfigs for topics, and for brokers {@link #BROKER_DRAINING} only. Each resource is all-or-nothing: one invalid op leaves
  * that resource unchanged and answers INVALID_CONFIG. Deleting a config that is not set
  * succeeds and changes nothing, on any resource.
  */
 public final class ConfigControlManager {
+    /**
+     * Weir's one dynamic broker config: {@code true} makes the balancer move every replica
+     * (leadership first) off the broker and keep it empty, surviving controller failover.
+     */
+    public static final String BROKER_DRAINING = "broker.draining";
+
+    /** Brokers whose {@value #BROKER_DRAINING} is {@code true}. */
+    public static java.util.Set<Integer> drainingBrokers(MetadataImage image) {
+        java.util.Set<Integer> out = new java.util.TreeSet<>();
+        image.brokers().keySet().forEach(id -> {
+            String v = image.configs(new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(id)))
+                .get(BROKER_DRAINING);
+            if ("true".equals(v)) {
+                out.add(id);
+            }
+        });
+        return out;
+    }
+
+    private static ApiStatus alterDraining(MetadataImage image, ConfigResource resource,
+                                           List<AlterConfigOp> ops, List<MetadataRecord> out) {
+        if (ops.stream().anyMatch(op -> !op.name().equals(BROKER_DRAINING))) {
+            return ApiStatus.of(ApiError.INVALID_REQUEST,
+                BROKER_DRAINING + " must be altered on its own");
+        }
+        Map<String, String> current = image.configs(resource);
+        for (AlterConfigOp op : ops) {
+            switch (op.op()) {
+                case SET -> {
+                    if (!"true".equals(op.value()) && !"false".equals(op.value())) {
+                        return ApiStatus.of(ApiError.INVALID_CONFIG,
+                            BROKER_DRAINING + " must be true or false, not " + op.value());
+                    }
+                    int id;
+                    try {
+                        id = Integer.parseInt(resource.name());
+                    } catch (NumberFormatException e) {
+                        return ApiStatus.of(ApiError.INVALID_REQUEST, "not a broker id: " + resource.name());
+                    }
+                    if (image.broker(id).isEmpty()) {
+                        return ApiStatus.of(ApiError.BROKER_ID_NOT_REGISTERED,
+                            "broker " + id + " is not registered");
+                    }
+                    out.add(new ConfigRecord(resource, op.name(), op.value()));
+                }
+                case DELETE -> {
+                    if (current.containsKey(op.name())) {
+                        out.add(new ConfigRecord(resource, op.name(), null));
+                    }
+                }
+                default -> {
+                    return ApiStatus.of(ApiError.INVALID_CONFIG,
+                        op.op() + " needs a list config; " + op.name() + " is not one");
+                }
+            }
+        }
+        return ApiStatus.OK;
+    }
 
     public ControllerResult<Map<ConfigResource, ApiStatus>> incrementalAlterConfigs(
         MetadataImage image, Map<ConfigResource, List<AlterConfigOp>> changes,
@@ -38,6 +96,10 @@ public final class ConfigControlManager {
 
     private ApiStatus alter(MetadataImage image, ConfigResource resource, List<AlterConfigOp> ops,
                             List<MetadataRecord> out) {
+        if (resource.type() == ConfigResource.Type.BROKER
+            && ops.stream().anyMatch(op -> op.name().equals(BROKER_DRAINING))) {
+            return alterDraining(image, resource, ops, out);
+        }
         if (resource.type() != ConfigResource.Type.TOPIC) {
             // No broker or cluster config can be set, so deleting one deletes nothing and
             // succeeds, as deleting an unset config does in Kafka (its reassignment tool clears

@@ -70,4 +70,27 @@ class ConfigControlManagerTest {
             "leader.replication.throttled.rate", AlterConfigOp.OpType.SET, "1000"))), false).response()
             .get(broker).error()).isEqualTo(ApiError.INVALID_REQUEST);
     }
+
+    @Test
+    void aBrokerIsMarkedDrainingUntilTheMarkIsDeletedOrItUnregisters() {
+        f.addLiveBroker(1, null);
+        f.addLiveBroker(2, null);
+        ConfigResource broker2 = new ConfigResource(ConfigResource.Type.BROKER, "2");
+        AlterConfigOp drain = new AlterConfigOp(ConfigControlManager.BROKER_DRAINING, AlterConfigOp.OpType.SET, "true");
+
+        assertThat(f.apply(manager.incrementalAlterConfigs(f.image, Map.of(broker2, List.of(drain)), false)))
+            .containsEntry(broker2, ApiStatus.OK);
+        assertThat(ConfigControlManager.drainingBrokers(f.image)).containsExactly(2);
+
+        ConfigResource unknown = new ConfigResource(ConfigResource.Type.BROKER, "9");
+        assertThat(f.apply(manager.incrementalAlterConfigs(f.image, Map.of(unknown, List.of(drain)), false))
+            .get(unknown).error()).isEqualTo(ApiError.BROKER_ID_NOT_REGISTERED);
+        AlterConfigOp bad = new AlterConfigOp(ConfigControlManager.BROKER_DRAINING, AlterConfigOp.OpType.SET, "yes");
+        assertThat(f.apply(manager.incrementalAlterConfigs(f.image, Map.of(broker2, List.of(bad)), false))
+            .get(broker2).error()).isEqualTo(ApiError.INVALID_CONFIG);
+
+        f.apply(f.brokers.unregister(f.image, 2));
+        assertThat(ConfigControlManager.drainingBrokers(f.image)).isEmpty();
+        assertThat(f.image.configs(broker2)).isEmpty();
+    }
 }

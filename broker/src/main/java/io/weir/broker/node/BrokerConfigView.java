@@ -78,6 +78,8 @@ final class BrokerConfigView {
         setting("socket.request.receive.timeout.ms", NodeConfig::socketRequestReceiveTimeoutMs, ConfigType.LONG);
         setting("offsets.topic.replication.factor", NodeConfig::offsetsTopicReplicationFactor, ConfigType.SHORT);
         setting("log.dir.reserved.bytes", NodeConfig::logDirReservedBytes, ConfigType.LONG);
+        setting("quota.window.num", NodeConfig::quotaWindowNum, ConfigType.INT);
+        setting("quota.window.size.seconds", NodeConfig::quotaWindowSizeSeconds, ConfigType.INT);
         // The broker-wide defaults of topic configs: a node file cannot change them, so they are the table's.
         TopicConfigs.all().values().forEach(key -> TopicConfigs.brokerSynonym(key.name()).ifPresent(name ->
                 add(name, key.defaultValue(), key.defaultValue(), ConfigType.valueOf(key.type().name()))));

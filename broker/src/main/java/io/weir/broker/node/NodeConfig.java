@@ -14,6 +14,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.weir.broker.admin.StaticBrokerConfig;
 import io.weir.broker.network.FileDescriptors;
 import io.weir.broker.network.NetworkConfig;
+import io.weir.broker.quota.ClientQuotas;
 import io.weir.group.GroupCoordinator;
 import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperConnect;
@@ -68,6 +69,9 @@ import java.util.Objects;
  * {@code group.consumer.heartbeat.interval.ms} (5 s, which bounds how soon members learn of a new
  * assignment).
  *
+ * <p>{@code quota.window.num} (11) and {@code quota.window.size.seconds} (1), Kafka's: a client
+ * quota allows a burst of {@code (num - 1) × size} seconds of its bound (see the broker README).
+ *
  * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
  * anyway): free space kept in the data directory's file system; appends that would go below it
  * answer KAFKA_STORAGE_ERROR (see storage's {@code DiskSpace}).
@@ -102,7 +106,9 @@ public record NodeConfig(
         @JsonProperty("connections.max.idle.ms") Long connectionsMaxIdleMs,
         @JsonProperty("socket.request.receive.timeout.ms") Long socketRequestReceiveTimeoutMs,
         @JsonProperty("offsets.topic.replication.factor") Short offsetsTopicReplicationFactor,
-        @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes) {
+        @JsonProperty("log.dir.reserved.bytes") Long logDirReservedBytes,
+        @JsonProperty("quota.window.num") Integer quotaWindowNum,
+        @JsonProperty("quota.window.size.seconds") Integer quotaWindowSizeSeconds) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -161,6 +167,10 @@ public record NodeConfig(
         if (offsetsTopicReplicationFactor < 1) throw new IllegalArgumentException("offsets.topic.replication.factor must be at least 1");
         logDirReservedBytes = logDirReservedBytes == null ? DiskSpace.DEFAULT_RESERVE_BYTES : logDirReservedBytes;
         if (logDirReservedBytes < 0) throw new IllegalArgumentException("log.dir.reserved.bytes must not be negative");
+        quotaWindowNum = quotaWindowNum == null ? ClientQuotas.DEFAULT_SAMPLES : quotaWindowNum;
+        if (quotaWindowNum < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
+        quotaWindowSizeSeconds = quotaWindowSizeSeconds == null ? ClientQuotas.DEFAULT_SAMPLE_SECONDS : quotaWindowSizeSeconds;
+        if (quotaWindowSizeSeconds < 1) throw new IllegalArgumentException("quota.window.size.seconds must be at least 1");
         // Validates the listener's bounds now, with errors that name the key at fault.
         network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
                 queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
@@ -302,7 +312,7 @@ public record NodeConfig(
     /** A node with every optional setting at its default. */
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
-                null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null);
     }
 

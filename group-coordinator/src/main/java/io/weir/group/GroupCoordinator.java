@@ -369,6 +369,11 @@ public final class GroupCoordinator implements AutoCloseable {
                     return ConsumerGroup.error(Errors.GROUP_ID_NOT_FOUND, "Group " + in.groupId() + " is not a consumer group.");
                 }
                 groups.remove(in.groupId(), classic);
+                // Its metadata record goes too, so a later coordinator does not bring the classic group back.
+                offsets.writeGroup(in.groupId(), null).thenAccept(written -> {
+                    if (written != Errors.NONE) log.warn("Group {}: tombstone of its classic metadata not written ({})",
+                            in.groupId(), written);
+                });
             }
         }
         if (in.memberEpoch() != 0 && !consumerGroups.containsKey(in.groupId())) {

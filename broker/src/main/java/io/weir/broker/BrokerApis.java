@@ -1,13 +1,16 @@
 package io.weir.broker;
 
+import io.weir.broker.admin.AlterClientQuotasHandler;
 import io.weir.broker.admin.AlterPartitionReassignmentsHandler;
 import io.weir.broker.admin.ControllerForwarder;
 import io.weir.broker.admin.CreatePartitionsHandler;
 import io.weir.broker.admin.CreateTopicsHandler;
 import io.weir.broker.admin.DeleteRecordsHandler;
 import io.weir.broker.admin.DeleteTopicsHandler;
+import io.weir.broker.admin.DescribeClientQuotasHandler;
 import io.weir.broker.admin.DescribeConfigsHandler;
 import io.weir.broker.admin.DescribeLogDirsHandler;
+import io.weir.broker.admin.DescribeProducersHandler;
 import io.weir.broker.admin.ElectLeadersHandler;
 import io.weir.broker.admin.IncrementalAlterConfigsHandler;
 import io.weir.broker.admin.ListPartitionReassignmentsHandler;
@@ -23,6 +26,8 @@ import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.produce.InitProducerIdHandler;
 import io.weir.broker.produce.ProduceHandler;
 import io.weir.broker.produce.ProducerIdAllocator;
+import io.weir.broker.quota.ClientQuotas;
+import io.weir.broker.quota.QuotaEnforcement;
 import io.weir.replication.ReplicaManager;
 import io.weir.controller.QuorumController;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -41,13 +46,14 @@ public final class BrokerApis {
     /**
      * Every API of the client listener: data plane, metadata, and admin through the controller
      * ({@code forwarder} takes the admin requests clients send to any broker to the active one;
-     * {@code brokerConfigs} are this node's settings, which DescribeConfigs reports).
+     * {@code brokerConfigs} are this node's settings, which DescribeConfigs reports; {@code quotas}
+     * throttles clients over their produce and fetch byte rates).
      */
     public static ApiRegistry.Builder all(MetadataView metadata, ReplicaManager replicas,
                                           ProducerIdAllocator producerIds, QuorumController controller,
                                           TopicAutoCreator autoCreator, ControllerForwarder forwarder,
-                                          List<StaticBrokerConfig> brokerConfigs) {
-        return dataPlane(metadata, replicas, producerIds, autoCreator)
+                                          List<StaticBrokerConfig> brokerConfigs, ClientQuotas quotas) {
+        return dataPlane(metadata, replicas, producerIds, autoCreator, quotas)
                 .add(ApiKeys.CREATE_TOPICS, 2, 7, new CreateTopicsHandler(controller))
                 .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller))
                 .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller))
@@ -57,7 +63,10 @@ public final class BrokerApis {
                 .add(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0, new ListPartitionReassignmentsHandler(metadata))
                 .add(ApiKeys.ELECT_LEADERS, 0, 2, new ElectLeadersHandler(controller))
                 .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(replicas))
-                .add(ApiKeys.DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(metadata::image, replicas));
+                .add(ApiKeys.DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(metadata::image, replicas))
+                .add(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(metadata::image, replicas))
+                .add(ApiKeys.DESCRIBE_CLIENT_QUOTAS, 0, 1, new DescribeClientQuotasHandler(metadata))
+                .add(ApiKeys.ALTER_CLIENT_QUOTAS, 0, 1, new AlterClientQuotasHandler(controller, forwarder));
     }
 
     /** The APIs that need no controller: metadata reads and the data plane. */
@@ -68,11 +77,18 @@ public final class BrokerApis {
 
     public static ApiRegistry.Builder dataPlane(MetadataView metadata, ReplicaManager replicas,
                                                 ProducerIdAllocator producerIds, TopicAutoCreator autoCreator) {
+        return dataPlane(metadata, replicas, producerIds, autoCreator, new ClientQuotas(metadata::image));
+    }
+
+    /** The data plane with client quotas ({@code quotas}) applied to Produce and Fetch. */
+    public static ApiRegistry.Builder dataPlane(MetadataView metadata, ReplicaManager replicas,
+                                                ProducerIdAllocator producerIds, TopicAutoCreator autoCreator,
+                                                ClientQuotas quotas) {
         return ApiRegistry.builder()
                 .add(ApiKeys.METADATA, 0, 13, new MetadataHandler(metadata, autoCreator))
                 .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(metadata))
-                .add(ApiKeys.PRODUCE, 3, 13, new ProduceHandler(metadata::image, replicas))
-                .add(ApiKeys.FETCH, 4, 18, new FetchHandler(metadata::image, replicas))
+                .add(ApiKeys.PRODUCE, 3, 13, QuotaEnforcement.produce(quotas, new ProduceHandler(metadata::image, replicas)))
+                .add(ApiKeys.FETCH, 4, 18, QuotaEnforcement.fetch(quotas, new FetchHandler(metadata::image, replicas)))
                 .add(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(metadata::image, replicas))
                 .add(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(metadata::image, replicas))
                 .add(ApiKeys.INIT_PRODUCER_ID, 0, 6, new InitProducerIdHandler(producerIds));

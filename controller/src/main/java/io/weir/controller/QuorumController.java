@@ -9,6 +9,8 @@ import io.weir.controller.broker.BrokerRegistrationReply;
 import io.weir.controller.broker.BrokerRegistrationRequest;
 import io.weir.controller.config.AlterConfigOp;
 import io.weir.controller.config.ConfigControlManager;
+import io.weir.controller.quota.ClientQuotaControlManager;
+import io.weir.controller.quota.ClientQuotaEntity;
 import io.weir.controller.coordination.Coordination;
 import io.weir.controller.coordination.CoordinationListener;
 import io.weir.controller.coordination.ControllerLocation;
@@ -82,6 +84,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private final TopicControlManager topics;
     private final PartitionControlManager partitions;
     private final ConfigControlManager configs = new ConfigControlManager();
+    private final ClientQuotaControlManager quotas = new ClientQuotaControlManager();
     private final ProducerIdControlManager producerIds;
     private final List<Consumer<MetadataImage>> imageListeners = new CopyOnWriteArrayList<>();
     private final ReplicaBalancer balancer = new ReplicaBalancer();
@@ -285,6 +288,11 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         Map<ConfigResource, List<AlterConfigOp>> changes, boolean validateOnly) {
         return write("incrementalAlterConfigs",
             img -> configs.incrementalAlterConfigs(img, changes, validateOnly));
+    }
+
+    public CompletableFuture<Map<ClientQuotaEntity, ApiStatus>> alterClientQuotas(
+        List<ClientQuotaControlManager.Alteration> alterations, boolean validateOnly) {
+        return write("alterClientQuotas", img -> quotas.alterClientQuotas(img, alterations, validateOnly));
     }
 
     public CompletableFuture<ProducerIdControlManager.ProducerIdBlock> allocateProducerIds(

@@ -322,6 +322,16 @@ public final class Partition {
                 found.get().leaderEpoch()));
     }
 
+    /**
+     * The idempotent producers this replica's log holds state for (Kafka's DescribeProducers,
+     * which any replica answers, leader or follower).
+     */
+    public List<ProducerState> activeProducers() {
+        return log.activeProducers().stream()
+                .map(p -> new ProducerState(p.producerId(), p.epoch(), p.lastSequence(), p.lastTimestamp()))
+                .toList();
+    }
+
     // ---- ISR changes ----
 
     /** The AlterPartition to send now, if the ISR should change; none while one is pending. */
@@ -423,6 +433,10 @@ public final class Partition {
     }
 
     /** Where a leader epoch ends: the largest epoch ≤ the asked one and the first offset after it; -1, -1 if none. */
+    /** One producer's state as {@link #activeProducers()} reports it. */
+    public record ProducerState(long producerId, short epoch, int lastSequence, long lastTimestamp) {
+    }
+
     public record EpochEnd(int leaderEpoch, long endOffset) {
     }
 

@@ -165,6 +165,25 @@ public final class ReplicaManager implements AutoCloseable {
         return new PartitionLookup(tp, partition, Errors.NONE);
     }
 
+    /**
+     * The replica of {@code topicName}-{@code partition} this node hosts, leader or follower, or
+     * the error the client must see: UNKNOWN_TOPIC_OR_PARTITION if the image has no such
+     * partition, NOT_LEADER_OR_FOLLOWER if this node holds no replica of it.
+     */
+    public PartitionLookup hostedPartition(MetadataImage image, String topicName, int partition) {
+        Optional<TopicImage> topic = image.topic(topicName);
+        if (topic.isEmpty() || topic.get().partition(partition) == null) {
+            return PartitionLookup.failed(new TopicIdPartition(Uuid.ZERO_UUID, partition, topicName),
+                    Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        }
+        TopicIdPartition tp = new TopicIdPartition(kafkaId(topic.get().id()), partition, topicName);
+        Partition hosted = partitions.get(tp.topicPartition());
+        if (hosted == null || !hosted.topicId().equals(topic.get().id())) {
+            return PartitionLookup.failed(tp, Errors.NOT_LEADER_OR_FOLLOWER);
+        }
+        return new PartitionLookup(tp, hosted, Errors.NONE);
+    }
+
     /** The broker epoch {@code brokerId} registered with, as this node's image has it; -1 if unknown. */
     public long registeredBrokerEpoch(MetadataImage image, int brokerId) {
         return image.broker(brokerId).map(BrokerRegistration::epoch).orElse(-1L);

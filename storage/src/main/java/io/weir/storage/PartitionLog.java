@@ -158,6 +158,11 @@ public final class PartitionLog implements Closeable {
         return underReadLock(batches::sizeInBytes);
     }
 
+    /** The idempotent producers this log holds state for (Kafka's DescribeProducers). */
+    public List<ActiveProducer> activeProducers() {
+        return underReadLock(producers::activeProducers);
+    }
+
     public int latestEpoch() {
         return underReadLock(epochs::latestEpoch);
     }

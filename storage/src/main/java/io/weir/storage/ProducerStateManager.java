@@ -1,7 +1,10 @@
 package io.weir.storage;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -18,7 +21,7 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 final class ProducerStateManager {
     static final int RETAINED_BATCHES = 5;
 
-    record BatchMetadata(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
+    record BatchMetadata(int firstSeq, int lastSeq, long firstOffset, long lastOffset, long maxTimestamp) {
     }
 
     static final class ProducerEntry {
@@ -90,7 +93,7 @@ final class ProducerStateManager {
             ProducerEntry e = updated.computeIfAbsent(batch.producerId(),
                     id -> producers.containsKey(id) ? producers.get(id).copy() : new ProducerEntry());
             e.add(batch.producerEpoch(), new BatchMetadata(batch.baseSequence(), batch.lastSequence(),
-                    firstOffset, lastOffset));
+                    firstOffset, lastOffset, batch.maxTimestamp()));
         }
 
         /** Makes the staged changes the producers' state; call once the append is durable in the log. */
@@ -118,7 +121,7 @@ final class ProducerStateManager {
         }
         producers.computeIfAbsent(batch.producerId(), id -> new ProducerEntry())
                 .add(batch.producerEpoch(), new BatchMetadata(batch.baseSequence(), batch.lastSequence(),
-                        batch.baseOffset(), batch.lastOffset()));
+                        batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp()));
     }
 
     void clear() {
@@ -136,6 +139,17 @@ final class ProducerStateManager {
                 out.put(id, e.batches.peekLast().lastOffset());
             }
         });
+        return out;
+    }
+
+    /** Every producer with state here, by producer id, as DescribeProducers reports them. */
+    List<ActiveProducer> activeProducers() {
+        List<ActiveProducer> out = new ArrayList<>(producers.size());
+        producers.forEach((id, e) -> {
+            BatchMetadata last = e.batches.peekLast();
+            out.add(new ActiveProducer(id, e.epoch, e.lastSeq(), last == null ? RecordBatch.NO_TIMESTAMP : last.maxTimestamp()));
+        });
+        out.sort(Comparator.comparingLong(ActiveProducer::producerId));
         return out;
     }
 

@@ -265,6 +265,20 @@ class PartitionLogTest {
     }
 
     @Test
+    void activeProducersReportEachProducersLastBatchAndSurviveARestart() {
+        PartitionLog log = open();
+        log.appendAsLeader(batch("no producer id"), 0);
+        log.appendAsLeader(idempotent(11, (short) 0, 0, "a", "b"), 0);
+        log.appendAsLeader(idempotent(4, (short) 3, 0, "x"), 0);
+        log.appendAsLeader(idempotent(11, (short) 0, 2, "c"), 0);
+        List<ActiveProducer> expected = List.of(new ActiveProducer(4, (short) 3, 0, 1_000L),
+                new ActiveProducer(11, (short) 0, 2, 1_000L));
+
+        assertThat(log.activeProducers()).isEqualTo(expected);
+        assertThat(reopen(log).activeProducers()).isEqualTo(expected);
+    }
+
+    @Test
     void dataEpochsAndHighWatermarkSurviveARestart() {
         PartitionLog log = open();
         log.appendAsLeader(batch("a", "b"), 1);

@@ -31,9 +31,11 @@ public final class ApiRegistry implements RequestDispatcher {
     }
 
     private final Map<ApiKeys, Entry> entries;
+    private final FeatureLevels features;
 
     private ApiRegistry(Map<ApiKeys, Entry> entries) {
         this.entries = Collections.unmodifiableMap(new EnumMap<>(entries));
+        this.features = new FeatureLevels(this.entries.keySet());
     }
 
     public static Builder builder() {
@@ -53,6 +55,11 @@ public final class ApiRegistry implements RequestDispatcher {
             versions.add(new ApiVersion().setApiKey(e.apiKey.id).setMinVersion(e.minVersion).setMaxVersion(e.maxVersion));
         }
         return versions;
+    }
+
+    /** Kafka's feature flags as this set of APIs implies them. */
+    FeatureLevels features() {
+        return features;
     }
 
     public Map<ApiKeys, Entry> entries() {

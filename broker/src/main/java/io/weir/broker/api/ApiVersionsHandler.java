@@ -15,7 +15,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * ApiVersions, as Kafka answers it: an unsupported (newer) version gets UNSUPPORTED_VERSION in a
  * v0 body carrying our ApiVersions range (KIP-511), so the client retries with a version we
- * speak; an invalid client software name gets INVALID_REQUEST.
+ * speak; an invalid client software name gets INVALID_REQUEST. The answer carries Kafka's
+ * feature flags ({@link FeatureLevels}).
  */
 final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequest> {
     volatile ApiRegistry registry;
@@ -33,7 +34,14 @@ final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequest> {
             return CompletableFuture.completedFuture(request.getErrorResponse(0,
                     new InvalidRequestException("invalid client software name or version")));
         }
-        data.setErrorCode(Errors.NONE.code()).setApiKeys(registry.apiVersions());
-        return CompletableFuture.completedFuture(new ApiVersionsResponse(data));
+        FeatureLevels features = registry.features();
+        return CompletableFuture.completedFuture(new ApiVersionsResponse.Builder()
+                .setApiVersions(registry.apiVersions())
+                .setSupportedFeatures(features.supported())
+                .setFinalizedFeatures(features.finalized())
+                .setFinalizedFeaturesEpoch(FeatureLevels.FINALIZED_EPOCH)
+                // Clients before ApiVersions v4 cannot read a feature whose minimum level is 0 (KAFKA-17492).
+                .setAlterFeatureLevel0(context.apiVersion() < 4)
+                .build());
     }
 }

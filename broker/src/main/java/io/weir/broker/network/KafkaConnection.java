@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: decodes request frames with kafka-clients' classes, hands them to the
@@ -36,8 +37,11 @@ import java.util.concurrent.RejectedExecutionException;
  * connection; nothing here throws into Netty.
  *
  * <p>It holds each request's bytes in the node's {@link RequestMemoryPool} until the response is
- * written, and reads from the socket only while the pool is not full and this connection's
- * unanswered requests stay under {@code maxInFlight} and {@code maxInFlightBytes}.
+ * written, and reads from the socket only while the pool is not full, this connection's
+ * unanswered requests stay under {@code maxInFlight} and {@code maxInFlightBytes}, and its
+ * unsent responses stay under Netty's write-buffer high-water mark (the channel is writable):
+ * a client that sends requests but does not read the answers stops being read, as Kafka mutes
+ * a channel until its response is sent, so it holds at most its in-flight requests' answers.
  *
  * <p>The in-flight queue is touched only on this channel's event loop; the volatile fields are
  * read by {@link KafkaServer}'s sweep.
@@ -54,6 +58,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         final long reservedBytes;
         boolean done;
         ByteBuffer response; // null with done = no response
+        int throttleMs;
         boolean close;
 
         InFlight(ApiKeys api, long reservedBytes) {
@@ -78,6 +83,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private InetSocketAddress remote;
     private ChannelHandlerContext ctx;
     private boolean closing;
+    /** Not read until then: the client was told to wait out a quota ({@code throttle_time_ms}). */
+    private long throttledUntilNanos = Long.MIN_VALUE;
     private volatile boolean identified;
     private volatile boolean interBroker;
     private volatile boolean pausedForMemory;
@@ -199,7 +206,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private void updateAutoRead() {
         pausedForMemory = interBroker ? pool.exhausted(true) : memoryHold;
         boolean read = !closing && inFlight.size() < maxInFlight && inFlightBytes < maxInFlightBytes
-                && !pausedForMemory;
+                && !pausedForMemory && ctx.channel().isWritable() && !throttled();
         if (ctx.channel().config().isAutoRead() != read) ctx.channel().config().setAutoRead(read);
     }
 
@@ -238,6 +245,13 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         onEventLoop(this::updateAutoRead);
     }
 
+    /** Unsent responses crossed the high- or low-water mark: stop or resume reading. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        updateAutoRead();
+        super.channelWritabilityChanged(ctx);
+    }
+
     private void onEventLoop(Runnable task) {
         try {
             ctx.executor().execute(task);
@@ -272,7 +286,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                         ? new KafkaStorageException("a storage access failed: " + cause, cause)
                         : cause);
             }
-            if (response != null) slot.response = context.buildResponseEnvelopePayload(response);
+            if (response != null) {
+                slot.throttleMs = response.throttleTimeMs();
+                slot.response = context.buildResponseEnvelopePayload(response);
+            }
         } catch (RuntimeException e) {
             HANDLER_ERRORS.log(Level.ERROR, "encode" + context.header.apiKey() + e.getClass().getName(),
                     "Cannot encode {} response for {}; closing", context.header.apiKey(), connectionId, e);
@@ -295,6 +312,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 ByteBuf size = Unpooled.buffer(Integer.BYTES).writeInt(head.response.remaining());
                 ctx.write(Unpooled.wrappedBuffer(size, Unpooled.wrappedBuffer(head.response)), ctx.voidPromise());
                 wrote = true;
+                if (head.throttleMs > 0) throttle(head.throttleMs);
             }
             if (head.close) {
                 closing = true;
@@ -304,6 +322,21 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         if (wrote) ctx.flush();
         updateAutoRead();
+    }
+
+    /**
+     * Stops reading for {@code ms}, as Kafka mutes a throttled client's channel: the answer that
+     * carries the throttle time still goes out. Runs on the event loop.
+     */
+    private void throttle(int ms) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        if (throttledUntilNanos != Long.MIN_VALUE && throttledUntilNanos - until >= 0) return;
+        throttledUntilNanos = until;
+        ctx.executor().schedule(this::updateAutoRead, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private boolean throttled() {
+        return throttledUntilNanos != Long.MIN_VALUE && System.nanoTime() - throttledUntilNanos < 0;
     }
 
     private void closeNow(ChannelHandlerContext ctx) {

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.weir.broker.admin.StaticBrokerConfig;
 import io.weir.broker.network.FileDescriptors;
 import io.weir.broker.network.NetworkConfig;
+import io.weir.broker.quota.ClientQuotas;
 import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperConnect;
 import io.weir.storage.DiskSpace;
@@ -69,6 +70,9 @@ import java.util.Objects;
  * compaction), {@code log.cleaner.io.max.bytes.per.second} (unlimited) and
  * {@code log.cleaner.backoff.ms} (15 s), as Kafka names them (storage's {@code LogCleaner}).
  *
+ * <p>{@code quota.window.num} (11) and {@code quota.window.size.seconds} (1), Kafka's: a client
+ * quota allows a burst of {@code (num - 1) × size} seconds of its bound (see the broker README).
+ *
  * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
  * anyway): free space kept in the data directory's file system; appends that would go below it
  * answer KAFKA_STORAGE_ERROR (see storage's {@code DiskSpace}).
@@ -106,7 +110,9 @@ public record NodeConfig(
         @JsonProperty("log.cleaner.threads") Integer logCleanerThreads,
         @JsonProperty("log.cleaner.dedupe.buffer.size") Long logCleanerDedupeBufferSize,
         @JsonProperty("log.cleaner.io.max.bytes.per.second") Double logCleanerIoMaxBytesPerSecond,
-        @JsonProperty("log.cleaner.backoff.ms") Long logCleanerBackoffMs) {
+        @JsonProperty("log.cleaner.backoff.ms") Long logCleanerBackoffMs,
+        @JsonProperty("quota.window.num") Integer quotaWindowNum,
+        @JsonProperty("quota.window.size.seconds") Integer quotaWindowSizeSeconds) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -167,6 +173,10 @@ public record NodeConfig(
         logCleanerBackoffMs = logCleanerBackoffMs == null ? cleaner.backoffMs() : logCleanerBackoffMs;
         logCleanerSettings(logCleanerEnable, logCleanerThreads, logCleanerDedupeBufferSize,
                 logCleanerIoMaxBytesPerSecond, logCleanerBackoffMs); // checked now, naming the key at fault
+        quotaWindowNum = quotaWindowNum == null ? ClientQuotas.DEFAULT_SAMPLES : quotaWindowNum;
+        if (quotaWindowNum < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
+        quotaWindowSizeSeconds = quotaWindowSizeSeconds == null ? ClientQuotas.DEFAULT_SAMPLE_SECONDS : quotaWindowSizeSeconds;
+        if (quotaWindowSizeSeconds < 1) throw new IllegalArgumentException("quota.window.size.seconds must be at least 1");
         // Validates the listener's bounds now, with errors that name the key at fault.
         network(HostPort.parse(listeners.kafka()), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
                 queuedMaxRequestBytesPerConnection, maxConnections, maxConnectionsPerIp, socketListenBacklogSize,
@@ -320,7 +330,7 @@ public record NodeConfig(
     public static NodeConfig of(int nodeId, String clusterId, Path dataDir, Listeners listeners, Coordination coordination) {
         return new NodeConfig(nodeId, clusterId, dataDir, listeners, coordination,
                 null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**

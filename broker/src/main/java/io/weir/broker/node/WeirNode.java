@@ -12,6 +12,7 @@ import io.weir.broker.metadata.MetadataCache;
 import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
 import io.weir.broker.metrics.HttpEndpoint;
+import io.weir.broker.quota.ClientQuotas;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.produce.ProducerIdAllocator;
 import io.weir.replication.ReplicaManager;
@@ -186,7 +187,8 @@ public final class WeirNode implements AutoCloseable {
         started.add(forwarder);
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
-                config.brokerConfigs());
+                config.brokerConfigs(), new ClientQuotas(metadata::image, config.quotaWindowNum(),
+                        config.quotaWindowSizeSeconds(), System::currentTimeMillis));
         GroupHandlers.register(apis, groups);
         dispatcher.set(ControllerApiHandlers.register(apis, controller, config.clusterId()).build());
         controller.start();

@@ -19,7 +19,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.tools.DeleteRecordsCommand;
+import org.apache.kafka.tools.FeatureCommand;
 import org.apache.kafka.tools.TopicCommand;
+import org.apache.kafka.tools.TransactionsCommand;
 import org.apache.kafka.tools.consumer.group.ConsumerGroupCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -279,6 +281,111 @@ class KafkaAdminToolsTest {
                         .resolve("partition.state"))).as("node %d", id).contains("logStartOffset=6");
             }
         });
+    }
+
+    @Test
+    void featuresCommandDescribesTheFinalizedFeatures() {
+        KafkaTool describe = KafkaTool.run(FeatureCommand::main, "--bootstrap-server", bootstrap(), "describe");
+
+        assertThat(describe.exitCode()).as(describe.errors()).isZero();
+        assertThat(describe.output()).containsPattern("Feature: metadata\\.version\\s+SupportedMinVersion: 4\\.3-IV0"
+                + "\\s+SupportedMaxVersion: 4\\.3-IV0\\s+FinalizedVersionLevel: 4\\.3-IV0\\s+Epoch: 0");
+    }
+
+    @Test
+    void transactionsCommandDescribesIdempotentProducersOnTheLeaderAndOnAFollower() throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic("idempotent", 1, (short) 3))).all().get(30, TimeUnit.SECONDS);
+            awaitFullIsr(admin, "idempotent");
+        }
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(), ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>("idempotent", 0, null, "r" + i)).get(30, TimeUnit.SECONDS);
+            }
+        }
+        int follower;
+        try (Admin admin = admin()) {
+            var partition = admin.describeTopics(List.of("idempotent")).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get("idempotent").partitions().get(0);
+            follower = partition.replicas().stream().mapToInt(n -> n.id())
+                    .filter(id -> id != partition.leader().id()).findFirst().orElseThrow();
+        }
+        // One producer, epoch 0, five single-record batches: last sequence 4; no transaction.
+        String row = "\\d+\\s+0\\s+-1\\s+4\\s+\\d{13}\\s+None";
+        KafkaTool leader = KafkaTool.run(this::transactions, "--bootstrap-server", bootstrap(),
+                "describe-producers", "--topic", "idempotent", "--partition", "0");
+        assertThat(leader.exitCode()).as(leader.errors()).isZero();
+        assertThat(leader.output()).contains("ProducerId", "LastSequence").containsPattern(row);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            KafkaTool onFollower = KafkaTool.run(this::transactions, "--bootstrap-server", bootstrap(),
+                    "describe-producers", "--topic", "idempotent", "--partition", "0",
+                    "--broker-id", String.valueOf(follower));
+            assertThat(onFollower.exitCode()).as(onFollower.errors()).isZero();
+            assertThat(onFollower.output()).containsPattern(row);
+        });
+        KafkaTool unknown = KafkaTool.run(this::transactions, "--bootstrap-server", bootstrap(),
+                "describe-producers", "--topic", "no-such-topic", "--partition", "0", "--broker-id", "1");
+        assertThat(unknown.exitCode()).isNotZero();
+        assertThat(unknown.errors() + unknown.output()).contains("Failed to describe producers");
+    }
+
+    @Test
+    void configsCommandSetsDescribesAndDeletesClientQuotasThroughAnyNode() {
+        // Each node in turn: the two that are not the active controller forward the change.
+        for (int i = 0; i < nodes.size(); i++) {
+            KafkaTool alter = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", nodes.get(i).bootstrapServers(),
+                    "--alter", "--add-config", "producer_byte_rate=1048576,consumer_byte_rate=2097152",
+                    "--entity-type", "clients", "--entity-name", "app-" + (i + 1));
+            assertThat(alter.exitCode()).as(alter.errors()).isZero();
+        }
+        KafkaTool userDefault = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--alter", "--add-config", "producer_byte_rate=4096", "--entity-type", "users", "--entity-default",
+                "--entity-type", "clients", "--entity-name", "batch");
+        assertThat(userDefault.exitCode()).as(userDefault.errors()).isZero();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            KafkaTool all = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                    "--describe", "--entity-type", "clients");
+            assertThat(all.exitCode()).as(all.errors()).isZero();
+            for (int i = 1; i <= nodes.size(); i++) {
+                assertThat(all.output()).containsPattern("Quota configs for client-id 'app-" + i
+                        + "' are (producer_byte_rate=1048576.0, consumer_byte_rate=2097152.0"
+                        + "|consumer_byte_rate=2097152.0, producer_byte_rate=1048576.0)");
+            }
+            KafkaTool combined = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                    "--describe", "--entity-type", "users", "--entity-default", "--entity-type", "clients",
+                    "--entity-name", "batch");
+            assertThat(combined.output()).contains("Quota configs for the default user-principal, client-id 'batch' "
+                    + "are producer_byte_rate=4096.0");
+        });
+
+        KafkaTool unsupported = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--alter", "--add-config", "request_percentage=50", "--entity-type", "clients", "--entity-name", "x");
+        assertThat(unsupported.exitCode()).isNotZero();
+        assertThat(unsupported.errors() + unsupported.output()).contains("not supported by Weir");
+
+        KafkaTool delete = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--alter", "--delete-config", "producer_byte_rate", "--entity-type", "clients", "--entity-name", "app-1");
+        assertThat(delete.exitCode()).as(delete.errors()).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            KafkaTool one = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                    "--describe", "--entity-type", "clients", "--entity-name", "app-1");
+            assertThat(one.output()).contains("Quota configs for client-id 'app-1' are consumer_byte_rate=2097152.0");
+        });
+    }
+
+    private void transactions(String[] args) {
+        try {
+            TransactionsCommand.main(args);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---- helpers ----

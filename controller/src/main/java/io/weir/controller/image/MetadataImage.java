@@ -86,6 +86,15 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
         return configs.getOrDefault(resource, Map.of());
     }
 
+    /** Every resource of {@code type} that has configs set, with them. */
+    public Map<ConfigResource, Map<String, String>> configsOfType(ConfigResource.Type type) {
+        Map<ConfigResource, Map<String, String>> out = new java.util.HashMap<>();
+        configs.forEach((resource, values) -> {
+            if (resource.type() == type) out.put(resource, values);
+        });
+        return out;
+    }
+
     /**
      * The records that rebuild this image from empty, in a deterministic order: brokers, then
      * topics each followed by its partitions, then configs. Snapshots store this list.

@@ -1,0 +1,118 @@
+package io.weir.broker.quota;
+
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.quota.ClientQuotaControlManager;
+import io.weir.controller.quota.ClientQuotaEntity;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * This node's client quotas ({@code producer_byte_rate}, {@code consumer_byte_rate}) as set
+ * with AlterClientQuotas: it counts each client's produced and fetched bytes, per Kafka's
+ * precedence of quota entities ({@link QuotaResolver}), and says how long to throttle a client
+ * that is over its bound. As in Kafka, quotas are per node: a client writing to three leaders
+ * gets the bound on each. Thread-safe.
+ */
+public final class ClientQuotas {
+    /** Kafka's defaults: 11 samples of 1 s. */
+    public static final int DEFAULT_SAMPLES = 11;
+    public static final int DEFAULT_SAMPLE_SECONDS = 1;
+    private static final int SWEEP_EVERY = 4096;
+
+    private record Usage(String key, String user, String clientId) {
+    }
+
+    private record Cached(long offset, Map<ClientQuotaEntity, Map<String, Double>> quotas) {
+    }
+
+    private final Supplier<MetadataImage> image;
+    private final int samples;
+    private final long sampleMs;
+    private final LongSupplier clock;
+    private final Map<Usage, QuotaBucket> buckets = new ConcurrentHashMap<>();
+    private volatile Cached cached = new Cached(Long.MIN_VALUE, Map.of());
+    private final AtomicInteger recordsSinceSweep = new AtomicInteger();
+
+    public ClientQuotas(Supplier<MetadataImage> image, int samples, int sampleSeconds, LongSupplier clockMs) {
+        this.image = image;
+        this.samples = samples;
+        this.sampleMs = sampleSeconds * 1000L;
+        this.clock = clockMs;
+        if (samples < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
+        if (sampleSeconds < 1) throw new IllegalArgumentException("quota.window.size.seconds must be at least 1");
+    }
+
+    public ClientQuotas(Supplier<MetadataImage> image) {
+        this(image, DEFAULT_SAMPLES, DEFAULT_SAMPLE_SECONDS, System::currentTimeMillis);
+    }
+
+    /** Counts {@code bytes} produced by the client; the throttle time it has earned, 0 if none. */
+    public long recordProduce(String user, String clientId, long bytes) {
+        return record(ClientQuotaControlManager.PRODUCER_BYTE_RATE, user, clientId, bytes);
+    }
+
+    /** Counts {@code bytes} fetched by the client; the throttle time it has earned, 0 if none. */
+    public long recordFetch(String user, String clientId, long bytes) {
+        return record(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId, bytes);
+    }
+
+    /**
+     * The most a client's fetch may return at once: what its consumer quota allows over the
+     * window's minimum span (Kafka's {@code getMaxValueInQuotaWindow}), so one answer never
+     * exceeds what the quota could ever let through; unlimited when no quota applies.
+     */
+    public long maxFetchBytes(String user, String clientId) {
+        return QuotaResolver.resolve(quotas(), ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId)
+                .map(a -> (long) Math.min(Long.MAX_VALUE, a.bound() * windowSeconds()))
+                .orElse(Long.MAX_VALUE);
+    }
+
+    /** Takes back a fetch that was not sent after all (a throttled client gets an empty answer). */
+    public void unrecordFetch(String user, String clientId, long bytes) {
+        record(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId, -bytes);
+    }
+
+    private long record(String key, String user, String clientId, long bytes) {
+        Optional<QuotaResolver.Applied> applied = QuotaResolver.resolve(quotas(), key, user, clientId);
+        if (applied.isEmpty()) return 0;
+        long now = clock.getAsLong();
+        QuotaBucket bucket = buckets.computeIfAbsent(new Usage(key, applied.get().user(), applied.get().clientId()),
+                u -> new QuotaBucket(windowSeconds(), (long) samples * sampleMs));
+        long throttle;
+        synchronized (bucket) {
+            throttle = bucket.record(bytes, applied.get().bound(), now);
+        }
+        maybeSweep(now);
+        return throttle;
+    }
+
+    private Map<ClientQuotaEntity, Map<String, Double>> quotas() {
+        MetadataImage current = image.get();
+        Cached c = cached;
+        if (c.offset() != current.offset()) {
+            c = new Cached(current.offset(), ClientQuotaControlManager.quotas(current));
+            cached = c;
+        }
+        return c.quotas();
+    }
+
+    /** The burst a quota allows, in seconds of its bound: Kafka's {@code (quota.window.num - 1) * quota.window.size.seconds}. */
+    private double windowSeconds() {
+        return (samples - 1) * (sampleMs / 1000.0);
+    }
+
+    /** Drops the buckets of clients whose credit is full again, so many client ids cannot grow the map forever. */
+    private void maybeSweep(long now) {
+        if (recordsSinceSweep.incrementAndGet() % SWEEP_EVERY != 0) return;
+        buckets.entrySet().removeIf(e -> {
+            synchronized (e.getValue()) {
+                return e.getValue().idle(now);
+            }
+        });
+    }
+}

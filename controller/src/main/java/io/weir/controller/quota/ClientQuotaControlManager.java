@@ -1,0 +1,112 @@
+package io.weir.controller.quota;
+
+import io.weir.controller.ApiError;
+import io.weir.controller.ApiStatus;
+import io.weir.controller.ControllerResult;
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.record.ConfigRecord;
+import io.weir.controller.record.ConfigResource;
+import io.weir.controller.record.MetadataRecord;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * AlterClientQuotas, with Kafka's checks (its {@code ClientQuotaControlManager}): an entity is a
+ * user and/or a client id, named or default, never empty; values are positive, byte rates whole
+ * numbers. Each entity is all-or-nothing. Quotas are kept as configs of a
+ * {@link ConfigResource.Type#CLIENT_QUOTA} resource named by the entity.
+ *
+ * <p>Weir enforces {@code producer_byte_rate} and {@code consumer_byte_rate}; the other Kafka
+ * quota keys ({@code request_percentage}, {@code controller_mutation_rate}, and IP
+ * entities' {@code connection_creation_rate}) are refused with a message saying so, rather
+ * than stored and silently not applied.
+ */
+public final class ClientQuotaControlManager {
+    public static final String PRODUCER_BYTE_RATE = "producer_byte_rate";
+    public static final String CONSUMER_BYTE_RATE = "consumer_byte_rate";
+    static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE);
+    static final Set<String> KAFKA_NOT_ENFORCED = Set.of("request_percentage", "controller_mutation_rate",
+            "connection_creation_rate");
+
+    /** One entity's changes: key to new value, or to null to remove it. */
+    public record Alteration(ClientQuotaEntity entity, Map<String, Double> changes) {
+    }
+
+    public ControllerResult<Map<ClientQuotaEntity, ApiStatus>> alterClientQuotas(
+            MetadataImage image, List<Alteration> alterations, boolean validateOnly) {
+        List<MetadataRecord> records = new ArrayList<>();
+        Map<ClientQuotaEntity, ApiStatus> results = new LinkedHashMap<>();
+        for (Alteration a : alterations) {
+            List<MetadataRecord> entityRecords = new ArrayList<>();
+            ApiStatus status = alter(image, a, entityRecords);
+            results.put(a.entity(), status);
+            if (status.isOk() && !validateOnly) records.addAll(entityRecords);
+        }
+        return ControllerResult.of(records, results);
+    }
+
+    /** The quotas set for each entity, as the image holds them. */
+    public static Map<ClientQuotaEntity, Map<String, Double>> quotas(MetadataImage image) {
+        Map<ClientQuotaEntity, Map<String, Double>> out = new LinkedHashMap<>();
+        image.configsOfType(ConfigResource.Type.CLIENT_QUOTA).forEach((resource, values) -> {
+            Map<String, Double> parsed = new LinkedHashMap<>();
+            values.forEach((k, v) -> parsed.put(k, Double.parseDouble(v)));
+            out.put(ClientQuotaEntity.decode(resource.name()), parsed);
+        });
+        return out;
+    }
+
+    private static ApiStatus alter(MetadataImage image, Alteration a, List<MetadataRecord> out) {
+        Optional<String> invalid = validateEntity(a.entity());
+        if (invalid.isPresent()) return ApiStatus.of(ApiError.INVALID_REQUEST, invalid.get());
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.CLIENT_QUOTA, a.entity().encoded());
+        Map<String, String> current = image.configs(resource);
+        for (Map.Entry<String, Double> change : a.changes().entrySet()) {
+            String key = change.getKey();
+            Double value = change.getValue();
+            if (value == null) {
+                if (current.containsKey(key)) out.add(new ConfigRecord(resource, key, null));
+                continue;
+            }
+            Optional<String> bad = validateValue(key, value);
+            if (bad.isPresent()) return ApiStatus.of(ApiError.INVALID_REQUEST, bad.get());
+            String encoded = Double.toString(value);
+            if (!encoded.equals(current.get(key))) out.add(new ConfigRecord(resource, key, encoded));
+        }
+        return ApiStatus.OK;
+    }
+
+    static Optional<String> validateEntity(ClientQuotaEntity entity) {
+        if (entity.components().isEmpty()) return Optional.of("Invalid empty client quota entity");
+        for (Map.Entry<String, Optional<String>> c : entity.components().entrySet()) {
+            String type = c.getKey();
+            if (type.equals(ClientQuotaEntity.IP)) {
+                return Optional.of("IP quotas (connection_creation_rate) are not supported by Weir");
+            }
+            if (!type.equals(ClientQuotaEntity.USER) && !type.equals(ClientQuotaEntity.CLIENT_ID)) {
+                return Optional.of("Unhandled client quota entity type: " + type);
+            }
+            if (c.getValue().isPresent() && c.getValue().get().isEmpty()) {
+                return Optional.of("Empty " + type + " not supported");
+            }
+        }
+        return Optional.empty();
+    }
+
+    static Optional<String> validateValue(String key, double value) {
+        if (KAFKA_NOT_ENFORCED.contains(key)) {
+            return Optional.of("Quota " + key + " is not supported by Weir (it enforces "
+                    + PRODUCER_BYTE_RATE + " and " + CONSUMER_BYTE_RATE + ")");
+        }
+        if (!ENFORCED.contains(key)) return Optional.of("Invalid configuration key " + key);
+        if (!(value > 0.0)) return Optional.of("Quota " + key + " must be greater than 0");
+        if (value > Long.MAX_VALUE) return Optional.of("Proposed value for " + key + " is too large for a LONG.");
+        if (Math.abs(value % 1.0) > 1e-6) return Optional.of(key + " cannot be a fractional value.");
+        return Optional.empty();
+    }
+}

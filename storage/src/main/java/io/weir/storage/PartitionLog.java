@@ -403,11 +403,29 @@ public final class PartitionLog implements Closeable {
     public Optional<CompactionResult> compact(long upperBound, OffsetMap map, Throttler throttler)
             throws InterruptedException {
         LogConfig cfg = config;
-        if (!cfg.compact()) {
+        if (!cfg.compact() || !roomToCompact(cfg)) {
             return Optional.empty();
         }
         return new LogCompaction(new LogCompaction.Log(topicPartition, dir, cfg, clock, lock, queue, state, contents,
                 this::ensureOpen), map, throttler).run(upperBound);
+    }
+
+    /**
+     * A pass writes a copy of the log before it deletes the old one, and Chronicle on a full file
+     * system faults (SIGBUS) rather than failing a write: so a pass needs the log's size on top of
+     * twice the reserve appends keep (two Chronicle blocks at least), or it waits for a later pass.
+     */
+    private boolean roomToCompact(LogConfig cfg) {
+        if (space == null) {
+            return true;
+        }
+        long needed = sizeInBytes() + 2 * space.reserveFor(cfg.blockSize());
+        if (!space.isFull() && space.usableEstimate() >= needed) {
+            return true;
+        }
+        log.info("{}: not compacting now: a copy of the log needs {} bytes, {} are usable", topicPartition, needed,
+                space.usableEstimate());
+        return false;
     }
 
     /** The log cleaner's checkpoint: records below it have been compacted. */

@@ -81,7 +81,7 @@ class CompactionModelPropertyTest {
                 Tuple.of(5, compact), Tuple.of(2, restart), Tuple.of(1, truncate)).list().ofMinSize(10).ofMaxSize(60);
     }
 
-    @Property(tries = 80)
+    @Property(tries = 50)
     void aCompactedLogReadsAsTheLatestValuePerKey(@ForAll("histories") List<Op> history,
                                                   @ForAll("ratios") double ratio) throws Exception {
         Path dir = Files.createTempDirectory("weir-compaction-model");

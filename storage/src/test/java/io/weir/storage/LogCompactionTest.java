@@ -155,6 +155,29 @@ class LogCompactionTest {
     }
 
     @Test
+    void aPassWaitsWhileTheDataDirectoryHasNoRoomForACopyOfTheLog() throws Exception {
+        long[] usable = {100L << 20};
+        DiskSpace space = new DiskSpace(dir, () -> usable[0], 24L << 20, System::nanoTime);
+        PartitionLog log = PartitionLog.open(TP, dir.resolve("guarded"), COMPACT, clock, space);
+        opened.add(log);
+        append(log, "a", "a1");
+        clock.advance(HOUR);
+        append(log, "a", "a2");
+        clock.advance(HOUR);
+        append(log, "a", "a3");
+        log.updateHighWatermark(3);
+        // Two reserves of 24 MiB plus the log leave no room in 40 MiB: appends would still fit, a copy not.
+        usable[0] = 40L << 20;
+        Thread.sleep(1_100); // the guard samples at most once a second
+        assertThat(log.compact(Long.MAX_VALUE, map, Throttler.unlimited())).isEmpty();
+        assertThat(readAll(log)).hasSize(3);
+        usable[0] = 100L << 20;
+        Thread.sleep(1_100);
+        assertThat(log.compact(Long.MAX_VALUE, map, Throttler.unlimited())).isPresent();
+        assertThat(readAll(log)).extracting(Rec::value).containsExactly("a2", "a3");
+    }
+
+    @Test
     void retentionDoesNotDeleteFromACompactOnlyLog() {
         PartitionLog log = open(dir, COMPACT.withRetention(1, -1));
         append(log, "a", "a1");

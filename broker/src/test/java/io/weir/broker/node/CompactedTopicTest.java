@@ -104,6 +104,11 @@ class CompactedTopicTest {
 
         // Node 3 (no cleaner) starts again from an empty log and copies the compacted one.
         nodes.remove(3).close();
+        try (Admin admin = admin()) {
+            // Out of the ISR first, so that being back in it below means node 3 caught up again.
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> admin.describeTopics(List.of(TOPIC))
+                    .allTopicNames().get(10, TimeUnit.SECONDS).get(TOPIC).partitions().get(0).isr().size() == 2);
+        }
         deleteRecursively(configs.get(3).dataDir().resolve("logs").resolve(TOPIC + "-0"));
         nodes.put(3, WeirNode.start(configs.get(3)));
         nodes.get(3).awaitReady(Duration.ofSeconds(60));

@@ -30,6 +30,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * they committed before are intact. Then one member leaves and a new one joins, against the new
  * coordinator.
  */
+@EnabledIfSystemProperty(named = "weir.chaos.long", matches = "true") // mvn verify -Pchaos: 2-4 minutes
 class GroupCoordinatorFailoverTest {
     private static final String TOPIC = "work";
     private static final int PARTITIONS = 6;

@@ -81,6 +81,7 @@ final class BrokerConfigView {
         setting("socket.request.receive.timeout.ms", NodeConfig::socketRequestReceiveTimeoutMs, ConfigType.LONG);
         setting("offsets.topic.replication.factor", NodeConfig::offsetsTopicReplicationFactor, ConfigType.SHORT);
         setting("log.dir.reserved.bytes", NodeConfig::logDirReservedBytes, ConfigType.LONG);
+        setting("log.retention.check.interval.ms", NodeConfig::logRetentionCheckIntervalMs, ConfigType.LONG);
         setting("cluster.secret.file", NodeConfig::clusterSecretFile, ConfigType.STRING); // the path, never the secret
         setting("advertised.listeners", NodeConfig::advertisedListeners, ConfigType.LIST);
         setting("listener.security.protocol.map", NodeConfig::listenerSecurityProtocolMap, ConfigType.LIST);

@@ -45,6 +45,7 @@ import io.weir.storage.DiskSpace;
 import io.weir.storage.LogCleaner;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
+import io.weir.storage.LogRetention;
 import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperConnect;
 import io.weir.zk.ZooKeeperCoordination;
@@ -213,6 +214,7 @@ public final class WeirNode implements AutoCloseable {
         LogCleaner cleaner = new LogCleaner(logs, config.logCleaner());
         started.add(cleaner); // closes before the logs
         cleaner.start();
+        started.add(LogRetention.start(logs, config.logRetentionCheckIntervalMs(), "weir-retention-" + nodeId));
         RoutingControllerChannel isrChannel = controllerChannel();
         started.add(isrChannel);
         ReplicaManager replicas = new ReplicaManager(nodeId, logs, LogConfig.defaults(),

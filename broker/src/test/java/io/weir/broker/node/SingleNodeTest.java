@@ -62,6 +62,7 @@ class SingleNodeTest {
                 coordination:
                   backend: local
                 broker.heartbeat.interval.ms: 100
+                log.retention.check.interval.ms: 500
                 """.formatted(dir.resolve("node-1")));
         node = WeirNode.start(config);
         node.awaitReady(Duration.ofSeconds(30));
@@ -128,6 +129,31 @@ class SingleNodeTest {
     }
 
     @Test
+    void retentionDeletesOldRollFilesOnItsOwn() throws Exception {
+        // One-second roll files (segment.ms) and one-second retention: what is older goes at the next check.
+        admin.createTopics(List.of(new NewTopic("short-lived", 1, (short) 1)
+                .configs(Map.of("segment.ms", "1000", "retention.ms", "1000")))).all().get(20, TimeUnit.SECONDS);
+        TopicPartition tp = new TopicPartition("short-lived", 0);
+        produce("short-lived", 0, "old", 10);
+        Thread.sleep(2_100); // into a later roll file: the newest file with data is never deleted
+        produce("short-lived", 0, "new", 5);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(admin.listOffsets(
+                Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.earliest())).partitionResult(tp)
+                .get(10, TimeUnit.SECONDS).offset()).isEqualTo(10));
+        try (KafkaConsumer<String, String> consumer = consumer()) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<String> read = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> read.add(r.value()));
+                return read.size() >= 5;
+            });
+            assertThat(read).containsExactly("new-0", "new-1", "new-2", "new-3", "new-4");
+        }
+    }
+
+    @Test
     void producingToAMissingTopicCreatesItWithTheDefaults() throws Exception {
         produce("made-on-demand", 0, "auto", 3);
         assertThat(describe("made-on-demand").partitions()).hasSize(1);
@@ -154,6 +180,15 @@ class SingleNodeTest {
         return admin.describeTopics(Set.of(topic)).allTopicNames().get(20, TimeUnit.SECONDS).get(topic);
     }
 
+    private KafkaConsumer<String, String> consumer() {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
+    }
+
     private void produce(String topic, int partition, String prefix, int count) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
@@ -171,12 +206,7 @@ class SingleNodeTest {
 
     private List<String> consume(TopicPartition tp, int expected) {
         List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000))) {
+        try (KafkaConsumer<String, String> consumer = consumer()) {
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

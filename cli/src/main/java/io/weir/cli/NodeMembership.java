@@ -52,7 +52,17 @@ final class NodeMembership {
                 : c;
         return NodeConfig.of(id, template.clusterId(), nodeDir.resolve("data").toAbsolutePath(),
                 new NodeConfig.Listeners(HOST + ":" + (basePort + id - 1), HOST + ":" + (basePort + 200 + id - 1)),
-                coordination).with(Map.of("offsets.topic.replication.factor", template.offsetsTopicReplicationFactor()));
+                coordination).with(settings(template));
+    }
+
+    /** What a joining node shares with the cluster's first: its groups' replication and the cluster secret. */
+    private static Map<String, Object> settings(NodeConfig template) {
+        Map<String, Object> shared = new java.util.HashMap<>();
+        shared.put("offsets.topic.replication.factor", template.offsetsTopicReplicationFactor());
+        if (template.clusterSecretFile() != null) {
+            shared.put("cluster.secret.file", template.clusterSecretFile().toAbsolutePath().toString());
+        }
+        return shared;
     }
 
     static Admin admin(String bootstrap) {

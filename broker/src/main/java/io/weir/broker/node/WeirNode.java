@@ -97,6 +97,8 @@ public final class WeirNode implements AutoCloseable {
     private QuorumController controller;
     private MetadataCache metadata;
     private volatile BrokerLifecycle lifecycle;
+    /** The Ratis backend, once started (null on the others): its listeners are members too. */
+    private volatile RatisCoordination ratis;
     private BrokerMetrics metrics;
     private HttpEndpoint http;
     private String advertisedHost;
@@ -136,7 +138,8 @@ public final class WeirNode implements AutoCloseable {
         advertisedHost = listeners.first().advertised().host();
         DelegatingDispatcher dispatcher = new DelegatingDispatcher();
         metrics = new BrokerMetrics(nodeId);
-        ClusterMembership membership = ClusterMembership.of(expectedNodeIds(), config.clusterSecretFile() != null);
+        ClusterMembership membership = ClusterMembership.of(expectedNodeIds(),
+                id -> ratis != null && ratis.listenerIds().contains(id), config.clusterSecretFile() != null);
         Optional<String> secret = config.clusterSecretFile() == null ? Optional.empty()
                 : Optional.of(MemberSasl.readSecret(config.clusterSecretFile()));
         if (secret.isEmpty()) {
@@ -190,7 +193,7 @@ public final class WeirNode implements AutoCloseable {
                 coordination = new LocalCoordination(localLog, nodeId);
             }
             case "zookeeper" -> coordination = new ZooKeeperCoordination(zooKeeperConfig(kafkaPort));
-            default -> coordination = new RatisCoordination(ratisConfig(kafkaPort, metadataDir));
+            default -> coordination = ratis = new RatisCoordination(ratisConfig(kafkaPort, metadataDir));
         }
         started.add(coordination);
 

@@ -5,6 +5,7 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * Who may act as a node of this cluster (Kafka's ClusterAction: register, heartbeat, change an
@@ -12,8 +13,9 @@ import java.util.Set;
  *
  * <p>Two checks, the second only when the cluster has a secret ({@code cluster.secret.file}):
  * <ul>
- * <li>the node id must be one the cluster expects: a voter of the static Ratis quorum (or this
- *     node alone on the local backend); on ZooKeeper any id, as nodes join freely there;</li>
+ * <li>the node id must be one the cluster expects: a voter of the static Ratis quorum or a
+ *     broker-only node that has joined it as a listener ({@code weir cluster add-node}), or this
+ *     node alone on the local backend; on ZooKeeper any id, as nodes join freely there;</li>
  * <li>the connection must have authenticated as that very node, {@code User:weir-node-<id>},
  *     which only a holder of the cluster secret can (SCRAM-SHA-512, see {@link MemberSasl}).</li>
  * </ul>
@@ -24,10 +26,12 @@ public final class ClusterMembership {
     public static final String MEMBER_PREFIX = "weir-node-";
 
     private final Optional<Set<Integer>> expectedNodeIds;
+    private final IntPredicate joined;
     private final boolean authenticated;
 
-    private ClusterMembership(Optional<Set<Integer>> expectedNodeIds, boolean authenticated) {
+    private ClusterMembership(Optional<Set<Integer>> expectedNodeIds, IntPredicate joined, boolean authenticated) {
         this.expectedNodeIds = expectedNodeIds.map(Set::copyOf);
+        this.joined = joined;
         this.authenticated = authenticated;
     }
 
@@ -36,7 +40,16 @@ public final class ClusterMembership {
      * @param authenticated   whether members must prove the cluster secret
      */
     public static ClusterMembership of(Optional<Set<Integer>> expectedNodeIds, boolean authenticated) {
-        return new ClusterMembership(expectedNodeIds, authenticated);
+        return new ClusterMembership(expectedNodeIds, id -> false, authenticated);
+    }
+
+    /**
+     * As {@link #of(Optional, boolean)}, and also the nodes {@code joined} names now: brokers
+     * that joined after the start (on Ratis, the quorum's listeners).
+     */
+    public static ClusterMembership of(Optional<Set<Integer>> expectedNodeIds, IntPredicate joined,
+                                       boolean authenticated) {
+        return new ClusterMembership(expectedNodeIds, joined, authenticated);
     }
 
     /** Whether members must authenticate (a cluster secret is configured). */
@@ -62,7 +75,7 @@ public final class ClusterMembership {
 
     /** Whether {@code nodeId} is a node the cluster expects. */
     public boolean isExpected(int nodeId) {
-        return nodeId >= 0 && expectedNodeIds.map(ids -> ids.contains(nodeId)).orElse(true);
+        return nodeId >= 0 && expectedNodeIds.map(ids -> ids.contains(nodeId) || joined.test(nodeId)).orElse(true);
     }
 
     /** Whether a connection authenticated as {@code principal} may act as node {@code nodeId}. */

@@ -36,6 +36,19 @@ class ClusterMembershipTest {
     }
 
     @Test
+    void aBrokerThatJoinedTheQuorumAsAListenerIsAMemberToo() {
+        java.util.Set<Integer> listeners = new java.util.HashSet<>();
+        ClusterMembership membership = ClusterMembership.of(VOTERS, listeners::contains, true);
+
+        assertThat(membership.mayActAs(user("weir-node-4"), 4)).as("not joined yet").isFalse();
+        listeners.add(4);
+        assertThat(membership.mayActAs(user("weir-node-4"), 4)).isTrue();
+        assertThat(membership.mayActAs(KafkaPrincipal.ANONYMOUS, 4)).as("still needs the secret").isFalse();
+        assertThat(ClusterMembership.of(VOTERS, listeners::contains, false).mayActAs(KafkaPrincipal.ANONYMOUS, 4))
+                .isTrue();
+    }
+
+    @Test
     void onZooKeeperAnyIdMayJoinButOnlyWithTheSecret() {
         ClusterMembership membership = ClusterMembership.of(Optional.empty(), true);
 

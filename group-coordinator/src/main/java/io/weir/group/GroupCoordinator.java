@@ -194,17 +194,17 @@ public final class GroupCoordinator implements AutoCloseable {
     public CompletableFuture<JoinGroupResponseData> join(JoinGroupRequestData in, short version, String clientId,
                                                          String clientHost) {
         Errors error = checkCoordinator(in.groupId());
-        if (error != Errors.NONE) return CompletableFuture.completedFuture(Group.joinError(error, in.memberId()));
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(GroupReplies.joinError(error, in.memberId()));
         if (!Group.validSessionTimeout(in.sessionTimeoutMs())) {
             // Refused before the group is looked up, so a bad request leaves no empty group behind.
-            return CompletableFuture.completedFuture(Group.joinError(Errors.INVALID_SESSION_TIMEOUT, in.memberId()));
+            return CompletableFuture.completedFuture(GroupReplies.joinError(Errors.INVALID_SESSION_TIMEOUT, in.memberId()));
         }
         ConsumerGroup consumers = consumerGroups.get(in.groupId());
         if (consumers != null) {
             synchronized (consumers) {
                 // A group id is classic or consumer; an empty consumer group may become classic, as in Kafka.
                 if (!consumers.isEmpty()) {
-                    return CompletableFuture.completedFuture(Group.joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, in.memberId()));
+                    return CompletableFuture.completedFuture(GroupReplies.joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, in.memberId()));
                 }
                 consumerGroups.remove(in.groupId(), consumers);
             }
@@ -222,9 +222,9 @@ public final class GroupCoordinator implements AutoCloseable {
 
     public CompletableFuture<SyncGroupResponseData> sync(SyncGroupRequestData in) {
         Errors error = checkCoordinator(in.groupId());
-        if (error != Errors.NONE) return CompletableFuture.completedFuture(Group.syncError(error));
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(GroupReplies.syncError(error));
         Hosted hosted = groups.get(in.groupId());
-        if (hosted == null) return CompletableFuture.completedFuture(Group.syncError(Errors.UNKNOWN_MEMBER_ID));
+        if (hosted == null) return CompletableFuture.completedFuture(GroupReplies.syncError(Errors.UNKNOWN_MEMBER_ID));
         CompletableFuture<SyncGroupResponseData> answer = new CompletableFuture<>();
         synchronized (hosted) {
             long requestId = requestIds.incrementAndGet();
@@ -322,7 +322,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 recorded.whenComplete((written, failure) -> {
                     Errors error = failure != null ? Errors.COORDINATOR_NOT_AVAILABLE : written;
                     if (error != Errors.NONE && join.response().errorCode() == Errors.NONE.code()) {
-                        answer.complete(Group.joinError(error, join.response().memberId()));
+                        answer.complete(GroupReplies.joinError(error, join.response().memberId()));
                     } else {
                         answer.complete(join.response());
                     }
@@ -334,7 +334,7 @@ public final class GroupCoordinator implements AutoCloseable {
                     Errors error = failure != null ? Errors.COORDINATOR_NOT_AVAILABLE : written;
                     if (error != Errors.NONE && sync.response().errorCode() == Errors.NONE.code()) {
                         log.warn("Group {}: metadata not written ({}); SyncGroup answered with it", hosted.group.groupId, error);
-                        answer.complete(Group.syncError(error));
+                        answer.complete(GroupReplies.syncError(error));
                     } else {
                         answer.complete(sync.response());
                     }
@@ -528,7 +528,7 @@ public final class GroupCoordinator implements AutoCloseable {
             out.setErrorCode(Errors.NONE.code()).setGroupState(group.state().kafkaName)
                     .setProtocolType(group.protocolType() == null ? "" : group.protocolType())
                     .setProtocolData(protocol == null ? "" : protocol);
-            for (Group.Member m : group.members()) {
+            for (GroupMember m : group.members()) {
                 out.members().add(new DescribeGroupsResponseData.DescribedGroupMember().setMemberId(m.memberId)
                         .setGroupInstanceId(m.groupInstanceId).setClientId(m.clientId).setClientHost(m.clientHost)
                         .setMemberMetadata(protocol == null ? new byte[0] : m.metadata(protocol))

@@ -52,8 +52,6 @@ final class Group {
     private static final Logger log = LoggerFactory.getLogger(Group.class);
     static final int MIN_SESSION_TIMEOUT_MS = 1_000;
     static final int MAX_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
-    /** The first JoinGroup version that gets MEMBER_ID_REQUIRED for an empty member id (KIP-394). */
-    private static final short FIRST_MEMBER_ID_REQUIRED_VERSION = 4;
     /** The first JoinGroup version whose answer can tell a static leader to skip the assignment (KIP-814). */
     private static final short FIRST_SKIP_ASSIGNMENT_VERSION = 9;
     private static final long NO_REQUEST = GroupMember.NO_REQUEST;
@@ -203,42 +201,19 @@ final class Group {
             replies.join(requestId, joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, in.memberId()));
             return;
         }
-        String memberId = in.memberId();
+        GroupMembers.Admission admission = members.admit(in.memberId(), in.groupInstanceId(), clientId, version,
+                memberIdSuffix);
+        if (admission.replacedId() != null) {
+            // A static member restarted: it takes its old place, without a rebalance if it can.
+            replaceStaticMember(requestId, admission.replacedId(), in, protocols, version, clientId, clientHost, nowMs);
+            return;
+        }
+        if (admission.error() != Errors.NONE) {
+            replies.join(requestId, joinError(admission.error(), admission.memberId()));
+            return;
+        }
+        String memberId = admission.memberId();
         String instanceId = in.groupInstanceId();
-        if (instanceId != null) {
-            String current = members.currentOf(instanceId);
-            if (memberId.isEmpty() && current != null) {
-                // A static member restarted: it takes its old place, without a rebalance if it can.
-                replaceStaticMember(requestId, current, in, protocols, version, clientId, clientHost, nowMs);
-                return;
-            }
-            Errors error = memberId.isEmpty() ? Errors.NONE
-                    : current == null ? Errors.UNKNOWN_MEMBER_ID
-                    : !current.equals(memberId) ? Errors.FENCED_INSTANCE_ID
-                    : Errors.NONE;
-            if (error != Errors.NONE) {
-                replies.join(requestId, joinError(error, memberId));
-                return;
-            }
-            // A new static member joins at once: its instance id names it, so there is no ghost to avoid (KIP-394).
-            if (memberId.isEmpty()) members.handOut(memberId = clientId + "-" + memberIdSuffix.get());
-        }
-        if (memberId.isEmpty()) {
-            memberId = clientId + "-" + memberIdSuffix.get();
-            if (version >= FIRST_MEMBER_ID_REQUIRED_VERSION) {
-                // The client retries with this id, so a lost answer leaves no ghost member.
-                members.handOut(memberId);
-                replies.join(requestId, joinError(Errors.MEMBER_ID_REQUIRED, memberId));
-                return;
-            }
-        } else if (!members.contains(memberId) && !members.claim(memberId)) {
-            replies.join(requestId, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
-            return;
-        } else if (instanceId == null && members.contains(memberId) && members.get(memberId).groupInstanceId != null) {
-            // Kafka: a static member that rejoins must name its instance.
-            replies.join(requestId, joinError(Errors.FENCED_INSTANCE_ID, memberId));
-            return;
-        }
         GroupMember member = members.get(memberId);
         if (member == null) {
             member = new GroupMember(memberId, instanceId, clientId, clientHost);

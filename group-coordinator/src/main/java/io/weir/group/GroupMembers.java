@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The members of one classic group, in join order, with the static members' instance ids
@@ -25,6 +26,9 @@ import java.util.Set;
  * Pure and not thread-safe, like {@link Group}, which owns it.
  */
 final class GroupMembers {
+    /** The first JoinGroup version that gets MEMBER_ID_REQUIRED for an empty member id (KIP-394). */
+    private static final short FIRST_MEMBER_ID_REQUIRED_VERSION = 4;
+
     private final Map<String, GroupMember> members = new LinkedHashMap<>();
     /** Static members (KIP-345): {@code group.instance.id} → the member id that instance has now. */
     private final Map<String, String> staticMembers = new HashMap<>();
@@ -79,12 +83,12 @@ final class GroupMembers {
     }
 
     /** Remembers a member id handed out before the member joins with it. */
-    void handOut(String memberId) {
+    private void handOut(String memberId) {
         pendingMemberIds.add(memberId);
     }
 
     /** Whether {@code memberId} was handed out and not used yet; it is used now. */
-    boolean claim(String memberId) {
+    private boolean claim(String memberId) {
         return pendingMemberIds.remove(memberId);
     }
 
@@ -109,6 +113,48 @@ final class GroupMembers {
             }
         }
         return expired;
+    }
+
+    /**
+     * Who a JoinGroup is from: the restarted static member that takes the place of
+     * {@code replacedId} (no member id, its instance a member), or {@code memberId}, which a new
+     * member gets as {@code clientId-<suffix>}, unless {@code error} refuses it.
+     */
+    record Admission(Errors error, String memberId, String replacedId) {
+    }
+
+    /**
+     * Admits a JoinGroup's sender. A new dynamic member gets MEMBER_ID_REQUIRED from v4 with its
+     * new id (KIP-394: the client retries with it, so a lost answer leaves no ghost member); an id
+     * that is neither a member nor handed out gets UNKNOWN_MEMBER_ID; a static member that names
+     * another member id than its instance's, or rejoins without naming its instance, gets
+     * FENCED_INSTANCE_ID.
+     */
+    Admission admit(String memberId, String instanceId, String clientId, short version, Supplier<String> suffix) {
+        if (instanceId != null) {
+            String current = staticMembers.get(instanceId);
+            if (memberId.isEmpty() && current != null) return new Admission(Errors.NONE, null, current);
+            Errors error = memberId.isEmpty() ? Errors.NONE
+                    : current == null ? Errors.UNKNOWN_MEMBER_ID
+                    : !current.equals(memberId) ? Errors.FENCED_INSTANCE_ID
+                    : Errors.NONE;
+            if (error != Errors.NONE) return new Admission(error, memberId, null);
+            // A new static member joins at once: its instance id names it, so there is no ghost to avoid (KIP-394).
+            if (memberId.isEmpty()) handOut(memberId = clientId + "-" + suffix.get());
+        }
+        if (memberId.isEmpty()) {
+            memberId = clientId + "-" + suffix.get();
+            if (version >= FIRST_MEMBER_ID_REQUIRED_VERSION) {
+                handOut(memberId);
+                return new Admission(Errors.MEMBER_ID_REQUIRED, memberId, null);
+            }
+        } else if (!contains(memberId) && !claim(memberId)) {
+            return new Admission(Errors.UNKNOWN_MEMBER_ID, memberId, null);
+        } else if (instanceId == null && contains(memberId) && get(memberId).groupInstanceId != null) {
+            // Kafka: a static member that rejoins must name its instance.
+            return new Admission(Errors.FENCED_INSTANCE_ID, memberId, null);
+        }
+        return new Admission(Errors.NONE, memberId, null);
     }
 
     /**

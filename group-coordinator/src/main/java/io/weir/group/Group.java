@@ -10,19 +10,18 @@ import org.apache.kafka.coordinator.group.generated.GroupMetadataValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Supplier;
+
+import static io.weir.group.GroupReplies.joinError;
+import static io.weir.group.GroupReplies.syncError;
 
 /**
  * One consumer group under Kafka's classic rebalance protocol (Kafka's {@code ClassicGroup}):
@@ -53,11 +52,9 @@ final class Group {
     private static final Logger log = LoggerFactory.getLogger(Group.class);
     static final int MIN_SESSION_TIMEOUT_MS = 1_000;
     static final int MAX_SESSION_TIMEOUT_MS = 30 * 60 * 1000;
-    /** The first JoinGroup version that gets MEMBER_ID_REQUIRED for an empty member id (KIP-394). */
-    private static final short FIRST_MEMBER_ID_REQUIRED_VERSION = 4;
     /** The first JoinGroup version whose answer can tell a static leader to skip the assignment (KIP-814). */
     private static final short FIRST_SKIP_ASSIGNMENT_VERSION = 9;
-    private static final long NO_REQUEST = -1;
+    private static final long NO_REQUEST = GroupMember.NO_REQUEST;
 
     enum State {
         EMPTY("Empty"), PREPARING_REBALANCE("PreparingRebalance"), COMPLETING_REBALANCE("CompletingRebalance"),
@@ -68,43 +65,6 @@ final class Group {
 
         State(String kafkaName) {
             this.kafkaName = kafkaName;
-        }
-    }
-
-    /** A member as the group knows it; read by {@link GroupCoordinator} for DescribeGroups. */
-    static final class Member {
-        final String memberId;
-        final String groupInstanceId;
-        final String clientId;
-        final String clientHost;
-        private int sessionTimeoutMs;
-        private int rebalanceTimeoutMs;
-        private List<JoinGroupRequestData.JoinGroupRequestProtocol> protocols = List.of();
-        private long pendingJoin = NO_REQUEST;
-        private long pendingSync = NO_REQUEST;
-        private byte[] assignment = new byte[0];
-        private long lastHeartbeatMs;
-
-        private Member(String memberId, String groupInstanceId, String clientId, String clientHost) {
-            this.memberId = memberId;
-            this.groupInstanceId = groupInstanceId;
-            this.clientId = clientId;
-            this.clientHost = clientHost;
-        }
-
-        byte[] assignment() {
-            return assignment;
-        }
-
-        byte[] metadata(String protocol) {
-            for (JoinGroupRequestData.JoinGroupRequestProtocol p : protocols) {
-                if (p.name().equals(protocol)) return p.metadata();
-            }
-            return new byte[0];
-        }
-
-        boolean supports(String protocol) {
-            return protocols.stream().anyMatch(p -> p.name().equals(protocol));
         }
     }
 
@@ -119,15 +79,11 @@ final class Group {
     private String protocolType;
     private String protocolName;
     private String leaderId;
-    private final Map<String, Member> members = new LinkedHashMap<>();
-    /** Static members (KIP-345): {@code group.instance.id} → the member id that instance has now. */
-    private final Map<String, String> staticMembers = new HashMap<>();
-    /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined yet (KIP-394). */
-    private final Set<String> pendingMemberIds = new HashSet<>();
+    private final GroupMembers members = new GroupMembers();
     private long rebalanceDeadlineMs = Long.MAX_VALUE;
     /** A new group waits {@code group.initial.rebalance.delay.ms} for more members before completing. */
     private boolean initialDelayPending;
-    private final List<GroupReply> replies = new ArrayList<>();
+    private final GroupReplies replies = new GroupReplies();
     /** What the offsets topic must learn about this group since the last {@link #takeRecord()}, if anything. */
     private GroupMetadataValue pendingRecord;
 
@@ -169,19 +125,11 @@ final class Group {
      */
     Optional<Set<String>> subscribedTopics() {
         if (!CONSUMER_PROTOCOL_TYPE.equals(protocolType) || protocolName == null) return Optional.empty();
-        Set<String> topics = new HashSet<>();
-        try {
-            for (Member m : members.values()) {
-                topics.addAll(ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(m.metadata(protocolName))).topics());
-            }
-        } catch (RuntimeException unreadable) {
-            return Optional.empty();
-        }
-        return Optional.of(topics);
+        return members.subscribedTopics(protocolName);
     }
 
-    Collection<Member> members() {
-        return Collections.unmodifiableCollection(members.values());
+    Collection<GroupMember> members() {
+        return members.all();
     }
 
     /** When the caller must {@link #tick} the group for the rebalance under way, if one is. */
@@ -191,9 +139,7 @@ final class Group {
 
     /** The answers decided since the last call, in the order they were decided. */
     List<GroupReply> takeReplies() {
-        List<GroupReply> out = List.copyOf(replies);
-        replies.clear();
-        return out;
+        return replies.take();
     }
 
     /**
@@ -209,16 +155,9 @@ final class Group {
     }
 
     private void recordMetadata() {
-        List<GroupMetadataValue.MemberMetadata> out = new ArrayList<>();
-        for (Member m : members.values()) {
-            out.add(new GroupMetadataValue.MemberMetadata().setMemberId(m.memberId).setGroupInstanceId(m.groupInstanceId)
-                    .setClientId(m.clientId).setClientHost(m.clientHost).setRebalanceTimeout(m.rebalanceTimeoutMs)
-                    .setSessionTimeout(m.sessionTimeoutMs).setSubscription(m.metadata(protocolName))
-                    .setAssignment(m.assignment));
-        }
         pendingRecord = new GroupMetadataValue().setProtocolType(protocolType == null ? "" : protocolType)
                 .setGeneration(generationId).setProtocol(protocolName).setLeader(leaderId)
-                .setCurrentStateTimestamp(-1).setMembers(out);
+                .setCurrentStateTimestamp(-1).setMembers(members.toRecords(protocolName));
     }
 
     /**
@@ -233,25 +172,13 @@ final class Group {
         group.generationId = value.generation();
         group.protocolType = value.protocolType() == null || value.protocolType().isEmpty() ? null : value.protocolType();
         group.protocolName = value.protocol();
-        for (GroupMetadataValue.MemberMetadata m : value.members()) {
-            Member member = new Member(m.memberId(), m.groupInstanceId(), m.clientId(), m.clientHost());
-            member.sessionTimeoutMs = m.sessionTimeout();
-            member.rebalanceTimeoutMs = m.rebalanceTimeout() > 0 ? m.rebalanceTimeout() : m.sessionTimeout();
-            member.protocols = List.of(new JoinGroupRequestData.JoinGroupRequestProtocol()
-                    .setName(value.protocol()).setMetadata(m.subscription()));
-            member.assignment = m.assignment();
-            member.lastHeartbeatMs = nowMs;
-            group.members.put(member.memberId, member);
-            if (member.groupInstanceId != null) group.staticMembers.put(member.groupInstanceId, member.memberId);
-        }
+        value.members().forEach(m -> group.members.add(GroupMember.restore(m, value.protocol(), nowMs)));
         if (group.members.isEmpty() || group.protocolName == null) {
             group.members.clear();
-            group.staticMembers.clear();
             group.protocolName = null;
             group.state = State.EMPTY;
         } else {
-            group.leaderId = group.members.containsKey(value.leader()) ? value.leader()
-                    : group.members.keySet().iterator().next();
+            group.leaderId = group.members.contains(value.leader()) ? value.leader() : group.members.first();
             group.state = State.STABLE;
         }
         return group;
@@ -266,61 +193,34 @@ final class Group {
     /** A JoinGroup, answered as request {@code requestId}. */
     void join(long requestId, JoinGroupRequestData in, short version, String clientId, String clientHost, long nowMs) {
         if (!validSessionTimeout(in.sessionTimeoutMs())) {
-            replyJoin(requestId, joinError(Errors.INVALID_SESSION_TIMEOUT, in.memberId()));
+            replies.join(requestId, joinError(Errors.INVALID_SESSION_TIMEOUT, in.memberId()));
             return;
         }
         List<JoinGroupRequestData.JoinGroupRequestProtocol> protocols = new ArrayList<>(in.protocols());
-        if (!supports(in.protocolType(), protocols)) {
-            replyJoin(requestId, joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, in.memberId()));
+        if (!members.supports(in.protocolType(), protocols, protocolType)) {
+            replies.join(requestId, joinError(Errors.INCONSISTENT_GROUP_PROTOCOL, in.memberId()));
             return;
         }
-        String memberId = in.memberId();
+        GroupMembers.Admission admission = members.admit(in.memberId(), in.groupInstanceId(), clientId, version,
+                memberIdSuffix);
+        if (admission.replacedId() != null) {
+            // A static member restarted: it takes its old place, without a rebalance if it can.
+            replaceStaticMember(requestId, admission.replacedId(), in, protocols, version, clientId, clientHost, nowMs);
+            return;
+        }
+        if (admission.error() != Errors.NONE) {
+            replies.join(requestId, joinError(admission.error(), admission.memberId()));
+            return;
+        }
+        String memberId = admission.memberId();
         String instanceId = in.groupInstanceId();
-        if (instanceId != null) {
-            String current = staticMembers.get(instanceId);
-            if (memberId.isEmpty() && current != null) {
-                // A static member restarted: it takes its old place, without a rebalance if it can.
-                replaceStaticMember(requestId, current, in, protocols, version, clientId, clientHost, nowMs);
-                return;
-            }
-            Errors error = memberId.isEmpty() ? Errors.NONE
-                    : current == null ? Errors.UNKNOWN_MEMBER_ID
-                    : !current.equals(memberId) ? Errors.FENCED_INSTANCE_ID
-                    : Errors.NONE;
-            if (error != Errors.NONE) {
-                replyJoin(requestId, joinError(error, memberId));
-                return;
-            }
-            // A new static member joins at once: its instance id names it, so there is no ghost to avoid (KIP-394).
-            if (memberId.isEmpty()) pendingMemberIds.add(memberId = clientId + "-" + memberIdSuffix.get());
-        }
-        if (memberId.isEmpty()) {
-            memberId = clientId + "-" + memberIdSuffix.get();
-            if (version >= FIRST_MEMBER_ID_REQUIRED_VERSION) {
-                // The client retries with this id, so a lost answer leaves no ghost member.
-                pendingMemberIds.add(memberId);
-                replyJoin(requestId, joinError(Errors.MEMBER_ID_REQUIRED, memberId));
-                return;
-            }
-        } else if (!members.containsKey(memberId) && !pendingMemberIds.remove(memberId)) {
-            replyJoin(requestId, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
-            return;
-        } else if (instanceId == null && members.containsKey(memberId) && members.get(memberId).groupInstanceId != null) {
-            // Kafka: a static member that rejoins must name its instance.
-            replyJoin(requestId, joinError(Errors.FENCED_INSTANCE_ID, memberId));
-            return;
-        }
-        Member member = members.get(memberId);
+        GroupMember member = members.get(memberId);
         if (member == null) {
-            member = new Member(memberId, instanceId, clientId, clientHost);
-            members.put(memberId, member);
-            if (instanceId != null) staticMembers.put(instanceId, memberId);
+            member = new GroupMember(memberId, instanceId, clientId, clientHost);
+            members.add(member);
         }
-        if (member.pendingJoin != NO_REQUEST) replyJoin(member.pendingJoin, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
-        member.sessionTimeoutMs = in.sessionTimeoutMs();
-        member.rebalanceTimeoutMs = version == 0 ? in.sessionTimeoutMs() : in.rebalanceTimeoutMs();
-        member.protocols = protocols;
-        member.lastHeartbeatMs = nowMs;
+        if (member.pendingJoin != NO_REQUEST) replies.join(member.pendingJoin, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+        member.joined(in, version, protocols, nowMs);
         member.pendingJoin = requestId;
         if (members.size() == 1) protocolType = in.protocolType();
         if (state != State.PREPARING_REBALANCE) prepareRebalance(nowMs, "member " + memberId + " joined");
@@ -337,30 +237,26 @@ final class Group {
     private void replaceStaticMember(long requestId, String oldId,
                                      JoinGroupRequestData in, List<JoinGroupRequestData.JoinGroupRequestProtocol> protocols,
                                      short version, String clientId, String clientHost, long nowMs) {
-        Member old = members.remove(oldId);
-        if (old.pendingJoin != NO_REQUEST) replyJoin(old.pendingJoin, joinError(Errors.FENCED_INSTANCE_ID, oldId));
-        if (old.pendingSync != NO_REQUEST) replySync(old, syncError(Errors.FENCED_INSTANCE_ID));
+        GroupMember old = members.remove(oldId);
+        if (old.pendingJoin != NO_REQUEST) replies.join(old.pendingJoin, joinError(Errors.FENCED_INSTANCE_ID, oldId));
+        if (old.pendingSync != NO_REQUEST) replies.sync(old, syncError(Errors.FENCED_INSTANCE_ID));
         String memberId = clientId + "-" + memberIdSuffix.get();
-        Member member = new Member(memberId, old.groupInstanceId, clientId, clientHost);
-        member.sessionTimeoutMs = in.sessionTimeoutMs();
-        member.rebalanceTimeoutMs = version == 0 ? in.sessionTimeoutMs() : in.rebalanceTimeoutMs();
-        member.protocols = protocols;
+        GroupMember member = new GroupMember(memberId, old.groupInstanceId, clientId, clientHost);
+        member.joined(in, version, protocols, nowMs);
         member.assignment = old.assignment;
-        member.lastHeartbeatMs = nowMs;
-        members.put(memberId, member);
-        staticMembers.put(old.groupInstanceId, memberId);
+        members.add(member);
         if (oldId.equals(leaderId)) leaderId = memberId;
         log.info("Group {}: static member {} is now {} (was {})", groupId, old.groupInstanceId, memberId, oldId);
         // As Kafka: only a change of the protocol the group would select forces a rebalance. Its
         // metadata may differ (a restarted consumer owns no partitions yet).
-        if (state == State.STABLE && member.supports(protocolName) && protocolName.equals(selectProtocol())) {
+        if (state == State.STABLE && member.supports(protocolName) && protocolName.equals(members.selectProtocol(leaderId, groupId))) {
             boolean leader = memberId.equals(leaderId);
             // From v9 the leader is told to skip the assignment (KIP-814); before, it gets no member list.
             boolean skipAssignment = leader && version >= FIRST_SKIP_ASSIGNMENT_VERSION;
-            replyJoin(requestId, new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
+            replies.join(requestId, new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
                     .setGenerationId(generationId).setProtocolType(protocolType).setProtocolName(protocolName)
                     .setLeader(leaderId).setMemberId(memberId).setSkipAssignment(skipAssignment)
-                    .setMembers(skipAssignment ? memberList() : List.of()));
+                    .setMembers(skipAssignment ? members.responseMembers(protocolName) : List.of()));
             recordMetadata();
             return;
         }
@@ -371,11 +267,11 @@ final class Group {
 
     private void prepareRebalance(long nowMs, String reason) {
         boolean initial = state == State.EMPTY;
-        for (Member m : members.values()) {
-            if (m.pendingSync != NO_REQUEST) replySync(m, syncError(Errors.REBALANCE_IN_PROGRESS));
+        for (GroupMember m : members.all()) {
+            if (m.pendingSync != NO_REQUEST) replies.sync(m, syncError(Errors.REBALANCE_IN_PROGRESS));
         }
         state = State.PREPARING_REBALANCE;
-        long delay = initial ? initialRebalanceDelayMs : maxRebalanceTimeoutMs();
+        long delay = initial ? initialRebalanceDelayMs : members.maxRebalanceTimeoutMs();
         rebalanceDeadlineMs = nowMs + delay;
         initialDelayPending = initial && delay > 0;
         log.info("Group {} rebalances (generation {}): {}", groupId, generationId, reason);
@@ -383,7 +279,7 @@ final class Group {
 
     private void maybeCompleteJoin(long nowMs) {
         if (state == State.PREPARING_REBALANCE && !initialDelayPending
-                && members.values().stream().allMatch(m -> m.pendingJoin != NO_REQUEST)) {
+                && members.allRejoined()) {
             completeJoin(nowMs);
         }
     }
@@ -391,8 +287,7 @@ final class Group {
     private void completeJoin(long nowMs) {
         initialDelayPending = false;
         rebalanceDeadlineMs = Long.MAX_VALUE;
-        members.values().removeIf(m -> m.pendingJoin == NO_REQUEST); // did not rejoin in time
-        staticMembers.values().retainAll(members.keySet());
+        members.removeNotRejoined();
         generationId++;
         if (members.isEmpty()) {
             state = State.EMPTY;
@@ -401,14 +296,14 @@ final class Group {
             recordMetadata();
             return;
         }
-        if (leaderId == null || !members.containsKey(leaderId)) leaderId = members.keySet().iterator().next();
-        protocolName = selectProtocol();
+        if (leaderId == null || !members.contains(leaderId)) leaderId = members.first();
+        protocolName = members.selectProtocol(leaderId, groupId);
         state = State.COMPLETING_REBALANCE;
-        for (Member m : members.values()) {
-            replyJoin(m.pendingJoin, new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
+        for (GroupMember m : members.all()) {
+            replies.join(m.pendingJoin, new JoinGroupResponseData().setErrorCode(Errors.NONE.code())
                     .setGenerationId(generationId).setProtocolType(protocolType).setProtocolName(protocolName)
                     .setLeader(leaderId).setMemberId(m.memberId)
-                    .setMembers(m.memberId.equals(leaderId) ? memberList() : List.of()));
+                    .setMembers(m.memberId.equals(leaderId) ? members.responseMembers(protocolName) : List.of()));
             m.pendingJoin = NO_REQUEST;
             m.lastHeartbeatMs = nowMs;
         }
@@ -419,8 +314,8 @@ final class Group {
 
     /** A SyncGroup, answered as request {@code requestId}. */
     void sync(long requestId, SyncGroupRequestData in, long nowMs) {
-        Member member = members.get(in.memberId());
-        Errors identity = validateMember(in.memberId(), in.groupInstanceId());
+        GroupMember member = members.get(in.memberId());
+        Errors identity = members.validate(in.memberId(), in.groupInstanceId());
         Errors error = identity != Errors.NONE ? identity
                 : in.generationId() != generationId ? Errors.ILLEGAL_GENERATION
                 : in.protocolType() != null && !in.protocolType().equals(protocolType)
@@ -428,16 +323,16 @@ final class Group {
                         ? Errors.INCONSISTENT_GROUP_PROTOCOL
                 : Errors.NONE;
         if (error != Errors.NONE) {
-            replySync(requestId, syncError(error));
+            replies.sync(requestId, syncError(error));
             return;
         }
         member.lastHeartbeatMs = nowMs;
         switch (state) {
-            case PREPARING_REBALANCE, EMPTY -> replySync(requestId, syncError(Errors.REBALANCE_IN_PROGRESS));
-            case STABLE -> replySync(requestId, syncOk(member));
+            case PREPARING_REBALANCE, EMPTY -> replies.sync(requestId, syncError(Errors.REBALANCE_IN_PROGRESS));
+            case STABLE -> replies.sync(requestId, syncOk(member));
             case COMPLETING_REBALANCE -> {
                 // Wait for the leader's assignment.
-                if (member.pendingSync != NO_REQUEST) replySync(member, syncError(Errors.REBALANCE_IN_PROGRESS));
+                if (member.pendingSync != NO_REQUEST) replies.sync(member, syncError(Errors.REBALANCE_IN_PROGRESS));
                 member.pendingSync = requestId;
                 if (member.memberId.equals(leaderId)) assign(in.assignments());
             }
@@ -447,11 +342,11 @@ final class Group {
     private void assign(List<SyncGroupRequestData.SyncGroupRequestAssignment> assignments) {
         Map<String, byte[]> byMember = new HashMap<>();
         assignments.forEach(a -> byMember.put(a.memberId(), a.assignment()));
-        for (Member m : members.values()) m.assignment = byMember.getOrDefault(m.memberId, new byte[0]);
+        for (GroupMember m : members.all()) m.assignment = byMember.getOrDefault(m.memberId, new byte[0]);
         state = State.STABLE;
         recordMetadata();
-        for (Member m : members.values()) {
-            if (m.pendingSync != NO_REQUEST) replySync(m, syncOk(m));
+        for (GroupMember m : members.all()) {
+            if (m.pendingSync != NO_REQUEST) replies.sync(m, syncOk(m));
         }
     }
 
@@ -462,9 +357,9 @@ final class Group {
     }
 
     Errors heartbeat(String memberId, String groupInstanceId, int generationId, long nowMs) {
-        Errors identity = validateMember(memberId, groupInstanceId);
+        Errors identity = members.validate(memberId, groupInstanceId);
         if (identity != Errors.NONE) return identity;
-        Member member = members.get(memberId);
+        GroupMember member = members.get(memberId);
         member.lastHeartbeatMs = nowMs;
         if (state == State.PREPARING_REBALANCE) return Errors.REBALANCE_IN_PROGRESS;
         if (generationId != this.generationId) return Errors.ILLEGAL_GENERATION;
@@ -484,7 +379,7 @@ final class Group {
      */
     Errors leave(String memberId, String groupInstanceId, long nowMs) {
         if (groupInstanceId != null) {
-            String current = staticMembers.get(groupInstanceId);
+            String current = members.currentOf(groupInstanceId);
             if (current == null) return Errors.UNKNOWN_MEMBER_ID;
             if (memberId != null && !memberId.isEmpty() && !memberId.equals(current)) return Errors.FENCED_INSTANCE_ID;
             memberId = current;
@@ -492,37 +387,17 @@ final class Group {
         return removeMember(memberId, nowMs, "member left") ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
     }
 
-    /**
-     * Kafka's {@code validateMember}: a static member must use the member id its instance has now
-     * (else FENCED_INSTANCE_ID: another process took the instance over); a dynamic one must be a
-     * member (else UNKNOWN_MEMBER_ID).
-     */
-    private Errors validateMember(String memberId, String groupInstanceId) {
-        if (groupInstanceId != null) {
-            String current = staticMembers.get(groupInstanceId);
-            if (current == null) return Errors.UNKNOWN_MEMBER_ID;
-            return current.equals(memberId) ? Errors.NONE : Errors.FENCED_INSTANCE_ID;
-        }
-        return members.containsKey(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
-    }
-
     /** Completes a rebalance whose deadline has passed, then expires members whose session timed out. */
     void tick(long nowMs) {
         if (state == State.PREPARING_REBALANCE && nowMs >= rebalanceDeadlineMs) completeJoin(nowMs);
-        List<String> expired = new ArrayList<>();
-        for (Member m : members.values()) {
-            // A member waiting in JoinGroup is alive; the rebalance deadline bounds it.
-            if (m.pendingJoin == NO_REQUEST && nowMs - m.lastHeartbeatMs > m.sessionTimeoutMs) expired.add(m.memberId);
-        }
-        for (String id : expired) removeMember(id, nowMs, "session expired");
+        for (String id : members.expired(nowMs)) removeMember(id, nowMs, "session expired");
     }
 
     private boolean removeMember(String memberId, long nowMs, String reason) {
-        Member member = members.remove(memberId);
+        GroupMember member = members.remove(memberId);
         if (member == null) return false;
-        if (member.groupInstanceId != null) staticMembers.remove(member.groupInstanceId, memberId);
-        if (member.pendingJoin != NO_REQUEST) replyJoin(member.pendingJoin, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
-        if (member.pendingSync != NO_REQUEST) replySync(member, syncError(Errors.UNKNOWN_MEMBER_ID));
+        if (member.pendingJoin != NO_REQUEST) replies.join(member.pendingJoin, joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
+        if (member.pendingSync != NO_REQUEST) replies.sync(member, syncError(Errors.UNKNOWN_MEMBER_ID));
         if (state == State.PREPARING_REBALANCE) {
             maybeCompleteJoin(nowMs);
         } else if (members.isEmpty()) {
@@ -550,9 +425,9 @@ final class Group {
         if (generationId < 0 && (memberId == null || memberId.isEmpty())) {
             return state == State.EMPTY ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
         }
-        Errors identity = validateMember(memberId, groupInstanceId);
+        Errors identity = members.validate(memberId, groupInstanceId);
         if (identity != Errors.NONE) return identity;
-        Member member = members.get(memberId);
+        GroupMember member = members.get(memberId);
         if (generationId != this.generationId) return Errors.ILLEGAL_GENERATION;
         if (state == State.PREPARING_REBALANCE || state == State.COMPLETING_REBALANCE) return Errors.REBALANCE_IN_PROGRESS;
         member.lastHeartbeatMs = nowMs;
@@ -561,68 +436,16 @@ final class Group {
 
     /** Answers every waiting request with {@code error} (the coordinator moved or is closing). */
     void abandon(Errors error) {
-        for (Member m : members.values()) {
-            if (m.pendingJoin != NO_REQUEST) replyJoin(m.pendingJoin, joinError(error, m.memberId));
+        for (GroupMember m : members.all()) {
+            if (m.pendingJoin != NO_REQUEST) replies.join(m.pendingJoin, joinError(error, m.memberId));
             m.pendingJoin = NO_REQUEST;
-            if (m.pendingSync != NO_REQUEST) replySync(m, syncError(error));
+            if (m.pendingSync != NO_REQUEST) replies.sync(m, syncError(error));
         }
         rebalanceDeadlineMs = Long.MAX_VALUE;
     }
 
-    // ---- protocols and answers ----
-
-    /** Whether {@code protocols} of type {@code type} can join: same type, a protocol in common. */
-    private boolean supports(String type, List<JoinGroupRequestData.JoinGroupRequestProtocol> protocols) {
-        if (members.isEmpty()) return type != null && !type.isEmpty() && !protocols.isEmpty();
-        if (!type.equals(protocolType)) return false;
-        return protocols.stream().anyMatch(p -> members.values().stream().allMatch(m -> m.supports(p.name())));
-    }
-
-    /** The first protocol, in the leader's preference order, that every member supports. */
-    private String selectProtocol() {
-        for (JoinGroupRequestData.JoinGroupRequestProtocol p : members.get(leaderId).protocols) {
-            if (members.values().stream().allMatch(m -> m.supports(p.name()))) return p.name();
-        }
-        throw new IllegalStateException("members of " + groupId + " share no protocol");
-    }
-
-    private int maxRebalanceTimeoutMs() {
-        return members.values().stream().mapToInt(m -> m.rebalanceTimeoutMs).max().orElse(0);
-    }
-
-    private List<JoinGroupResponseData.JoinGroupResponseMember> memberList() {
-        List<JoinGroupResponseData.JoinGroupResponseMember> out = new ArrayList<>();
-        for (Member m : members.values()) {
-            out.add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(m.memberId)
-                    .setGroupInstanceId(m.groupInstanceId).setMetadata(m.metadata(protocolName)));
-        }
-        return out;
-    }
-
-    private void replyJoin(long requestId, JoinGroupResponseData response) {
-        replies.add(new GroupReply.Join(requestId, response));
-    }
-
-    private void replySync(long requestId, SyncGroupResponseData response) {
-        replies.add(new GroupReply.Sync(requestId, response));
-    }
-
-    private void replySync(Member member, SyncGroupResponseData response) {
-        replySync(member.pendingSync, response);
-        member.pendingSync = NO_REQUEST;
-    }
-
-    private SyncGroupResponseData syncOk(Member member) {
+    private SyncGroupResponseData syncOk(GroupMember member) {
         return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(protocolType)
                 .setProtocolName(protocolName).setAssignment(member.assignment);
-    }
-
-    static JoinGroupResponseData joinError(Errors error, String memberId) {
-        return new JoinGroupResponseData().setErrorCode(error.code()).setGenerationId(-1).setMemberId(memberId)
-                .setLeader("").setProtocolName(null);
-    }
-
-    static SyncGroupResponseData syncError(Errors error) {
-        return new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]);
     }
 }

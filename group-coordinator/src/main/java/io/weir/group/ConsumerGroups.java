@@ -1,0 +1,169 @@
+package io.weir.group;
+
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.image.TopicImage;
+import io.weir.group.consumer.ConsumerGroup;
+import io.weir.group.consumer.RangeAssignor;
+import io.weir.group.consumer.TopicIdPartition;
+import io.weir.group.consumer.UniformAssignor;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * The KIP-848 consumer groups this node coordinates (ConsumerGroupHeartbeat,
+ * ConsumerGroupDescribe), the shell around each one's pure {@link ConsumerGroup}: calls hold the
+ * group's monitor, read the clock and look topics up in the newest metadata image. They live in
+ * memory only (see the README). {@link GroupCoordinator} checks that this node coordinates the
+ * group before it calls in.
+ */
+final class ConsumerGroups {
+    private static final Logger log = LoggerFactory.getLogger(ConsumerGroups.class);
+
+    private final Supplier<MetadataImage> metadata;
+    private final LongSupplier clock;
+    private final int sessionTimeoutMs;
+    private final int heartbeatIntervalMs;
+    private final ConcurrentHashMap<String, ConsumerGroup> groups = new ConcurrentHashMap<>();
+
+    /**
+     * @param sessionTimeoutMs Kafka's {@code group.consumer.session.timeout.ms}
+     * @param heartbeatIntervalMs Kafka's {@code group.consumer.heartbeat.interval.ms}
+     */
+    ConsumerGroups(Supplier<MetadataImage> metadata, LongSupplier clock, int sessionTimeoutMs, int heartbeatIntervalMs) {
+        this.metadata = metadata;
+        this.clock = clock;
+        this.sessionTimeoutMs = sessionTimeoutMs;
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
+    }
+
+    boolean contains(String groupId) {
+        return groups.containsKey(groupId);
+    }
+
+    /** Runs {@code f} on the group under its monitor; empty when this node has no such consumer group. */
+    <T> Optional<T> withGroup(String groupId, Function<ConsumerGroup, T> f) {
+        ConsumerGroup group = groups.get(groupId);
+        if (group == null) return Optional.empty();
+        synchronized (group) {
+            return Optional.of(f.apply(group));
+        }
+    }
+
+    /** Removes the group if it has no members: NONE when removed, NON_EMPTY_GROUP, or GROUP_ID_NOT_FOUND. */
+    Errors removeIfEmpty(String groupId) {
+        ConsumerGroup group = groups.get(groupId);
+        if (group == null) return Errors.GROUP_ID_NOT_FOUND;
+        synchronized (group) {
+            if (!group.isEmpty()) return Errors.NON_EMPTY_GROUP;
+            groups.remove(groupId, group);
+        }
+        return Errors.NONE;
+    }
+
+    /** Forgets the groups {@code unloaded} names (they live in memory only). */
+    void unload(Predicate<String> unloaded) {
+        groups.keySet().removeIf(unloaded);
+    }
+
+    /** Expires sessions and rebalance timeouts in every group. */
+    void tickAll() {
+        for (ConsumerGroup group : groups.values()) {
+            try {
+                synchronized (group) {
+                    group.tick(clock.getAsLong());
+                }
+            } catch (RuntimeException e) {
+                log.error("Ticking consumer group {} failed", group.groupId, e);
+            }
+        }
+    }
+
+    /** One ConsumerGroupHeartbeat, for a group id no classic group with members holds. */
+    ConsumerGroupHeartbeatResponseData heartbeat(ConsumerGroupHeartbeatRequestData in, String clientId, String clientHost) {
+        if (in.memberEpoch() != 0 && !groups.containsKey(in.groupId())) {
+            return ConsumerGroup.error(Errors.UNKNOWN_MEMBER_ID, "Group " + in.groupId() + " has no member " + in.memberId());
+        }
+        ConsumerGroup group = groups.computeIfAbsent(in.groupId(), id -> new ConsumerGroup(id,
+                List.of(new UniformAssignor(), new RangeAssignor()), UniformAssignor.NAME, sessionTimeoutMs,
+                heartbeatIntervalMs, () -> Uuid.randomUuid().toString()));
+        MetadataImage image = metadata.get();
+        synchronized (group) {
+            return group.heartbeat(in, clientId, clientHost, clock.getAsLong(), name -> image.topic(name)
+                    .map(t -> new ConsumerGroup.Topic(uuid(t.id()), t.name(), t.partitionCount())));
+        }
+    }
+
+    /** The groups {@code coordinated} accepts, as ListGroups reports them. */
+    List<ListGroupsResponseData.ListedGroup> list(Predicate<String> coordinated) {
+        List<ListGroupsResponseData.ListedGroup> out = new ArrayList<>();
+        for (ConsumerGroup group : groups.values()) {
+            if (!coordinated.test(group.groupId)) continue;
+            synchronized (group) {
+                out.add(new ListGroupsResponseData.ListedGroup().setGroupId(group.groupId)
+                        .setProtocolType(Group.CONSUMER_PROTOCOL_TYPE).setGroupState(group.state().kafkaName)
+                        .setGroupType("consumer"));
+            }
+        }
+        return out;
+    }
+
+    /** ConsumerGroupDescribe of one group: GROUP_ID_NOT_FOUND unless it is a consumer group here. */
+    ConsumerGroupDescribeResponseData.DescribedGroup describe(ConsumerGroupDescribeResponseData.DescribedGroup out) {
+        ConsumerGroup group = groups.get(out.groupId());
+        if (group == null) {
+            return out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                    .setErrorMessage("Group " + out.groupId() + " is not a consumer group.");
+        }
+        MetadataImage image = metadata.get();
+        synchronized (group) {
+            out.setErrorCode(Errors.NONE.code()).setGroupState(group.state().kafkaName).setGroupEpoch(group.groupEpoch())
+                    .setAssignmentEpoch(group.targetAssignmentEpoch()).setAssignorName(group.assignorName());
+            for (ConsumerGroup.Member m : group.members()) {
+                out.members().add(new ConsumerGroupDescribeResponseData.Member().setMemberId(m.memberId)
+                        .setInstanceId(m.instanceId()).setRackId(m.rackId()).setMemberEpoch(m.memberEpoch())
+                        .setClientId(m.clientId() == null ? "" : m.clientId())
+                        .setClientHost(m.clientHost() == null ? "" : m.clientHost())
+                        .setSubscribedTopicNames(m.subscribedTopicNames())
+                        .setAssignment(describedAssignment(m.assigned(), image))
+                        .setTargetAssignment(describedAssignment(group.targetOf(m.memberId), image))
+                        .setMemberType((byte) 1));
+            }
+        }
+        return out;
+    }
+
+    private static ConsumerGroupDescribeResponseData.Assignment describedAssignment(
+            SortedSet<TopicIdPartition> partitions, MetadataImage image) {
+        Map<Uuid, List<Integer>> byTopic = new TreeMap<>();
+        partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topicId(), t -> new ArrayList<>()).add(tp.partition()));
+        List<ConsumerGroupDescribeResponseData.TopicPartitions> topics = new ArrayList<>();
+        byTopic.forEach((id, ps) -> topics.add(new ConsumerGroupDescribeResponseData.TopicPartitions().setTopicId(id)
+                .setTopicName(image.topic(new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits()))
+                        .map(TopicImage::name).orElse(""))
+                .setPartitions(ps)));
+        return new ConsumerGroupDescribeResponseData.Assignment().setTopicPartitions(topics);
+    }
+
+    private static Uuid uuid(UUID id) {
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
+    }
+}

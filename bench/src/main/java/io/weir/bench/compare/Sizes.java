@@ -1,0 +1,17 @@
+package io.weir.bench.compare;
+
+/**
+ * How much each workload does.
+ *
+ * @param records100 records per produce workload of 100-byte records (and read back)
+ * @param records1k records per produce workload of 1 KiB records (and read back)
+ * @param e2eRecords records sent one at a time by EndToEndLatency
+ * @param manyPartitions partitions of the one big topic whose creation is timed (0: skip)
+ * @param failovers whether to run the two kill -9 failovers
+ */
+public record Sizes(int records100, int records1k, int e2eRecords, int manyPartitions, boolean failovers) {
+    /** Seconds per workload: proves the harness end to end, measures nothing worth keeping. */
+    public static final Sizes QUICK = new Sizes(5_000, 1_000, 200, 60, true);
+    /** The documented full run: about 3 minutes per system and round on the 2-core machine, 20 in all. */
+    public static final Sizes FULL = new Sizes(500_000, 100_000, 2_000, 10_000, true);
+}

@@ -40,15 +40,19 @@ final class Charts {
                 PlotOrientation.VERTICAL, true, false, false), dir, "throughput.png"));
 
         DefaultCategoryDataset latency = new DefaultCategoryDataset();
-        add(latency, results, Figures.E2E_AVG, systems, "e2e avg");
-        add(latency, results, Figures.E2E_P50, systems, "e2e p50");
-        add(latency, results, Figures.E2E_P99, systems, "e2e p99");
-        add(latency, results, Figures.E2E_P999, systems, "e2e p99.9");
+        add(latency, results, Figures.E2E_AVG, systems, "average");
+        add(latency, results, Figures.E2E_P50, systems, "p50");
+        add(latency, results, Figures.E2E_P99, systems, "p99");
+        add(latency, results, Figures.E2E_P999, systems, "p99.9");
+        files.add(save(ChartFactory.createLineChart("End-to-end latency, 100 B acks=all (median ms; lower is better)",
+                "percentile", "ms", latency, PlotOrientation.VERTICAL, true, false, false), dir, "latency.png"));
+
+        DefaultCategoryDataset send = new DefaultCategoryDataset();
         for (Figures.ProduceLoad load : Figures.PRODUCE) {
-            add(latency, results, load.p99(), systems, "send p99 " + Figures.sizeKey(load.recordSize()) + " acks=" + load.acks());
+            add(send, results, load.p99(), systems, Figures.sizeLabel(load.recordSize()) + " acks=" + load.acks());
         }
-        files.add(save(ChartFactory.createLineChart("Latency percentiles (median ms; lower is better)", null, "ms", latency,
-                PlotOrientation.VERTICAL, true, false, false), dir, "latency.png"));
+        files.add(save(ChartFactory.createBarChart("Producer p99 send latency at full throughput (median ms; lower is better)",
+                null, "ms", send, PlotOrientation.VERTICAL, true, false, false), dir, "send-latency.png"));
 
         XYSeriesCollection timelines = new XYSeriesCollection();
         for (Map.Entry<String, List<Results.TimelinePoint>> t : new java.util.TreeMap<>(results.timelines()).entrySet()) {

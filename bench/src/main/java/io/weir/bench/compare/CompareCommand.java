@@ -47,13 +47,13 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--root", description = "the Weir source tree (default: found above the working directory)")
     Path root;
 
-    @Option(names = "--records-100", description = "records per 100-byte produce workload (full: 500,000)")
+    @Option(names = "--records-100", description = "records per 100-byte produce workload (full: 200,000)")
     Integer records100;
 
-    @Option(names = "--records-1k", description = "records per 1 KiB produce workload (full: 100,000)")
+    @Option(names = "--records-1k", description = "records per 1 KiB produce workload (full: 50,000)")
     Integer records1k;
 
-    @Option(names = "--e2e-records", description = "records of the end-to-end latency run (full: 2,000)")
+    @Option(names = "--e2e-records", description = "records of the end-to-end latency run (full: 1,000)")
     Integer e2eRecords;
 
     @Option(names = "--many-partitions", description = "partitions of the big topic whose creation is timed; 0 skips (full: 10,000)")
@@ -64,6 +64,9 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--keep-data", description = "keep the clusters' data and logs under --dir")
     boolean keepData;
+
+    /** The 1-minute load average as each system's round began. */
+    private final List<String> loads = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -84,6 +87,7 @@ public final class CompareCommand implements Callable<Integer> {
         String loadBefore = loadAverage();
         Results results = new Results();
         List<String> errors = new ArrayList<>();
+        loads.clear();
         try (Children children = new Children();
              ProgressBar bar = new ProgressBarBuilder().setTaskName("bench compare").setInitialMax((long) roundCount * 2 * Round.steps())
                      .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500).build()) {
@@ -92,6 +96,7 @@ public final class CompareCommand implements Callable<Integer> {
                 List<String> order = r % 2 == 1 ? List.of(WEIR, KAFKA) : List.of(KAFKA, WEIR);
                 for (String system : order) {
                     long stepsAtStart = bar.getCurrent();
+                    loads.add(system + " " + r + ": " + loadAverage().split(",")[0]);
                     bar.setExtraMessage(system + " round " + r);
                     LocalCluster cluster = WEIR.equals(system)
                             ? new WeirCluster(jvm, children, weirCp, dir.resolve("weir"), basePort)
@@ -115,15 +120,21 @@ public final class CompareCommand implements Callable<Integer> {
                         }
                     }
                     bar.stepTo(stepsAtStart + Round.steps());
+                    // After every system and round, so that an interrupted run still leaves what it measured.
+                    write(outDir, results, errors, header(started, loadBefore, sizes, roundCount, rootDir,
+                            system + " round " + r + " of " + roundCount));
                 }
             }
         }
-        String header = header(started, loadBefore, loadAverage(), sizes, roundCount, rootDir);
+        write(outDir, results, errors, header(started, loadBefore, sizes, roundCount, rootDir, null));
+        System.out.println("wrote " + outDir.resolve("compare.md") + (errors.isEmpty() ? "" : " with " + errors.size() + " failure(s)"));
+        return errors.isEmpty() ? 0 : 1;
+    }
+
+    private static void write(Path outDir, Results results, List<String> errors, String header) throws IOException {
         Files.writeString(outDir.resolve("compare.md"), MarkdownReport.render(results, WEIR, KAFKA, header, errors)
                 + "\n" + chartLinks(Charts.write(results, List.of(WEIR, KAFKA), outDir)));
         Files.writeString(outDir.resolve("results.csv"), csv(results));
-        System.out.println("wrote " + outDir.resolve("compare.md") + (errors.isEmpty() ? "" : " with " + errors.size() + " failure(s)"));
-        return errors.isEmpty() ? 0 : 1;
     }
 
     private static String chartLinks(List<String> files) {
@@ -146,24 +157,28 @@ public final class CompareCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    private String header(Instant started, String loadBefore, String loadAfter, Sizes sizes, int roundCount, Path rootDir) {
+    private String header(Instant started, String loadBefore, Sizes sizes, int roundCount, Path rootDir, String partial) {
+        String loadAfter = loadAverage();
         return String.format(Locale.ROOT, String.join("\n",
                 "# Weir against Apache Kafka %s, side by side",
                 "",
-                "`bin/weir bench compare%s` started %s UTC, took %d min. Apache Kafka %s (kafka_2.13 from Maven Central, "
+                "%s",
+                "`bin/weir bench compare%s` started %s, took %d min. Apache Kafka %s (kafka_2.13 from Maven Central, "
                         + "KRaft combined mode) and Weir %s, 3 local nodes each, 1 GiB heap per node, the same data "
                         + "disk (%s), one system at a time, alternating which goes first; %d round(s).",
-                "Machine: %d cores, %s; Java %s. Load average (1, 5, 15 min) before: %s; after: %s.",
+                "Machine: %d cores, %s; Java %s. Load average (1, 5, 15 min) before: %s; after: %s; (1 min) as each "
+                        + "system's round began: %s.",
                 "Workloads (Kafka's own ProducerPerformance, ConsumerPerformance and EndToEndLatency from kafka-tools, "
                         + "default client settings): 6 partitions, RF=3, min.insync.replicas=2; %,d records of 100 B "
                         + "and %,d of 1 KiB per produce workload; read back by a new consumer group; %,d end-to-end "
                         + "records; a topic of %,d partitions. A ratio is Weir's median over Kafka's; \"better\" says "
                         + "which system the ratio favours (= within 5%%).",
                 ""),
-                APACHE_KAFKA_VERSION, quick ? " --quick" : "", started.truncatedTo(ChronoUnit.SECONDS),
+                APACHE_KAFKA_VERSION, partial == null ? "" : "**Incomplete: written after " + partial + ".**\n\n",
+                quick ? " --quick" : "", started.truncatedTo(ChronoUnit.SECONDS),
                 java.time.Duration.between(started, Instant.now()).toMinutes(), APACHE_KAFKA_VERSION, gitHead(rootDir),
                 dir, roundCount, Runtime.getRuntime().availableProcessors(), memTotal(), System.getProperty("java.version"),
-                loadBefore, loadAfter, sizes.records100(), sizes.records1k(), sizes.e2eRecords(), sizes.manyPartitions());
+                loadBefore, loadAfter, String.join("; ", loads), sizes.records100(), sizes.records1k(), sizes.e2eRecords(), sizes.manyPartitions());
     }
 
     private static String loadAverage() {

@@ -40,7 +40,7 @@ class CompareQuickTest {
                 .allSatisfy(row -> assertThat(row).as("both systems measured: " + row).doesNotContain("| – |"));
         assertThat(md).contains("partition-leader failover", "controller failover", "group join", "p99.9",
                 "CPU seconds per node", "resident memory");
-        for (String chart : List.of("throughput.png", "latency.png", "failover.png", "times.png", "memory.png")) {
+        for (String chart : List.of("throughput.png", "latency.png", "send-latency.png", "failover.png", "times.png", "memory.png")) {
             assertThat(out.resolve(chart)).isNotEmptyFile();
             assertThat(md).contains("(" + chart + ")");
         }

@@ -59,7 +59,7 @@ final class Figures {
     static final Figure RSS_FILE = new Figure("rss-file", "  of it file-backed (mapped files, code)", "MiB", false);
 
     static Figure manyPartitionsAnswered(int partitions) {
-        return new Figure("many-partitions-created", String.format("create one topic of %,d partitions, RF=3: CreateTopics answered", partitions), "ms", false);
+        return new Figure("many-partitions-created", String.format("create %,d partitions, RF=3 (topics of %,d, one request each, at once): every CreateTopics answered", partitions, Round.PARTITIONS_PER_BIG_TOPIC), "ms", false);
     }
 
     static Figure manyPartitionsLed(int partitions) {

@@ -102,7 +102,7 @@ public final class CompareCommand implements Callable<Integer> {
                             ? new WeirCluster(jvm, children, weirCp, dir.resolve("weir"), basePort)
                             : new KafkaCluster(jvm, children, kafkaCp, dir.resolve("kafka"), basePort + 500, List.of("-Xmx1g"));
                     try {
-                        new Round(cluster, sizes, jvm, kafkaCp, logs, results, bar::step, r).run();
+                        new Round(cluster, sizes, jvm, kafkaCp, logs, results, bar::step, r, errors).run();
                     } catch (Exception e) {
                         errors.add(system + " round " + r + ": " + e);
                         System.err.println(system + " round " + r + " failed: " + e);

@@ -32,9 +32,11 @@ final class Round {
     private final Results results;
     private final Runnable step;
     private final int round;
+    private final List<String> errors;
 
     Round(LocalCluster cluster, Sizes sizes, Jvm jvm, String kafkaClasspath, Path logs, Results results, Runnable step,
-          int round) {
+          int round, List<String> errors) {
+        this.errors = errors;
         this.cluster = cluster;
         this.sizes = sizes;
         this.jvm = jvm;
@@ -123,7 +125,14 @@ final class Round {
             results.record(Figures.E2E_P999, sys, e2e.p999Ms());
             step.run();
 
-            if (sizes.manyPartitions() > 0) manyPartitions(bs, sys);
+            if (sizes.manyPartitions() > 0) {
+                try {
+                    manyPartitions(bs, sys);
+                } catch (Exception e) {
+                    // The failovers still run: their figures do not depend on this one.
+                    errors.add(sys + " round " + round + ", " + sizes.manyPartitions() + " partitions: " + e);
+                }
+            }
             step.run();
 
             // Last, as they leave the cluster short of a node: the controller's victim is not restarted.

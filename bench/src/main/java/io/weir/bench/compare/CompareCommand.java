@@ -28,7 +28,7 @@ public final class CompareCommand implements Callable<Integer> {
     static final String KAFKA = "Kafka";
     static final String APACHE_KAFKA_VERSION = "4.3.1";
 
-    @Option(names = "--quick", description = "tiny workloads, 1 round: proves the harness works (about a minute)")
+    @Option(names = "--quick", description = "tiny workloads, 1 round: proves the harness works (a few minutes, most of it JVM and cluster start-up)")
     boolean quick;
 
     @Option(names = "--rounds", defaultValue = "3", description = "rounds per system (default: ${DEFAULT-VALUE}); --quick runs 1")

@@ -5,11 +5,19 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
+import java.util.stream.Stream;
+
 /**
  * Runs JMH with the usual command line, adding the Chronicle JVM flags (the build's single
  * definition, see {@link JvmFlags}) to every forked benchmark JVM.
  */
 public final class BenchmarkMain {
+    /**
+     * Not logback.xml: this module's classes are on the classpath of the Weir nodes that `bench compare`
+     * starts, which must find the broker's logback.xml.
+     */
+    private static final String LOGBACK = "-Dlogback.configurationFile=logback-bench.xml";
+
     private BenchmarkMain() {
     }
 
@@ -22,7 +30,8 @@ public final class BenchmarkMain {
         }
         new Runner(new OptionsBuilder()
                 .parent(cli)
-                .jvmArgsAppend(JvmFlags.chronicle().toArray(String[]::new))
+                .jvmArgsAppend(Stream.concat(JvmFlags.chronicle().stream(), Stream.of(LOGBACK))
+                        .toArray(String[]::new))
                 .build())
                 .run();
     }

@@ -144,7 +144,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
 
     /** Starts replaying and, when elected, serving. Call once. */
     public void start() {
-        long period = Math.max(50, config.brokerSessionTimeout().toMillis() / 4);
+        long period = fenceCheckPeriodMs(config.brokerSessionTimeout());
         thread.scheduleWithFixedDelay(this::fenceExpiredBrokers, period, period,
             TimeUnit.MILLISECONDS);
         long balanceMs = config.autoBalanceInterval().toMillis();
@@ -153,6 +153,16 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
                 TimeUnit.MILLISECONDS);
         }
         coordination.start(this);
+    }
+
+    /**
+     * How often the active controller looks for brokers whose session expired: eight times per
+     * session timeout, as Kafka's QuorumController ({@code maybeFenceStaleBrokerPeriodNs}), so a dead
+     * broker is fenced at most 12.5% after its session ends (at a quarter, failover took up to 25%
+     * longer than Kafka's with the same timeout).
+     */
+    static long fenceCheckPeriodMs(java.time.Duration brokerSessionTimeout) {
+        return Math.max(1, brokerSessionTimeout.toMillis() / 8);
     }
 
     /** The image as of the last committed batch replayed on this node. */

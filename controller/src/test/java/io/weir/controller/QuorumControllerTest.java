@@ -63,6 +63,13 @@ class QuorumControllerTest {
     }
 
     @Test
+    void looksForExpiredBrokerSessionsEightTimesPerSessionTimeoutAsKafkaDoes() {
+        // With Kafka's default 9 s session, a dead broker is fenced within 9 + 1.125 s of its last heartbeat.
+        assertThat(QuorumController.fenceCheckPeriodMs(Duration.ofSeconds(9))).isEqualTo(1125);
+        assertThat(QuorumController.fenceCheckPeriodMs(Duration.ofMillis(4))).isEqualTo(1);
+    }
+
+    @Test
     void theActiveControllerAnswersAfterTheRecordsAreCommittedAndReplayed() throws Exception {
         QuorumController c = node(1);
         log.elect(1);

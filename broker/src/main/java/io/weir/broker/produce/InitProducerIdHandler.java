@@ -40,9 +40,13 @@ public final class InitProducerIdHandler implements ApiHandler<InitProducerIdReq
         } else {
             OptionalLong id = allocator.next();
             if (id.isEmpty()) {
-                // Retriable for clients: they ask again after a backoff.
+                // What Kafka's broker answers when its producer id block is used up (RPCProducerIdManager):
+                // the idempotent producer asks again after a backoff. Not COORDINATOR_NOT_AVAILABLE: on that
+                // kafka-clients looks up a transaction coordinator for the null transactional id, and the
+                // FindCoordinator it builds throws in its I/O thread on every loop, so the producer never
+                // gets an id (seen in `weir bench compare` around a kill -9 on a loaded machine).
                 return CompletableFuture.completedFuture(new InitProducerIdResponse(data
-                        .setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
+                        .setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code())
                         .setProducerId(RecordBatch.NO_PRODUCER_ID).setProducerEpoch(RecordBatch.NO_PRODUCER_EPOCH)));
             }
             data.setProducerId(id.getAsLong()).setProducerEpoch((short) 0);

@@ -12,6 +12,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.connect.cli.ConnectDistributed;
@@ -121,6 +123,21 @@ class KafkaConnectTest {
             assertThat(first.values()).as("no duplicates while nothing fails").allMatch(c -> c == 1);
             assertThat(readLines(sink)).as("one partition: in order").isEqualTo(expected(0, FIRST));
 
+            // Both tasks have committed their progress (the source's file position in connect-offsets, the
+            // sink's consumer group offset): from here on at-least-once allows no duplicate at all, so any
+            // would mean Weir lost or hid a committed offset.
+            long firstBytes = expected(0, FIRST).stream().mapToLong(l -> l.length() + 1).sum();
+            awaitSourcePosition(bootstrap, firstBytes);
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                TopicPartition in = new TopicPartition(TOPIC, 0);
+                await("file-sink committed " + FIRST).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> {
+                            OffsetAndMetadata committed = admin.listConsumerGroupOffsets("connect-file-sink")
+                                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(in);
+                            return committed != null && committed.offset() == FIRST;
+                        });
+            }
+
             // kill -9 the worker that runs the source task (the sink task too, if it is there).
             String victimId = runningOn(workers.get(0), "file-source");
             Worker victim = workers.stream().filter(w -> w.id().equals(victimId)).findFirst().orElseThrow();
@@ -146,6 +163,8 @@ class KafkaConnectTest {
             System.out.printf("KafkaConnectTest: %d lines, %d duplicates in the sink file, %d in the topic, "
                             + "worker %s killed, %d s%n", FIRST + MORE, sinkDuplicates, topicDuplicates, victimId,
                     TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+            assertThat(topicDuplicates).as("lines produced twice after the source committed its position").isZero();
+            assertThat(sinkDuplicates).as("lines written twice after the sink committed its offset").isZero();
         } catch (Throwable failure) {
             System.out.println("KafkaConnectTest failed; worker logs under " + dir);
             throw failure;
@@ -249,6 +268,28 @@ class KafkaConnectTest {
         return counts;
     }
 
+    /** Waits until the file source's committed position (connect-offsets) is {@code bytes}. */
+    private static void awaitSourcePosition(String bootstrap, long bytes) throws Exception {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
+            List<TopicPartition> partitions = consumer.partitionsFor("connect-offsets").stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            String[] latest = {null};
+            await("file-source committed position " + bytes).atMost(Duration.ofSeconds(60)).until(() -> {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.key() != null && record.key().contains("file-source")) latest[0] = record.value();
+                }
+                return latest[0] != null && JSON.readTree(latest[0]).path("position").asLong() == bytes;
+            });
+        }
+    }
+
     private static Map<String, Integer> topicCounts(String bootstrap, int distinct) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -257,7 +298,7 @@ class KafkaConnectTest {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         Map<String, Integer> counts = new HashMap<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
-            consumer.assign(List.of(new org.apache.kafka.common.TopicPartition(TOPIC, 0)));
+            consumer.assign(List.of(new TopicPartition(TOPIC, 0)));
             await("all lines in " + TOPIC).atMost(Duration.ofSeconds(60)).until(() -> {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     counts.merge(record.value(), 1, Integer::sum);

@@ -54,7 +54,7 @@ import static org.awaitility.Awaitility.await;
  * worker running the tasks is killed and the survivor takes them over with no line lost, duplicates
  * only as Connect's at-least-once delivery allows.
  */
-@EnabledIfSystemProperty(named = "weir.chaos.long", matches = "true") // mvn verify -Pchaos: about 2 minutes
+@EnabledIfSystemProperty(named = "weir.chaos.long", matches = "true") // mvn verify -Pchaos: 1-2 minutes
 class KafkaConnectTest {
     private static final String TOPIC = "connect-in";
     private static final List<String> INTERNAL_TOPICS = List.of("connect-configs", "connect-offsets", "connect-status");

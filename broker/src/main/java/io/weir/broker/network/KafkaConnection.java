@@ -82,6 +82,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final boolean probation;
     private final long acceptedNanos = System.nanoTime();
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    /** Requests read but not yet handled, past this connection's bounds (see {@link #mayHandle()}). */
+    private final ArrayDeque<FrameDecoder.Frame> waiting = new ArrayDeque<>();
     private long inFlightBytes;
     private String connectionId = "unconnected";
     private InetSocketAddress remote;
@@ -153,6 +155,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             release(frame.reservedBytes());
             return;
         }
+        // One socket read can hold many small requests: past this connection's bounds they wait
+        // here, in order, already counted in the memory pool, instead of all being handled at once.
+        if (!waiting.isEmpty() || !mayHandle()) {
+            waiting.add(frame);
+        } else {
+            handle(ctx, frame);
+        }
+        updateAutoRead();
+    }
+
+    private void handle(ChannelHandlerContext ctx, FrameDecoder.Frame frame) {
         ByteBuffer buffer = frame.payload();
         observer.bytesIn(buffer.remaining() + Integer.BYTES);
         RequestContext context;
@@ -198,7 +211,6 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         InFlight slot = new InFlight(context.header.apiKey(), frame.reservedBytes());
         inFlight.add(slot);
         inFlightBytes += slot.reservedBytes;
-        updateAutoRead();
         serial.execute(() -> {
             CompletableFuture<AbstractResponse> future;
             try {
@@ -265,9 +277,24 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
      */
     private void updateAutoRead() {
         pausedForMemory = interBroker ? pool.exhausted(true) : memoryHold;
-        boolean read = !closing && inFlight.size() < maxInFlight && inFlightBytes < maxInFlightBytes
-                && !pausedForMemory && ctx.channel().isWritable() && !throttled();
+        boolean read = !closing && waiting.isEmpty() && mayHandle() && !pausedForMemory;
         if (ctx.channel().config().isAutoRead() != read) ctx.channel().config().setAutoRead(read);
+    }
+
+    /**
+     * Whether another request may be handled now: fewer than {@code maxInFlight} unanswered
+     * requests and {@code maxInFlightBytes} of them, unsent responses under Netty's write-buffer
+     * high-water mark, and no quota throttle in force.
+     */
+    private boolean mayHandle() {
+        return inFlight.size() < maxInFlight && inFlightBytes < maxInFlightBytes && ctx.channel().isWritable()
+                && !throttled();
+    }
+
+    /** Handles the requests that waited, in order, while the bounds allow; then reads again if they do. Event loop. */
+    private void handleWaiting() {
+        while (!closing && !waiting.isEmpty() && mayHandle()) handle(ctx, waiting.poll());
+        updateAutoRead();
     }
 
     /**
@@ -308,7 +335,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     /** Unsent responses crossed the high- or low-water mark: stop or resume reading. */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        updateAutoRead();
+        handleWaiting();
         super.channelWritabilityChanged(ctx);
     }
 
@@ -382,7 +409,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             }
         }
         if (wrote) ctx.flush();
-        updateAutoRead();
+        handleWaiting();
     }
 
     /**
@@ -393,7 +420,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
         if (throttledUntilNanos != Long.MIN_VALUE && throttledUntilNanos - until >= 0) return;
         throttledUntilNanos = until;
-        ctx.executor().schedule(this::updateAutoRead, ms, TimeUnit.MILLISECONDS);
+        ctx.executor().schedule(this::handleWaiting, ms, TimeUnit.MILLISECONDS);
     }
 
     private boolean throttled() {
@@ -415,7 +442,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         closing = true;
         long held = 0;
         for (InFlight slot : inFlight) held += slot.reservedBytes;
+        for (FrameDecoder.Frame frame : waiting) held += frame.reservedBytes();
         inFlight.clear();
+        waiting.clear();
         inFlightBytes = 0;
         release(held);
         listener.closed(this);

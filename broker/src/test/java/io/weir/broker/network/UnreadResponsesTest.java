@@ -19,8 +19,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A client that pipelines requests with large answers and never reads them must not make the
- * node buffer every answer: the connection stops being read while its unsent responses exceed
- * Netty's write-buffer high-water mark (Kafka mutes such a channel until its response is sent).
+ * node buffer every answer: the connection handles no further request, and is not read, while
+ * its unsent responses exceed Netty's write-buffer high-water mark (Kafka mutes such a channel
+ * until its response is sent), even when all its requests came in one socket read.
  */
 class UnreadResponsesTest {
     private static final int REQUESTS = 400;
@@ -39,11 +40,21 @@ class UnreadResponsesTest {
         try (KafkaServer server = new KafkaServer(NetworkConfig.of("127.0.0.1", 0), registry)) {
             server.start();
             try (RawKafkaClient client = new RawKafkaClient(server.boundAddress())) {
+                // All requests in one write, so they can arrive in one socket read: reading no
+                // further must not be the only bound.
                 RequestHeader[] headers = new RequestHeader[REQUESTS];
+                java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
                 for (int i = 0; i < REQUESTS; i++) {
                     headers[i] = new RequestHeader(ApiKeys.LIST_GROUPS, (short) 4, "unread", i);
-                    client.send(headers[i], new ListGroupsRequest.Builder(new ListGroupsRequestData()).build((short) 4));
+                    java.nio.ByteBuffer frame = new ListGroupsRequest.Builder(new ListGroupsRequestData()).build((short) 4)
+                            .serializeWithHeader(headers[i]);
+                    all.write(frame.remaining() >>> 24);
+                    all.write(frame.remaining() >>> 16);
+                    all.write(frame.remaining() >>> 8);
+                    all.write(frame.remaining());
+                    all.write(frame.array(), frame.arrayOffset() + frame.position(), frame.remaining());
                 }
+                client.writeRaw(java.nio.ByteBuffer.wrap(all.toByteArray()));
                 // Without the bound every request would be answered into memory within moments.
                 await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
                         .until(() -> handled.get() > 0);

@@ -1,6 +1,5 @@
 package io.weir.controller;
 
-import io.weir.controller.balance.ReplicaBalancer;
 import io.weir.controller.broker.BrokerControlManager;
 import io.weir.controller.broker.BrokerHeartbeatReply;
 import io.weir.controller.broker.BrokerHeartbeatRequest;
@@ -28,22 +27,16 @@ import io.weir.controller.topic.CreatableTopic;
 import io.weir.controller.topic.CreatePartitionsRequest;
 import io.weir.controller.topic.CreateTopicResult;
 import io.weir.controller.topic.TopicControlManager;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -67,20 +60,23 @@ import org.slf4j.LoggerFactory;
  * been rebuilt from the committed one, so nothing is appended on top of a batch that did not
  * commit.
  *
- * <p>Why one file of about 600 lines: the public API is one short method per controller request,
- * and the write pipeline (decide, batch, append, wait for replay, resync after a failed append,
- * resign) shares the controller thread's state (active epoch, working image, in-flight count)
- * with the backend's events; split apart, its invariants would span two classes that must
- * agree on every field. The decisions themselves live in the control managers.
+ * <p>Why one file of about 540 lines, over the 500 of the project rule: the public API is one
+ * short method per controller request (brokers, topics, partitions, reassignment and draining,
+ * configs, SCRAM credentials, client quotas, producer ids), and the write pipeline (decide, batch,
+ * append, wait for replay, resync after a failed append, resign) shares the controller thread's
+ * state (active epoch, working image, in-flight count) with the backend's events; split apart, its
+ * invariants would span two classes that must agree on every field. What does not share that state
+ * lives elsewhere: the decisions in the control managers, balancing and draining in
+ * {@link AutoBalance}, the queues of decided writes in {@link PendingWrites}, the thread in
+ * {@link ControllerThread}.
  */
 public final class QuorumController implements CoordinationListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QuorumController.class);
-    private static final long BALANCE_AFTER_MEMBERSHIP_CHANGE_MS = 500;
 
     private final Coordination coordination;
     private final ControllerConfig config;
     private final LongSupplier clockMs;
-    private final ScheduledThreadPoolExecutor thread;
+    private final ControllerThread thread;
     private final BrokerControlManager brokers;
     private final TopicControlManager topics;
     private final PartitionControlManager partitions;
@@ -89,16 +85,11 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private final ClientQuotaControlManager quotas = new ClientQuotaControlManager();
     private final ProducerIdControlManager producerIds;
     private final List<Consumer<MetadataImage>> imageListeners = new CopyOnWriteArrayList<>();
-    private final ReplicaBalancer balancer = new ReplicaBalancer();
-    // Controller-thread soft state: brokers being drained on this controller.
-    private final Set<Integer> draining = new HashSet<>();
-    // Partition sizes as this node sees them (soft input of the byte goal of the balancer).
-    private volatile Supplier<Map<TopicPartitionName, Long>> partitionSizes = Map::of;
+    private final AutoBalance balance;
 
     private volatile MetadataImage committed = MetadataImage.EMPTY;
     private volatile long activeEpoch = -1;
     private volatile boolean closed;
-    private volatile int pendingCount;
     private final LongAdder appendCount = new LongAdder();
     private final LongAdder appendedRecordCount = new LongAdder();
     private final LongAdder failedAppendCount = new LongAdder();
@@ -109,8 +100,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private int inFlight;
     private long highestAppendedOffset = -1;
     private boolean resyncNeeded;
-    private final TreeMap<Long, List<PendingWrite>> waitingForReplay = new TreeMap<>();
-    private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>();
+    private final PendingWrites pending = new PendingWrites();
     private boolean flushScheduled;
 
     /**
@@ -128,12 +118,8 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         this.partitions = new PartitionControlManager(brokers.heartbeats()::isLogDirOffline);
         this.topics = new TopicControlManager(config, topicIds);
         this.producerIds = new ProducerIdControlManager(config.producerIdBlockSize());
-        this.thread = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "weir-controller-" + coordination.nodeId());
-            t.setDaemon(true);
-            return t;
-        });
-        this.thread.setRemoveOnCancelPolicy(true);
+        this.balance = new AutoBalance(config, partitions);
+        this.thread = new ControllerThread(coordination.nodeId());
     }
 
     /** A controller with the system clock and random topic ids. */
@@ -145,12 +131,9 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     /** Starts replaying and, when elected, serving. Call once. */
     public void start() {
         long period = fenceCheckPeriodMs(config.brokerSessionTimeout());
-        thread.scheduleWithFixedDelay(this::fenceExpiredBrokers, period, period,
-            TimeUnit.MILLISECONDS);
-        long balanceMs = config.autoBalanceInterval().toMillis();
-        if (balanceMs > 0) {
-            thread.scheduleWithFixedDelay(this::autoBalance, balanceMs, balanceMs,
-                TimeUnit.MILLISECONDS);
+        thread.every(period, this::fenceExpiredBrokers);
+        if (balance.intervalMs() > 0) {
+            thread.every(balance.intervalMs(), this::autoBalance);
         }
         coordination.start(this);
     }
@@ -175,7 +158,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
      * used only when the map covers every partition; a partial view would mislead it.
      */
     public void setPartitionSizes(Supplier<Map<TopicPartitionName, Long>> sizes) {
-        this.partitionSizes = sizes;
+        balance.setPartitionSizes(sizes);
     }
 
     /** Called on the controller thread with each new committed image; must not block. */
@@ -200,7 +183,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     public Stats stats() {
         return new Stats(activeEpoch, committed.offset(), appendCount.sum(),
             appendedRecordCount.sum(), failedAppendCount.sum(), appendLatencyMs.sum(),
-            pendingCount, thread.getQueue().size());
+            pending.pendingCount(), thread.queued());
     }
 
     public boolean isActive() {
@@ -271,55 +254,16 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
      * controller failover, so drain, then shut the brokers down.
      */
     public CompletableFuture<Map<TopicPartitionName, ApiStatus>> drainBrokers(Set<Integer> brokerIds) {
-        return write("drainBrokers", img -> {
-            draining.addAll(brokerIds);
-            return balanceStep(img);
-        });
+        return write("drainBrokers", img -> balance.drain(img, brokerIds));
     }
 
     public CompletableFuture<Void> undrainBrokers(Set<Integer> brokerIds) {
-        return write("undrainBrokers", img -> {
-            draining.removeAll(brokerIds);
-            return ControllerResult.noChange(null);
-        });
+        return write("undrainBrokers", img -> balance.undrain(brokerIds));
     }
 
     /** One round of balancing now (as the automatic balancer would). */
     public CompletableFuture<Map<TopicPartitionName, ApiStatus>> rebalance() {
-        return write("rebalance", this::balanceStep);
-    }
-
-    private ControllerResult<Map<TopicPartitionName, ApiStatus>> balanceStep(MetadataImage img) {
-        int ongoing = PartitionControlManager.ongoingReassignments(img).size();
-        int budget = config.maxConcurrentReassignments() - ongoing;
-        Map<TopicPartitionName, Optional<List<Integer>>> targets = new LinkedHashMap<>();
-        Map<TopicPartitionName, Long> sizes = knownSizes(img);
-        Set<Integer> drain = new HashSet<>(draining);
-        drain.addAll(ConfigControlManager.drainingBrokers(img));
-        balancer.plan(img, drain, budget, tp -> sizes.getOrDefault(tp, 0L))
-            .forEach((tp, replicas) -> targets.put(tp, Optional.of(replicas)));
-        ControllerResult<Map<TopicPartitionName, ApiStatus>> moves =
-            partitions.alterPartitionReassignments(img, targets);
-        // Leadership goes back to preferred replicas that are live and in sync again (Kafka's
-        // auto.leader.rebalance), decided on the image after the moves above.
-        MetadataImage afterMoves = moves.records().isEmpty() ? img
-            : img.apply(img.offset(), moves.records());
-        List<MetadataRecord> records = new ArrayList<>(moves.records());
-        records.addAll(partitions.electLeaders(afterMoves, ElectionType.PREFERRED, null).records());
-        return ControllerResult.of(records, moves.response());
-    }
-
-    private Map<TopicPartitionName, Long> knownSizes(MetadataImage img) {
-        Map<TopicPartitionName, Long> sizes;
-        try {
-            sizes = partitionSizes.get();
-        } catch (RuntimeException e) {
-            LOG.debug("partition sizes unavailable: {}", e.toString());
-            return Map.of();
-        }
-        long partitionCount = img.topicsById().values().stream()
-            .mapToLong(t -> t.partitions().size()).sum();
-        return sizes.size() >= partitionCount ? sizes : Map.of();
+        return write("rebalance", balance::step);
     }
 
     public CompletableFuture<Map<ConfigResource, ApiStatus>> incrementalAlterConfigs(
@@ -426,19 +370,9 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
             flush();
             NotControllerException e = new NotControllerException("controller of node "
                 + coordination.nodeId() + " closed", Optional.empty());
-            waitingForReplay.values().forEach(writes -> writes.forEach(w -> w.onFailure().accept(e)));
-            waitingForReplay.clear();
+            pending.failWaiting(e);
         });
         thread.shutdown();
-        try {
-            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("controller thread of node {} did not stop", coordination.nodeId());
-                thread.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            thread.shutdownNow();
-        }
     }
 
     // ---- the write path (controller thread) ----
@@ -446,7 +380,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private <T> CompletableFuture<T> write(String name,
                                            Function<MetadataImage, ControllerResult<T>> op) {
         CompletableFuture<T> future = new CompletableFuture<>();
-        if (thread.getQueue().size() >= config.maxPendingRequests()) {
+        if (thread.queued() >= config.maxPendingRequests()) {
             future.completeExceptionally(new RejectedExecutionException(
                 "controller queue is full (" + config.maxPendingRequests() + ")"));
             return future;
@@ -485,9 +419,8 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
             return;
         }
         working = next;
-        pending.add(new PendingWrite(name, result.records(),
+        pending.add(new PendingWrites.Write(name, result.records(),
             () -> future.complete(result.response()), future::completeExceptionally));
-        pendingCount = pending.size();
         if (!flushScheduled && inFlight == 0) {
             // Runs after the requests already queued, so they share one append (one fsync).
             flushScheduled = true;
@@ -508,24 +441,16 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         }
         if (!isActive() || resyncNeeded || closed) {
             // Decided on a working image that may hold a failed batch: never append them.
-            failPending(notController());
+            pending.failPending(notController());
             return;
         }
         if (inFlight > 0) {
             return;
         }
-        List<PendingWrite> writes = new ArrayList<>();
-        int size = 0;
-        while (!pending.isEmpty() && (writes.isEmpty()
-            || size + pending.peekFirst().records().size() <= config.maxRecordsPerBatch())) {
-            PendingWrite w = pending.pollFirst();
-            size += w.records().size();
-            writes.add(w);
-        }
+        List<PendingWrites.Write> writes = pending.takeBatch(config.maxRecordsPerBatch());
         List<MetadataRecord> records = new ArrayList<>();
         writes.forEach(w -> records.addAll(w.records()));
         inFlight++;
-        pendingCount = pending.size();
         long epoch = activeEpoch;
         long startMs = clockMs.getAsLong();
         appendCount.increment();
@@ -544,11 +469,11 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
                     writes.forEach(w -> w.onFailure().accept(reported));
                     resyncNeeded = true;
                     // Decided on top of the failed batch: they must not be appended.
-                    failPending(notController());
+                    pending.failPending(notController());
                 } else {
                     highestAppendedOffset = Math.max(highestAppendedOffset, offset);
                     appendLatencyMs.add(Math.max(0, clockMs.getAsLong() - startMs));
-                    whenReplayed(offset, writes);
+                    pending.whenReplayed(offset, committed.offset(), writes);
                 }
                 maybeResync();
                 flush();
@@ -561,63 +486,34 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         });
     }
 
-    private void failPending(Throwable error) {
-        List<PendingWrite> stale = new ArrayList<>(pending);
-        pending.clear();
-        pendingCount = 0;
-        stale.forEach(w -> w.onFailure().accept(error));
-    }
-
-    /** A decided write waiting to be appended. */
-    private record PendingWrite(String name, List<MetadataRecord> records, Runnable onCommitted,
-                                Consumer<Throwable> onFailure) {
-    }
-
     private void fenceExpiredBrokers() {
         if (!isActive() || resyncNeeded) {
             return;
         }
         long now = clockMs.getAsLong();
-        runWrite("fenceExpiredBrokers", img -> brokers.fenceExpired(img, now),
-            new CompletableFuture<List<Integer>>().whenComplete((fenced, e) -> {
-                if (fenced != null && !fenced.isEmpty()) {
-                    LOG.info("fenced brokers {} after missed heartbeats", fenced);
-                }
-            }));
+        // The callback goes on the future the write completes (whenComplete returns another one).
+        CompletableFuture<List<Integer>> done = new CompletableFuture<>();
+        done.thenAccept(fenced -> {
+            if (!fenced.isEmpty()) LOG.info("fenced brokers {} after missed heartbeats", fenced);
+        });
+        runWrite("fenceExpiredBrokers", img -> brokers.fenceExpired(img, now), done);
     }
 
     private void autoBalance() {
         if (!isActive() || resyncNeeded) {
             return;
         }
-        runWrite("autoBalance", this::balanceStep,
-            new CompletableFuture<Map<TopicPartitionName, ApiStatus>>().whenComplete((r, e) -> {
-                if (r != null && !r.isEmpty()) {
-                    LOG.info("balancing: started reassignments {}", r.keySet());
-                }
-            }));
-    }
-
-    private void whenReplayed(long offset, List<PendingWrite> writes) {
-        if (committed.offset() >= offset) {
-            writes.forEach(w -> w.onCommitted().run());
-        } else {
-            waitingForReplay.computeIfAbsent(offset, k -> new ArrayList<>()).addAll(writes);
-        }
+        runWrite("autoBalance", balance::step, AutoBalance.loggingStarted());
     }
 
     private void publish(MetadataImage image) {
         MetadataImage previous = committed;
         committed = image;
-        if (config.autoBalanceInterval().toMillis() > 0 && isActive() && !closed
-            && !liveIds(previous).equals(liveIds(image))) {
+        if (isActive() && !closed && balance.membershipChanged(previous, image)) {
             // A broker joined or left: balance soon rather than at the next period.
-            thread.schedule(this::autoBalance, BALANCE_AFTER_MEMBERSHIP_CHANGE_MS,
-                TimeUnit.MILLISECONDS);
+            thread.after(AutoBalance.AFTER_MEMBERSHIP_CHANGE_MS, this::autoBalance);
         }
-        while (!waitingForReplay.isEmpty() && waitingForReplay.firstKey() <= image.offset()) {
-            waitingForReplay.pollFirstEntry().getValue().forEach(w -> w.onCommitted().run());
-        }
+        pending.replayedUpTo(image.offset());
         maybeResync();
         for (Consumer<MetadataImage> l : imageListeners) {
             try {
@@ -626,12 +522,6 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
                 LOG.warn("image listener failed", e);
             }
         }
-    }
-
-    private static Set<Integer> liveIds(MetadataImage image) {
-        Set<Integer> ids = new HashSet<>();
-        image.liveBrokers().forEach(b -> ids.add(b.id()));
-        return ids;
     }
 
     private void maybeResync() {
@@ -659,12 +549,6 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
 
     /** Runs on the controller thread; events from the backend are never dropped. */
     private boolean runAlways(Runnable task) {
-        try {
-            thread.execute(task);
-            return true;
-        } catch (RejectedExecutionException e) {
-            LOG.debug("controller of node {} is closed; dropping an event", coordination.nodeId());
-            return false;
-        }
+        return thread.runAlways(task);
     }
 }

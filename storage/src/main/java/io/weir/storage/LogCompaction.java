@@ -50,6 +50,28 @@ final class LogCompaction {
                Runnable ensureOpen) {
     }
 
+    /**
+     * Whether the data directory has room for a pass now. A pass writes a copy of the log before it
+     * deletes the old one, and Chronicle on a full file system faults (SIGBUS) rather than failing a
+     * write: so a pass needs the log's size on top of twice the reserve appends keep (two Chronicle
+     * blocks at least), or it waits for a later pass. Always true for a log with no guard.
+     *
+     * @param logBytes the log's size, asked only when there is a guard
+     */
+    static boolean roomFor(TopicPartition topicPartition, DiskSpace space, LogConfig cfg,
+                           java.util.function.LongSupplier logBytes) {
+        if (space == null) {
+            return true;
+        }
+        long needed = logBytes.getAsLong() + 2 * space.reserveFor(cfg.blockSize());
+        if (!space.isFull() && space.usableEstimate() >= needed) {
+            return true;
+        }
+        log.info("{}: not compacting now: a copy of the log needs {} bytes, {} are usable", topicPartition, needed,
+                space.usableEstimate());
+        return false;
+    }
+
     private final Log l;
     private final OffsetMap map;
     private final Throttler throttler;

@@ -9,7 +9,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Supplier;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -24,12 +23,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The log of one topic-partition: Kafka v2 record batches stored byte for byte as
  * excerpts of a Chronicle Queue, one excerpt per batch. This class is the facade: the
- * public API and the lock; the work is done by {@link LogState} (the durable state,
- * {@link PartitionState}), {@link BatchValidator} (checks before the lock), {@link AppendPlanner}
+ * public API and the lock ({@link LogGuard}); the work is done by {@link LogState} (the durable
+ * state, {@link PartitionState}), {@link BatchValidator} (checks before the lock), {@link AppendPlanner}
  * (offsets, producer checks), {@link QueueHandle} (Chronicle), {@link LiveBatches} and
  * {@link LogReader} (writing and scanning batches), {@link LogRecovery} (the open-time
- * scan), {@link RetentionPlanner} (what retention deletes) and {@link WriteFailure} (failed
- * writes and resuming after them).
+ * scan), {@link RetentionPlanner} (what retention deletes), {@link LogCompaction} (the cleaner's
+ * passes) and {@link WriteFailure} (failed writes and resuming after them).
  *
  * <p>Chronicle is append-only, so truncation marks excerpt ranges dead in
  * {@link PartitionState} (persisted atomically before anything else changes) and a full
@@ -61,7 +60,8 @@ public final class PartitionLog implements Closeable {
     private final DiskSpace space;
     private volatile LogConfig config;
 
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final LogGuard guard;
+    private final ReentrantReadWriteLock lock;
     private final QueueHandle queue;
     private final LogReader reader;
 
@@ -73,8 +73,6 @@ public final class PartitionLog implements Closeable {
     private final LogContents contents;
     private final LiveBatchIndex batches;
     private final ProducerStateManager producers;
-
-    private boolean closed;
 
     PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, LogManager owner,
                  DiskSpace space) {
@@ -91,6 +89,8 @@ public final class PartitionLog implements Closeable {
         Runnable opened = owner == null ? () -> { } : () -> owner.queueOpened(this);
         Runnable closedQueue = owner == null ? () -> { } : () -> owner.queueClosed(this);
         this.queue = new QueueHandle(dir, config.rollCycle(), clock, opened, closedQueue);
+        this.guard = new LogGuard(topicPartition, queue, state, this::config);
+        this.lock = guard.lock();
         this.contents = new LogContents(topicPartition, this::config, queue, state, writeFailure);
         this.batches = contents.batches();
         this.producers = contents.producers();
@@ -155,21 +155,21 @@ public final class PartitionLog implements Closeable {
 
     /** Bytes of live batches in the log. */
     public long sizeInBytes() {
-        return underReadLock(batches::sizeInBytes);
+        return guard.underReadLock(batches::sizeInBytes);
     }
 
     /** The idempotent producers this log holds state for (Kafka's DescribeProducers). */
     public List<ActiveProducer> activeProducers() {
-        return underReadLock(producers::activeProducers);
+        return guard.underReadLock(producers::activeProducers);
     }
 
     public int latestEpoch() {
-        return underReadLock(epochs::latestEpoch);
+        return guard.underReadLock(epochs::latestEpoch);
     }
 
     /** Leader epochs with their start offsets, oldest first. */
     public List<EpochEndOffset> epochStartOffsets() {
-        return underReadLock(() -> epochs.entries().stream()
+        return guard.underReadLock(() -> epochs.entries().stream()
                 .map(e -> new EpochEndOffset(e.epoch(), e.startOffset())).toList());
     }
 
@@ -178,7 +178,7 @@ public final class PartitionLog implements Closeable {
      * {@link #checkpointHighWatermark()} and on close, so after a crash it may be behind.
      */
     public void updateHighWatermark(long newHighWatermark) {
-        underWriteLock(() -> state.setHighWatermark(clamp(newHighWatermark)));
+        guard.underWriteLock(() -> state.setHighWatermark(clamp(newHighWatermark)));
     }
 
     /**
@@ -186,8 +186,8 @@ public final class PartitionLog implements Closeable {
      * disk kept from being written). A failure is logged once and retried by the next checkpoint.
      */
     public void checkpointHighWatermark() {
-        underWriteLock(() -> {
-            if (!closed && state.checkpointDue()) {
+        guard.underWriteLock(() -> {
+            if (!guard.closed() && state.checkpointDue()) {
                 state.tryPersist("checkpoint", true);
             }
         });
@@ -212,10 +212,10 @@ public final class PartitionLog implements Closeable {
             return false;
         }
         try {
-            if (closed) {
+            if (guard.closed()) {
                 return false;
             }
-            ensureOpenLocked();
+            guard.ensureOpenLocked();
             writeFailure.ensureWritable(queue, state, config.blockSize(), contents.logEndOffset());
             return true;
         } catch (KafkaStorageException e) {
@@ -243,9 +243,8 @@ public final class PartitionLog implements Closeable {
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
         LogConfig cfg = config;
         List<BatchHeader> headers = BatchValidator.validate(records, cfg.maxMessageBytes(), true, cfg.compact());
-        lock.writeLock().lock();
-        try {
-            ensureOpenLocked();
+        return guard.underWriteLock(() -> {
+            guard.ensureOpenLocked();
             writeFailure.ensureWritable(queue, state, config.blockSize(), contents.logEndOffset());
             ProducerStateManager.Staged staged = producers.stage();
             AppendPlanner.LeaderPlan plan = AppendPlanner.planLeader(headers, contents.logEndOffset(), staged);
@@ -260,9 +259,7 @@ public final class PartitionLog implements Closeable {
             LogAppendInfo info = contents.write(records, timestampType == TimestampType.LOG_APPEND_TIME ? now : -1);
             staged.commit();
             return info;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
     }
 
     /**
@@ -273,9 +270,8 @@ public final class PartitionLog implements Closeable {
         // The leader already enforced max.message.bytes; a follower only needs the batch to fit Chronicle.
         int maxBatchBytes = (int) Math.min(Integer.MAX_VALUE, config.blockSize() / 4);
         List<BatchHeader> headers = BatchValidator.validate(records, maxBatchBytes, false);
-        lock.writeLock().lock();
-        try {
-            ensureOpenLocked();
+        return guard.underWriteLock(() -> {
+            guard.ensureOpenLocked();
             writeFailure.ensureWritable(queue, state, config.blockSize(), contents.logEndOffset());
             AppendPlanner.checkFollowerOffsets(headers, contents.logEndOffset(), topicPartition);
             claimSpace(records);
@@ -283,9 +279,7 @@ public final class PartitionLog implements Closeable {
             LogAppendInfo info = contents.write(records, -1);
             headers.forEach(producers::replay);
             return info;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
     }
 
     private void claimSpace(MemoryRecords records) {
@@ -303,8 +297,8 @@ public final class PartitionLog implements Closeable {
      * @throws OffsetOutOfRangeException fetchOffset is below the log start offset or above the LEO
      */
     public LogReadResult read(long fetchOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
-        ensureOpen();
-        return underReadLock(() -> {
+        guard.ensureOpen();
+        return guard.underReadLock(() -> {
             if (!queue.isOpen()) {
                 throw new IllegalStateException("Log of " + topicPartition + " is closed");
             }
@@ -318,7 +312,7 @@ public final class PartitionLog implements Closeable {
      * and the offset where it ends (the LEO for the latest epoch).
      */
     public EpochEndOffset endOffsetForEpoch(int leaderEpoch) {
-        return underReadLock(() -> epochs.endOffsetFor(leaderEpoch, contents.logEndOffset()));
+        return guard.underReadLock(() -> epochs.endOffsetFor(leaderEpoch, contents.logEndOffset()));
     }
 
     /**
@@ -330,8 +324,8 @@ public final class PartitionLog implements Closeable {
      * @return empty when no record has a timestamp that late
      */
     public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
-        ensureOpen();
-        return underReadLock(() -> reader.offsetForTimestamp(timestamp, state.logStartOffset(),
+        guard.ensureOpen();
+        return guard.underReadLock(() -> reader.offsetForTimestamp(timestamp, state.logStartOffset(),
                 contents.logEndOffset()));
     }
 
@@ -341,16 +335,16 @@ public final class PartitionLog implements Closeable {
      * the leader's. Durable before it returns.
      */
     public void truncateTo(long offset) {
-        underWriteLock(() -> {
-            ensureOpenLocked();
+        guard.underWriteLock(() -> {
+            guard.ensureOpenLocked();
             contents.truncateTo(offset);
         });
     }
 
     /** Deletes every batch and restarts the log empty at {@code offset}. Durable before it returns. */
     public void truncateFullyAndStartAt(long offset) {
-        underWriteLock(() -> {
-            ensureOpenLocked();
+        guard.underWriteLock(() -> {
+            guard.ensureOpenLocked();
             contents.truncateFullyAndStartAt(offset);
         });
     }
@@ -363,13 +357,10 @@ public final class PartitionLog implements Closeable {
      * @return the number of roll files deleted
      */
     public int applyRetention() {
-        lock.writeLock().lock();
-        try {
-            ensureOpenLocked();
+        return guard.underWriteLock(() -> {
+            guard.ensureOpenLocked();
             return contents.applyRetention(clock.millis());
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
     }
 
     /**
@@ -377,8 +368,8 @@ public final class PartitionLog implements Closeable {
      * never back and never past the high watermark (OffsetOutOfRangeException); returns it.
      */
     public long advanceLogStartOffset(long offset) {
-        underWriteLock(() -> {
-            ensureOpenLocked();
+        guard.underWriteLock(() -> {
+            guard.ensureOpenLocked();
             if (offset > state.highWatermark()) {
                 throw new OffsetOutOfRangeException(topicPartition + ": log start " + offset + " past HW "
                         + state.highWatermark());
@@ -403,50 +394,31 @@ public final class PartitionLog implements Closeable {
     public Optional<CompactionResult> compact(long upperBound, OffsetMap map, Throttler throttler)
             throws InterruptedException {
         LogConfig cfg = config;
-        if (!cfg.compact() || !roomToCompact(cfg)) {
+        if (!cfg.compact() || !LogCompaction.roomFor(topicPartition, space, cfg, this::sizeInBytes)) {
             return Optional.empty();
         }
         return new LogCompaction(new LogCompaction.Log(topicPartition, dir, cfg, clock, lock, queue, state, contents,
-                this::ensureOpen), map, throttler).run(upperBound);
-    }
-
-    /**
-     * A pass writes a copy of the log before it deletes the old one, and Chronicle on a full file
-     * system faults (SIGBUS) rather than failing a write: so a pass needs the log's size on top of
-     * twice the reserve appends keep (two Chronicle blocks at least), or it waits for a later pass.
-     */
-    private boolean roomToCompact(LogConfig cfg) {
-        if (space == null) {
-            return true;
-        }
-        long needed = sizeInBytes() + 2 * space.reserveFor(cfg.blockSize());
-        if (!space.isFull() && space.usableEstimate() >= needed) {
-            return true;
-        }
-        log.info("{}: not compacting now: a copy of the log needs {} bytes, {} are usable", topicPartition, needed,
-                space.usableEstimate());
-        return false;
+                guard::ensureOpen), map, throttler).run(upperBound);
     }
 
     /** The log cleaner's checkpoint: records below it have been compacted. */
     public long cleanedTo() {
-        return underReadLock(state::cleanedTo);
+        return guard.underReadLock(state::cleanedTo);
     }
 
     /** Number of Chronicle roll files holding this log. */
     public int rollFileCount() {
-        return underReadLock(batches::rollFileCount);
+        return guard.underReadLock(batches::rollFileCount);
     }
 
     /** Checkpoints and closes; the directory can be reopened later. */
     @Override
     public void close() {
-        lock.writeLock().lock();
-        try {
-            if (closed) {
+        guard.underWriteLock(() -> {
+            if (guard.closed()) {
                 return;
             }
-            closed = true;
+            guard.markClosed();
             try {
                 if (state.deadRanges().hasFailedTail() && queue.isOpen()) {
                     state.deadRanges().closeFailedTail(queue.lastIndex());
@@ -458,9 +430,7 @@ public final class PartitionLog implements Closeable {
             } finally {
                 queue.close();
             }
-        } finally {
-            lock.writeLock().unlock();
-        }
+        });
     }
 
     /** Whether {@code partition.state} holds less than memory does, because writing it failed. */
@@ -496,50 +466,7 @@ public final class PartitionLog implements Closeable {
 
     // ---------------------------------------------------------------- internals
 
-    private void underWriteLock(Runnable write) {
-        lock.writeLock().lock();
-        try {
-            write.run();
-        } finally {
-            lock.writeLock().unlock();
-        }
-    }
-
-    private <T> T underReadLock(Supplier<T> read) {
-        lock.readLock().lock();
-        try {
-            return read.get();
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
     private long clamp(long offset) {
         return Math.max(state.logStartOffset(), Math.min(offset, contents.logEndOffset()));
-    }
-
-    private void ensureOpen() {
-        if (queue.isOpen()) {
-            return;
-        }
-        lock.writeLock().lock();
-        try {
-            ensureOpenLocked();
-        } finally {
-            lock.writeLock().unlock();
-        }
-    }
-
-    private void ensureOpenLocked() {
-        if (closed) {
-            throw new IllegalStateException("Log of " + topicPartition + " is closed");
-        }
-        if (!queue.isOpen()) {
-            try {
-                queue.open(state.generation(), config.blockSize());
-            } catch (RuntimeException | InternalError e) {
-                throw new KafkaStorageException("Cannot open the queue of " + topicPartition + ": " + e, e);
-            }
-        }
     }
 }

@@ -168,6 +168,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private void handle(ChannelHandlerContext ctx, FrameDecoder.Frame frame) {
         ByteBuffer buffer = frame.payload();
         observer.bytesIn(buffer.remaining() + Integer.BYTES);
+        if (sasl.awaitsRawToken()) {
+            handleRawToken(ctx, frame);
+            return;
+        }
         RequestContext context;
         AbstractRequest request;
         try {
@@ -186,25 +190,19 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             boolean saslApi = apiKey == ApiKeys.SASL_HANDSHAKE || apiKey == ApiKeys.SASL_AUTHENTICATE;
             if (security.requiresSasl() && !saslApi && apiKey != ApiKeys.API_VERSIONS && !saslDone) {
                 // As Kafka: on a SASL listener nothing else is served before authentication.
-                listener.rejected(this, "unexpected " + apiKey + " before SASL authentication on " + security.name());
-                release(frame.reservedBytes());
-                closeNow(ctx);
+                reject(ctx, frame, "unexpected " + apiKey + " before SASL authentication on " + security.name());
                 return;
             }
             // ApiVersions of any version is always answered (with UNSUPPORTED_VERSION and our range
             // if need be) so that newer clients can downgrade; anything else unsupported closes.
             if (apiKey != ApiKeys.API_VERSIONS && !dispatcher.isSupported(apiKey, header.apiVersion())) {
-                listener.rejected(this, "unsupported " + apiKey + " version " + header.apiVersion());
-                release(frame.reservedBytes());
-                closeNow(ctx);
+                reject(ctx, frame, "unsupported " + apiKey + " version " + header.apiVersion());
                 return;
             }
             context = context(header, KafkaPrincipal.ANONYMOUS);
             request = context.parseRequest(buffer).request;
         } catch (RuntimeException e) {
-            listener.rejected(this, "malformed request (" + e + ")");
-            release(frame.reservedBytes());
-            closeNow(ctx);
+            reject(ctx, frame, "malformed request (" + e + ")");
             return;
         }
 
@@ -240,6 +238,19 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /** A bare SASL token after a v0 SaslHandshake: the challenge goes back framed on its own. */
+    private void handleRawToken(ChannelHandlerContext ctx, FrameDecoder.Frame frame) {
+        InFlight slot = new InFlight(ApiKeys.SASL_AUTHENTICATE, frame.reservedBytes());
+        inFlight.add(slot);
+        inFlightBytes += slot.reservedBytes;
+        serial.execute(() -> {
+            slot.response = sasl.rawToken(frame.payload()).orElse(null);
+            slot.close = slot.response == null;
+            if (sasl.principal() != KafkaPrincipal.ANONYMOUS) saslDone = true;
+            ctx.executor().execute(() -> completed(ctx, slot));
+        });
+    }
+
     private RequestContext context(RequestHeader header, KafkaPrincipal principal) {
         return new RequestContext(header, connectionId, remote.getAddress(), Optional.of(remote.getPort()),
                 principal, listenerName, security.protocol(), ClientInformation.EMPTY, false);
@@ -255,17 +266,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (fromSasl != KafkaPrincipal.ANONYMOUS) return fromSasl;
         KafkaPrincipal fromTls = tlsPrincipal;
         if (fromTls == null) {
-            fromTls = KafkaPrincipal.ANONYMOUS;
-            io.netty.handler.ssl.SslHandler tls = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
-            if (tls != null) {
-                try {
-                    fromTls = new KafkaPrincipal(KafkaPrincipal.USER_TYPE,
-                            tls.engine().getSession().getPeerPrincipal().getName());
-                } catch (javax.net.ssl.SSLPeerUnverifiedException noClientCertificate) {
-                    // ssl.client.auth none or requested, and the client sent none
-                }
-            }
-            tlsPrincipal = fromTls;
+            tlsPrincipal = fromTls = ListenerSecurity.tlsPrincipal(ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class));
         }
         return fromTls;
     }
@@ -425,6 +426,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     private boolean throttled() {
         return throttledUntilNanos != Long.MIN_VALUE && System.nanoTime() - throttledUntilNanos < 0;
+    }
+
+    private void reject(ChannelHandlerContext ctx, FrameDecoder.Frame frame, String reason) {
+        listener.rejected(this, reason);
+        release(frame.reservedBytes());
+        closeNow(ctx);
     }
 
     private void closeNow(ChannelHandlerContext ctx) {

@@ -2,6 +2,7 @@ package io.weir.broker.network;
 
 import io.netty.handler.ssl.SslContext;
 import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 import java.util.Objects;
@@ -44,5 +45,18 @@ public record ListenerSecurity(String name, SecurityProtocol protocol, Optional<
 
     public static boolean usesTls(SecurityProtocol protocol) {
         return protocol == SecurityProtocol.SSL || protocol == SecurityProtocol.SASL_SSL;
+    }
+
+    /**
+     * A TLS connection's client certificate as a principal, {@code User:<distinguished name>}
+     * (Kafka's default principal builder); ANONYMOUS without TLS or without a client certificate.
+     */
+    static KafkaPrincipal tlsPrincipal(io.netty.handler.ssl.SslHandler tls) {
+        if (tls == null) return KafkaPrincipal.ANONYMOUS;
+        try {
+            return new KafkaPrincipal(KafkaPrincipal.USER_TYPE, tls.engine().getSession().getPeerPrincipal().getName());
+        } catch (javax.net.ssl.SSLPeerUnverifiedException noClientCertificate) {
+            return KafkaPrincipal.ANONYMOUS; // ssl.client.auth none or requested, and the client sent none
+        }
     }
 }

@@ -19,9 +19,11 @@ import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
 
 /**
- * One connection's SASL exchange, as Kafka's {@code SaslServerAuthenticator} runs it after a
- * v1 SaslHandshake: the handshake picks a mechanism, SaslAuthenticate requests carry its tokens,
- * and once the mechanism completes, the connection's principal is {@code User:<authorization id>}.
+ * One connection's SASL exchange, as Kafka's {@code SaslServerAuthenticator} runs it: the
+ * handshake picks a mechanism; after a v1 handshake SaslAuthenticate requests carry its tokens,
+ * after a v0 handshake (clients before KIP-152; advertised because librdkafka looks for it) the
+ * tokens come framed on their own ({@link #rawToken}); once the mechanism completes, the
+ * connection's principal is {@code User:<authorization id>}.
  * Anything out of order (a token before a handshake, a second handshake, an unknown mechanism, a
  * failed exchange) is answered with Kafka's error and the connection is closed, so a failed
  * attempt leaves nothing behind.
@@ -49,6 +51,8 @@ final class SaslSession {
     private String mechanism;
     private long expiresAtNanos;
     private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
+    /** After a v0 handshake, until the exchange ends: the next frames are bare tokens. Read by the event loop. */
+    private volatile boolean rawTokens;
 
     SaslSession(SaslMechanisms mechanisms) {
         this(mechanisms, 0, System::nanoTime);
@@ -74,13 +78,36 @@ final class SaslSession {
 
     /** Answers a SaslHandshake or SaslAuthenticate request. */
     Reply handle(AbstractRequest request) {
-        if (request instanceof SaslHandshakeRequest handshake) return handshake(handshake.data().mechanism());
+        if (request instanceof SaslHandshakeRequest handshake) {
+            return handshake(handshake.data().mechanism(), handshake.version());
+        }
         return authenticate(((SaslAuthenticateRequest) request).data().authBytes(), request.version());
     }
 
-    private Reply handshake(String mechanism) {
+    /** Whether the next frame is a bare token (a v0 handshake's exchange is under way). */
+    boolean awaitsRawToken() {
+        return rawTokens;
+    }
+
+    /**
+     * Evaluates a bare token (after a v0 handshake): the challenge to send back framed on its own,
+     * or empty when the exchange failed and the connection must close without an answer, as Kafka
+     * does for these clients.
+     */
+    java.util.Optional<java.nio.ByteBuffer> rawToken(java.nio.ByteBuffer frame) {
+        byte[] token = new byte[frame.remaining()];
+        frame.get(token);
+        Reply reply = authenticate(token, (short) 0);
+        rawTokens = state == State.AUTHENTICATE;
+        if (reply.close()) return java.util.Optional.empty();
+        return java.util.Optional.of(java.nio.ByteBuffer.wrap(((SaslAuthenticateResponse) reply.response()).data().authBytes()));
+    }
+
+    private Reply handshake(String mechanism, short version) {
         SaslHandshakeResponseData out = new SaslHandshakeResponseData().setMechanisms(mechanisms.names());
-        boolean reauthentication = state == State.COMPLETE && maxReauthMs > 0 && mechanism.equals(this.mechanism);
+        // Clients of a v0 handshake cannot re-authenticate (KIP-368 needs SaslAuthenticate).
+        boolean reauthentication = state == State.COMPLETE && maxReauthMs > 0 && mechanism.equals(this.mechanism)
+                && version >= 1;
         if (state != State.HANDSHAKE && !reauthentication) {
             fail();
             return new Reply(new SaslHandshakeResponse(out.setErrorCode(Errors.ILLEGAL_SASL_STATE.code())), true);
@@ -97,6 +124,7 @@ final class SaslSession {
         }
         this.mechanism = mechanism;
         state = reauthentication ? State.REAUTHENTICATE : State.AUTHENTICATE;
+        rawTokens = version == 0;
         return new Reply(new SaslHandshakeResponse(out), false);
     }
 

@@ -267,7 +267,7 @@ public final class WeirNode implements AutoCloseable {
         UserScramCredentialsHandlers.register(apis, metadata, controller, forwarder);
         if (sasl != SaslMechanisms.NONE || listeners.all().stream().anyMatch(l -> l.protocol() == SecurityProtocol.SASL_PLAINTEXT
                 || l.protocol() == SecurityProtocol.SASL_SSL)) {
-            apis.servedByConnection(ApiKeys.SASL_HANDSHAKE, 1, 1)
+            apis.servedByConnection(ApiKeys.SASL_HANDSHAKE, 0, 1)
                     .servedByConnection(ApiKeys.SASL_AUTHENTICATE, 0, ApiKeys.SASL_AUTHENTICATE.latestVersion());
         }
         dispatcher.set(new ClusterActionGuard(ControllerApiHandlers.register(apis, controller, config.clusterId()).build(),

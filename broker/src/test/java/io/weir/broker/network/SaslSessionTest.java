@@ -111,6 +111,40 @@ class SaslSessionTest {
         assertThat(last.data().sessionLifetimeMs()).isEqualTo(5_000);
     }
 
+    @Test
+    void afterAVersionZeroHandshakeBareTokensCarryTheExchange() throws Exception {
+        SaslSession session = new SaslSession(members);
+        SaslHandshakeRequest v0 = new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData()
+                .setMechanism("SCRAM-SHA-512")).build((short) 0);
+        assertThat(((SaslHandshakeResponse) session.handle(v0).response()).error()).isEqualTo(Errors.NONE);
+        assertThat(session.awaitsRawToken()).isTrue();
+
+        ScramSaslClient client = client("weir-node-2", SECRET);
+        byte[] token = client.evaluateChallenge(new byte[0]);
+        while (!client.isComplete()) {
+            java.nio.ByteBuffer challenge = session.rawToken(java.nio.ByteBuffer.wrap(token)).orElseThrow();
+            byte[] bytes = new byte[challenge.remaining()];
+            challenge.get(bytes);
+            token = client.evaluateChallenge(bytes);
+        }
+
+        assertThat(session.awaitsRawToken()).as("the exchange is over: requests again").isFalse();
+        assertThat(session.principal()).isEqualTo(new KafkaPrincipal(KafkaPrincipal.USER_TYPE, "weir-node-2"));
+    }
+
+    @Test
+    void aFailedBareTokenExchangeGetsNoAnswerAndStaysAnonymous() throws Exception {
+        SaslSession session = new SaslSession(members);
+        session.handle(new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData()
+                .setMechanism("SCRAM-SHA-512")).build((short) 0));
+        ScramSaslClient client = client("weir-node-2", "a-wrong-secret-of-length");
+        byte[] first = session.rawToken(java.nio.ByteBuffer.wrap(client.evaluateChallenge(new byte[0]))).orElseThrow().array();
+
+        assertThat(session.rawToken(java.nio.ByteBuffer.wrap(client.evaluateChallenge(first)))).isEmpty();
+        assertThat(session.awaitsRawToken()).isFalse();
+        assertThat(session.principal()).isEqualTo(KafkaPrincipal.ANONYMOUS);
+    }
+
     private static ScramSaslClient client(String user, String password) throws Exception {
         return new ScramSaslClient(ScramMechanism.SCRAM_SHA_512, callbacks -> {
             for (Callback c : callbacks) {

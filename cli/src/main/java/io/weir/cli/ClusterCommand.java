@@ -107,8 +107,10 @@ final class ClusterCommand implements Runnable {
         boolean healthy(int i) {
             try {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + httpPort(i) + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + httpPort(i) + "/health"))
+                        .timeout(Duration.ofSeconds(2));
+                SecureCluster.httpToken(dir).ifPresent(token -> request.header("Authorization", "Bearer " + token));
+                HttpResponse<Void> r = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
                 return r.statusCode() == 200;
             } catch (IOException e) {
                 return false;
@@ -275,6 +277,9 @@ final class ClusterCommand implements Runnable {
         @Option(names = "--zookeeper", description = "host:port[,host:port...][/chroot] of an existing ZooKeeper "
                 + "ensemble (zookeeper backend); without it one is started in DIR/zookeeper on port P+300")
         String zookeeper;
+        @Option(names = "--secure", description = "SASL_SSL (SCRAM) on every Kafka port, TLS between nodes from the "
+                + "cluster's own CA, an admin user, and DIR/client.properties for Kafka's tools (a cluster made secure stays so)")
+        boolean secure;
 
         @Override
         public Integer call() throws Exception {
@@ -296,6 +301,7 @@ final class ClusterCommand implements Runnable {
                 if (!zk.awaitHealthy()) return 1;
             }
             ensureClusterSecret();
+            secure |= SecureCluster.isSecure(layout.dir);
             List<Integer> ids = new ArrayList<>();
             for (int i = 1; i <= nodes; i++) {
                 Files.createDirectories(layout.nodeDir(i));
@@ -306,7 +312,12 @@ final class ClusterCommand implements Runnable {
             if (!layout.awaitHealthy(ids)) return 1;
             String bootstrap = ids.stream().map(i -> HOST + ":" + kafkaPort(i)).collect(Collectors.joining(","));
             Files.writeString(layout.dir.resolve("bootstrap"), bootstrap + "\n");
+            if (secure) new SecureCluster(layout.dir).ensureAdmin(bootstrap, secretFile());
             System.out.println(bootstrap);
+            if (secure) {
+                System.out.println("client settings (user " + SecureCluster.ADMIN + "): --command-config "
+                        + layout.dir.toAbsolutePath().resolve(ClientOptions.CLIENT_PROPERTIES));
+            }
             return 0;
         }
 
@@ -315,7 +326,7 @@ final class ClusterCommand implements Runnable {
          * voter; on ZooKeeper every node uses the same ensemble (the local server in the
          * {@code /weir-local} chroot, or {@code --zookeeper}).
          */
-        NodeConfig nodeConfig(int i) {
+        NodeConfig nodeConfig(int i) throws IOException {
             NodeConfig.Coordination coordination;
             if (backend.equals("zookeeper")) {
                 String connect = zookeeper != null ? zookeeper : HOST + ":" + (basePort + 300) + "/weir-local";
@@ -331,8 +342,9 @@ final class ClusterCommand implements Runnable {
                     new NodeConfig.Listeners(HOST + ":" + kafkaPort(i), HOST + ":" + (basePort + 200 + i - 1)),
                     coordination);
             // As on Ratis, where it is min(3, voters): a one- or two-node local cluster still gets groups.
-            return config.with(java.util.Map.of("offsets.topic.replication.factor", Math.min(3, nodes),
+            config = config.with(java.util.Map.of("offsets.topic.replication.factor", Math.min(3, nodes),
                     "cluster.secret.file", secretFile().toAbsolutePath().toString()));
+            return secure ? new SecureCluster(layout.dir).secure(config, i, layout.nodeDir(i)) : config;
         }
 
         private Path secretFile() {
@@ -382,7 +394,7 @@ final class ClusterCommand implements Runnable {
                 System.out.printf("zookeeper\t%s\t%s%n", p.map(h -> "pid " + h.pid()).orElse("stopped"),
                         healthy ? "serving" : p.isPresent() ? "not ready" : "-");
             }
-            NodeLoad load = NodeLoad.read(NodeMembership.bootstrap(layout, -1),
+            NodeLoad load = NodeLoad.read(layout, NodeMembership.bootstrap(layout, -1),
                     nodes.stream().filter(layout::isRunning).toList());
             System.out.println("node\trole\tprocess\tstate\treplicas\tleaders\tbytes");
             for (int i : nodes) {

@@ -27,10 +27,10 @@ final class NodeLoad {
         this.known = known;
     }
 
-    static NodeLoad read(String bootstrap, List<Integer> brokers) {
+    static NodeLoad read(ClusterCommand.Layout layout, String bootstrap, List<Integer> brokers) {
         if (bootstrap.isEmpty()) return new NodeLoad(false);
         NodeLoad load = new NodeLoad(true);
-        try (Admin admin = NodeMembership.admin(bootstrap)) {
+        try (Admin admin = NodeMembership.admin(layout, bootstrap)) {
             var names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get(10, TimeUnit.SECONDS);
             for (TopicDescription t : admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values()) {
                 for (TopicPartitionInfo p : t.partitions()) {

@@ -65,10 +65,11 @@ final class NodeMembership {
         return shared;
     }
 
-    static Admin admin(String bootstrap) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+    /** An admin client of the local cluster in {@code layout} (as its admin user when it is secure). */
+    static Admin admin(ClusterCommand.Layout layout, String bootstrap) throws IOException {
+        return Admin.create(ClientOptions.forCluster(layout.dir, bootstrap, Map.of(
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000)));
     }
 
     /** Bootstrap servers of the running nodes of the layout, from their configs. */
@@ -77,7 +78,8 @@ final class NodeMembership {
         for (int i : layout.nodes()) {
             if (i == except || layout.running(i).isEmpty()) continue;
             if (out.length() > 0) out.append(',');
-            out.append(NodeConfig.load(layout.config(i)).listeners().kafka());
+            NodeConfig.HostPort kafka = NodeConfig.load(layout.config(i)).kafkaListener();
+            out.append(kafka.host()).append(':').append(kafka.port());
         }
         return out.toString();
     }
@@ -111,6 +113,7 @@ final class NodeMembership {
             int first = nodes.get(0);
             int id = nodes.get(nodes.size() - 1) + 1;
             NodeConfig config = nodeConfig(NodeConfig.load(layout.config(first)), first, id, layout.nodeDir(id));
+            if (SecureCluster.isSecure(layout.dir)) config = new SecureCluster(layout.dir).secure(config, id, layout.nodeDir(id));
             Files.createDirectories(layout.nodeDir(id));
             config.write(layout.config(id));
             layout.start(id);
@@ -150,7 +153,7 @@ final class NodeMembership {
                 return 1;
             }
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(node));
-            try (Admin admin = admin(bootstrap)) {
+            try (Admin admin = admin(layout, bootstrap)) {
                 if (layout.running(node).isPresent()) {
                     admin.incrementalAlterConfigs(Map.of(broker, List.of(new AlterConfigOp(
                             new ConfigEntry(ConfigControlManager.BROKER_DRAINING, "true"), AlterConfigOp.OpType.SET))))

@@ -34,9 +34,8 @@ final class TopicsCommand implements Runnable {
     }
 
     static Admin admin(ClientOptions client) throws java.io.IOException {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, client.bootstrap(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_S * 1000));
+        return Admin.create(client.config(Map.of(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_S * 1000)));
     }
 
     @Command(mixinStandardHelpOptions = true, name = "create", description = "Create a topic.")

@@ -19,7 +19,7 @@ class ClusterCommandTest {
     }
 
     @Test
-    void nodeIListensOnBasePortPlusIMinusOneAndItsQuorumAndHttpPortsAreHundredsAbove() {
+    void nodeIListensOnBasePortPlusIMinusOneAndItsQuorumAndHttpPortsAreHundredsAbove() throws Exception {
         ClusterCommand.Up up = up("cluster", "up", "--nodes", "3", "--base-port", "19092", "--dir", dir.toString());
 
         NodeConfig node2 = up.nodeConfig(2);
@@ -81,7 +81,7 @@ class ClusterCommandTest {
     }
 
     @Test
-    void onZooKeeperAnAddedNodeUsesTheSameEnsemble() {
+    void onZooKeeperAnAddedNodeUsesTheSameEnsemble() throws Exception {
         ClusterCommand.Up up = up("cluster", "up", "--backend", "zookeeper", "--nodes", "3", "--base-port", "19092",
                 "--dir", dir.toString());
 

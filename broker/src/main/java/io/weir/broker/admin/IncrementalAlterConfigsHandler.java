@@ -44,12 +44,7 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
     public CompletableFuture<AbstractResponse> handle(RequestContext context, IncrementalAlterConfigsRequest request) {
         IncrementalAlterConfigsRequestData in = request.data();
         if (!controller.isActive() && in.resources().stream().anyMatch(r -> !deletesOnlyBrokerConfigs(r))) {
-            return forwarder.forward(new IncrementalAlterConfigsRequest.Builder(in.duplicate()))
-                    .handle((forwarded, error) -> error == null
-                            ? CompletableFuture.<AbstractResponse>completedFuture(new IncrementalAlterConfigsResponse(
-                                    ((IncrementalAlterConfigsResponse) forwarded).data()))
-                            : local(in))
-                    .thenCompose(answer -> answer);
+            return forwarder.forwardOr(new IncrementalAlterConfigsRequest.Builder(in.duplicate()), () -> local(in));
         }
         return local(in);
     }

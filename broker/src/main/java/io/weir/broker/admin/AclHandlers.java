@@ -97,7 +97,7 @@ public final class AclHandlers {
             try {
                 valid.add(AclConversions.toStored(CreateAclsRequest.aclBinding(creation)));
                 pending.add(result);
-            } catch (IllegalArgumentException e) {
+            } catch (RuntimeException e) { // Kafka's types refuse nulls and unknown values too
                 result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(e.getMessage());
             }
         }
@@ -131,7 +131,7 @@ public final class AclHandlers {
                     filters.add(stored.get());
                     pending.add(result);
                 }
-            } catch (IllegalArgumentException e) {
+            } catch (RuntimeException e) { // Kafka's types refuse nulls and unknown values too
                 result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(e.getMessage());
             }
         }

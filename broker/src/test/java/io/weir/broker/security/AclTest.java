@@ -2,7 +2,9 @@ package io.weir.broker.security;
 
 import io.weir.broker.node.NodeConfig;
 import io.weir.broker.node.WeirNode;
+import io.weir.broker.testing.FreePorts;
 import io.weir.broker.testing.KafkaTool;
+import io.weir.broker.testing.RawKafkaClient;
 import kafka.admin.ConfigCommand;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -14,7 +16,23 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.CreateAclsRequest;
+import org.apache.kafka.common.requests.CreateAclsResponse;
+import org.apache.kafka.common.requests.DeleteAclsRequest;
+import org.apache.kafka.common.requests.DeleteAclsResponse;
+import org.apache.kafka.common.requests.DescribeAclsRequest;
+import org.apache.kafka.common.requests.DescribeAclsResponse;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.config.SaslConfigs;
@@ -27,6 +45,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +66,9 @@ import static org.awaitility.Awaitility.await;
  * node with {@code authorizer.class.name} set. Without ACLs alice sees no topics and cannot
  * produce, fetch, join a group or create a topic; {@code kafka-acls.sh} (AclCommand) grants each,
  * lists them and removes them; a DENY beats an ALLOW; a super user may do everything. The
- * PLAINTEXT listener's ANONYMOUS is a super user here, as an operator's bootstrap listener.
+ * PLAINTEXT listener's ANONYMOUS is a super user here, as an operator's bootstrap listener. On
+ * three nodes, ACLs created and deleted through a node that is not the active controller (which
+ * forwards them) reach every node's image, which is what every node authorizes with.
  */
 class AclTest {
     private static final Duration BOUND = Duration.ofSeconds(30);
@@ -137,6 +158,71 @@ class AclTest {
         try (Admin admin = Admin.create(client("admin"))) {
             assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
                     .containsAll(Set.of("orders", "alice-new", "admins-topic"));
+        }
+    }
+
+    @Test
+    void aclsWrittenThroughAnyNodeReachEveryNode() throws Exception {
+        Path secret = Files.writeString(dir.resolve("cluster.secret"), "acl-test-cluster-secret-0123456789\n");
+        int[] plain = FreePorts.take(3);
+        int[] quorum = FreePorts.take(3);
+        StringBuilder voters = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            voters.append("    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
+                    .formatted(i + 1, quorum[i], plain[i]));
+        }
+        List<WeirNode> nodes = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                nodes.add(WeirNode.start(NodeConfig.parse("""
+                        node.id: %d
+                        cluster.id: acl3
+                        data.dir: %s
+                        listeners:
+                          kafka: PLAINTEXT://127.0.0.1:%d
+                        coordination:
+                          backend: ratis
+                          voters:
+                        %s
+                        cluster.secret.file: %s
+                        authorizer.class.name: acl
+                        super.users: User:ANONYMOUS
+                        """.formatted(i + 1, dir.resolve("node-" + (i + 1)), plain[i], voters, secret))));
+            }
+            for (WeirNode n : nodes) n.awaitReady(Duration.ofSeconds(60));
+            WeirNode follower = await().atMost(BOUND).until(() -> nodes.stream()
+                    .filter(n -> !n.controller().isActive()).findFirst().orElse(null), n -> n != null);
+            try (RawKafkaClient raw = new RawKafkaClient(new InetSocketAddress("127.0.0.1", follower.kafkaPort("PLAINTEXT")))) {
+                CreateAclsResponse created = (CreateAclsResponse) raw.roundTrip(ApiKeys.CREATE_ACLS, (short) 3, 1,
+                        new CreateAclsRequestData().setCreations(List.of(CreateAclsRequest.aclCreation(
+                                new org.apache.kafka.common.acl.AclBinding(
+                                        new ResourcePattern(ResourceType.TOPIC, "shared", PatternType.LITERAL),
+                                        new AccessControlEntry("User:alice", "*", AclOperation.WRITE, AclPermissionType.ALLOW))))));
+                assertThat(created.results()).extracting(r -> Errors.forCode(r.errorCode())).containsExactly(Errors.NONE);
+            }
+            for (WeirNode n : nodes) {
+                await().atMost(BOUND).untilAsserted(() -> assertThat(describeAcls(n)).containsExactly("User:alice WRITE"));
+            }
+            try (RawKafkaClient raw = new RawKafkaClient(new InetSocketAddress("127.0.0.1", follower.kafkaPort("PLAINTEXT")))) {
+                DeleteAclsResponse deleted = (DeleteAclsResponse) raw.roundTrip(ApiKeys.DELETE_ACLS, (short) 3, 2,
+                        new DeleteAclsRequestData().setFilters(List.of(DeleteAclsRequest.deleteAclsFilter(AclBindingFilter.ANY))));
+                assertThat(deleted.filterResults()).singleElement().satisfies(r -> assertThat(r.matchingAcls()).hasSize(1));
+            }
+            for (WeirNode n : nodes) {
+                await().atMost(BOUND).untilAsserted(() -> assertThat(describeAcls(n)).isEmpty());
+            }
+        } finally {
+            nodes.forEach(WeirNode::close);
+        }
+    }
+
+    private static List<String> describeAcls(WeirNode n) throws Exception {
+        try (RawKafkaClient raw = new RawKafkaClient(new InetSocketAddress("127.0.0.1", n.kafkaPort("PLAINTEXT")))) {
+            DescribeAclsResponse described = (DescribeAclsResponse) raw.roundTrip(ApiKeys.DESCRIBE_ACLS, (short) 3, 3,
+                    new DescribeAclsRequest.Builder(AclBindingFilter.ANY).build((short) 3).data());
+            assertThat(Errors.forCode(described.data().errorCode())).isEqualTo(Errors.NONE);
+            return DescribeAclsResponse.aclBindings(described.acls()).stream()
+                    .map(b -> b.entry().principal() + " " + b.entry().operation()).toList();
         }
     }
 

@@ -9,6 +9,8 @@ import kafka.admin.ConfigCommand;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -119,6 +121,15 @@ class AclTest {
                     .all().get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(TopicAuthorizationException.class);
             assertThatThrownBy(() -> alice.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> alice.incrementalAlterConfigs(Map.of(
+                    new ConfigResource(ConfigResource.Type.TOPIC, "orders"), List.of(new AlterConfigOp(
+                            new ConfigEntry("retention.ms", "1000"), AlterConfigOp.OpType.SET)))).all()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+        try (Admin operatorAdmin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, operator))) {
+            assertThat(operatorAdmin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "orders")))
+                    .all().get(30, TimeUnit.SECONDS).values().iterator().next().get("retention.ms").value())
+                    .as("alice's refused change was not made").isNotEqualTo("1000");
         }
         assertThatThrownBy(() -> produce("alice", "orders", "refused"))
                 .hasCauseInstanceOf(TopicAuthorizationException.class);

@@ -98,7 +98,7 @@ public final class BrokerApis {
                                                 ClientQuotas quotas, Authorization authorization) {
         return ApiRegistry.builder()
                 .add(ApiKeys.METADATA, 0, 13, new MetadataHandler(metadata, autoCreator, authorization))
-                .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(metadata))
+                .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(metadata, authorization))
                 .add(ApiKeys.PRODUCE, 3, 13, QuotaEnforcement.produce(quotas,
                         new ProduceHandler(metadata::image, replicas, authorization)))
                 .add(ApiKeys.FETCH, 4, 18, QuotaEnforcement.fetch(quotas,

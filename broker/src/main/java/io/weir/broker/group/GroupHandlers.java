@@ -120,9 +120,14 @@ public final class GroupHandlers {
                     Predicate<String> describable = groupsAllowed(authz, ctx, Operation.DESCRIBE);
                     // Unknown groups: "Dead" with no error before v6, GROUP_ID_NOT_FOUND from v6 (KIP-1043).
                     for (String g : r.data().groups()) {
-                        out.groups().add(describable.test(g) ? groups.describe(g, r.version() >= 6)
+                        DescribeGroupsResponseData.DescribedGroup described = describable.test(g)
+                                ? groups.describe(g, r.version() >= 6)
                                 : new DescribeGroupsResponseData.DescribedGroup().setGroupId(g)
-                                        .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
+                                        .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code());
+                        if (r.data().includeAuthorizedOperations() && described.errorCode() == Errors.NONE.code()) {
+                            described.setAuthorizedOperations(authz.authorizedOperations(ctx, AclBinding.ResourceType.GROUP, g));
+                        }
+                        out.groups().add(described);
                     }
                     return CompletableFuture.completedFuture(new DescribeGroupsResponse(out));
                 })

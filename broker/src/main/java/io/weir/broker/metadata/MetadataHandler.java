@@ -99,6 +99,15 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
                 data.topics().add(answer);
             }
         }
+        if (request.data().includeTopicAuthorizedOperations()) {
+            // KIP-430, for the topics answered without an error.
+            data.topics().forEach(t -> {
+                if (t.errorCode() == Errors.NONE.code()) {
+                    t.setTopicAuthorizedOperations(authorization.authorizedOperations(context,
+                            io.weir.controller.acl.AclBinding.ResourceType.TOPIC, t.name()));
+                }
+            });
+        }
         return CompletableFuture.completedFuture(new MetadataResponse(data, request.version()));
     }
 

@@ -11,6 +11,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -154,6 +156,14 @@ class AclTest {
         assertThat(readInGroup("alice", "orders", "alice-group", 1)).containsExactly("granted");
         assertThat(acl("--list", "--topic", "orders"))
                 .contains("principal=User:alice").contains("operation=WRITE").contains("operation=READ");
+        try (Admin alice = Admin.create(client("alice"))) {
+            // KIP-430: what alice may do, as the admin client shows it.
+            assertThat(alice.describeTopics(List.of("orders"), new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                    .allTopicNames().get(30, TimeUnit.SECONDS).get("orders").authorizedOperations())
+                    .containsExactlyInAnyOrder(AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DESCRIBE);
+            assertThat(alice.describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true))
+                    .authorizedOperations().get(30, TimeUnit.SECONDS)).doesNotContain(AclOperation.ALTER, AclOperation.DESCRIBE);
+        }
 
         // A DENY beats the ALLOW; removing it gives the permission back.
         acl("--add", "--deny-principal", "User:*", "--operation", "Read", "--topic", "orders");

@@ -63,6 +63,30 @@ public final class Authorization {
                 operation, type);
     }
 
+    /**
+     * KIP-430's authorized operations: the operations Kafka supports on a resource of {@code type}
+     * that the principal may do on {@code name}, as a bit field of Kafka's operation codes (all of
+     * them without an authorizer, as Kafka).
+     */
+    public int authorizedOperations(RequestContext context, ResourceType type, String name) {
+        int bits = 0;
+        for (Operation operation : SUPPORTED.get(type)) {
+            if (allowed(context, operation, type, name)) {
+                bits |= 1 << org.apache.kafka.common.acl.AclOperation.valueOf(operation.name()).code();
+            }
+        }
+        return bits;
+    }
+
+    /** Kafka's AclEntry.supportedOperations. */
+    private static final Map<ResourceType, java.util.List<Operation>> SUPPORTED = Map.of(
+            ResourceType.TOPIC, java.util.List.of(Operation.READ, Operation.WRITE, Operation.CREATE, Operation.DESCRIBE,
+                    Operation.DELETE, Operation.ALTER, Operation.DESCRIBE_CONFIGS, Operation.ALTER_CONFIGS),
+            ResourceType.GROUP, java.util.List.of(Operation.READ, Operation.DESCRIBE, Operation.DELETE),
+            ResourceType.CLUSTER, java.util.List.of(Operation.CREATE, Operation.CLUSTER_ACTION, Operation.DESCRIBE_CONFIGS,
+                    Operation.ALTER_CONFIGS, Operation.IDEMPOTENT_WRITE, Operation.ALTER, Operation.DESCRIBE),
+            ResourceType.TRANSACTIONAL_ID, java.util.List.of(Operation.DESCRIBE, Operation.WRITE, Operation.TWO_PHASE_COMMIT));
+
     /** The topics {@code context}'s principal may do {@code operation} on. */
     public Predicate<String> topics(RequestContext context, Operation operation) {
         if (authorizer == null) return name -> true;

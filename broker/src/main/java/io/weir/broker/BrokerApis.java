@@ -29,6 +29,7 @@ import io.weir.broker.produce.ProduceHandler;
 import io.weir.broker.produce.ProducerIdAllocator;
 import io.weir.broker.quota.ClientQuotas;
 import io.weir.broker.quota.QuotaEnforcement;
+import io.weir.broker.security.acl.Authorization;
 import io.weir.replication.ReplicaManager;
 import io.weir.controller.QuorumController;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -48,26 +49,28 @@ public final class BrokerApis {
      * Every API of the client listener: data plane, metadata, and admin through the controller
      * ({@code forwarder} takes the admin requests clients send to any broker to the active one;
      * {@code brokerConfigs} are this node's settings, which DescribeConfigs reports; {@code quotas}
-     * throttles clients over their produce and fetch byte rates).
+     * throttles clients over their produce and fetch byte rates; {@code authorization} checks each
+     * resource of the APIs that name many, see {@code ApiAuthorization}).
      */
     public static ApiRegistry.Builder all(MetadataView metadata, ReplicaManager replicas,
                                           ProducerIdAllocator producerIds, QuorumController controller,
                                           TopicAutoCreator autoCreator, ControllerForwarder forwarder,
-                                          List<StaticBrokerConfig> brokerConfigs, ClientQuotas quotas) {
-        return dataPlane(metadata, replicas, producerIds, autoCreator, quotas)
-                .add(ApiKeys.CREATE_TOPICS, 2, 7, new CreateTopicsHandler(controller))
-                .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller))
-                .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller))
-                .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, new IncrementalAlterConfigsHandler(controller, forwarder))
-                .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(metadata, brokerConfigs))
+                                          List<StaticBrokerConfig> brokerConfigs, ClientQuotas quotas,
+                                          Authorization authorization) {
+        return dataPlane(metadata, replicas, producerIds, autoCreator, quotas, authorization)
+                .add(ApiKeys.CREATE_TOPICS, 2, 7, new CreateTopicsHandler(controller, authorization))
+                .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller, authorization))
+                .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller, authorization))
+                .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, new IncrementalAlterConfigsHandler(controller, forwarder, authorization))
+                .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(metadata, brokerConfigs, authorization))
                 .add(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 1, new AlterPartitionReassignmentsHandler(controller))
                 .add(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0, new ListPartitionReassignmentsHandler(metadata))
                 .add(ApiKeys.ELECT_LEADERS, 0, 2, new ElectLeadersHandler(controller))
                 .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(replicas))
                 .add(ApiKeys.UNREGISTER_BROKER, 0, ApiKeys.UNREGISTER_BROKER.latestVersion(),
                         new UnregisterBrokerHandler(controller, forwarder))
-                .add(ApiKeys.DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(metadata::image, replicas))
-                .add(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(metadata::image, replicas))
+                .add(ApiKeys.DELETE_RECORDS, 0, 2, new DeleteRecordsHandler(metadata::image, replicas, authorization))
+                .add(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(metadata::image, replicas, authorization))
                 .add(ApiKeys.DESCRIBE_CLIENT_QUOTAS, 0, 1, new DescribeClientQuotasHandler(metadata))
                 .add(ApiKeys.ALTER_CLIENT_QUOTAS, 0, 1, new AlterClientQuotasHandler(controller, forwarder));
     }
@@ -83,17 +86,25 @@ public final class BrokerApis {
         return dataPlane(metadata, replicas, producerIds, autoCreator, new ClientQuotas(metadata::image));
     }
 
-    /** The data plane with client quotas ({@code quotas}) applied to Produce and Fetch. */
     public static ApiRegistry.Builder dataPlane(MetadataView metadata, ReplicaManager replicas,
                                                 ProducerIdAllocator producerIds, TopicAutoCreator autoCreator,
                                                 ClientQuotas quotas) {
+        return dataPlane(metadata, replicas, producerIds, autoCreator, quotas, Authorization.NONE);
+    }
+
+    /** The data plane with client quotas ({@code quotas}) applied to Produce and Fetch, and topics authorized. */
+    public static ApiRegistry.Builder dataPlane(MetadataView metadata, ReplicaManager replicas,
+                                                ProducerIdAllocator producerIds, TopicAutoCreator autoCreator,
+                                                ClientQuotas quotas, Authorization authorization) {
         return ApiRegistry.builder()
-                .add(ApiKeys.METADATA, 0, 13, new MetadataHandler(metadata, autoCreator))
-                .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(metadata))
-                .add(ApiKeys.PRODUCE, 3, 13, QuotaEnforcement.produce(quotas, new ProduceHandler(metadata::image, replicas)))
-                .add(ApiKeys.FETCH, 4, 18, QuotaEnforcement.fetch(quotas, new FetchHandler(metadata::image, replicas)))
-                .add(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(metadata::image, replicas))
-                .add(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(metadata::image, replicas))
+                .add(ApiKeys.METADATA, 0, 13, new MetadataHandler(metadata, autoCreator, authorization))
+                .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(metadata, authorization))
+                .add(ApiKeys.PRODUCE, 3, 13, QuotaEnforcement.produce(quotas,
+                        new ProduceHandler(metadata::image, replicas, authorization)))
+                .add(ApiKeys.FETCH, 4, 18, QuotaEnforcement.fetch(quotas,
+                        new FetchHandler(metadata::image, replicas, authorization)))
+                .add(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(metadata::image, replicas, authorization))
+                .add(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(metadata::image, replicas, authorization))
                 .add(ApiKeys.INIT_PRODUCER_ID, 0, 6, new InitProducerIdHandler(producerIds));
     }
 }

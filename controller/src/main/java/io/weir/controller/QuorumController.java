@@ -83,6 +83,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
     private final ConfigControlManager configs = new ConfigControlManager();
     private final io.weir.controller.security.ScramControlManager scram = new io.weir.controller.security.ScramControlManager();
     private final ClientQuotaControlManager quotas = new ClientQuotaControlManager();
+    private final io.weir.controller.acl.AclControlManager acls;
     private final ProducerIdControlManager producerIds;
     private final List<Consumer<MetadataImage>> imageListeners = new CopyOnWriteArrayList<>();
     private final AutoBalance balance;
@@ -117,6 +118,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         // A broker whose heartbeat reports its data directory offline cannot join an ISR.
         this.partitions = new PartitionControlManager(brokers.heartbeats()::isLogDirOffline);
         this.topics = new TopicControlManager(config, topicIds);
+        this.acls = new io.weir.controller.acl.AclControlManager(topicIds);
         this.producerIds = new ProducerIdControlManager(config.producerIdBlockSize());
         this.balance = new AutoBalance(config, partitions);
         this.thread = new ControllerThread(coordination.nodeId());
@@ -277,6 +279,17 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         List<io.weir.controller.security.ScramControlManager.Deletion> deletions,
         List<io.weir.controller.security.ScramControlManager.Upsertion> upsertions) {
         return write("alterUserScramCredentials", img -> scram.alter(img, deletions, upsertions));
+    }
+
+    /** Kafka's CreateAcls: one status per creation, in order. */
+    public CompletableFuture<List<ApiStatus>> createAcls(List<io.weir.controller.acl.AclBinding> creations) {
+        return write("createAcls", img -> acls.createAcls(img, creations));
+    }
+
+    /** Kafka's DeleteAcls: per filter, the ACLs it removed. */
+    public CompletableFuture<List<io.weir.controller.acl.AclControlManager.Deletion>> deleteAcls(
+        List<io.weir.controller.acl.AclFilter> filters) {
+        return write("deleteAcls", img -> acls.deleteAcls(img, filters));
     }
 
     public CompletableFuture<Map<ClientQuotaEntity, ApiStatus>> alterClientQuotas(

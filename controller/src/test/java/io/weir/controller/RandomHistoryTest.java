@@ -2,6 +2,9 @@ package io.weir.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weir.controller.acl.AclBinding;
+import io.weir.controller.acl.AclControlManager;
+import io.weir.controller.acl.AclFilter;
 import io.weir.controller.broker.BrokerHeartbeatRequest;
 import io.weir.controller.broker.BrokerRegistrationRequest;
 import io.weir.controller.config.AlterConfigOp;
@@ -33,7 +36,7 @@ import net.jqwik.api.Property;
 
 /**
  * Drives the control managers through a random history (brokers registering, dying and coming
- * back, topics created and deleted, ISR changes, elections) and checks the metadata invariants
+ * back, topics created and deleted, ISR changes, elections, ACLs created and deleted) and checks the metadata invariants
  * after every step. A failure prints the seed; rerun with it to reproduce the same history.
  */
 class RandomHistoryTest {
@@ -47,10 +50,11 @@ class RandomHistoryTest {
         Fixtures f = new Fixtures(seed);
         PartitionControlManager partitions = new PartitionControlManager();
         ConfigControlManager configs = new ConfigControlManager();
+        AclControlManager acls = new AclControlManager(() -> new UUID(random.nextLong(), random.nextLong()));
         List<List<MetadataRecord>> log = new ArrayList<>();
         for (int step = 0; step < STEPS; step++) {
             MetadataImage before = f.image;
-            ControllerResult<?> result = switch (random.nextInt(10)) {
+            ControllerResult<?> result = switch (random.nextInt(11)) {
                 case 0 -> random.nextInt(8) == 0
                     ? f.brokers.unregister(f.image, 1 + random.nextInt(MAX_BROKERS))
                     : register(f, random);
@@ -69,6 +73,13 @@ class RandomHistoryTest {
                     ? partitions.electLeaders(f.image,
                         random.nextBoolean() ? ElectionType.PREFERRED : ElectionType.UNCLEAN, null)
                     : reassign(f, random, partitions);
+                case 9 -> random.nextInt(3) == 0
+                    ? acls.deleteAcls(f.image, List.of(new AclFilter(null, "t" + random.nextInt(8),
+                        AclFilter.PatternFilter.MATCH, null, null, null, null)))
+                    : acls.createAcls(f.image, List.of(new AclBinding(AclBinding.ResourceType.TOPIC,
+                        "t" + random.nextInt(8), AclBinding.PatternType.values()[random.nextInt(2)],
+                        "User:u" + random.nextInt(3), "*", AclBinding.Operation.values()[random.nextInt(4)],
+                        AclBinding.Permission.values()[random.nextInt(2)])));
                 default -> configs.incrementalAlterConfigs(f.image, Map.of(
                     ConfigResource.topic("t" + random.nextInt(8)), List.of(new AlterConfigOp(
                         TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE, AlterConfigOp.OpType.SET,

@@ -51,11 +51,7 @@ public final class AlterClientQuotasHandler implements ApiHandler<AlterClientQuo
                             return new AlterClientQuotasRequest(copy, version);
                         }
                     };
-            return forwarder.forward(builder).handle((forwarded, error) -> error == null
-                            ? CompletableFuture.<AbstractResponse>completedFuture(new AlterClientQuotasResponse(
-                                    ((AlterClientQuotasResponse) forwarded).data()))
-                            : local(in))
-                    .thenCompose(answer -> answer);
+            return forwarder.forwardOr(builder, () -> local(in));
         }
         return local(in);
     }

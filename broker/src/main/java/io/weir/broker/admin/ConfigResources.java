@@ -31,4 +31,20 @@ final class ConfigResources {
         }
         return Optional.empty();
     }
+
+    /**
+     * The error a principal without {@code operation} (DESCRIBE_CONFIGS or ALTER_CONFIGS) on a
+     * config resource gets, as Kafka: on the topic for topics (TOPIC_AUTHORIZATION_FAILED), on the
+     * cluster for brokers and loggers (CLUSTER_AUTHORIZATION_FAILED); empty when allowed.
+     */
+    static Optional<org.apache.kafka.common.protocol.Errors> refusal(io.weir.broker.security.acl.Authorization authz,
+            org.apache.kafka.common.requests.RequestContext context, byte resourceType, String name,
+            io.weir.controller.acl.AclBinding.Operation operation) {
+        if (resourceType == org.apache.kafka.common.config.ConfigResource.Type.TOPIC.id()) {
+            return authz.topics(context, operation).test(name) ? Optional.empty()
+                    : Optional.of(org.apache.kafka.common.protocol.Errors.TOPIC_AUTHORIZATION_FAILED);
+        }
+        return authz.allowedOnCluster(context, operation) ? Optional.empty()
+                : Optional.of(org.apache.kafka.common.protocol.Errors.CLUSTER_AUTHORIZATION_FAILED);
+    }
 }

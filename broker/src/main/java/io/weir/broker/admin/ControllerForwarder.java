@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Forwards admin requests that a non-active node received to the active controller, as Kafka's
@@ -58,6 +59,19 @@ public final class ControllerForwarder implements AutoCloseable {
             answer.completeExceptionally(e);
         }
         return answer;
+    }
+
+    /**
+     * The active controller's answer to {@code request}, or {@code otherwise}'s when it cannot be
+     * had (no active controller reachable, the queue full): the one way admin handlers on a
+     * non-active node forward. {@code otherwise} typically answers NOT_CONTROLLER, or handles
+     * the request locally where the controller itself will say so.
+     */
+    public CompletableFuture<AbstractResponse> forwardOr(AbstractRequest.Builder<?> request,
+                                                         Supplier<CompletableFuture<AbstractResponse>> otherwise) {
+        return forward(request).handle((forwarded, error) -> error == null
+                        ? CompletableFuture.completedFuture(forwarded) : otherwise.get())
+                .thenCompose(answer -> answer);
     }
 
     @Override

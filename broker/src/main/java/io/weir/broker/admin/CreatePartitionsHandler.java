@@ -23,9 +23,16 @@ import java.util.concurrent.CompletableFuture;
 public final class CreatePartitionsHandler
         implements ApiHandler<org.apache.kafka.common.requests.CreatePartitionsRequest> {
     private final QuorumController controller;
+    private final io.weir.broker.security.acl.Authorization authorization;
 
     public CreatePartitionsHandler(QuorumController controller) {
+        this(controller, io.weir.broker.security.acl.Authorization.NONE);
+    }
+
+    /** Each topic needs ALTER (TOPIC_AUTHORIZATION_FAILED), as Kafka. */
+    public CreatePartitionsHandler(QuorumController controller, io.weir.broker.security.acl.Authorization authorization) {
         this.controller = controller;
+        this.authorization = authorization;
     }
 
     @Override
@@ -39,8 +46,15 @@ public final class CreatePartitionsHandler
             if (!seen.add(t.name())) duplicates.add(t.name());
         }
         List<CreatePartitionsRequest> calls = new ArrayList<>();
+        java.util.function.Predicate<String> alterable = authorization.topics(context,
+                io.weir.controller.acl.AclBinding.Operation.ALTER);
         for (CreatePartitionsRequestData.CreatePartitionsTopic t : in.topics()) {
             if (duplicates.contains(t.name())) continue;
+            if (!alterable.test(t.name())) {
+                out.results().add(new CreatePartitionsTopicResult().setName(t.name())
+                        .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage("Authorization failed."));
+                continue;
+            }
             List<List<Integer>> assignments = new ArrayList<>();
             if (t.assignments() != null) t.assignments().forEach(a -> assignments.add(a.brokerIds()));
             calls.add(new CreatePartitionsRequest(t.name(), t.count(), assignments));

@@ -30,13 +30,20 @@ import java.util.concurrent.CompletableFuture;
 /**
  * CreateTopics through the active controller. On a node that is not the active controller it
  * answers NOT_CONTROLLER, and clients retry against the controller named in Metadata. The
- * answer comes after the topic is committed and replayed on this node.
+ * answer comes after the topic is committed and replayed on this node. Each topic needs CREATE
+ * on the cluster or on the topic (else TOPIC_AUTHORIZATION_FAILED), as Kafka.
  */
 public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
     private final QuorumController controller;
+    private final io.weir.broker.security.acl.Authorization authorization;
 
     public CreateTopicsHandler(QuorumController controller) {
+        this(controller, io.weir.broker.security.acl.Authorization.NONE);
+    }
+
+    public CreateTopicsHandler(QuorumController controller, io.weir.broker.security.acl.Authorization authorization) {
         this.controller = controller;
+        this.authorization = authorization;
     }
 
     @Override
@@ -49,8 +56,17 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
             if (!seen.add(t.name())) duplicates.add(t.name());
         }
         List<CreatableTopic> toCreate = new ArrayList<>();
+        boolean createAny = authorization.allowedOnCluster(context, io.weir.controller.acl.AclBinding.Operation.CREATE);
+        java.util.function.Predicate<String> creatable = createAny ? name -> true
+                : authorization.topics(context, io.weir.controller.acl.AclBinding.Operation.CREATE);
         for (CreateTopicsRequestData.CreatableTopic t : in.topics()) {
             if (duplicates.contains(t.name())) continue;
+            if (!creatable.test(t.name())) {
+                out.topics().add(new CreatableTopicResult().setName(t.name())
+                        .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                        .setErrorMessage("Authorization failed."));
+                continue;
+            }
             Map<Integer, List<Integer>> assignments = new HashMap<>();
             t.assignments().forEach(a -> assignments.put(a.partitionIndex(), a.brokerIds()));
             Map<String, String> configs = new LinkedHashMap<>();

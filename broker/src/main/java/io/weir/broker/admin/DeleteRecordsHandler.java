@@ -36,21 +36,34 @@ public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsReque
 
     private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
+    private final io.weir.broker.security.acl.Authorization authorization;
     private final RateLimitedLog errors = new RateLimitedLog(log);
 
     public DeleteRecordsHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this(image, replicas, io.weir.broker.security.acl.Authorization.NONE);
+    }
+
+    /** Each topic needs DELETE (TOPIC_AUTHORIZATION_FAILED per partition), as Kafka. */
+    public DeleteRecordsHandler(Supplier<MetadataImage> image, ReplicaManager replicas, io.weir.broker.security.acl.Authorization authorization) {
         this.image = image;
         this.replicas = replicas;
+        this.authorization = authorization;
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, DeleteRecordsRequest request) {
         MetadataImage current = image.get();
         DeleteRecordsResponseData out = new DeleteRecordsResponseData();
+        java.util.function.Predicate<String> deletable = authorization.topics(context,
+                io.weir.controller.acl.AclBinding.Operation.DELETE);
         for (DeleteRecordsRequestData.DeleteRecordsTopic topic : request.data().topics()) {
             DeleteRecordsTopicResult topicResult = new DeleteRecordsTopicResult().setName(topic.name());
+            boolean allowed = deletable.test(topic.name());
             for (DeleteRecordsRequestData.DeleteRecordsPartition p : topic.partitions()) {
-                topicResult.partitions().add(delete(current, topic.name(), p));
+                topicResult.partitions().add(allowed ? delete(current, topic.name(), p)
+                        : new DeleteRecordsPartitionResult().setPartitionIndex(p.partitionIndex())
+                                .setLowWatermark(DeleteRecordsResponse.INVALID_LOW_WATERMARK)
+                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
             }
             out.topics().add(topicResult);
         }

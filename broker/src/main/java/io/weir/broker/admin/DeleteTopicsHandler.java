@@ -26,9 +26,16 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
     private final QuorumController controller;
+    private final io.weir.broker.security.acl.Authorization authorization;
 
     public DeleteTopicsHandler(QuorumController controller) {
+        this(controller, io.weir.broker.security.acl.Authorization.NONE);
+    }
+
+    /** Each topic needs DELETE (TOPIC_AUTHORIZATION_FAILED), as Kafka. */
+    public DeleteTopicsHandler(QuorumController controller, io.weir.broker.security.acl.Authorization authorization) {
         this.controller = controller;
+        this.authorization = authorization;
     }
 
     @Override
@@ -40,6 +47,23 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
             if (t.name() != null) names.add(t.name());
             else ids.add(Ids.fromKafka(t.topicId() == null ? Uuid.ZERO_UUID : t.topicId()));
         }
+        java.util.function.Predicate<String> deletable = authorization.topics(context,
+                io.weir.controller.acl.AclBinding.Operation.DELETE);
+        List<DeletableTopicResult> refused = new ArrayList<>();
+        names.removeIf(name -> {
+            if (deletable.test(name)) return false;
+            refused.add(new DeletableTopicResult().setName(name)
+                    .setErrorCode(org.apache.kafka.common.protocol.Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+            return true;
+        });
+        io.weir.controller.image.MetadataImage image = controller.image();
+        ids.removeIf(id -> {
+            String name = image.topic(id).map(io.weir.controller.image.TopicImage::name).orElse(null);
+            if (name == null || deletable.test(name)) return false;
+            refused.add(new DeletableTopicResult().setName(null).setTopicId(Ids.toKafka(id))
+                    .setErrorCode(org.apache.kafka.common.protocol.Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+            return true;
+        });
         CompletableFuture<Map<String, ApiStatus>> byName = names.isEmpty()
                 ? CompletableFuture.completedFuture(Map.of()) : controller.deleteTopics(names);
         CompletableFuture<Map<UUID, ApiStatus>> byId = ids.isEmpty()
@@ -47,6 +71,7 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
         CompletableFuture<Void> both = CompletableFuture.allOf(byName, byId);
         return ControllerCalls.bounded(both, in.timeoutMs()).handle((ignored, error) -> {
             DeleteTopicsResponseData out = new DeleteTopicsResponseData();
+            out.responses().addAll(refused);
             ApiError failure = error == null ? null : ControllerCalls.failure(error);
             for (String name : names) {
                 DeletableTopicResult r = new DeletableTopicResult().setName(name);

@@ -33,11 +33,19 @@ import java.util.concurrent.CompletableFuture;
 public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest> {
     private final MetadataView metadata;
     private final List<StaticBrokerConfig> brokerConfigs;
+    private final io.weir.broker.security.acl.Authorization authorization;
 
     /** @param brokerConfigs this node's own settings as Kafka broker configs */
     public DescribeConfigsHandler(MetadataView metadata, List<StaticBrokerConfig> brokerConfigs) {
+        this(metadata, brokerConfigs, io.weir.broker.security.acl.Authorization.NONE);
+    }
+
+    /** Each resource needs DESCRIBE_CONFIGS on the topic, or on the cluster for brokers, as Kafka. */
+    public DescribeConfigsHandler(MetadataView metadata, List<StaticBrokerConfig> brokerConfigs,
+                                  io.weir.broker.security.acl.Authorization authorization) {
         this.metadata = metadata;
         this.brokerConfigs = List.copyOf(brokerConfigs);
+        this.authorization = authorization;
     }
 
     @Override
@@ -45,8 +53,12 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
         MetadataImage image = metadata.image();
         DescribeConfigsResponseData out = new DescribeConfigsResponseData();
         for (DescribeConfigsRequestData.DescribeConfigsResource r : request.data().resources()) {
-            out.results().add(describe(image, r, request.data().includeSynonyms(),
-                    request.data().includeDocumentation()));
+            Optional<Errors> refusal = ConfigResources.refusal(authorization, context, r.resourceType(), r.resourceName(),
+                    io.weir.controller.acl.AclBinding.Operation.DESCRIBE_CONFIGS);
+            out.results().add(refusal.isPresent()
+                    ? new DescribeConfigsResult().setResourceType(r.resourceType()).setResourceName(r.resourceName())
+                            .setErrorCode(refusal.get().code()).setErrorMessage(refusal.get().message())
+                    : describe(image, r, request.data().includeSynonyms(), request.data().includeDocumentation()));
         }
         return CompletableFuture.completedFuture(new DescribeConfigsResponse(out));
     }

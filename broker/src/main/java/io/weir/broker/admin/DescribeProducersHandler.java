@@ -29,20 +29,33 @@ import java.util.function.Supplier;
 public final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequest> {
     private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
+    private final io.weir.broker.security.acl.Authorization authorization;
 
     public DescribeProducersHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this(image, replicas, io.weir.broker.security.acl.Authorization.NONE);
+    }
+
+    /** Each topic needs READ (TOPIC_AUTHORIZATION_FAILED per partition), as Kafka. */
+    public DescribeProducersHandler(Supplier<MetadataImage> image, ReplicaManager replicas, io.weir.broker.security.acl.Authorization authorization) {
         this.image = image;
         this.replicas = replicas;
+        this.authorization = authorization;
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, DescribeProducersRequest request) {
         MetadataImage current = image.get();
         DescribeProducersResponseData out = new DescribeProducersResponseData();
+        java.util.function.Predicate<String> readable = authorization.topics(context,
+                io.weir.controller.acl.AclBinding.Operation.READ);
         for (DescribeProducersRequestData.TopicRequest topic : request.data().topics()) {
             TopicResponse topicResponse = new TopicResponse().setName(topic.name());
+            boolean allowed = readable.test(topic.name());
             for (int index : topic.partitionIndexes()) {
-                topicResponse.partitions().add(describe(replicas.hostedPartition(current, topic.name(), index)));
+                topicResponse.partitions().add(allowed ? describe(replicas.hostedPartition(current, topic.name(), index))
+                        : new PartitionResponse().setPartitionIndex(index)
+                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                                .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message()));
             }
             out.topics().add(topicResponse);
         }

@@ -33,23 +33,46 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
 
     private final QuorumController controller;
     private final ControllerForwarder forwarder;
+    private final io.weir.broker.security.acl.Authorization authorization;
 
     /** @param forwarder sends topic and cluster config changes this node receives while not active to the active controller */
     public IncrementalAlterConfigsHandler(QuorumController controller, ControllerForwarder forwarder) {
+        this(controller, forwarder, io.weir.broker.security.acl.Authorization.NONE);
+    }
+
+    /** Each resource needs ALTER_CONFIGS on the topic, or on the cluster for brokers, as Kafka. */
+    public IncrementalAlterConfigsHandler(QuorumController controller, ControllerForwarder forwarder,
+                                          io.weir.broker.security.acl.Authorization authorization) {
+        this.authorization = authorization;
         this.controller = controller;
         this.forwarder = forwarder;
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, IncrementalAlterConfigsRequest request) {
-        IncrementalAlterConfigsRequestData in = request.data();
+        // Authorized here, before forwarding: the active controller sees the forwarding node, not the client.
+        List<AlterConfigsResourceResponse> refused = new ArrayList<>();
+        IncrementalAlterConfigsRequestData in = request.data().duplicate();
+        in.resources().removeIf(r -> {
+            Optional<Errors> refusal = ConfigResources.refusal(authorization, context, r.resourceType(), r.resourceName(),
+                    io.weir.controller.acl.AclBinding.Operation.ALTER_CONFIGS);
+            refusal.ifPresent(e -> refused.add(new AlterConfigsResourceResponse().setResourceType(r.resourceType())
+                    .setResourceName(r.resourceName()).setErrorCode(e.code()).setErrorMessage(e.message())));
+            return refusal.isPresent();
+        });
+        return unrefused(in).thenApply(response -> {
+            if (refused.isEmpty()) return response;
+            ((IncrementalAlterConfigsResponse) response).data().responses().addAll(refused);
+            return response;
+        });
+    }
+
+    private CompletableFuture<AbstractResponse> unrefused(IncrementalAlterConfigsRequestData in) {
+        if (in.resources().isEmpty()) {
+            return CompletableFuture.completedFuture(new IncrementalAlterConfigsResponse(new IncrementalAlterConfigsResponseData()));
+        }
         if (!controller.isActive() && in.resources().stream().anyMatch(r -> !deletesOnlyBrokerConfigs(r))) {
-            return forwarder.forward(new IncrementalAlterConfigsRequest.Builder(in.duplicate()))
-                    .handle((forwarded, error) -> error == null
-                            ? CompletableFuture.<AbstractResponse>completedFuture(new IncrementalAlterConfigsResponse(
-                                    ((IncrementalAlterConfigsResponse) forwarded).data()))
-                            : local(in))
-                    .thenCompose(answer -> answer);
+            return forwarder.forwardOr(new IncrementalAlterConfigsRequest.Builder(in.duplicate()), () -> local(in));
         }
         return local(in);
     }

@@ -33,10 +33,9 @@ public final class UnregisterBrokerHandler implements ApiHandler<UnregisterBroke
     public CompletableFuture<AbstractResponse> handle(RequestContext context, UnregisterBrokerRequest request) {
         int brokerId = request.data().brokerId();
         if (!controller.isActive()) {
-            return forwarder.forward(new UnregisterBrokerRequest.Builder(request.data().duplicate()))
-                    .handle((forwarded, error) -> error == null
-                            ? new UnregisterBrokerResponse(((UnregisterBrokerResponse) forwarded).data())
-                            : respond(new ApiError(Errors.NOT_CONTROLLER, "no active controller reachable")));
+            return forwarder.forwardOr(new UnregisterBrokerRequest.Builder(request.data().duplicate()),
+                    () -> CompletableFuture.completedFuture(
+                            respond(new ApiError(Errors.NOT_CONTROLLER, "no active controller reachable"))));
         }
         return ControllerCalls.bounded(controller.unregisterBroker(brokerId), TIMEOUT_MS).handle((status, error) -> {
             if (error != null) return respond(ControllerCalls.failure(error));

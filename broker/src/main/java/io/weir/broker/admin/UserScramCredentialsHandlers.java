@@ -87,10 +87,8 @@ public final class UserScramCredentialsHandlers {
     private static CompletableFuture<AbstractResponse> alter(QuorumController controller, ControllerForwarder forwarder,
                                                              AlterUserScramCredentialsRequestData in) {
         if (!controller.isActive()) {
-            return forwarder.forward(new AlterUserScramCredentialsRequest.Builder(in.duplicate()))
-                    .thenApply(forwarded -> (AbstractResponse) new AlterUserScramCredentialsResponse(
-                            ((AlterUserScramCredentialsResponse) forwarded).data()))
-                    .exceptionally(e -> notController(in));
+            return forwarder.forwardOr(new AlterUserScramCredentialsRequest.Builder(in.duplicate()),
+                    () -> CompletableFuture.completedFuture(notController(in)));
         }
         List<ScramControlManager.Deletion> deletions = new ArrayList<>();
         for (AlterUserScramCredentialsRequestData.ScramCredentialDeletion d : in.deletions()) {

@@ -2,6 +2,8 @@ package io.weir.broker.fetch;
 
 import io.weir.broker.api.ApiHandler;
 import io.weir.broker.network.RateLimitedLog;
+import io.weir.broker.security.acl.Authorization;
+import io.weir.controller.acl.AclBinding.Operation;
 import io.weir.controller.image.MetadataImage;
 import io.weir.replication.Partition;
 import io.weir.replication.PartitionLookup;
@@ -10,6 +12,7 @@ import io.weir.replication.ReplicaManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
@@ -46,10 +49,17 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
 
     private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
+    private final Authorization authorization;
 
     public FetchHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this(image, replicas, Authorization.NONE);
+    }
+
+    /** Consumers need READ on each topic (TOPIC_AUTHORIZATION_FAILED per partition); replicas are members. */
+    public FetchHandler(Supplier<MetadataImage> image, ReplicaManager replicas, Authorization authorization) {
         this.image = image;
         this.replicas = replicas;
+        this.authorization = authorization;
     }
 
     @Override
@@ -61,28 +71,33 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code())
                     .setSessionId(FetchMetadata.INVALID_SESSION_ID)));
         }
-        Read first = read(request, true);
+        // Replica fetches come only from members (ClusterActionGuard), who may read everything.
+        Predicate<String> readable = request.isFromFollower() ? topic -> true
+                : authorization.topics(context, Operation.READ);
+        Read first = read(request, true, readable);
         if (first.satisfied(request)) return CompletableFuture.completedFuture(first.response());
 
         CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
-        replicas.purgatory().park(new DelayedFetch(request, result), first.partitions, request.maxWait());
+        replicas.purgatory().park(new DelayedFetch(request, readable, result), first.partitions, request.maxWait());
         return result;
     }
 
     /** Re-reads on every change to its partitions; a follower's position was recorded on arrival. */
     private final class DelayedFetch implements Purgatory.DelayedOperation {
         private final FetchRequest request;
+        private final Predicate<String> readable;
         private final CompletableFuture<AbstractResponse> result;
 
-        DelayedFetch(FetchRequest request, CompletableFuture<AbstractResponse> result) {
+        DelayedFetch(FetchRequest request, Predicate<String> readable, CompletableFuture<AbstractResponse> result) {
             this.request = request;
+            this.readable = readable;
             this.result = result;
         }
 
         @Override
         public boolean tryComplete() {
             if (result.isDone()) return true;
-            Read again = read(request, false);
+            Read again = read(request, false, readable);
             if (!again.satisfied(request)) return false;
             result.complete(again.response());
             return true;
@@ -92,7 +107,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         public void forceComplete() {
             if (result.isDone()) return;
             try {
-                result.complete(read(request, false).response());
+                result.complete(read(request, false, readable).response());
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
@@ -116,7 +131,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         }
     }
 
-    private Read read(FetchRequest request, boolean firstRead) {
+    private Read read(FetchRequest request, boolean firstRead, Predicate<String> readable) {
         FetchRequestData in = request.data();
         boolean byId = request.version() >= FIRST_TOPIC_ID_VERSION;
         MetadataImage current = image.get();
@@ -135,7 +150,10 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                         ? replicas.leaderPartition(current, topic.topicId(), p.partition(), p.currentLeaderEpoch())
                         : replicas.leaderPartition(current, topic.topic(), p.partition(), p.currentLeaderEpoch());
                 PartitionData out;
-                if (!lookup.ok()) {
+                String name = byId ? (lookup.ok() ? lookup.id().topic() : null) : topic.topic();
+                if (name != null && !readable.test(name)) {
+                    out = FetchResponse.partitionResponse(p.partition(), Errors.TOPIC_AUTHORIZATION_FAILED);
+                } else if (!lookup.ok()) {
                     out = FetchResponse.partitionResponse(p.partition(), lookup.error());
                 } else {
                     read.partitions.add(lookup.id().topicPartition());

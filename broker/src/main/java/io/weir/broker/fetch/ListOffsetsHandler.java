@@ -2,6 +2,8 @@ package io.weir.broker.fetch;
 
 import io.weir.broker.api.ApiHandler;
 import io.weir.broker.network.RateLimitedLog;
+import io.weir.broker.security.acl.Authorization;
+import io.weir.controller.acl.AclBinding.Operation;
 import io.weir.controller.image.MetadataImage;
 import io.weir.replication.Partition;
 import io.weir.replication.PartitionLookup;
@@ -40,10 +42,17 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
 
     private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
+    private final Authorization authorization;
 
     public ListOffsetsHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this(image, replicas, Authorization.NONE);
+    }
+
+    /** Each topic needs DESCRIBE (TOPIC_AUTHORIZATION_FAILED per partition), as Kafka. */
+    public ListOffsetsHandler(Supplier<MetadataImage> image, ReplicaManager replicas, Authorization authorization) {
         this.image = image;
         this.replicas = replicas;
+        this.authorization = authorization;
     }
 
     @Override
@@ -51,11 +60,17 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         MetadataImage current = image.get();
         boolean consumer = request.replicaId() < 0;
         ListOffsetsResponseData data = new ListOffsetsResponseData();
+        java.util.function.Predicate<String> describable = authorization.topics(context, Operation.DESCRIBE);
         for (ListOffsetsTopic topic : request.topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
+            boolean allowed = describable.test(topic.name());
             for (ListOffsetsPartition p : topic.partitions()) {
-                ListOffsetsPartitionResponse answer = lookup(current, topic.name(), p, consumer,
-                        request.duplicatePartitions().contains(new org.apache.kafka.common.TopicPartition(topic.name(), p.partitionIndex())));
+                ListOffsetsPartitionResponse answer = allowed ? lookup(current, topic.name(), p, consumer,
+                        request.duplicatePartitions().contains(new org.apache.kafka.common.TopicPartition(topic.name(), p.partitionIndex())))
+                        : new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
+                                .setTimestamp(ListOffsetsResponse.UNKNOWN_TIMESTAMP).setOffset(ListOffsetsResponse.UNKNOWN_OFFSET)
+                                .setLeaderEpoch(ListOffsetsResponse.UNKNOWN_EPOCH)
+                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
                 // Older versions cannot carry a leader epoch; writing one would fail to encode.
                 if (request.version() < FIRST_LEADER_EPOCH_VERSION) answer.setLeaderEpoch(ListOffsetsResponse.UNKNOWN_EPOCH);
                 topicResponse.partitions().add(answer);

@@ -27,16 +27,26 @@ import java.util.function.Supplier;
 public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetsForLeaderEpochRequest> {
     private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
+    private final io.weir.broker.security.acl.Authorization authorization;
 
     public OffsetForLeaderEpochHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this(image, replicas, io.weir.broker.security.acl.Authorization.NONE);
+    }
+
+    /** Clients need DESCRIBE on each topic (TOPIC_AUTHORIZATION_FAILED per partition); replicas are members. */
+    public OffsetForLeaderEpochHandler(Supplier<MetadataImage> image, ReplicaManager replicas, io.weir.broker.security.acl.Authorization authorization) {
         this.image = image;
         this.replicas = replicas;
+        this.authorization = authorization;
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, OffsetsForLeaderEpochRequest request) {
         MetadataImage current = image.get();
         OffsetForLeaderEpochResponseData out = new OffsetForLeaderEpochResponseData();
+        // Replicas' requests come only from members (ClusterActionGuard).
+        java.util.function.Predicate<String> describable = request.data().replicaId() >= 0 ? t -> true
+                : authorization.topics(context, io.weir.controller.acl.AclBinding.Operation.DESCRIBE);
         for (OffsetForLeaderTopic topic : request.data().topics()) {
             OffsetForLeaderTopicResult result = new OffsetForLeaderTopicResult().setTopic(topic.topic());
             for (OffsetForLeaderPartition p : topic.partitions()) {
@@ -44,7 +54,9 @@ public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetsForL
                         .setPartition(p.partition()).setLeaderEpoch(-1).setEndOffset(-1);
                 PartitionLookup lookup = replicas.leaderPartition(current, topic.topic(), p.partition(),
                         p.currentLeaderEpoch());
-                if (!lookup.ok()) {
+                if (!describable.test(topic.topic())) {
+                    answer.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                } else if (!lookup.ok()) {
                     answer.setErrorCode(lookup.error().code());
                 } else {
                     try {

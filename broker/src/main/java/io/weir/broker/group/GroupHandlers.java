@@ -1,5 +1,8 @@
 package io.weir.broker.group;
 
+import io.weir.broker.security.acl.Authorization;
+import io.weir.controller.acl.AclBinding;
+import io.weir.controller.acl.AclBinding.Operation;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.controller.image.BrokerRegistration;
 import io.weir.controller.record.BrokerEndpoint;
@@ -57,11 +60,20 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * The consumer group APIs on the client listener, over {@link GroupCoordinator}: the classic
  * protocol's and KIP-848's (ConsumerGroupHeartbeat, ConsumerGroupDescribe).
  * Versions stop before those that name topics by id (OffsetCommit/OffsetFetch v10).
+ *
+ * <p>With an authorizer, the per-group and per-topic checks of Kafka's KafkaApis (the whole-request
+ * ones, READ on the group of JoinGroup and the like, are in {@code ApiAuthorization}):
+ * FindCoordinator, DescribeGroups, ConsumerGroupDescribe need DESCRIBE on each group, DeleteGroups
+ * DELETE (GROUP_AUTHORIZATION_FAILED per group); ListGroups lists every group with DESCRIBE on the
+ * cluster, else the groups the principal may DESCRIBE; OffsetCommit and OffsetDelete need READ on
+ * each topic, OffsetFetch DESCRIBE on the group and on each topic (TOPIC_AUTHORIZATION_FAILED per
+ * partition; topics it may not describe are left out of an all-topics answer).
  */
 public final class GroupHandlers {
     private static final byte GROUP_KEY = 0;
@@ -73,9 +85,15 @@ public final class GroupHandlers {
     }
 
     public static ApiRegistry.Builder register(ApiRegistry.Builder registry, GroupCoordinator groups) {
+        return register(registry, groups, Authorization.NONE);
+    }
+
+    public static ApiRegistry.Builder register(ApiRegistry.Builder registry, GroupCoordinator groups,
+                                               Authorization authz) {
         return registry
                 .add(ApiKeys.FIND_COORDINATOR, 0, 6, (RequestContext ctx, FindCoordinatorRequest r) ->
-                        done(findCoordinator(groups, r.data(), r.version(), ctx.listenerName()), r.version()))
+                        done(findCoordinator(groups, r.data(), r.version(), ctx.listenerName(),
+                                groupsAllowed(authz, ctx, Operation.DESCRIBE)), r.version()))
                 .add(ApiKeys.JOIN_GROUP, 0, 9, (RequestContext ctx, JoinGroupRequest r) ->
                         groups.join(r.data(), r.version(), ctx.clientId(), ctx.clientAddress().toString())
                                 .thenApply(data -> (AbstractResponse) new JoinGroupResponse(data, r.version())))
@@ -87,20 +105,37 @@ public final class GroupHandlers {
                 .add(ApiKeys.LEAVE_GROUP, 0, 5, (RequestContext ctx, LeaveGroupRequest r) ->
                         CompletableFuture.completedFuture(leave(groups, r.data(), r.version())))
                 .add(ApiKeys.OFFSET_COMMIT, 2, 9, (RequestContext ctx, OffsetCommitRequest r) ->
-                        commit(groups, r.data(), r.version()).thenApply(OffsetCommitResponse::new))
-                .add(ApiKeys.LIST_GROUPS, 0, 5, (RequestContext ctx, ListGroupsRequest r) ->
-                        CompletableFuture.completedFuture(new ListGroupsResponse(new ListGroupsResponseData()
-                                .setErrorCode(Errors.NONE.code())
-                                .setGroups(groups.list(r.data().statesFilter(), r.data().typesFilter())))))
+                        commit(groups, r.data(), r.version(), authz.topics(ctx, Operation.READ))
+                                .thenApply(OffsetCommitResponse::new))
+                .add(ApiKeys.LIST_GROUPS, 0, 5, (RequestContext ctx, ListGroupsRequest r) -> {
+                    Predicate<String> listable = authz.allowedOnCluster(ctx, Operation.DESCRIBE) ? g -> true
+                            : groupsAllowed(authz, ctx, Operation.DESCRIBE);
+                    return CompletableFuture.completedFuture(new ListGroupsResponse(new ListGroupsResponseData()
+                            .setErrorCode(Errors.NONE.code())
+                            .setGroups(groups.list(r.data().statesFilter(), r.data().typesFilter()).stream()
+                                    .filter(g -> listable.test(g.groupId())).collect(java.util.stream.Collectors.toList()))));
+                })
                 .add(ApiKeys.DESCRIBE_GROUPS, 0, 6, (RequestContext ctx, DescribeGroupsRequest r) -> {
                     DescribeGroupsResponseData out = new DescribeGroupsResponseData();
+                    Predicate<String> describable = groupsAllowed(authz, ctx, Operation.DESCRIBE);
                     // Unknown groups: "Dead" with no error before v6, GROUP_ID_NOT_FOUND from v6 (KIP-1043).
-                    for (String g : r.data().groups()) out.groups().add(groups.describe(g, r.version() >= 6));
+                    for (String g : r.data().groups()) {
+                        DescribeGroupsResponseData.DescribedGroup described = describable.test(g)
+                                ? groups.describe(g, r.version() >= 6)
+                                : new DescribeGroupsResponseData.DescribedGroup().setGroupId(g)
+                                        .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code());
+                        if (r.data().includeAuthorizedOperations() && described.errorCode() == Errors.NONE.code()) {
+                            described.setAuthorizedOperations(authz.authorizedOperations(ctx, AclBinding.ResourceType.GROUP, g));
+                        }
+                        out.groups().add(described);
+                    }
                     return CompletableFuture.completedFuture(new DescribeGroupsResponse(out));
                 })
                 .add(ApiKeys.DELETE_GROUPS, 0, 2, (RequestContext ctx, DeleteGroupsRequest r) -> {
                     List<String> names = r.data().groupsNames();
-                    List<CompletableFuture<Errors>> results = names.stream().map(groups::delete).toList();
+                    Predicate<String> deletable = groupsAllowed(authz, ctx, Operation.DELETE);
+                    List<CompletableFuture<Errors>> results = names.stream().map(g -> deletable.test(g) ? groups.delete(g)
+                            : CompletableFuture.completedFuture(Errors.GROUP_AUTHORIZATION_FAILED)).toList();
                     return CompletableFuture.allOf(results.toArray(new CompletableFuture<?>[0])).thenApply(ignored -> {
                         DeleteGroupsResponseData out = new DeleteGroupsResponseData();
                         for (int i = 0; i < names.size(); i++) {
@@ -115,23 +150,42 @@ public final class GroupHandlers {
                                 r.data(), ctx.clientId(), ctx.clientAddress().toString()))))
                 .add(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext ctx, ConsumerGroupDescribeRequest r) -> {
                     ConsumerGroupDescribeResponseData out = new ConsumerGroupDescribeResponseData();
-                    for (String g : r.data().groupIds()) out.groups().add(groups.consumerDescribe(g));
+                    Predicate<String> describable = groupsAllowed(authz, ctx, Operation.DESCRIBE);
+                    for (String g : r.data().groupIds()) {
+                        out.groups().add(describable.test(g) ? groups.consumerDescribe(g)
+                                : new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(g)
+                                        .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
+                    }
                     return CompletableFuture.completedFuture(new ConsumerGroupDescribeResponse(out));
                 })
                 .add(ApiKeys.OFFSET_DELETE, 0, 0, (RequestContext ctx, OffsetDeleteRequest r) ->
-                        deleteOffsets(groups, r.data()).thenApply(OffsetDeleteResponse::new))
+                        deleteOffsets(groups, r.data(), authz.topics(ctx, Operation.READ)).thenApply(OffsetDeleteResponse::new))
                 .add(ApiKeys.OFFSET_FETCH, 1, 9, (RequestContext ctx, OffsetFetchRequest r) ->
-                        CompletableFuture.completedFuture(new OffsetFetchResponse(fetch(groups, r.data(), r.version()), r.version())));
+                        CompletableFuture.completedFuture(new OffsetFetchResponse(fetch(groups, r.data(), r.version(),
+                                groupsAllowed(authz, ctx, Operation.DESCRIBE), authz.topics(ctx, Operation.DESCRIBE)),
+                                r.version())));
+    }
+
+    private static Predicate<String> groupsAllowed(Authorization authz, RequestContext ctx, Operation operation) {
+        return group -> authz.allowed(ctx, operation, AclBinding.ResourceType.GROUP, group == null ? "" : group);
     }
 
     private static CompletableFuture<OffsetDeleteResponseData> deleteOffsets(GroupCoordinator groups,
-                                                                             OffsetDeleteRequestData in) {
+                                                                             OffsetDeleteRequestData in,
+                                                                             Predicate<String> readable) {
         List<TopicPartition> partitions = new ArrayList<>();
-        in.topics().forEach(t -> t.partitions().forEach(p -> partitions.add(new TopicPartition(t.name(), p.partitionIndex()))));
+        Map<TopicPartition, Errors> refused = new java.util.LinkedHashMap<>();
+        in.topics().forEach(t -> t.partitions().forEach(p -> {
+            TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+            if (readable.test(t.name())) partitions.add(tp);
+            else refused.put(tp, Errors.TOPIC_AUTHORIZATION_FAILED);
+        }));
         return groups.deleteOffsets(in.groupId(), partitions).thenApply(deletion -> {
             OffsetDeleteResponseData out = new OffsetDeleteResponseData().setErrorCode(deletion.groupError().code());
             if (deletion.groupError() != Errors.NONE) return out;
-            deletion.partitionErrors().forEach((tp, error) -> {
+            Map<TopicPartition, Errors> answers = new java.util.LinkedHashMap<>(deletion.partitionErrors());
+            answers.putAll(refused);
+            answers.forEach((tp, error) -> {
                 OffsetDeleteResponseData.OffsetDeleteResponseTopic topic = out.topics().find(tp.topic());
                 if (topic == null) {
                     topic = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(tp.topic());
@@ -150,24 +204,30 @@ public final class GroupHandlers {
 
     /** Answers with the coordinator's endpoint on the listener the client came in on, as Metadata does. */
     private static FindCoordinatorResponseData findCoordinator(GroupCoordinator groups, FindCoordinatorRequestData in,
-                                                               short version, String listener) {
+                                                               short version, String listener,
+                                                               Predicate<String> describable) {
         FindCoordinatorResponseData out = new FindCoordinatorResponseData();
         if (version < FIRST_BATCHED_FIND_COORDINATOR) {
-            FindCoordinatorResponseData.Coordinator c = coordinator(groups, in.key(), in.keyType(), listener);
+            FindCoordinatorResponseData.Coordinator c = coordinator(groups, in.key(), in.keyType(), listener, describable);
             return out.setErrorCode(c.errorCode()).setErrorMessage(c.errorMessage()).setNodeId(c.nodeId())
                     .setHost(c.host()).setPort(c.port());
         }
-        for (String key : in.coordinatorKeys()) out.coordinators().add(coordinator(groups, key, in.keyType(), listener));
+        for (String key : in.coordinatorKeys()) {
+            out.coordinators().add(coordinator(groups, key, in.keyType(), listener, describable));
+        }
         return out;
     }
 
     private static FindCoordinatorResponseData.Coordinator coordinator(GroupCoordinator groups, String key, byte keyType,
-                                                                       String listener) {
+                                                                       String listener, Predicate<String> describable) {
         FindCoordinatorResponseData.Coordinator c = new FindCoordinatorResponseData.Coordinator().setKey(key)
                 .setNodeId(-1).setHost("").setPort(-1);
         if (keyType != GROUP_KEY) {
             // Transactions and share groups have no coordinator here yet.
             return c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage("only consumer groups are coordinated");
+        }
+        if (!describable.test(key)) {
+            return c.setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()).setErrorMessage("Not authorized to access group: " + key);
         }
         if (key == null || key.isEmpty()) return c.setErrorCode(Errors.INVALID_REQUEST.code());
         Optional<BrokerRegistration> broker = groups.coordinatorFor(key);
@@ -197,9 +257,10 @@ public final class GroupHandlers {
     }
 
     private static CompletableFuture<OffsetCommitResponseData> commit(GroupCoordinator groups, OffsetCommitRequestData in,
-                                                                      short version) {
+                                                                      short version, Predicate<String> readable) {
         Map<TopicPartition, GroupCoordinator.CommittedOffset> changes = new java.util.LinkedHashMap<>();
         for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : in.topics()) {
+            if (!readable.test(topic.name())) continue;
             for (OffsetCommitRequestData.OffsetCommitRequestPartition p : topic.partitions()) {
                 changes.put(new TopicPartition(topic.name(), p.partitionIndex()), new GroupCoordinator.CommittedOffset(
                         p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata()));
@@ -210,9 +271,10 @@ public final class GroupHandlers {
             for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : in.topics()) {
                 OffsetCommitResponseData.OffsetCommitResponseTopic t = new OffsetCommitResponseData.OffsetCommitResponseTopic()
                         .setName(topic.name());
+                Errors answer = readable.test(topic.name()) ? error : Errors.TOPIC_AUTHORIZATION_FAILED;
                 for (OffsetCommitRequestData.OffsetCommitRequestPartition p : topic.partitions()) {
                     t.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
-                            .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
+                            .setPartitionIndex(p.partitionIndex()).setErrorCode(answer.code()));
                 }
                 out.topics().add(t);
             }
@@ -220,27 +282,32 @@ public final class GroupHandlers {
         });
     }
 
-    private static OffsetFetchResponseData fetch(GroupCoordinator groups, OffsetFetchRequestData in, short version) {
+    private static OffsetFetchResponseData fetch(GroupCoordinator groups, OffsetFetchRequestData in, short version,
+                                                 Predicate<String> describableGroup, Predicate<String> describableTopic) {
         OffsetFetchResponseData out = new OffsetFetchResponseData();
         if (version < FIRST_MULTI_GROUP_OFFSET_FETCH) {
-            Errors error = groups.checkCoordinator(in.groupId());
+            Errors error = describableGroup.test(in.groupId()) ? groups.checkCoordinator(in.groupId())
+                    : Errors.GROUP_AUTHORIZATION_FAILED;
             out.setErrorCode(error.code());
             if (error != Errors.NONE) return out;
             Map<TopicPartition, GroupCoordinator.CommittedOffset> committed = groups.committed(in.groupId());
             Map<String, List<Integer>> wanted = new TreeMap<>();
             if (in.topics() == null) {
-                committed.keySet().forEach(tp -> wanted.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
+                committed.keySet().stream().filter(tp -> describableTopic.test(tp.topic()))
+                        .forEach(tp -> wanted.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
             } else {
                 in.topics().forEach(t -> wanted.put(t.name(), t.partitionIndexes()));
             }
             wanted.forEach((topic, partitions) -> {
                 OffsetFetchResponseData.OffsetFetchResponseTopic t = new OffsetFetchResponseData.OffsetFetchResponseTopic().setName(topic);
+                boolean allowed = describableTopic.test(topic);
                 for (int p : partitions) {
-                    GroupCoordinator.CommittedOffset c = committed.get(new TopicPartition(topic, p));
+                    GroupCoordinator.CommittedOffset c = allowed ? committed.get(new TopicPartition(topic, p)) : null;
                     t.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartition().setPartitionIndex(p)
                             .setCommittedOffset(c == null ? -1 : c.offset())
                             .setCommittedLeaderEpoch(c == null ? -1 : c.leaderEpoch())
-                            .setMetadata(c == null ? "" : c.metadata()).setErrorCode(Errors.NONE.code()));
+                            .setMetadata(c == null ? "" : c.metadata())
+                            .setErrorCode((allowed ? Errors.NONE : Errors.TOPIC_AUTHORIZATION_FAILED).code()));
                 }
                 out.topics().add(t);
             });
@@ -249,25 +316,29 @@ public final class GroupHandlers {
         for (OffsetFetchRequestData.OffsetFetchRequestGroup g : in.groups()) {
             OffsetFetchResponseData.OffsetFetchResponseGroup group = new OffsetFetchResponseData.OffsetFetchResponseGroup()
                     .setGroupId(g.groupId());
-            Errors error = groups.checkCoordinator(g.groupId());
+            Errors error = describableGroup.test(g.groupId()) ? groups.checkCoordinator(g.groupId())
+                    : Errors.GROUP_AUTHORIZATION_FAILED;
             group.setErrorCode(error.code());
             if (error == Errors.NONE) {
                 Map<TopicPartition, GroupCoordinator.CommittedOffset> committed = groups.committed(g.groupId());
                 Map<String, List<Integer>> wanted = new TreeMap<>();
                 if (g.topics() == null) {
-                    committed.keySet().forEach(tp -> wanted.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
+                    committed.keySet().stream().filter(tp -> describableTopic.test(tp.topic()))
+                            .forEach(tp -> wanted.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
                 } else {
                     g.topics().forEach(t -> wanted.put(t.name(), t.partitionIndexes()));
                 }
                 wanted.forEach((topic, partitions) -> {
                     OffsetFetchResponseData.OffsetFetchResponseTopics t = new OffsetFetchResponseData.OffsetFetchResponseTopics()
                             .setName(topic);
+                    boolean allowed = describableTopic.test(topic);
                     for (int p : partitions) {
-                        GroupCoordinator.CommittedOffset c = committed.get(new TopicPartition(topic, p));
+                        GroupCoordinator.CommittedOffset c = allowed ? committed.get(new TopicPartition(topic, p)) : null;
                         t.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartitions().setPartitionIndex(p)
                                 .setCommittedOffset(c == null ? -1 : c.offset())
                                 .setCommittedLeaderEpoch(c == null ? -1 : c.leaderEpoch())
-                                .setMetadata(c == null ? "" : c.metadata()).setErrorCode(Errors.NONE.code()));
+                                .setMetadata(c == null ? "" : c.metadata())
+                                .setErrorCode((allowed ? Errors.NONE : Errors.TOPIC_AUTHORIZATION_FAILED).code()));
                     }
                     group.topics().add(t);
                 });

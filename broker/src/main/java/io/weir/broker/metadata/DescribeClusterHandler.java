@@ -23,9 +23,16 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
     private static final byte BROKER_ENDPOINTS = 1;
 
     private final MetadataView metadata;
+    private final io.weir.broker.security.acl.Authorization authorization;
 
     public DescribeClusterHandler(MetadataView metadata) {
+        this(metadata, io.weir.broker.security.acl.Authorization.NONE);
+    }
+
+    /** Anyone may describe the cluster, as in Kafka; {@code authorization} fills in KIP-430's operations. */
+    public DescribeClusterHandler(MetadataView metadata, io.weir.broker.security.acl.Authorization authorization) {
         this.metadata = metadata;
+        this.authorization = authorization;
     }
 
     @Override
@@ -45,6 +52,10 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
             broker.endpoint(context.listenerName()).ifPresent(endpoint -> data.brokers().add(
                     new DescribeClusterBroker().setBrokerId(broker.id()).setHost(endpoint.host())
                             .setPort(endpoint.port()).setRack(broker.rack()).setIsFenced(broker.fenced())));
+        }
+        if (request.data().includeClusterAuthorizedOperations()) {
+            data.setClusterAuthorizedOperations(authorization.authorizedOperations(context,
+                    io.weir.controller.acl.AclBinding.ResourceType.CLUSTER, io.weir.controller.acl.AclBinding.CLUSTER_NAME));
         }
         return CompletableFuture.completedFuture(new DescribeClusterResponse(data));
     }

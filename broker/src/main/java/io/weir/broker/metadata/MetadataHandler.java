@@ -1,6 +1,8 @@
 package io.weir.broker.metadata;
 
 import io.weir.broker.api.ApiHandler;
+import io.weir.broker.security.acl.Authorization;
+import io.weir.controller.acl.AclBinding.Operation;
 import io.weir.controller.image.BrokerRegistration;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.image.PartitionRegistration;
@@ -31,18 +33,29 @@ import java.util.concurrent.CompletableFuture;
  * and ISRs, all from one metadata image. Unknown topics get UNKNOWN_TOPIC_OR_PARTITION /
  * UNKNOWN_TOPIC_ID, or, when auto-creation is on and the request allows it, LEADER_NOT_AVAILABLE
  * while the controller creates them.
+ *
+ * <p>With an authorizer, as Kafka: topics the principal may not DESCRIBE are left out of an
+ * all-topics answer and answered TOPIC_AUTHORIZATION_FAILED when named (whether they exist or
+ * not); auto-creating a topic needs CREATE on the cluster or on the topic, else
+ * TOPIC_AUTHORIZATION_FAILED.
  */
 public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     private final MetadataView metadata;
     private final TopicAutoCreator autoCreator;
+    private final Authorization authorization;
 
     public MetadataHandler(MetadataView metadata) {
         this(metadata, TopicAutoCreator.DISABLED);
     }
 
     public MetadataHandler(MetadataView metadata, TopicAutoCreator autoCreator) {
+        this(metadata, autoCreator, Authorization.NONE);
+    }
+
+    public MetadataHandler(MetadataView metadata, TopicAutoCreator autoCreator, Authorization authorization) {
         this.metadata = metadata;
         this.autoCreator = autoCreator;
+        this.authorization = authorization;
     }
 
     @Override
@@ -55,8 +68,10 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
         for (BrokerRegistration broker : image.liveBrokers()) {
             broker.endpoint(listener).ifPresent(endpoint -> data.brokers().add(toBroker(broker, endpoint)));
         }
+        java.util.function.Predicate<String> describable = authorization.topics(context, Operation.DESCRIBE);
         if (request.isAllTopics()) {
             image.topicsById().values().stream()
+                    .filter(topic -> describable.test(topic.name()))
                     .sorted((a, b) -> a.name().compareTo(b.name()))
                     .forEach(topic -> data.topics().add(toTopic(image, topic)));
         } else {
@@ -64,13 +79,34 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
             boolean allowCreate = request.version() < 4 || request.allowAutoTopicCreation();
             for (MetadataRequestData.MetadataRequestTopic t : request.data().topics()) {
                 MetadataResponseTopic answer = lookup(image, t);
-                if (allowCreate && answer.errorCode() == Errors.UNKNOWN_TOPIC_OR_PARTITION.code()
-                        && !Topic.isInternal(t.name()) && autoCreator.requestCreation(t.name())) {
+                if (answer.name() != null && !describable.test(answer.name())) {
+                    // Kafka does not disclose whether a topic the principal may not describe exists.
+                    // Asked by id, the name is not disclosed either.
+                    data.topics().add(new MetadataResponseTopic().setName(t.name())
+                            .setTopicId(t.name() == null ? answer.topicId() : Uuid.ZERO_UUID)
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                    continue;
+                }
+                boolean create = allowCreate && answer.errorCode() == Errors.UNKNOWN_TOPIC_OR_PARTITION.code()
+                        && !Topic.isInternal(t.name());
+                if (create && !authorization.allowedOnCluster(context, Operation.CREATE)
+                        && !authorization.topics(context, Operation.CREATE).test(t.name())) {
+                    answer.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                } else if (create && autoCreator.requestCreation(t.name())) {
                     // As Kafka answers while it creates the topic: the client retries Metadata.
                     answer.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code());
                 }
                 data.topics().add(answer);
             }
+        }
+        if (request.data().includeTopicAuthorizedOperations()) {
+            // KIP-430, for the topics answered without an error.
+            data.topics().forEach(t -> {
+                if (t.errorCode() == Errors.NONE.code()) {
+                    t.setTopicAuthorizedOperations(authorization.authorizedOperations(context,
+                            io.weir.controller.acl.AclBinding.ResourceType.TOPIC, t.name()));
+                }
+            });
         }
         return CompletableFuture.completedFuture(new MetadataResponse(data, request.version()));
     }

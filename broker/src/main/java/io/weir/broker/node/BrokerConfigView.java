@@ -110,6 +110,9 @@ final class BrokerConfigView {
         setting("log.cleaner.dedupe.buffer.size", NodeConfig::logCleanerDedupeBufferSize, ConfigType.LONG);
         setting("log.cleaner.io.max.bytes.per.second", NodeConfig::logCleanerIoMaxBytesPerSecond, ConfigType.DOUBLE);
         setting("log.cleaner.backoff.ms", NodeConfig::logCleanerBackoffMs, ConfigType.LONG);
+        setting("authorizer.class.name", NodeConfig::authorizerClassName, ConfigType.CLASS);
+        setting("super.users", NodeConfig::superUsers, ConfigType.LIST);
+        setting("allow.everyone.if.no.acl.found", NodeConfig::allowEveryoneIfNoAclFound, ConfigType.BOOLEAN);
         // The broker-wide defaults of topic configs: a node file cannot change them, so they are the table's.
         TopicConfigs.all().values().forEach(key -> TopicConfigs.brokerSynonym(key.name()).ifPresent(name ->
                 add(name, key.defaultValue(), key.defaultValue(), ConfigType.valueOf(key.type().name()))));

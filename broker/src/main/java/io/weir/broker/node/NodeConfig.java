@@ -113,6 +113,11 @@ import java.util.Objects;
  * {@code auto.balance.max.concurrent.moves} (4) partitions at a time.
  * {@code follower.replication.throttled.rate} (Kafka's name; unbounded by default) bounds the
  * bytes per second this broker copies into replicas that a reassignment is adding.
+ *
+ * <p>Authorization, with Kafka's names (docs/SECURITY.md, "ACLs"): {@code authorizer.class.name}
+ * ({@value #KAFKA_STANDARD_AUTHORIZER} or {@value #WEIR_ACL_AUTHORIZER}; unset: no authorization),
+ * {@code super.users} (principals separated by semicolons) and
+ * {@code allow.everyone.if.no.acl.found} (false).
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -172,7 +177,15 @@ public record NodeConfig(
         @JsonProperty("log.cleaner.threads") Integer logCleanerThreads,
         @JsonProperty("log.cleaner.dedupe.buffer.size") Long logCleanerDedupeBufferSize,
         @JsonProperty("log.cleaner.io.max.bytes.per.second") Double logCleanerIoMaxBytesPerSecond,
-        @JsonProperty("log.cleaner.backoff.ms") Long logCleanerBackoffMs) {
+        @JsonProperty("log.cleaner.backoff.ms") Long logCleanerBackoffMs,
+        @JsonProperty("authorizer.class.name") String authorizerClassName,
+        @JsonProperty("super.users") String superUsers,
+        @JsonProperty("allow.everyone.if.no.acl.found") Boolean allowEveryoneIfNoAclFound) {
+
+    /** Kafka's authorizer class name; Weir's own ACL authorizer answers to it. */
+    public static final String KAFKA_STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+    /** Weir's short name for the same authorizer. */
+    public static final String WEIR_ACL_AUTHORIZER = "acl";
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -242,6 +255,13 @@ public record NodeConfig(
         sslEndpointIdentificationAlgorithm = sslEndpointIdentificationAlgorithm == null ? "https"
                 : sslEndpointIdentificationAlgorithm;
         connectionsMaxReauthMs = connectionsMaxReauthMs == null ? 0L : connectionsMaxReauthMs; // Kafka's: off
+        authorizerClassName = authorizerClassName == null ? "" : authorizerClassName.trim(); // Kafka's: no authorizer
+        if (!List.of("", KAFKA_STANDARD_AUTHORIZER, WEIR_ACL_AUTHORIZER).contains(authorizerClassName)) {
+            throw new IllegalArgumentException("authorizer.class.name must be " + KAFKA_STANDARD_AUTHORIZER + " or "
+                    + WEIR_ACL_AUTHORIZER + " (or unset: no authorization), not " + authorizerClassName);
+        }
+        superUsers = superUsers == null ? "" : superUsers;
+        allowEveryoneIfNoAclFound = allowEveryoneIfNoAclFound != null && allowEveryoneIfNoAclFound; // Kafka's: false
         if (connectionsMaxReauthMs < 0) throw new IllegalArgumentException("connections.max.reauth.ms must not be negative");
         saslEnabledMechanisms = saslEnabledMechanisms == null ? "SCRAM-SHA-256,SCRAM-SHA-512" : saslEnabledMechanisms;
         for (String mechanism : mechanisms(saslEnabledMechanisms)) {
@@ -524,7 +544,12 @@ public record NodeConfig(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null, null, null);
+    }
+
+    /** Whether requests are authorized against ACLs ({@code authorizer.class.name} is set). */
+    public boolean authorizationEnabled() {
+        return !authorizerClassName.isEmpty();
     }
 
     /**

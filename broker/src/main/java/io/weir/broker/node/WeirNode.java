@@ -21,6 +21,10 @@ import io.weir.broker.admin.UserScramCredentialsHandlers;
 import io.weir.controller.image.MetadataImage;
 import io.weir.broker.network.SaslMechanisms;
 import io.weir.broker.security.ClusterActionGuard;
+import io.weir.broker.security.acl.AclAuthorizer;
+import io.weir.broker.security.acl.Authorization;
+import io.weir.broker.security.acl.AuthorizingDispatcher;
+import io.weir.broker.admin.AclHandlers;
 import io.weir.broker.security.ClusterMembership;
 import io.weir.broker.security.MemberSasl;
 import io.weir.broker.produce.ProducerIdAllocator;
@@ -51,6 +55,7 @@ import io.weir.zk.ZooKeeperConnect;
 import io.weir.zk.ZooKeeperCoordination;
 import io.weir.zk.mirror.ClassicZnodeMirror;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -159,6 +164,10 @@ public final class WeirNode implements AutoCloseable {
                     + interBroker.protocol() + ": nodes authenticate there with the cluster secret, so "
                     + "cluster.secret.file is required");
         }
+        if (config.authorizationEnabled() && secret.isEmpty()) {
+            throw new IllegalArgumentException("authorizer.class.name is set: nodes are recognised (and authorized "
+                    + "as super users) by the cluster secret, so cluster.secret.file is required");
+        }
         interBrokerSecurity = new InterBrokerSecurity(interBroker.name(),
                 ListenerSecurity.usesTls(interBroker.protocol()) ? Optional.of(tls.clientContext()) : Optional.empty(),
                 tls.verifyHostname(), secret.map(s -> MemberSasl.login(nodeId, s)));
@@ -259,19 +268,21 @@ public final class WeirNode implements AutoCloseable {
         ControllerForwarder forwarder = new ControllerForwarder(
                 controllerChannel());
         started.add(forwarder);
+        Authorization authorization = authorization(membership);
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
                 config.brokerConfigs(), new ClientQuotas(metadata::image, config.quotaWindowNum(),
-                        config.quotaWindowSizeSeconds(), System::currentTimeMillis));
-        GroupHandlers.register(apis, groups);
+                        config.quotaWindowSizeSeconds(), System::currentTimeMillis), authorization);
+        GroupHandlers.register(apis, groups, authorization);
         UserScramCredentialsHandlers.register(apis, metadata, controller, forwarder);
+        AclHandlers.register(apis, metadata, controller, forwarder, authorization);
         if (sasl != SaslMechanisms.NONE || listeners.all().stream().anyMatch(l -> l.protocol() == SecurityProtocol.SASL_PLAINTEXT
                 || l.protocol() == SecurityProtocol.SASL_SSL)) {
             apis.servedByConnection(ApiKeys.SASL_HANDSHAKE, 0, 1)
                     .servedByConnection(ApiKeys.SASL_AUTHENTICATE, 0, ApiKeys.SASL_AUTHENTICATE.latestVersion());
         }
-        dispatcher.set(new ClusterActionGuard(ControllerApiHandlers.register(apis, controller, config.clusterId()).build(),
-                membership));
+        dispatcher.set(new ClusterActionGuard(new AuthorizingDispatcher(
+                ControllerApiHandlers.register(apis, controller, config.clusterId()).build(), authorization), membership));
         controller.start();
         startZooKeeperMirror();
         if (config.leaderImbalanceCheckIntervalMs() > 0) {
@@ -316,6 +327,16 @@ public final class WeirNode implements AutoCloseable {
     }
 
     /** The node ids this cluster has: the static voters on Ratis, this node alone locally, any on ZooKeeper. */
+    /** ACL authorization when {@code authorizer.class.name} is set; cluster members are super users. */
+    private Authorization authorization(ClusterMembership membership) {
+        if (!config.authorizationEnabled()) return Authorization.NONE;
+        AclAuthorizer authorizer = new AclAuthorizer(AclAuthorizer.parseSuperUsers(config.superUsers()),
+                config.allowEveryoneIfNoAclFound());
+        return new Authorization(authorizer, () -> metadata.image(), principal -> membership.authenticated()
+                && KafkaPrincipal.USER_TYPE.equals(principal.getPrincipalType())
+                && membership.memberId(principal.getName()).isPresent());
+    }
+
     private Optional<Set<Integer>> expectedNodeIds() {
         return switch (config.coordination().backend()) {
             case "zookeeper" -> Optional.empty();

@@ -57,10 +57,18 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
+    private final io.weir.broker.security.acl.Authorization authorization;
 
     public ProduceHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this(image, replicas, io.weir.broker.security.acl.Authorization.NONE);
+    }
+
+    /** Each topic needs WRITE (TOPIC_AUTHORIZATION_FAILED per partition), as Kafka. */
+    public ProduceHandler(Supplier<MetadataImage> image, ReplicaManager replicas,
+                          io.weir.broker.security.acl.Authorization authorization) {
         this.image = image;
         this.replicas = replicas;
+        this.authorization = authorization;
     }
 
     @Override
@@ -76,6 +84,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             requestError = Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
         }
         MetadataImage current = image.get();
+        java.util.function.Predicate<String> writable = authorization.topics(context,
+                io.weir.controller.acl.AclBinding.Operation.WRITE);
         ProduceResponseData response = new ProduceResponseData();
         List<PartitionProduceResponse> waiting = new ArrayList<>();
         List<Partition.AppendResult> appends = new ArrayList<>();
@@ -90,8 +100,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     p = error(partition.index(), requestError, null);
                 } else {
                     PartitionLookup lookup = lookup(current, byId, topic, partition.index());
-                    p = lookup.ok() ? append(lookup, partition.records(), acks, version, waiting, appends)
-                            : error(partition.index(), lookup.error(), null);
+                    String name = byId ? (lookup.ok() ? lookup.id().topic() : null) : topic.name();
+                    if (name != null && !writable.test(name)) {
+                        p = error(partition.index(), Errors.TOPIC_AUTHORIZATION_FAILED, null);
+                    } else {
+                        p = lookup.ok() ? append(lookup, partition.records(), acks, version, waiting, appends)
+                                : error(partition.index(), lookup.error(), null);
+                    }
                 }
                 anyError |= p.errorCode() != Errors.NONE.code();
                 topicResponse.partitionResponses().add(p);

@@ -1,6 +1,9 @@
 package io.weir.controller.image;
 
+import io.weir.controller.acl.AclBinding;
+import io.weir.controller.record.AccessControlEntryRecord;
 import io.weir.controller.record.BrokerEpochsRecord;
+import io.weir.controller.record.RemoveAccessControlEntryRecord;
 import io.weir.controller.record.ConfigRecord;
 import io.weir.controller.record.ConfigResource;
 import io.weir.controller.record.FenceBrokerRecord;
@@ -34,6 +37,8 @@ public final class MetadataDelta {
     private long nextProducerId;
     private long highestBrokerEpoch;
     private final Map<String, Map<String, UserScramCredentialRecord>> scramCredentials;
+    private final Map<UUID, AclBinding> baseAcls;
+    private Map<UUID, AclBinding> acls;
 
     public MetadataDelta(MetadataImage base) {
         this.scramCredentials = new HashMap<>(base.scramCredentials());
@@ -43,6 +48,8 @@ public final class MetadataDelta {
         this.configs = new HashMap<>(base.configs());
         this.nextProducerId = base.nextProducerId();
         this.highestBrokerEpoch = base.highestBrokerEpoch();
+        this.baseAcls = base.acls();
+        this.acls = baseAcls;
     }
 
     public void replay(List<MetadataRecord> records) {
@@ -99,6 +106,14 @@ public final class MetadataDelta {
             }
             if (user.isEmpty()) scramCredentials.remove(r.name());
             else scramCredentials.put(r.name(), Map.copyOf(user));
+        } else if (record instanceof AccessControlEntryRecord r) {
+            if (mutableAcls().putIfAbsent(r.id(), r.acl()) != null) {
+                throw new IllegalStateException("ACL id exists: " + r);
+            }
+        } else if (record instanceof RemoveAccessControlEntryRecord r) {
+            if (mutableAcls().remove(r.id()) == null) {
+                throw new IllegalStateException("no ACL to remove: " + r);
+            }
         } else {
             throw new IllegalStateException("unhandled record type " + record);
         }
@@ -120,7 +135,13 @@ public final class MetadataDelta {
 
     public MetadataImage build(long offset) {
         return new MetadataImage(offset, brokers, topicsById, topicIdsByName, configs,
-            nextProducerId, highestBrokerEpoch, scramCredentials);
+            nextProducerId, highestBrokerEpoch, scramCredentials, acls);
+    }
+
+    /** Copied on the first ACL change only, so an image whose ACLs did not change shares its base's map. */
+    private Map<UUID, AclBinding> mutableAcls() {
+        if (acls == baseAcls) acls = new HashMap<>(baseAcls);
+        return acls;
     }
 
     private BrokerRegistration broker(int id, long epoch) {

@@ -1,5 +1,7 @@
 package io.weir.controller.image;
 
+import io.weir.controller.acl.AclBinding;
+import io.weir.controller.record.AccessControlEntryRecord;
 import io.weir.controller.record.BrokerEpochsRecord;
 import io.weir.controller.record.ConfigRecord;
 import io.weir.controller.record.ConfigResource;
@@ -24,14 +26,16 @@ import java.util.UUID;
  * @param nextProducerId first producer id not yet handed to any broker
  * @param highestBrokerEpoch the highest broker epoch ever registered (also of brokers that
  *     have since unregistered), so new epochs are always above it
+ * @param acls the access control entries by id
  */
 public record MetadataImage(long offset, Map<Integer, BrokerRegistration> brokers,
                             Map<UUID, TopicImage> topicsById, Map<String, UUID> topicIdsByName,
                             Map<ConfigResource, Map<String, String>> configs,
                             long nextProducerId, long highestBrokerEpoch,
-                            Map<String, Map<String, UserScramCredentialRecord>> scramCredentials) {
+                            Map<String, Map<String, UserScramCredentialRecord>> scramCredentials,
+                            Map<UUID, AclBinding> acls) {
     public static final MetadataImage EMPTY =
-        new MetadataImage(-1, Map.of(), Map.of(), Map.of(), Map.of(), 0, 0, Map.of());
+        new MetadataImage(-1, Map.of(), Map.of(), Map.of(), Map.of(), 0, 0, Map.of(), Map.of());
 
     public MetadataImage {
         brokers = Map.copyOf(brokers);
@@ -39,6 +43,7 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
         topicIdsByName = Map.copyOf(topicIdsByName);
         configs = Map.copyOf(configs);
         scramCredentials = Map.copyOf(scramCredentials);
+        acls = Map.copyOf(acls);
     }
 
     /** A new image with {@code records} (one committed batch at {@code newOffset}) replayed. */
@@ -51,7 +56,7 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
     /** The same image at another offset (a batch that replayed to nothing). */
     public MetadataImage withOffset(long newOffset) {
         return new MetadataImage(newOffset, brokers, topicsById, topicIdsByName, configs,
-            nextProducerId, highestBrokerEpoch, scramCredentials);
+            nextProducerId, highestBrokerEpoch, scramCredentials, acls);
     }
 
     /** Rebuilds an image from {@link #toRecords()} output (used by snapshot loading). */
@@ -105,7 +110,8 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
 
     /**
      * The records that rebuild this image from empty, in a deterministic order: brokers, then
-     * topics each followed by its partitions, then configs. Snapshots store this list.
+     * topics each followed by its partitions, then configs, producer ids, broker epochs, SCRAM
+     * credentials and ACLs. Snapshots (and {@code weir metadata export}) store this list.
      */
     public List<MetadataRecord> toRecords() {
         List<MetadataRecord> out = new ArrayList<>();
@@ -131,6 +137,8 @@ public record MetadataImage(long offset, Map<Integer, BrokerRegistration> broker
         scramCredentials.entrySet().stream().sorted(Map.Entry.comparingByKey())
             .forEach(u -> u.getValue().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(m -> out.add(m.getValue())));
+        acls.entrySet().stream().sorted(Map.Entry.comparingByKey())
+            .forEach(a -> out.add(new AccessControlEntryRecord(a.getKey(), a.getValue())));
         return out;
     }
 }

@@ -26,11 +26,14 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = BrokerEpochsRecord.class, name = "BrokerEpochs"),
     @JsonSubTypes.Type(value = UserScramCredentialRecord.class, name = "UserScramCredential"),
     @JsonSubTypes.Type(value = RemoveUserScramCredentialRecord.class, name = "RemoveUserScramCredential"),
+    @JsonSubTypes.Type(value = AccessControlEntryRecord.class, name = "AccessControlEntry"),
+    @JsonSubTypes.Type(value = RemoveAccessControlEntryRecord.class, name = "RemoveAccessControlEntry"),
 })
 public sealed interface MetadataRecord
     permits RegisterBrokerRecord, UnregisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord,
         TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, ConfigRecord,
-        ProducerIdsRecord, BrokerEpochsRecord, UserScramCredentialRecord, RemoveUserScramCredentialRecord {
+        ProducerIdsRecord, BrokerEpochsRecord, UserScramCredentialRecord, RemoveUserScramCredentialRecord,
+        AccessControlEntryRecord, RemoveAccessControlEntryRecord {
 
     /** The schema version of this record type; replay accepts every version it knows. */
     int version();

@@ -56,8 +56,11 @@ final class OffsetsTopic implements AutoCloseable {
     private final ReplicaManager replicas;
     /** partition → (leader epoch it was loaded at, state) */
     private final ConcurrentHashMap<Integer, Map.Entry<Integer, Load>> partitions = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset>> offsets =
-            new ConcurrentHashMap<>();
+    /** A committed offset and when it was committed (wall clock), which its retention counts from. */
+    private record Stored(GroupCoordinator.CommittedOffset offset, long commitTimestampMs) {
+    }
+
+    private final ConcurrentHashMap<String, ConcurrentHashMap<TopicPartition, Stored>> offsets = new ConcurrentHashMap<>();
     private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "weir-offsets-loader");
         t.setDaemon(true);
@@ -101,7 +104,17 @@ final class OffsetsTopic implements AutoCloseable {
     }
 
     Map<TopicPartition, GroupCoordinator.CommittedOffset> committed(String groupId) {
-        return Map.copyOf(offsets.getOrDefault(groupId, new ConcurrentHashMap<>()));
+        Map<TopicPartition, GroupCoordinator.CommittedOffset> out = new HashMap<>();
+        offsets.getOrDefault(groupId, new ConcurrentHashMap<>()).forEach((tp, stored) -> out.put(tp, stored.offset()));
+        return out;
+    }
+
+    /** When each of the group's offsets was committed (wall-clock ms), as written in its record. */
+    Map<TopicPartition, Long> commitTimestamps(String groupId) {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        offsets.getOrDefault(groupId, new ConcurrentHashMap<>())
+                .forEach((tp, stored) -> out.put(tp, stored.commitTimestampMs()));
+        return out;
     }
 
     java.util.Set<String> groupsWithOffsets() {
@@ -127,11 +140,10 @@ final class OffsetsTopic implements AutoCloseable {
         if (deleteGroup) records.add(new SimpleRecord(now, GroupRecords.groupKey(groupId), null));
         return append(groupId, records).thenApply(outcome -> {
             if (outcome != Errors.NONE) return outcome;
-            ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group =
-                    offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
+            ConcurrentHashMap<TopicPartition, Stored> group = offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
             changes.forEach((tp, offset) -> {
                 if (offset == null) group.remove(tp);
-                else group.put(tp, offset);
+                else group.put(tp, new Stored(offset, now));
             });
             if (group.isEmpty()) offsets.remove(groupId, group);
             return Errors.NONE;
@@ -265,13 +277,15 @@ final class OffsetsTopic implements AutoCloseable {
             GroupRecords.Parsed parsed = GroupRecords.parse(record.key(), record.hasValue() ? record.value() : null);
             if (parsed instanceof GroupRecords.Offset o) {
                 if (o.offset() == null) {
-                    ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group = offsets.get(o.groupId());
+                    ConcurrentHashMap<TopicPartition, Stored> group = offsets.get(o.groupId());
                     if (group != null) {
                         group.remove(o.partition());
                         if (group.isEmpty()) offsets.remove(o.groupId(), group);
                     }
                 } else {
-                    offsets.computeIfAbsent(o.groupId(), g -> new ConcurrentHashMap<>()).put(o.partition(), o.offset());
+                    // The record's timestamp is its commit time (Weir and Kafka write both the same).
+                    offsets.computeIfAbsent(o.groupId(), g -> new ConcurrentHashMap<>())
+                            .put(o.partition(), new Stored(o.offset(), record.timestamp()));
                 }
                 return true;
             }

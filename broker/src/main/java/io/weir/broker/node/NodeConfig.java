@@ -80,7 +80,9 @@ import java.util.Objects;
  *
  * <p>KIP-848 consumer groups use Kafka's {@code group.consumer.session.timeout.ms} (45 s) and
  * {@code group.consumer.heartbeat.interval.ms} (5 s, which bounds how soon members learn of a new
- * assignment).
+ * assignment). Committed offsets of groups that no longer use them expire after Kafka's
+ * {@code offsets.retention.minutes} (7 days; a fraction such as 0.05, 3 s, is accepted, which Kafka's
+ * integer setting is not), checked every {@code offsets.retention.check.interval.ms} (10 minutes).
  *
  * <p>{@code log.retention.check.interval.ms} (Kafka's, 5 minutes): how often retention
  * ({@code retention.ms}, {@code retention.bytes}) deletes old roll files (storage's {@code LogRetention}).
@@ -172,7 +174,9 @@ public record NodeConfig(
         @JsonProperty("log.cleaner.threads") Integer logCleanerThreads,
         @JsonProperty("log.cleaner.dedupe.buffer.size") Long logCleanerDedupeBufferSize,
         @JsonProperty("log.cleaner.io.max.bytes.per.second") Double logCleanerIoMaxBytesPerSecond,
-        @JsonProperty("log.cleaner.backoff.ms") Long logCleanerBackoffMs) {
+        @JsonProperty("log.cleaner.backoff.ms") Long logCleanerBackoffMs,
+        @JsonProperty("offsets.retention.minutes") Double offsetsRetentionMinutes,
+        @JsonProperty("offsets.retention.check.interval.ms") Long offsetsRetentionCheckIntervalMs) {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -199,6 +203,16 @@ public record NodeConfig(
         leaderImbalanceCheckIntervalMs = leaderImbalanceCheckIntervalMs == null ? 300_000L : leaderImbalanceCheckIntervalMs;
         if (leaderImbalanceCheckIntervalMs < 0) throw new IllegalArgumentException("leader.imbalance.check.interval.ms must not be negative");
         if (replicaLagTimeMaxMs <= 0) throw new IllegalArgumentException("replica.lag.time.max.ms must be positive");
+        offsetsRetentionMinutes = offsetsRetentionMinutes == null
+                ? GroupCoordinator.OFFSETS_RETENTION_MS / 60_000.0 : offsetsRetentionMinutes;
+        if (!(offsetsRetentionMinutes * 60_000 >= 1)) {
+            throw new IllegalArgumentException("offsets.retention.minutes must be positive");
+        }
+        offsetsRetentionCheckIntervalMs = offsetsRetentionCheckIntervalMs == null
+                ? GroupCoordinator.OFFSETS_RETENTION_CHECK_INTERVAL_MS : offsetsRetentionCheckIntervalMs;
+        if (offsetsRetentionCheckIntervalMs <= 0) {
+            throw new IllegalArgumentException("offsets.retention.check.interval.ms must be positive");
+        }
         groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs == null ? 3000 : groupInitialRebalanceDelayMs;
         if (groupInitialRebalanceDelayMs < 0) throw new IllegalArgumentException("group.initial.rebalance.delay.ms must not be negative");
         groupConsumerSessionTimeoutMs = groupConsumerSessionTimeoutMs == null
@@ -524,7 +538,12 @@ public record NodeConfig(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null, null);
+    }
+
+    /** {@code offsets.retention.minutes} in milliseconds. */
+    public long offsetsRetentionMs() {
+        return Math.round(offsetsRetentionMinutes * 60_000);
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -43,6 +44,8 @@ final class ConsumerGroups {
     private final int sessionTimeoutMs;
     private final int heartbeatIntervalMs;
     private final ConcurrentHashMap<String, ConsumerGroup> groups = new ConcurrentHashMap<>();
+    /** The topic names of the last image a heartbeat saw, by the image's name map. */
+    private volatile Map.Entry<Map<String, UUID>, Set<String>> topicNames = Map.entry(Map.of(), Set.of());
 
     /**
      * @param sessionTimeoutMs Kafka's {@code group.consumer.session.timeout.ms}
@@ -108,8 +111,19 @@ final class ConsumerGroups {
         MetadataImage image = metadata.get();
         synchronized (group) {
             return group.heartbeat(in, clientId, clientHost, clock.getAsLong(), name -> image.topic(name)
-                    .map(t -> new ConsumerGroup.Topic(uuid(t.id()), t.name(), t.partitionCount())));
+                    .map(t -> new ConsumerGroup.Topic(uuid(t.id()), t.name(), t.partitionCount())),
+                    () -> topicNames(image));
         }
+    }
+
+    /** The image's topic names, the same set object while its topics do not change (groups then keep their regex matches). */
+    private Set<String> topicNames(MetadataImage image) {
+        Map.Entry<Map<String, UUID>, Set<String>> known = topicNames;
+        if (known.getKey() != image.topicIdsByName()) {
+            known = Map.entry(image.topicIdsByName(), image.topicIdsByName().keySet());
+            topicNames = known;
+        }
+        return known.getValue();
     }
 
     /** The ids of the groups this node hosts. */
@@ -148,6 +162,7 @@ final class ConsumerGroups {
                         .setClientId(m.clientId() == null ? "" : m.clientId())
                         .setClientHost(m.clientHost() == null ? "" : m.clientHost())
                         .setSubscribedTopicNames(m.subscribedTopicNames())
+                        .setSubscribedTopicRegex(m.subscribedTopicRegex())
                         .setAssignment(describedAssignment(m.assigned(), image))
                         .setTargetAssignment(describedAssignment(group.targetOf(m.memberId), image))
                         .setMemberType((byte) 1));

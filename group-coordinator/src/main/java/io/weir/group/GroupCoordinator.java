@@ -6,6 +6,7 @@ import io.weir.controller.image.PartitionRegistration;
 import io.weir.controller.image.TopicImage;
 import io.weir.controller.image.BrokerRegistration;
 import io.weir.group.consumer.ConsumerGroup;
+import io.weir.group.consumer.ConsumerGroupRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
@@ -114,7 +115,7 @@ public final class GroupCoordinator implements AutoCloseable {
         this.listener = listener;
         this.offsets = new OffsetsTopic(metadata, nodeId, replicas, this::restoreGroups, this::unloadGroups);
         this.classic = new ClassicGroups(offsets, clock, timer, initialRebalanceDelayMs);
-        this.consumers = new ConsumerGroups(metadata, clock, consumerSessionTimeoutMs, consumerHeartbeatIntervalMs);
+        this.consumers = new ConsumerGroups(metadata, offsets, clock, consumerSessionTimeoutMs, consumerHeartbeatIntervalMs);
         this.groupOffsets = new GroupOffsets(metadata, offsets, clock, classic, consumers);
         this.retention = new OffsetRetention(offsets, classic, consumers, groupId -> checkCoordinator(groupId) == Errors.NONE,
                 System::currentTimeMillis, offsetsRetentionMs);
@@ -150,8 +151,10 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     /** Takes over the groups an offsets partition records, loaded on this node's becoming its leader. */
-    private void restoreGroups(int partition, Map<String, GroupMetadataValue> recorded) {
+    private void restoreGroups(int partition, Map<String, GroupMetadataValue> recorded,
+                               Map<String, ConsumerGroupRecords.Loaded> consumerGroups) {
         classic.restore(recorded);
+        consumers.restore(consumerGroups);
     }
 
     /** Forgets the groups of an offsets partition this node no longer leads; their waiting requests get NOT_COORDINATOR. */
@@ -218,14 +221,15 @@ public final class GroupCoordinator implements AutoCloseable {
 
     // ---- KIP-848: ConsumerGroupHeartbeat, ConsumerGroupDescribe ----
 
-    /** One ConsumerGroupHeartbeat. */
-    public ConsumerGroupHeartbeatResponseData consumerHeartbeat(ConsumerGroupHeartbeatRequestData in, String clientId,
-                                                               String clientHost) {
+    /** One ConsumerGroupHeartbeat, answered once what it changed in the group is committed. */
+    public CompletableFuture<ConsumerGroupHeartbeatResponseData> consumerHeartbeat(ConsumerGroupHeartbeatRequestData in,
+                                                                                  String clientId, String clientHost) {
         Errors error = checkCoordinator(in.groupId());
-        if (error != Errors.NONE) return ConsumerGroup.error(error, null);
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(ConsumerGroup.error(error, null));
         // A group id is classic or consumer; an empty classic group may become a consumer group, as in Kafka.
         if (classic.removeIfEmpty(in.groupId(), true) == Errors.NON_EMPTY_GROUP) {
-            return ConsumerGroup.error(Errors.GROUP_ID_NOT_FOUND, "Group " + in.groupId() + " is not a consumer group.");
+            return CompletableFuture.completedFuture(
+                    ConsumerGroup.error(Errors.GROUP_ID_NOT_FOUND, "Group " + in.groupId() + " is not a consumer group."));
         }
         return consumers.heartbeat(in, clientId, clientHost);
     }

@@ -117,10 +117,10 @@ class GroupCoordinatorFailoverTest {
     }
 
     /**
-     * The same with {@code group.protocol=consumer}. KIP-848 groups are not persisted yet, so the
-     * members of a killed coordinator's group rejoin the new one (with a new member epoch); the
-     * group carries on with its committed offsets, reads every record, and ends with two
-     * partitions each, none owned twice.
+     * The same with {@code group.protocol=consumer}: the new coordinator restores the group from
+     * its records in {@code __consumer_offsets}; the group carries on with its committed offsets,
+     * reads every record, and ends with two partitions each, none owned twice. (The in-process
+     * {@code group.ConsumerGroupRestartTest} checks that epochs and partitions are kept.)
      */
     @Test
     void withTheConsumerProtocolTheGroupCarriesOnFromItsCommittedOffsets() throws Exception {

@@ -4,6 +4,16 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupCurrentMemberAssignmentKey;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupCurrentMemberAssignmentValue;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupMemberMetadataKey;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupMemberMetadataValue;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupMetadataKey;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupMetadataValue;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMemberKey;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMemberValue;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMetadataKey;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMetadataValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -577,6 +587,86 @@ public final class ConsumerGroup {
         byTopic.forEach((id, ps) -> topics.add(new ConsumerGroupHeartbeatResponseData.TopicPartitions()
                 .setTopicId(id).setPartitions(ps)));
         return new ConsumerGroupHeartbeatResponseData.Assignment().setTopicPartitions(topics);
+    }
+
+    // ---- persistence (Kafka's ConsumerGroup* records, see ConsumerGroupRecords) ----
+
+    /** The group's records as they stand now, by key: what a coordinator taking over needs. */
+    public Map<java.nio.ByteBuffer, byte[]> records() {
+        Map<java.nio.ByteBuffer, byte[]> out = new LinkedHashMap<>();
+        ConsumerGroupRecords.put(out, new ConsumerGroupMetadataKey().setGroupId(groupId),
+                new ConsumerGroupMetadataValue().setEpoch(groupEpoch));
+        for (Member m : members.values()) {
+            ConsumerGroupRecords.put(out, new ConsumerGroupMemberMetadataKey().setGroupId(groupId).setMemberId(m.memberId),
+                    new ConsumerGroupMemberMetadataValue().setInstanceId(m.instanceId).setRackId(m.rackId)
+                            .setClientId(m.clientId == null ? "" : m.clientId)
+                            .setClientHost(m.clientHost == null ? "" : m.clientHost)
+                            .setSubscribedTopicNames(m.subscribedTopicNames).setSubscribedTopicRegex(m.subscribedTopicRegex)
+                            .setRebalanceTimeoutMs(m.rebalanceTimeoutMs).setServerAssignor(m.serverAssignor));
+        }
+        ConsumerGroupRecords.put(out, new ConsumerGroupTargetAssignmentMetadataKey().setGroupId(groupId),
+                new ConsumerGroupTargetAssignmentMetadataValue().setAssignmentEpoch(targetAssignmentEpoch));
+        for (Map.Entry<String, SortedSet<TopicIdPartition>> t : new TreeMap<>(target).entrySet()) {
+            ConsumerGroupRecords.put(out, new ConsumerGroupTargetAssignmentMemberKey().setGroupId(groupId)
+                            .setMemberId(t.getKey()),
+                    new ConsumerGroupTargetAssignmentMemberValue().setTopicPartitions(ConsumerGroupRecords.target(t.getValue())));
+        }
+        for (Member m : members.values()) {
+            ConsumerGroupRecords.put(out, new ConsumerGroupCurrentMemberAssignmentKey().setGroupId(groupId)
+                            .setMemberId(m.memberId),
+                    new ConsumerGroupCurrentMemberAssignmentValue().setMemberEpoch(m.memberEpoch)
+                            .setPreviousMemberEpoch(m.previousMemberEpoch).setState((byte) m.state.ordinal())
+                            .setAssignedPartitions(ConsumerGroupRecords.current(m.assigned))
+                            .setPartitionsPendingRevocation(ConsumerGroupRecords.current(m.pendingRevocation)));
+        }
+        return out;
+    }
+
+    /**
+     * Takes over a group from its records, as a coordinator does when it becomes the leader of the
+     * group's offsets partition: members keep their epochs, states and assignments, the target
+     * assignment its epoch, and each member's session starts now. The subscribed topics are looked
+     * up now, so an unchanged topic list starts no new group epoch.
+     */
+    public void restore(ConsumerGroupRecords.Loaded loaded, long nowMs, Function<String, Optional<Topic>> topics,
+                        Supplier<Set<String>> topicNames) {
+        if (!members.isEmpty() || groupEpoch != 0) throw new IllegalStateException("group " + groupId + " is not new");
+        groupEpoch = Math.max(0, loaded.groupEpoch);
+        targetAssignmentEpoch = loaded.targetEpoch;
+        loaded.members.forEach((memberId, value) -> {
+            Member m = new Member(memberId);
+            m.instanceId = value.instanceId();
+            m.rackId = value.rackId();
+            m.clientId = value.clientId();
+            m.clientHost = value.clientHost();
+            m.subscribedTopicNames = List.copyOf(new TreeSet<>(value.subscribedTopicNames()));
+            m.subscribedTopicRegex = value.subscribedTopicRegex() == null || value.subscribedTopicRegex().isEmpty()
+                    ? null : value.subscribedTopicRegex();
+            m.rebalanceTimeoutMs = value.rebalanceTimeoutMs();
+            m.serverAssignor = value.serverAssignor();
+            ConsumerGroupCurrentMemberAssignmentValue current = loaded.current.get(memberId);
+            if (current != null) {
+                m.memberEpoch = current.memberEpoch();
+                m.previousMemberEpoch = current.previousMemberEpoch();
+                byte state = current.state();
+                m.state = state >= 0 && state < MemberState.values().length ? MemberState.values()[state] : MemberState.STABLE;
+                m.assigned = ConsumerGroupRecords.fromCurrent(current.assignedPartitions());
+                m.pendingRevocation = ConsumerGroupRecords.fromCurrent(current.partitionsPendingRevocation());
+                if (m.state == MemberState.UNREVOKED_PARTITIONS) {
+                    m.revocationDeadlineMs = nowMs + Math.max(m.rebalanceTimeoutMs, 1);
+                }
+            }
+            m.lastHeartbeatMs = nowMs;
+            members.put(memberId, m);
+            if (m.instanceId != null) staticMembers.put(m.instanceId, memberId);
+        });
+        loaded.targets.forEach((memberId, value) -> {
+            if (members.containsKey(memberId)) target.put(memberId, ConsumerGroupRecords.fromTarget(value.topicPartitions()));
+        });
+        resolveRegexes(topicNames);
+        refreshSubscribedTopics(topics);
+        log.info("Consumer group {} taken over at epoch {} (target epoch {}, {} members)", groupId, groupEpoch,
+                targetAssignmentEpoch, members.size());
     }
 
     public static ConsumerGroupHeartbeatResponseData error(Errors error, String message) {

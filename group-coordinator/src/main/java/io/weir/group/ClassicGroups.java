@@ -192,6 +192,11 @@ final class ClassicGroups {
 
     // ---- ListGroups, DescribeGroups ----
 
+    /** The ids of the groups this node hosts. */
+    java.util.Set<String> groupIds() {
+        return java.util.Set.copyOf(groups.keySet());
+    }
+
     /** The groups {@code coordinated} accepts, as ListGroups reports them. */
     List<ListGroupsResponseData.ListedGroup> list(Predicate<String> coordinated) {
         List<ListGroupsResponseData.ListedGroup> out = new ArrayList<>();

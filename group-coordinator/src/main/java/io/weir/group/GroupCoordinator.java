@@ -6,6 +6,7 @@ import io.weir.controller.image.PartitionRegistration;
 import io.weir.controller.image.TopicImage;
 import io.weir.controller.image.BrokerRegistration;
 import io.weir.group.consumer.ConsumerGroup;
+import io.weir.group.consumer.ConsumerGroupRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
@@ -55,6 +56,9 @@ public final class GroupCoordinator implements AutoCloseable {
     /** Kafka's defaults of {@code group.consumer.session.timeout.ms} and {@code group.consumer.heartbeat.interval.ms}. */
     public static final int CONSUMER_SESSION_TIMEOUT_MS = 45_000;
     public static final int CONSUMER_HEARTBEAT_INTERVAL_MS = 5_000;
+    /** Kafka's defaults of {@code offsets.retention.minutes} (7 days) and {@code offsets.retention.check.interval.ms}. */
+    public static final long OFFSETS_RETENTION_MS = TimeUnit.DAYS.toMillis(7);
+    public static final long OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
 
     /** A committed offset as a consumer stored it. */
     public record CommittedOffset(long offset, int leaderEpoch, String metadata) {
@@ -77,6 +81,7 @@ public final class GroupCoordinator implements AutoCloseable {
     /** KIP-848 consumer groups; a group id is a classic or a consumer group, never both. */
     private final ConsumerGroups consumers;
     private final GroupOffsets groupOffsets;
+    private final OffsetRetention retention;
 
     /**
      * @param metadata the newest metadata image this node has replayed
@@ -88,7 +93,7 @@ public final class GroupCoordinator implements AutoCloseable {
     public GroupCoordinator(Supplier<MetadataImage> metadata, int nodeId, ReplicaManager replicas, String listener,
                             long initialRebalanceDelayMs) {
         this(metadata, nodeId, replicas, listener, initialRebalanceDelayMs, CONSUMER_SESSION_TIMEOUT_MS,
-                CONSUMER_HEARTBEAT_INTERVAL_MS);
+                CONSUMER_HEARTBEAT_INTERVAL_MS, OFFSETS_RETENTION_MS, OFFSETS_RETENTION_CHECK_INTERVAL_MS);
     }
 
     /**
@@ -96,16 +101,27 @@ public final class GroupCoordinator implements AutoCloseable {
      *     member that has not heartbeated for this long is removed
      * @param consumerHeartbeatIntervalMs Kafka's {@code group.consumer.heartbeat.interval.ms}: how
      *     often KIP-848 members are told to heartbeat (and so how soon they learn of a new assignment)
+     * @param offsetsRetentionMs Kafka's {@code offsets.retention.minutes}, in ms: how long an empty
+     *     group's committed offsets are kept (see {@link OffsetExpiry})
+     * @param offsetsRetentionCheckIntervalMs Kafka's {@code offsets.retention.check.interval.ms}
      */
     public GroupCoordinator(Supplier<MetadataImage> metadata, int nodeId, ReplicaManager replicas, String listener,
-                            long initialRebalanceDelayMs, int consumerSessionTimeoutMs, int consumerHeartbeatIntervalMs) {
+                            long initialRebalanceDelayMs, int consumerSessionTimeoutMs, int consumerHeartbeatIntervalMs,
+                            long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs) {
+        if (offsetsRetentionCheckIntervalMs <= 0) {
+            throw new IllegalArgumentException("offsets.retention.check.interval.ms must be positive");
+        }
         this.metadata = metadata;
         this.listener = listener;
         this.offsets = new OffsetsTopic(metadata, nodeId, replicas, this::restoreGroups, this::unloadGroups);
         this.classic = new ClassicGroups(offsets, clock, timer, initialRebalanceDelayMs);
-        this.consumers = new ConsumerGroups(metadata, clock, consumerSessionTimeoutMs, consumerHeartbeatIntervalMs);
+        this.consumers = new ConsumerGroups(metadata, offsets, clock, consumerSessionTimeoutMs, consumerHeartbeatIntervalMs);
         this.groupOffsets = new GroupOffsets(metadata, offsets, clock, classic, consumers);
+        this.retention = new OffsetRetention(offsets, classic, consumers, groupId -> checkCoordinator(groupId) == Errors.NONE,
+                System::currentTimeMillis, offsetsRetentionMs);
         timer.scheduleWithFixedDelay(this::tickAll, EXPIRY_CHECK_MS, EXPIRY_CHECK_MS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::expireOffsets, offsetsRetentionCheckIntervalMs, offsetsRetentionCheckIntervalMs,
+                TimeUnit.MILLISECONDS);
     }
 
     /** The listener whose endpoints FindCoordinator answers with. */
@@ -135,8 +151,10 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     /** Takes over the groups an offsets partition records, loaded on this node's becoming its leader. */
-    private void restoreGroups(int partition, Map<String, GroupMetadataValue> recorded) {
+    private void restoreGroups(int partition, Map<String, GroupMetadataValue> recorded,
+                               Map<String, ConsumerGroupRecords.Loaded> consumerGroups) {
         classic.restore(recorded);
+        consumers.restore(consumerGroups);
     }
 
     /** Forgets the groups of an offsets partition this node no longer leads; their waiting requests get NOT_COORDINATOR. */
@@ -150,6 +168,16 @@ public final class GroupCoordinator implements AutoCloseable {
     private void tickAll() {
         consumers.tickAll();
         classic.tickAll();
+        retention.observe();
+    }
+
+    /** One offsets retention check; a failure is logged and the next check runs as planned. */
+    private void expireOffsets() {
+        try {
+            retention.expire();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(GroupCoordinator.class).error("Offsets retention check failed", e);
+        }
     }
 
     // ---- JoinGroup, SyncGroup, Heartbeat, LeaveGroup ----
@@ -193,14 +221,15 @@ public final class GroupCoordinator implements AutoCloseable {
 
     // ---- KIP-848: ConsumerGroupHeartbeat, ConsumerGroupDescribe ----
 
-    /** One ConsumerGroupHeartbeat. */
-    public ConsumerGroupHeartbeatResponseData consumerHeartbeat(ConsumerGroupHeartbeatRequestData in, String clientId,
-                                                               String clientHost) {
+    /** One ConsumerGroupHeartbeat, answered once what it changed in the group is committed. */
+    public CompletableFuture<ConsumerGroupHeartbeatResponseData> consumerHeartbeat(ConsumerGroupHeartbeatRequestData in,
+                                                                                  String clientId, String clientHost) {
         Errors error = checkCoordinator(in.groupId());
-        if (error != Errors.NONE) return ConsumerGroup.error(error, null);
+        if (error != Errors.NONE) return CompletableFuture.completedFuture(ConsumerGroup.error(error, null));
         // A group id is classic or consumer; an empty classic group may become a consumer group, as in Kafka.
         if (classic.removeIfEmpty(in.groupId(), true) == Errors.NON_EMPTY_GROUP) {
-            return ConsumerGroup.error(Errors.GROUP_ID_NOT_FOUND, "Group " + in.groupId() + " is not a consumer group.");
+            return CompletableFuture.completedFuture(
+                    ConsumerGroup.error(Errors.GROUP_ID_NOT_FOUND, "Group " + in.groupId() + " is not a consumer group."));
         }
         return consumers.heartbeat(in, clientId, clientHost);
     }

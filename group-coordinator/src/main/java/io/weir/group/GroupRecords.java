@@ -1,5 +1,6 @@
 package io.weir.group;
 
+import io.weir.group.consumer.ConsumerGroupRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -25,7 +26,8 @@ import java.nio.charset.StandardCharsets;
  *       generation, protocol, leader and members with their subscriptions and assignments).</li>
  * </ul>
  *
- * <p>Records of other types (KIP-848 and share groups) are reported as {@link Other}. Keys
+ * <p>KIP-848 consumer groups' records (types 3 and 5–8) are {@link ConsumerGroupRecord}s, read by
+ * {@link ConsumerGroupRecords}; records of other types (share and streams groups) are {@link Other}. Keys
  * written by Weir before it used Kafka's format ({@code groupId \0 topic \0 partition}, UTF-8,
  * never starting with a zero byte) are still read.
  */
@@ -38,7 +40,7 @@ final class GroupRecords {
     static final short GROUP_METADATA_VALUE_VERSION = 3;
 
     /** What a record of the offsets topic says. */
-    sealed interface Parsed permits Offset, Group, Other {
+    sealed interface Parsed permits Offset, Group, ConsumerGroupRecord, Other {
     }
 
     /** A committed offset, or its deletion ({@code offset} null). */
@@ -47,6 +49,13 @@ final class GroupRecords {
 
     /** A classic group's metadata, or its deletion ({@code value} null). */
     record Group(String groupId, GroupMetadataValue value) implements Parsed {
+    }
+
+    /**
+     * A KIP-848 consumer group's record ({@link ConsumerGroupRecords}): its type, its key after the
+     * type, and its value with the version (null for a tombstone).
+     */
+    record ConsumerGroupRecord(short type, ByteBuffer key, ByteBuffer value) implements Parsed {
     }
 
     /** A record of a kind this coordinator does not keep. */
@@ -105,6 +114,7 @@ final class GroupRecords {
                 return new Group(k.group(), read(new GroupMetadataValue(), v, version));
             }
             default -> {
+                if (ConsumerGroupRecords.isConsumerGroupType(type)) return new ConsumerGroupRecord(type, key, value);
                 return new Other(type);
             }
         }

@@ -3,6 +3,7 @@ package io.weir.group;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.image.PartitionRegistration;
 import io.weir.controller.image.TopicImage;
+import io.weir.group.consumer.ConsumerGroupRecords;
 import io.weir.replication.Partition;
 import io.weir.replication.PartitionLookup;
 import io.weir.replication.ReplicaManager;
@@ -29,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BiConsumer;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
@@ -56,21 +56,29 @@ final class OffsetsTopic implements AutoCloseable {
     private final ReplicaManager replicas;
     /** partition → (leader epoch it was loaded at, state) */
     private final ConcurrentHashMap<Integer, Map.Entry<Integer, Load>> partitions = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset>> offsets =
-            new ConcurrentHashMap<>();
+    /** A committed offset and when it was committed (wall clock), which its retention counts from. */
+    private record Stored(GroupCoordinator.CommittedOffset offset, long commitTimestampMs) {
+    }
+
+    private final ConcurrentHashMap<String, ConcurrentHashMap<TopicPartition, Stored>> offsets = new ConcurrentHashMap<>();
     private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "weir-offsets-loader");
         t.setDaemon(true);
         return t;
     });
 
+    /** Takes over the groups a loaded partition's records hold. */
+    interface GroupLoader {
+        void load(int partition, Map<String, GroupMetadataValue> classic, Map<String, ConsumerGroupRecords.Loaded> consumer);
+    }
+
     /** Told the groups a partition's records hold, just before the partition counts as loaded. */
-    private final BiConsumer<Integer, Map<String, GroupMetadataValue>> groupLoader;
+    private final GroupLoader groupLoader;
     /** Told that a partition whose groups were handed to {@link #groupLoader} did not finish loading. */
     private final IntConsumer groupUnloader;
 
     OffsetsTopic(Supplier<MetadataImage> metadata, int nodeId, ReplicaManager replicas,
-                 BiConsumer<Integer, Map<String, GroupMetadataValue>> groupLoader, IntConsumer groupUnloader) {
+                 GroupLoader groupLoader, IntConsumer groupUnloader) {
         this.metadata = metadata;
         this.nodeId = nodeId;
         this.replicas = replicas;
@@ -101,7 +109,17 @@ final class OffsetsTopic implements AutoCloseable {
     }
 
     Map<TopicPartition, GroupCoordinator.CommittedOffset> committed(String groupId) {
-        return Map.copyOf(offsets.getOrDefault(groupId, new ConcurrentHashMap<>()));
+        Map<TopicPartition, GroupCoordinator.CommittedOffset> out = new HashMap<>();
+        offsets.getOrDefault(groupId, new ConcurrentHashMap<>()).forEach((tp, stored) -> out.put(tp, stored.offset()));
+        return out;
+    }
+
+    /** When each of the group's offsets was committed (wall-clock ms), as written in its record. */
+    Map<TopicPartition, Long> commitTimestamps(String groupId) {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        offsets.getOrDefault(groupId, new ConcurrentHashMap<>())
+                .forEach((tp, stored) -> out.put(tp, stored.commitTimestampMs()));
+        return out;
     }
 
     java.util.Set<String> groupsWithOffsets() {
@@ -127,11 +145,10 @@ final class OffsetsTopic implements AutoCloseable {
         if (deleteGroup) records.add(new SimpleRecord(now, GroupRecords.groupKey(groupId), null));
         return append(groupId, records).thenApply(outcome -> {
             if (outcome != Errors.NONE) return outcome;
-            ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group =
-                    offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
+            ConcurrentHashMap<TopicPartition, Stored> group = offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
             changes.forEach((tp, offset) -> {
                 if (offset == null) group.remove(tp);
-                else group.put(tp, offset);
+                else group.put(tp, new Stored(offset, now));
             });
             if (group.isEmpty()) offsets.remove(groupId, group);
             return Errors.NONE;
@@ -146,6 +163,15 @@ final class OffsetsTopic implements AutoCloseable {
         long now = System.currentTimeMillis();
         return append(groupId, List.of(new SimpleRecord(now, GroupRecords.groupKey(groupId),
                 value == null ? null : GroupRecords.groupValue(value))));
+    }
+
+    /** Writes a KIP-848 consumer group's records (see {@link ConsumerGroupRecords}) and completes once they are committed. */
+    CompletableFuture<Errors> writeConsumerGroup(String groupId, List<ConsumerGroupRecords.Write> writes) {
+        if (writes.isEmpty()) return CompletableFuture.completedFuture(Errors.NONE);
+        long now = System.currentTimeMillis();
+        List<SimpleRecord> records = new ArrayList<>();
+        writes.forEach(w -> records.add(new SimpleRecord(now, w.key(), w.value())));
+        return append(groupId, records);
     }
 
     private CompletableFuture<Errors> append(String groupId, List<SimpleRecord> records) {
@@ -221,13 +247,14 @@ final class OffsetsTopic implements AutoCloseable {
             int loaded = 0;
             int skipped = 0;
             Map<String, GroupMetadataValue> groups = new HashMap<>();
+            Map<String, ConsumerGroupRecords.Loaded> consumerGroups = new HashMap<>();
             while (offset < end) {
                 MemoryRecords read = offsetsPartition.read(offset, -1, READ_CHUNK_BYTES, true).records();
                 long next = offset;
                 for (RecordBatch batch : read.batches()) {
                     if (batch.baseOffset() >= end) break;
                     for (Record record : batch) {
-                        if (apply(record, groups)) loaded++;
+                        if (apply(record, groups, consumerGroups)) loaded++;
                         else skipped++;
                     }
                     next = batch.nextOffset();
@@ -238,14 +265,15 @@ final class OffsetsTopic implements AutoCloseable {
             if (skipped > 0) {
                 log.warn("Skipped {} unreadable records while loading {}-{}", skipped, NAME, partition);
             }
-            groupLoader.accept(partition, groups);
+            consumerGroups.values().removeIf(g -> !g.exists());
+            groupLoader.load(partition, groups, consumerGroups);
             if (!partitions.replace(partition, Map.entry(leaderEpoch, Load.LOADING), Map.entry(leaderEpoch, Load.LOADED))) {
                 // Leadership moved on while loading; the coordinator drops the partition's groups again.
                 groupUnloader.accept(partition);
                 return;
             }
-            log.info("Loaded {} records ({} groups) of {}-{} at leader epoch {}", loaded, groups.size(), NAME, partition,
-                    leaderEpoch);
+            log.info("Loaded {} records ({} classic and {} consumer groups) of {}-{} at leader epoch {}", loaded,
+                    groups.size(), consumerGroups.size(), NAME, partition, leaderEpoch);
         } catch (RuntimeException e) {
             log.error("Could not load {}-{}; groups in it stay unavailable until the next leadership change",
                     NAME, partition, e);
@@ -253,26 +281,34 @@ final class OffsetsTopic implements AutoCloseable {
     }
 
     /**
-     * Applies one record of the offsets topic: offsets to the cache, group metadata to
-     * {@code groups} (the latest per group; a tombstone removes it).
+     * Applies one record of the offsets topic: offsets to the cache, classic group metadata to
+     * {@code groups} (the latest per group; a tombstone removes it), KIP-848 groups' records to
+     * {@code consumerGroups}.
      *
      * @return false for a record this node cannot read (skipped, so one bad record never keeps
      *     a partition's groups from loading)
      */
-    private boolean apply(Record record, Map<String, GroupMetadataValue> groups) {
+    private boolean apply(Record record, Map<String, GroupMetadataValue> groups,
+                          Map<String, ConsumerGroupRecords.Loaded> consumerGroups) {
         try {
             if (!record.hasKey()) return false;
             GroupRecords.Parsed parsed = GroupRecords.parse(record.key(), record.hasValue() ? record.value() : null);
             if (parsed instanceof GroupRecords.Offset o) {
                 if (o.offset() == null) {
-                    ConcurrentHashMap<TopicPartition, GroupCoordinator.CommittedOffset> group = offsets.get(o.groupId());
+                    ConcurrentHashMap<TopicPartition, Stored> group = offsets.get(o.groupId());
                     if (group != null) {
                         group.remove(o.partition());
                         if (group.isEmpty()) offsets.remove(o.groupId(), group);
                     }
                 } else {
-                    offsets.computeIfAbsent(o.groupId(), g -> new ConcurrentHashMap<>()).put(o.partition(), o.offset());
+                    // The record's timestamp is its commit time (Weir and Kafka write both the same).
+                    offsets.computeIfAbsent(o.groupId(), g -> new ConcurrentHashMap<>())
+                            .put(o.partition(), new Stored(o.offset(), record.timestamp()));
                 }
+                return true;
+            }
+            if (parsed instanceof GroupRecords.ConsumerGroupRecord c) {
+                ConsumerGroupRecords.apply(c.type(), c.key(), c.value(), consumerGroups);
                 return true;
             }
             if (parsed instanceof GroupRecords.Group g) {

@@ -77,10 +77,17 @@ class GroupRecordsTest {
     }
 
     @Test
-    void recordsOfOtherGroupTypesAreReportedNotMisread() {
+    void consumerGroupRecordsAreHandedOnAndOtherGroupTypesReportedNotMisread() {
         CoordinatorRecord consumerGroup = CoordinatorRecord.tombstone(
                 new org.apache.kafka.coordinator.group.generated.ConsumerGroupMetadataKey().setGroupId("g"));
         assertThat(GroupRecords.parse(ByteBuffer.wrap(KAFKA.serializeKey(consumerGroup)), null))
+                .isInstanceOfSatisfying(GroupRecords.ConsumerGroupRecord.class, r -> {
+                    assertThat(r.type()).isEqualTo((short) 3);
+                    assertThat(r.value()).isNull();
+                });
+        CoordinatorRecord shareGroup = CoordinatorRecord.tombstone(
+                new org.apache.kafka.coordinator.group.generated.ShareGroupMetadataKey().setGroupId("g"));
+        assertThat(GroupRecords.parse(ByteBuffer.wrap(KAFKA.serializeKey(shareGroup)), null))
                 .isInstanceOf(GroupRecords.Other.class);
     }
 

@@ -146,8 +146,8 @@ public final class GroupHandlers {
                     });
                 })
                 .add(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1, (RequestContext ctx, ConsumerGroupHeartbeatRequest r) ->
-                        CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponse(groups.consumerHeartbeat(
-                                r.data(), ctx.clientId(), ctx.clientAddress().toString()))))
+                        groups.consumerHeartbeat(r.data(), ctx.clientId(), ctx.clientAddress().toString())
+                                .thenApply(ConsumerGroupHeartbeatResponse::new))
                 .add(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext ctx, ConsumerGroupDescribeRequest r) -> {
                     ConsumerGroupDescribeResponseData out = new ConsumerGroupDescribeResponseData();
                     Predicate<String> describable = groupsAllowed(authz, ctx, Operation.DESCRIBE);

@@ -112,7 +112,10 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     }
 
     private static MetadataResponseTopic lookup(MetadataImage image, MetadataRequestData.MetadataRequestTopic t) {
-        if (t.name() == null) {
+        // By id when one is given (v12+; the name is then null or empty, as Kafka's consumer with a
+        // broker-side regex sends it for its assigned topics), as Kafka's MetadataRequest.topicIds().
+        boolean byId = t.topicId() != null && !Uuid.ZERO_UUID.equals(t.topicId());
+        if (t.name() == null || byId) {
             Uuid id = t.topicId() == null ? Uuid.ZERO_UUID : t.topicId();
             return image.topic(Ids.fromKafka(id)).map(topic -> toTopic(image, topic))
                     .orElseGet(() -> new MetadataResponseTopic().setTopicId(id)

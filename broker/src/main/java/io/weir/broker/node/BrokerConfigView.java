@@ -67,6 +67,8 @@ final class BrokerConfigView {
         setting("group.initial.rebalance.delay.ms", NodeConfig::groupInitialRebalanceDelayMs, ConfigType.INT);
         setting("group.consumer.session.timeout.ms", NodeConfig::groupConsumerSessionTimeoutMs, ConfigType.INT);
         setting("group.consumer.heartbeat.interval.ms", NodeConfig::groupConsumerHeartbeatIntervalMs, ConfigType.INT);
+        setting("offsets.retention.minutes", NodeConfig::offsetsRetentionMinutes, ConfigType.DOUBLE);
+        setting("offsets.retention.check.interval.ms", NodeConfig::offsetsRetentionCheckIntervalMs, ConfigType.LONG);
         setting("replica.lag.time.max.ms", NodeConfig::replicaLagTimeMaxMs, ConfigType.LONG);
         setting("auto.create.topics.enable", NodeConfig::autoCreateTopicsEnable, ConfigType.BOOLEAN);
         setting("leader.imbalance.check.interval.ms", NodeConfig::leaderImbalanceCheckIntervalMs, ConfigType.LONG);

@@ -80,7 +80,9 @@ import java.util.Objects;
  *
  * <p>KIP-848 consumer groups use Kafka's {@code group.consumer.session.timeout.ms} (45 s) and
  * {@code group.consumer.heartbeat.interval.ms} (5 s, which bounds how soon members learn of a new
- * assignment).
+ * assignment). Committed offsets of groups that no longer use them expire after Kafka's
+ * {@code offsets.retention.minutes} (7 days; a fraction such as 0.05, 3 s, is accepted, which Kafka's
+ * integer setting is not), checked every {@code offsets.retention.check.interval.ms} (10 minutes).
  *
  * <p>{@code log.retention.check.interval.ms} (Kafka's, 5 minutes): how often retention
  * ({@code retention.ms}, {@code retention.bytes}) deletes old roll files (storage's {@code LogRetention}).
@@ -180,7 +182,9 @@ public record NodeConfig(
         @JsonProperty("log.cleaner.backoff.ms") Long logCleanerBackoffMs,
         @JsonProperty("authorizer.class.name") String authorizerClassName,
         @JsonProperty("super.users") String superUsers,
-        @JsonProperty("allow.everyone.if.no.acl.found") Boolean allowEveryoneIfNoAclFound) {
+        @JsonProperty("allow.everyone.if.no.acl.found") Boolean allowEveryoneIfNoAclFound,
+        @JsonProperty("offsets.retention.minutes") Double offsetsRetentionMinutes,
+        @JsonProperty("offsets.retention.check.interval.ms") Long offsetsRetentionCheckIntervalMs) {
 
     /** Kafka's authorizer class name; Weir's own ACL authorizer answers to it. */
     public static final String KAFKA_STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
@@ -212,6 +216,16 @@ public record NodeConfig(
         leaderImbalanceCheckIntervalMs = leaderImbalanceCheckIntervalMs == null ? 300_000L : leaderImbalanceCheckIntervalMs;
         if (leaderImbalanceCheckIntervalMs < 0) throw new IllegalArgumentException("leader.imbalance.check.interval.ms must not be negative");
         if (replicaLagTimeMaxMs <= 0) throw new IllegalArgumentException("replica.lag.time.max.ms must be positive");
+        offsetsRetentionMinutes = offsetsRetentionMinutes == null
+                ? GroupCoordinator.OFFSETS_RETENTION_MS / 60_000.0 : offsetsRetentionMinutes;
+        if (!(offsetsRetentionMinutes * 60_000 >= 1)) {
+            throw new IllegalArgumentException("offsets.retention.minutes must be positive");
+        }
+        offsetsRetentionCheckIntervalMs = offsetsRetentionCheckIntervalMs == null
+                ? GroupCoordinator.OFFSETS_RETENTION_CHECK_INTERVAL_MS : offsetsRetentionCheckIntervalMs;
+        if (offsetsRetentionCheckIntervalMs <= 0) {
+            throw new IllegalArgumentException("offsets.retention.check.interval.ms must be positive");
+        }
         groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs == null ? 3000 : groupInitialRebalanceDelayMs;
         if (groupInitialRebalanceDelayMs < 0) throw new IllegalArgumentException("group.initial.rebalance.delay.ms must not be negative");
         groupConsumerSessionTimeoutMs = groupConsumerSessionTimeoutMs == null
@@ -544,12 +558,17 @@ public record NodeConfig(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /** Whether requests are authorized against ACLs ({@code authorizer.class.name} is set). */
     public boolean authorizationEnabled() {
         return !authorizerClassName.isEmpty();
+    }
+
+    /** {@code offsets.retention.minutes} in milliseconds. */
+    public long offsetsRetentionMs() {
+        return Math.round(offsetsRetentionMinutes * 60_000);
     }
 
     /**

@@ -250,7 +250,8 @@ public final class WeirNode implements AutoCloseable {
 
         GroupCoordinator groups = new GroupCoordinator(metadata::image, nodeId, replicas, interBroker.name(),
                 config.groupInitialRebalanceDelayMs(), config.groupConsumerSessionTimeoutMs(),
-                config.groupConsumerHeartbeatIntervalMs());
+                config.groupConsumerHeartbeatIntervalMs(), config.offsetsRetentionMs(),
+                config.offsetsRetentionCheckIntervalMs());
         started.add(groups);
         metadata.onChange(groups::onMetadataChange);
         controller.addImageListener(new OffsetsTopicCreator(controller, OFFSETS_TOPIC_PARTITIONS,

@@ -117,10 +117,10 @@ class GroupCoordinatorFailoverTest {
     }
 
     /**
-     * The same with {@code group.protocol=consumer}. KIP-848 groups are not persisted yet, so the
-     * members of a killed coordinator's group rejoin the new one (with a new member epoch); the
-     * group carries on with its committed offsets, reads every record, and ends with two
-     * partitions each, none owned twice.
+     * The same with {@code group.protocol=consumer}: the new coordinator restores the group from
+     * its records in {@code __consumer_offsets}; the group carries on with its committed offsets,
+     * and its members keep their member epochs with nothing revoked; it reads every record, and
+     * ends with two partitions each, none owned twice.
      */
     @Test
     void withTheConsumerProtocolTheGroupCarriesOnFromItsCommittedOffsets() throws Exception {
@@ -133,6 +133,12 @@ class GroupCoordinatorFailoverTest {
             try {
                 pollUntil(members, seen, () -> seen.size() == 600 && members.stream().allMatch(m -> m.owns(2)));
                 for (Member m : members) m.consumer.commitSync(Duration.ofSeconds(30));
+                Map<Member, Integer> epochs = new HashMap<>();
+                Map<Member, Integer> revocations = new HashMap<>();
+                members.forEach(m -> {
+                    epochs.put(m, m.consumer.groupMetadata().generationId());
+                    revocations.put(m, m.revokedOrLost.get());
+                });
                 int coordinator;
                 try (Admin admin = ChaosTopic.admin(bootstrap)) {
                     coordinator = admin.describeConsumerGroups(List.of("g")).all().get(20, TimeUnit.SECONDS)
@@ -154,6 +160,10 @@ class GroupCoordinatorFailoverTest {
                         assertThat(System.nanoTime()).as("committed in time: %s", notYet.toString()).isLessThan(deadline);
                     }
                 }
+                assertThat(members).as("restored from its records: same member epochs, nothing revoked").allSatisfy(m -> {
+                    assertThat(m.consumer.groupMetadata().generationId()).isEqualTo(epochs.get(m));
+                    assertThat(m.revokedOrLost.get()).isEqualTo(revocations.get(m));
+                });
                 assertDisjoint(members);
                 try (Admin admin = ChaosTopic.admin(bootstrap)) {
                     Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("g")

@@ -33,7 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Kafka 4.3.1's {@code kafka-consumer-groups.sh} ({@link ConsumerGroupCommand}, run in-process)
  * against a node with a classic group and a KIP-848 group of two real consumers each:
  * {@code --list}, {@code --describe} with lag, {@code --describe --members} and
- * {@code --describe --state}.
+ * {@code --describe --state}; and, on groups whose consumers have left, {@code --reset-offsets}
+ * ({@code --to-earliest}, {@code --to-offset}, {@code --shift-by}), {@code --delete-offsets} and
+ * {@code --delete} (refused for a group with members).
  */
 class ConsumerGroupCommandTest {
     @TempDir
@@ -121,6 +123,83 @@ class ConsumerGroupCommandTest {
             }
         } finally {
             consumers.forEach(c -> c.close(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void resetDeleteOffsetsAndDeleteChangeWhatIsCommitted() throws Exception {
+        for (String protocol : List.of("classic", "consumer")) {
+            String group = protocol + "-reset";
+            // A consumer reads everything and commits the end (10 per partition), then leaves: the group is empty.
+            try (KafkaConsumer<String, String> c = consumer(group, protocol)) {
+                c.subscribe(List.of("work"));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                int read = 0;
+                while (read < 40 && System.nanoTime() < deadline) read += c.poll(Duration.ofMillis(100)).count();
+                assertThat(read).isEqualTo(40);
+                c.commitSync(Duration.ofSeconds(20));
+            }
+            assertThat(committed(group)).containsOnly(Map.entry(0, 10L), Map.entry(1, 10L), Map.entry(2, 10L),
+                    Map.entry(3, 10L));
+
+            assertThat(tool("--reset-offsets", "--group", group, "--topic", "work", "--to-earliest", "--execute")
+                    .exitCode()).isZero();
+            assertThat(committed(group).values()).containsOnly(0L);
+
+            assertThat(tool("--reset-offsets", "--group", group, "--topic", "work:0,1", "--to-offset", "7", "--execute")
+                    .exitCode()).isZero();
+            assertThat(committed(group)).containsOnly(Map.entry(0, 7L), Map.entry(1, 7L), Map.entry(2, 0L),
+                    Map.entry(3, 0L));
+
+            assertThat(tool("--reset-offsets", "--group", group, "--topic", "work", "--shift-by", "3", "--execute")
+                    .exitCode()).isZero();
+            assertThat(committed(group)).containsOnly(Map.entry(0, 10L), Map.entry(1, 10L), Map.entry(2, 3L),
+                    Map.entry(3, 3L));
+
+            KafkaTool deleteOffsets = tool("--delete-offsets", "--group", group, "--topic", "work:2");
+            assertThat(deleteOffsets.output()).contains("Request succeeded for deleting offsets from group " + group);
+            assertThat(committed(group)).containsOnlyKeys(0, 1, 3);
+
+            KafkaTool delete = tool("--delete", "--group", group);
+            assertThat(delete.output()).contains("Deletion of requested consumer groups ('" + group + "') was successful");
+            assertThat(committed(group)).isEmpty();
+            assertThat(tool("--list").output().lines()).doesNotContain(group);
+        }
+    }
+
+    @Test
+    void aGroupWithMembersIsNeitherResetNorDeleted() throws Exception {
+        for (String protocol : List.of("classic", "consumer")) {
+            String group = protocol + "-busy";
+            try (KafkaConsumer<String, String> c = consumer(group, protocol)) {
+                c.subscribe(List.of("work"));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (c.assignment().size() < 4 && System.nanoTime() < deadline) c.poll(Duration.ofMillis(100));
+                c.commitSync(Map.of(new org.apache.kafka.common.TopicPartition("work", 0),
+                        new org.apache.kafka.clients.consumer.OffsetAndMetadata(4)), Duration.ofSeconds(20));
+
+                KafkaTool reset = tool("--reset-offsets", "--group", group, "--topic", "work", "--to-earliest",
+                        "--execute");
+                assertThat(reset.output()).contains("Assignments can only be reset if the group '" + group
+                        + "' is inactive");
+                KafkaTool delete = tool("--delete", "--group", group);
+                assertThat(delete.output()).contains("* Group '" + group + "' could not be deleted due to:",
+                        "GroupNotEmptyException");
+                assertThat(tool("--list").output().lines()).contains(group);
+                assertThat(committed(group)).containsOnly(Map.entry(0, 4L));
+            }
+        }
+    }
+
+    /** The group's committed offsets of topic "work", by partition, as the admin client reads them. */
+    private Map<Integer, Long> committed(String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()))) {
+            Map<Integer, Long> out = new HashMap<>();
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(20, TimeUnit.SECONDS)
+                    .forEach((tp, o) -> {
+                        if (o != null && tp.topic().equals("work")) out.put(tp.partition(), o.offset());
+                    });
+            return out;
         }
     }
 

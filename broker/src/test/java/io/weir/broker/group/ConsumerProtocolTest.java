@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -46,7 +47,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * KIP-848 with Kafka's own consumer ({@code group.protocol=consumer}): three members share six
  * partitions through ConsumerGroupHeartbeat, one leaves and one joins; the admin client describes
- * the group through ConsumerGroupDescribe; classic and consumer groups keep to their own ids.
+ * the group through ConsumerGroupDescribe; classic and consumer groups keep to their own ids; a
+ * regex subscription (KIP-848's SubscribedTopicRegex) resolved by the coordinator, also for a
+ * topic created after the member joined.
  */
 class ConsumerProtocolTest {
     private static final String TOPIC = "work";
@@ -184,6 +187,33 @@ class ConsumerProtocolTest {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) seen.add(r.value());
             }
         }
+    }
+
+    @Test
+    void aRegexSubscriptionGetsMatchingTopicsIncludingOnesCreatedLater() throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic("orders-eu", 2, (short) 1), new NewTopic("payments", 1, (short) 1)))
+                    .all().get(20, TimeUnit.SECONDS);
+            try (KafkaConsumer<String, String> member = consumer("regex-g", GroupProtocol.CONSUMER)) {
+                member.subscribe(new SubscriptionPattern("orders-.*"));
+                awaitAssignment(member, Set.of(new TopicPartition("orders-eu", 0), new TopicPartition("orders-eu", 1)));
+
+                admin.createTopics(List.of(new NewTopic("orders-us", 1, (short) 1))).all().get(20, TimeUnit.SECONDS);
+                awaitAssignment(member, Set.of(new TopicPartition("orders-eu", 0), new TopicPartition("orders-eu", 1),
+                        new TopicPartition("orders-us", 0)));
+
+                MemberDescription described = admin.describeConsumerGroups(List.of("regex-g")).all()
+                        .get(20, TimeUnit.SECONDS).get("regex-g").members().iterator().next();
+                assertThat(described.assignment().topicPartitions()).extracting(TopicPartition::topic)
+                        .containsOnly("orders-eu", "orders-us");
+            }
+        }
+    }
+
+    private static void awaitAssignment(KafkaConsumer<String, String> member, Set<TopicPartition> expected) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!member.assignment().equals(expected) && System.nanoTime() < deadline) member.poll(Duration.ofMillis(100));
+        assertThat(member.assignment()).isEqualTo(expected);
     }
 
     private Admin admin() {

@@ -94,6 +94,22 @@ class MetadataHandlerTest {
     }
 
     @Test
+    void topicsAskedForByIdAreFoundWhateverTheName() throws Exception {
+        org.apache.kafka.common.Uuid orders = Ids.toKafka(cache.image().topic("orders").orElseThrow().id());
+        try (RawKafkaClient client = new RawKafkaClient(server.boundAddress())) {
+            // As Kafka's consumer with a broker-side regex asks for its assigned topics: an id, the name left empty.
+            MetadataRequest request = MetadataRequest.Builder.forTopicIds(java.util.Set.of(orders)).build((short) 12);
+            MetadataResponse response = (MetadataResponse) client.roundTrip(
+                    new RequestHeader(ApiKeys.METADATA, (short) 12, "raw", 1), request);
+            assertThat(response.topicMetadata()).singleElement().satisfies(t -> {
+                assertThat(t.error()).isEqualTo(Errors.NONE);
+                assertThat(t.topic()).isEqualTo("orders");
+                assertThat(t.partitionMetadata()).hasSize(3);
+            });
+        }
+    }
+
+    @Test
     void unknownTopicIsReportedAsSuch() {
         assertThatThrownBy(() -> admin.describeTopics(List.of("nope")).allTopicNames().get(15, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)

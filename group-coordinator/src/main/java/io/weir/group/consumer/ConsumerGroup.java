@@ -4,6 +4,16 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupCurrentMemberAssignmentKey;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupCurrentMemberAssignmentValue;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupMemberMetadataKey;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupMemberMetadataValue;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupMetadataKey;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupMetadataValue;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMemberKey;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMemberValue;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMetadataKey;
+import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMetadataValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +31,11 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * One consumer group under KIP-848's consumer protocol (Kafka's {@code ConsumerGroup} with its
@@ -73,6 +86,8 @@ public final class ConsumerGroup {
         private String clientId;
         private String clientHost;
         private List<String> subscribedTopicNames = List.of();
+        /** KIP-848's SubscribedTopicRegex (Java regex syntax), matched against whole topic names; null for none. */
+        private String subscribedTopicRegex;
         private String serverAssignor;
         private int rebalanceTimeoutMs;
         private int memberEpoch;
@@ -114,6 +129,10 @@ public final class ConsumerGroup {
             return subscribedTopicNames;
         }
 
+        public String subscribedTopicRegex() {
+            return subscribedTopicRegex;
+        }
+
         public int memberEpoch() {
             return memberEpoch;
         }
@@ -145,6 +164,9 @@ public final class ConsumerGroup {
     /** The subscribed topics as they were at the last group epoch: a change bumps the epoch. */
     private Map<String, Topic> subscribedTopics = Map.of();
     private String assignorUsed;
+    /** The topic names the regexes were last resolved against, and what each regex matched there. */
+    private Set<String> resolvedAgainst;
+    private Map<String, SortedSet<String>> regexMatches = Map.of();
 
     /**
      * @param assignors the server-side assignors by name; {@code defaultAssignor} is used unless
@@ -198,10 +220,17 @@ public final class ConsumerGroup {
         return State.STABLE;
     }
 
-    /** The topics the members subscribe to (OffsetDelete keeps their offsets). */
+    /** The topics the members subscribe to, by name or by regex as last resolved (OffsetDelete keeps their offsets). */
     public Set<String> subscribedTopicNames() {
         Set<String> out = new HashSet<>();
-        members.values().forEach(m -> out.addAll(m.subscribedTopicNames));
+        members.values().forEach(m -> out.addAll(topicsOf(m)));
+        return out;
+    }
+
+    /** A member's topics: those it names and those its regex matched when the group last resolved it. */
+    public SortedSet<String> topicsOf(Member m) {
+        SortedSet<String> out = new TreeSet<>(m.subscribedTopicNames);
+        if (m.subscribedTopicRegex != null) out.addAll(regexMatches.getOrDefault(m.subscribedTopicRegex, new TreeSet<>()));
         return out;
     }
 
@@ -214,6 +243,19 @@ public final class ConsumerGroup {
      */
     public ConsumerGroupHeartbeatResponseData heartbeat(ConsumerGroupHeartbeatRequestData in, String clientId,
                                                        String clientHost, long nowMs, Function<String, Optional<Topic>> topics) {
+        return heartbeat(in, clientId, clientHost, nowMs, topics, Set::of);
+    }
+
+    /**
+     * One ConsumerGroupHeartbeat.
+     *
+     * @param topics the metadata's topic of a name, if it exists
+     * @param topicNames every topic name in the metadata, which members' regexes are matched against
+     *     (the same set object while the metadata does not change, so the matches are kept)
+     */
+    public ConsumerGroupHeartbeatResponseData heartbeat(ConsumerGroupHeartbeatRequestData in, String clientId,
+                                                       String clientHost, long nowMs, Function<String, Optional<Topic>> topics,
+                                                       Supplier<Set<String>> topicNames) {
         Errors invalid = validate(in);
         if (invalid != Errors.NONE) return error(invalid, invalidMessage(in));
         int epoch = in.memberEpoch();
@@ -254,7 +296,16 @@ public final class ConsumerGroup {
                 changes.add("member " + member.memberId + " subscribes to " + subscription);
             }
         }
+        if (in.subscribedTopicRegex() != null) {
+            // An empty regex removes the member's regex, as Kafka's client sends it.
+            String regex = in.subscribedTopicRegex().isEmpty() ? null : in.subscribedTopicRegex();
+            if (!Objects.equals(regex, member.subscribedTopicRegex)) {
+                member.subscribedTopicRegex = regex;
+                changes.add("member " + member.memberId + " subscribes to regex " + regex);
+            }
+        }
         if (in.topicPartitions() != null) member.owned = ownedOf(in);
+        resolveRegexes(topicNames);
         if (refreshSubscribedTopics(topics)) changes.add("subscribed topics changed: " + subscribedTopics.keySet());
         if (!changes.isEmpty()) bumpGroupEpoch(String.join("; ", changes));
         if (targetAssignmentEpoch < groupEpoch) computeTargetAssignment(topics);
@@ -279,13 +330,19 @@ public final class ConsumerGroup {
             return Errors.INVALID_REQUEST;
         }
         if (in.memberEpoch() < LEAVE_STATIC_EPOCH) return Errors.INVALID_REQUEST;
-        if (in.subscribedTopicRegex() != null) return Errors.INVALID_REQUEST;
+        if (in.subscribedTopicRegex() != null && !in.subscribedTopicRegex().isEmpty()
+                && compile(in.subscribedTopicRegex()) == null) {
+            return Errors.INVALID_REGULAR_EXPRESSION;
+        }
         if (in.serverAssignor() != null && !assignors.containsKey(in.serverAssignor())) return Errors.UNSUPPORTED_ASSIGNOR;
         return Errors.NONE;
     }
 
     private String invalidMessage(ConsumerGroupHeartbeatRequestData in) {
-        if (in.subscribedTopicRegex() != null) return "SubscribedTopicRegex is not supported by this broker; subscribe to topic names";
+        if (in.subscribedTopicRegex() != null && !in.subscribedTopicRegex().isEmpty()
+                && compile(in.subscribedTopicRegex()) == null) {
+            return "SubscribedTopicRegex " + in.subscribedTopicRegex() + " is not a valid (Java) regular expression";
+        }
         if (in.serverAssignor() != null && !assignors.containsKey(in.serverAssignor())) {
             return "ServerAssignor " + in.serverAssignor() + " is not one of " + assignors.keySet();
         }
@@ -304,6 +361,7 @@ public final class ConsumerGroup {
             Member member = new Member(memberId);
             member.instanceId = instanceId;
             member.subscribedTopicNames = previous.subscribedTopicNames;
+            member.subscribedTopicRegex = previous.subscribedTopicRegex;
             member.serverAssignor = previous.serverAssignor;
             member.rebalanceTimeoutMs = previous.rebalanceTimeoutMs;
             member.memberEpoch = previous.memberEpoch;
@@ -392,6 +450,44 @@ public final class ConsumerGroup {
         log.info("Consumer group {} epoch {}: {}", groupId, groupEpoch, reason);
     }
 
+    private static Pattern compile(String regex) {
+        try {
+            return Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Matches the members' regexes against the topic names, again only when the names or the
+     * regexes changed. Internal topics ({@code __} names) never match, as Kafka's clients exclude
+     * them from pattern subscriptions by default.
+     */
+    private void resolveRegexes(Supplier<Set<String>> topicNames) {
+        Set<String> regexes = new TreeSet<>();
+        members.values().forEach(m -> {
+            if (m.subscribedTopicRegex != null) regexes.add(m.subscribedTopicRegex);
+        });
+        if (regexes.isEmpty()) {
+            regexMatches = Map.of();
+            resolvedAgainst = null;
+            return;
+        }
+        Set<String> names = topicNames.get();
+        if (names == resolvedAgainst && regexMatches.keySet().equals(regexes)) return;
+        Map<String, SortedSet<String>> matches = new HashMap<>();
+        for (String regex : regexes) {
+            Pattern pattern = compile(regex);
+            SortedSet<String> matched = new TreeSet<>();
+            for (String name : names) {
+                if (!name.startsWith("__") && pattern != null && pattern.matcher(name).matches()) matched.add(name);
+            }
+            matches.put(regex, matched);
+        }
+        regexMatches = matches;
+        resolvedAgainst = names;
+    }
+
     /** Whether the subscribed topics (which exist, and their partition counts) changed since the last look. */
     private boolean refreshSubscribedTopics(Function<String, Optional<Topic>> topics) {
         Map<String, Topic> now = new TreeMap<>();
@@ -415,7 +511,7 @@ public final class ConsumerGroup {
         Map<Uuid, Integer> partitionCounts = new HashMap<>();
         for (Member m : members.values()) {
             Set<Uuid> ids = new HashSet<>();
-            for (String name : m.subscribedTopicNames) {
+            for (String name : topicsOf(m)) {
                 Topic t = subscribedTopics.get(name);
                 if (t == null) continue;
                 ids.add(t.id());
@@ -491,6 +587,86 @@ public final class ConsumerGroup {
         byTopic.forEach((id, ps) -> topics.add(new ConsumerGroupHeartbeatResponseData.TopicPartitions()
                 .setTopicId(id).setPartitions(ps)));
         return new ConsumerGroupHeartbeatResponseData.Assignment().setTopicPartitions(topics);
+    }
+
+    // ---- persistence (Kafka's ConsumerGroup* records, see ConsumerGroupRecords) ----
+
+    /** The group's records as they stand now, by key: what a coordinator taking over needs. */
+    public Map<java.nio.ByteBuffer, byte[]> records() {
+        Map<java.nio.ByteBuffer, byte[]> out = new LinkedHashMap<>();
+        ConsumerGroupRecords.put(out, new ConsumerGroupMetadataKey().setGroupId(groupId),
+                new ConsumerGroupMetadataValue().setEpoch(groupEpoch));
+        for (Member m : members.values()) {
+            ConsumerGroupRecords.put(out, new ConsumerGroupMemberMetadataKey().setGroupId(groupId).setMemberId(m.memberId),
+                    new ConsumerGroupMemberMetadataValue().setInstanceId(m.instanceId).setRackId(m.rackId)
+                            .setClientId(m.clientId == null ? "" : m.clientId)
+                            .setClientHost(m.clientHost == null ? "" : m.clientHost)
+                            .setSubscribedTopicNames(m.subscribedTopicNames).setSubscribedTopicRegex(m.subscribedTopicRegex)
+                            .setRebalanceTimeoutMs(m.rebalanceTimeoutMs).setServerAssignor(m.serverAssignor));
+        }
+        ConsumerGroupRecords.put(out, new ConsumerGroupTargetAssignmentMetadataKey().setGroupId(groupId),
+                new ConsumerGroupTargetAssignmentMetadataValue().setAssignmentEpoch(targetAssignmentEpoch));
+        for (Map.Entry<String, SortedSet<TopicIdPartition>> t : new TreeMap<>(target).entrySet()) {
+            ConsumerGroupRecords.put(out, new ConsumerGroupTargetAssignmentMemberKey().setGroupId(groupId)
+                            .setMemberId(t.getKey()),
+                    new ConsumerGroupTargetAssignmentMemberValue().setTopicPartitions(ConsumerGroupRecords.target(t.getValue())));
+        }
+        for (Member m : members.values()) {
+            ConsumerGroupRecords.put(out, new ConsumerGroupCurrentMemberAssignmentKey().setGroupId(groupId)
+                            .setMemberId(m.memberId),
+                    new ConsumerGroupCurrentMemberAssignmentValue().setMemberEpoch(m.memberEpoch)
+                            .setPreviousMemberEpoch(m.previousMemberEpoch).setState((byte) m.state.ordinal())
+                            .setAssignedPartitions(ConsumerGroupRecords.current(m.assigned))
+                            .setPartitionsPendingRevocation(ConsumerGroupRecords.current(m.pendingRevocation)));
+        }
+        return out;
+    }
+
+    /**
+     * Takes over a group from its records, as a coordinator does when it becomes the leader of the
+     * group's offsets partition: members keep their epochs, states and assignments, the target
+     * assignment its epoch, and each member's session starts now. The subscribed topics are looked
+     * up now, so an unchanged topic list starts no new group epoch.
+     */
+    public void restore(ConsumerGroupRecords.Loaded loaded, long nowMs, Function<String, Optional<Topic>> topics,
+                        Supplier<Set<String>> topicNames) {
+        if (!members.isEmpty() || groupEpoch != 0) throw new IllegalStateException("group " + groupId + " is not new");
+        groupEpoch = Math.max(0, loaded.groupEpoch);
+        targetAssignmentEpoch = loaded.targetEpoch;
+        loaded.members.forEach((memberId, value) -> {
+            Member m = new Member(memberId);
+            m.instanceId = value.instanceId();
+            m.rackId = value.rackId();
+            m.clientId = value.clientId();
+            m.clientHost = value.clientHost();
+            m.subscribedTopicNames = List.copyOf(new TreeSet<>(value.subscribedTopicNames()));
+            m.subscribedTopicRegex = value.subscribedTopicRegex() == null || value.subscribedTopicRegex().isEmpty()
+                    ? null : value.subscribedTopicRegex();
+            m.rebalanceTimeoutMs = value.rebalanceTimeoutMs();
+            m.serverAssignor = value.serverAssignor();
+            ConsumerGroupCurrentMemberAssignmentValue current = loaded.current.get(memberId);
+            if (current != null) {
+                m.memberEpoch = current.memberEpoch();
+                m.previousMemberEpoch = current.previousMemberEpoch();
+                byte state = current.state();
+                m.state = state >= 0 && state < MemberState.values().length ? MemberState.values()[state] : MemberState.STABLE;
+                m.assigned = ConsumerGroupRecords.fromCurrent(current.assignedPartitions());
+                m.pendingRevocation = ConsumerGroupRecords.fromCurrent(current.partitionsPendingRevocation());
+                if (m.state == MemberState.UNREVOKED_PARTITIONS) {
+                    m.revocationDeadlineMs = nowMs + Math.max(m.rebalanceTimeoutMs, 1);
+                }
+            }
+            m.lastHeartbeatMs = nowMs;
+            members.put(memberId, m);
+            if (m.instanceId != null) staticMembers.put(m.instanceId, memberId);
+        });
+        loaded.targets.forEach((memberId, value) -> {
+            if (members.containsKey(memberId)) target.put(memberId, ConsumerGroupRecords.fromTarget(value.topicPartitions()));
+        });
+        resolveRegexes(topicNames);
+        refreshSubscribedTopics(topics);
+        log.info("Consumer group {} taken over at epoch {} (target epoch {}, {} members)", groupId, groupEpoch,
+                targetAssignmentEpoch, members.size());
     }
 
     public static ConsumerGroupHeartbeatResponseData error(Errors error, String message) {

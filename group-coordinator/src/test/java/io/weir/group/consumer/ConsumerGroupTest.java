@@ -197,4 +197,56 @@ class ConsumerGroupTest {
         a.heartbeat(200);
         assertThat(a.owned).containsExactlyInAnyOrder(0, 1, 2);
     }
+
+    private ConsumerGroupHeartbeatResponseData regexHeartbeat(String memberId, int epoch, String regex, long nowMs,
+                                                              Set<String> names) {
+        return group.heartbeat(new ConsumerGroupHeartbeatRequestData().setGroupId("g").setMemberId(memberId)
+                        .setMemberEpoch(epoch).setRebalanceTimeoutMs(epoch == 0 ? 30_000 : -1)
+                        .setSubscribedTopicNames(epoch == 0 ? List.of() : null).setSubscribedTopicRegex(regex),
+                "c", "/h", nowMs, n -> Optional.ofNullable(topics.get(n)), () -> names);
+    }
+
+    private static Set<Uuid> topicIds(ConsumerGroupHeartbeatResponseData out) {
+        Set<Uuid> ids = new HashSet<>();
+        out.assignment().topicPartitions().forEach(t -> ids.add(t.topicId()));
+        return ids;
+    }
+
+    @Test
+    void aRegexSubscriptionTakesTheMatchingTopicsAndTopicsThatAppearLater() {
+        Uuid workB = new Uuid(2, 2);
+        Uuid other = new Uuid(3, 3);
+        topics.put("work-b", new ConsumerGroup.Topic(workB, "work-b", 2));
+        topics.put("other", new ConsumerGroup.Topic(other, "other", 2));
+        Set<String> names = Set.of("work", "work-b", "other", "__consumer_offsets");
+        ConsumerGroupHeartbeatResponseData joined = regexHeartbeat("", 0, "work.*", 0, names);
+        assertThat(Errors.forCode(joined.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(topicIds(joined)).containsExactlyInAnyOrder(WORK, workB);
+        assertThat(group.subscribedTopicNames()).containsExactlyInAnyOrder("work", "work-b");
+        int epoch = group.groupEpoch();
+
+        // The same names (the same set): nothing changes.
+        ConsumerGroupHeartbeatResponseData same = regexHeartbeat(joined.memberId(), joined.memberEpoch(), null, 100, names);
+        assertThat(group.groupEpoch()).isEqualTo(epoch);
+        assertThat(same.assignment()).isNull();
+
+        Uuid workC = new Uuid(4, 4);
+        topics.put("work-c", new ConsumerGroup.Topic(workC, "work-c", 1));
+        Set<String> later = Set.of("work", "work-b", "work-c", "other", "__consumer_offsets");
+        ConsumerGroupHeartbeatResponseData grown = regexHeartbeat(joined.memberId(), joined.memberEpoch(), null, 200, later);
+        assertThat(group.groupEpoch()).isEqualTo(epoch + 1);
+        assertThat(topicIds(grown)).containsExactlyInAnyOrder(WORK, workB, workC);
+
+        // An empty regex removes it: the member subscribes to nothing.
+        ConsumerGroupHeartbeatResponseData dropped = regexHeartbeat(grown.memberId(), grown.memberEpoch(), "", 300, later);
+        assertThat(group.subscribedTopicNames()).isEmpty();
+        assertThat(dropped.assignment().topicPartitions()).isEmpty();
+    }
+
+    @Test
+    void anInvalidRegexIsRefused() {
+        ConsumerGroupHeartbeatResponseData out = regexHeartbeat("", 0, "work(", 0, Set.of("work"));
+        assertThat(Errors.forCode(out.errorCode())).isEqualTo(Errors.INVALID_REGULAR_EXPRESSION);
+        assertThat(group.isEmpty()).isTrue();
+    }
 }

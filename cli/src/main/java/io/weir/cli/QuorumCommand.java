@@ -105,6 +105,22 @@ final class QuorumCommand implements Runnable {
         }
     }
 
+    /**
+     * The voters of the running cluster's quorum (the replicated Raft configuration, which a
+     * voter change updates and node files do not), or empty when no node answers, the backend
+     * has no quorum, or {@code bootstrap} is empty.
+     */
+    static java.util.Optional<java.util.Set<Integer>> liveVoters(String bootstrap) {
+        if (bootstrap.isEmpty()) return java.util.Optional.empty();
+        try (Admin admin = NodeMembership.admin(bootstrap)) {
+            QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get(15, TimeUnit.SECONDS);
+            return java.util.Optional.of(q.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
+                    .collect(java.util.stream.Collectors.toSet()));
+        } catch (Exception e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** One member of the quorum as {@code quorum status} shows it. */
     record Member(int nodeId, String role, long logEndOffset, OptionalLong lastFetchMs) {
     }

@@ -67,7 +67,8 @@ final class QuorumCommand implements Runnable {
         public Integer call() throws Exception {
             try (Admin admin = TopicsCommand.admin(client)) {
                 return outcome(() -> admin.addRaftVoter(nodeId, Uuid.ZERO_UUID, java.util.Set.of()).all()
-                        .get(TIMEOUT_S, TimeUnit.SECONDS), "node " + nodeId + " is a voter");
+                        .get(TIMEOUT_S, TimeUnit.SECONDS), "node " + nodeId + " is a voter; restart it (weir cluster stop-node " + nodeId
+                        + " and start-node " + nodeId + ") so that it campaigns and votes");
             }
         }
     }

@@ -158,7 +158,9 @@ class QuorumMembershipTest {
         }
 
         // The promoted node restarts with its unchanged config (which lists it as a listener):
-        // the replicated Raft configuration it recovers says voter.
+        // the replicated Raft configuration it recovers says voter. The restart is needed: Ratis
+        // 3.2 keeps a running listener in the LISTENER role (it replicates, but neither campaigns
+        // nor votes) until its server starts again from that configuration.
         nodes.remove(4).close();
         nodes.put(4, WeirNode.start(configs.get(4)));
         nodes.get(4).awaitReady(Duration.ofSeconds(60));
@@ -184,7 +186,93 @@ class QuorumMembershipTest {
         assertThat(produce(20)).hasSize(20);
     }
 
+    /**
+     * The longer variant ({@code mvn verify -Pchaos}): round after round a new broker-only node
+     * joins, the leader's node stops for good, and the new node replaces it as voter, until
+     * none of the original voters is left; each round a new controller is elected and an
+     * acks=all topic on the live brokers takes writes.
+     */
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "weir.chaos.long", matches = "true")
+    void theLeaderIsReplacedRoundAfterRound() throws Exception {
+        int rounds = 4;
+        int[] kafkaPorts = FreePorts.take(3 + rounds);
+        int[] quorumPorts = FreePorts.take(3 + rounds);
+        Map<Integer, String> voterLines = new java.util.TreeMap<>();
+        for (int id = 1; id <= 3; id++) {
+            voterLines.put(id, "    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
+                    .formatted(id, quorumPorts[id - 1], kafkaPorts[id - 1]));
+        }
+        for (int id = 1; id <= 3; id++) {
+            nodes.put(id, WeirNode.start(config(id, kafkaPorts[id - 1], null, String.join("", voterLines.values()))));
+        }
+        for (WeirNode node : nodes.values()) {
+            node.awaitReady(Duration.ofSeconds(60));
+        }
+        for (int round = 1; round <= rounds; round++) {
+            int joiner = 3 + round;
+            // As an operator would write it: the new node's file names the voters of today.
+            NodeConfig joinerConfig = config(joiner, kafkaPorts[joiner - 1], quorumPorts[joiner - 1],
+                    String.join("", voterLines.values()));
+            nodes.put(joiner, WeirNode.start(joinerConfig));
+            nodes.get(joiner).awaitReady(Duration.ofSeconds(60));
+            try (Admin admin = admin()) {
+                QuorumInfo before = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> quorum(admin), q -> ids(q.observers()).contains(joiner));
+                int leader = before.leaderId();
+                nodes.remove(leader).close();
+                voterLines.remove(leader);
+            }
+            try (Admin admin = admin()) {
+                QuorumInfo elected = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> quorum(admin), q -> nodes.containsKey(q.leaderId()));
+                int dead = ids(elected.voters()).stream().filter(id -> !nodes.containsKey(id)).findFirst().orElseThrow();
+                admin.removeRaftVoter(dead, Uuid.ZERO_UUID).all().get(60, TimeUnit.SECONDS);
+                admin.addRaftVoter(joiner, Uuid.ZERO_UUID, Set.of()).all().get(60, TimeUnit.SECONDS);
+                // Ratis 3.2 keeps a running listener in the LISTENER role: it votes once restarted.
+                nodes.remove(joiner).close();
+                nodes.put(joiner, WeirNode.start(joinerConfig));
+                nodes.get(joiner).awaitReady(Duration.ofSeconds(60));
+                voterLines.put(joiner, "    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
+                        .formatted(joiner, quorumPorts[joiner - 1], kafkaPorts[joiner - 1]));
+                QuorumInfo after = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> quorum(admin), q -> ids(q.voters()).equals(voterLines.keySet()));
+                assertThat(after.observers()).isEmpty();
+                await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeCluster().nodes()
+                        .get(10, TimeUnit.SECONDS).stream().allMatch(n -> nodes.containsKey(n.id())));
+                String topic = "round-" + round;
+                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 3)
+                        .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
+                assertThat(produce(topic, 20)).hasSize(20);
+            }
+        }
+        assertThat(voterLines.keySet()).doesNotContain(1, 2, 3);
+    }
+
+    private NodeConfig config(int id, int kafkaPort, Integer quorumPort, String voters) throws java.io.IOException {
+        String self = quorumPort == null ? "" : "  quorum.port: %d%n".formatted(quorumPort);
+        return NodeConfig.parse("""
+                node.id: %d
+                cluster.id: quorum
+                data.dir: %s
+                listeners:
+                  kafka: 127.0.0.1:%d
+                coordination:
+                  backend: ratis
+                %s  voters:
+                %s
+                broker.heartbeat.interval.ms: 200
+                broker.session.timeout.ms: 3000
+                replica.lag.time.max.ms: 3000
+                auto.balance.enable: false
+                """.formatted(id, dir.resolve("node-" + id), kafkaPort, self, voters));
+    }
+
     private List<RecordMetadata> produce(int count) throws Exception {
+        return produce(TOPIC, count);
+    }
+
+    private List<RecordMetadata> produce(String topic, int count) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
@@ -195,7 +283,7 @@ class QuorumMembershipTest {
                 ProducerConfig.METADATA_MAX_AGE_CONFIG, 1_000))) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                sent.add(producer.send(new ProducerRecord<>(TOPIC, i % 3, null, "v" + i)));
+                sent.add(producer.send(new ProducerRecord<>(topic, i % 3, null, "v" + i)));
             }
             List<RecordMetadata> acked = new ArrayList<>();
             for (Future<RecordMetadata> f : sent) {

@@ -396,12 +396,19 @@ final class ClusterCommand implements Runnable {
             }
             NodeLoad load = NodeLoad.read(layout, NodeMembership.bootstrap(layout, -1),
                     nodes.stream().filter(layout::isRunning).toList());
+            // Roles from the quorum itself when it answers: add-voter/remove-voter change no node file.
+            boolean ratis = !nodes.isEmpty()
+                    && NodeConfig.load(layout.config(nodes.get(0))).coordination().backend().equals("ratis");
+            Optional<java.util.Set<Integer>> voters = ratis
+                    ? QuorumCommand.liveVoters(NodeMembership.bootstrap(layout, -1)) : Optional.empty();
             System.out.println("node\trole\tprocess\tstate\treplicas\tleaders\tbytes");
             for (int i : nodes) {
                 Optional<ProcessHandle> p = layout.running(i);
                 boolean healthy = p.isPresent() && layout.healthy(i);
                 allUp &= healthy;
-                boolean voter = NodeConfig.load(layout.config(i)).coordination().isVoter(i);
+                boolean inFile = NodeConfig.load(layout.config(i)).coordination().isVoter(i);
+                int id = i;
+                boolean voter = voters.map(v -> v.contains(id)).orElse(inFile);
                 System.out.printf("node-%d\t%s\t%s\t%s\t%s%n", i, voter ? "voter" : "broker",
                         p.map(h -> "pid " + h.pid()).orElse("stopped"),
                         healthy ? "serving" : p.isPresent() ? "not ready" : "-", load.describe(i));

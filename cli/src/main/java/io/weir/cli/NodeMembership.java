@@ -142,12 +142,15 @@ final class NodeMembership {
                 return 2;
             }
             NodeConfig config = NodeConfig.load(layout.config(node));
-            if (config.coordination().backend().equals("ratis") && config.coordination().isVoter(node)) {
-                System.err.println("node " + node + " is a voter of the metadata quorum; only broker-only nodes "
-                        + "(added with cluster add-node) can be removed");
+            String bootstrap = bootstrap(layout, node);
+            // The running quorum's voters when it answers (a promoted node's file still says broker-only).
+            boolean voter = config.coordination().backend().equals("ratis") && QuorumCommand.liveVoters(bootstrap)
+                    .map(v -> v.contains(node)).orElse(config.coordination().isVoter(node));
+            if (voter) {
+                System.err.println("node " + node + " is a voter of the metadata quorum; remove it from the voters "
+                        + "first (weir quorum remove-voter " + node + ") or remove a broker-only node");
                 return 2;
             }
-            String bootstrap = bootstrap(layout, node);
             if (bootstrap.isEmpty()) {
                 System.err.println("no other node is running");
                 return 1;

@@ -96,7 +96,9 @@ class ClusterCommandTest {
         CommandLine weir = new CommandLine(new WeirCli());
 
         assertThat(weir.getSubcommands()).containsOnlyKeys("server", "cluster", "topics", "produce", "consume", "metadata",
-                "groups");
+                "groups", "quorum");
+        assertThat(weir.getSubcommands().get("quorum").getSubcommands())
+                .containsOnlyKeys("status", "add-voter", "remove-voter");
         assertThat(weir.getSubcommands().get("cluster").getSubcommands())
                 .containsOnlyKeys("up", "status", "down", "stop-node", "start-node", "add-node", "remove-node");
         assertThat(weir.getSubcommands().get("metadata").getSubcommands()).containsOnlyKeys("export", "import");

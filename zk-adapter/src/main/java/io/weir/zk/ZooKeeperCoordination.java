@@ -2,6 +2,9 @@ package io.weir.zk;
 
 import io.weir.controller.coordination.ControllerLocation;
 import io.weir.controller.coordination.Coordination;
+import io.weir.controller.coordination.QuorumDescription;
+import io.weir.controller.coordination.QuorumMembership;
+import io.weir.controller.coordination.VoterChangeException;
 import io.weir.controller.coordination.CoordinationListener;
 import io.weir.controller.coordination.NotControllerException;
 import io.weir.controller.image.MetadataImage;
@@ -49,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * once, before ZooKeeper can expire the session and let another node win. All ZooKeeper work
  * runs on one worker thread, woken by watches, by reconnects and by a periodic poll.
  */
-public final class ZooKeeperCoordination implements Coordination {
+public final class ZooKeeperCoordination implements Coordination, QuorumMembership {
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperCoordination.class);
     private static final long CLOSE_TIMEOUT_MS = 5_000;
 
@@ -329,6 +332,43 @@ public final class ZooKeeperCoordination implements Coordination {
             }
         }
         requestRefresh();
+    }
+
+    // ---- the quorum as Kafka's DescribeQuorum reports it ----
+
+    /**
+     * ZooKeeper has no Raft quorum to describe, so this answers only what is true of the metadata
+     * log: the active controller (this node, while it leads) as the one voter, the controller
+     * epoch as its epoch and the offset of the last batch it delivered as the high watermark (it
+     * appends only at the next offset after it, so its log end is the same). The other nodes are
+     * not reported: they read the log from ZooKeeper, not from the leader.
+     */
+    @Override
+    public Optional<QuorumDescription> describeQuorum() {
+        long epoch = leadership.epoch();
+        if (closed || epoch < 0) {
+            return Optional.empty();
+        }
+        long offset = reader.image().offset();
+        int self = config.nodeId();
+        return Optional.of(new QuorumDescription(self, epoch, offset,
+            List.of(new QuorumDescription.ReplicaState(self, offset, -1, System.currentTimeMillis())),
+            List.of(), java.util.Map.of()));
+    }
+
+    @Override
+    public CompletableFuture<Void> addVoter(int nodeId) {
+        return noVoters();
+    }
+
+    @Override
+    public CompletableFuture<Void> removeVoter(int nodeId) {
+        return noVoters();
+    }
+
+    private static CompletableFuture<Void> noVoters() {
+        return CompletableFuture.failedFuture(new VoterChangeException(VoterChangeException.Reason.UNSUPPORTED,
+            "the ZooKeeper backend has no Raft voters: its ensemble is managed by ZooKeeper itself"));
     }
 
     // ---- the rest of the SPI ----

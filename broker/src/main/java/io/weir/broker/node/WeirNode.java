@@ -39,6 +39,8 @@ import io.weir.controller.partition.TopicPartitionName;
 import io.weir.controller.coordination.ControllerLocation;
 import io.weir.controller.coordination.Coordination;
 import io.weir.controller.coordination.LocalCoordination;
+import io.weir.controller.coordination.QuorumMembership;
+import io.weir.broker.quorum.RaftVoterHandlers;
 import io.weir.controller.record.BrokerEndpoint;
 import io.weir.group.GroupCoordinator;
 import io.weir.group.OffsetsTopicCreator;
@@ -144,7 +146,8 @@ public final class WeirNode implements AutoCloseable {
         DelegatingDispatcher dispatcher = new DelegatingDispatcher();
         metrics = new BrokerMetrics(nodeId);
         ClusterMembership membership = ClusterMembership.of(expectedNodeIds(),
-                id -> ratis != null && ratis.listenerIds().contains(id), config.clusterSecretFile() != null);
+                id -> ratis != null && (ratis.listenerIds().contains(id) || ratis.voterIds().contains(id)),
+                config.clusterSecretFile() != null);
         Optional<String> secret = config.clusterSecretFile() == null ? Optional.empty()
                 : Optional.of(MemberSasl.readSecret(config.clusterSecretFile()));
         if (secret.isEmpty()) {
@@ -277,6 +280,9 @@ public final class WeirNode implements AutoCloseable {
         GroupHandlers.register(apis, groups, authorization);
         UserScramCredentialsHandlers.register(apis, metadata, controller, forwarder);
         AclHandlers.register(apis, metadata, controller, forwarder, authorization);
+        if (coordination instanceof QuorumMembership quorum) {
+            RaftVoterHandlers.register(apis, controller, quorum, forwarder, config.clusterId());
+        }
         if (sasl != SaslMechanisms.NONE || listeners.all().stream().anyMatch(l -> l.protocol() == SecurityProtocol.SASL_PLAINTEXT
                 || l.protocol() == SecurityProtocol.SASL_SSL)) {
             apis.servedByConnection(ApiKeys.SASL_HANDSHAKE, 0, 1)

@@ -97,6 +97,25 @@ class ThreeNodeClusterTest {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
             assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).extracting(Node::id)
                     .containsExactlyInAnyOrder(1, 2, 3);
+            // DescribeQuorum (KIP-853): the Raft quorum on Ratis; on ZooKeeper only what is true,
+            // the active controller and its epoch, and no voters to change.
+            org.apache.kafka.clients.admin.QuorumInfo quorum = admin.describeMetadataQuorum().quorumInfo()
+                    .get(30, TimeUnit.SECONDS);
+            io.weir.controller.coordination.ControllerLocation active = nodes.get(0).controller().activeController()
+                    .orElseThrow();
+            assertThat(quorum.leaderId()).isEqualTo(active.nodeId());
+            assertThat(quorum.leaderEpoch()).isEqualTo(active.controllerEpoch());
+            assertThat(quorum.highWatermark()).isPositive();
+            assertThat(quorum.observers()).isEmpty();
+            assertThat(quorum.voters()).extracting(org.apache.kafka.clients.admin.QuorumInfo.ReplicaState::replicaId)
+                    .containsExactlyInAnyOrderElementsOf(backend.equals("ratis") ? List.of(1, 2, 3)
+                            : List.of(active.nodeId()));
+            if (backend.equals("zookeeper")) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> admin.removeRaftVoter(active.nodeId(),
+                                org.apache.kafka.common.Uuid.ZERO_UUID).all().get(30, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.UnsupportedVersionException.class)
+                        .hasMessageContaining("no Raft voters");
+            }
             admin.createTopics(List.of(new NewTopic("spread", 6, (short) 1))).all().get(30, TimeUnit.SECONDS);
             // CreateTopics answers once the controller node replayed the topic; the node that
             // answers Describe may replay it a moment later (as with Kafka's KRaft brokers).

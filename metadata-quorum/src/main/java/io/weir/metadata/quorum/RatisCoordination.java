@@ -4,14 +4,20 @@ import io.weir.controller.coordination.ControllerLocation;
 import io.weir.controller.coordination.Coordination;
 import io.weir.controller.coordination.CoordinationListener;
 import io.weir.controller.coordination.NotControllerException;
+import io.weir.controller.coordination.QuorumDescription;
+import io.weir.controller.coordination.QuorumMembership;
+import io.weir.controller.coordination.VoterChangeException;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.record.MetadataRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -61,7 +67,7 @@ import org.slf4j.LoggerFactory;
  * entry is appended and when it is applied. All listener callbacks run on one event thread
  * in the order Ratis produced them.
  */
-public final class RatisCoordination implements Coordination {
+public final class RatisCoordination implements Coordination, QuorumMembership {
     private static final Logger LOG = LoggerFactory.getLogger(RatisCoordination.class);
     private static final int JOIN_ATTEMPTS = 120;
     private static final long JOIN_RETRY_MS = 1000;
@@ -145,6 +151,11 @@ public final class RatisCoordination implements Coordination {
      * a no-op. Bounded retries while no leader is reachable.
      */
     private void joinAsListener() {
+        if (isVoterInRaftConf()) {
+            // Promoted by add-voter in an earlier run: the recovered Raft configuration says so.
+            LOG.info("node {} is a voter of the metadata quorum (promoted earlier)", config.nodeId());
+            return;
+        }
         RaftPeer self = peer(config.self(), RaftPeerRole.LISTENER);
         List<RaftPeer> voters = config.voters().stream()
             .map(p -> peer(p, RaftPeerRole.FOLLOWER)).toList();
@@ -227,15 +238,35 @@ public final class RatisCoordination implements Coordination {
 
     /** Node ids of the non-voting members in this node's view of the Raft configuration. */
     public List<Integer> listenerIds() {
+        return memberIds(RaftPeerRole.LISTENER);
+    }
+
+    /**
+     * Node ids of the voters in this node's view of the Raft configuration: the static voters
+     * until a voter change, then whatever the replicated configuration says.
+     */
+    public List<Integer> voterIds() {
+        return memberIds(RaftPeerRole.FOLLOWER);
+    }
+
+    private List<Integer> memberIds(RaftPeerRole role) {
         RaftServer s = server;
         if (s == null || closed) {
             return List.of();
         }
         try {
-            return s.getDivision(groupId).getRaftConf().getCurrentPeers(RaftPeerRole.LISTENER)
+            return s.getDivision(groupId).getRaftConf().getCurrentPeers(role)
                 .stream().map(p -> Integer.parseInt(p.getId().toString())).sorted().toList();
         } catch (IOException | NumberFormatException e) {
             return List.of();
+        }
+    }
+
+    private boolean isVoterInRaftConf() {
+        try {
+            return server.getDivision(groupId).getRaftConf().getPeer(selfId, RaftPeerRole.FOLLOWER) != null;
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -276,6 +307,155 @@ public final class RatisCoordination implements Coordination {
         });
     }
 
+    /**
+     * The quorum as this node's Raft leader sees it: the term, the commit index as high
+     * watermark, and each member's match index and time of last contact as Ratis reports them.
+     * Empty unless this node leads (followers do not know the others' progress).
+     */
+    @Override
+    public Optional<QuorumDescription> describeQuorum() {
+        RaftServer s = server;
+        if (s == null || closed) {
+            return Optional.empty();
+        }
+        try {
+            RaftServer.Division d = s.getDivision(groupId);
+            DivisionInfo info = d.getInfo();
+            if (!info.isLeader() || !info.isLeaderReady()) {
+                return Optional.empty();
+            }
+            long now = System.currentTimeMillis();
+            long highWatermark = d.getRaftLog().getLastCommittedIndex();
+            long leaderEnd = d.getRaftLog().getNextIndex() - 1;
+            Map<Integer, QuorumDescription.ReplicaState> states = new java.util.HashMap<>();
+            List<ServerRpcProto> followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+            long[] matchIndexes = info.getFollowerMatchIndices();
+            for (int i = 0; i < followers.size(); i++) {
+                ServerRpcProto f = followers.get(i);
+                int id = Integer.parseInt(f.getId().getId().toStringUtf8());
+                // Both lists come from the leader's log appenders in one order; unknown if they disagree.
+                long match = matchIndexes.length == followers.size() ? matchIndexes[i] : -1;
+                long lastContact = now - f.getLastRpcElapsedTimeMs();
+                states.put(id, new QuorumDescription.ReplicaState(id, match, lastContact,
+                    match >= highWatermark ? lastContact : -1));
+            }
+            states.put(config.nodeId(), new QuorumDescription.ReplicaState(config.nodeId(), leaderEnd, -1, now));
+            RaftConfiguration conf = d.getRaftConf();
+            Map<Integer, QuorumDescription.Endpoint> endpoints = new java.util.HashMap<>();
+            allPeers(conf).forEach(p -> {
+                String a = p.getAddress();
+                int colon = a.lastIndexOf(':');
+                endpoints.put(Integer.parseInt(p.getId().toString()), new QuorumDescription.Endpoint(
+                    "QUORUM", a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))));
+            });
+            return Optional.of(new QuorumDescription(config.nodeId(), info.getCurrentTerm(), highWatermark,
+                replicaStates(conf.getCurrentPeers(RaftPeerRole.FOLLOWER), states),
+                replicaStates(conf.getCurrentPeers(RaftPeerRole.LISTENER), states), endpoints));
+        } catch (IOException | RuntimeException e) {
+            LOG.info("node {} could not describe the metadata quorum: {}", config.nodeId(), e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static List<QuorumDescription.ReplicaState> replicaStates(
+            java.util.Collection<RaftPeer> peers, Map<Integer, QuorumDescription.ReplicaState> states) {
+        return peers.stream().map(p -> Integer.parseInt(p.getId().toString())).sorted()
+            .map(id -> states.getOrDefault(id, new QuorumDescription.ReplicaState(id, -1, -1, -1))).toList();
+    }
+
+    @Override
+    public CompletableFuture<Void> addVoter(int nodeId) {
+        return changeVoters(nodeId, true);
+    }
+
+    @Override
+    public CompletableFuture<Void> removeVoter(int nodeId) {
+        return changeVoters(nodeId, false);
+    }
+
+    /**
+     * Promotes a listener or removes a voter with Ratis' setConfiguration on this node, which must
+     * lead. {@link VoterChanges} decides whether it is safe from the members heard from within
+     * three election timeouts; compare-and-set on the configuration it decided on, so a
+     * concurrent change makes this one fail rather than be undone.
+     */
+    private CompletableFuture<Void> changeVoters(int nodeId, boolean add) {
+        RaftServer s = server;
+        try {
+            if (s == null || closed || !s.getDivision(groupId).getInfo().isLeader()) {
+                throw new VoterChangeException(VoterChangeException.Reason.NOT_LEADER,
+                    "node " + config.nodeId() + " does not lead the metadata quorum");
+            }
+            RaftServer.Division d = s.getDivision(groupId);
+            RaftConfiguration conf = d.getRaftConf();
+            List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+            List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+            Set<Integer> voterIds = ids(voters);
+            Set<Integer> live = liveMembers(d.getInfo());
+            Set<Integer> next = add ? VoterChanges.add(voterIds, ids(listeners), live, nodeId)
+                : VoterChanges.remove(voterIds, live, nodeId);
+            List<RaftPeer> newVoters = new ArrayList<>();
+            List<RaftPeer> newListeners = new ArrayList<>();
+            for (RaftPeer p : allPeers(conf)) {
+                int id = Integer.parseInt(p.getId().toString());
+                if (next.contains(id)) {
+                    newVoters.add(RaftPeer.newBuilder(p).setStartupRole(RaftPeerRole.FOLLOWER).build());
+                } else if (ids(listeners).contains(id)) {
+                    newListeners.add(p);
+                }
+            }
+            SetConfigurationRequest.Arguments change = SetConfigurationRequest.Arguments.newBuilder()
+                .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+                .setServersInCurrentConf(voters).setListenersInCurrentConf(listeners)
+                .setServersInNewConf(newVoters).setListenersInNewConf(newListeners)
+                .build();
+            LOG.info("node {} changes the metadata quorum's voters from {} to {}", config.nodeId(), voterIds, next);
+            long timeoutMs = config.appendTimeout().toMillis() * 3;
+            return s.setConfigurationAsync(new SetConfigurationRequest(clientId, selfId, groupId,
+                    callIds.incrementAndGet(), change))
+                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .handle((reply, error) -> {
+                    if (error != null || !reply.isSuccess()) {
+                        Object why = error != null ? error : reply.getException();
+                        throw new CompletionException(new VoterChangeException(VoterChangeException.Reason.FAILED,
+                            "the quorum did not commit voters " + next + ": " + why));
+                    }
+                    LOG.info("the metadata quorum's voters are now {}", next);
+                    return null;
+                });
+        } catch (VoterChangeException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new VoterChangeException(VoterChangeException.Reason.FAILED,
+                "voter change refused by Ratis: " + e));
+        }
+    }
+
+    private Set<Integer> liveMembers(DivisionInfo info) {
+        long bound = config.electionTimeoutMax().toMillis() * 3;
+        Set<Integer> live = new HashSet<>();
+        live.add(config.nodeId());
+        for (ServerRpcProto f : info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
+            if (f.getLastRpcElapsedTimeMs() <= bound) {
+                live.add(Integer.parseInt(f.getId().getId().toStringUtf8()));
+            }
+        }
+        return live;
+    }
+
+    /** Voters and listeners ({@code getAllPeers()} alone gives the voters). */
+    private static List<RaftPeer> allPeers(RaftConfiguration conf) {
+        List<RaftPeer> all = new ArrayList<>(conf.getAllPeers(RaftPeerRole.FOLLOWER));
+        all.addAll(conf.getAllPeers(RaftPeerRole.LISTENER));
+        return all;
+    }
+
+    private static Set<Integer> ids(java.util.Collection<RaftPeer> peers) {
+        Set<Integer> ids = new HashSet<>();
+        peers.forEach(p -> ids.add(Integer.parseInt(p.getId().toString())));
+        return ids;
+    }
+
     @Override
     public Optional<ControllerLocation> activeController() {
         RaftServer s = server;
@@ -289,8 +469,13 @@ public final class RatisCoordination implements Coordination {
                 return Optional.empty();
             }
             int id = Integer.parseInt(leader.toString());
-            return config.peer(id).map(p -> new ControllerLocation(id, info.getCurrentTerm(),
-                p.host(), p.controllerPort()));
+            long term = info.getCurrentTerm();
+            // A promoted listener is in the replicated configuration, not in the others' static one.
+            Optional<ControllerLocation> fromConf = controllerEndpoint(
+                s.getDivision(groupId).getRaftConf().getPeer(leader))
+                .map(hp -> new ControllerLocation(id, term, hp.host(), hp.port()));
+            return fromConf.or(() -> config.peer(id).map(p -> new ControllerLocation(id, term,
+                p.host(), p.controllerPort())));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
@@ -319,7 +504,7 @@ public final class RatisCoordination implements Coordination {
 
     private void handOffLeadership() {
         RaftServer s = server;
-        if (s == null || config.voters().size() < 2) {
+        if (s == null || voterIds().size() < 2) {
             return;
         }
         try {
@@ -328,9 +513,9 @@ public final class RatisCoordination implements Coordination {
                 return;
             }
             // The voter heard from most recently is the likeliest to be up and caught up.
-            List<String> voterIds = config.voters().stream()
-                .filter(p -> p.nodeId() != config.nodeId())
-                .map(p -> Integer.toString(p.nodeId())).toList();
+            List<String> voterIds = voterIds().stream()
+                .filter(id -> id != config.nodeId())
+                .map(id -> Integer.toString(id)).toList();
             RaftPeerId successor = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList()
                 .stream()
                 .filter(f -> voterIds.contains(f.getId().getId().toStringUtf8()))
@@ -388,10 +573,37 @@ public final class RatisCoordination implements Coordination {
         return RaftGroup.valueOf(groupId, peers);
     }
 
+    /**
+     * The Raft peer of {@code p}. Its client address (unused by the Netty transport, which dials
+     * {@code address} only) carries the node's Kafka controller endpoint, so the replicated
+     * configuration tells every node where a promoted listener serves as controller.
+     */
     private static RaftPeer peer(QuorumPeer p, RaftPeerRole role) {
-        return RaftPeer.newBuilder().setId(peerId(p.nodeId())).setAddress(p.address())
-            .setStartupRole(role).build();
+        RaftPeer.Builder b = RaftPeer.newBuilder().setId(peerId(p.nodeId())).setAddress(p.address())
+            .setStartupRole(role);
+        if (p.controllerPort() > 0) {
+            b.setClientAddress(p.host() + ":" + p.controllerPort());
+        }
+        return b.build();
     }
+
+    private record HostPort(String host, int port) {
+    }
+
+    private static Optional<HostPort> controllerEndpoint(RaftPeer peer) {
+        if (peer == null || peer.getClientAddress() == null) {
+            return Optional.empty();
+        }
+        String a = peer.getClientAddress();
+        int colon = a.lastIndexOf(':');
+        try {
+            return colon <= 0 ? Optional.empty()
+                : Optional.of(new HostPort(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
 
     private static RaftPeerId peerId(int nodeId) {
         return RaftPeerId.valueOf(Integer.toString(nodeId));

@@ -400,7 +400,7 @@ final class ClusterCommand implements Runnable {
             boolean ratis = !nodes.isEmpty()
                     && NodeConfig.load(layout.config(nodes.get(0))).coordination().backend().equals("ratis");
             Optional<java.util.Set<Integer>> voters = ratis
-                    ? QuorumCommand.liveVoters(NodeMembership.bootstrap(layout, -1)) : Optional.empty();
+                    ? QuorumCommand.liveVoters(layout, NodeMembership.bootstrap(layout, -1)) : Optional.empty();
             System.out.println("node\trole\tprocess\tstate\treplicas\tleaders\tbytes");
             for (int i : nodes) {
                 Optional<ProcessHandle> p = layout.running(i);

@@ -144,7 +144,7 @@ final class NodeMembership {
             NodeConfig config = NodeConfig.load(layout.config(node));
             String bootstrap = bootstrap(layout, node);
             // The running quorum's voters when it answers (a promoted node's file still says broker-only).
-            boolean voter = config.coordination().backend().equals("ratis") && QuorumCommand.liveVoters(bootstrap)
+            boolean voter = config.coordination().backend().equals("ratis") && QuorumCommand.liveVoters(layout, bootstrap)
                     .map(v -> v.contains(node)).orElse(config.coordination().isVoter(node));
             if (voter) {
                 System.err.println("node " + node + " is a voter of the metadata quorum; remove it from the voters "

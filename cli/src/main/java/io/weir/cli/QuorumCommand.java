@@ -111,9 +111,9 @@ final class QuorumCommand implements Runnable {
      * voter change updates and node files do not), or empty when no node answers, the backend
      * has no quorum, or {@code bootstrap} is empty.
      */
-    static java.util.Optional<java.util.Set<Integer>> liveVoters(String bootstrap) {
+    static java.util.Optional<java.util.Set<Integer>> liveVoters(ClusterCommand.Layout layout, String bootstrap) {
         if (bootstrap.isEmpty()) return java.util.Optional.empty();
-        try (Admin admin = NodeMembership.admin(bootstrap)) {
+        try (Admin admin = NodeMembership.admin(layout, bootstrap)) {
             QuorumInfo q = admin.describeMetadataQuorum().quorumInfo().get(15, TimeUnit.SECONDS);
             return java.util.Optional.of(q.voters().stream().map(QuorumInfo.ReplicaState::replicaId)
                     .collect(java.util.stream.Collectors.toSet()));

@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * What {@code cluster up --secure} adds to a local cluster (docs/SECURITY.md): every node's one
  * Kafka listener is SASL_SSL (SCRAM-SHA-512 and -256) with a certificate from the cluster's own
  * {@link LocalCertificateAuthority}, nodes talk to each other over it and prove the cluster
- * secret, {@code /metrics} and {@code /health} need the cluster's bearer token; and the cluster
+ * secret, {@code /metrics} and {@code /health} need the cluster's bearer token, requests are
+ * authorized against ACLs (the admin user and the nodes are super users); and the cluster
  * gets a user {@value #ADMIN} whose client settings are written for Kafka's tools
  * ({@code client.properties}, with {@code --command-config}: SCRAM-SHA-512) and for librdkafka
  * clients such as kcat ({@code librdkafka.config}, with {@code -F}: PLAIN, inside TLS, because
@@ -80,7 +81,9 @@ final class SecureCluster {
                 "ssl.truststore.location", ca.certificateFile().toAbsolutePath().toString(),
                 "ssl.truststore.type", "PEM",
                 "sasl.enabled.mechanisms", "SCRAM-SHA-512,SCRAM-SHA-256,PLAIN",
-                "http.token.file", dir.resolve(HTTP_TOKEN).toAbsolutePath().toString()));
+                "http.token.file", dir.resolve(HTTP_TOKEN).toAbsolutePath().toString(),
+                "authorizer.class.name", NodeConfig.KAFKA_STANDARD_AUTHORIZER,
+                "super.users", "User:" + ADMIN));
     }
 
     /**

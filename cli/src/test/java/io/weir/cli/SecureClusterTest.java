@@ -52,7 +52,7 @@ import picocli.CommandLine;
  * and the cluster secret between them, and the admin user's files. Real clients: kafka-clients
  * with {@code client.properties}, the {@code weir} commands, kcat (librdkafka) with
  * {@code librdkafka.config} and kafkajs with SCRAM-SHA-512; outsiders without the credentials,
- * the CA or a known mechanism are refused. kcat and kafkajs are installed by {@code .ci/run}
+ * the CA or a known mechanism are refused, and a user without ACLs sees and creates nothing. kcat and kafkajs are installed by {@code .ci/run}
  * (Debian's kcat; kafkajs from {@code cli/src/test/node}); where they are missing their test is
  * skipped with a message saying so.
  */
@@ -118,6 +118,39 @@ class SecureClusterTest {
         Map<String, Object> oauth = config(Map.of(SaslConfigs.SASL_MECHANISM, "OAUTHBEARER", SaslConfigs.SASL_JAAS_CONFIG,
                 "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub=\"admin\";"));
         assertThatThrownBy(() -> listTopics(oauth)).hasRootCauseInstanceOf(UnsupportedSaslMechanismException.class);
+    }
+
+    @Test
+    void aUserWithoutAclsIsRefusedUntilTheAdminGrantsThem() throws Exception {
+        try (Admin client = Admin.create(config(Map.of()))) {
+            client.createTopics(List.of(new NewTopic("for-bob", 1, (short) 3))).all().get(60, TimeUnit.SECONDS);
+            client.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion("bob",
+                    new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                            org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192), "bob-secret")))
+                    .all().get(60, TimeUnit.SECONDS);
+        }
+        Map<String, Object> bob = config(Map.of(SaslConfigs.SASL_JAAS_CONFIG,
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"bob\" password=\"bob-secret\";",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+        try (Admin asBob = Admin.create(bob)) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(asBob.listTopics().names().get(30, TimeUnit.SECONDS)).as("no ACLs: sees nothing").isEmpty());
+            assertThatThrownBy(() -> asBob.createTopics(List.of(new NewTopic("bobs", 1, (short) 3))).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
+        }
+
+        try (Admin client = Admin.create(config(Map.of()))) {
+            client.createAcls(List.of(new org.apache.kafka.common.acl.AclBinding(
+                    new org.apache.kafka.common.resource.ResourcePattern(org.apache.kafka.common.resource.ResourceType.TOPIC,
+                            "for-bob", org.apache.kafka.common.resource.PatternType.LITERAL),
+                    new org.apache.kafka.common.acl.AccessControlEntry("User:bob", "*",
+                            org.apache.kafka.common.acl.AclOperation.DESCRIBE,
+                            org.apache.kafka.common.acl.AclPermissionType.ALLOW)))).all().get(60, TimeUnit.SECONDS);
+        }
+        try (Admin asBob = Admin.create(bob)) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(asBob.listTopics().names().get(30, TimeUnit.SECONDS)).containsExactly("for-bob"));
+        }
     }
 
     @Test

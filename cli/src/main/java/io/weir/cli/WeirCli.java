@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "weir", mixinStandardHelpOptions = true, version = "weir 0.1.0-SNAPSHOT",
         description = "A Kafka-compatible, partitioned, replicated log.",
         subcommands = {ServerCommand.class, ClusterCommand.class, TopicsCommand.class,
-                ProduceCommand.class, ConsumeCommand.class, MetadataCommand.class, GroupsCommand.class})
+                ProduceCommand.class, ConsumeCommand.class, MetadataCommand.class, GroupsCommand.class,
+                ReassignmentsCommand.class})
 public final class WeirCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "A Kafka-compatible, partitioned, replicated log.",
         subcommands = {ServerCommand.class, ClusterCommand.class, TopicsCommand.class,
                 ProduceCommand.class, ConsumeCommand.class, MetadataCommand.class, GroupsCommand.class,
-                QuorumCommand.class})
+                QuorumCommand.class, ReassignmentsCommand.class})
 public final class WeirCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

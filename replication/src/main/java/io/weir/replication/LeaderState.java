@@ -194,6 +194,14 @@ public final class LeaderState {
         return sb.toString();
     }
 
+    /**
+     * Whether {@code brokerId} is in the ISR or being added to it: the high watermark waits for
+     * it, so no replication throttle may hold it back.
+     */
+    public boolean inMaximalIsr(int brokerId) {
+        return effectiveIsr().contains(brokerId);
+    }
+
     /** For acks=all: whether {@code requiredOffset} is committed, and with enough replicas. */
     public AckState ackState(long requiredOffset, int minInsyncReplicas) {
         if (highWatermark < requiredOffset) {

@@ -51,6 +51,8 @@ public final class Partition {
     /** The leader epoch of the leadership or followership last applied; -1 before the first. */
     private volatile int leaderEpoch = -1;
     private int minInsyncReplicas = 1;
+    /** The replicas a reassignment is adding, while this node leads; read by every replica fetch. */
+    private volatile java.util.Set<Integer> addingReplicas = java.util.Set.of();
     /** The last ISR-change failure logged, so a retry failing the same way is not logged again. */
     private String lastIsrFailure;
 
@@ -116,6 +118,7 @@ public final class Partition {
 
     private synchronized boolean makeLeaderLocked(PartitionRegistration registration, int minInsyncReplicas) {
         this.minInsyncReplicas = minInsyncReplicas;
+        this.addingReplicas = java.util.Set.copyOf(registration.addingReplicas());
         if (leader != null && leader.leaderEpoch() == registration.leaderEpoch()
                 && leader.replicas().equals(registration.replicas())) {
             if (registration.partitionEpoch() <= leader.partitionEpoch()) {
@@ -149,6 +152,7 @@ public final class Partition {
         boolean wasLeading = leader != null;
         leader = null;
         leading = false;
+        addingReplicas = java.util.Set.of();
         this.leaderEpoch = leaderEpoch;
         if (wasLeading) {
             changed.accept(topicPartition);
@@ -162,6 +166,7 @@ public final class Partition {
                 leader = null;
                 leading = false;
                 leaderEpoch = -1;
+                addingReplicas = java.util.Set.of();
             }
             changed.accept(topicPartition);
             return null;
@@ -298,6 +303,37 @@ public final class Partition {
             }
         }
         return ReadInfo.of(log.read(fetchOffset, maxBytes, log.logEndOffset(), minOneMessage));
+    }
+
+    /**
+     * Whether the replication throttles apply to {@code replicaId}'s copy of this partition: a
+     * reassignment is adding it and it is not (being taken) into the ISR, as Kafka throttles
+     * only replicas out of sync, so a throttle never holds back the high watermark.
+     */
+    public boolean throttledReplica(int replicaId) {
+        if (!addingReplicas.contains(replicaId)) return false;
+        synchronized (this) {
+            return leader != null && !leader.inMaximalIsr(replicaId);
+        }
+    }
+
+    /** While this node leads: the copy into each replica a reassignment is adding and the ISR lacks. */
+    public List<MoveProgress> moveProgress() {
+        List<long[]> moving = new java.util.ArrayList<>();
+        synchronized (this) {
+            if (leader == null || addingReplicas.isEmpty()) return List.of();
+            for (int r : addingReplicas) {
+                if (!leader.inMaximalIsr(r)) moving.add(new long[] {r, leader.followerLogEndOffset(r)});
+            }
+        }
+        if (moving.isEmpty()) return List.of();
+        long size = log.sizeInBytes();
+        long end = log.logEndOffset();
+        List<MoveProgress> out = new java.util.ArrayList<>(moving.size());
+        for (long[] m : moving) {
+            out.add(new MoveProgress(topicPartition, (int) m[0], end, m[1], size, m[1] < 0 ? size : log.bytesFrom(m[1])));
+        }
+        return out;
     }
 
     /** Where {@code leaderEpoch} ends in this log (OffsetForLeaderEpoch). */

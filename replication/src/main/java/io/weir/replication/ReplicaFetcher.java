@@ -77,6 +77,8 @@ public final class ReplicaFetcher implements AutoCloseable {
     private final Listener listener;
     private final LongSupplier clockMs;
     private final ThrottleQuota throttle;
+    /** In-sync partitions first, then least recently served first; this fetcher's thread only. */
+    private final FetchOrder fetchOrder = new FetchOrder();
     private final BlockingKafkaClient client;
     private final Thread thread;
     private final Map<TopicPartition, Long> delayedUntil = new HashMap<>();
@@ -221,7 +223,7 @@ public final class ReplicaFetcher implements AutoCloseable {
         Map<Uuid, String> topicNames = new HashMap<>();
         // As Kafka's follower does: over the throttle, moving replicas are left out of the fetch.
         boolean overThrottle = throttle.exceeded(clockMs.getAsLong());
-        for (Assignment a : fetchable.values()) {
+        for (Assignment a : fetchOrder.arrange(fetchable)) {
             if (a.throttled() && overThrottle) {
                 continue;
             }
@@ -251,8 +253,9 @@ public final class ReplicaFetcher implements AutoCloseable {
                     : topic.topic();
             for (FetchResponseData.PartitionData p : topic.partitions()) {
                 Assignment a = name == null ? null : fetchable.get(new TopicPartition(name, p.partitionIndex()));
-                if (a != null && a.throttled() && p.records() != null) {
-                    throttle.record(p.records().sizeInBytes(), clockMs.getAsLong());
+                if (a != null && p.records() != null && p.records().sizeInBytes() > 0) {
+                    if (a.throttled()) throttle.record(p.records().sizeInBytes(), clockMs.getAsLong());
+                    fetchOrder.served(a.topicPartition());
                 }
                 if (a != null) {
                     handlePartition(a, p);

@@ -64,6 +64,11 @@ public final class ReplicaManager implements AutoCloseable {
     private final InterBrokerSecurity security;
     /** Copies into replicas that reassignments are adding, over every fetcher of this broker. */
     private final ThrottleQuota followerThrottle;
+    /**
+     * What this node, as leader, sends to replicas that reassignments are adding: bounded by
+     * {@code leader.replication.throttled.rate}, and measured either way (the copy rate metric).
+     */
+    private final ThrottleQuota leaderThrottle;
     private final LongSupplier brokerEpoch;
     private final IsrChannel isrChannel;
     private final LongSupplier clockMs;
@@ -105,6 +110,7 @@ public final class ReplicaManager implements AutoCloseable {
         this.config = config;
         this.followerThrottle = config.followerThrottledRate() == Long.MAX_VALUE ? ThrottleQuota.UNLIMITED
                 : new ThrottleQuota(config.followerThrottledRate(), 11);
+        this.leaderThrottle = new ThrottleQuota(config.leaderThrottledRate(), 11);
         this.brokerEpoch = brokerEpoch;
         this.isrChannel = isrChannel;
         this.clockMs = System::currentTimeMillis;
@@ -208,6 +214,42 @@ public final class ReplicaManager implements AutoCloseable {
         return DelayedAcks.await(purgatory, appends, timeoutMs);
     }
 
+    // ---- the leader replication throttle, for replica fetches ----
+
+    /**
+     * Whether a replica fetch by {@code replicaId} gets no records of {@code partition} now: the
+     * replica is being added by a reassignment and out of the ISR, and what this node sent such
+     * replicas is over {@code leader.replication.throttled.rate} (Kafka's
+     * {@code shouldLeaderThrottle}). Its position is still recorded.
+     */
+    public boolean leaderThrottled(Partition partition, int replicaId) {
+        return !leaderThrottle.unlimited() && leaderThrottle.exceeded(clockMs.getAsLong())
+                && partition.throttledReplica(replicaId);
+    }
+
+    /** Counts {@code bytes} sent to {@code replicaId} against the leader throttle if its copy is throttled. */
+    public void recordReplicaRead(Partition partition, int replicaId, long bytes) {
+        if (bytes > 0 && partition.throttledReplica(replicaId)) leaderThrottle.record(bytes, clockMs.getAsLong());
+    }
+
+    /** Bytes per second this node sent to replicas reassignments are adding, over the last 11 seconds. */
+    public double reassignmentCopyRate() {
+        return leaderThrottle.rate(clockMs.getAsLong());
+    }
+
+    /** The copies into replicas being added, of every partition this node leads. */
+    public List<MoveProgress> moveProgress() {
+        List<MoveProgress> out = new ArrayList<>();
+        for (Partition partition : partitions.values()) {
+            try {
+                out.addAll(partition.moveProgress());
+            } catch (RuntimeException e) {
+                // The partition left this node (its log was closed) while we looked.
+            }
+        }
+        return out;
+    }
+
     // ---- reconciliation with the metadata image ----
 
     /**
@@ -245,7 +287,7 @@ public final class ReplicaManager implements AutoCloseable {
             if (role.kind() == ReplicaRoles.Kind.FOLLOW) {
                 follow.computeIfAbsent(reg.leader(), k -> new HashMap<>()).put(tp,
                         new ReplicaFetcher.Assignment(tp, kafkaId(role.topic().id()), reg.leaderEpoch(), partition,
-                                reg.addingReplicas().contains(nodeId)));
+                                reg.addingReplicas().contains(nodeId) && !reg.isr().contains(nodeId)));
             }
         });
         List<Partition> reassignedAway = new ArrayList<>();

@@ -15,6 +15,10 @@ package io.weir.replication;
  *                              default, for no bound). Kafka applies it to the replicas a topic's
  *                              {@code follower.replication.throttled.replicas} lists, which its reassignment
  *                              tool sets to the moving ones; Weir applies it to the moving ones directly.
+ * @param leaderThrottledRate   bytes per second this broker, as partition leader, sends to replicas that a
+ *                              reassignment is adding ({@code leader.replication.throttled.rate}; same default and
+ *                              the same replicas). Neither throttle holds back a replica once it is in the ISR
+ *                              (committed or being added), as in Kafka, so acks=all writes never wait for it.
  */
 public record ReplicationConfig(
         long replicaLagTimeMaxMs,
@@ -24,32 +28,39 @@ public record ReplicationConfig(
         int fetchMinBytes,
         int fetchBackoffMs,
         int requestTimeoutMs,
-        long followerThrottledRate) {
+        long followerThrottledRate,
+        long leaderThrottledRate) {
 
     public ReplicationConfig {
         if (replicaLagTimeMaxMs <= 0 || fetchMaxBytes <= 0 || fetchResponseMaxBytes <= 0 || fetchWaitMaxMs < 0
-                || fetchMinBytes < 0 || fetchBackoffMs <= 0 || requestTimeoutMs <= 0 || followerThrottledRate <= 0) {
+                || fetchMinBytes < 0 || fetchBackoffMs <= 0 || requestTimeoutMs <= 0 || followerThrottledRate <= 0
+                || leaderThrottledRate <= 0) {
             throw new IllegalArgumentException("Invalid replication config " + this);
         }
     }
 
     /** Kafka's defaults. */
     public static ReplicationConfig defaults() {
-        return new ReplicationConfig(30_000, 1024 * 1024, 10 * 1024 * 1024, 500, 1, 1000, 30_000, Long.MAX_VALUE);
+        return new ReplicationConfig(30_000, 1024 * 1024, 10 * 1024 * 1024, 500, 1, 1000, 30_000, Long.MAX_VALUE, Long.MAX_VALUE);
     }
 
     public ReplicationConfig withReplicaLagTimeMaxMs(long ms) {
         return new ReplicationConfig(ms, fetchMaxBytes, fetchResponseMaxBytes, fetchWaitMaxMs, fetchMinBytes,
-                fetchBackoffMs, requestTimeoutMs, followerThrottledRate);
+                fetchBackoffMs, requestTimeoutMs, followerThrottledRate, leaderThrottledRate);
     }
 
     public ReplicationConfig withFetchBackoffMs(int ms) {
         return new ReplicationConfig(replicaLagTimeMaxMs, fetchMaxBytes, fetchResponseMaxBytes, fetchWaitMaxMs,
-                fetchMinBytes, ms, requestTimeoutMs, followerThrottledRate);
+                fetchMinBytes, ms, requestTimeoutMs, followerThrottledRate, leaderThrottledRate);
     }
 
     public ReplicationConfig withFollowerThrottledRate(long bytesPerSecond) {
         return new ReplicationConfig(replicaLagTimeMaxMs, fetchMaxBytes, fetchResponseMaxBytes, fetchWaitMaxMs,
-                fetchMinBytes, fetchBackoffMs, requestTimeoutMs, bytesPerSecond);
+                fetchMinBytes, fetchBackoffMs, requestTimeoutMs, bytesPerSecond, leaderThrottledRate);
+    }
+
+    public ReplicationConfig withLeaderThrottledRate(long bytesPerSecond) {
+        return new ReplicationConfig(replicaLagTimeMaxMs, fetchMaxBytes, fetchResponseMaxBytes, fetchWaitMaxMs,
+                fetchMinBytes, fetchBackoffMs, requestTimeoutMs, followerThrottledRate, bytesPerSecond);
     }
 }

@@ -6,6 +6,9 @@ package io.weir.replication;
  * {@code replication.quota.window.size.seconds}): the bytes recorded in the last
  * {@code windows} seconds divided by the time they span is compared with the bound. Pure: the
  * caller passes the time. Thread-safe (fetchers from several leaders share one quota).
+ *
+ * <p>A quota without a bound still measures its rate (the bytes/s a reassignment copies is a
+ * metric), except the shared {@link #UNLIMITED} instance, which records nothing.
  */
 public final class ThrottleQuota {
     /** No bound: Kafka's default for {@code follower.replication.throttled.rate}. */
@@ -41,7 +44,7 @@ public final class ThrottleQuota {
 
     /** Counts {@code n} bytes copied at {@code nowMs}. */
     public synchronized void record(long n, long nowMs) {
-        if (unlimited() || n <= 0) {
+        if (this == UNLIMITED || n <= 0) {
             return;
         }
         if (firstRecordMs < 0) {

@@ -82,6 +82,44 @@ class PartitionTest {
     }
 
     @Test
+    void aReplicaBeingAddedIsThrottledAndTrackedUntilItIsTakenIntoTheIsr() {
+        PartitionRegistration moving = new PartitionRegistration(List.of(1, 2), List.of(1), List.of(2), List.of(), 1, 1, 1);
+        partition.makeLeader(moving, 1);
+        String kib = "x".repeat(1024);
+        for (int i = 0; i < 10; i++) partition.appendAsLeader(batch(kib), -1);
+        long size = partition.sizeInBytes();
+        assertThat(partition.throttledReplica(2)).isTrue();
+        assertThat(partition.throttledReplica(1)).as("the leader itself").isFalse();
+        assertThat(partition.moveProgress()).singleElement().satisfies(m -> {
+            assertThat(m.replica()).isEqualTo(2);
+            assertThat(m.replicaLogEndOffset()).as("no fetch yet").isEqualTo(-1);
+            assertThat(m.bytesRemaining()).isEqualTo(size);
+        });
+
+        followerFetch(EPOCH_2, 8, true);
+        assertThat(partition.moveProgress()).singleElement().satisfies(m -> {
+            assertThat(m.replicaLogEndOffset()).isEqualTo(8);
+            assertThat(m.bytesRemaining()).as("two of ten batches, to the index's 4 KiB")
+                    .isBetween(size / 5, size / 5 + 4096);
+        });
+
+        followerFetch(EPOCH_2, 10, true);
+        assertThat(partition.proposeIsrChange(30_000)).as("caught up: expansion proposed").isPresent();
+        assertThat(partition.throttledReplica(2)).as("being taken into the ISR: the HW waits for it").isFalse();
+        assertThat(partition.moveProgress()).isEmpty();
+    }
+
+    @Test
+    void aReplicaInTheIsrOrNotBeingAddedIsNeverThrottled() {
+        partition.makeLeader(new PartitionRegistration(List.of(1, 2), List.of(1, 2), List.of(2), List.of(), 1, 1, 1), 1);
+        assertThat(partition.throttledReplica(2)).as("adding, but already in the ISR").isFalse();
+        partition.makeLeader(registration(List.of(1), 2, 2), 1);
+        assertThat(partition.throttledReplica(2)).as("out of the ISR, but not being added").isFalse();
+        partition.makeFollower(3);
+        assertThat(partition.moveProgress()).isEmpty();
+    }
+
+    @Test
     void theLeaderAloneInTheIsrCommitsAtOnce() {
         partition.makeLeader(registration(List.of(1), 1, 1), 1);
         Partition.AppendResult a = partition.appendAsLeader(batch("a", "b"), -1);

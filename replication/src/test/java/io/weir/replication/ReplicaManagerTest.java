@@ -73,6 +73,25 @@ class ReplicaManagerTest {
         assertThat(logs.partitions()).isEmpty();
     }
 
+    @Test
+    void aWriteWaitingOnALeaderThatAReassignmentMovesAwayIsToldToRetryAtOnce() throws Exception {
+        Partition leader = replicas.leaderPartition(image, "t", 0, -1).partition();
+        Partition.AppendResult write = leader.appendAsLeader(org.apache.kafka.common.record.internal.MemoryRecords.withRecords(
+                org.apache.kafka.common.compress.Compression.NONE,
+                new org.apache.kafka.common.record.internal.SimpleRecord("v".getBytes())), -1);
+        CompletableFuture<List<org.apache.kafka.common.protocol.Errors>> acks = replicas.awaitAcks(List.of(write), 120_000);
+        assertThat(acks).as("waits for node 2").isNotDone();
+
+        // The balancer's move from [1, 2] to [2, 3] starts with leadership on node 2 and node 3 being added.
+        records.add(new PartitionChangeRecord(PartitionChangeRecord.CURRENT_VERSION, TOPIC_ID, 0, 2, List.of(1, 2),
+                List.of(2, 3, 1), List.of(3), List.of(1), 1, 1));
+        publish();
+        // Far sooner than the write's 120 s timeout: the client goes to the new leader now.
+        assertThat(acks.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                .containsExactly(org.apache.kafka.common.protocol.Errors.NOT_LEADER_OR_FOLLOWER);
+        assertThat(replicas.moveProgress()).as("node 1 no longer leads").isEmpty();
+    }
+
     private void publish() {
         MetadataImage next = MetadataImage.fromRecords(image.offset() + 1, records);
         replicas.onMetadataChange(image, next);

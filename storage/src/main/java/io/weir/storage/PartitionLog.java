@@ -158,6 +158,16 @@ public final class PartitionLog implements Closeable {
         return guard.underReadLock(batches::sizeInBytes);
     }
 
+    /**
+     * Bytes of live batches from the one holding {@code offset} to the log end, as a follower
+     * fetching from {@code offset} still has to copy (up to one sparse-index interval, 4 KiB,
+     * more; the whole log below the first index entry); 0 at or past the log end offset.
+     */
+    public long bytesFrom(long offset) {
+        return guard.underReadLock(() -> offset >= contents.logEndOffset() ? 0L
+                : Math.min(batches.sizeInBytes(), batches.bytesFrom(Math.max(offset, state.logStartOffset()))));
+    }
+
     /** The idempotent producers this log holds state for (Kafka's DescribeProducers). */
     public List<ActiveProducer> activeProducers() {
         return guard.underReadLock(producers::activeProducers);

@@ -187,10 +187,19 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                                         boolean minOneMessage, Follower follower) {
         Partition partition = lookup.partition();
         try {
-            Partition.ReadInfo read = follower == null
-                    ? partition.read(p.fetchOffset(), p.lastFetchedEpoch(), maxBytes, minOneMessage)
-                    : partition.fetchAsFollower(follower.replicaId(), follower.replicaEpoch(), follower.registeredEpoch(),
-                            p.fetchOffset(), p.lastFetchedEpoch(), maxBytes, minOneMessage, follower.recordPosition());
+            Partition.ReadInfo read;
+            if (follower == null) {
+                read = partition.read(p.fetchOffset(), p.lastFetchedEpoch(), maxBytes, minOneMessage);
+            } else {
+                // Over leader.replication.throttled.rate, a moving replica's fetch records its
+                // position and gets no records, as Kafka's leader does.
+                boolean throttled = replicas.leaderThrottled(partition, follower.replicaId());
+                read = partition.fetchAsFollower(follower.replicaId(), follower.replicaEpoch(),
+                        follower.registeredEpoch(), p.fetchOffset(), p.lastFetchedEpoch(), throttled ? 0 : maxBytes,
+                        minOneMessage && !throttled, follower.recordPosition());
+                if (read.records() != null) replicas.recordReplicaRead(partition, follower.replicaId(),
+                        read.records().sizeInBytes());
+            }
             PartitionData out = new PartitionData()
                     .setPartitionIndex(p.partition())
                     .setErrorCode(Errors.NONE.code())

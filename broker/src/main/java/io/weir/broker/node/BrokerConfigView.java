@@ -105,6 +105,7 @@ final class BrokerConfigView {
         setting("auto.balance.interval.ms", NodeConfig::autoBalanceIntervalMs, ConfigType.LONG); // Weir's
         setting("auto.balance.max.concurrent.moves", NodeConfig::autoBalanceMaxConcurrentMoves, ConfigType.INT);
         setting("follower.replication.throttled.rate", NodeConfig::followerReplicationThrottledRate, ConfigType.LONG);
+        setting("leader.replication.throttled.rate", NodeConfig::leaderReplicationThrottledRate, ConfigType.LONG);
         setting("quota.window.num", NodeConfig::quotaWindowNum, ConfigType.INT);
         setting("quota.window.size.seconds", NodeConfig::quotaWindowSizeSeconds, ConfigType.INT);
         setting("log.cleaner.enable", NodeConfig::logCleanerEnable, ConfigType.BOOLEAN);

@@ -114,7 +114,9 @@ import java.util.Objects;
  * brokers join or leave and every {@code auto.balance.interval.ms} (10 s), moving at most
  * {@code auto.balance.max.concurrent.moves} (4) partitions at a time.
  * {@code follower.replication.throttled.rate} (Kafka's name; unbounded by default) bounds the
- * bytes per second this broker copies into replicas that a reassignment is adding.
+ * bytes per second this broker copies into replicas that a reassignment is adding;
+ * {@code leader.replication.throttled.rate} (Kafka's name; unbounded by default) bounds what it
+ * sends, as partition leader, to such replicas. Neither holds back a replica in the ISR.
  *
  * <p>Authorization, with Kafka's names (docs/SECURITY.md, "ACLs"): {@code authorizer.class.name}
  * ({@value #KAFKA_STANDARD_AUTHORIZER} or {@value #WEIR_ACL_AUTHORIZER}; unset: no authorization),
@@ -173,6 +175,7 @@ public record NodeConfig(
         @JsonProperty("auto.balance.interval.ms") Long autoBalanceIntervalMs,
         @JsonProperty("auto.balance.max.concurrent.moves") Integer autoBalanceMaxConcurrentMoves,
         @JsonProperty("follower.replication.throttled.rate") Long followerReplicationThrottledRate,
+        @JsonProperty("leader.replication.throttled.rate") Long leaderReplicationThrottledRate,
         @JsonProperty("quota.window.num") Integer quotaWindowNum,
         @JsonProperty("quota.window.size.seconds") Integer quotaWindowSizeSeconds,
         @JsonProperty("log.cleaner.enable") Boolean logCleanerEnable,
@@ -311,6 +314,11 @@ public record NodeConfig(
                 : followerReplicationThrottledRate;
         if (followerReplicationThrottledRate <= 0) {
             throw new IllegalArgumentException("follower.replication.throttled.rate must be positive");
+        }
+        leaderReplicationThrottledRate = leaderReplicationThrottledRate == null ? Long.MAX_VALUE
+                : leaderReplicationThrottledRate;
+        if (leaderReplicationThrottledRate <= 0) {
+            throw new IllegalArgumentException("leader.replication.throttled.rate must be positive");
         }
         quotaWindowNum = quotaWindowNum == null ? ClientQuotas.DEFAULT_SAMPLES : quotaWindowNum;
         if (quotaWindowNum < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
@@ -558,7 +566,7 @@ public record NodeConfig(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 
     /** Whether requests are authorized against ACLs ({@code authorizer.class.name} is set). */

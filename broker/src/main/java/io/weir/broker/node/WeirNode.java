@@ -235,7 +235,8 @@ public final class WeirNode implements AutoCloseable {
         ReplicaManager replicas = new ReplicaManager(nodeId, logs, LogConfig.defaults(),
                 config.dataDir().resolve("partition-topic-ids"),
                 ReplicationConfig.defaults().withReplicaLagTimeMaxMs(config.replicaLagTimeMaxMs())
-                        .withFollowerThrottledRate(config.followerReplicationThrottledRate()),
+                        .withFollowerThrottledRate(config.followerReplicationThrottledRate())
+                        .withLeaderThrottledRate(config.leaderReplicationThrottledRate()),
                 () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), request -> {
                     try {
                         return CompletableFuture.completedFuture(isrChannel.alterPartition(request));
@@ -313,6 +314,15 @@ public final class WeirNode implements AutoCloseable {
                         .flatMap(t -> t.partitions().values().stream()).filter(p -> p.leader() < 0).count());
         metrics.gauge("weir.partitions.under.replicated", "led partitions whose ISR is smaller than their replicas",
                 replicas::underReplicatedPartitions);
+        metrics.gauge("weir.reassignment.partitions.moving", "partitions a reassignment is adding replicas to (cluster-wide)",
+                () -> metadata.image().topicsById().values().stream()
+                        .flatMap(t -> t.partitions().values().stream()).filter(p -> !p.addingReplicas().isEmpty()).count());
+        metrics.gauge("weir.reassignment.bytes.remaining",
+                "bytes this node, as leader, still has to copy into replicas being added (out of the ISR)",
+                () -> replicas.moveProgress().stream().mapToLong(io.weir.replication.MoveProgress::bytesRemaining).sum());
+        metrics.gauge("weir.reassignment.bytes.copied.per.second",
+                "bytes/s this node, as leader, sent to replicas being added, over the last 11 s",
+                replicas::reassignmentCopyRate);
         metrics.gauge("weir.log.dir.full", "1 while the data directory is full: appends answer KAFKA_STORAGE_ERROR",
                 () -> logs.diskSpace().isFull() ? 1 : 0);
         metrics.gauge("weir.broker.fenced", "1 while this broker is fenced or unregistered",

@@ -30,10 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * How long a new broker takes to get its share, and what the move costs producers: three voter
  * nodes (in this JVM) hold {@code weir.measure.elastic.mb} MiB (default 256) of a 12-partition
  * RF=2 topic; an acks=all producer sends 1 KiB records at a steady 200 per second throughout.
- * After 30 s for followers to catch up with the load, its latencies are recorded for 30 s before a fourth, broker-only node starts, then from the
+ * Once followers have caught up with the load (ISR full, replicas within 64 KiB), its latencies are recorded for 30 s before a fourth, broker-only node starts, then from the
  * start until the balancer has given that node its share of the topic's replicas and leaders
  * and no reassignment is left. {@code weir.measure.elastic.throttle} sets every node's
- * {@code follower.replication.throttled.rate} (bytes/s; unbounded by default). Writes
+ * {@code follower.replication.throttled.rate} (bytes/s; unbounded by default),
+ * {@code weir.measure.elastic.leader.throttle} its {@code leader.replication.throttled.rate}. Writes
  * {@code target/elastic-measurement.txt}.
  */
 @EnabledIfSystemProperty(named = "weir.measure.elastic", matches = "true")
@@ -56,6 +57,7 @@ class ElasticMeasurement {
     void timeUntilBalancedAndProduceLatencyDuringTheMove() throws Exception {
         long mib = Long.getLong("weir.measure.elastic.mb", 256);
         long throttle = Long.getLong("weir.measure.elastic.throttle", Long.MAX_VALUE);
+        long leaderThrottle = Long.getLong("weir.measure.elastic.leader.throttle", Long.MAX_VALUE);
         int[] kafkaPorts = FreePorts.take(4);
         int[] quorumPorts = FreePorts.take(4);
         StringBuilder voters = new StringBuilder();
@@ -77,7 +79,9 @@ class ElasticMeasurement {
                     %s  voters:
                     %s
                     follower.replication.throttled.rate: %d
-                    """.formatted(i, dir.resolve("node-" + i), kafkaPorts[i - 1], self, voters, throttle)));
+                    leader.replication.throttled.rate: %d
+                    """.formatted(i, dir.resolve("node-" + i), kafkaPorts[i - 1], self, voters, throttle,
+                    leaderThrottle)));
         }
         for (int i = 1; i <= 3; i++) nodes.put(i, WeirNode.start(configs.get(i - 1)));
         for (WeirNode n : nodes.values()) n.awaitReady(Duration.ofSeconds(60));
@@ -93,7 +97,9 @@ class ElasticMeasurement {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
 
             // Followers copy the bulk load first; acks=all waits for them, so let them catch up.
-            paced(producer, () -> false, Duration.ofSeconds(30));
+            long catchUpStart = System.nanoTime();
+            paced(producer, () -> caughtUp(admin), Duration.ofMinutes(10));
+            double catchUpSeconds = (System.nanoTime() - catchUpStart) / 1e9;
             List<Long> before = paced(producer, () -> false, Duration.ofSeconds(30));
             nodes.put(4, WeirNode.start(configs.get(3)));
             long start = System.nanoTime();
@@ -101,14 +107,14 @@ class ElasticMeasurement {
             double seconds = (System.nanoTime() - start) / 1e9;
 
             String report = """
-                    Elastic cluster: add a broker-only node to 3 voters (in one JVM), follower.replication.throttled.rate %s
-                    data: %d MiB in a 12-partition RF=2 topic (%d MiB of replicas), loaded in %.1f s
+                    Elastic cluster: add a broker-only node to 3 voters (in one JVM), follower.replication.throttled.rate %s, leader.replication.throttled.rate %s
+                    data: %d MiB in a 12-partition RF=2 topic (%d MiB of replicas), loaded in %.1f s, followers caught up %.1f s later
                     balancer: auto.balance.interval.ms 10000, auto.balance.max.concurrent.moves 4
                     time from node start until balanced (its share of replicas and leaders, no reassignment left): %.1f s
                     acks=all produce latency at 200 records/s, 1 KiB records:
                       before the move (30 s): %s
                       during the move:        %s
-                    """.formatted(throttle == Long.MAX_VALUE ? "unbounded" : throttle + " B/s", mib, 2 * mib, loadSeconds, seconds, stats(before), stats(during));
+                    """.formatted(rate(throttle), rate(leaderThrottle), mib, 2 * mib, loadSeconds, catchUpSeconds, seconds, stats(before), stats(during));
             System.out.print(report);
             Files.writeString(Path.of("target", "elastic-measurement.txt"), report,
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -136,6 +142,22 @@ class ElasticMeasurement {
         return latencies;
     }
 
+    /** Every partition's replicas in the ISR and within 64 KiB of each other's size. */
+    private static boolean caughtUp(Admin admin) {
+        try {
+            List<TopicPartitionInfo> partitions = admin.describeTopics(List.of(TOPIC)).allTopicNames()
+                    .get(10, TimeUnit.SECONDS).get(TOPIC).partitions();
+            if (partitions.stream().anyMatch(p -> p.isr().size() < p.replicas().size())) return false;
+            Map<org.apache.kafka.common.TopicPartition, List<Long>> sizes = new java.util.HashMap<>();
+            admin.describeLogDirs(List.of(1, 2, 3)).allDescriptions().get(10, TimeUnit.SECONDS)
+                    .forEach((broker, dirs) -> dirs.values().forEach(d -> d.replicaInfos().forEach((tp, info) ->
+                            sizes.computeIfAbsent(tp, k -> new ArrayList<>()).add(info.size()))));
+            return sizes.values().stream().allMatch(l -> Collections.max(l) - Collections.min(l) <= 64 * 1024);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private static boolean balanced(Admin admin) {
         try {
             if (!admin.listPartitionReassignments().reassignments().get(10, TimeUnit.SECONDS).isEmpty()) return false;
@@ -153,12 +175,17 @@ class ElasticMeasurement {
         }
     }
 
+    private static String rate(long bytesPerSecond) {
+        return bytesPerSecond == Long.MAX_VALUE ? "unbounded" : bytesPerSecond + " B/s";
+    }
+
     private static String stats(List<Long> micros) {
         List<Long> sorted = new ArrayList<>(micros);
         Collections.sort(sorted);
         if (sorted.isEmpty()) return "no acknowledgements";
-        return "%d records, p50 %.1f ms, p99 %.1f ms, max %.1f ms".formatted(sorted.size(),
-                pct(sorted, 0.50), pct(sorted, 0.99), sorted.get(sorted.size() - 1) / 1000.0);
+        long stalled = sorted.stream().filter(us -> us > 5_000_000).count();
+        return "%d records, p50 %.1f ms, p99 %.1f ms, max %.1f ms, %d over 5 s".formatted(sorted.size(),
+                pct(sorted, 0.50), pct(sorted, 0.99), sorted.get(sorted.size() - 1) / 1000.0, stalled);
     }
 
     private static double pct(List<Long> sorted, double q) {

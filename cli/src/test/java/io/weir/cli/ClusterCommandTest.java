@@ -96,7 +96,7 @@ class ClusterCommandTest {
         CommandLine weir = new CommandLine(new WeirCli());
 
         assertThat(weir.getSubcommands()).containsOnlyKeys("server", "cluster", "topics", "produce", "consume", "metadata",
-                "groups", "quorum");
+                "groups", "quorum", "reassignments");
         assertThat(weir.getSubcommands().get("quorum").getSubcommands())
                 .containsOnlyKeys("status", "add-voter", "remove-voter");
         assertThat(weir.getSubcommands().get("cluster").getSubcommands())

@@ -20,7 +20,7 @@ import java.util.UUID;
  */
 public final class Fixtures {
     public final BrokerControlManager brokers =
-        new BrokerControlManager(new BrokerHeartbeatTracker(1000));
+        new BrokerControlManager(new BrokerHeartbeatTracker(1000, Long.MAX_VALUE));
     public final TopicControlManager topics;
     public MetadataImage image = MetadataImage.EMPTY;
     public long nowMs;

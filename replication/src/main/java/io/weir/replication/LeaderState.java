@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntPredicate;
 
 /**
  * What the leader of one partition knows about its replicas: each follower's log end offset
@@ -20,7 +21,10 @@ import java.util.Optional;
  *       this node leads.</li>
  *   <li>Shrink: an ISR follower not caught up for longer than {@code replica.lag.time.max.ms}.
  *       Expand: a follower outside the ISR whose LEO has reached the HW and the start of the
- *       current leader epoch.</li>
+ *       current leader epoch, and that the metadata shows eligible (registered and unfenced, as
+ *       Kafka's {@code isReplicaIsrEligible}). A fenced follower is never proposed, since the
+ *       controller would refuse it (INELIGIBLE_REPLICA) at every check until it returned, and
+ *       what it reported is forgotten: once unfenced it rejoins only after fetching again.</li>
  * </ul>
  */
 public final class LeaderState {
@@ -137,12 +141,16 @@ public final class LeaderState {
 
     /**
      * The ISR to propose to the controller now, if it should change: lagging followers
-     * removed, caught-up ones added. Empty while a proposal is pending.
+     * removed, caught-up eligible ones added. Empty while a proposal is pending.
+     *
+     * @param eligible whether a broker may join an ISR as of the latest metadata (unfenced)
      */
-    public Optional<List<Integer>> proposeIsrChange(long leaderLogEndOffset, long nowMs, long replicaLagTimeMaxMs) {
+    public Optional<List<Integer>> proposeIsrChange(long leaderLogEndOffset, long nowMs, long replicaLagTimeMaxMs,
+            IntPredicate eligible) {
         if (pendingIsr != null) {
             return Optional.empty();
         }
+        forgetIneligibleFollowers(eligible);
         List<Integer> next = new ArrayList<>();
         for (int r : replicas) {
             if (r == localId) {
@@ -163,6 +171,15 @@ public final class LeaderState {
         }
         pendingIsr = List.copyOf(next);
         return Optional.of(pendingIsr);
+    }
+
+    private void forgetIneligibleFollowers(IntPredicate eligible) {
+        followers.forEach((id, f) -> {
+            if (!isr.contains(id) && !eligible.test(id)) {
+                f.logEndOffset = -1;
+                f.lastFetchLeaderLogEndOffset = -1;
+            }
+        });
     }
 
     /** The controller committed a new ISR for this leadership (AlterPartition succeeded, or metadata changed it). */

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
@@ -370,13 +371,17 @@ public final class Partition {
 
     // ---- ISR changes ----
 
-    /** The AlterPartition to send now, if the ISR should change; none while one is pending. */
-    synchronized Optional<IsrProposal> proposeIsrChange(long replicaLagTimeMaxMs) {
+    /**
+     * The AlterPartition to send now, if the ISR should change; none while one is pending.
+     *
+     * @param eligible whether a broker may join the ISR (unfenced in the latest metadata image)
+     */
+    synchronized Optional<IsrProposal> proposeIsrChange(long replicaLagTimeMaxMs, IntPredicate eligible) {
         if (leader == null) {
             return Optional.empty();
         }
         long now = clockMs.getAsLong();
-        Optional<List<Integer>> proposal = leader.proposeIsrChange(log.logEndOffset(), now, replicaLagTimeMaxMs);
+        Optional<List<Integer>> proposal = leader.proposeIsrChange(log.logEndOffset(), now, replicaLagTimeMaxMs, eligible);
         return proposal.map(isr -> new IsrProposal(leader.leaderEpoch(), leader.partitionEpoch(), leader.isr(), isr,
                 leader.describeFollowers(now), lastIsrFailure != null));
     }

@@ -78,6 +78,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final java.util.Set<TopicPartition> unopenable = new java.util.HashSet<>();
     /** Guarded by {@code this}: only the reconciliation touches fetchers. */
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
+    /** The latest image applied, for the ISR check: only brokers it shows unfenced may join an ISR. */
+    private volatile MetadataImage image = MetadataImage.EMPTY;
     /**
      * Which topic id each local log was created for, persisted in {@link #ownersFile} when the
      * manager has one. A log on disk with no recorded owner is adopted by the topic of its name.
@@ -259,6 +261,7 @@ public final class ReplicaManager implements AutoCloseable {
      * with NOT_LEADER_OR_FOLLOWER at once, sending the client to the new leader).
      */
     public synchronized void onMetadataChange(MetadataImage previous, MetadataImage next) {
+        image = next;
         deleteRemovedTopics(ReplicaRoles.removedByDeletion(previous, next));
         ReplicaRoles roles = ReplicaRoles.of(nodeId, next);
         Map<TopicPartition, Runnable> lead = new HashMap<>();
@@ -427,8 +430,10 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     private void checkIsr() {
+        MetadataImage current = image;
         for (Partition partition : partitions.values()) {
-            Optional<Partition.IsrProposal> proposal = partition.proposeIsrChange(config.replicaLagTimeMaxMs());
+            Optional<Partition.IsrProposal> proposal = partition.proposeIsrChange(config.replicaLagTimeMaxMs(),
+                    current::isLive);
             if (proposal.isEmpty()) continue;
             Partition.IsrProposal p = proposal.get();
             TopicPartition tp = partition.topicPartition();

@@ -215,7 +215,7 @@ class PartitionTest {
         partition.makeLeader(registration(List.of(1, 2), 1, 1), 2);
         partition.appendAsLeader(batch("a"), -1);
         clock.addAndGet(60_000);
-        Partition.IsrProposal shrink = partition.proposeIsrChange(30_000).orElseThrow();
+        Partition.IsrProposal shrink = partition.proposeIsrChange(30_000, id -> true).orElseThrow();
         assertThat(shrink.proposedIsr()).containsExactly(1);
         partition.onIsrCommitted(1, shrink.proposedIsr(), 2);
         assertThat(partition.highWatermark()).as("the ISR is the leader alone now").isEqualTo(1);

@@ -84,6 +84,10 @@ import java.util.Objects;
  * {@code offsets.retention.minutes} (7 days; a fraction such as 0.05, 3 s, is accepted, which Kafka's
  * integer setting is not), checked every {@code offsets.retention.check.interval.ms} (10 minutes).
  *
+ * <p>{@code broker.heartbeat.interval.ms} (500 ms) and {@code broker.session.timeout.ms} (3 s),
+ * Kafka's names with shorter defaults than Kafka's 2 s and 9 s: a broker silent for the session
+ * is fenced and its leaderships move (see docs/ARCHITECTURE.md, "Failure detection").
+ *
  * <p>{@code log.retention.check.interval.ms} (Kafka's, 5 minutes): how often retention
  * ({@code retention.ms}, {@code retention.bytes}) deletes old roll files (storage's {@code LogRetention}).
  *
@@ -194,6 +198,18 @@ public record NodeConfig(
     /** Weir's short name for the same authorizer. */
     public static final String WEIR_ACL_AUTHORIZER = "acl";
 
+    /**
+     * Weir's {@code broker.heartbeat.interval.ms} (Kafka: 2 s): six heartbeats per session, so a
+     * broker paused for a GC-sized stall (1 s) still has five intervals of slack.
+     */
+    public static final int DEFAULT_BROKER_HEARTBEAT_INTERVAL_MS = 500;
+    /**
+     * Weir's {@code broker.session.timeout.ms} (Kafka: 9 s): how long a dead broker keeps its
+     * partitions' leadership. A third of Kafka's, safe because the controller forgives its own
+     * stalls (see controller's {@code BrokerHeartbeatTracker}) and heartbeats come every 500 ms.
+     */
+    public static final int DEFAULT_BROKER_SESSION_TIMEOUT_MS = 3000;
+
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -209,8 +225,9 @@ public record NodeConfig(
         clusterId = clusterId == null ? "weir" : clusterId;
         socketRequestMaxBytes = socketRequestMaxBytes == null ? NetworkConfig.DEFAULT_MAX_REQUEST_BYTES : socketRequestMaxBytes;
         numIoThreads = numIoThreads == null ? Math.max(2, Runtime.getRuntime().availableProcessors()) : numIoThreads;
-        brokerHeartbeatIntervalMs = brokerHeartbeatIntervalMs == null ? 1000 : brokerHeartbeatIntervalMs;
-        brokerSessionTimeoutMs = brokerSessionTimeoutMs == null ? 9000 : brokerSessionTimeoutMs;
+        brokerHeartbeatIntervalMs = brokerHeartbeatIntervalMs == null ? DEFAULT_BROKER_HEARTBEAT_INTERVAL_MS
+                : brokerHeartbeatIntervalMs;
+        brokerSessionTimeoutMs = brokerSessionTimeoutMs == null ? DEFAULT_BROKER_SESSION_TIMEOUT_MS : brokerSessionTimeoutMs;
         numPartitions = numPartitions == null ? 1 : numPartitions;
         defaultReplicationFactor = defaultReplicationFactor == null ? 1 : defaultReplicationFactor;
         replicaLagTimeMaxMs = replicaLagTimeMaxMs == null ? 30_000L : replicaLagTimeMaxMs;

@@ -63,7 +63,8 @@ class FailoverMeasurement {
                     : (sorted.get(sorted.size() / 2 - 1) + sorted.get(sorted.size() / 2)) / 2;
             String line = b.name().toLowerCase() + ": kill -9 of a partition leader (not the controller) -> next"
                     + " acknowledged acks=all produce to that partition, " + millis.size() + " kills"
-                    + (sessionTimeout == null ? " (default broker.session.timeout.ms 9000)"
+                    + (sessionTimeout == null ? " (default broker.session.timeout.ms "
+                            + io.weir.broker.node.NodeConfig.DEFAULT_BROKER_SESSION_TIMEOUT_MS + ")"
                     : " (broker.session.timeout.ms " + sessionTimeout + ")") + ": median " + median + " ms, min "
                     + sorted.get(0) + " ms, max " + sorted.get(sorted.size() - 1) + " ms, all " + millis;
             System.out.println(line);

@@ -73,7 +73,7 @@ class KafkaAdminToolsTest {
                       voters:
                     %s
                     broker.heartbeat.interval.ms: 200
-                    broker.session.timeout.ms: 3000
+                    broker.session.timeout.ms: 4000
                     group.initial.rebalance.delay.ms: 0
                     """.formatted(i + 1, dir.resolve("node-" + (i + 1)), i + 1, kafkaPorts[i], voters))));
         }
@@ -153,8 +153,8 @@ class KafkaAdminToolsTest {
                 .contains("  controller.quorum.voters=1@127.0.0.1:")
                 .contains("  broker.rack=rack-2 sensitive=false synonyms={STATIC_BROKER_CONFIG:broker.rack=rack-2}")
                 // Set in the node file to something else than the default: static.
-                .contains("  broker.session.timeout.ms=3000 sensitive=false synonyms={STATIC_BROKER_CONFIG:"
-                        + "broker.session.timeout.ms=3000, DEFAULT_CONFIG:broker.session.timeout.ms=9000}")
+                .contains("  broker.session.timeout.ms=4000 sensitive=false synonyms={STATIC_BROKER_CONFIG:"
+                        + "broker.session.timeout.ms=4000, DEFAULT_CONFIG:broker.session.timeout.ms=3000}")
                 // Left at the default.
                 .contains("  num.partitions=1 sensitive=false synonyms={DEFAULT_CONFIG:num.partitions=1}")
                 .contains("  auto.create.topics.enable=true sensitive=false synonyms={DEFAULT_CONFIG:")

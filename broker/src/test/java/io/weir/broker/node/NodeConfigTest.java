@@ -44,7 +44,7 @@ class NodeConfigTest {
 
     @Test
     void everySettingIsDescribedAsABrokerConfigStaticWhenTheFileChangesIt() {
-        NodeConfig config = threeVoterNode().with(Map.of("broker.session.timeout.ms", 3000, "rack", "rack-a"));
+        NodeConfig config = threeVoterNode().with(Map.of("broker.session.timeout.ms", 6000, "rack", "rack-a"));
         Map<String, StaticBrokerConfig> described = config.brokerConfigs().stream()
                 .collect(java.util.stream.Collectors.toMap(StaticBrokerConfig::name, c -> c));
         // Kafka's names for the YAML keys that Kafka spells differently.
@@ -55,7 +55,7 @@ class NodeConfigTest {
             assertThat(described).as(key).containsKey(kafkaNames.getOrDefault(key, key));
         }
         assertThat(described.get("broker.session.timeout.ms").isStatic()).isTrue();
-        assertThat(described.get("broker.session.timeout.ms").defaultValue()).isEqualTo("9000");
+        assertThat(described.get("broker.session.timeout.ms").defaultValue()).isEqualTo("3000");
         assertThat(described.get("broker.rack").value()).isEqualTo("rack-a");
         assertThat(described.get("num.partitions").isStatic()).isFalse();
         assertThat(described.get("controller.quorum.voters").value())

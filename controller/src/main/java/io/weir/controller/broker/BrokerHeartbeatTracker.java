@@ -11,16 +11,36 @@ import java.util.Set;
  * metadata: a new active controller starts every known broker's session afresh (Kafka does
  * the same), so a failover never fences healthy brokers. Times are monotonic milliseconds
  * from an injected clock. Not thread-safe; owned by the controller thread.
+ *
+ * <p>Time the controller itself was not running does not count against a session: when an
+ * expiry check comes more than {@code checkPeriodMs} after the previous one (the controller's
+ * thread was busy, its JVM paused or the machine overloaded), the lateness is added to every
+ * session, since heartbeats that arrived meanwhile were still queued behind the stall. So a
+ * short session timeout fences dead brokers fast without fencing live ones after a stall of
+ * the controller.
  */
 public final class BrokerHeartbeatTracker {
     private final long sessionTimeoutMs;
+    private final long checkPeriodMs;
+    /** When {@link #expired} last ran; -1 before the first check. */
+    private long lastCheckMs = -1;
     private final Map<Integer, Long> lastContactMs = new HashMap<>();
     private final Map<Integer, Long> registrationOffsets = new HashMap<>();
     /** Brokers whose last heartbeat said their data directory takes no appends. */
     private final Set<Integer> offlineLogDirs = new HashSet<>();
 
-    public BrokerHeartbeatTracker(long sessionTimeoutMs) {
+    /**
+     * @param sessionTimeoutMs a broker not heard from for longer is expired
+     * @param checkPeriodMs    how often {@link #expired} is meant to run; a later check forgives its
+     *                         lateness ({@code Long.MAX_VALUE}: never)
+     */
+    public BrokerHeartbeatTracker(long sessionTimeoutMs, long checkPeriodMs) {
+        if (sessionTimeoutMs <= 0 || checkPeriodMs <= 0) {
+            throw new IllegalArgumentException("session timeout and check period must be positive, not "
+                + sessionTimeoutMs + " and " + checkPeriodMs);
+        }
         this.sessionTimeoutMs = sessionTimeoutMs;
+        this.checkPeriodMs = checkPeriodMs;
     }
 
     public void touch(int brokerId, long nowMs) {
@@ -63,6 +83,7 @@ public final class BrokerHeartbeatTracker {
     public void resetAll(Iterable<Integer> brokerIds, long nowMs) {
         lastContactMs.clear();
         brokerIds.forEach(id -> lastContactMs.put(id, nowMs));
+        lastCheckMs = nowMs;
     }
 
     public boolean hasExpired(int brokerId, long nowMs) {
@@ -70,8 +91,16 @@ public final class BrokerHeartbeatTracker {
         return last == null || nowMs - last > sessionTimeoutMs;
     }
 
-    /** Tracked brokers whose session has expired, in id order. */
+    /**
+     * The periodic expiry check: tracked brokers whose session has expired, in id order, after
+     * forgiving every session the time this check came late (a stall of the controller).
+     */
     public List<Integer> expired(long nowMs) {
+        long lateness = lastCheckMs < 0 ? 0 : nowMs - lastCheckMs - checkPeriodMs;
+        if (lateness > 0 && checkPeriodMs != Long.MAX_VALUE) {
+            lastContactMs.replaceAll((id, last) -> Math.min(nowMs, last + lateness));
+        }
+        lastCheckMs = Math.max(lastCheckMs, nowMs);
         return lastContactMs.entrySet().stream()
             .filter(e -> nowMs - e.getValue() > sessionTimeoutMs)
             .map(Map.Entry::getKey).sorted().toList();

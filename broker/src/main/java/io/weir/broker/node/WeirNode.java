@@ -8,6 +8,7 @@ import io.weir.broker.group.GroupHandlers;
 import io.weir.broker.lifecycle.BrokerLifecycle;
 import io.weir.broker.lifecycle.ControllerApiHandlers;
 import io.weir.broker.lifecycle.RoutingControllerChannel;
+import io.weir.broker.metadata.ImagePublisher;
 import io.weir.broker.metadata.MetadataCache;
 import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
@@ -237,7 +238,10 @@ public final class WeirNode implements AutoCloseable {
             controller.addImageListener(new UnregisteredListenerRemover(controller, ratis));
         }
         metadata.onChange(replicas::onMetadataChange);
-        controller.addImageListener(metadata::publish);
+        // Local logs open and close on their own thread, never on the controller's.
+        ImagePublisher imagePublisher = new ImagePublisher("weir-metadata-apply-" + nodeId, metadata::publish);
+        started.add(imagePublisher);
+        controller.addImageListener(imagePublisher::offer);
 
         GroupCoordinator groups = new GroupCoordinator(metadata::image, nodeId, replicas, interBroker.name(),
                 config.groupInitialRebalanceDelayMs(), config.groupConsumerSessionTimeoutMs(),

@@ -45,6 +45,12 @@ public final class LogManager implements Closeable {
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     /** Logs with an open queue, least recently opened first. Guarded by itself. */
     private final LinkedHashMap<PartitionLog, Boolean> openQueues = new LinkedHashMap<>();
+    /** Deletes the files of deleted logs, after their directories were renamed away. */
+    private final java.util.concurrent.ExecutorService deleter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "weir-log-deleter");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param space the data directory's free-space guard; null for one on {@code dataDir}'s file
@@ -159,7 +165,20 @@ public final class LogManager implements Closeable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot delete " + dir, e);
         }
-        Dirs.deleteRecursively(doomed);
+        // The rename is the commit point (a restart deletes what is left of a "-delete" directory):
+        // the files go in the background, so deleting a topic of thousands of partitions does not
+        // wait for thousands of recursive deletions.
+        try {
+            deleter.execute(() -> {
+                try {
+                    Dirs.deleteRecursively(doomed);
+                } catch (RuntimeException e) {
+                    log.warn("Could not delete {} (the log of {}); the next start tries again", doomed, tp, e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            Dirs.deleteRecursively(doomed);
+        }
         log.info("Deleted the log of {}", tp);
     }
 
@@ -199,6 +218,13 @@ public final class LogManager implements Closeable {
 
     @Override
     public void close() {
+        deleter.shutdown();
+        try {
+            // Bounded: whatever is left is deleted at the next start.
+            deleter.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         int unwritten = 0;
         for (Iterator<PartitionLog> it = logs.values().iterator(); it.hasNext(); ) {
             PartitionLog l = it.next();

@@ -39,7 +39,7 @@ class LogManagerTest {
     }
 
     @Test
-    void aNewLogCreatesItsQueueOnlyWhenBytesAreWrittenOrRead() {
+    void aNewLogCreatesItsQueueOnlyWhenBytesAreWrittenOrRead() throws IOException {
         TopicPartition tp = new TopicPartition("lazy", 0);
         try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
             PartitionLog log = logs.getOrCreate(tp, LogConfig.defaults());
@@ -79,6 +79,11 @@ class LogManagerTest {
             assertThat(valuesOnly(log.read(0, 1000, Long.MAX_VALUE, true).records())).containsExactly("c");
             logs.delete(idle);
             assertThat(dir.resolve("idle-0")).doesNotExist();
+            assertThat(logs.partitions()).containsExactly(tp);
+        }
+        // The files of deleted logs are gone once the manager has closed.
+        try (Stream<Path> children = Files.list(dir)) {
+            assertThat(children.map(p -> p.getFileName().toString())).containsExactly("lazy-0");
         }
     }
 

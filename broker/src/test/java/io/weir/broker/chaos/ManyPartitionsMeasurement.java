@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * RF=3, created in one CreateTopics request each, all sent at once. Reports the time until every
  * request is answered, until every partition has a leader in DescribeTopics, each node's RSS, open
  * file descriptors and memory maps, a produce figure ({@code weir.measure.produce.seconds}, 10 s of
- * 100-byte records, acks=1, round robin over every partition; 0 skips it), and the time to delete
+ * 100-byte records, acks=1, round robin over every partition of the first {@code weir.measure.produce.topics}
+ * topics, all by default; 0 seconds skips it), and the time to delete
  * the topics (answered, and until no node holds a partition directory). The nodes' heap is
  * {@code weir.measure.node.heap} (1g); {@code weir.measure.jfr=true} records a JFR file per node
  * under the run's directory. Writes {@code target/partitions-measurement.txt}.
@@ -52,7 +53,9 @@ class ManyPartitionsMeasurement {
         List<String> report = new ArrayList<>() {
             @Override
             public boolean add(String line) {
-                return super.add(java.time.LocalTime.now().withNano(0) + " " + line);
+                String stamped = java.time.LocalTime.now().withNano(0) + " " + line;
+                System.out.println(stamped); // as it happens: a long run can be followed in the test's output file
+                return super.add(stamped);
             }
         };
         try (ProcessCluster cluster = new ProcessCluster(dir, 3, Map.of(), ProcessCluster.Backend.RATIS)) {
@@ -75,12 +78,12 @@ class ManyPartitionsMeasurement {
                 report.add(String.format("%,d topic(s) x %,d partitions, RF=3, 3 nodes (Ratis)", topics, partitions));
                 report.add("before: " + nodeResources(cluster));
                 long start = System.nanoTime();
-                List<org.apache.kafka.common.KafkaFuture<Void>> created = new ArrayList<>();
+                Map<String, org.apache.kafka.common.KafkaFuture<Void>> created = new java.util.LinkedHashMap<>();
                 for (String name : names) {
-                    created.add(admin.createTopics(List.of(new NewTopic(name, partitions, (short) 3))).all());
+                    created.put(name, admin.createTopics(List.of(new NewTopic(name, partitions, (short) 3))).all());
                 }
-                for (var f : created) {
-                    f.get(30, TimeUnit.MINUTES);
+                for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> e : created.entrySet()) {
+                    createdRetryingTimeouts(admin, e.getKey(), partitions, e.getValue());
                 }
                 report.add("CreateTopics answered: " + millisSince(start) + " ms");
                 awaitEveryPartitionLed(admin, names, partitions);
@@ -88,20 +91,69 @@ class ManyPartitionsMeasurement {
                 Thread.sleep(5_000); // let the followers' first fetches and the ISR settle before sampling
                 report.add("after create (+5 s): " + nodeResources(cluster));
                 if (produceSeconds > 0) {
-                    report.add(produce(bootstrap, names, partitions, produceSeconds));
+                    int produceTopics = Math.min(topics, Integer.getInteger("weir.measure.produce.topics", topics));
+                    report.add(produce(bootstrap, names.subList(0, produceTopics), partitions, produceSeconds));
                     report.add("after produce: " + nodeResources(cluster));
                 }
                 start = System.nanoTime();
-                admin.deleteTopics(names).all().get(30, TimeUnit.MINUTES);
+                deleteRetryingTimeouts(admin, names);
                 report.add("DeleteTopics answered: " + millisSince(start) + " ms");
                 awaitNoPartitionDirectories(dir, names);
                 report.add("no node holds a partition directory: " + millisSince(start) + " ms");
                 report.add("after delete: " + nodeResources(cluster));
             }
         }
-        report.forEach(System.out::println);
         Files.write(Path.of("target", "partitions-measurement.txt"), report);
         assertThat(report).isNotEmpty();
+    }
+
+    /**
+     * A node answers REQUEST_TIMED_OUT when the controller did not answer it in time (a controller
+     * failover on a loaded machine); the change may still have been applied, so ask again until
+     * every topic is gone.
+     */
+    private static void deleteRetryingTimeouts(Admin admin, List<String> names) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        List<String> left = new ArrayList<>(names);
+        while (!left.isEmpty()) {
+            Map<String, org.apache.kafka.common.KafkaFuture<Void>> futures = admin.deleteTopics(left).topicNameValues();
+            for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> e : futures.entrySet()) {
+                try {
+                    e.getValue().get(30, TimeUnit.MINUTES);
+                    left.remove(e.getKey());
+                } catch (java.util.concurrent.ExecutionException ex) {
+                    if (ex.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                        left.remove(e.getKey());
+                    } else if (!(ex.getCause() instanceof org.apache.kafka.common.errors.TimeoutException)
+                            || System.nanoTime() > deadline) {
+                        throw ex;
+                    } else {
+                        System.out.println("retrying the deletion of " + e.getKey() + ": " + ex.getCause());
+                    }
+                }
+            }
+        }
+    }
+
+    /** As {@link #deleteRetryingTimeouts}: a topic that exists after a timeout was created. */
+    private static void createdRetryingTimeouts(Admin admin, String name, int partitions,
+                                                org.apache.kafka.common.KafkaFuture<Void> first) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        org.apache.kafka.common.KafkaFuture<Void> attempt = first;
+        while (true) {
+            try {
+                attempt.get(30, TimeUnit.MINUTES);
+                return;
+            } catch (java.util.concurrent.ExecutionException ex) {
+                if (ex.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException) return;
+                if (!(ex.getCause() instanceof org.apache.kafka.common.errors.TimeoutException)
+                        || System.nanoTime() > deadline) {
+                    throw ex;
+                }
+                System.out.println("retrying the creation of " + name + ": " + ex.getCause());
+                attempt = admin.createTopics(List.of(new NewTopic(name, partitions, (short) 3))).all();
+            }
+        }
     }
 
     /** Until an RF=3 topic can be created (every broker registered and unfenced); the probe is deleted. */

@@ -213,7 +213,7 @@ public final class WeirNode implements AutoCloseable {
                 .map(ControllerLocation::nodeId).map(OptionalInt::of).orElse(OptionalInt.empty()), c::image);
 
         LogManager logs = new LogManager(logDir, LogConfig.defaults(), java.time.Clock.systemUTC(),
-                LogManager.DEFAULT_MAX_OPEN_QUEUES, DiskSpace.of(logDir, config.logDirReservedBytes()));
+                LogManager.maxOpenQueuesForThisProcess(), DiskSpace.of(logDir, config.logDirReservedBytes()));
         started.add(logs);
         LogCleaner cleaner = new LogCleaner(logs, config.logCleaner());
         started.add(cleaner); // closes before the logs

@@ -73,7 +73,7 @@ class ManyPartitionsMeasurement {
             String bootstrap = cluster.bootstrapServers();
             List<String> names = IntStream.range(0, topics).mapToObj(i -> "many-" + i).toList();
             try (Admin admin = admin(bootstrap)) {
-                cluster.activeController(java.time.Duration.ofSeconds(60));
+                cluster.activeController(java.time.Duration.ofMinutes(5));
                 awaitThreeLiveBrokers(admin);
                 report.add(String.format("%,d topic(s) x %,d partitions, RF=3, 3 nodes (Ratis)", topics, partitions));
                 report.add("before: " + nodeResources(cluster));

@@ -86,6 +86,12 @@ public final class ReplicaManager implements AutoCloseable {
      */
     private final ConcurrentHashMap<TopicPartition, UUID> owners = new ConcurrentHashMap<>();
     private final TopicIdFile ownersFile;
+    /**
+     * Whether {@link #owners} changed since {@link #ownersFile} was last written; guarded by
+     * {@code this}. One metadata change writes the file once, however many logs it creates or
+     * deletes (rewriting it per log made a topic of n partitions cost O(n^2) bytes and 2n fsyncs).
+     */
+    private boolean ownersChanged;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "weir-isr-check");
         t.setDaemon(true);
@@ -303,8 +309,11 @@ public final class ReplicaManager implements AutoCloseable {
         // Fetchers first: reassigning waits for an in-flight follower append, so a partition
         // this node now leads is no longer written by its old fetcher when leadership starts,
         // and a partition that left this node is no longer written when its log is deleted.
+        // Recorded before any new log takes appends: leaderships start below, fetchers copy into followers.
+        storeOwnersIfChanged();
         updateFetchers(next, follow);
         reassignedAway.forEach(this::deleteLog);
+        storeOwnersIfChanged();
         lead.values().forEach(Runnable::run);
     }
 
@@ -320,7 +329,7 @@ public final class ReplicaManager implements AutoCloseable {
         try {
             log.info("Deleting the log of {}: a reassignment moved it off this node", tp);
             logs.delete(tp);
-            if (owners.remove(tp, partition.topicId()) && ownersFile != null) ownersFile.store(owners);
+            if (owners.remove(tp, partition.topicId())) ownersChanged = true;
         } catch (RuntimeException e) {
             log.error("Could not delete the log of {} (reassigned away from this node)", tp, e);
         }
@@ -358,7 +367,7 @@ public final class ReplicaManager implements AutoCloseable {
             if (current != null) current.stop();
             logs.delete(tp);
         }
-        if (!topic.id().equals(owners.put(tp, topic.id())) && ownersFile != null) ownersFile.store(owners);
+        if (!topic.id().equals(owners.put(tp, topic.id()))) ownersChanged = true;
         PartitionLog partitionLog = logs.getOrCreate(tp, LogConfigs.from(defaults, topicConfigs));
         Partition partition = new Partition(nodeId, tp, topic.id(), partitionLog, clockMs, purgatory::onChange);
         partitions.put(tp, partition);
@@ -378,12 +387,19 @@ public final class ReplicaManager implements AutoCloseable {
             }
             try {
                 logs.delete(tp);
-                if (owners.remove(tp) != null && ownersFile != null) ownersFile.store(owners);
+                if (owners.remove(tp) != null) ownersChanged = true;
             } catch (RuntimeException e) {
                 log.error("Could not delete the log of {} (topic {} was deleted)", tp, r.topicId(), e);
             }
             purgatory.onChange(tp);
         }
+        storeOwnersIfChanged();
+    }
+
+    private void storeOwnersIfChanged() {
+        if (!ownersChanged) return;
+        if (ownersFile != null) ownersFile.store(owners);
+        ownersChanged = false;
     }
 
     private void updateFetchers(MetadataImage image, Map<Integer, Map<TopicPartition, ReplicaFetcher.Assignment>> follow) {

@@ -8,6 +8,7 @@ import io.weir.controller.record.MetadataRecord;
 import io.weir.controller.record.PartitionChangeRecord;
 import io.weir.controller.record.PartitionRecord;
 import io.weir.controller.record.RegisterBrokerRecord;
+import io.weir.controller.record.RemoveTopicRecord;
 import io.weir.controller.record.TopicRecord;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -90,6 +92,30 @@ class ReplicaManagerTest {
         assertThat(acks.get(10, java.util.concurrent.TimeUnit.SECONDS))
                 .containsExactly(org.apache.kafka.common.protocol.Errors.NOT_LEADER_OR_FOLLOWER);
         assertThat(replicas.moveProgress()).as("node 1 no longer leads").isEmpty();
+    }
+
+    @Test
+    void theTopicIdFileRecordsEveryLogOfATopicCreatedOrDeletedInOneChange() throws Exception {
+        Path idFile = dir.resolve("partition-topic-ids");
+        UUID big = new UUID(8, 8);
+        try (ReplicaManager withFile = new ReplicaManager(1, logs, LogConfig.defaults(), idFile,
+                ReplicationConfig.defaults(), () -> 1L,
+                request -> CompletableFuture.failedFuture(new IllegalStateException("no controller in this test")))) {
+            records.add(new TopicRecord("big", big));
+            for (int p = 0; p < 200; p++) {
+                records.add(new PartitionRecord(big, p, List.of(2, 1), List.of(2, 1), 2, 0, 0));
+            }
+            MetadataImage created = MetadataImage.fromRecords(image.offset() + 1, records);
+            withFile.onMetadataChange(image, created);
+            assertThat(new TopicIdFile(idFile).load()).hasSize(201).containsEntry(new TopicPartition("big", 199), big)
+                    .containsEntry(new TopicPartition("t", 0), TOPIC_ID);
+
+            records.add(new RemoveTopicRecord(big));
+            MetadataImage deleted = MetadataImage.fromRecords(created.offset() + 1, records);
+            withFile.onMetadataChange(created, deleted);
+            assertThat(new TopicIdFile(idFile).load()).containsOnlyKeys(new TopicPartition("t", 0));
+            assertThat(logs.partitions()).containsOnly(new TopicPartition("t", 0));
+        }
     }
 
     private void publish() {

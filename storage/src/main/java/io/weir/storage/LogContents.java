@@ -129,7 +129,7 @@ final class LogContents {
     }
 
     /** See {@link PartitionLog#applyRetention}; a log whose cleanup.policy lacks delete keeps everything. */
-    int applyRetention(long nowMs) {
+    int applyRetention(long nowMs, Runnable ensureQueueOpen) {
         LogConfig cfg = config.get();
         if (!cfg.cleanup().delete()) {
             return 0;
@@ -141,6 +141,7 @@ final class LogContents {
             return 0;
         }
         RetentionPlanner.Plan plan = planned.get();
+        ensureQueueOpen.run();
         changes++;
         // The new start offset is durable before any file goes: a crash in between leaves
         // files whose batches the next open ignores, never a start offset pointing at nothing.

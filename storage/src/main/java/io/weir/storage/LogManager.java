@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class LogManager implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(LogManager.class);
     public static final int DEFAULT_MAX_OPEN_QUEUES = 1000;
+    /** Bounds of {@link #maxOpenQueuesWithin}. */
+    static final int MIN_OPEN_QUEUES = 64;
+    static final int MAX_OPEN_QUEUES = 100_000;
     private static final String DELETE_SUFFIX = "-delete";
 
     private final Path dataDir;
@@ -45,6 +48,12 @@ public final class LogManager implements Closeable {
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     /** Logs with an open queue, least recently opened first. Guarded by itself. */
     private final LinkedHashMap<PartitionLog, Boolean> openQueues = new LinkedHashMap<>();
+    /** Deletes the files of deleted logs, after their directories were renamed away. */
+    private final java.util.concurrent.ExecutorService deleter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "weir-log-deleter");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param space the data directory's free-space guard; null for one on {@code dataDir}'s file
@@ -76,6 +85,36 @@ public final class LogManager implements Closeable {
 
     public LogManager(Path dataDir, LogConfig defaultConfig) {
         this(dataDir, defaultConfig, Clock.systemUTC(), DEFAULT_MAX_OPEN_QUEUES);
+    }
+
+    /**
+     * How many Chronicle queues a process may keep open within its limits: an open queue holds
+     * about two file descriptors and two memory maps (more for a large roll file), and half of
+     * each limit is left to sockets, the metadata log and the JVM. A node whose partitions are
+     * all in use but cannot all stay open closes and reopens queues on every fetch round, which
+     * costs milliseconds each, so the bound should be as high as the limits allow.
+     */
+    public static int maxOpenQueuesWithin(long maxFileDescriptors, long maxMapCount) {
+        long byFds = maxFileDescriptors / 2 / 2;
+        long byMaps = maxMapCount / 2 / 4;
+        return (int) Math.max(MIN_OPEN_QUEUES, Math.min(MAX_OPEN_QUEUES, Math.min(byFds, byMaps)));
+    }
+
+    /**
+     * {@link #maxOpenQueuesWithin} this JVM's file-descriptor limit and Linux's
+     * {@code vm.max_map_count}; {@link #DEFAULT_MAX_OPEN_QUEUES} where either is unknown.
+     */
+    public static int maxOpenQueuesForThisProcess() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (!(os instanceof com.sun.management.UnixOperatingSystemMXBean unix)) {
+            return DEFAULT_MAX_OPEN_QUEUES;
+        }
+        try {
+            long maps = Long.parseLong(Files.readString(Path.of("/proc/sys/vm/max_map_count")).trim());
+            return maxOpenQueuesWithin(unix.getMaxFileDescriptorCount(), maps);
+        } catch (IOException | RuntimeException e) {
+            return DEFAULT_MAX_OPEN_QUEUES;
+        }
     }
 
     /** The data directory's free-space guard. */
@@ -159,7 +198,20 @@ public final class LogManager implements Closeable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot delete " + dir, e);
         }
-        Dirs.deleteRecursively(doomed);
+        // The rename is the commit point (a restart deletes what is left of a "-delete" directory):
+        // the files go in the background, so deleting a topic of thousands of partitions does not
+        // wait for thousands of recursive deletions.
+        try {
+            deleter.execute(() -> {
+                try {
+                    Dirs.deleteRecursively(doomed);
+                } catch (RuntimeException e) {
+                    log.warn("Could not delete {} (the log of {}); the next start tries again", doomed, tp, e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            Dirs.deleteRecursively(doomed);
+        }
         log.info("Deleted the log of {}", tp);
     }
 
@@ -199,6 +251,13 @@ public final class LogManager implements Closeable {
 
     @Override
     public void close() {
+        deleter.shutdown();
+        try {
+            // Bounded: whatever is left is deleted at the next start.
+            deleter.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         int unwritten = 0;
         for (Iterator<PartitionLog> it = logs.values().iterator(); it.hasNext(); ) {
             PartitionLog l = it.next();

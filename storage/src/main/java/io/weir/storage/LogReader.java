@@ -25,13 +25,18 @@ final class LogReader {
     }
 
     /** See {@link PartitionLog#read}; {@code start}, {@code end} and {@code hw} are the log's offsets now. */
+    /** Whether {@link #read} with these offsets reads stored bytes (otherwise it answers from them alone). */
+    static boolean needsBytes(long start, long end, long fetchOffset, long maxOffsetExclusive) {
+        return fetchOffset >= start && fetchOffset < end && fetchOffset < maxOffsetExclusive;
+    }
+
     LogReadResult read(long start, long end, long hw, long fetchOffset, int maxBytes, long maxOffsetExclusive,
                        boolean minOneMessage) {
         if (fetchOffset < start || fetchOffset > end) {
             throw new OffsetOutOfRangeException("Offset " + fetchOffset + " of " + topicPartition
                     + " is out of range [" + start + ", " + end + "]");
         }
-        if (fetchOffset >= maxOffsetExclusive || fetchOffset == end) {
+        if (!needsBytes(start, end, fetchOffset, maxOffsetExclusive)) {
             return new LogReadResult(MemoryRecords.EMPTY, start, end, hw);
         }
         // One pass: size the buffer by what can follow the start point (the index counts bytes).

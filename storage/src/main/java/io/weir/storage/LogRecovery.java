@@ -26,7 +26,8 @@ final class LogRecovery {
                           List<LeaderEpochCache.Entry> persistedEpochs, int indexIntervalBytes, LiveBatchIndex batches,
                           ProducerStateManager producers, LeaderEpochCache epochs) {
         RecoveryScan scan = new RecoveryScan(logStartOffset, indexIntervalBytes, batches, producers, epochs);
-        queue.forEachExcerpt(-1, (idx, bytes, pos, size) -> {
+        // A new log's queue is not created until it is first used: it has no excerpts to scan.
+        if (queue.isOpen()) queue.forEachExcerpt(-1, (idx, bytes, pos, size) -> {
             boolean isDead = dead.contains(idx);
             BatchHeader h = isDead ? null : LiveBatches.readHeader(bytes, pos, size);
             return scan.offer(idx, queue.cycleOf(idx), isDead, h, size, () -> {

@@ -97,12 +97,18 @@ public final class PartitionLog implements Closeable {
         this.reader = new LogReader(topicPartition, batches, contents.live(), epochs);
         lock.writeLock().lock();
         try {
+            // A new log's Chronicle queue is created on its first append or read of bytes, not here:
+            // creating one costs milliseconds, and a topic of thousands of partitions creates
+            // thousands of logs at once, most of them idle for a while. Its state is the initial one.
+            boolean isNew = !Files.exists(dir);
             Files.createDirectories(dir);
             PartitionState persisted = state.load();
-            queue.removeOtherGenerations(state.generation());
-            queue.open(state.generation(), config.blockSize());
-            // An existing queue keeps the roll cycle it was created with.
-            this.config = config.withRollCycle(queue.rollCycle());
+            if (!isNew) {
+                queue.removeOtherGenerations(state.generation());
+                queue.open(state.generation(), config.blockSize());
+                // An existing queue keeps the roll cycle it was created with.
+                this.config = config.withRollCycle(queue.rollCycle());
+            }
             contents.rebuild(persisted.epochs());
             state.setHighWatermark(clamp(persisted.highWatermark()));
             state.setCheckpointedHighWatermark(persisted.highWatermark());
@@ -307,6 +313,19 @@ public final class PartitionLog implements Closeable {
      * @throws OffsetOutOfRangeException fetchOffset is below the log start offset or above the LEO
      */
     public LogReadResult read(long fetchOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        // A read that needs no bytes (a follower or consumer at the end of an idle log, or an offset
+        // out of range) is answered from memory, so idle logs keep their queues closed.
+        LogReadResult withoutBytes = guard.underReadLock(() -> {
+            if (guard.closed()) {
+                throw new IllegalStateException("Log of " + topicPartition + " is closed");
+            }
+            return LogReader.needsBytes(state.logStartOffset(), contents.logEndOffset(), fetchOffset, maxOffsetExclusive)
+                    ? null : reader.read(state.logStartOffset(), contents.logEndOffset(), state.highWatermark(),
+                    fetchOffset, maxBytes, maxOffsetExclusive, minOneMessage);
+        });
+        if (withoutBytes != null) {
+            return withoutBytes;
+        }
         guard.ensureOpen();
         return guard.underReadLock(() -> {
             if (!queue.isOpen()) {
@@ -334,7 +353,9 @@ public final class PartitionLog implements Closeable {
      * @return empty when no record has a timestamp that late
      */
     public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
-        guard.ensureOpen();
+        if (timestamp != -2L && timestamp != -1L && timestamp != -4L) {
+            guard.ensureOpen(); // the earliest and latest offsets are known without reading
+        }
         return guard.underReadLock(() -> reader.offsetForTimestamp(timestamp, state.logStartOffset(),
                 contents.logEndOffset()));
     }
@@ -368,8 +389,11 @@ public final class PartitionLog implements Closeable {
      */
     public int applyRetention() {
         return guard.underWriteLock(() -> {
-            guard.ensureOpenLocked();
-            return contents.applyRetention(clock.millis());
+            if (guard.closed()) {
+                throw new IllegalStateException("Log of " + topicPartition + " is closed");
+            }
+            // Planned from memory; the queue opens only if a file is due for deletion.
+            return contents.applyRetention(clock.millis(), guard::ensureOpenLocked);
         });
     }
 

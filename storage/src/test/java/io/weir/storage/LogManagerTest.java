@@ -3,6 +3,7 @@ package io.weir.storage;
 import static io.weir.storage.TestBatches.batch;
 import static io.weir.storage.TestBatches.valuesOnly;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,6 +35,74 @@ class LogManagerTest {
             assertThat(logs.partitions()).containsExactly(a1);
             assertThat(logs.get(a0)).isEmpty();
             assertThat(Files.exists(dir.resolve("a-topic-0"))).isFalse();
+        }
+    }
+
+    @Test
+    void aNewLogCreatesItsQueueOnlyWhenBytesAreWrittenOrRead() throws IOException {
+        TopicPartition tp = new TopicPartition("lazy", 0);
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            PartitionLog log = logs.getOrCreate(tp, LogConfig.defaults());
+            // Created, listed, and at offset 0, with no Chronicle queue yet.
+            assertThat(logs.partitions()).containsExactly(tp);
+            assertThat(logs.openQueueCount()).isZero();
+            assertThat(queueDirs(dir.resolve("lazy-0"))).isEmpty();
+            assertThat(log.logEndOffset()).isZero();
+            // What a follower or consumer at the end of an idle log asks needs no queue either.
+            assertThat(log.read(0, 1000, Long.MAX_VALUE, true).records().sizeInBytes()).isZero();
+            assertThat(log.offsetForTimestamp(-1L)).hasValueSatisfying(t -> assertThat(t.offset()).isZero());
+            assertThat(log.applyRetention()).isZero();
+            assertThat(logs.openQueueCount()).isZero();
+            assertThatThrownBy(() -> log.read(1, 1000, Long.MAX_VALUE, true))
+                    .isInstanceOf(org.apache.kafka.common.errors.OffsetOutOfRangeException.class);
+
+            log.appendAsLeader(batch("a", "b"), 3);
+            assertThat(logs.openQueueCount()).isEqualTo(1);
+            assertThat(queueDirs(dir.resolve("lazy-0"))).hasSize(1);
+            log.updateHighWatermark(2);
+        }
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            PartitionLog log = logs.get(tp).orElseThrow();
+            assertThat(log.logEndOffset()).isEqualTo(2);
+            assertThat(log.latestEpoch()).isEqualTo(3);
+            assertThat(valuesOnly(log.read(0, 1000, Long.MAX_VALUE, true).records())).containsExactly("a", "b");
+        }
+        // A log that never opened its queue is reopened as the empty log it was.
+        TopicPartition idle = new TopicPartition("idle", 0);
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            logs.getOrCreate(idle, LogConfig.defaults());
+        }
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            PartitionLog log = logs.get(idle).orElseThrow();
+            assertThat(log.logEndOffset()).isZero();
+            log.appendAsLeader(batch("c"), 0);
+            assertThat(valuesOnly(log.read(0, 1000, Long.MAX_VALUE, true).records())).containsExactly("c");
+            logs.delete(idle);
+            assertThat(dir.resolve("idle-0")).doesNotExist();
+            assertThat(logs.partitions()).containsExactly(tp);
+        }
+        // The files of deleted logs are gone once the manager has closed.
+        try (Stream<Path> children = Files.list(dir)) {
+            assertThat(children.map(p -> p.getFileName().toString())).containsExactly("lazy-0");
+        }
+    }
+
+    @Test
+    void theOpenQueueBoundFollowsTheProcessLimits() {
+        // Half the descriptors, two per queue; half the maps, four per queue (two, twice over).
+        assertThat(LogManager.maxOpenQueuesWithin(20_000, 65_530)).isEqualTo(5_000);
+        assertThat(LogManager.maxOpenQueuesWithin(1_048_576, 65_530)).isEqualTo(8_191);
+        assertThat(LogManager.maxOpenQueuesWithin(1_024, 65_530)).isEqualTo(256);
+        assertThat(LogManager.maxOpenQueuesWithin(100, 65_530)).isEqualTo(LogManager.MIN_OPEN_QUEUES);
+        assertThat(LogManager.maxOpenQueuesWithin(Long.MAX_VALUE, Long.MAX_VALUE)).isEqualTo(LogManager.MAX_OPEN_QUEUES);
+        assertThat(LogManager.maxOpenQueuesForThisProcess()).isBetween(LogManager.MIN_OPEN_QUEUES, LogManager.MAX_OPEN_QUEUES);
+    }
+
+    private static java.util.List<Path> queueDirs(Path partitionDir) {
+        try (Stream<Path> children = Files.list(partitionDir)) {
+            return children.filter(p -> p.getFileName().toString().startsWith("queue-")).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

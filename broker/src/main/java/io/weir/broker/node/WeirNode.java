@@ -8,6 +8,7 @@ import io.weir.broker.group.GroupHandlers;
 import io.weir.broker.lifecycle.BrokerLifecycle;
 import io.weir.broker.lifecycle.ControllerApiHandlers;
 import io.weir.broker.lifecycle.RoutingControllerChannel;
+import io.weir.broker.metadata.ImagePublisher;
 import io.weir.broker.metadata.MetadataCache;
 import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
@@ -224,7 +225,7 @@ public final class WeirNode implements AutoCloseable {
                 .map(ControllerLocation::nodeId).map(OptionalInt::of).orElse(OptionalInt.empty()), c::image);
 
         LogManager logs = new LogManager(logDir, LogConfig.defaults(), java.time.Clock.systemUTC(),
-                LogManager.DEFAULT_MAX_OPEN_QUEUES, DiskSpace.of(logDir, config.logDirReservedBytes()));
+                LogManager.maxOpenQueuesForThisProcess(), DiskSpace.of(logDir, config.logDirReservedBytes()));
         started.add(logs);
         LogCleaner cleaner = new LogCleaner(logs, config.logCleaner());
         started.add(cleaner); // closes before the logs
@@ -250,7 +251,10 @@ public final class WeirNode implements AutoCloseable {
             controller.addImageListener(new UnregisteredListenerRemover(controller, ratis));
         }
         metadata.onChange(replicas::onMetadataChange);
-        controller.addImageListener(metadata::publish);
+        // Local logs open and close on their own thread, never on the controller's.
+        ImagePublisher imagePublisher = new ImagePublisher("weir-metadata-apply-" + nodeId, metadata::publish);
+        started.add(imagePublisher);
+        controller.addImageListener(imagePublisher::offer);
 
         GroupCoordinator groups = new GroupCoordinator(metadata::image, nodeId, replicas, interBroker.name(),
                 config.groupInitialRebalanceDelayMs(), config.groupConsumerSessionTimeoutMs(),

@@ -119,10 +119,15 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     void start(int id) throws IOException {
+        start(id, List.of("-Xmx512m"));
+    }
+
+    /** Starts node {@code id} with {@code jvmFlags} (heap, JFR, ...) after the Chronicle flags. */
+    void start(int id, List<String> jvmFlags) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JvmFlags.chronicle());
-        cmd.add("-Xmx512m");
+        cmd.addAll(jvmFlags);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(WeirNodeMain.class.getName());

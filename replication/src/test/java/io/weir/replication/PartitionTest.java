@@ -104,7 +104,7 @@ class PartitionTest {
         });
 
         followerFetch(EPOCH_2, 10, true);
-        assertThat(partition.proposeIsrChange(30_000)).as("caught up: expansion proposed").isPresent();
+        assertThat(partition.proposeIsrChange(30_000, id -> true)).as("caught up: expansion proposed").isPresent();
         assertThat(partition.throttledReplica(2)).as("being taken into the ISR: the HW waits for it").isFalse();
         assertThat(partition.moveProgress()).isEmpty();
     }

@@ -511,7 +511,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         done.thenAccept(fenced -> {
             if (!fenced.isEmpty()) LOG.info("fenced brokers {} after missed heartbeats", fenced);
         });
-        runWrite("fenceExpiredBrokers", img -> brokers.fenceExpired(img, now), done);
+        runWrite("fenceExpiredBrokers", img -> brokers.fenceExpired(img, now, config.maxRecordsPerBatch()), done);
     }
 
     private void autoBalance() {

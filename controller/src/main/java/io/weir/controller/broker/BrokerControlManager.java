@@ -139,8 +139,19 @@ public final class BrokerControlManager {
         return ControllerResult.of(records, ApiStatus.OK);
     }
 
-    /** Fences every unfenced broker whose session expired, moving its leaderships. */
+    /** Fences every unfenced broker whose session expired, moving its leaderships; no bound on records. */
     public ControllerResult<List<Integer>> fenceExpired(MetadataImage image, long nowMs) {
+        return fenceExpired(image, nowMs, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Fences every unfenced broker whose session expired, moving its leaderships, in at most
+     * {@code maxRecords} records. A broker with more partitions than fit is fenced over several
+     * passes, as Kafka's controller does: each pass moves leadership and ISR membership of as many
+     * of its partitions away as fit (what a controlled shutdown does), and the pass in which the
+     * rest fits fences it. Its session stays expired meanwhile, so the next check goes on.
+     */
+    public ControllerResult<List<Integer>> fenceExpired(MetadataImage image, long nowMs, int maxRecords) {
         List<MetadataRecord> records = new ArrayList<>();
         List<Integer> fenced = new ArrayList<>();
         MetadataImage working = image;
@@ -154,6 +165,12 @@ public final class BrokerControlManager {
                 continue;
             }
             List<MetadataRecord> step = fence(working, b.get());
+            int room = maxRecords - records.size();
+            if (step.size() > room) {
+                // The fence record comes first in step; the partition moves after it.
+                records.addAll(step.subList(1, Math.min(step.size(), 1 + Math.max(0, room))));
+                break;
+            }
             records.addAll(step);
             working = working.apply(working.offset(), step);
             fenced.add(id);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.weir.controller.ApiError;
 import io.weir.controller.Fixtures;
 import io.weir.controller.image.PartitionRegistration;
+import io.weir.controller.ControllerResult;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +76,37 @@ class BrokerControlManagerTest {
             assertThat(p.leader()).isNotEqualTo(1).isIn(2, 3);
             assertThat(p.isr()).doesNotContain(1);
         }
+    }
+
+    @Test
+    void aBrokerWithMorePartitionsThanOneBatchHoldsIsFencedOverSeveralPasses() {
+        f.addLiveBroker(1, null);
+        long epoch2 = f.addLiveBroker(2, null);
+        f.createTopic("t", 12, 2);
+        f.nowMs = 900;
+        f.apply(f.brokers.heartbeat(f.image, new BrokerHeartbeatRequest(2, epoch2, 0, false, false), f.nowMs));
+        long onBroker1 = f.image.topic("t").orElseThrow().partitions().values().stream()
+            .filter(p -> p.leader() == 1 || p.isr().contains(1)).count();
+        assertThat(onBroker1).isEqualTo(12);
+
+        int passes = 0;
+        List<Integer> fenced = List.of();
+        while (fenced.isEmpty()) {
+            ControllerResult<List<Integer>> pass = f.brokers.fenceExpired(f.image, 1500, 5);
+            assertThat(pass.records()).as("pass %d", passes).hasSizeLessThanOrEqualTo(5).isNotEmpty();
+            fenced = f.apply(pass);
+            passes++;
+            assertThat(passes).as("converges").isLessThan(10);
+        }
+
+        assertThat(fenced).containsExactly(1);
+        assertThat(passes).isGreaterThan(1);
+        assertThat(f.image.isLive(1)).isFalse();
+        assertThat(f.image.topic("t").orElseThrow().partitions().values()).allSatisfy(p -> {
+            assertThat(p.leader()).isEqualTo(2);
+            assertThat(p.isr()).containsExactly(2);
+        });
+        assertThat(f.brokers.fenceExpired(f.image, 1600, 5).records()).as("nothing left to do").isEmpty();
     }
 
     @Test

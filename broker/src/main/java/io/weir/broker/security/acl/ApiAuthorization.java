@@ -47,9 +47,10 @@ public final class ApiAuthorization {
     public static Optional<Check> of(AbstractRequest request) {
         switch (request.apiKey()) {
             case CREATE_ACLS, DELETE_ACLS, ALTER_PARTITION_REASSIGNMENTS, ELECT_LEADERS, UNREGISTER_BROKER,
-                 ALTER_USER_SCRAM_CREDENTIALS:
+                 ALTER_USER_SCRAM_CREDENTIALS, ADD_RAFT_VOTER, REMOVE_RAFT_VOTER:
                 return cluster(Operation.ALTER, request);
-            case DESCRIBE_ACLS, LIST_PARTITION_REASSIGNMENTS, DESCRIBE_LOG_DIRS, DESCRIBE_USER_SCRAM_CREDENTIALS:
+            case DESCRIBE_ACLS, LIST_PARTITION_REASSIGNMENTS, DESCRIBE_LOG_DIRS, DESCRIBE_USER_SCRAM_CREDENTIALS,
+                 DESCRIBE_QUORUM:
                 return cluster(Operation.DESCRIBE, request);
             case DESCRIBE_CLIENT_QUOTAS:
                 return cluster(Operation.DESCRIBE_CONFIGS, request);

@@ -37,6 +37,23 @@ class ApiAuthorizationTest {
     }
 
     @Test
+    void theQuorumApisNeedDescribeOrAlterOnTheCluster() {
+        var describe = new org.apache.kafka.common.requests.DescribeQuorumRequest.Builder(
+                new org.apache.kafka.common.message.DescribeQuorumRequestData()).build();
+        var add = new org.apache.kafka.common.requests.AddRaftVoterRequest.Builder(
+                new org.apache.kafka.common.message.AddRaftVoterRequestData()).build();
+        var remove = new org.apache.kafka.common.requests.RemoveRaftVoterRequest.Builder(
+                new org.apache.kafka.common.message.RemoveRaftVoterRequestData()).build();
+
+        assertThat(ApiAuthorization.of(describe).orElseThrow().operation()).isEqualTo(Operation.DESCRIBE);
+        for (var change : java.util.List.of(add, remove)) {
+            ApiAuthorization.Check check = ApiAuthorization.of(change).orElseThrow();
+            assertThat(check.operation()).as(change.apiKey().name).isEqualTo(Operation.ALTER);
+            assertThat(check.type()).isEqualTo(ResourceType.CLUSTER);
+        }
+    }
+
+    @Test
     void groupApisNeedTheirOperationOnTheirGroup() {
         JoinGroupRequest join = new JoinGroupRequest.Builder(new JoinGroupRequestData().setGroupId("billing")
                 .setProtocolType("consumer")).build();

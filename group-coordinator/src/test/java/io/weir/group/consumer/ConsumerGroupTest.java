@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * KIP-848's consumer protocol as {@link ConsumerGroup} decides it, heartbeat by heartbeat with
@@ -248,5 +249,20 @@ class ConsumerGroupTest {
         ConsumerGroupHeartbeatResponseData out = regexHeartbeat("", 0, "work(", 0, Set.of("work"));
         assertThat(Errors.forCode(out.errorCode())).isEqualTo(Errors.INVALID_REGULAR_EXPRESSION);
         assertThat(group.isEmpty()).isTrue();
+
+        ConsumerGroupHeartbeatResponseData backreference = regexHeartbeat("", 0, "(work)\\1", 0, Set.of("workwork"));
+        assertThat(Errors.forCode(backreference.errorCode())).as("RE2J syntax, as Kafka's")
+                .isEqualTo(Errors.INVALID_REGULAR_EXPRESSION);
+    }
+
+    @Test
+    void aPatternThatMakesBacktrackingEnginesSpinMatchesInLinearTime() {
+        // Java's java.util.regex takes exponential time on this pair (minutes at 40 characters).
+        String name = "a".repeat(40);
+        ConsumerGroupHeartbeatResponseData joined = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> regexHeartbeat("", 0, "(a|aa)+b", 0, Set.of(name, "ab")));
+        assertThat(Errors.forCode(joined.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(joined.assignment() == null ? List.of() : joined.assignment().topicPartitions())
+                .as("only the matching topic").hasSizeLessThanOrEqualTo(1);
     }
 }

@@ -308,7 +308,8 @@ public final class WeirNode implements AutoCloseable {
             endpoints.add(new BrokerEndpoint(l.name(), l.advertised().host(), port, l.protocol().name));
         }
         lifecycle = new BrokerLifecycle(nodeId, endpoints,
-                config.rack(), metadata, controllerChannel(),
+                config.rack(), metadata, new RoutingControllerChannel(controller, config.clusterId(),
+                        lifecycleCallTimeoutMs(config.brokerSessionTimeoutMs()), interBrokerSecurity),
                 config.brokerHeartbeatIntervalMs(), () -> !logs.isWritable());
         lifecycle.start();
         metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
@@ -343,6 +344,17 @@ public final class WeirNode implements AutoCloseable {
     }
 
     /** A channel to the active controller that authenticates as this node when the cluster has a secret. */
+    /**
+     * How long a heartbeat or registration waits for the active controller: half a broker
+     * session, within 1 to 5 s. A call to a controller that froze (rather than died) must give up
+     * in time for the broker to reach the next one before the session the new controller started
+     * for it ends; with the 3 s default a frozen controller would otherwise hold heartbeats for
+     * 5 s and every broker would be fenced.
+     */
+    static int lifecycleCallTimeoutMs(long brokerSessionTimeoutMs) {
+        return (int) Math.max(1_000, Math.min(CONTROLLER_CALL_TIMEOUT_MS, brokerSessionTimeoutMs / 2));
+    }
+
     private RoutingControllerChannel controllerChannel() {
         return new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS, interBrokerSecurity);
     }

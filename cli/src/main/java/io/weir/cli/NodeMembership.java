@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -143,10 +145,16 @@ final class NodeMembership {
             }
             NodeConfig config = NodeConfig.load(layout.config(node));
             String bootstrap = bootstrap(layout, node);
-            // The running quorum's voters when it answers (a promoted node's file still says broker-only).
-            boolean voter = config.coordination().backend().equals("ratis") && QuorumCommand.liveVoters(layout, bootstrap)
-                    .map(v -> v.contains(node)).orElse(config.coordination().isVoter(node));
-            if (voter) {
+            // On Ratis only the running quorum can say (a promoted node's file still says broker-only),
+            // so without its answer nothing is removed: deleting a voter's directory loses a vote.
+            boolean ratis = config.coordination().backend().equals("ratis");
+            Optional<Set<Integer>> voters = ratis ? QuorumCommand.liveVoters(layout, bootstrap) : Optional.empty();
+            if (ratis && voters.isEmpty()) {
+                System.err.println("cannot ask the metadata quorum whether node " + node + " is a voter; "
+                        + "try again when the cluster answers");
+                return 1;
+            }
+            if (voters.map(v -> v.contains(node)).orElse(false)) {
                 System.err.println("node " + node + " is a voter of the metadata quorum; remove it from the voters "
                         + "first (weir quorum remove-voter " + node + ") or remove a broker-only node");
                 return 2;

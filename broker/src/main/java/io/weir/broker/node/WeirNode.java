@@ -45,15 +45,12 @@ import io.weir.broker.quorum.RaftVoterHandlers;
 import io.weir.controller.record.BrokerEndpoint;
 import io.weir.group.GroupCoordinator;
 import io.weir.group.OffsetsTopicCreator;
-import io.weir.metadata.quorum.QuorumPeer;
-import io.weir.metadata.quorum.RatisConfig;
 import io.weir.metadata.quorum.RatisCoordination;
 import io.weir.storage.DiskSpace;
 import io.weir.storage.LogCleaner;
 import io.weir.storage.LogConfig;
 import io.weir.storage.LogManager;
 import io.weir.storage.LogRetention;
-import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperConnect;
 import io.weir.zk.ZooKeeperCoordination;
 import io.weir.zk.mirror.ClassicZnodeMirror;
@@ -205,8 +202,8 @@ public final class WeirNode implements AutoCloseable {
                 localLog = new LocalCoordination.Log();
                 coordination = new LocalCoordination(localLog, nodeId);
             }
-            case "zookeeper" -> coordination = new ZooKeeperCoordination(zooKeeperConfig(kafkaPort));
-            default -> coordination = ratis = new RatisCoordination(ratisConfig(kafkaPort, metadataDir));
+            case "zookeeper" -> coordination = new ZooKeeperCoordination(CoordinationConfigs.zooKeeper(config, controllerHost, kafkaPort));
+            default -> coordination = ratis = new RatisCoordination(CoordinationConfigs.ratis(config, advertisedHost, kafkaPort, metadataDir));
         }
         started.add(coordination);
 
@@ -399,27 +396,6 @@ public final class WeirNode implements AutoCloseable {
         return new long[] {block.firstProducerId(), block.length()};
     }
 
-    private RatisConfig ratisConfig(int kafkaPort, Path metadataDir) {
-        List<QuorumPeer> voters = new ArrayList<>();
-        for (NodeConfig.Voter v : config.coordination().voters()) {
-            int controllerPort = v.id() == config.nodeId() ? kafkaPort : v.kafkaPort();
-            voters.add(new QuorumPeer(v.id(), v.host(), v.quorumPort(), controllerPort));
-        }
-        List<QuorumPeer> listeners = new ArrayList<>();
-        if (!config.coordination().isVoter(config.nodeId())) {
-            Integer quorumPort = config.coordination().quorumPort();
-            if (quorumPort == null) {
-                throw new IllegalArgumentException("node " + config.nodeId()
-                        + " is not a voter: coordination.quorum.port is required for a broker-only node");
-            }
-            listeners.add(new QuorumPeer(config.nodeId(), advertisedHost, quorumPort, kafkaPort));
-        }
-        RatisConfig defaults = RatisConfig.of(config.nodeId(), voters, listeners, metadataDir);
-        return new RatisConfig(config.clusterId(), config.nodeId(), voters, listeners, metadataDir,
-                defaults.snapshotEveryEntries(), defaults.snapshotsRetained(), defaults.electionTimeoutMin(),
-                defaults.electionTimeoutMax(), defaults.appendTimeout(), defaults.logSegmentBytes());
-    }
-
     /**
      * Mirror mode ({@code coordination.zookeeper.mirror}, ratis backend): while this node is the
      * active controller it keeps Kafka's classic znodes in that ensemble up to date, on the
@@ -437,13 +413,6 @@ public final class WeirNode implements AutoCloseable {
         started.add(mirror);
         controller.addImageListener(image -> mirror.nudge());
         mirror.start();
-    }
-
-    /** Every node of a ZooKeeper cluster may be elected; this one publishes its own Kafka listener as its controller endpoint. */
-    private ZooKeeperConfig zooKeeperConfig(int kafkaPort) {
-        NodeConfig.ZooKeeper zk = config.coordination().zookeeper();
-        return ZooKeeperConfig.of(zk.connect(), config.clusterId(), config.nodeId(), controllerHost, kafkaPort)
-                .withTimeouts(Duration.ofMillis(zk.sessionTimeoutMs()), Duration.ofMillis(zk.connectionTimeoutMs()));
     }
 
     /**

@@ -35,7 +35,6 @@ import io.weir.replication.InterBrokerSecurity;
 import io.weir.controller.ControllerConfig;
 import io.weir.controller.ProducerIdControlManager;
 import io.weir.controller.QuorumController;
-import io.weir.controller.partition.ElectionType;
 import io.weir.controller.partition.TopicPartitionName;
 import io.weir.controller.coordination.ControllerLocation;
 import io.weir.controller.coordination.Coordination;
@@ -295,7 +294,7 @@ public final class WeirNode implements AutoCloseable {
         controller.start();
         startZooKeeperMirror();
         if (config.leaderImbalanceCheckIntervalMs() > 0) {
-            startPreferredLeaderElection(config.leaderImbalanceCheckIntervalMs());
+            started.add(PreferredLeaderElection.start(controller, config.nodeId(), config.leaderImbalanceCheckIntervalMs()));
         }
         if (localLog != null) localLog.elect(nodeId);
 
@@ -413,29 +412,6 @@ public final class WeirNode implements AutoCloseable {
         started.add(mirror);
         controller.addImageListener(image -> mirror.nudge());
         mirror.start();
-    }
-
-    /**
-     * Kafka's auto leader rebalance: while this node is the active controller, it periodically
-     * moves leadership back to each partition's preferred replica where that replica is live and
-     * in the ISR (after a broker came back, for instance).
-     */
-    private void startPreferredLeaderElection(long intervalMs) {
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "weir-preferred-leader-" + config.nodeId());
-            t.setDaemon(true);
-            return t;
-        });
-        QuorumController c = controller;
-        timer.scheduleWithFixedDelay(() -> {
-            if (c.isActive()) {
-                c.electLeaders(ElectionType.PREFERRED, null).exceptionally(e -> {
-                    log.debug("Preferred leader election did not run: {}", e.toString());
-                    return null;
-                });
-            }
-        }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
-        started.add(timer::shutdownNow);
     }
 
     /**

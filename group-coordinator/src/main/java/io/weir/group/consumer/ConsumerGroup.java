@@ -1,21 +1,9 @@
 package io.weir.group.consumer;
 
-import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.coordinator.group.generated.ConsumerGroupCurrentMemberAssignmentKey;
-import org.apache.kafka.coordinator.group.generated.ConsumerGroupCurrentMemberAssignmentValue;
-import org.apache.kafka.coordinator.group.generated.ConsumerGroupMemberMetadataKey;
-import org.apache.kafka.coordinator.group.generated.ConsumerGroupMemberMetadataValue;
-import org.apache.kafka.coordinator.group.generated.ConsumerGroupMetadataKey;
-import org.apache.kafka.coordinator.group.generated.ConsumerGroupMetadataValue;
-import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMemberKey;
-import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMemberValue;
-import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMetadataKey;
-import org.apache.kafka.coordinator.group.generated.ConsumerGroupTargetAssignmentMetadataValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,31 +69,32 @@ public final class ConsumerGroup {
     /** A member as the group knows it; read for ConsumerGroupDescribe. */
     public static final class Member {
         public final String memberId;
-        private String instanceId;
-        private String rackId;
-        private String clientId;
-        private String clientHost;
-        private List<String> subscribedTopicNames = List.of();
+        // Package-private: MemberReconciliation and ConsumerGroupPersistence read and change them.
+        String instanceId;
+        String rackId;
+        String clientId;
+        String clientHost;
+        List<String> subscribedTopicNames = List.of();
         /** KIP-848's SubscribedTopicRegex (Java regex syntax), matched against whole topic names; null for none. */
-        private String subscribedTopicRegex;
-        private String serverAssignor;
-        private int rebalanceTimeoutMs;
-        private int memberEpoch;
-        private int previousMemberEpoch;
-        private MemberState state = MemberState.STABLE;
-        private SortedSet<TopicIdPartition> assigned = new TreeSet<>();
-        private SortedSet<TopicIdPartition> pendingRevocation = new TreeSet<>();
+        String subscribedTopicRegex;
+        String serverAssignor;
+        int rebalanceTimeoutMs;
+        int memberEpoch;
+        int previousMemberEpoch;
+        MemberState state = MemberState.STABLE;
+        SortedSet<TopicIdPartition> assigned = new TreeSet<>();
+        SortedSet<TopicIdPartition> pendingRevocation = new TreeSet<>();
         /** What the member last said it owns; null until it says. */
-        private Set<TopicIdPartition> owned;
-        private long lastHeartbeatMs;
-        private long revocationDeadlineMs = Long.MAX_VALUE;
+        Set<TopicIdPartition> owned;
+        long lastHeartbeatMs;
+        long revocationDeadlineMs = Long.MAX_VALUE;
         /** Left with {@link #LEAVE_STATIC_EPOCH}: keeps its place until its session expires or it is replaced. */
-        private boolean away;
+        boolean away;
         /** The epoch and assignment last sent, so a heartbeat carries the assignment only when it changed. */
-        private int sentEpoch = -1;
-        private Set<TopicIdPartition> sentAssignment;
+        int sentEpoch = -1;
+        Set<TopicIdPartition> sentAssignment;
 
-        private Member(String memberId) {
+        Member(String memberId) {
             this.memberId = memberId;
         }
 
@@ -164,9 +153,7 @@ public final class ConsumerGroup {
     /** The subscribed topics as they were at the last group epoch: a change bumps the epoch. */
     private Map<String, Topic> subscribedTopics = Map.of();
     private String assignorUsed;
-    /** The topic names the regexes were last resolved against, and what each regex matched there. */
-    private Set<String> resolvedAgainst;
-    private Map<String, SortedSet<String>> regexMatches = Map.of();
+    private final TopicRegexes topicRegexes = new TopicRegexes();
 
     /**
      * @param assignors the server-side assignors by name; {@code defaultAssignor} is used unless
@@ -230,7 +217,7 @@ public final class ConsumerGroup {
     /** A member's topics: those it names and those its regex matched when the group last resolved it. */
     public SortedSet<String> topicsOf(Member m) {
         SortedSet<String> out = new TreeSet<>(m.subscribedTopicNames);
-        if (m.subscribedTopicRegex != null) out.addAll(regexMatches.getOrDefault(m.subscribedTopicRegex, new TreeSet<>()));
+        if (m.subscribedTopicRegex != null) out.addAll(topicRegexes.matchesOf(m.subscribedTopicRegex));
         return out;
     }
 
@@ -256,8 +243,8 @@ public final class ConsumerGroup {
     public ConsumerGroupHeartbeatResponseData heartbeat(ConsumerGroupHeartbeatRequestData in, String clientId,
                                                        String clientHost, long nowMs, Function<String, Optional<Topic>> topics,
                                                        Supplier<Set<String>> topicNames) {
-        Errors invalid = validate(in);
-        if (invalid != Errors.NONE) return error(invalid, invalidMessage(in));
+        Errors invalid = HeartbeatRequests.validate(in, assignors.keySet());
+        if (invalid != Errors.NONE) return error(invalid, HeartbeatRequests.invalidMessage(in, assignors.keySet()));
         int epoch = in.memberEpoch();
         if (epoch == LEAVE_EPOCH || epoch == LEAVE_STATIC_EPOCH) return leave(in, nowMs);
 
@@ -275,7 +262,7 @@ public final class ConsumerGroup {
                 return error(Errors.FENCED_INSTANCE_ID, null);
             }
             if (epoch != member.memberEpoch && !(epoch == member.previousMemberEpoch && in.topicPartitions() != null
-                    && member.assigned.containsAll(ownedOf(in)))) {
+                    && member.assigned.containsAll(HeartbeatRequests.ownedOf(in)))) {
                 // Kafka's rule: a member one epoch behind that owns nothing it should not may carry on (a lost answer).
                 return error(Errors.FENCED_MEMBER_EPOCH, "member epoch " + epoch + " is not " + member.memberEpoch);
             }
@@ -304,50 +291,22 @@ public final class ConsumerGroup {
                 changes.add("member " + member.memberId + " subscribes to regex " + regex);
             }
         }
-        if (in.topicPartitions() != null) member.owned = ownedOf(in);
+        if (in.topicPartitions() != null) member.owned = HeartbeatRequests.ownedOf(in);
         resolveRegexes(topicNames);
         if (refreshSubscribedTopics(topics)) changes.add("subscribed topics changed: " + subscribedTopics.keySet());
         if (!changes.isEmpty()) bumpGroupEpoch(String.join("; ", changes));
         if (targetAssignmentEpoch < groupEpoch) computeTargetAssignment(topics);
-        reconcile(member, nowMs);
+        MemberReconciliation.reconcile(member, members.values(), target, targetAssignmentEpoch, nowMs);
 
         ConsumerGroupHeartbeatResponseData out = new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
                 .setMemberId(member.memberId).setMemberEpoch(member.memberEpoch).setHeartbeatIntervalMs(heartbeatIntervalMs);
         if (epoch == 0 || member.sentEpoch != member.memberEpoch || !member.assigned.equals(member.sentAssignment)
                 || in.topicPartitions() != null && !member.owned.equals(member.assigned)) {
-            out.setAssignment(assignment(member.assigned));
+            out.setAssignment(HeartbeatRequests.assignment(member.assigned));
             member.sentEpoch = member.memberEpoch;
             member.sentAssignment = new TreeSet<>(member.assigned);
         }
         return out;
-    }
-
-    private Errors validate(ConsumerGroupHeartbeatRequestData in) {
-        if (in.memberEpoch() == 0) {
-            if (in.subscribedTopicNames() == null && in.subscribedTopicRegex() == null) return Errors.INVALID_REQUEST;
-            if (in.rebalanceTimeoutMs() == -1) return Errors.INVALID_REQUEST;
-        } else if (in.memberId() == null || in.memberId().isEmpty()) {
-            return Errors.INVALID_REQUEST;
-        }
-        if (in.memberEpoch() < LEAVE_STATIC_EPOCH) return Errors.INVALID_REQUEST;
-        if (in.subscribedTopicRegex() != null && !in.subscribedTopicRegex().isEmpty()
-                && compile(in.subscribedTopicRegex()) == null) {
-            return Errors.INVALID_REGULAR_EXPRESSION;
-        }
-        if (in.serverAssignor() != null && !assignors.containsKey(in.serverAssignor())) return Errors.UNSUPPORTED_ASSIGNOR;
-        return Errors.NONE;
-    }
-
-    private String invalidMessage(ConsumerGroupHeartbeatRequestData in) {
-        if (in.subscribedTopicRegex() != null && !in.subscribedTopicRegex().isEmpty()
-                && compile(in.subscribedTopicRegex()) == null) {
-            return "SubscribedTopicRegex " + in.subscribedTopicRegex() + " is not a valid (Java) regular expression";
-        }
-        if (in.serverAssignor() != null && !assignors.containsKey(in.serverAssignor())) {
-            return "ServerAssignor " + in.serverAssignor() + " is not one of " + assignors.keySet();
-        }
-        if (in.memberEpoch() == 0) return "MemberEpoch 0 needs SubscribedTopicNames and RebalanceTimeoutMs";
-        return "MemberId is required";
     }
 
     /** A member with epoch 0: new, a static member restarting, or a member rejoining after it was fenced. */
@@ -450,42 +409,13 @@ public final class ConsumerGroup {
         log.info("Consumer group {} epoch {}: {}", groupId, groupEpoch, reason);
     }
 
-    private static Pattern compile(String regex) {
-        try {
-            return Pattern.compile(regex);
-        } catch (PatternSyntaxException e) {
-            return null;
-        }
-    }
-
-    /**
-     * Matches the members' regexes against the topic names, again only when the names or the
-     * regexes changed. Internal topics ({@code __} names) never match, as Kafka's clients exclude
-     * them from pattern subscriptions by default.
-     */
+    /** Matches the members' regexes against the topic names (see {@link TopicRegexes}). */
     private void resolveRegexes(Supplier<Set<String>> topicNames) {
         Set<String> regexes = new TreeSet<>();
         members.values().forEach(m -> {
             if (m.subscribedTopicRegex != null) regexes.add(m.subscribedTopicRegex);
         });
-        if (regexes.isEmpty()) {
-            regexMatches = Map.of();
-            resolvedAgainst = null;
-            return;
-        }
-        Set<String> names = topicNames.get();
-        if (names == resolvedAgainst && regexMatches.keySet().equals(regexes)) return;
-        Map<String, SortedSet<String>> matches = new HashMap<>();
-        for (String regex : regexes) {
-            Pattern pattern = compile(regex);
-            SortedSet<String> matched = new TreeSet<>();
-            for (String name : names) {
-                if (!name.startsWith("__") && pattern != null && pattern.matcher(name).matches()) matched.add(name);
-            }
-            matches.put(regex, matched);
-        }
-        regexMatches = matches;
-        resolvedAgainst = names;
+        topicRegexes.resolve(regexes, topicNames);
     }
 
     /** Whether the subscribed topics (which exist, and their partition counts) changed since the last look. */
@@ -498,128 +428,23 @@ public final class ConsumerGroup {
     }
 
     private String chooseAssignor() {
-        // As Kafka: the assignor most members ask for, else the default.
-        Map<String, Integer> votes = new TreeMap<>();
-        members.values().forEach(m -> {
-            if (m.serverAssignor != null) votes.merge(m.serverAssignor, 1, Integer::sum);
-        });
-        return votes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(defaultAssignor);
+        return TargetAssignment.chooseAssignor(members.values(), defaultAssignor);
     }
 
     private void computeTargetAssignment(Function<String, Optional<Topic>> topics) {
-        Map<String, Set<Uuid>> subscriptions = new HashMap<>();
-        Map<Uuid, Integer> partitionCounts = new HashMap<>();
-        for (Member m : members.values()) {
-            Set<Uuid> ids = new HashSet<>();
-            for (String name : topicsOf(m)) {
-                Topic t = subscribedTopics.get(name);
-                if (t == null) continue;
-                ids.add(t.id());
-                partitionCounts.put(t.id(), t.partitions());
-            }
-            subscriptions.put(m.memberId, ids);
-        }
         assignorUsed = chooseAssignor();
-        SortedMap<String, SortedSet<TopicIdPartition>> next =
-                assignors.get(assignorUsed).assign(subscriptions, partitionCounts, target);
+        SortedMap<String, SortedSet<TopicIdPartition>> next = TargetAssignment.compute(assignors.get(assignorUsed),
+                members.values(), this::topicsOf, subscribedTopics, target);
         target = new HashMap<>(next);
         targetAssignmentEpoch = groupEpoch;
         log.info("Consumer group {}: target assignment at epoch {} by {}", groupId, targetAssignmentEpoch, assignorUsed);
     }
 
-    /** Moves the member one step towards its target (Kafka's CurrentAssignmentBuilder). */
-    private void reconcile(Member member, long nowMs) {
-        if (member.state == MemberState.UNREVOKED_PARTITIONS) {
-            if (member.owned == null || !disjoint(member.owned, member.pendingRevocation)) return; // still revoking
-            member.pendingRevocation = new TreeSet<>();
-            member.state = MemberState.UNRELEASED_PARTITIONS;
-            member.revocationDeadlineMs = Long.MAX_VALUE;
-        }
-        if (member.state == MemberState.STABLE && member.memberEpoch == targetAssignmentEpoch) return;
-        SortedSet<TopicIdPartition> goal = target.getOrDefault(member.memberId, new TreeSet<>());
-        SortedSet<TopicIdPartition> keep = new TreeSet<>(member.assigned);
-        keep.retainAll(goal);
-        SortedSet<TopicIdPartition> revoke = new TreeSet<>(member.assigned);
-        revoke.removeAll(goal);
-        if (!revoke.isEmpty()) {
-            member.assigned = keep;
-            member.pendingRevocation = revoke;
-            member.state = MemberState.UNREVOKED_PARTITIONS;
-            member.revocationDeadlineMs = nowMs + Math.max(member.rebalanceTimeoutMs, 1);
-            return;
-        }
-        Set<TopicIdPartition> held = new HashSet<>();
-        for (Member other : members.values()) {
-            if (other == member) continue;
-            held.addAll(other.assigned);
-            held.addAll(other.pendingRevocation);
-        }
-        boolean complete = true;
-        for (TopicIdPartition tp : goal) {
-            if (held.contains(tp)) complete = false;
-            else keep.add(tp);
-        }
-        member.assigned = keep;
-        if (member.memberEpoch != targetAssignmentEpoch) {
-            member.previousMemberEpoch = member.memberEpoch;
-            member.memberEpoch = targetAssignmentEpoch;
-        }
-        member.state = complete ? MemberState.STABLE : MemberState.UNRELEASED_PARTITIONS;
-    }
-
-    private static boolean disjoint(Set<TopicIdPartition> a, Set<TopicIdPartition> b) {
-        for (TopicIdPartition tp : b) if (a.contains(tp)) return false;
-        return true;
-    }
-
-    private static Set<TopicIdPartition> ownedOf(ConsumerGroupHeartbeatRequestData in) {
-        Set<TopicIdPartition> out = new HashSet<>();
-        for (ConsumerGroupHeartbeatRequestData.TopicPartitions t : in.topicPartitions()) {
-            for (int p : t.partitions()) out.add(new TopicIdPartition(t.topicId(), p));
-        }
-        return out;
-    }
-
-    private static ConsumerGroupHeartbeatResponseData.Assignment assignment(SortedSet<TopicIdPartition> partitions) {
-        Map<Uuid, List<Integer>> byTopic = new TreeMap<>();
-        partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topicId(), t -> new ArrayList<>()).add(tp.partition()));
-        List<ConsumerGroupHeartbeatResponseData.TopicPartitions> topics = new ArrayList<>();
-        byTopic.forEach((id, ps) -> topics.add(new ConsumerGroupHeartbeatResponseData.TopicPartitions()
-                .setTopicId(id).setPartitions(ps)));
-        return new ConsumerGroupHeartbeatResponseData.Assignment().setTopicPartitions(topics);
-    }
-
-    // ---- persistence (Kafka's ConsumerGroup* records, see ConsumerGroupRecords) ----
+    // ---- persistence (Kafka's ConsumerGroup* records, see ConsumerGroupPersistence) ----
 
     /** The group's records as they stand now, by key: what a coordinator taking over needs. */
     public Map<java.nio.ByteBuffer, byte[]> records() {
-        Map<java.nio.ByteBuffer, byte[]> out = new LinkedHashMap<>();
-        ConsumerGroupRecords.put(out, new ConsumerGroupMetadataKey().setGroupId(groupId),
-                new ConsumerGroupMetadataValue().setEpoch(groupEpoch));
-        for (Member m : members.values()) {
-            ConsumerGroupRecords.put(out, new ConsumerGroupMemberMetadataKey().setGroupId(groupId).setMemberId(m.memberId),
-                    new ConsumerGroupMemberMetadataValue().setInstanceId(m.instanceId).setRackId(m.rackId)
-                            .setClientId(m.clientId == null ? "" : m.clientId)
-                            .setClientHost(m.clientHost == null ? "" : m.clientHost)
-                            .setSubscribedTopicNames(m.subscribedTopicNames).setSubscribedTopicRegex(m.subscribedTopicRegex)
-                            .setRebalanceTimeoutMs(m.rebalanceTimeoutMs).setServerAssignor(m.serverAssignor));
-        }
-        ConsumerGroupRecords.put(out, new ConsumerGroupTargetAssignmentMetadataKey().setGroupId(groupId),
-                new ConsumerGroupTargetAssignmentMetadataValue().setAssignmentEpoch(targetAssignmentEpoch));
-        for (Map.Entry<String, SortedSet<TopicIdPartition>> t : new TreeMap<>(target).entrySet()) {
-            ConsumerGroupRecords.put(out, new ConsumerGroupTargetAssignmentMemberKey().setGroupId(groupId)
-                            .setMemberId(t.getKey()),
-                    new ConsumerGroupTargetAssignmentMemberValue().setTopicPartitions(ConsumerGroupRecords.target(t.getValue())));
-        }
-        for (Member m : members.values()) {
-            ConsumerGroupRecords.put(out, new ConsumerGroupCurrentMemberAssignmentKey().setGroupId(groupId)
-                            .setMemberId(m.memberId),
-                    new ConsumerGroupCurrentMemberAssignmentValue().setMemberEpoch(m.memberEpoch)
-                            .setPreviousMemberEpoch(m.previousMemberEpoch).setState((byte) m.state.ordinal())
-                            .setAssignedPartitions(ConsumerGroupRecords.current(m.assigned))
-                            .setPartitionsPendingRevocation(ConsumerGroupRecords.current(m.pendingRevocation)));
-        }
-        return out;
+        return ConsumerGroupPersistence.records(groupId, groupEpoch, members.values(), targetAssignmentEpoch, target);
     }
 
     /**
@@ -634,29 +459,7 @@ public final class ConsumerGroup {
         groupEpoch = Math.max(0, loaded.groupEpoch);
         targetAssignmentEpoch = loaded.targetEpoch;
         loaded.members.forEach((memberId, value) -> {
-            Member m = new Member(memberId);
-            m.instanceId = value.instanceId();
-            m.rackId = value.rackId();
-            m.clientId = value.clientId();
-            m.clientHost = value.clientHost();
-            m.subscribedTopicNames = List.copyOf(new TreeSet<>(value.subscribedTopicNames()));
-            m.subscribedTopicRegex = value.subscribedTopicRegex() == null || value.subscribedTopicRegex().isEmpty()
-                    ? null : value.subscribedTopicRegex();
-            m.rebalanceTimeoutMs = value.rebalanceTimeoutMs();
-            m.serverAssignor = value.serverAssignor();
-            ConsumerGroupCurrentMemberAssignmentValue current = loaded.current.get(memberId);
-            if (current != null) {
-                m.memberEpoch = current.memberEpoch();
-                m.previousMemberEpoch = current.previousMemberEpoch();
-                byte state = current.state();
-                m.state = state >= 0 && state < MemberState.values().length ? MemberState.values()[state] : MemberState.STABLE;
-                m.assigned = ConsumerGroupRecords.fromCurrent(current.assignedPartitions());
-                m.pendingRevocation = ConsumerGroupRecords.fromCurrent(current.partitionsPendingRevocation());
-                if (m.state == MemberState.UNREVOKED_PARTITIONS) {
-                    m.revocationDeadlineMs = nowMs + Math.max(m.rebalanceTimeoutMs, 1);
-                }
-            }
-            m.lastHeartbeatMs = nowMs;
+            Member m = ConsumerGroupPersistence.restoredMember(memberId, value, loaded.current.get(memberId), nowMs);
             members.put(memberId, m);
             if (m.instanceId != null) staticMembers.put(m.instanceId, memberId);
         });

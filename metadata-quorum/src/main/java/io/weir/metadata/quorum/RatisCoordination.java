@@ -6,19 +6,12 @@ import io.weir.controller.coordination.CoordinationListener;
 import io.weir.controller.coordination.NotControllerException;
 import io.weir.controller.coordination.QuorumDescription;
 import io.weir.controller.coordination.QuorumMembership;
-import io.weir.controller.coordination.VoterChangeException;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.record.MetadataRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -28,31 +21,19 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.ratis.RaftConfigKeys;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.DivisionInfo;
-import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.SizeInBytes;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,8 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RatisCoordination implements Coordination, QuorumMembership {
     private static final Logger LOG = LoggerFactory.getLogger(RatisCoordination.class);
-    private static final int JOIN_ATTEMPTS = 120;
-    private static final long JOIN_RETRY_MS = 1000;
     private static final long HANDOFF_TIMEOUT_MS = 3000;
 
     private final RatisConfig config;
@@ -80,6 +59,7 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
     private final AtomicLong callIds = new AtomicLong();
     private final BatchCodec codec = new BatchCodec();
     private final ExecutorService events;
+    private final RatisMembership membership;
     private volatile CoordinationListener listener;
     private volatile RaftServer server;
     private volatile MetadataStateMachine stateMachine;
@@ -89,20 +69,16 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
 
     public RatisCoordination(RatisConfig config) {
         this.config = config;
-        this.groupId = groupId(config.clusterId());
-        this.selfId = peerId(config.nodeId());
+        this.groupId = RatisSettings.groupId(config.clusterId());
+        this.selfId = RatisSettings.peerId(config.nodeId());
         this.events = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new LinkedBlockingQueue<>(), r -> {
                 Thread t = new Thread(r, "weir-quorum-events-" + config.nodeId());
                 t.setDaemon(true);
                 return t;
             });
-    }
-
-    /** The Raft group of cluster {@code clusterId}: also the name of its directory in the storage dir. */
-    static RaftGroupId groupId(String clusterId) {
-        return RaftGroupId.valueOf(
-            UUID.nameUUIDFromBytes(("weir-metadata/" + clusterId).getBytes(StandardCharsets.UTF_8)));
+        this.membership = new RatisMembership(config, groupId, selfId, clientId, callIds,
+            () -> server, () -> closed);
     }
 
     @Override
@@ -126,9 +102,9 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
         try {
             server = RaftServer.newBuilder()
                 .setServerId(selfId)
-                .setGroup(group())
+                .setGroup(RatisSettings.group(config, groupId))
                 .setStateMachine(stateMachine)
-                .setProperties(properties())
+                .setProperties(RatisSettings.properties(config))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
             server.start();
@@ -138,55 +114,10 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
         LOG.info("node {} joined the metadata quorum as a {} at {}", config.nodeId(),
             config.isVoter() ? "voter" : "listener", config.self().address());
         if (!config.isVoter()) {
-            Thread joiner = new Thread(this::joinAsListener, "weir-quorum-join-" + config.nodeId());
+            Thread joiner = new Thread(membership::joinAsListener, "weir-quorum-join-" + config.nodeId());
             joiner.setDaemon(true);
             joiner.start();
         }
-    }
-
-    /**
-     * A listener that the voters do not know yet (a broker added to a running cluster) asks the
-     * leader to add it to the Raft configuration. ADD leaves the voters and other listeners as
-     * they are, so concurrent joins do not undo each other; a member that is already known is
-     * a no-op. Bounded retries while no leader is reachable.
-     */
-    private void joinAsListener() {
-        if (isVoterInRaftConf()) {
-            // Promoted by add-voter in an earlier run: the recovered Raft configuration says so.
-            LOG.info("node {} is a voter of the metadata quorum (promoted earlier)", config.nodeId());
-            return;
-        }
-        RaftPeer self = peer(config.self(), RaftPeerRole.LISTENER);
-        List<RaftPeer> voters = config.voters().stream()
-            .map(p -> peer(p, RaftPeerRole.FOLLOWER)).toList();
-        SetConfigurationRequest.Arguments add = SetConfigurationRequest.Arguments.newBuilder()
-            .setMode(SetConfigurationRequest.Mode.ADD)
-            .setServersInNewConf(List.of())
-            .setListenersInNewConf(List.of(self))
-            .build();
-        for (int attempt = 1; attempt <= JOIN_ATTEMPTS && !closed; attempt++) {
-            try (RaftClient client = RaftClient.newBuilder()
-                .setRaftGroup(RaftGroup.valueOf(groupId, voters))
-                .setProperties(properties())
-                .build()) {
-                RaftClientReply reply = client.admin().setConfiguration(add);
-                if (reply.isSuccess()) {
-                    LOG.info("node {} is a listener of the metadata quorum", config.nodeId());
-                    return;
-                }
-                LOG.info("join attempt {} of node {} failed: {}", attempt, config.nodeId(),
-                    reply.getException());
-            } catch (IOException | RuntimeException e) {
-                LOG.info("join attempt {} of node {} failed: {}", attempt, config.nodeId(), e.toString());
-            }
-            try {
-                Thread.sleep(JOIN_RETRY_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        LOG.warn("node {} could not join the metadata quorum as a listener", config.nodeId());
     }
 
     @Override
@@ -238,7 +169,7 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
 
     /** Node ids of the non-voting members in this node's view of the Raft configuration. */
     public List<Integer> listenerIds() {
-        return memberIds(RaftPeerRole.LISTENER);
+        return membership.memberIds(RaftPeerRole.LISTENER);
     }
 
     /**
@@ -246,28 +177,7 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
      * until a voter change, then whatever the replicated configuration says.
      */
     public List<Integer> voterIds() {
-        return memberIds(RaftPeerRole.FOLLOWER);
-    }
-
-    private List<Integer> memberIds(RaftPeerRole role) {
-        RaftServer s = server;
-        if (s == null || closed) {
-            return List.of();
-        }
-        try {
-            return s.getDivision(groupId).getRaftConf().getCurrentPeers(role)
-                .stream().map(p -> Integer.parseInt(p.getId().toString())).sorted().toList();
-        } catch (IOException | NumberFormatException e) {
-            return List.of();
-        }
-    }
-
-    private boolean isVoterInRaftConf() {
-        try {
-            return server.getDivision(groupId).getRaftConf().getPeer(selfId, RaftPeerRole.FOLLOWER) != null;
-        } catch (IOException e) {
-            return false;
-        }
+        return membership.memberIds(RaftPeerRole.FOLLOWER);
     }
 
     /**
@@ -276,35 +186,7 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
      * current configuration, so it never undoes a concurrent change (it fails instead).
      */
     public CompletableFuture<Void> removeListener(int nodeId) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                RaftConfiguration conf = server.getDivision(groupId).getRaftConf();
-                List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
-                List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
-                List<RaftPeer> remaining = listeners.stream()
-                    .filter(p -> !p.getId().equals(peerId(nodeId))).toList();
-                if (remaining.size() == listeners.size()) {
-                    return;
-                }
-                SetConfigurationRequest.Arguments change = SetConfigurationRequest.Arguments
-                    .newBuilder()
-                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
-                    .setServersInCurrentConf(voters).setListenersInCurrentConf(listeners)
-                    .setServersInNewConf(voters).setListenersInNewConf(remaining)
-                    .build();
-                try (RaftClient client = RaftClient.newBuilder()
-                    .setRaftGroup(RaftGroup.valueOf(groupId, voters))
-                    .setProperties(properties())
-                    .build()) {
-                    RaftClientReply reply = client.admin().setConfiguration(change);
-                    if (!reply.isSuccess()) {
-                        throw new CompletionException(reply.getException());
-                    }
-                }
-            } catch (IOException e) {
-                throw new CompletionException(e);
-            }
-        });
+        return membership.removeListener(nodeId);
     }
 
     /**
@@ -314,146 +196,17 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
      */
     @Override
     public Optional<QuorumDescription> describeQuorum() {
-        RaftServer s = server;
-        if (s == null || closed) {
-            return Optional.empty();
-        }
-        try {
-            RaftServer.Division d = s.getDivision(groupId);
-            DivisionInfo info = d.getInfo();
-            if (!info.isLeader() || !info.isLeaderReady()) {
-                return Optional.empty();
-            }
-            long now = System.currentTimeMillis();
-            long highWatermark = d.getRaftLog().getLastCommittedIndex();
-            long leaderEnd = d.getRaftLog().getNextIndex() - 1;
-            Map<Integer, QuorumDescription.ReplicaState> states = new java.util.HashMap<>();
-            List<ServerRpcProto> followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
-            long[] matchIndexes = info.getFollowerMatchIndices();
-            for (int i = 0; i < followers.size(); i++) {
-                ServerRpcProto f = followers.get(i);
-                int id = Integer.parseInt(f.getId().getId().toStringUtf8());
-                // Both lists come from the leader's log appenders in one order; unknown if they disagree.
-                long match = matchIndexes.length == followers.size() ? matchIndexes[i] : -1;
-                long lastContact = now - f.getLastRpcElapsedTimeMs();
-                states.put(id, new QuorumDescription.ReplicaState(id, match, lastContact,
-                    match >= highWatermark ? lastContact : -1));
-            }
-            states.put(config.nodeId(), new QuorumDescription.ReplicaState(config.nodeId(), leaderEnd, -1, now));
-            RaftConfiguration conf = d.getRaftConf();
-            Map<Integer, QuorumDescription.Endpoint> endpoints = new java.util.HashMap<>();
-            allPeers(conf).forEach(p -> {
-                String a = p.getAddress();
-                int colon = a.lastIndexOf(':');
-                endpoints.put(Integer.parseInt(p.getId().toString()), new QuorumDescription.Endpoint(
-                    "QUORUM", a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))));
-            });
-            return Optional.of(new QuorumDescription(config.nodeId(), info.getCurrentTerm(), highWatermark,
-                replicaStates(conf.getCurrentPeers(RaftPeerRole.FOLLOWER), states),
-                replicaStates(conf.getCurrentPeers(RaftPeerRole.LISTENER), states), endpoints));
-        } catch (IOException | RuntimeException e) {
-            LOG.info("node {} could not describe the metadata quorum: {}", config.nodeId(), e.toString());
-            return Optional.empty();
-        }
-    }
-
-    private static List<QuorumDescription.ReplicaState> replicaStates(
-            java.util.Collection<RaftPeer> peers, Map<Integer, QuorumDescription.ReplicaState> states) {
-        return peers.stream().map(p -> Integer.parseInt(p.getId().toString())).sorted()
-            .map(id -> states.getOrDefault(id, new QuorumDescription.ReplicaState(id, -1, -1, -1))).toList();
+        return membership.describeQuorum();
     }
 
     @Override
     public CompletableFuture<Void> addVoter(int nodeId) {
-        return changeVoters(nodeId, true);
+        return membership.changeVoters(nodeId, true);
     }
 
     @Override
     public CompletableFuture<Void> removeVoter(int nodeId) {
-        return changeVoters(nodeId, false);
-    }
-
-    /**
-     * Promotes a listener or removes a voter with Ratis' setConfiguration on this node, which must
-     * lead. {@link VoterChanges} decides whether it is safe from the members heard from within
-     * three election timeouts; compare-and-set on the configuration it decided on, so a
-     * concurrent change makes this one fail rather than be undone.
-     */
-    private CompletableFuture<Void> changeVoters(int nodeId, boolean add) {
-        RaftServer s = server;
-        try {
-            if (s == null || closed || !s.getDivision(groupId).getInfo().isLeader()) {
-                throw new VoterChangeException(VoterChangeException.Reason.NOT_LEADER,
-                    "node " + config.nodeId() + " does not lead the metadata quorum");
-            }
-            RaftServer.Division d = s.getDivision(groupId);
-            RaftConfiguration conf = d.getRaftConf();
-            List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
-            List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
-            Set<Integer> voterIds = ids(voters);
-            Set<Integer> live = liveMembers(d.getInfo());
-            Set<Integer> next = add ? VoterChanges.add(voterIds, ids(listeners), live, nodeId)
-                : VoterChanges.remove(voterIds, live, nodeId);
-            List<RaftPeer> newVoters = new ArrayList<>();
-            List<RaftPeer> newListeners = new ArrayList<>();
-            for (RaftPeer p : allPeers(conf)) {
-                int id = Integer.parseInt(p.getId().toString());
-                if (next.contains(id)) {
-                    newVoters.add(RaftPeer.newBuilder(p).setStartupRole(RaftPeerRole.FOLLOWER).build());
-                } else if (ids(listeners).contains(id)) {
-                    newListeners.add(p);
-                }
-            }
-            SetConfigurationRequest.Arguments change = SetConfigurationRequest.Arguments.newBuilder()
-                .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
-                .setServersInCurrentConf(voters).setListenersInCurrentConf(listeners)
-                .setServersInNewConf(newVoters).setListenersInNewConf(newListeners)
-                .build();
-            LOG.info("node {} changes the metadata quorum's voters from {} to {}", config.nodeId(), voterIds, next);
-            long timeoutMs = config.appendTimeout().toMillis() * 3;
-            return s.setConfigurationAsync(new SetConfigurationRequest(clientId, selfId, groupId,
-                    callIds.incrementAndGet(), change))
-                .orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
-                .handle((reply, error) -> {
-                    if (error != null || !reply.isSuccess()) {
-                        Object why = error != null ? error : reply.getException();
-                        throw new CompletionException(new VoterChangeException(VoterChangeException.Reason.FAILED,
-                            "the quorum did not commit voters " + next + ": " + why));
-                    }
-                    LOG.info("the metadata quorum's voters are now {}", next);
-                    return null;
-                });
-        } catch (VoterChangeException e) {
-            return CompletableFuture.failedFuture(e);
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(new VoterChangeException(VoterChangeException.Reason.FAILED,
-                "voter change refused by Ratis: " + e));
-        }
-    }
-
-    private Set<Integer> liveMembers(DivisionInfo info) {
-        long bound = config.electionTimeoutMax().toMillis() * 3;
-        Set<Integer> live = new HashSet<>();
-        live.add(config.nodeId());
-        for (ServerRpcProto f : info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
-            if (f.getLastRpcElapsedTimeMs() <= bound) {
-                live.add(Integer.parseInt(f.getId().getId().toStringUtf8()));
-            }
-        }
-        return live;
-    }
-
-    /** Voters and listeners ({@code getAllPeers()} alone gives the voters). */
-    private static List<RaftPeer> allPeers(RaftConfiguration conf) {
-        List<RaftPeer> all = new ArrayList<>(conf.getAllPeers(RaftPeerRole.FOLLOWER));
-        all.addAll(conf.getAllPeers(RaftPeerRole.LISTENER));
-        return all;
-    }
-
-    private static Set<Integer> ids(java.util.Collection<RaftPeer> peers) {
-        Set<Integer> ids = new HashSet<>();
-        peers.forEach(p -> ids.add(Integer.parseInt(p.getId().toString())));
-        return ids;
+        return membership.changeVoters(nodeId, false);
     }
 
     @Override
@@ -471,7 +224,7 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
             int id = Integer.parseInt(leader.toString());
             long term = info.getCurrentTerm();
             // A promoted listener is in the replicated configuration, not in the others' static one.
-            Optional<ControllerLocation> fromConf = controllerEndpoint(
+            Optional<ControllerLocation> fromConf = RatisSettings.controllerEndpoint(
                 s.getDivision(groupId).getRaftConf().getPeer(leader))
                 .map(hp -> new ControllerLocation(id, term, hp.host(), hp.port()));
             return fromConf.or(() -> config.peer(id).map(p -> new ControllerLocation(id, term,
@@ -564,71 +317,6 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
 
     private NotControllerException notController(String message) {
         return new NotControllerException(message, activeController());
-    }
-
-    private RaftGroup group() {
-        List<RaftPeer> peers = new ArrayList<>();
-        config.voters().forEach(p -> peers.add(peer(p, RaftPeerRole.FOLLOWER)));
-        config.listeners().forEach(p -> peers.add(peer(p, RaftPeerRole.LISTENER)));
-        return RaftGroup.valueOf(groupId, peers);
-    }
-
-    /**
-     * The Raft peer of {@code p}. Its client address (unused by the Netty transport, which dials
-     * {@code address} only) carries the node's Kafka controller endpoint, so the replicated
-     * configuration tells every node where a promoted listener serves as controller.
-     */
-    private static RaftPeer peer(QuorumPeer p, RaftPeerRole role) {
-        RaftPeer.Builder b = RaftPeer.newBuilder().setId(peerId(p.nodeId())).setAddress(p.address())
-            .setStartupRole(role);
-        if (p.controllerPort() > 0) {
-            b.setClientAddress(p.host() + ":" + p.controllerPort());
-        }
-        return b.build();
-    }
-
-    private record HostPort(String host, int port) {
-    }
-
-    private static Optional<HostPort> controllerEndpoint(RaftPeer peer) {
-        if (peer == null || peer.getClientAddress() == null) {
-            return Optional.empty();
-        }
-        String a = peer.getClientAddress();
-        int colon = a.lastIndexOf(':');
-        try {
-            return colon <= 0 ? Optional.empty()
-                : Optional.of(new HostPort(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-
-    private static RaftPeerId peerId(int nodeId) {
-        return RaftPeerId.valueOf(Integer.toString(nodeId));
-    }
-
-    private RaftProperties properties() {
-        RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
-        NettyConfigKeys.Server.setHost(p, config.self().host());
-        NettyConfigKeys.Server.setPort(p, config.self().quorumPort());
-        RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
-        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(
-            config.electionTimeoutMin().toMillis(), TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(
-            config.electionTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEveryEntries());
-        RaftServerConfigKeys.Snapshot.setCreationGap(p, config.snapshotEveryEntries());
-        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, config.snapshotsRetained());
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, config.snapshotEveryEntries()));
-        long segment = config.logSegmentBytes();
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
-        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(segment, 1 << 20)));
-        return p;
     }
 
     /** Runs on the event thread; after close, events are dropped (nobody listens any more). */

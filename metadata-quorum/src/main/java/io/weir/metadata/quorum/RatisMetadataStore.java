@@ -66,7 +66,7 @@ public final class RatisMetadataStore {
 
     /** The directory of this cluster's Raft group in the storage dir. */
     public Path groupDir() {
-        return storageDir.resolve(RatisCoordination.groupId(clusterId).getUuid().toString());
+        return storageDir.resolve(RatisSettings.groupId(clusterId).getUuid().toString());
     }
 
     /** Whether the storage holds any metadata of this cluster (a formatted group directory). */

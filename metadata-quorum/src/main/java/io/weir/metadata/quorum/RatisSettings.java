@@ -1,0 +1,119 @@
+package io.weir.metadata.quorum;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftConfiguration;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * How a {@link RatisConfig} becomes Ratis' own terms: the {@link RaftProperties} of the server and
+ * its clients, the Raft group id of a cluster, the Raft peers of the static voters and listeners,
+ * and the node ids and Kafka controller endpoints read back from peers of a Raft configuration.
+ * Pure translation, no I/O; {@link RatisCoordination} and {@link RatisMembership} share it.
+ */
+final class RatisSettings {
+    private RatisSettings() {
+    }
+
+    /** A controller endpoint carried in a peer's client address. */
+    record HostPort(String host, int port) {
+    }
+
+    /** The Raft group of cluster {@code clusterId}: also the name of its directory in the storage dir. */
+    static RaftGroupId groupId(String clusterId) {
+        return RaftGroupId.valueOf(
+            UUID.nameUUIDFromBytes(("weir-metadata/" + clusterId).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static RaftGroup group(RatisConfig config, RaftGroupId groupId) {
+        List<RaftPeer> peers = new ArrayList<>();
+        config.voters().forEach(p -> peers.add(peer(p, RaftPeerRole.FOLLOWER)));
+        config.listeners().forEach(p -> peers.add(peer(p, RaftPeerRole.LISTENER)));
+        return RaftGroup.valueOf(groupId, peers);
+    }
+
+    /**
+     * The Raft peer of {@code p}. Its client address (unused by the Netty transport, which dials
+     * {@code address} only) carries the node's Kafka controller endpoint, so the replicated
+     * configuration tells every node where a promoted listener serves as controller.
+     */
+    static RaftPeer peer(QuorumPeer p, RaftPeerRole role) {
+        RaftPeer.Builder b = RaftPeer.newBuilder().setId(peerId(p.nodeId())).setAddress(p.address())
+            .setStartupRole(role);
+        if (p.controllerPort() > 0) {
+            b.setClientAddress(p.host() + ":" + p.controllerPort());
+        }
+        return b.build();
+    }
+
+    static Optional<HostPort> controllerEndpoint(RaftPeer peer) {
+        if (peer == null || peer.getClientAddress() == null) {
+            return Optional.empty();
+        }
+        String a = peer.getClientAddress();
+        int colon = a.lastIndexOf(':');
+        try {
+            return colon <= 0 ? Optional.empty()
+                : Optional.of(new HostPort(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf(Integer.toString(nodeId));
+    }
+
+    /** Voters and listeners ({@code getAllPeers()} alone gives the voters). */
+    static List<RaftPeer> allPeers(RaftConfiguration conf) {
+        List<RaftPeer> all = new ArrayList<>(conf.getAllPeers(RaftPeerRole.FOLLOWER));
+        all.addAll(conf.getAllPeers(RaftPeerRole.LISTENER));
+        return all;
+    }
+
+    static Set<Integer> ids(Collection<RaftPeer> peers) {
+        Set<Integer> ids = new HashSet<>();
+        peers.forEach(p -> ids.add(Integer.parseInt(p.getId().toString())));
+        return ids;
+    }
+
+    static RaftProperties properties(RatisConfig config) {
+        RaftProperties p = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
+        NettyConfigKeys.Server.setHost(p, config.self().host());
+        NettyConfigKeys.Server.setPort(p, config.self().quorumPort());
+        RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(
+            config.electionTimeoutMin().toMillis(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(
+            config.electionTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEveryEntries());
+        RaftServerConfigKeys.Snapshot.setCreationGap(p, config.snapshotEveryEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, config.snapshotsRetained());
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, config.snapshotEveryEntries()));
+        long segment = config.logSegmentBytes();
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(segment, 1 << 20)));
+        return p;
+    }
+}

@@ -356,16 +356,7 @@ final class ClusterCommand implements Runnable {
          * once per cluster directory, readable by its owner only, kept across restarts.
          */
         void ensureClusterSecret() throws IOException {
-            Path file = secretFile();
-            if (Files.exists(file)) return;
-            Files.createDirectories(layout.dir);
-            byte[] bytes = new byte[32];
-            new java.security.SecureRandom().nextBytes(bytes);
-            Path tmp = Files.createTempFile(layout.dir, "cluster.secret", ".tmp",
-                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(tmp, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "\n");
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            SecureCluster.ensureSecretFile(secretFile());
         }
 
         private int kafkaPort(int i) {

@@ -155,7 +155,11 @@ final class SecureCluster {
                 + "\" password=\"" + password + "\";";
     }
 
-    private static void ensureSecretFile(Path file) throws IOException {
+    /**
+     * Makes {@code file}, unless it exists, with 32 random bytes (URL-safe Base64) on its first
+     * line, readable by its owner only, written atomically: the cluster secret and the HTTP token.
+     */
+    static void ensureSecretFile(Path file) throws IOException {
         if (Files.exists(file)) return;
         Files.createDirectories(file.getParent());
         LocalCertificateAuthority.writePrivate(file, random(32) + "\n");

@@ -77,8 +77,14 @@ class SecureClusterTest {
     }
 
     @AfterAll
-    void down() {
-        if (dir != null) weir("cluster", "down", "--dir", dir.toString());
+    void down() throws IOException {
+        if (dir == null) return;
+        weir("cluster", "down", "--dir", dir.toString());
+        try (var paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     @Test

@@ -5,15 +5,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Requests waiting for a partition to change (Kafka's purgatories): long-poll fetches waiting
@@ -21,9 +24,20 @@ import java.util.function.BooleanSupplier;
  * partitions; a change to one of them (append, HW advance, deletion) re-checks it, and its
  * deadline completes it anyway. Checks run on the purgatory's own thread, so the thread that
  * changed the partition never pays for them.
+ *
+ * <p><b>What other threads touch is lock-free.</b> {@link #park} and {@link #onChange} only
+ * offer to a {@link ConcurrentLinkedQueue} and unpark the purgatory thread; every other piece
+ * of state (the watchers, the deadlines) belongs to that one thread. The callers are the threads
+ * that write memory-mapped pages, and a write that faults (a full disk: SIGBUS) surfaces as an
+ * {@code InternalError} at whatever point the writing thread next checks for asynchronous
+ * exceptions: inside a lock-based queue (a scheduled executor's), that left the queue corrupt
+ * and the purgatory thread dead. A lock-free offer is consistent at every step, so an error
+ * thrown anywhere in it loses at most that one notification; the thread also wakes at least
+ * every {@value #MAX_SLEEP_MS} ms, so a lost wake-up delays nothing for longer than that.
  */
 public final class Purgatory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Purgatory.class);
+    static final long MAX_SLEEP_MS = 100;
 
     /** A parked request. */
     public interface DelayedOperation {
@@ -34,96 +48,176 @@ public final class Purgatory implements AutoCloseable {
         void forceComplete();
     }
 
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "weir-purgatory");
-        t.setDaemon(true);
-        return t;
-    });
-    private final ConcurrentHashMap<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
+    private static final AtomicLong SEQUENCE = new AtomicLong();
 
-    private final class Waiter {
-        final DelayedOperation fetch;
+    /** Parks and changes from other threads, in the order they were offered. */
+    private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    // Owned by the purgatory thread; `watching` reads a concurrent copy of the counts.
+    private final Map<TopicPartition, Set<Waiter>> watchers = new HashMap<>();
+    private final TreeSet<Waiter> deadlines = new TreeSet<>();
+    private final ConcurrentHashMap<TopicPartition, Integer> watchCounts = new ConcurrentHashMap<>();
+
+    private static final class Waiter implements Comparable<Waiter> {
+        final DelayedOperation operation;
         final List<TopicPartition> partitions;
-        final AtomicBoolean done = new AtomicBoolean();
-        volatile ScheduledFuture<?> deadline;
+        final long deadlineNanos;
+        final long sequence = SEQUENCE.incrementAndGet();
+        boolean done;
 
-        Waiter(DelayedOperation fetch, Collection<TopicPartition> partitions) {
-            this.fetch = fetch;
-            this.partitions = List.copyOf(partitions);
+        Waiter(DelayedOperation operation, Collection<TopicPartition> partitions, long deadlineNanos) {
+            this.operation = operation;
+            this.partitions = List.copyOf(new LinkedHashSet<>(partitions));
+            this.deadlineNanos = deadlineNanos;
         }
 
-        void check(boolean force) {
-            if (done.get()) return;
-            try {
-                if (force) {
-                    fetch.forceComplete();
-                } else if (!fetch.tryComplete()) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                log.error("Delayed operation failed; completing it", e);
-                fetch.forceComplete();
-            }
-            finish();
-        }
-
-        void finish() {
-            if (!done.compareAndSet(false, true)) return;
-            ScheduledFuture<?> d = deadline;
-            if (d != null) d.cancel(false);
-            for (TopicPartition tp : partitions) {
-                watchers.computeIfPresent(tp, (k, set) -> {
-                    set.remove(this);
-                    return set.isEmpty() ? null : set;
-                });
-            }
+        @Override
+        public int compareTo(Waiter o) {
+            int byTime = Long.compare(deadlineNanos - o.deadlineNanos, 0);
+            return byTime != 0 ? byTime : Long.compare(sequence, o.sequence);
         }
     }
 
+    public Purgatory() {
+        thread = new Thread(this::run, "weir-purgatory");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
     /**
-     * Parks {@code fetch} until a change to one of {@code partitions} satisfies it or
+     * Parks {@code operation} until a change to one of {@code partitions} satisfies it or
      * {@code maxWaitMs} passes. Checks once right after parking, so data appended between the
      * caller's read and this call is not missed.
      */
-    public void park(DelayedOperation fetch, Collection<TopicPartition> partitions, long maxWaitMs) {
-        Waiter waiter = new Waiter(fetch, partitions);
-        for (TopicPartition tp : waiter.partitions) {
-            watchers.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(waiter);
-        }
-        try {
-            waiter.deadline = thread.schedule(() -> waiter.check(true), maxWaitMs, TimeUnit.MILLISECONDS);
-            thread.execute(() -> waiter.check(false));
-        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-            waiter.check(true);
+    public void park(DelayedOperation operation, Collection<TopicPartition> partitions, long maxWaitMs) {
+        Waiter waiter = new Waiter(operation, partitions,
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, maxWaitMs)));
+        inbox.offer(waiter);
+        if (closed) {
+            drainAfterClose();
+        } else {
+            LockSupport.unpark(thread);
         }
     }
 
     /** New data, a new high watermark or a deletion on {@code tp}: re-check what watches it. */
     public void onChange(TopicPartition tp) {
-        Set<Waiter> set = watchers.get(tp);
-        if (set == null || set.isEmpty()) return;
-        try {
-            thread.execute(() -> {
-                Set<Waiter> current = watchers.get(tp);
-                if (current == null) return;
-                for (Waiter w : List.copyOf(current)) w.check(false);
-            });
-        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-            // closing: the deadline path has already completed every waiter
-        }
+        // A park still in the inbox is checked when the thread takes it, after this change.
+        if (closed || !watchCounts.containsKey(tp)) return;
+        inbox.offer(tp);
+        LockSupport.unpark(thread);
     }
 
     /** Number of parked operations watching {@code tp} (for tests and metrics). */
     public int watching(TopicPartition tp) {
-        Set<Waiter> set = watchers.get(tp);
-        return set == null ? 0 : set.size();
+        return watchCounts.getOrDefault(tp, 0);
     }
 
     @Override
     public void close() {
-        thread.shutdownNow();
-        for (Set<Waiter> set : watchers.values()) {
-            for (Waiter w : List.copyOf(set)) w.check(true);
+        closed = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        drainAfterClose();
+    }
+
+    private void run() {
+        while (!closed) {
+            try {
+                step();
+            } catch (Throwable t) {
+                // Never die: every parked request would wait forever.
+                log.error("Purgatory step failed; going on", t);
+            }
+        }
+        // Closed: answer everything parked as it stands.
+        for (Waiter w : List.copyOf(deadlines)) check(w, true);
+    }
+
+    private void step() {
+        Set<TopicPartition> changed = new LinkedHashSet<>();
+        Object item;
+        while ((item = inbox.poll()) != null) {
+            if (item instanceof Waiter w) {
+                register(w);
+                check(w, false);
+            } else {
+                changed.add((TopicPartition) item);
+            }
+        }
+        for (TopicPartition tp : changed) {
+            Set<Waiter> set = watchers.get(tp);
+            if (set == null) continue;
+            for (Waiter w : List.copyOf(set)) check(w, false);
+        }
+        long now = System.nanoTime();
+        while (!deadlines.isEmpty() && deadlines.first().deadlineNanos - now <= 0) {
+            check(deadlines.first(), true);
+        }
+        if (!inbox.isEmpty()) return;
+        long sleep = TimeUnit.MILLISECONDS.toNanos(MAX_SLEEP_MS);
+        if (!deadlines.isEmpty()) sleep = Math.min(sleep, deadlines.first().deadlineNanos - now);
+        if (sleep > 0) LockSupport.parkNanos(this, sleep);
+    }
+
+    private void register(Waiter w) {
+        deadlines.add(w);
+        for (TopicPartition tp : w.partitions) {
+            watchers.computeIfAbsent(tp, k -> new HashSet<>()).add(w);
+            watchCounts.merge(tp, 1, Integer::sum);
+        }
+    }
+
+    private void check(Waiter w, boolean force) {
+        if (w.done) return;
+        boolean completed = force;
+        try {
+            if (force) {
+                w.operation.forceComplete();
+            } else {
+                completed = w.operation.tryComplete();
+            }
+        } catch (RuntimeException e) {
+            log.error("Delayed operation failed; completing it", e);
+            forceQuietly(w);
+            completed = true;
+        } finally {
+            // A forced operation leaves even if it threw an Error, so its deadline cannot spin.
+            if (completed) finish(w);
+        }
+    }
+
+    private void finish(Waiter w) {
+        w.done = true;
+        deadlines.remove(w);
+        for (TopicPartition tp : w.partitions) {
+            Set<Waiter> set = watchers.get(tp);
+            if (set != null && set.remove(w)) {
+                if (set.isEmpty()) watchers.remove(tp);
+                watchCounts.computeIfPresent(tp, (k, n) -> n <= 1 ? null : n - 1);
+            }
+        }
+    }
+
+    /** After close: parks that arrive (or were still queued) are answered at once (completing twice is harmless). */
+    private void drainAfterClose() {
+        Object item;
+        while ((item = inbox.poll()) != null) {
+            if (item instanceof Waiter w) forceQuietly(w);
+        }
+    }
+
+    private static void forceQuietly(Waiter w) {
+        try {
+            w.operation.forceComplete();
+        } catch (RuntimeException e) {
+            log.error("Delayed operation failed to complete", e);
         }
     }
 }

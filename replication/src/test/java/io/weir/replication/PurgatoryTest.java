@@ -1,0 +1,130 @@
+package io.weir.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class PurgatoryTest {
+    private static final TopicPartition A = new TopicPartition("a", 0);
+    private static final TopicPartition B = new TopicPartition("b", 0);
+
+    /** Completes once {@code ready} is set; records how it ended. */
+    private static final class Op implements Purgatory.DelayedOperation {
+        final AtomicBoolean ready = new AtomicBoolean();
+        final AtomicInteger checks = new AtomicInteger();
+        volatile String outcome;
+
+        @Override
+        public synchronized boolean tryComplete() {
+            checks.incrementAndGet();
+            if (outcome != null) return true;
+            if (!ready.get()) return false;
+            outcome = "completed";
+            return true;
+        }
+
+        @Override
+        public synchronized void forceComplete() {
+            if (outcome == null) outcome = "forced";
+        }
+    }
+
+    @Test
+    void aChangeToAWatchedPartitionCompletesTheOperation() {
+        try (Purgatory purgatory = new Purgatory()) {
+            Op op = new Op();
+            purgatory.park(op, List.of(A, B, A), 60_000);
+            await().until(() -> purgatory.watching(A) == 1 && purgatory.watching(B) == 1);
+
+            purgatory.onChange(A);
+            await().until(() -> op.checks.get() >= 2);
+            assertThat(op.outcome).isNull();
+
+            op.ready.set(true);
+            purgatory.onChange(B);
+            await().until(() -> "completed".equals(op.outcome));
+            await().until(() -> purgatory.watching(A) == 0 && purgatory.watching(B) == 0);
+        }
+    }
+
+    @Test
+    void dataThatArrivedBeforeParkingIsSeenByTheFirstCheck() {
+        try (Purgatory purgatory = new Purgatory()) {
+            Op op = new Op();
+            op.ready.set(true);
+            purgatory.onChange(A); // nobody watches yet: nothing to do
+            purgatory.park(op, List.of(A), 60_000);
+            await().until(() -> "completed".equals(op.outcome));
+        }
+    }
+
+    @Test
+    void theDeadlineForcesTheOperationAndUnwatchesIt() {
+        try (Purgatory purgatory = new Purgatory()) {
+            Op slow = new Op();
+            Op fast = new Op();
+            purgatory.park(slow, List.of(A), 60_000);
+            purgatory.park(fast, List.of(A), 50);
+            await().atMost(Duration.ofSeconds(10)).until(() -> "forced".equals(fast.outcome));
+            assertThat(slow.outcome).isNull();
+            await().until(() -> purgatory.watching(A) == 1);
+        }
+    }
+
+    @Test
+    void closeForcesEverythingParkedAndEverythingParkedLater() {
+        Purgatory purgatory = new Purgatory();
+        Op parked = new Op();
+        purgatory.park(parked, List.of(A), 60_000);
+        purgatory.close();
+        assertThat(parked.outcome).isEqualTo("forced");
+
+        Op late = new Op();
+        purgatory.park(late, List.of(A), 60_000);
+        assertThat(late.outcome).isEqualTo("forced");
+    }
+
+    @Test
+    void anOperationThatThrowsIsCompletedAndThePurgatoryGoesOn() {
+        try (Purgatory purgatory = new Purgatory()) {
+            AtomicBoolean forced = new AtomicBoolean();
+            purgatory.park(new Purgatory.DelayedOperation() {
+                @Override
+                public boolean tryComplete() {
+                    throw new IllegalStateException("boom");
+                }
+
+                @Override
+                public void forceComplete() {
+                    forced.set(true);
+                }
+            }, List.of(A), 60_000);
+            await().untilTrue(forced);
+
+            // An Error at the deadline (as a faulted mapped write would raise) does not kill the thread.
+            purgatory.park(new Purgatory.DelayedOperation() {
+                @Override
+                public boolean tryComplete() {
+                    return false;
+                }
+
+                @Override
+                public void forceComplete() {
+                    throw new InternalError("a fault occurred in an unsafe memory access operation");
+                }
+            }, List.of(B), 10);
+            await().until(() -> purgatory.watching(B) == 0);
+
+            Op op = new Op();
+            op.ready.set(true);
+            purgatory.park(op, List.of(A), 60_000);
+            await().until(() -> "completed".equals(op.outcome));
+        }
+    }
+}

@@ -80,4 +80,24 @@ final class OffsetExpiry {
         boolean deleteGroup = group.kind() == Kind.EMPTY && expired.size() == commitTimestampsMs.size();
         return new Decision(expired, deleteGroup);
     }
+
+    /**
+     * Of the offsets {@link #decide} expired, those still to be deleted at the moment the
+     * tombstones are written: the offset is still committed at the time the decision saw, and no
+     * commit of it is in flight (appended, not yet acknowledged). A commit that raced the check
+     * therefore keeps its offset; it is looked at again at the next check.
+     *
+     * @param decidedAtMs the commit times the decision was made on
+     * @param currentMs the commit times now
+     * @param inFlight partitions with a commit appended and not yet acknowledged
+     */
+    static Set<TopicPartition> stillExpired(Set<TopicPartition> expired, Map<TopicPartition, Long> decidedAtMs,
+                                            Map<TopicPartition, Long> currentMs, Set<TopicPartition> inFlight) {
+        Set<TopicPartition> out = new TreeSet<>(ORDER);
+        for (TopicPartition tp : expired) {
+            Long decided = decidedAtMs.get(tp);
+            if (decided != null && decided.equals(currentMs.get(tp)) && !inFlight.contains(tp)) out.add(tp);
+        }
+        return out;
+    }
 }

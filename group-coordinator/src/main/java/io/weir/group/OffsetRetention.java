@@ -8,7 +8,6 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -85,7 +84,8 @@ final class OffsetRetention {
     private void expire(String groupId, long now) {
         Optional<GroupState> state = stateOf(groupId);
         if (state.isEmpty()) return;
-        Decision decision = OffsetExpiry.decide(state.get(), offsets.commitTimestamps(groupId), now, retentionMs);
+        Map<TopicPartition, Long> committedAt = offsets.commitTimestamps(groupId);
+        Decision decision = OffsetExpiry.decide(state.get(), committedAt, now, retentionMs);
         if (decision.nothing()) return;
         boolean classicGroup = false;
         if (decision.deleteGroup()) {
@@ -96,14 +96,12 @@ final class OffsetRetention {
             classicGroup = consumer == Errors.GROUP_ID_NOT_FOUND && hosted == Errors.NONE;
             emptySinceMs.remove(groupId);
         }
-        Map<TopicPartition, GroupCoordinator.CommittedOffset> tombstones = new HashMap<>();
-        decision.expired().forEach(tp -> tombstones.put(tp, null));
-        boolean deletedClassic = classicGroup;
-        offsets.write(groupId, tombstones, deletedClassic).thenAccept(written -> {
-            if (written != Errors.NONE) {
-                log.warn("Group {}: expired offsets not deleted ({}); the next check tries again", groupId, written);
+        offsets.expire(groupId, decision.expired(), committedAt, classicGroup).thenAccept(expired -> {
+            if (expired.outcome() != Errors.NONE) {
+                log.warn("Group {}: expired offsets not deleted ({}); the next check tries again", groupId,
+                        expired.outcome());
             } else {
-                log.info("Group {}: {} committed offsets expired{}", groupId, tombstones.size(),
+                log.info("Group {}: {} committed offsets expired{}", groupId, expired.offsets(),
                         decision.deleteGroup() ? ", group deleted" : "");
             }
         });

@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -61,6 +62,10 @@ final class OffsetsTopic implements AutoCloseable {
     }
 
     private final ConcurrentHashMap<String, ConcurrentHashMap<TopicPartition, Stored>> offsets = new ConcurrentHashMap<>();
+    /** Serialises a group's offset appends with its retention check (striped by group id). */
+    private final Object[] locks = new Object[64];
+    /** Group → partitions with commits appended and not yet acknowledged (count), guarded by the group's lock. */
+    private final ConcurrentHashMap<String, Map<TopicPartition, Integer>> inFlight = new ConcurrentHashMap<>();
     private final ExecutorService loader = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "weir-offsets-loader");
         t.setDaemon(true);
@@ -84,6 +89,7 @@ final class OffsetsTopic implements AutoCloseable {
         this.replicas = replicas;
         this.groupLoader = groupLoader;
         this.groupUnloader = groupUnloader;
+        for (int i = 0; i < locks.length; i++) locks[i] = new Object();
     }
 
     static int partitionFor(String groupId, int partitionCount) {
@@ -122,7 +128,7 @@ final class OffsetsTopic implements AutoCloseable {
         return out;
     }
 
-    java.util.Set<String> groupsWithOffsets() {
+    Set<String> groupsWithOffsets() {
         return offsets.keySet();
     }
 
@@ -143,16 +149,63 @@ final class OffsetsTopic implements AutoCloseable {
         changes.forEach((tp, offset) -> records.add(new SimpleRecord(now, GroupRecords.offsetKey(groupId, tp),
                 offset == null ? null : GroupRecords.offsetValue(offset, now))));
         if (deleteGroup) records.add(new SimpleRecord(now, GroupRecords.groupKey(groupId), null));
-        return append(groupId, records).thenApply(outcome -> {
-            if (outcome != Errors.NONE) return outcome;
-            ConcurrentHashMap<TopicPartition, Stored> group = offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
-            changes.forEach((tp, offset) -> {
-                if (offset == null) group.remove(tp);
-                else group.put(tp, new Stored(offset, now));
-            });
-            if (group.isEmpty()) offsets.remove(groupId, group);
-            return Errors.NONE;
+        Object lock = lockOf(groupId);
+        CompletableFuture<Errors> appended;
+        synchronized (lock) {
+            inFlight(groupId, changes.keySet(), 1);
+            try {
+                appended = append(groupId, records);
+            } catch (RuntimeException e) {
+                inFlight(groupId, changes.keySet(), -1);
+                throw e;
+            }
+        }
+        return appended.thenApply(outcome -> {
+            synchronized (lock) {
+                inFlight(groupId, changes.keySet(), -1);
+                if (outcome != Errors.NONE) return outcome;
+                ConcurrentHashMap<TopicPartition, Stored> group = offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
+                changes.forEach((tp, offset) -> {
+                    if (offset == null) group.remove(tp);
+                    else group.put(tp, new Stored(offset, now));
+                });
+                if (group.isEmpty()) offsets.remove(groupId, group);
+                return Errors.NONE;
+            }
         });
+    }
+
+    /** What {@link #expire} deleted: how many offsets, and the outcome of the write. */
+    record Expired(int offsets, Errors outcome) {
+    }
+
+    /**
+     * Deletes the offsets {@code expired} (decided on the commit times {@code decidedAtMs}) that
+     * are still as the decision saw them, in one write with the group's metadata tombstone when
+     * {@code deleteGroup}. The check and the append hold the group's lock, as commits' appends do,
+     * so a commit racing the retention check is never followed by its offset's tombstone.
+     */
+    CompletableFuture<Expired> expire(String groupId, Set<TopicPartition> expired,
+                                      Map<TopicPartition, Long> decidedAtMs, boolean deleteGroup) {
+        synchronized (lockOf(groupId)) {
+            Set<TopicPartition> still = OffsetExpiry.stillExpired(expired, decidedAtMs, commitTimestamps(groupId),
+                    inFlight.getOrDefault(groupId, Map.of()).keySet());
+            Map<TopicPartition, GroupCoordinator.CommittedOffset> tombstones = new HashMap<>();
+            still.forEach(tp -> tombstones.put(tp, null));
+            return write(groupId, tombstones, deleteGroup).thenApply(outcome -> new Expired(tombstones.size(), outcome));
+        }
+    }
+
+    private Object lockOf(String groupId) {
+        return locks[Utils.toPositive(groupId.hashCode()) % locks.length];
+    }
+
+    /** Counts commits of {@code partitions} appended and not yet acknowledged; guarded by the group's lock. */
+    private void inFlight(String groupId, Set<TopicPartition> partitions, int delta) {
+        if (partitions.isEmpty()) return;
+        Map<TopicPartition, Integer> group = inFlight.computeIfAbsent(groupId, g -> new HashMap<>());
+        for (TopicPartition tp : partitions) group.merge(tp, delta, (a, b) -> a + b == 0 ? null : a + b);
+        if (group.isEmpty()) inFlight.remove(groupId);
     }
 
     /**

@@ -84,4 +84,19 @@ class OffsetExpiryTest {
             if (decision.deleteGroup()) assertThat(state.kind()).isEqualTo(OffsetExpiry.Kind.EMPTY);
         }
     }
+
+    @Test
+    void aCommitThatRacedTheCheckKeepsItsOffset() {
+        TopicPartition recommitted = new TopicPartition("t", 1);
+        TopicPartition committing = new TopicPartition("t", 2);
+        TopicPartition untouched = new TopicPartition("t", 3);
+        TopicPartition gone = new TopicPartition("t", 4);
+        Map<TopicPartition, Long> decidedAt = Map.of(recommitted, 10L, committing, 10L, untouched, 10L, gone, 10L);
+
+        Set<TopicPartition> still = OffsetExpiry.stillExpired(Set.of(recommitted, committing, untouched, gone),
+                decidedAt, Map.of(recommitted, 99L, committing, 10L, untouched, 10L), Set.of(committing));
+
+        assertThat(still).containsExactly(untouched);
+    }
 }
+

@@ -182,11 +182,11 @@ public final class LogManager implements Closeable {
         return result;
     }
 
-    /** Closes and deletes the log of {@code tp}; a no-op if it has none. */
+    /** Closes (without a checkpoint) and deletes the log of {@code tp}; a no-op if it has none. */
     public void delete(TopicPartition tp) {
         PartitionLog removed = logs.remove(tp);
         if (removed != null) {
-            removed.close();
+            removed.discard();
         }
         Path dir = dirOf(tp);
         if (!Files.exists(dir)) {

@@ -88,6 +88,48 @@ class LogManagerTest {
     }
 
     @Test
+    void closingWritesTheStateOnlyWhenTheHighWatermarkMovedAndDiscardingNever() throws IOException {
+        TopicPartition tp = new TopicPartition("quiet", 0);
+        Path state = dir.resolve("quiet-0").resolve(PartitionState.FILE_NAME);
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            PartitionLog log = logs.getOrCreate(tp, LogConfig.defaults());
+            log.appendAsLeader(batch("a", "b"), 1);
+            log.updateHighWatermark(2);
+            log.checkpointHighWatermark();
+        }
+        Object checkpointed = fileKey(state);
+        // Reopened and closed with nothing new: the file is not replaced (no fsyncs).
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            assertThat(logs.get(tp).orElseThrow().highWatermark()).isEqualTo(2);
+        }
+        assertThat(fileKey(state)).isEqualTo(checkpointed);
+        // A high watermark that moved is checkpointed on close.
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            PartitionLog log = logs.get(tp).orElseThrow();
+            log.appendAsLeader(batch("c"), 1);
+            log.updateHighWatermark(3);
+        }
+        assertThat(fileKey(state)).isNotEqualTo(checkpointed);
+        checkpointed = fileKey(state);
+        // A log about to be deleted is closed without a checkpoint: the previous one stays valid.
+        PartitionLog doomed = PartitionLog.open(tp, dir.resolve("quiet-0"), LogConfig.defaults(), clock);
+        assertThat(doomed.highWatermark()).isEqualTo(3);
+        doomed.appendAsLeader(batch("d"), 1);
+        doomed.updateHighWatermark(4);
+        doomed.discard();
+        assertThat(fileKey(state)).isEqualTo(checkpointed);
+        PartitionLog reopened = PartitionLog.open(tp, dir.resolve("quiet-0"), LogConfig.defaults(), clock);
+        assertThat(reopened.highWatermark()).isEqualTo(3);
+        assertThat(reopened.logEndOffset()).isEqualTo(4);
+        reopened.close();
+    }
+
+    /** The file's identity (device and inode): an atomic replace gives it a new one. */
+    private static Object fileKey(Path file) throws IOException {
+        return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    }
+
+    @Test
     void theOpenQueueBoundFollowsTheProcessLimits() {
         // Half the descriptors, two per queue; half the maps, four per queue (two, twice over).
         assertThat(LogManager.maxOpenQueuesWithin(20_000, 65_530)).isEqualTo(5_000);

@@ -159,9 +159,14 @@ public final class PartitionLog implements Closeable {
         return state.highWatermark();
     }
 
-    /** Bytes of live batches in the log. */
+    /**
+     * Bytes of live batches in the log, read without the log's lock: callers that only report or
+     * weigh the size (the controller's balancer, DescribeLogDirs, move progress) must never wait
+     * for a compaction or a slow queue open holding the log. A write in progress may or may not
+     * be counted yet.
+     */
     public long sizeInBytes() {
-        return guard.underReadLock(batches::sizeInBytes);
+        return batches.sizeInBytes();
     }
 
     /**
@@ -491,6 +496,11 @@ public final class PartitionLog implements Closeable {
                 queue.close();
             }
         });
+    }
+
+    /** The log's lock, so a test can hold it while checking what must not wait for it. */
+    java.util.concurrent.locks.ReentrantReadWriteLock lock() {
+        return lock;
     }
 
     /** Whether {@code partition.state} holds less than memory does, because writing it failed. */

@@ -137,6 +137,41 @@ class LogManagerTest {
     }
 
     @Test
+    void aLogsSizeIsReadWhileAnotherThreadHoldsTheLog() throws Exception {
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            PartitionLog log = logs.getOrCreate(new TopicPartition("held", 0), LogConfig.defaults());
+            log.appendAsLeader(batch("a", "b"), 0);
+            long size = log.sizeInBytes();
+            assertThat(size).isPositive();
+            // A compaction or a slow queue open holds the write lock; the controller's balancer and
+            // DescribeLogDirs read sizes meanwhile and must not wait for it.
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            Thread holder = new Thread(() -> {
+                log.lock().writeLock().lock();
+                try {
+                    held.countDown();
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    log.lock().writeLock().unlock();
+                }
+            });
+            holder.start();
+            held.await();
+            try {
+                java.util.concurrent.CompletableFuture<Long> read =
+                        java.util.concurrent.CompletableFuture.supplyAsync(log::sizeInBytes);
+                assertThat(read.get(1, java.util.concurrent.TimeUnit.MINUTES)).isEqualTo(size);
+            } finally {
+                release.countDown();
+                holder.join();
+            }
+        }
+    }
+
+    @Test
     void closingWritesTheStateOnlyWhenTheHighWatermarkMovedAndDiscardingNever() throws IOException {
         TopicPartition tp = new TopicPartition("quiet", 0);
         Path state = dir.resolve("quiet-0").resolve(PartitionState.FILE_NAME);

@@ -40,7 +40,8 @@ final class LiveBatchIndex {
     private long bytesAccepted;
     private long maxTimestamp = RecordBatch.NO_TIMESTAMP;
     private long maxTimestampIndex = -1;
-    private long sizeInBytes;
+    /** Volatile: written under the log's write lock, read without any lock ({@link PartitionLog#sizeInBytes}). */
+    private volatile long sizeInBytes;
 
     void clear() {
         index.clear();

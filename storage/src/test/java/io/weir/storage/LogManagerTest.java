@@ -4,10 +4,12 @@ import static io.weir.storage.TestBatches.batch;
 import static io.weir.storage.TestBatches.valuesOnly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,8 @@ class LogManagerTest {
             logs.delete(a0);
             assertThat(logs.partitions()).containsExactly(a1);
             assertThat(logs.get(a0)).isEmpty();
-            assertThat(Files.exists(dir.resolve("a-topic-0"))).isFalse();
+            // Renamed away on the deleter thread, soon.
+            await().atMost(Duration.ofMinutes(1)).until(() -> !Files.exists(dir.resolve("a-topic-0")));
         }
     }
 
@@ -78,13 +81,136 @@ class LogManagerTest {
             log.appendAsLeader(batch("c"), 0);
             assertThat(valuesOnly(log.read(0, 1000, Long.MAX_VALUE, true).records())).containsExactly("c");
             logs.delete(idle);
-            assertThat(dir.resolve("idle-0")).doesNotExist();
+            await().atMost(Duration.ofMinutes(1)).until(() -> !Files.exists(dir.resolve("idle-0")));
             assertThat(logs.partitions()).containsExactly(tp);
         }
         // The files of deleted logs are gone once the manager has closed.
         try (Stream<Path> children = Files.list(dir)) {
             assertThat(children.map(p -> p.getFileName().toString())).containsExactly("lazy-0");
         }
+    }
+
+    @Test
+    void aPartitionDeletedAndCreatedAgainBeforeTheDeleterRenamedItStartsEmpty() throws Exception {
+        int partitions = 50;
+        java.util.concurrent.ExecutorService deleter = java.util.concurrent.Executors.newSingleThreadExecutor();
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10, null, deleter)) {
+            for (int p = 0; p < 2 * partitions; p++) {
+                logs.getOrCreate(new TopicPartition("t", p), LogConfig.defaults()).appendAsLeader(batch("old"), 0);
+            }
+            deleter.execute(() -> {
+                try {
+                    busy.await(); // every deletion below waits behind this: none is renamed yet
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            for (int p = 0; p < 2 * partitions; p++) {
+                logs.delete(new TopicPartition("t", p));
+            }
+            // Deleted: neither listed nor opened, though still on disk under their names.
+            assertThat(logs.partitions()).isEmpty();
+            assertThat(logs.get(new TopicPartition("t", 0))).isEmpty();
+            assertThat(dir.resolve("t-0")).exists();
+            // Half created again before the deleter got to them: each starts empty, not in the old directory.
+            for (int p = 0; p < partitions; p++) {
+                PartitionLog again = logs.getOrCreate(new TopicPartition("t", p), LogConfig.defaults());
+                assertThat(again.logEndOffset()).as("partition %d", p).isZero();
+                again.appendAsLeader(batch("new"), 1);
+            }
+            busy.countDown();
+            // The deleter renames the other half away, and leaves the new logs alone.
+            await().atMost(Duration.ofMinutes(1)).until(() -> !Files.exists(dir.resolve("t-" + (2 * partitions - 1))));
+            assertThat(logs.partitions()).hasSize(partitions);
+        }
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            assertThat(logs.partitions()).hasSize(partitions);
+            for (int p = 0; p < partitions; p++) {
+                PartitionLog log = logs.get(new TopicPartition("t", p)).orElseThrow();
+                assertThat(valuesOnly(log.read(0, 1000, Long.MAX_VALUE, true).records())).containsExactly("new");
+            }
+        }
+        try (Stream<Path> children = Files.list(dir)) {
+            assertThat(children.filter(p -> p.getFileName().toString().endsWith("-delete"))).isEmpty();
+        }
+    }
+
+    @Test
+    void aLogsSizeIsReadWhileAnotherThreadHoldsTheLog() throws Exception {
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            PartitionLog log = logs.getOrCreate(new TopicPartition("held", 0), LogConfig.defaults());
+            log.appendAsLeader(batch("a", "b"), 0);
+            long size = log.sizeInBytes();
+            assertThat(size).isPositive();
+            // A compaction or a slow queue open holds the write lock; the controller's balancer and
+            // DescribeLogDirs read sizes meanwhile and must not wait for it.
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            Thread holder = new Thread(() -> {
+                log.lock().writeLock().lock();
+                try {
+                    held.countDown();
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    log.lock().writeLock().unlock();
+                }
+            });
+            holder.start();
+            held.await();
+            try {
+                java.util.concurrent.CompletableFuture<Long> read =
+                        java.util.concurrent.CompletableFuture.supplyAsync(log::sizeInBytes);
+                assertThat(read.get(1, java.util.concurrent.TimeUnit.MINUTES)).isEqualTo(size);
+            } finally {
+                release.countDown();
+                holder.join();
+            }
+        }
+    }
+
+    @Test
+    void closingWritesTheStateOnlyWhenTheHighWatermarkMovedAndDiscardingNever() throws IOException {
+        TopicPartition tp = new TopicPartition("quiet", 0);
+        Path state = dir.resolve("quiet-0").resolve(PartitionState.FILE_NAME);
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            PartitionLog log = logs.getOrCreate(tp, LogConfig.defaults());
+            log.appendAsLeader(batch("a", "b"), 1);
+            log.updateHighWatermark(2);
+            log.checkpointHighWatermark();
+        }
+        Object checkpointed = fileKey(state);
+        // Reopened and closed with nothing new: the file is not replaced (no fsyncs).
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            assertThat(logs.get(tp).orElseThrow().highWatermark()).isEqualTo(2);
+        }
+        assertThat(fileKey(state)).isEqualTo(checkpointed);
+        // A high watermark that moved is checkpointed on close.
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            PartitionLog log = logs.get(tp).orElseThrow();
+            log.appendAsLeader(batch("c"), 1);
+            log.updateHighWatermark(3);
+        }
+        assertThat(fileKey(state)).isNotEqualTo(checkpointed);
+        checkpointed = fileKey(state);
+        // A log about to be deleted is closed without a checkpoint: the previous one stays valid.
+        PartitionLog doomed = PartitionLog.open(tp, dir.resolve("quiet-0"), LogConfig.defaults(), clock);
+        assertThat(doomed.highWatermark()).isEqualTo(3);
+        doomed.appendAsLeader(batch("d"), 1);
+        doomed.updateHighWatermark(4);
+        doomed.discard();
+        assertThat(fileKey(state)).isEqualTo(checkpointed);
+        PartitionLog reopened = PartitionLog.open(tp, dir.resolve("quiet-0"), LogConfig.defaults(), clock);
+        assertThat(reopened.highWatermark()).isEqualTo(3);
+        assertThat(reopened.logEndOffset()).isEqualTo(4);
+        reopened.close();
+    }
+
+    /** The file's identity (device and inode): an atomic replace gives it a new one. */
+    private static Object fileKey(Path file) throws IOException {
+        return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     }
 
     @Test

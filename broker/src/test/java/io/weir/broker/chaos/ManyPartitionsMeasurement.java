@@ -29,11 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Not a test but a measurement, run on demand (see docs/BENCHMARKS.md): three node JVMs, then
  * {@code weir.measure.topics} topics (1) of {@code weir.measure.partitions} partitions (3,000),
  * RF=3, created in one CreateTopics request each, all sent at once. Reports the time until every
- * request is answered, until every partition has a leader in DescribeTopics, each node's RSS, open
+ * request is answered, until every partition has a leader in DescribeTopics, until every replica's log
+ * directory exists on its node, each node's RSS, open
  * file descriptors and memory maps, a produce figure ({@code weir.measure.produce.seconds}, 10 s of
  * 100-byte records, acks=1, round robin over every partition of the first {@code weir.measure.produce.topics}
  * topics, all by default; 0 seconds skips it), and the time to delete
- * the topics (answered, and until no node holds a partition directory). The nodes' heap is
+ * the topics (answered, until every replica's directory is renamed away, and until no node holds a partition directory or file). The nodes' heap is
  * {@code weir.measure.node.heap} (1g); {@code weir.measure.jfr=true} records a JFR file per node
  * under the run's directory. Writes {@code target/partitions-measurement.txt}.
  */
@@ -88,6 +89,8 @@ class ManyPartitionsMeasurement {
                 report.add("CreateTopics answered: " + millisSince(start) + " ms");
                 awaitEveryPartitionLed(admin, names, partitions);
                 report.add("every partition has a leader in DescribeTopics: " + millisSince(start) + " ms");
+                awaitPartitionDirectories(dir, names, 3L * topics * partitions, false);
+                report.add("every replica's log directory exists on its node: " + millisSince(start) + " ms");
                 Thread.sleep(5_000); // let the followers' first fetches and the ISR settle before sampling
                 report.add("after create (+5 s): " + nodeResources(cluster));
                 if (produceSeconds > 0) {
@@ -98,8 +101,10 @@ class ManyPartitionsMeasurement {
                 start = System.nanoTime();
                 deleteRetryingTimeouts(admin, names);
                 report.add("DeleteTopics answered: " + millisSince(start) + " ms");
-                awaitNoPartitionDirectories(dir, names);
-                report.add("no node holds a partition directory: " + millisSince(start) + " ms");
+                awaitPartitionDirectories(dir, names, 0, false);
+                report.add("every replica's log directory renamed away (deleted): " + millisSince(start) + " ms");
+                awaitPartitionDirectories(dir, names, 0, true);
+                report.add("no node holds a partition directory or file: " + millisSince(start) + " ms");
                 report.add("after delete: " + nodeResources(cluster));
             }
         }
@@ -235,19 +240,27 @@ class ManyPartitionsMeasurement {
         }
     }
 
-    private static void awaitNoPartitionDirectories(Path dir, List<String> names) throws Exception {
+    /**
+     * Until the three nodes together hold {@code expected} log directories of the topics; a deleted
+     * log's directory, renamed to {@code *-delete} until its files are gone, counts if {@code deleted}.
+     */
+    private static void awaitPartitionDirectories(Path dir, List<String> names, long expected, boolean deleted)
+            throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
         while (true) {
-            long left = 0;
+            long held = 0;
             for (int id = 1; id <= 3; id++) {
                 Path data = dir.resolve("node-" + id).resolve("data").resolve("logs");
                 try (Stream<Path> children = Files.list(data)) {
-                    left += children.filter(p -> names.stream().anyMatch(n -> p.getFileName().toString().startsWith(n + "-")))
+                    held += children.filter(p -> deleted || !p.getFileName().toString().endsWith("-delete"))
+                            .filter(p -> names.stream().anyMatch(n -> p.getFileName().toString().startsWith(n + "-")))
                             .count();
                 }
             }
-            if (left == 0) return;
-            if (System.nanoTime() > deadline) throw new IllegalStateException(left + " partition directories left");
+            if (held == expected) return;
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(held + " partition directories, not " + expected);
+            }
             Thread.sleep(100);
         }
     }

@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import org.apache.ratis.client.RaftClient;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class QuorumTlsTest {
     private static final byte[] HTTP2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY_SETTINGS = {0, 0, 0, 4, 0, 0, 0, 0, 0};
 
     @TempDir
     Path dir;
@@ -78,6 +80,8 @@ class QuorumTlsTest {
             assertThat(String.valueOf(plaintext.getMessage())).doesNotContain("metadata writes are refused");
             assertThat(String.valueOf(foreignCert.getMessage())).doesNotContain("metadata writes are refused");
 
+            // A member's certificate gets the gRPC server's HTTP/2 answer; without one, the connection fails.
+            assertThat(rawTls(leader, clusterCa.node(9).keyManager(), clusterCa)).isNull();
             assertThat(rawTls(leader, null, clusterCa)).isInstanceOf(IOException.class);
             assertThat(rawTls(leader, otherCa.node(9).keyManager(), clusterCa)).isInstanceOf(IOException.class);
             assertThat(plainTcp(leader)).isFalse();
@@ -119,13 +123,20 @@ class QuorumTlsTest {
         context.init(key == null ? null : new KeyManager[] {key}, new TrustManager[] {trusted.trustManager()}, null);
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(peer.host(), peer.quorumPort())) {
             socket.setSoTimeout(10_000);
+            // gRPC's server speaks HTTP/2 over TLS only to clients that ask for it (ALPN "h2").
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"h2"});
+            socket.setSSLParameters(parameters);
             return catchThrowable(() -> {
                 socket.startHandshake();
                 socket.getOutputStream().write(HTTP2_PREFACE);
+                socket.getOutputStream().write(EMPTY_SETTINGS);
                 socket.getOutputStream().flush();
-                if (socket.getInputStream().read() == -1) {
+                byte[] header = socket.getInputStream().readNBytes(9);
+                if (header.length < 9) {
                     throw new EOFException("closed by the quorum member");
                 }
+                assertThat(header[3]).as("an HTTP/2 SETTINGS frame").isEqualTo((byte) 4);
             });
         }
     }
@@ -135,7 +146,7 @@ class QuorumTlsTest {
         try (Socket socket = new Socket(peer.host(), peer.quorumPort())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(HTTP2_PREFACE);
-            socket.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // an empty SETTINGS frame
+            socket.getOutputStream().write(EMPTY_SETTINGS);
             socket.getOutputStream().flush();
             InputStream in = socket.getInputStream();
             byte[] header = in.readNBytes(9);

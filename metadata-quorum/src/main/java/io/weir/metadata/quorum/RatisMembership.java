@@ -172,7 +172,7 @@ final class RatisMembership {
                     .setServersInNewConf(voters).setListenersInNewConf(remaining)
                     .build();
                 try (RaftClient client = RaftClient.newBuilder()
-                    .setRaftGroup(RaftGroup.valueOf(groupId, voters))
+                    .setRaftGroup(RaftGroup.valueOf(groupId, RatisSettings.dialable(config, voters)))
                     .setProperties(RatisSettings.properties(config))
                     .setParameters(RatisSettings.parameters(config))
                     .build()) {

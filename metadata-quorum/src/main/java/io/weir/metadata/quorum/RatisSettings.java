@@ -74,6 +74,18 @@ final class RatisSettings {
         return b.build();
     }
 
+    /**
+     * {@code peers} of a Raft configuration as this node's Raft clients may dial them: on gRPC
+     * without a client address, where a configuration written while the cluster ran on Netty
+     * keeps a controller endpoint (gRPC clients would dial it).
+     */
+    static List<RaftPeer> dialable(RatisConfig config, Collection<RaftPeer> peers) {
+        if (config.tls() == null) {
+            return List.copyOf(peers);
+        }
+        return peers.stream().map(p -> RaftPeer.newBuilder(p).setClientAddress((String) null).build()).toList();
+    }
+
     static Optional<HostPort> controllerEndpoint(RaftPeer peer) {
         if (peer == null) {
             return Optional.empty();

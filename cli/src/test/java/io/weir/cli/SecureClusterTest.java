@@ -189,6 +189,19 @@ class SecureClusterTest {
         assertThat(http2Settings(node.getSocketFactory().createSocket("127.0.0.1", quorumPort))).isTrue();
     }
 
+    @Test
+    void aBrokerAddedToTheSecureClusterLearnsMetadataOverTheTlsQuorum() throws Exception {
+        assertThat(weir("cluster", "add-node", "--dir", dir.toString())).as("add-node; logs in " + dir).isZero();
+        assertThat(io.weir.broker.node.NodeConfig.load(dir.resolve("node-4").resolve("node.yaml")).coordination()
+                .quorumTls()).isTrue();
+        // Node 4 knows the other brokers only from the metadata log it receives as a Ratis listener.
+        Map<String, Object> viaNode4 = config(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + (basePort + 3)));
+        try (Admin client = Admin.create(viaNode4)) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() ->
+                    client.describeCluster().nodes().get(30, TimeUnit.SECONDS).size() == 4);
+        }
+    }
+
     private static javax.net.ssl.SSLContext tls(Path ca, Path keyAndChain) throws Exception {
         io.netty.handler.ssl.SslContextBuilder builder = io.netty.handler.ssl.SslContextBuilder.forClient()
                 .sslProvider(io.netty.handler.ssl.SslProvider.JDK).trustManager(ca.toFile());

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * Kafka listener is SASL_SSL (SCRAM-SHA-512 and -256) with a certificate from the cluster's own
  * {@link LocalCertificateAuthority}, nodes talk to each other over it and prove the cluster
  * secret, {@code /metrics} and {@code /health} need the cluster's bearer token, requests are
- * authorized against ACLs (the admin user and the nodes are super users); and the cluster
+ * authorized against ACLs (the admin user and the nodes are super users), the metadata quorum's
+ * port (Ratis) runs mutual TLS with the same node certificates; and the cluster
  * gets a user {@value #ADMIN} whose client settings are written for Kafka's tools
  * ({@code client.properties}, with {@code --command-config}: SCRAM-SHA-512) and for librdkafka
  * clients such as kcat ({@code librdkafka.config}, with {@code -F}: PLAIN, inside TLS, because
@@ -74,7 +75,7 @@ final class SecureCluster {
         Path keystore = nodeDir.resolve("tls").resolve("node.pem").toAbsolutePath();
         if (!Files.exists(keystore)) ca.issue("weir-node-" + id, keystore);
         NodeConfig.HostPort kafka = plain.kafkaListener();
-        return plain.with(Map.of(
+        Map<String, Object> settings = new java.util.HashMap<>(Map.of(
                 "listeners", new NodeConfig.Listeners("SASL_SSL://" + kafka.host() + ":" + kafka.port(), plain.listeners().http()),
                 "ssl.keystore.location", keystore.toString(),
                 "ssl.keystore.type", "PEM",
@@ -84,6 +85,11 @@ final class SecureCluster {
                 "http.token.file", dir.resolve(HTTP_TOKEN).toAbsolutePath().toString(),
                 "authorizer.class.name", NodeConfig.KAFKA_STANDARD_AUTHORIZER,
                 "super.users", "User:" + ADMIN));
+        if (plain.coordination().backend().equals("ratis")) {
+            // The same certificate, as server and client (its extended key usage has both), on the quorum port.
+            settings.put("coordination", plain.coordination().withQuorumSecurityProtocol("SSL"));
+        }
+        return plain.with(settings);
     }
 
     /**

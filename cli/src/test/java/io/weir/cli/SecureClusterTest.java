@@ -176,6 +176,63 @@ class SecureClusterTest {
     }
 
     @Test
+    void theQuorumPortTakesOnlyTlsConnectionsWithACertificateFromTheClustersCa() throws Exception {
+        int quorumPort = basePort + 100;
+        Path ca = dir.resolve("tls").resolve("ca.crt");
+        assertThat(http2Settings(new java.net.Socket("127.0.0.1", quorumPort)))
+                .as("plaintext HTTP/2 (plain gRPC) gets no answer").isFalse();
+        javax.net.ssl.SSLContext noCertificate = tls(ca, null);
+        assertThatThrownBy(() -> http2Settings(noCertificate.getSocketFactory().createSocket("127.0.0.1", quorumPort)))
+                .as("TLS without a client certificate").isInstanceOf(IOException.class);
+        // A node's own certificate (server and client usage) gets the gRPC server's HTTP/2 SETTINGS frame.
+        javax.net.ssl.SSLContext node = tls(ca, dir.resolve("node-1").resolve("tls").resolve("node.pem"));
+        assertThat(http2Settings(node.getSocketFactory().createSocket("127.0.0.1", quorumPort))).isTrue();
+    }
+
+    @Test
+    void aBrokerAddedToTheSecureClusterLearnsMetadataOverTheTlsQuorum() throws Exception {
+        assertThat(weir("cluster", "add-node", "--dir", dir.toString())).as("add-node; logs in " + dir).isZero();
+        assertThat(io.weir.broker.node.NodeConfig.load(dir.resolve("node-4").resolve("node.yaml")).coordination()
+                .quorumTls()).isTrue();
+        // Node 4 knows the other brokers only from the metadata log it receives as a Ratis listener.
+        Map<String, Object> viaNode4 = config(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + (basePort + 3)));
+        try (Admin client = Admin.create(viaNode4)) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() ->
+                    client.describeCluster().nodes().get(30, TimeUnit.SECONDS).size() == 4);
+        }
+    }
+
+    private static javax.net.ssl.SSLContext tls(Path ca, Path keyAndChain) throws Exception {
+        io.netty.handler.ssl.SslContextBuilder builder = io.netty.handler.ssl.SslContextBuilder.forClient()
+                .sslProvider(io.netty.handler.ssl.SslProvider.JDK).trustManager(ca.toFile());
+        if (keyAndChain != null) builder.keyManager(keyAndChain.toFile(), keyAndChain.toFile());
+        return ((io.netty.handler.ssl.JdkSslContext) builder.build()).context();
+    }
+
+    /** Sends HTTP/2's preface and an empty SETTINGS frame: whether a SETTINGS frame comes back. */
+    private static boolean http2Settings(java.net.Socket socket) throws IOException {
+        try (socket) {
+            socket.setSoTimeout(10_000);
+            if (socket instanceof javax.net.ssl.SSLSocket tls) {
+                // gRPC's server speaks HTTP/2 over TLS only to clients that ask for it (ALPN "h2").
+                javax.net.ssl.SSLParameters parameters = tls.getSSLParameters();
+                parameters.setApplicationProtocols(new String[] {"h2"});
+                tls.setSSLParameters(parameters);
+            }
+            socket.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+            socket.getOutputStream().flush();
+            byte[] header = socket.getInputStream().readNBytes(9);
+            if (header.length < 9 && socket instanceof javax.net.ssl.SSLSocket) {
+                throw new java.io.EOFException("the quorum member closed the TLS connection");
+            }
+            return header.length == 9 && header[3] == 4;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        }
+    }
+
+    @Test
     void kcatProducesAndConsumesWithTheLibrdkafkaConfig() throws Exception {
         Assumptions.assumeTrue(onPath("kcat"), "kcat is not installed (.ci/run installs Debian's kcat)");
         try (Admin client = Admin.create(config(Map.of()))) {

@@ -46,6 +46,10 @@ final class BrokerConfigView {
                     .map(v -> v.id() + "@" + v.host() + ":" + v.quorumPort()).collect(Collectors.joining(",")),
                     ConfigType.LIST);
         }
+        if (config.coordination().quorumSecurityProtocol() != null) { // Weir's
+            required("coordination.quorum.security.protocol", config.coordination().quorumSecurityProtocol(),
+                    ConfigType.STRING);
+        }
         NodeConfig.ZooKeeper zk = config.coordination().zookeeper();
         if (zk != null && zk.mirror() != null) {
             required("zookeeper.mirror", zk.mirror(), ConfigType.STRING); // Weir's

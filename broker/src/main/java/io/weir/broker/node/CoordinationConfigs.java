@@ -36,7 +36,7 @@ final class CoordinationConfigs {
         RatisConfig defaults = RatisConfig.of(config.nodeId(), voters, listeners, metadataDir);
         return new RatisConfig(config.clusterId(), config.nodeId(), voters, listeners, metadataDir,
                 defaults.snapshotEveryEntries(), defaults.snapshotsRetained(), defaults.electionTimeoutMin(),
-                defaults.electionTimeoutMax(), defaults.appendTimeout(), defaults.logSegmentBytes());
+                defaults.electionTimeoutMax(), defaults.appendTimeout(), defaults.logSegmentBytes(), null);
     }
 
     /** Every node of a ZooKeeper cluster may be elected; this one publishes its own Kafka listener as its controller endpoint. */

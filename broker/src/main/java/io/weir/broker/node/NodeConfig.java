@@ -111,7 +111,9 @@ import java.util.Objects;
  * SASL listeners, checked against the users' SCRAM credentials in the metadata;
  * {@code connections.max.reauth.ms} (0, off): SASL sessions must re-authenticate within it;
  * {@code http.token.file} (Weir; unset): {@code /metrics} and {@code /health} then need
- * {@code Authorization: Bearer <the file's first line>}.
+ * {@code Authorization: Bearer <the file's first line>}; {@code coordination.quorum.security.protocol}
+ * (Weir; PLAINTEXT, or SSL: mutual TLS on the Ratis quorum port with the node's {@code ssl.keystore.*}
+ * and {@code ssl.truststore.*}, client certificates always required).
  *
  * <p>Automatic balancing (Weir; controller's {@code ReplicaBalancer}): {@code auto.balance.enable}
  * (true) lets the active controller even out replicas, preferred leaders and bytes per broker when
@@ -320,6 +322,10 @@ public record NodeConfig(
         if (tls && sslKeystoreLocation == null) {
             throw new IllegalArgumentException("an SSL or SASL_SSL listener needs ssl.keystore.location");
         }
+        if (coordination.quorumTls() && (sslKeystoreLocation == null || sslTruststoreLocation == null)) {
+            throw new IllegalArgumentException("coordination.quorum.security.protocol SSL needs ssl.keystore.location"
+                    + " (this node's certificate) and ssl.truststore.location (the cluster's CA only)");
+        }
         autoBalanceEnable = autoBalanceEnable == null || autoBalanceEnable;
         autoBalanceIntervalMs = autoBalanceIntervalMs == null ? 10_000L : autoBalanceIntervalMs;
         if (autoBalanceIntervalMs <= 0) throw new IllegalArgumentException("auto.balance.interval.ms must be positive");
@@ -410,8 +416,19 @@ public record NodeConfig(
     public record Coordination(@JsonProperty(value = "backend", required = true) String backend,
                                @JsonProperty("voters") List<Voter> voters,
                                @JsonProperty("zookeeper") ZooKeeper zookeeper,
-                               @JsonProperty("quorum.port") Integer quorumPort) {
+                               @JsonProperty("quorum.port") Integer quorumPort,
+                               @JsonProperty("quorum.security.protocol") String quorumSecurityProtocol) {
         public Coordination {
+            if (quorumSecurityProtocol != null) {
+                quorumSecurityProtocol = quorumSecurityProtocol.toUpperCase(java.util.Locale.ROOT);
+                if (!List.of("PLAINTEXT", "SSL").contains(quorumSecurityProtocol)) {
+                    throw new IllegalArgumentException("coordination.quorum.security.protocol must be PLAINTEXT or SSL, not "
+                            + quorumSecurityProtocol);
+                }
+                if (!"ratis".equals(backend)) {
+                    throw new IllegalArgumentException("coordination.quorum.security.protocol is only for the ratis backend");
+                }
+            }
             if (quorumPort != null && (quorumPort < 0 || quorumPort > 65535)) {
                 throw new IllegalArgumentException("coordination.quorum.port out of range: " + quorumPort);
             }
@@ -447,6 +464,11 @@ public record NodeConfig(
             }
         }
 
+        /** Any backend, plaintext on a Ratis quorum port. */
+        public Coordination(String backend, List<Voter> voters, ZooKeeper zookeeper, Integer quorumPort) {
+            this(backend, voters, zookeeper, quorumPort, null);
+        }
+
         /** A Ratis or local backend. */
         public Coordination(String backend, List<Voter> voters) {
             this(backend, voters, null, null);
@@ -459,12 +481,26 @@ public record NodeConfig(
 
         /** The ZooKeeper backend. */
         public static Coordination zookeeper(ZooKeeper zookeeper) {
-            return new Coordination("zookeeper", null, zookeeper, null);
+            return new Coordination("zookeeper", null, zookeeper, null, null);
         }
 
         /** A broker-only node of a Ratis cluster: a listener on {@code quorumPort}. */
         public static Coordination ratisListener(List<Voter> voters, int quorumPort) {
-            return new Coordination("ratis", voters, null, quorumPort);
+            return new Coordination("ratis", voters, null, quorumPort, null);
+        }
+
+        /**
+         * A copy whose quorum port is plaintext or mutual TLS ({@code PLAINTEXT} or {@code SSL}, Kafka's
+         * names): with SSL, every Raft RPC runs over Ratis' gRPC transport with TLS, and both ends show
+         * the node's {@code ssl.keystore} certificate, checked against {@code ssl.truststore}.
+         */
+        public Coordination withQuorumSecurityProtocol(String protocol) {
+            return new Coordination(backend, voters, zookeeper, quorumPort, protocol);
+        }
+
+        /** Whether the quorum port runs mutual TLS ({@code quorum.security.protocol: SSL}). */
+        public boolean quorumTls() {
+            return "SSL".equals(quorumSecurityProtocol);
         }
 
         /** True when {@code nodeId} votes in the metadata quorum (always on ZooKeeper: any node may be elected). */
@@ -553,8 +589,10 @@ public record NodeConfig(
     public List<StaticBrokerConfig> brokerConfigs() {
         // The defaults' listener is the short form: named listeners are valid only with the map that names them.
         HostPort first = kafkaListener();
+        // ... and a plaintext quorum port: TLS there needs the ssl.* stores that the defaults lack.
         return BrokerConfigView.of(this, of(nodeId, clusterId, dataDir,
-                new Listeners(first.host() + ":" + first.port(), listeners.http()), coordination));
+                new Listeners(first.host() + ":" + first.port(), listeners.http()),
+                coordination.withQuorumSecurityProtocol(null)));
     }
 
     /** The first Kafka listener's bind address (the one {@code bootstrapServers()} names). */

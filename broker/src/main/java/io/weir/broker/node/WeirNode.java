@@ -202,7 +202,8 @@ public final class WeirNode implements AutoCloseable {
                 coordination = new LocalCoordination(localLog, nodeId);
             }
             case "zookeeper" -> coordination = new ZooKeeperCoordination(CoordinationConfigs.zooKeeper(config, controllerHost, kafkaPort));
-            default -> coordination = ratis = new RatisCoordination(CoordinationConfigs.ratis(config, advertisedHost, kafkaPort, metadataDir));
+            default -> coordination = ratis = new RatisCoordination(CoordinationConfigs.ratis(config, advertisedHost, kafkaPort,
+                    metadataDir).withTls(config.coordination().quorumTls() ? tls.quorumTls() : null));
         }
         started.add(coordination);
 

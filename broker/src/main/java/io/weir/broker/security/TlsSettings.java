@@ -9,6 +9,9 @@ import io.netty.handler.ssl.SslProvider;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509KeyManager;
+import javax.net.ssl.X509TrustManager;
+import io.weir.metadata.quorum.QuorumTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -57,6 +60,41 @@ public record TlsSettings(Path keystore, String keystorePassword, String keystor
         return ((JdkSslContext) builder.build()).context();
     }
 
+    /**
+     * Mutual TLS for the metadata quorum's port: this node's key and chain, trusting the trust
+     * store only (never the JDK's default CAs, which would let any publicly issued certificate in).
+     */
+    public QuorumTls quorumTls() throws IOException, GeneralSecurityException {
+        if (keystore == null || truststore == null) {
+            throw new IllegalArgumentException("mutual TLS on the quorum port needs ssl.keystore.location and "
+                    + "ssl.truststore.location");
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        if (keystoreType.equals("PEM")) {
+            char[] none = new char[0];
+            kmf.init(PemStores.keyStore(keystore, keyPassword, none), none);
+        } else {
+            kmf.init(load(keystore, keystoreType, keystorePassword), keyStorePassword());
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(truststoreType.equals("PEM") ? PemStores.trustStore(truststore)
+                : load(truststore, truststoreType, truststorePassword));
+        return new QuorumTls(only(kmf.getKeyManagers(), X509KeyManager.class),
+                only(tmf.getTrustManagers(), X509TrustManager.class));
+    }
+
+    private static <T> T only(Object[] managers, Class<T> type) throws GeneralSecurityException {
+        for (Object m : managers) {
+            if (type.isInstance(m)) return type.cast(m);
+        }
+        throw new GeneralSecurityException("no " + type.getSimpleName() + " among " + java.util.Arrays.toString(managers));
+    }
+
+    private char[] keyStorePassword() {
+        String password = keyPassword != null ? keyPassword : keystorePassword;
+        return password == null ? null : password.toCharArray();
+    }
+
     /** Whether clients check that a node's certificate names the host they dialled (Kafka's default, {@code https}). */
     public boolean verifyHostname() {
         return endpointIdentificationAlgorithm != null && !endpointIdentificationAlgorithm.isEmpty();
@@ -75,8 +113,7 @@ public record TlsSettings(Path keystore, String keystorePassword, String keystor
 
     private KeyManagerFactory keyManagers() throws IOException, GeneralSecurityException {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        String password = keyPassword != null ? keyPassword : keystorePassword;
-        kmf.init(load(keystore, keystoreType, keystorePassword), password == null ? null : password.toCharArray());
+        kmf.init(load(keystore, keystoreType, keystorePassword), keyStorePassword());
         return kmf;
     }
 

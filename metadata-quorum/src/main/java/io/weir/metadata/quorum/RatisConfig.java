@@ -24,12 +24,14 @@ import java.util.stream.Stream;
  * @param appendTimeout how long an append may take before it fails with an unknown outcome
  * @param logSegmentBytes Raft log segment size; the log is purged (up to the latest snapshot)
  *     a whole closed segment at a time
+ * @param tls mutual TLS on the quorum port (Ratis' gRPC transport), or null for plaintext on
+ *     Ratis' Netty transport; every member of a cluster must use the same
  */
 public record RatisConfig(String clusterId, int nodeId, List<QuorumPeer> voters,
                           List<QuorumPeer> listeners, Path storageDir, long snapshotEveryEntries,
                           int snapshotsRetained, Duration electionTimeoutMin,
                           Duration electionTimeoutMax, Duration appendTimeout,
-                          long logSegmentBytes) {
+                          long logSegmentBytes, QuorumTls tls) {
     public static final long DEFAULT_SNAPSHOT_EVERY_ENTRIES = 10_000;
     public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L << 20;
 
@@ -69,7 +71,7 @@ public record RatisConfig(String clusterId, int nodeId, List<QuorumPeer> voters,
                                  Path storageDir) {
         return new RatisConfig("weir", nodeId, voters, listeners, storageDir,
             DEFAULT_SNAPSHOT_EVERY_ENTRIES, 2, Duration.ofMillis(1000), Duration.ofMillis(2000),
-            Duration.ofSeconds(10), DEFAULT_LOG_SEGMENT_BYTES);
+            Duration.ofSeconds(10), DEFAULT_LOG_SEGMENT_BYTES, null);
     }
 
     /** Three voters, node ids 1–3, on {@code host} at {@code basePort}, +1, +2. */
@@ -80,18 +82,25 @@ public record RatisConfig(String clusterId, int nodeId, List<QuorumPeer> voters,
 
     public RatisConfig withSnapshotEveryEntries(long entries) {
         return new RatisConfig(clusterId, nodeId, voters, listeners, storageDir, entries,
-            snapshotsRetained, electionTimeoutMin, electionTimeoutMax, appendTimeout, logSegmentBytes);
+            snapshotsRetained, electionTimeoutMin, electionTimeoutMax, appendTimeout, logSegmentBytes, tls);
     }
 
     public RatisConfig withElectionTimeout(Duration min, Duration max) {
         return new RatisConfig(clusterId, nodeId, voters, listeners, storageDir,
-            snapshotEveryEntries, snapshotsRetained, min, max, appendTimeout, logSegmentBytes);
+            snapshotEveryEntries, snapshotsRetained, min, max, appendTimeout, logSegmentBytes, tls);
     }
 
     public RatisConfig withLogSegmentBytes(long bytes) {
         return new RatisConfig(clusterId, nodeId, voters, listeners, storageDir,
             snapshotEveryEntries, snapshotsRetained, electionTimeoutMin, electionTimeoutMax,
-            appendTimeout, bytes);
+            appendTimeout, bytes, tls);
+    }
+
+    /** With mutual TLS on the quorum port ({@code null}: plaintext). */
+    public RatisConfig withTls(QuorumTls quorumTls) {
+        return new RatisConfig(clusterId, nodeId, voters, listeners, storageDir, snapshotEveryEntries,
+            snapshotsRetained, electionTimeoutMin, electionTimeoutMax, appendTimeout, logSegmentBytes,
+            quorumTls);
     }
 
     public QuorumPeer self() {

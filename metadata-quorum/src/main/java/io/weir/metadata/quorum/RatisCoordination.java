@@ -105,14 +105,16 @@ public final class RatisCoordination implements Coordination, QuorumMembership {
                 .setGroup(RatisSettings.group(config, groupId))
                 .setStateMachine(stateMachine)
                 .setProperties(RatisSettings.properties(config))
+                .setParameters(RatisSettings.parameters(config))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
             server.start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start metadata quorum member " + selfId, e);
         }
-        LOG.info("node {} joined the metadata quorum as a {} at {}", config.nodeId(),
-            config.isVoter() ? "voter" : "listener", config.self().address());
+        LOG.info("node {} joined the metadata quorum as a {} at {} ({})", config.nodeId(),
+            config.isVoter() ? "voter" : "listener", config.self().address(),
+            config.tls() != null ? "gRPC, mutual TLS" : "Netty, plaintext");
         if (!config.isVoter()) {
             Thread joiner = new Thread(membership::joinAsListener, "weir-quorum-join-" + config.nodeId());
             joiner.setDaemon(true);

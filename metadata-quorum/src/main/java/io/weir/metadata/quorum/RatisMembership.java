@@ -81,9 +81,9 @@ final class RatisMembership {
             LOG.info("node {} is a voter of the metadata quorum (promoted earlier)", config.nodeId());
             return;
         }
-        RaftPeer self = peer(config.self(), RaftPeerRole.LISTENER);
+        RaftPeer self = peer(config, config.self(), RaftPeerRole.LISTENER);
         List<RaftPeer> voters = config.voters().stream()
-            .map(p -> peer(p, RaftPeerRole.FOLLOWER)).toList();
+            .map(p -> peer(config, p, RaftPeerRole.FOLLOWER)).toList();
         SetConfigurationRequest.Arguments add = SetConfigurationRequest.Arguments.newBuilder()
             .setMode(SetConfigurationRequest.Mode.ADD)
             .setServersInNewConf(List.of())
@@ -93,6 +93,7 @@ final class RatisMembership {
             try (RaftClient client = RaftClient.newBuilder()
                 .setRaftGroup(RaftGroup.valueOf(groupId, voters))
                 .setProperties(RatisSettings.properties(config))
+                .setParameters(RatisSettings.parameters(config))
                 .build()) {
                 RaftClientReply reply = client.admin().setConfiguration(add);
                 if (reply.isSuccess()) {
@@ -171,8 +172,9 @@ final class RatisMembership {
                     .setServersInNewConf(voters).setListenersInNewConf(remaining)
                     .build();
                 try (RaftClient client = RaftClient.newBuilder()
-                    .setRaftGroup(RaftGroup.valueOf(groupId, voters))
+                    .setRaftGroup(RaftGroup.valueOf(groupId, RatisSettings.dialable(config, voters)))
                     .setProperties(RatisSettings.properties(config))
+                    .setParameters(RatisSettings.parameters(config))
                     .build()) {
                     RaftClientReply reply = client.admin().setConfiguration(change);
                     if (!reply.isSuccess()) {

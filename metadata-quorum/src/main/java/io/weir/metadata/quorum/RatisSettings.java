@@ -10,7 +10,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
@@ -45,30 +48,53 @@ final class RatisSettings {
 
     static RaftGroup group(RatisConfig config, RaftGroupId groupId) {
         List<RaftPeer> peers = new ArrayList<>();
-        config.voters().forEach(p -> peers.add(peer(p, RaftPeerRole.FOLLOWER)));
-        config.listeners().forEach(p -> peers.add(peer(p, RaftPeerRole.LISTENER)));
+        config.voters().forEach(p -> peers.add(peer(config, p, RaftPeerRole.FOLLOWER)));
+        config.listeners().forEach(p -> peers.add(peer(config, p, RaftPeerRole.LISTENER)));
         return RaftGroup.valueOf(groupId, peers);
     }
 
     /**
-     * The Raft peer of {@code p}. Its client address (unused by the Netty transport, which dials
-     * {@code address} only) carries the node's Kafka controller endpoint, so the replicated
-     * configuration tells every node where a promoted listener serves as controller.
+     * The Raft peer of {@code p} in a cluster configured as {@code config}. An address the
+     * transport does not dial carries the node's Kafka controller endpoint, so the replicated
+     * configuration tells every node where a promoted listener serves as controller: the client
+     * address on Netty (which dials {@code address} only), the data stream address on gRPC (whose
+     * clients dial the client address; Weir never opens a Ratis data stream).
      */
-    static RaftPeer peer(QuorumPeer p, RaftPeerRole role) {
+    static RaftPeer peer(RatisConfig config, QuorumPeer p, RaftPeerRole role) {
         RaftPeer.Builder b = RaftPeer.newBuilder().setId(peerId(p.nodeId())).setAddress(p.address())
             .setStartupRole(role);
         if (p.controllerPort() > 0) {
-            b.setClientAddress(p.host() + ":" + p.controllerPort());
+            String controller = p.host() + ":" + p.controllerPort();
+            if (config.tls() != null) {
+                b.setDataStreamAddress(controller);
+            } else {
+                b.setClientAddress(controller);
+            }
         }
         return b.build();
     }
 
+    /**
+     * {@code peers} of a Raft configuration as this node's Raft clients may dial them: on gRPC
+     * without a client address, where a configuration written while the cluster ran on Netty
+     * keeps a controller endpoint (gRPC clients would dial it).
+     */
+    static List<RaftPeer> dialable(RatisConfig config, Collection<RaftPeer> peers) {
+        if (config.tls() == null) {
+            return List.copyOf(peers);
+        }
+        return peers.stream().map(p -> RaftPeer.newBuilder(p).setClientAddress((String) null).build()).toList();
+    }
+
     static Optional<HostPort> controllerEndpoint(RaftPeer peer) {
-        if (peer == null || peer.getClientAddress() == null) {
+        if (peer == null) {
             return Optional.empty();
         }
-        String a = peer.getClientAddress();
+        String a = Optional.ofNullable(peer.getDataStreamAddress()).filter(s -> !s.isEmpty())
+            .orElse(peer.getClientAddress());
+        if (a == null) {
+            return Optional.empty();
+        }
         int colon = a.lastIndexOf(':');
         try {
             return colon <= 0 ? Optional.empty()
@@ -95,11 +121,22 @@ final class RatisSettings {
         return ids;
     }
 
+    /**
+     * The transport's settings: plaintext Netty, or with {@link RatisConfig#tls()} gRPC, whose
+     * server, admin and client services then share the quorum port (Ratis' default when their
+     * own ports are unset).
+     */
     static RaftProperties properties(RatisConfig config) {
         RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
-        NettyConfigKeys.Server.setHost(p, config.self().host());
-        NettyConfigKeys.Server.setPort(p, config.self().quorumPort());
+        if (config.tls() != null) {
+            RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+            GrpcConfigKeys.Server.setHost(p, config.self().host());
+            GrpcConfigKeys.Server.setPort(p, config.self().quorumPort());
+        } else {
+            RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
+            NettyConfigKeys.Server.setHost(p, config.self().host());
+            NettyConfigKeys.Server.setPort(p, config.self().quorumPort());
+        }
         RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(
             config.electionTimeoutMin().toMillis(), TimeUnit.MILLISECONDS));
@@ -115,5 +152,21 @@ final class RatisSettings {
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
         RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(segment, 1 << 20)));
         return p;
+    }
+
+    /**
+     * The parameters of the server and of this node's Raft clients: with {@link RatisConfig#tls()},
+     * one mutual-TLS setting that Ratis' gRPC factory applies to the server, admin and client
+     * services and to the channels this node opens to other members (certificate required both
+     * ways); nothing on plaintext.
+     */
+    static Parameters parameters(RatisConfig config) {
+        Parameters parameters = new Parameters();
+        QuorumTls tls = config.tls();
+        if (tls != null) {
+            GrpcConfigKeys.TLS.setConf(parameters,
+                new GrpcTlsConfig(tls.keyManager(), tls.trustManager(), true));
+        }
+        return parameters;
     }
 }

@@ -38,6 +38,8 @@ final class QuorumCluster implements AutoCloseable {
     private final long snapshotEvery;
     private long logSegmentBytes = RatisConfig.DEFAULT_LOG_SEGMENT_BYTES;
     private final Map<Integer, Node> running = new ConcurrentSkipListMap<>();
+    /** Mutual TLS on the quorum port (gRPC) from this CA; null: plaintext Netty. */
+    private TestCertificates ca = Boolean.getBoolean("weir.test.quorumTls") ? new TestCertificates("weir test CA") : null;
 
     QuorumCluster(Path dir, int voterCount, int listenerCount, long snapshotEvery) {
         this.dir = dir;
@@ -61,7 +63,14 @@ final class QuorumCluster implements AutoCloseable {
         return RatisConfig.of(nodeId, voters, listeners, dir.resolve("node-" + nodeId))
             .withSnapshotEveryEntries(snapshotEvery)
             .withElectionTimeout(Duration.ofMillis(ELECTION_MIN_MS), Duration.ofMillis(ELECTION_MAX_MS))
-            .withLogSegmentBytes(logSegmentBytes);
+            .withLogSegmentBytes(logSegmentBytes)
+            .withTls(ca == null ? null : ca.node(nodeId));
+    }
+
+    /** Runs the quorum over mutual TLS with certificates from {@code authority}. */
+    QuorumCluster tls(TestCertificates authority) {
+        this.ca = authority;
+        return this;
     }
 
     List<QuorumPeer> voters() {
@@ -93,7 +102,7 @@ final class QuorumCluster implements AutoCloseable {
         return start(new RatisConfig(base.clusterId(), nodeId, voters, List.of(self),
             dir.resolve("node-" + nodeId), base.snapshotEveryEntries(), base.snapshotsRetained(),
             base.electionTimeoutMin(), base.electionTimeoutMax(), base.appendTimeout(),
-            base.logSegmentBytes()));
+            base.logSegmentBytes(), ca == null ? null : ca.node(nodeId)));
     }
 
     private Node start(RatisConfig config) {

@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * image or a reassignment takes this node out of the partition's replicas (a partition that
  * merely has no leader keeps its log). Which topic id each log belongs to is recorded, so a
  * topic deleted and recreated under the same name never starts with the old topic's records.
+ * Logs that no change seen here removes (their topic was deleted, or their replica reassigned
+ * away, while this node was down) are deleted once, at the first image that contains this
+ * node's registration ({@link StrayLogCleaner}).
  */
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -86,6 +89,8 @@ public final class ReplicaManager implements AutoCloseable {
      */
     private final ConcurrentHashMap<TopicPartition, UUID> owners = new ConcurrentHashMap<>();
     private final TopicIdFile ownersFile;
+    /** Deletes the logs that became stray while this node was down, at the first current image. */
+    private final StrayLogCleaner strays;
     /**
      * Whether {@link #owners} changed since {@link #ownersFile} was last written; guarded by
      * {@code this}. One metadata change writes the file once, however many logs it creates or
@@ -124,6 +129,7 @@ public final class ReplicaManager implements AutoCloseable {
         this.clockMs = System::currentTimeMillis;
         this.ownersFile = topicIdFile == null ? null : new TopicIdFile(topicIdFile);
         if (ownersFile != null) owners.putAll(ownersFile.load());
+        this.strays = new StrayLogCleaner(nodeId, logs, brokerEpoch);
         timer.scheduleWithFixedDelay(() -> survive("ISR check", this::checkIsr), ISR_CHECK_INTERVAL_MS,
                 ISR_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(() -> survive("high-watermark checkpoint", this::checkpointHighWatermarks),
@@ -313,6 +319,9 @@ public final class ReplicaManager implements AutoCloseable {
         storeOwnersIfChanged();
         updateFetchers(next, follow);
         reassignedAway.forEach(this::deleteLog);
+        for (TopicPartition stray : strays.deleteOnce(next, roles.roles().keySet(), Map.copyOf(owners))) {
+            if (owners.remove(stray) != null) ownersChanged = true;
+        }
         storeOwnersIfChanged();
         lead.values().forEach(Runnable::run);
     }

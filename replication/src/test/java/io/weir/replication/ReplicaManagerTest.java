@@ -123,6 +123,51 @@ class ReplicaManagerTest {
         }
     }
 
+    @Test
+    void aRestartedNodeDeletesTheLogsThatBecameStrayWhileItWasDownOnceItsRegistrationIsInTheImage() throws Exception {
+        Path idFile = dir.resolve("partition-topic-ids");
+        UUID gone = new UUID(8, 8);
+        List<MetadataRecord> before = new ArrayList<>(records);
+        before.add(new TopicRecord("gone", gone));
+        before.add(new PartitionRecord(gone, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0));
+        before.add(new PartitionRecord(TOPIC_ID, 1, List.of(2, 1), List.of(2, 1), 2, 0, 0));
+        java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong(1);
+        try (ReplicaManager first = new ReplicaManager(1, logs, LogConfig.defaults(), idFile,
+                ReplicationConfig.defaults(), epoch::get,
+                request -> CompletableFuture.failedFuture(new IllegalStateException("no controller in this test")))) {
+            first.onMetadataChange(MetadataImage.EMPTY, MetadataImage.fromRecords(5, before));
+        }
+        assertThat(logs.partitions()).containsOnly(new TopicPartition("t", 0), new TopicPartition("t", 1),
+                new TopicPartition("gone", 0));
+
+        // While node 1 was down: "gone" was deleted and t-1 moved to [2, 3]; node 1 registers again with epoch 9.
+        List<MetadataRecord> after = new ArrayList<>(records);
+        after.add(new PartitionRecord(TOPIC_ID, 1, List.of(2, 3), List.of(2, 3), 2, 1, 1));
+        epoch.set(-1);
+        try (ReplicaManager restarted = new ReplicaManager(1, logs, LogConfig.defaults(), idFile,
+                ReplicationConfig.defaults(), epoch::get,
+                request -> CompletableFuture.failedFuture(new IllegalStateException("no controller in this test")))) {
+            MetadataImage replayed = MetadataImage.fromRecords(20, after);
+            restarted.onMetadataChange(MetadataImage.EMPTY, replayed);
+            assertThat(logs.partitions()).as("not registered yet: nothing is decided").hasSize(3);
+
+            epoch.set(9);
+            MetadataImage stale = replayed.withOffset(21);
+            restarted.onMetadataChange(replayed, stale);
+            assertThat(logs.partitions()).as("the image still shows the previous incarnation (epoch 1)").hasSize(3);
+
+            after.add(new RegisterBrokerRecord(1, 9, new UUID(1, 1),
+                    List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", 0, "PLAINTEXT")), null, false));
+            MetadataImage registered = MetadataImage.fromRecords(22, after);
+            restarted.onMetadataChange(stale, registered);
+            assertThat(logs.partitions()).containsOnly(new TopicPartition("t", 0));
+            assertThat(dir.resolve("gone-0")).doesNotExist();
+            assertThat(dir.resolve("t-1")).doesNotExist();
+            assertThat(new TopicIdFile(idFile).load()).containsOnlyKeys(new TopicPartition("t", 0));
+            assertThat(restarted.hostedPartitions()).extracting(p -> p.topicPartition().toString()).containsExactly("t-0");
+        }
+    }
+
     private void publish() {
         MetadataImage next = MetadataImage.fromRecords(image.offset() + 1, records);
         replicas.onMetadataChange(image, next);

@@ -2,7 +2,6 @@ package io.weir.broker.quota;
 
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.quota.ClientQuotaControlManager;
-import io.weir.controller.quota.ClientQuotaEntity;
 
 import java.util.Map;
 import java.util.Optional;
@@ -27,19 +26,15 @@ public final class ClientQuotas {
     private record Usage(String key, String user, String clientId) {
     }
 
-    private record Cached(long offset, Map<ClientQuotaEntity, Map<String, Double>> quotas) {
-    }
-
-    private final Supplier<MetadataImage> image;
+    private final QuotaTable table;
     private final int samples;
     private final long sampleMs;
     private final LongSupplier clock;
     private final Map<Usage, QuotaBucket> buckets = new ConcurrentHashMap<>();
-    private volatile Cached cached = new Cached(Long.MIN_VALUE, Map.of());
     private final AtomicInteger recordsSinceSweep = new AtomicInteger();
 
     public ClientQuotas(Supplier<MetadataImage> image, int samples, int sampleSeconds, LongSupplier clockMs) {
-        this.image = image;
+        this.table = new QuotaTable(image);
         this.samples = samples;
         this.sampleMs = sampleSeconds * 1000L;
         this.clock = clockMs;
@@ -67,7 +62,7 @@ public final class ClientQuotas {
      * exceeds what the quota could ever let through; unlimited when no quota applies.
      */
     public long maxFetchBytes(String user, String clientId) {
-        return QuotaResolver.resolve(quotas(), ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId)
+        return table.resolve(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId)
                 .map(a -> (long) Math.min(Long.MAX_VALUE, a.bound() * windowSeconds()))
                 .orElse(Long.MAX_VALUE);
     }
@@ -78,7 +73,7 @@ public final class ClientQuotas {
     }
 
     private long record(String key, String user, String clientId, long bytes) {
-        Optional<QuotaResolver.Applied> applied = QuotaResolver.resolve(quotas(), key, user, clientId);
+        Optional<QuotaResolver.Applied> applied = table.resolve(key, user, clientId);
         if (applied.isEmpty()) return 0;
         long now = clock.getAsLong();
         QuotaBucket bucket = buckets.computeIfAbsent(new Usage(key, applied.get().user(), applied.get().clientId()),
@@ -89,16 +84,6 @@ public final class ClientQuotas {
         }
         maybeSweep(now);
         return throttle;
-    }
-
-    private Map<ClientQuotaEntity, Map<String, Double>> quotas() {
-        MetadataImage current = image.get();
-        Cached c = cached;
-        if (c.offset() != current.offset()) {
-            c = new Cached(current.offset(), ClientQuotaControlManager.quotas(current));
-            cached = c;
-        }
-        return c.quotas();
     }
 
     /** The burst a quota allows, in seconds of its bound: Kafka's {@code (quota.window.num - 1) * quota.window.size.seconds}. */

@@ -78,10 +78,20 @@ class ClientQuotaControlManagerTest {
         assertThat(error(client("c"), "no_such_quota", 1.0)).contains("Invalid configuration key");
         assertThat(error(client("c"), "producer_byte_rate", 0.0)).contains("greater than 0");
         assertThat(error(client("c"), "producer_byte_rate", 1.5)).contains("fractional");
+        assertThat(error(client("c"), "controller_mutation_rate", -1.0)).contains("greater than 0");
         ControllerResult<Map<ClientQuotaEntity, ApiStatus>> validateOnly = manager.alterClientQuotas(MetadataImage.EMPTY,
                 List.of(new Alteration(client("c"), Map.of("producer_byte_rate", 1.0))), true);
         assertThat(validateOnly.response().get(client("c"))).isEqualTo(ApiStatus.OK);
         assertThat(validateOnly.records()).isEmpty();
+    }
+
+    @Test
+    void aControllerMutationRateMayBeFractionalAsKafkasDouble() {
+        ControllerResult<Map<ClientQuotaEntity, ApiStatus>> result = manager.alterClientQuotas(MetadataImage.EMPTY,
+                List.of(new Alteration(client("c"), Map.of("controller_mutation_rate", 0.5))), false);
+        assertThat(result.response().get(client("c"))).isEqualTo(ApiStatus.OK);
+        assertThat(ClientQuotaControlManager.quotas(MetadataImage.EMPTY.apply(0, result.records())))
+                .containsEntry(client("c"), Map.of("controller_mutation_rate", 0.5));
     }
 
     private String error(ClientQuotaEntity entity, String key, double value) {

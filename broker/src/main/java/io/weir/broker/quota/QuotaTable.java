@@ -1,0 +1,40 @@
+package io.weir.broker.quota;
+
+import io.weir.controller.image.MetadataImage;
+import io.weir.controller.quota.ClientQuotaControlManager;
+import io.weir.controller.quota.ClientQuotaEntity;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The client quotas the metadata image holds, parsed again only when the image moves on, and
+ * which of them applies to a client ({@link QuotaResolver}). Thread-safe.
+ */
+final class QuotaTable {
+    private record Cached(long offset, Map<ClientQuotaEntity, Map<String, Double>> quotas) {
+    }
+
+    private final Supplier<MetadataImage> image;
+    private volatile Cached cached = new Cached(Long.MIN_VALUE, Map.of());
+
+    QuotaTable(Supplier<MetadataImage> image) {
+        this.image = image;
+    }
+
+    /** The bound of quota {@code key} that applies to the client, and whose usage it counts; empty if none. */
+    Optional<QuotaResolver.Applied> resolve(String key, String user, String clientId) {
+        return QuotaResolver.resolve(quotas(), key, user, clientId);
+    }
+
+    private Map<ClientQuotaEntity, Map<String, Double>> quotas() {
+        MetadataImage current = image.get();
+        Cached c = cached;
+        if (c.offset() != current.offset()) {
+            c = new Cached(current.offset(), ClientQuotaControlManager.quotas(current));
+            cached = c;
+        }
+        return c.quotas();
+    }
+}

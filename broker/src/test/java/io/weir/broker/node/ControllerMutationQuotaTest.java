@@ -1,0 +1,95 @@
+package io.weir.broker.node;
+
+import io.weir.broker.testing.KafkaTool;
+import kafka.admin.ConfigCommand;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DeleteTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.ThrottlingQuotaExceededException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code controller_mutation_rate} (KIP-599) with Kafka's own tools: set with ConfigCommand, a
+ * real Admin client over its rate has its CreateTopics refused THROTTLING_QUOTA_EXCEEDED, while
+ * another client is not.
+ */
+class ControllerMutationQuotaTest {
+    @TempDir
+    Path dir;
+    private WeirNode node;
+
+    @BeforeEach
+    void start() throws Exception {
+        node = WeirNode.start(NodeConfig.parse("""
+                node.id: 1
+                cluster.id: mutations
+                data.dir: %s
+                listeners:
+                  kafka: 127.0.0.1:0
+                coordination:
+                  backend: local
+                broker.heartbeat.interval.ms: 100
+                """.formatted(dir.resolve("node-1"))));
+        node.awaitReady(Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void stop() {
+        if (node != null) node.close();
+    }
+
+    @Test
+    void anAdminOverItsMutationRateIsRefusedWithThrottlingQuotaExceeded() throws Exception {
+        KafkaTool alter = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", node.bootstrapServers(),
+                "--alter", "--add-config", "controller_mutation_rate=1", "--entity-type", "clients",
+                "--entity-name", "creator");
+        assertThat(alter.exitCode()).as(alter.errors()).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            KafkaTool describe = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", node.bootstrapServers(),
+                    "--describe", "--entity-type", "clients", "--entity-name", "creator");
+            assertThat(describe.output()).contains("Quota configs for client-id 'creator' are controller_mutation_rate=1.0");
+        });
+
+        try (Admin creator = admin("creator"); Admin other = admin("other")) {
+            CreateTopicsOptions noRetry = new CreateTopicsOptions().retryOnQuotaViolation(false);
+            // 11 s of credit at 1 partition/s: 20 partitions are admitted and leave 9 in debt.
+            creator.createTopics(List.of(new NewTopic("first", 20, (short) 1)), noRetry).all().get(30, TimeUnit.SECONDS);
+
+            Throwable refused = catchThrowable(() -> creator.createTopics(List.of(new NewTopic("second", 1, (short) 1)),
+                    noRetry).all().get(30, TimeUnit.SECONDS));
+            assertThat(refused).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(ThrottlingQuotaExceededException.class);
+            assertThat(((ThrottlingQuotaExceededException) refused.getCause()).throttleTimeMs()).isPositive();
+
+            // The client waits out the throttle of the refusal before it sends again (KIP-219), by
+            // when the debt is paid: its next mutation is admitted.
+            creator.deleteTopics(List.of("first"), new DeleteTopicsOptions().retryOnQuotaViolation(false))
+                    .all().get(30, TimeUnit.SECONDS);
+
+            other.createTopics(List.of(new NewTopic("third", 30, (short) 1)), noRetry).all().get(30, TimeUnit.SECONDS);
+            assertThat(other.listTopics().names().get(30, TimeUnit.SECONDS)).contains("third")
+                    .doesNotContain("first", "second");
+        }
+    }
+
+    private Admin admin(String clientId) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
+                AdminClientConfig.CLIENT_ID_CONFIG, clientId));
+    }
+}

@@ -14,6 +14,7 @@ import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
 import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.quota.ClientQuotas;
+import io.weir.broker.quota.RequestQuotaDispatcher;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.ListenerSecurity;
 import io.weir.broker.security.TlsSettings;
@@ -274,10 +275,11 @@ public final class WeirNode implements AutoCloseable {
                 controllerChannel());
         started.add(forwarder);
         Authorization authorization = authorization(membership);
+        ClientQuotas quotas = new ClientQuotas(metadata::image, config.quotaWindowNum(),
+                config.quotaWindowSizeSeconds(), System::currentTimeMillis);
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
-                config.brokerConfigs(), new ClientQuotas(metadata::image, config.quotaWindowNum(),
-                        config.quotaWindowSizeSeconds(), System::currentTimeMillis), authorization);
+                config.brokerConfigs(), quotas, authorization);
         GroupHandlers.register(apis, groups, authorization);
         UserScramCredentialsHandlers.register(apis, metadata, controller, forwarder);
         AclHandlers.register(apis, metadata, controller, forwarder, authorization);
@@ -289,8 +291,9 @@ public final class WeirNode implements AutoCloseable {
             apis.servedByConnection(ApiKeys.SASL_HANDSHAKE, 0, 1)
                     .servedByConnection(ApiKeys.SASL_AUTHENTICATE, 0, ApiKeys.SASL_AUTHENTICATE.latestVersion());
         }
-        dispatcher.set(new ClusterActionGuard(new AuthorizingDispatcher(
-                ControllerApiHandlers.register(apis, controller, config.clusterId()).build(), authorization), membership));
+        dispatcher.set(new RequestQuotaDispatcher(new ClusterActionGuard(new AuthorizingDispatcher(
+                ControllerApiHandlers.register(apis, controller, config.clusterId()).build(), authorization), membership),
+                quotas));
         controller.start();
         startZooKeeperMirror();
         if (config.leaderImbalanceCheckIntervalMs() > 0) {

@@ -364,7 +364,7 @@ class KafkaAdminToolsTest {
         });
 
         KafkaTool unsupported = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
-                "--alter", "--add-config", "request_percentage=50", "--entity-type", "clients", "--entity-name", "x");
+                "--alter", "--add-config", "connection_creation_rate=5", "--entity-type", "ips", "--entity-name", "10.0.0.1");
         assertThat(unsupported.exitCode()).isNotZero();
         assertThat(unsupported.errors() + unsupported.output()).contains("not supported by Weir");
 

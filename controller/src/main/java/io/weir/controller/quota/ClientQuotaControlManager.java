@@ -21,19 +21,21 @@ import java.util.Set;
  * numbers. Each entity is all-or-nothing. Quotas are kept as configs of a
  * {@link ConfigResource.Type#CLIENT_QUOTA} resource named by the entity.
  *
- * <p>Weir enforces {@code producer_byte_rate}, {@code consumer_byte_rate} and
- * {@code controller_mutation_rate} (a fractional rate, as Kafka's DOUBLE); the other Kafka quota
- * keys ({@code request_percentage} and IP entities' {@code connection_creation_rate}) are refused
- * with a message saying so, rather than stored and silently not applied.
+ * <p>Weir enforces {@code producer_byte_rate}, {@code consumer_byte_rate},
+ * {@code controller_mutation_rate} and {@code request_percentage} (the last two fractional, as
+ * Kafka's DOUBLE); IP entities' {@code connection_creation_rate} is refused with a message saying
+ * so, rather than stored and silently not applied.
  */
 public final class ClientQuotaControlManager {
     public static final String PRODUCER_BYTE_RATE = "producer_byte_rate";
     public static final String CONSUMER_BYTE_RATE = "consumer_byte_rate";
     public static final String CONTROLLER_MUTATION_RATE = "controller_mutation_rate";
+    public static final String REQUEST_PERCENTAGE = "request_percentage";
     /** Kafka's LONG quotas: whole numbers. */
     static final Set<String> INTEGRAL = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE);
-    static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE, CONTROLLER_MUTATION_RATE);
-    static final Set<String> KAFKA_NOT_ENFORCED = Set.of("request_percentage", "connection_creation_rate");
+    static final Set<String> ENFORCED = Set.of(PRODUCER_BYTE_RATE, CONSUMER_BYTE_RATE, CONTROLLER_MUTATION_RATE,
+            REQUEST_PERCENTAGE);
+    static final Set<String> KAFKA_NOT_ENFORCED = Set.of("connection_creation_rate");
 
     /** One entity's changes: key to new value, or to null to remove it. */
     public record Alteration(ClientQuotaEntity entity, Map<String, Double> changes) {
@@ -103,7 +105,8 @@ public final class ClientQuotaControlManager {
     static Optional<String> validateValue(String key, double value) {
         if (KAFKA_NOT_ENFORCED.contains(key)) {
             return Optional.of("Quota " + key + " is not supported by Weir (it enforces "
-                    + PRODUCER_BYTE_RATE + ", " + CONSUMER_BYTE_RATE + " and " + CONTROLLER_MUTATION_RATE + ")");
+                    + PRODUCER_BYTE_RATE + ", " + CONSUMER_BYTE_RATE + ", " + CONTROLLER_MUTATION_RATE + " and "
+                    + REQUEST_PERCENTAGE + ")");
         }
         if (!ENFORCED.contains(key)) return Optional.of("Invalid configuration key " + key);
         if (!(value > 0.0)) return Optional.of("Quota " + key + " must be greater than 0");

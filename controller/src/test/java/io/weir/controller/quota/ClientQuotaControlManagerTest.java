@@ -74,7 +74,6 @@ class ClientQuotaControlManagerTest {
                 .contains("Unhandled client quota entity type");
         assertThat(error(new ClientQuotaEntity(Map.of("ip", Optional.of("10.0.0.1"))), "connection_creation_rate", 5.0))
                 .contains("not supported by Weir");
-        assertThat(error(client("c"), "request_percentage", 50.0)).contains("not supported by Weir");
         assertThat(error(client("c"), "no_such_quota", 1.0)).contains("Invalid configuration key");
         assertThat(error(client("c"), "producer_byte_rate", 0.0)).contains("greater than 0");
         assertThat(error(client("c"), "producer_byte_rate", 1.5)).contains("fractional");
@@ -86,12 +85,13 @@ class ClientQuotaControlManagerTest {
     }
 
     @Test
-    void aControllerMutationRateMayBeFractionalAsKafkasDouble() {
+    void mutationRateAndRequestPercentageMayBeFractionalAsKafkasDoubles() {
         ControllerResult<Map<ClientQuotaEntity, ApiStatus>> result = manager.alterClientQuotas(MetadataImage.EMPTY,
-                List.of(new Alteration(client("c"), Map.of("controller_mutation_rate", 0.5))), false);
+                List.of(new Alteration(client("c"), Map.of("controller_mutation_rate", 0.5, "request_percentage", 12.5))),
+                false);
         assertThat(result.response().get(client("c"))).isEqualTo(ApiStatus.OK);
         assertThat(ClientQuotaControlManager.quotas(MetadataImage.EMPTY.apply(0, result.records())))
-                .containsEntry(client("c"), Map.of("controller_mutation_rate", 0.5));
+                .containsEntry(client("c"), Map.of("controller_mutation_rate", 0.5, "request_percentage", 12.5));
     }
 
     private String error(ClientQuotaEntity entity, String key, double value) {

@@ -7,7 +7,11 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DeleteTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.ThrottlingQuotaExceededException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,11 +29,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@code controller_mutation_rate} (KIP-599) with Kafka's own tools: set with ConfigCommand, a
- * real Admin client over its rate has its CreateTopics refused THROTTLING_QUOTA_EXCEEDED, while
- * another client is not.
+ * {@code request_percentage} (KIP-124) and {@code controller_mutation_rate} (KIP-599) with
+ * Kafka's own tools, set with ConfigCommand: a real producer over its share of a thread sees
+ * throttle times, and a real Admin client over its mutation rate has its CreateTopics refused
+ * THROTTLING_QUOTA_EXCEEDED, while other clients are not.
  */
-class ControllerMutationQuotaTest {
+class RequestAndMutationQuotasTest {
     @TempDir
     Path dir;
     private WeirNode node;
@@ -86,6 +91,48 @@ class ControllerMutationQuotaTest {
             assertThat(other.listTopics().names().get(30, TimeUnit.SECONDS)).contains("third")
                     .doesNotContain("first", "second");
         }
+    }
+
+    @Test
+    void aProducerOverItsRequestPercentageIsThrottled() throws Exception {
+        try (Admin setup = admin("setup")) {
+            setup.createTopics(List.of(new NewTopic("requests", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        // 0.01 % of a thread: 1 ms of handler time per 10 s window, spent by the first few requests.
+        KafkaTool alter = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", node.bootstrapServers(),
+                "--alter", "--add-config", "request_percentage=0.01", "--entity-type", "clients", "--entity-name", "busy");
+        assertThat(alter.exitCode()).as(alter.errors()).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            KafkaTool describe = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", node.bootstrapServers(),
+                    "--describe", "--entity-type", "clients", "--entity-name", "busy");
+            assertThat(describe.output()).contains("Quota configs for client-id 'busy' are request_percentage=0.01");
+        });
+
+        try (KafkaProducer<byte[], byte[]> busy = producer("busy"); KafkaProducer<byte[], byte[]> calm = producer("calm")) {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                busy.send(new ProducerRecord<>("requests", new byte[100])).get(30, TimeUnit.SECONDS);
+                calm.send(new ProducerRecord<>("requests", new byte[100])).get(30, TimeUnit.SECONDS);
+                assertThat(throttleMax(busy)).as("busy's produce-throttle-time-max").isPositive();
+            });
+            assertThat(throttleMax(calm)).as("calm's produce-throttle-time-max").isZero();
+        }
+    }
+
+    private static double throttleMax(KafkaProducer<byte[], byte[]> producer) {
+        return producer.metrics().entrySet().stream()
+                .filter(e -> e.getKey().group().equals("producer-metrics") && e.getKey().name().equals("produce-throttle-time-max"))
+                .mapToDouble(e -> {
+                    Object value = e.getValue().metricValue();
+                    return value instanceof Double d && !d.isNaN() ? d : 0.0;
+                })
+                .findFirst().orElseThrow();
+    }
+
+    private KafkaProducer<byte[], byte[]> producer(String clientId) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers(),
+                ProducerConfig.CLIENT_ID_CONFIG, clientId, ProducerConfig.ACKS_CONFIG, "1",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
     }
 
     private Admin admin(String clientId) {

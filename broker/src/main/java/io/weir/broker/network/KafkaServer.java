@@ -62,6 +62,7 @@ public final class KafkaServer implements AutoCloseable {
     private final ListenerSecurity security;
     private final RequestMemoryPool pool;
     private final ConnectionQuotas quotas;
+    private final ConnectionRateLimit connectionRates;
     private final Set<KafkaConnection> connections = ConcurrentHashMap.newKeySet();
     private final RateLimitedLog warnings = new RateLimitedLog(log);
     private final KafkaConnection.Listener connectionListener = new ConnectionListener();
@@ -92,6 +93,13 @@ public final class KafkaServer implements AutoCloseable {
     /** @param security the listener's name and security protocol (and TLS context for SSL, SASL_SSL) */
     public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer,
                        SaslMechanisms saslMechanisms, ListenerSecurity security) {
+        this(config, dispatcher, observer, saslMechanisms, security, ConnectionRateLimit.NONE);
+    }
+
+    /** @param connectionRates per-address connection creation rates (IP quotas), asked before any other admission */
+    public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer,
+                       SaslMechanisms saslMechanisms, ListenerSecurity security, ConnectionRateLimit connectionRates) {
+        this.connectionRates = connectionRates;
         this.security = security;
         this.saslMechanisms = saslMechanisms;
         this.config = config;
@@ -159,6 +167,15 @@ public final class KafkaServer implements AutoCloseable {
     /** Runs on the child's event loop when it is registered: admits it or closes it at once. */
     private void admit(SocketChannel ch) {
         InetAddress address = ch.remoteAddress().getAddress();
+        long throttleMs = connectionRates.throttleMs(address);
+        if (throttleMs > 0) {
+            // As Kafka: not counted, not read, closed only after the throttle so the client backs off.
+            warnings.warn("connection-rate", "Throttling a connection from {} for {} ms: over its "
+                    + "connection_creation_rate", address.getHostAddress(), throttleMs);
+            ch.config().setAutoRead(false);
+            ch.eventLoop().schedule(() -> ch.close(), throttleMs, TimeUnit.MILLISECONDS);
+            return;
+        }
         ConnectionQuotas.Admission admission = quotas.admit(address);
         if (!admission.admitted()) {
             warnings.warn(admission.name(), "Refused connection from {}: {} open in total, {} from that address "

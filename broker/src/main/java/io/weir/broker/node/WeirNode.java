@@ -14,6 +14,7 @@ import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
 import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.quota.ClientQuotas;
+import io.weir.broker.quota.ConnectionRateQuotas;
 import io.weir.broker.quota.RequestQuotaDispatcher;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.ListenerSecurity;
@@ -179,13 +180,17 @@ public final class WeirNode implements AutoCloseable {
                 config.saslMechanisms());
         io.netty.handler.ssl.SslContext serverTls = listeners.all().stream().anyMatch(l -> ListenerSecurity.usesTls(l.protocol()))
                 ? tls.serverContext() : null;
+        // IP quotas (KIP-612) apply on every listener, as in Kafka; one bucket per address across them.
+        ConnectionRateQuotas connectionRates = new ConnectionRateQuotas(
+                () -> metadata == null ? MetadataImage.EMPTY : metadata.image(), config.quotaWindowNum(),
+                config.quotaWindowSizeSeconds(), System::currentTimeMillis);
         for (KafkaListeners.Listener l : listeners.all()) {
             boolean saslListener = l.protocol() == SecurityProtocol.SASL_PLAINTEXT || l.protocol() == SecurityProtocol.SASL_SSL;
             KafkaServer listenerServer = new KafkaServer(config.networkConfig(l.bind()), dispatcher, metrics,
                     saslListener ? userSasl : sasl,
                     new ListenerSecurity(l.name(), l.protocol(),
                             ListenerSecurity.usesTls(l.protocol()) ? Optional.of(serverTls) : Optional.empty(),
-                            config.connectionsMaxReauthMs()));
+                            config.connectionsMaxReauthMs()), connectionRates);
             servers.put(l.name(), listenerServer);
             listenerServer.start();
         }

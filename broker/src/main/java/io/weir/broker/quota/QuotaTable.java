@@ -4,6 +4,7 @@ import io.weir.controller.image.MetadataImage;
 import io.weir.controller.quota.ClientQuotaControlManager;
 import io.weir.controller.quota.ClientQuotaEntity;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -26,6 +27,17 @@ final class QuotaTable {
     /** The bound of quota {@code key} that applies to the client, and whose usage it counts; empty if none. */
     Optional<QuotaResolver.Applied> resolve(String key, String user, String clientId) {
         return QuotaResolver.resolve(quotas(), key, user, clientId);
+    }
+
+    /** The bound of quota {@code key} for an IP entity: the address's own, else the default IP's; empty if none. */
+    Optional<Double> ipQuota(String key, String ip) {
+        Map<ClientQuotaEntity, Map<String, Double>> quotas = quotas();
+        for (ClientQuotaEntity candidate : List.of(new ClientQuotaEntity(Map.of(ClientQuotaEntity.IP, Optional.of(ip))),
+                new ClientQuotaEntity(Map.of(ClientQuotaEntity.IP, Optional.empty())))) {
+            Map<String, Double> set = quotas.get(candidate);
+            if (set != null && set.containsKey(key)) return Optional.of(set.get(key));
+        }
+        return Optional.empty();
     }
 
     private Map<ClientQuotaEntity, Map<String, Double>> quotas() {

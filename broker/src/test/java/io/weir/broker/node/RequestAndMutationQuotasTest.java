@@ -11,12 +11,22 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.ThrottlingQuotaExceededException;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +42,8 @@ import static org.awaitility.Awaitility.await;
  * {@code request_percentage} (KIP-124) and {@code controller_mutation_rate} (KIP-599) with
  * Kafka's own tools, set with ConfigCommand: a real producer over its share of a thread sees
  * throttle times, and a real Admin client over its mutation rate has its CreateTopics refused
- * THROTTLING_QUOTA_EXCEEDED, while other clients are not.
+ * THROTTLING_QUOTA_EXCEEDED, and a second connection from an address over its
+ * {@code connection_creation_rate} (KIP-612) is held and closed, while other clients are not.
  */
 class RequestAndMutationQuotasTest {
     @TempDir
@@ -50,6 +61,8 @@ class RequestAndMutationQuotasTest {
                 coordination:
                   backend: local
                 broker.heartbeat.interval.ms: 100
+                quota.window.num: 2
+                quota.window.size.seconds: 1
                 """.formatted(dir.resolve("node-1"))));
         node.awaitReady(Duration.ofSeconds(30));
     }
@@ -115,6 +128,58 @@ class RequestAndMutationQuotasTest {
                 assertThat(throttleMax(busy)).as("busy's produce-throttle-time-max").isPositive();
             });
             assertThat(throttleMax(calm)).as("calm's produce-throttle-time-max").isZero();
+        }
+    }
+
+    @Test
+    void aSecondConnectionFromARateLimitedAddressIsHeldThenClosed() throws Exception {
+        // 127.0.0.2 and 127.0.0.3 are this host too; the node's own connections come from 127.0.0.1.
+        KafkaTool alter = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", node.bootstrapServers(),
+                "--alter", "--add-config", "connection_creation_rate=1", "--entity-type", "ips", "--entity-name", "127.0.0.2");
+        assertThat(alter.exitCode()).as(alter.errors()).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            KafkaTool describe = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", node.bootstrapServers(),
+                    "--describe", "--entity-type", "ips", "--entity-name", "127.0.0.2");
+            assertThat(describe.output()).contains("connection_creation_rate=1.0");
+        });
+        // One connection a second with 1 s of credit: the first is served, the second, opened at once, is not.
+        try (Socket first = connectFrom("127.0.0.2"); Socket second = connectFrom("127.0.0.2");
+             Socket elsewhere = connectFrom("127.0.0.3")) {
+            assertThat(answersApiVersions(first)).isTrue();
+            assertThat(answersApiVersions(second)).as("held unread, then closed").isFalse();
+            assertThat(answersApiVersions(elsewhere)).as("another address").isTrue();
+        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            try (Socket later = connectFrom("127.0.0.2")) {
+                assertThat(answersApiVersions(later)).as("once the address is within its rate again").isTrue();
+            }
+        });
+    }
+
+    private Socket connectFrom(String address) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(address, 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", node.kafkaPort()), 10_000);
+        socket.setSoTimeout(20_000);
+        return socket;
+    }
+
+    /** Sends ApiVersions; true if answered, false if the node closes the connection instead. */
+    private static boolean answersApiVersions(Socket socket) throws IOException {
+        ByteBuffer request = new ApiVersionsRequest.Builder().build((short) 3)
+                .serializeWithHeader(new RequestHeader(ApiKeys.API_VERSIONS, (short) 3, "probe", 1));
+        byte[] bytes = new byte[request.remaining()];
+        request.get(bytes);
+        try {
+            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            out.writeInt(bytes.length);
+            out.write(bytes);
+            out.flush();
+            return new DataInputStream(socket.getInputStream()).readInt() > 0;
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException closed) {
+            return false;
         }
     }
 

@@ -14,8 +14,10 @@ import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
 import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.quota.ClientQuotas;
+import io.weir.broker.quota.ConnectionCreationRate;
 import io.weir.broker.quota.ConnectionRateQuotas;
 import io.weir.broker.quota.RequestQuotaDispatcher;
+import io.weir.broker.network.ConnectionRateLimit;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.ListenerSecurity;
 import io.weir.broker.security.TlsSettings;
@@ -184,13 +186,18 @@ public final class WeirNode implements AutoCloseable {
         ConnectionRateQuotas connectionRates = new ConnectionRateQuotas(
                 () -> metadata == null ? MetadataImage.EMPTY : metadata.image(), config.quotaWindowNum(),
                 config.quotaWindowSizeSeconds(), System::currentTimeMillis);
+        ConnectionRateLimit acceptRate = ConnectionCreationRate.of(config.maxConnectionCreationRate(),
+                config.quotaWindowNum(), config.quotaWindowSizeSeconds(), System::currentTimeMillis);
         for (KafkaListeners.Listener l : listeners.all()) {
+            // As Kafka, the inter-broker listener is exempt from the broker-wide rate when there are others.
+            boolean protectedListener = l.name().equals(interBroker.name()) && listeners.all().size() > 1;
             boolean saslListener = l.protocol() == SecurityProtocol.SASL_PLAINTEXT || l.protocol() == SecurityProtocol.SASL_SSL;
             KafkaServer listenerServer = new KafkaServer(config.networkConfig(l.bind()), dispatcher, metrics,
                     saslListener ? userSasl : sasl,
                     new ListenerSecurity(l.name(), l.protocol(),
                             ListenerSecurity.usesTls(l.protocol()) ? Optional.of(serverTls) : Optional.empty(),
-                            config.connectionsMaxReauthMs()), connectionRates);
+                            config.connectionsMaxReauthMs()), connectionRates,
+                    protectedListener ? ConnectionRateLimit.NONE : acceptRate);
             servers.put(l.name(), listenerServer);
             listenerServer.start();
         }

@@ -7,6 +7,7 @@ import io.weir.broker.api.ApiRegistry;
 import io.weir.controller.image.BrokerRegistration;
 import io.weir.controller.record.BrokerEndpoint;
 import io.weir.group.GroupCoordinator;
+import io.weir.group.TopicVisibility;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
@@ -153,7 +154,9 @@ public final class GroupHandlers {
                         return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponse(
                                 new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
                     }
-                    return groups.consumerHeartbeat(r.data(), ctx.clientId(), ctx.clientAddress().toString())
+                    TopicVisibility visible = authz.enabled()
+                            ? new TopicVisibility(ctx.principal().toString(), authz.topics(ctx, Operation.DESCRIBE)) : null;
+                    return groups.consumerHeartbeat(r.data(), ctx.clientId(), ctx.clientAddress().toString(), visible)
                             .thenApply(ConsumerGroupHeartbeatResponse::new);
                 })
                 .add(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext ctx, ConsumerGroupDescribeRequest r) -> {

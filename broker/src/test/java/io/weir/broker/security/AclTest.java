@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -208,12 +209,37 @@ class AclTest {
                         .isInstanceOf(TopicAuthorizationException.class));
                 assertThat(members(operator, "g848")).as("the refused heartbeat joined no one").isZero();
 
-                acl("--add", "--allow-principal", "User:alice", "--operation", "Describe", "--topic", "secret");
+                // READ (which implies DESCRIBE), so that polls no longer fail on fetching it.
+                acl("--add", "--allow-principal", "User:alice", "--operation", "Read", "--topic", "secret");
                 await().atMost(BOUND).ignoreExceptions().untilAsserted(() -> {
                     consumer.poll(Duration.ofMillis(200));
                     assertThat(members(operator, "g848")).isEqualTo(1);
                 });
             }
+        }
+    }
+
+    /** KIP-848: a member's {@code SubscribedTopicRegex} matches only topics it may describe, as in Kafka. */
+    @Test
+    void aConsumerGroupRegexMatchesOnlyTopicsTheMemberMayDescribe() throws Exception {
+        startSecureNode();
+        try (Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()))) {
+            operator.createTopics(List.of(new NewTopic("orders", 1, (short) 1), new NewTopic("ord-secret", 1, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        acl("--add", "--allow-principal", "User:alice", "--consumer", "--topic", "orders", "--group", "regex848");
+        Map<String, Object> config = consumerConfig("alice", "regex848");
+        config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config);
+             Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()))) {
+            consumer.subscribe(new SubscriptionPattern("ord.*"));
+            // What the coordinator assigned, as a super user sees it (the client would hide a topic it cannot describe).
+            await().atMost(BOUND).ignoreExceptions().untilAsserted(() -> {
+                consumer.poll(Duration.ofMillis(200));
+                assertThat(operator.describeConsumerGroups(List.of("regex848")).all().get(30, TimeUnit.SECONDS)
+                        .get("regex848").members().iterator().next().assignment().topicPartitions())
+                        .containsExactly(new TopicPartition("orders", 0));
+            });
         }
     }
 

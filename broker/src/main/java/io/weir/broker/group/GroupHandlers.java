@@ -155,7 +155,8 @@ public final class GroupHandlers {
                                 new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
                     }
                     TopicVisibility visible = authz.enabled()
-                            ? new TopicVisibility(ctx.principal().toString(), authz.topics(ctx, Operation.DESCRIBE)) : null;
+                            ? new TopicVisibility(ctx.principal() + "@" + ctx.clientAddress().getHostAddress(),
+                                    authz.topics(ctx, Operation.DESCRIBE)) : null;
                     return groups.consumerHeartbeat(r.data(), ctx.clientId(), ctx.clientAddress().toString(), visible)
                             .thenApply(ConsumerGroupHeartbeatResponse::new);
                 })

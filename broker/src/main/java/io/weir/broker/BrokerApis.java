@@ -28,6 +28,7 @@ import io.weir.broker.produce.InitProducerIdHandler;
 import io.weir.broker.produce.ProduceHandler;
 import io.weir.broker.produce.ProducerIdAllocator;
 import io.weir.broker.quota.ClientQuotas;
+import io.weir.broker.quota.ControllerMutationQuotas;
 import io.weir.broker.quota.QuotaEnforcement;
 import io.weir.broker.security.acl.Authorization;
 import io.weir.replication.ReplicaManager;
@@ -49,7 +50,9 @@ public final class BrokerApis {
      * Every API of the client listener: data plane, metadata, and admin through the controller
      * ({@code forwarder} takes the admin requests clients send to any broker to the active one;
      * {@code brokerConfigs} are this node's settings, which DescribeConfigs reports; {@code quotas}
-     * throttles clients over their produce and fetch byte rates; {@code authorization} checks each
+     * throttles clients over their produce and fetch byte rates (CreateTopics, DeleteTopics and
+     * CreatePartitions count partitions against {@code controller_mutation_rate} quotas, see
+     * {@link ControllerMutationQuotas}); {@code authorization} checks each
      * resource of the APIs that name many, see {@code ApiAuthorization}).
      */
     public static ApiRegistry.Builder all(MetadataView metadata, ReplicaManager replicas,
@@ -57,10 +60,11 @@ public final class BrokerApis {
                                           TopicAutoCreator autoCreator, ControllerForwarder forwarder,
                                           List<StaticBrokerConfig> brokerConfigs, ClientQuotas quotas,
                                           Authorization authorization) {
+        ControllerMutationQuotas mutationQuotas = new ControllerMutationQuotas(metadata::image, System::currentTimeMillis);
         return dataPlane(metadata, replicas, producerIds, autoCreator, quotas, authorization)
-                .add(ApiKeys.CREATE_TOPICS, 2, 7, new CreateTopicsHandler(controller, authorization))
-                .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller, authorization))
-                .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller, authorization))
+                .add(ApiKeys.CREATE_TOPICS, 2, 7, new CreateTopicsHandler(controller, authorization, mutationQuotas))
+                .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller, authorization, mutationQuotas))
+                .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller, authorization, mutationQuotas))
                 .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1, new IncrementalAlterConfigsHandler(controller, forwarder, authorization))
                 .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(metadata, brokerConfigs, authorization))
                 .add(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 1, new AlterPartitionReassignmentsHandler(controller))

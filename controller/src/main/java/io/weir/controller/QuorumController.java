@@ -152,6 +152,11 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         return Math.max(1, Math.min(MAX_FENCE_CHECK_PERIOD_MS, brokerSessionTimeout.toMillis() / 8));
     }
 
+    /** This controller's settings (for example {@code num.partitions}, which CreateTopics may leave to it). */
+    public ControllerConfig config() {
+        return config;
+    }
+
     /** The image as of the last committed batch replayed on this node. */
     public MetadataImage image() {
         return committed;

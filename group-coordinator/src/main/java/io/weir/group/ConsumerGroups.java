@@ -56,6 +56,14 @@ final class ConsumerGroups {
     private final ConcurrentHashMap<String, Map<ByteBuffer, byte[]>> written = new ConcurrentHashMap<>();
     /** The topic names of the last image a heartbeat saw, by the image's name map. */
     private volatile Map.Entry<Map<String, UUID>, Set<String>> topicNames = Map.entry(Map.of(), Set.of());
+    /** Bounds the per-principal cache below; past it the cache starts over. */
+    private static final int MAX_VISIBLE_NAMES_CACHED = 1024;
+
+    private record VisibleNames(Map<String, UUID> topics, Map<UUID, io.weir.controller.acl.AclBinding> acls,
+                                Set<String> names) {
+    }
+
+    private final Map<String, VisibleNames> visibleNames = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param sessionTimeoutMs Kafka's {@code group.consumer.session.timeout.ms}
@@ -169,6 +177,16 @@ final class ConsumerGroups {
      */
     CompletableFuture<ConsumerGroupHeartbeatResponseData> heartbeat(ConsumerGroupHeartbeatRequestData in, String clientId,
                                                                     String clientHost) {
+        return heartbeat(in, clientId, clientHost, null);
+    }
+
+    /**
+     * @param visible the topics the member's principal may describe, which alone its group's
+     *     regexes match (as Kafka resolves them with the context of the member that asked);
+     *     null when every topic is visible
+     */
+    CompletableFuture<ConsumerGroupHeartbeatResponseData> heartbeat(ConsumerGroupHeartbeatRequestData in, String clientId,
+                                                                    String clientHost, TopicVisibility visible) {
         if (in.memberEpoch() != 0 && !groups.containsKey(in.groupId())) {
             return CompletableFuture.completedFuture(ConsumerGroup.error(Errors.UNKNOWN_MEMBER_ID,
                     "Group " + in.groupId() + " has no member " + in.memberId()));
@@ -177,7 +195,7 @@ final class ConsumerGroups {
         MetadataImage image = metadata.get();
         synchronized (group) {
             ConsumerGroupHeartbeatResponseData out = group.heartbeat(in, clientId, clientHost, clock.getAsLong(),
-                    topicLookup(image), () -> topicNames(image));
+                    topicLookup(image), () -> visible == null ? topicNames(image) : visibleNames(image, visible));
             return persist(group).thenApply(outcome -> outcome == Errors.NONE ? out : ConsumerGroup.error(outcome, null));
         }
     }
@@ -204,6 +222,24 @@ final class ConsumerGroups {
             topicNames = known;
         }
         return known.getValue();
+    }
+
+    /**
+     * The topic names a principal may describe, the same set object while the image's topics and
+     * ACLs do not change, so that its group keeps its regex matches between heartbeats.
+     */
+    private Set<String> visibleNames(MetadataImage image, TopicVisibility visible) {
+        VisibleNames known = visibleNames.get(visible.principal());
+        if (known == null || known.topics() != image.topicIdsByName() || known.acls() != image.acls()) {
+            Set<String> names = new java.util.HashSet<>();
+            for (String name : topicNames(image)) {
+                if (visible.describable().test(name)) names.add(name);
+            }
+            if (visibleNames.size() >= MAX_VISIBLE_NAMES_CACHED) visibleNames.clear();
+            known = new VisibleNames(image.topicIdsByName(), image.acls(), Set.copyOf(names));
+            visibleNames.put(visible.principal(), known);
+        }
+        return known.names();
     }
 
     /** The groups {@code coordinated} accepts, as ListGroups reports them. */

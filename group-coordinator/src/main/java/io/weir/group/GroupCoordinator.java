@@ -224,6 +224,16 @@ public final class GroupCoordinator implements AutoCloseable {
     /** One ConsumerGroupHeartbeat, answered once what it changed in the group is committed. */
     public CompletableFuture<ConsumerGroupHeartbeatResponseData> consumerHeartbeat(ConsumerGroupHeartbeatRequestData in,
                                                                                   String clientId, String clientHost) {
+        return consumerHeartbeat(in, clientId, clientHost, null);
+    }
+
+    /**
+     * One ConsumerGroupHeartbeat whose group's regexes match only the topics {@code visible} lets
+     * the member describe (null: every topic), as Kafka filters regex matches by authorization.
+     */
+    public CompletableFuture<ConsumerGroupHeartbeatResponseData> consumerHeartbeat(ConsumerGroupHeartbeatRequestData in,
+                                                                                  String clientId, String clientHost,
+                                                                                  TopicVisibility visible) {
         Errors error = checkCoordinator(in.groupId());
         if (error != Errors.NONE) return CompletableFuture.completedFuture(ConsumerGroup.error(error, null));
         // A group id is classic or consumer; an empty classic group may become a consumer group, as in Kafka.
@@ -231,7 +241,7 @@ public final class GroupCoordinator implements AutoCloseable {
             return CompletableFuture.completedFuture(
                     ConsumerGroup.error(Errors.GROUP_ID_NOT_FOUND, "Group " + in.groupId() + " is not a consumer group."));
         }
-        return consumers.heartbeat(in, clientId, clientHost);
+        return consumers.heartbeat(in, clientId, clientHost, visible);
     }
 
     /** ConsumerGroupDescribe of one group: GROUP_ID_NOT_FOUND unless it is a consumer group here. */

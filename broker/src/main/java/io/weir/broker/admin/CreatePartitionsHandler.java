@@ -1,6 +1,8 @@
 package io.weir.broker.admin;
 
 import io.weir.broker.api.ApiHandler;
+import io.weir.broker.quota.ControllerMutationQuotas;
+import io.weir.broker.quota.MutationQuota;
 import io.weir.controller.ApiStatus;
 import io.weir.controller.QuorumController;
 import io.weir.controller.topic.CreatePartitionsRequest;
@@ -23,7 +25,9 @@ import java.util.concurrent.CompletableFuture;
 public final class CreatePartitionsHandler
         implements ApiHandler<org.apache.kafka.common.requests.CreatePartitionsRequest> {
     private final QuorumController controller;
+    private static final short STRICT_QUOTA_SINCE = 3;
     private final io.weir.broker.security.acl.Authorization authorization;
+    private final ControllerMutationQuotas mutationQuotas;
 
     public CreatePartitionsHandler(QuorumController controller) {
         this(controller, io.weir.broker.security.acl.Authorization.NONE);
@@ -31,8 +35,18 @@ public final class CreatePartitionsHandler
 
     /** Each topic needs ALTER (TOPIC_AUTHORIZATION_FAILED), as Kafka. */
     public CreatePartitionsHandler(QuorumController controller, io.weir.broker.security.acl.Authorization authorization) {
+        this(controller, authorization, ControllerMutationQuotas.unbounded());
+    }
+
+    /**
+     * The partitions added count against the client's {@code controller_mutation_rate}; from
+     * version 3 a client in debt has its topics refused THROTTLING_QUOTA_EXCEEDED (KIP-599).
+     */
+    public CreatePartitionsHandler(QuorumController controller, io.weir.broker.security.acl.Authorization authorization,
+                                   ControllerMutationQuotas mutationQuotas) {
         this.controller = controller;
         this.authorization = authorization;
+        this.mutationQuotas = mutationQuotas;
     }
 
     @Override
@@ -48,11 +62,20 @@ public final class CreatePartitionsHandler
         List<CreatePartitionsRequest> calls = new ArrayList<>();
         java.util.function.Predicate<String> alterable = authorization.topics(context,
                 io.weir.controller.acl.AclBinding.Operation.ALTER);
+        MutationQuota quota = mutationQuotas.forRequest(context.principal.getName(), context.clientId(),
+                context.apiVersion() >= STRICT_QUOTA_SINCE);
         for (CreatePartitionsRequestData.CreatePartitionsTopic t : in.topics()) {
             if (duplicates.contains(t.name())) continue;
             if (!alterable.test(t.name())) {
                 out.results().add(new CreatePartitionsTopicResult().setName(t.name())
                         .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage("Authorization failed."));
+                continue;
+            }
+            int current = controller.image().topic(t.name()).map(topic -> topic.partitionCount()).orElse(t.count());
+            if (!quota.tryRecord(t.count() - current)) {
+                out.results().add(new CreatePartitionsTopicResult().setName(t.name())
+                        .setErrorCode(Errors.THROTTLING_QUOTA_EXCEEDED.code())
+                        .setErrorMessage(Errors.THROTTLING_QUOTA_EXCEEDED.message()));
                 continue;
             }
             List<List<Integer>> assignments = new ArrayList<>();
@@ -63,7 +86,9 @@ public final class CreatePartitionsHandler
             out.results().add(new CreatePartitionsTopicResult().setName(name)
                     .setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("duplicate topic in request"));
         }
-        if (calls.isEmpty()) return CompletableFuture.completedFuture(new CreatePartitionsResponse(out));
+        if (calls.isEmpty()) {
+            return CompletableFuture.completedFuture(new CreatePartitionsResponse(out.setThrottleTimeMs(quota.throttleTimeMs())));
+        }
         return ControllerCalls.bounded(controller.createPartitions(calls, in.validateOnly()), in.timeoutMs())
                 .handle((results, error) -> {
                     ApiError failure = error == null ? null : ControllerCalls.failure(error);
@@ -78,7 +103,7 @@ public final class CreatePartitionsHandler
                         }
                         out.results().add(r);
                     }
-                    return new CreatePartitionsResponse(out);
+                    return new CreatePartitionsResponse(out.setThrottleTimeMs(quota.throttleTimeMs()));
                 });
     }
 }

@@ -2,6 +2,8 @@ package io.weir.broker.admin;
 
 import io.weir.broker.api.ApiHandler;
 import io.weir.broker.metadata.Ids;
+import io.weir.broker.quota.ControllerMutationQuotas;
+import io.weir.broker.quota.MutationQuota;
 import io.weir.controller.QuorumController;
 import io.weir.controller.config.TopicConfigs;
 import io.weir.controller.topic.CreatableTopic;
@@ -31,19 +33,29 @@ import java.util.concurrent.CompletableFuture;
  * CreateTopics through the active controller. On a node that is not the active controller it
  * answers NOT_CONTROLLER, and clients retry against the controller named in Metadata. The
  * answer comes after the topic is committed and replayed on this node. Each topic needs CREATE
- * on the cluster or on the topic (else TOPIC_AUTHORIZATION_FAILED), as Kafka.
+ * on the cluster or on the topic (else TOPIC_AUTHORIZATION_FAILED), as Kafka. A new topic's
+ * partitions count against the client's {@code controller_mutation_rate}; from version 6 a
+ * client in debt has its topics refused THROTTLING_QUOTA_EXCEEDED (KIP-599).
  */
 public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
     private final QuorumController controller;
+    private static final short STRICT_QUOTA_SINCE = 6;
     private final io.weir.broker.security.acl.Authorization authorization;
+    private final ControllerMutationQuotas mutationQuotas;
 
     public CreateTopicsHandler(QuorumController controller) {
         this(controller, io.weir.broker.security.acl.Authorization.NONE);
     }
 
     public CreateTopicsHandler(QuorumController controller, io.weir.broker.security.acl.Authorization authorization) {
+        this(controller, authorization, ControllerMutationQuotas.unbounded());
+    }
+
+    public CreateTopicsHandler(QuorumController controller, io.weir.broker.security.acl.Authorization authorization,
+                               ControllerMutationQuotas mutationQuotas) {
         this.controller = controller;
         this.authorization = authorization;
+        this.mutationQuotas = mutationQuotas;
     }
 
     @Override
@@ -59,12 +71,20 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         boolean createAny = authorization.allowedOnCluster(context, io.weir.controller.acl.AclBinding.Operation.CREATE);
         java.util.function.Predicate<String> creatable = createAny ? name -> true
                 : authorization.topics(context, io.weir.controller.acl.AclBinding.Operation.CREATE);
+        MutationQuota quota = mutationQuotas.forRequest(context.principal.getName(), context.clientId(),
+                context.apiVersion() >= STRICT_QUOTA_SINCE);
         for (CreateTopicsRequestData.CreatableTopic t : in.topics()) {
             if (duplicates.contains(t.name())) continue;
             if (!creatable.test(t.name())) {
                 out.topics().add(new CreatableTopicResult().setName(t.name())
                         .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
                         .setErrorMessage("Authorization failed."));
+                continue;
+            }
+            if (!quota.tryRecord(newPartitions(t))) {
+                out.topics().add(new CreatableTopicResult().setName(t.name())
+                        .setErrorCode(Errors.THROTTLING_QUOTA_EXCEEDED.code())
+                        .setErrorMessage(Errors.THROTTLING_QUOTA_EXCEEDED.message()));
                 continue;
             }
             Map<Integer, List<Integer>> assignments = new HashMap<>();
@@ -77,7 +97,9 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
             out.topics().add(new CreatableTopicResult().setName(name).setErrorCode(Errors.INVALID_REQUEST.code())
                     .setErrorMessage("topic " + name + " appears more than once in the request"));
         }
-        if (toCreate.isEmpty()) return CompletableFuture.completedFuture(new CreateTopicsResponse(out));
+        if (toCreate.isEmpty()) {
+            return CompletableFuture.completedFuture(new CreateTopicsResponse(out.setThrottleTimeMs(quota.throttleTimeMs())));
+        }
         return ControllerCalls.bounded(controller.createTopics(toCreate, in.validateOnly()), in.timeoutMs())
                 .handle((results, error) -> {
                     if (error != null) {
@@ -89,8 +111,15 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
                     } else {
                         for (CreateTopicResult r : results) out.topics().add(toResult(r));
                     }
-                    return new CreateTopicsResponse(out);
+                    return new CreateTopicsResponse(out.setThrottleTimeMs(quota.throttleTimeMs()));
                 });
+    }
+
+    /** The partitions the topic would add (none if it exists: the controller refuses it), as Kafka counts them. */
+    private int newPartitions(CreateTopicsRequestData.CreatableTopic t) {
+        if (controller.image().topic(t.name()).isPresent()) return 0;
+        if (!t.assignments().isEmpty()) return t.assignments().size();
+        return t.numPartitions() == -1 ? controller.config().defaultNumPartitions() : t.numPartitions();
     }
 
     private static CreatableTopicResult toResult(CreateTopicResult r) {

@@ -7,8 +7,10 @@ import io.weir.broker.api.ApiRegistry;
 import io.weir.controller.image.BrokerRegistration;
 import io.weir.controller.record.BrokerEndpoint;
 import io.weir.group.GroupCoordinator;
+import io.weir.group.TopicVisibility;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -145,9 +147,19 @@ public final class GroupHandlers {
                         return (AbstractResponse) new DeleteGroupsResponse(out);
                     });
                 })
-                .add(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1, (RequestContext ctx, ConsumerGroupHeartbeatRequest r) ->
-                        groups.consumerHeartbeat(r.data(), ctx.clientId(), ctx.clientAddress().toString())
-                                .thenApply(ConsumerGroupHeartbeatResponse::new))
+                .add(ApiKeys.CONSUMER_GROUP_HEARTBEAT, 0, 1, (RequestContext ctx, ConsumerGroupHeartbeatRequest r) -> {
+                    if (!describable(r.data().subscribedTopicNames(), authz.topics(ctx, Operation.DESCRIBE))) {
+                        // As Kafka: a member may not learn of topics it cannot describe, so the whole
+                        // heartbeat is refused and changes nothing; the client reports it from poll().
+                        return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponse(
+                                new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
+                    }
+                    TopicVisibility visible = authz.enabled()
+                            ? new TopicVisibility(ctx.principal() + "@" + ctx.clientAddress().getHostAddress(),
+                                    authz.topics(ctx, Operation.DESCRIBE)) : null;
+                    return groups.consumerHeartbeat(r.data(), ctx.clientId(), ctx.clientAddress().toString(), visible)
+                            .thenApply(ConsumerGroupHeartbeatResponse::new);
+                })
                 .add(ApiKeys.CONSUMER_GROUP_DESCRIBE, 0, 1, (RequestContext ctx, ConsumerGroupDescribeRequest r) -> {
                     ConsumerGroupDescribeResponseData out = new ConsumerGroupDescribeResponseData();
                     Predicate<String> describable = groupsAllowed(authz, ctx, Operation.DESCRIBE);
@@ -164,6 +176,11 @@ public final class GroupHandlers {
                         CompletableFuture.completedFuture(new OffsetFetchResponse(fetch(groups, r.data(), r.version(),
                                 groupsAllowed(authz, ctx, Operation.DESCRIBE), authz.topics(ctx, Operation.DESCRIBE)),
                                 r.version())));
+    }
+
+    /** Whether every topic a heartbeat names (none: it keeps its subscription) may be described. */
+    static boolean describable(List<String> subscribedTopicNames, Predicate<String> describable) {
+        return subscribedTopicNames == null || subscribedTopicNames.stream().allMatch(describable);
     }
 
     private static Predicate<String> groupsAllowed(Authorization authz, RequestContext ctx, Operation operation) {

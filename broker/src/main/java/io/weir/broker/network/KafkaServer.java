@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Kafka protocol listener: Netty event loops do I/O and framing, a fixed pool of handler
@@ -62,6 +63,10 @@ public final class KafkaServer implements AutoCloseable {
     private final ListenerSecurity security;
     private final RequestMemoryPool pool;
     private final ConnectionQuotas quotas;
+    private final ConnectionRateLimit connectionRates;
+    private final ConnectionRateLimit acceptRate;
+    private final AtomicLong acceptPauses = new AtomicLong();
+    private volatile long acceptingAgainAtNanos;
     private final Set<KafkaConnection> connections = ConcurrentHashMap.newKeySet();
     private final RateLimitedLog warnings = new RateLimitedLog(log);
     private final KafkaConnection.Listener connectionListener = new ConnectionListener();
@@ -92,6 +97,24 @@ public final class KafkaServer implements AutoCloseable {
     /** @param security the listener's name and security protocol (and TLS context for SSL, SASL_SSL) */
     public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer,
                        SaslMechanisms saslMechanisms, ListenerSecurity security) {
+        this(config, dispatcher, observer, saslMechanisms, security, ConnectionRateLimit.NONE);
+    }
+
+    /** @param connectionRates per-address connection creation rates (IP quotas), asked before any other admission */
+    public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer,
+                       SaslMechanisms saslMechanisms, ListenerSecurity security, ConnectionRateLimit connectionRates) {
+        this(config, dispatcher, observer, saslMechanisms, security, connectionRates, ConnectionRateLimit.NONE);
+    }
+
+    /**
+     * @param acceptRate the rate of new connections over all addresses ({@code max.connection.creation.rate}):
+     *     past it the listener stops accepting for the time it answers, as Kafka's acceptor waits
+     */
+    public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, RequestObserver observer,
+                       SaslMechanisms saslMechanisms, ListenerSecurity security, ConnectionRateLimit connectionRates,
+                       ConnectionRateLimit acceptRate) {
+        this.connectionRates = connectionRates;
+        this.acceptRate = acceptRate;
         this.security = security;
         this.saslMechanisms = saslMechanisms;
         this.config = config;
@@ -159,6 +182,15 @@ public final class KafkaServer implements AutoCloseable {
     /** Runs on the child's event loop when it is registered: admits it or closes it at once. */
     private void admit(SocketChannel ch) {
         InetAddress address = ch.remoteAddress().getAddress();
+        long throttleMs = connectionRates.throttleMs(address);
+        if (throttleMs > 0) {
+            // As Kafka: not counted, not read, closed only after the throttle so the client backs off.
+            warnings.warn("connection-rate", "Throttling a connection from {} for {} ms: over its "
+                    + "connection_creation_rate", address.getHostAddress(), throttleMs);
+            ch.config().setAutoRead(false);
+            ch.eventLoop().schedule(() -> ch.close(), throttleMs, TimeUnit.MILLISECONDS);
+            return;
+        }
         ConnectionQuotas.Admission admission = quotas.admit(address);
         if (!admission.admitted()) {
             warnings.warn(admission.name(), "Refused connection from {}: {} open in total, {} from that address "
@@ -168,6 +200,8 @@ public final class KafkaServer implements AutoCloseable {
             return;
         }
         ch.closeFuture().addListener(f -> quotas.release(address));
+        long pauseMs = acceptRate.throttleMs(address);
+        if (pauseMs > 0) pauseAccepting(pauseMs);
         FrameDecoder decoder = new FrameDecoder(config.maxRequestBytes(), pool, this::holdAll, this::releaseHolds,
                 (ctx, size, max) -> warnings.warn("frame-size", "Closing connection from {}: request size {} outside "
                         + "[0, {}] (socket.request.max.bytes)", ctx.channel().remoteAddress(), size, max));
@@ -179,6 +213,32 @@ public final class KafkaServer implements AutoCloseable {
                 .addLast("kafka", new KafkaConnection(dispatcher, observer, handlerPool,
                         config.maxInFlightPerConnection(), config.queuedMaxRequestBytesPerConnection(), pool, decoder,
                         admission == ConnectionQuotas.Admission.PROBATION, connectionListener, saslMechanisms, security));
+    }
+
+    /** Over {@code max.connection.creation.rate}: accepts no connection for {@code ms} (they wait in the backlog). */
+    private void pauseAccepting(long ms) {
+        Channel server = serverChannel;
+        if (server == null) return;
+        acceptPauses.incrementAndGet();
+        warnings.warn("accept-rate", "Over max.connection.creation.rate: not accepting connections for {} ms", ms);
+        acceptingAgainAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        server.config().setAutoRead(false);
+        server.eventLoop().schedule(() -> resumeAccepting(server), ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void resumeAccepting(Channel server) {
+        long left = acceptingAgainAtNanos - System.nanoTime();
+        if (left > 0) {
+            // A later pause moved the end: wait for it.
+            server.eventLoop().schedule(() -> resumeAccepting(server), left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        server.config().setAutoRead(true);
+    }
+
+    /** How many times the listener stopped accepting for {@code max.connection.creation.rate}. */
+    public long acceptPauses() {
+        return acceptPauses.get();
     }
 
     /** The pool is full: every client connection stops reading. */

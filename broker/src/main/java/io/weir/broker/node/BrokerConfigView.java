@@ -112,6 +112,7 @@ final class BrokerConfigView {
         setting("leader.replication.throttled.rate", NodeConfig::leaderReplicationThrottledRate, ConfigType.LONG);
         setting("quota.window.num", NodeConfig::quotaWindowNum, ConfigType.INT);
         setting("quota.window.size.seconds", NodeConfig::quotaWindowSizeSeconds, ConfigType.INT);
+        setting("max.connection.creation.rate", NodeConfig::maxConnectionCreationRate, ConfigType.INT);
         setting("log.cleaner.enable", NodeConfig::logCleanerEnable, ConfigType.BOOLEAN);
         setting("log.cleaner.threads", NodeConfig::logCleanerThreads, ConfigType.INT);
         setting("log.cleaner.dedupe.buffer.size", NodeConfig::logCleanerDedupeBufferSize, ConfigType.LONG);

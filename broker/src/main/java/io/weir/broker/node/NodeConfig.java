@@ -73,6 +73,8 @@ import java.util.Objects;
  *
  * <p>{@code quota.window.num} (11) and {@code quota.window.size.seconds} (1), Kafka's: a client
  * quota allows a burst of {@code (num - 1) × size} seconds of its bound (see the broker README).
+ * {@code max.connection.creation.rate} (unbounded, Kafka's): new connections per second a listener
+ * accepts, over all addresses (KIP-612); past it the listener stops accepting for a while.
  * <p>The log cleaner's {@code log.cleaner.enable} (true), {@code log.cleaner.threads} (1),
  * {@code log.cleaner.dedupe.buffer.size} (128 MiB, shared by the threads, allocated on the first
  * compaction), {@code log.cleaner.io.max.bytes.per.second} (unlimited) and
@@ -184,6 +186,7 @@ public record NodeConfig(
         @JsonProperty("leader.replication.throttled.rate") Long leaderReplicationThrottledRate,
         @JsonProperty("quota.window.num") Integer quotaWindowNum,
         @JsonProperty("quota.window.size.seconds") Integer quotaWindowSizeSeconds,
+        @JsonProperty("max.connection.creation.rate") Integer maxConnectionCreationRate,
         @JsonProperty("log.cleaner.enable") Boolean logCleanerEnable,
         @JsonProperty("log.cleaner.threads") Integer logCleanerThreads,
         @JsonProperty("log.cleaner.dedupe.buffer.size") Long logCleanerDedupeBufferSize,
@@ -347,6 +350,8 @@ public record NodeConfig(
         if (quotaWindowNum < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
         quotaWindowSizeSeconds = quotaWindowSizeSeconds == null ? ClientQuotas.DEFAULT_SAMPLE_SECONDS : quotaWindowSizeSeconds;
         if (quotaWindowSizeSeconds < 1) throw new IllegalArgumentException("quota.window.size.seconds must be at least 1");
+        maxConnectionCreationRate = maxConnectionCreationRate == null ? Integer.MAX_VALUE : maxConnectionCreationRate;
+        if (maxConnectionCreationRate < 1) throw new IllegalArgumentException("max.connection.creation.rate must be positive");
         LogCleaner.Settings cleaner = LogCleaner.Settings.DEFAULTS;
         logCleanerEnable = logCleanerEnable == null ? cleaner.enable() : logCleanerEnable;
         logCleanerThreads = logCleanerThreads == null ? cleaner.threads() : logCleanerThreads;
@@ -621,7 +626,7 @@ public record NodeConfig(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Whether requests are authorized against ACLs ({@code authorizer.class.name} is set). */

@@ -14,6 +14,10 @@ import io.weir.broker.metadata.TopicAutoCreator;
 import io.weir.broker.metrics.BrokerMetrics;
 import io.weir.broker.metrics.HttpEndpoint;
 import io.weir.broker.quota.ClientQuotas;
+import io.weir.broker.quota.ConnectionCreationRate;
+import io.weir.broker.quota.ConnectionRateQuotas;
+import io.weir.broker.quota.RequestQuotaDispatcher;
+import io.weir.broker.network.ConnectionRateLimit;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.ListenerSecurity;
 import io.weir.broker.security.TlsSettings;
@@ -178,13 +182,22 @@ public final class WeirNode implements AutoCloseable {
                 config.saslMechanisms());
         io.netty.handler.ssl.SslContext serverTls = listeners.all().stream().anyMatch(l -> ListenerSecurity.usesTls(l.protocol()))
                 ? tls.serverContext() : null;
+        // IP quotas (KIP-612) apply on every listener, as in Kafka; one bucket per address across them.
+        ConnectionRateQuotas connectionRates = new ConnectionRateQuotas(
+                () -> metadata == null ? MetadataImage.EMPTY : metadata.image(), config.quotaWindowNum(),
+                config.quotaWindowSizeSeconds(), System::currentTimeMillis);
+        ConnectionRateLimit acceptRate = ConnectionCreationRate.of(config.maxConnectionCreationRate(),
+                config.quotaWindowNum(), config.quotaWindowSizeSeconds(), System::currentTimeMillis);
         for (KafkaListeners.Listener l : listeners.all()) {
+            // As Kafka, the inter-broker listener is exempt from the broker-wide rate when there are others.
+            boolean protectedListener = l.name().equals(interBroker.name()) && listeners.all().size() > 1;
             boolean saslListener = l.protocol() == SecurityProtocol.SASL_PLAINTEXT || l.protocol() == SecurityProtocol.SASL_SSL;
             KafkaServer listenerServer = new KafkaServer(config.networkConfig(l.bind()), dispatcher, metrics,
                     saslListener ? userSasl : sasl,
                     new ListenerSecurity(l.name(), l.protocol(),
                             ListenerSecurity.usesTls(l.protocol()) ? Optional.of(serverTls) : Optional.empty(),
-                            config.connectionsMaxReauthMs()));
+                            config.connectionsMaxReauthMs()), connectionRates,
+                    protectedListener ? ConnectionRateLimit.NONE : acceptRate);
             servers.put(l.name(), listenerServer);
             listenerServer.start();
         }
@@ -275,10 +288,11 @@ public final class WeirNode implements AutoCloseable {
                 controllerChannel());
         started.add(forwarder);
         Authorization authorization = authorization(membership);
+        ClientQuotas quotas = new ClientQuotas(metadata::image, config.quotaWindowNum(),
+                config.quotaWindowSizeSeconds(), System::currentTimeMillis);
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
-                config.brokerConfigs(), new ClientQuotas(metadata::image, config.quotaWindowNum(),
-                        config.quotaWindowSizeSeconds(), System::currentTimeMillis), authorization);
+                config.brokerConfigs(), quotas, authorization);
         GroupHandlers.register(apis, groups, authorization);
         UserScramCredentialsHandlers.register(apis, metadata, controller, forwarder);
         AclHandlers.register(apis, metadata, controller, forwarder, authorization);
@@ -290,8 +304,9 @@ public final class WeirNode implements AutoCloseable {
             apis.servedByConnection(ApiKeys.SASL_HANDSHAKE, 0, 1)
                     .servedByConnection(ApiKeys.SASL_AUTHENTICATE, 0, ApiKeys.SASL_AUTHENTICATE.latestVersion());
         }
-        dispatcher.set(new ClusterActionGuard(new AuthorizingDispatcher(
-                ControllerApiHandlers.register(apis, controller, config.clusterId()).build(), authorization), membership));
+        dispatcher.set(new RequestQuotaDispatcher(new ClusterActionGuard(new AuthorizingDispatcher(
+                ControllerApiHandlers.register(apis, controller, config.clusterId()).build(), authorization), membership),
+                quotas));
         controller.start();
         startZooKeeperMirror();
         if (config.leaderImbalanceCheckIntervalMs() > 0) {

@@ -2,7 +2,6 @@ package io.weir.broker.quota;
 
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.quota.ClientQuotaControlManager;
-import io.weir.controller.quota.ClientQuotaEntity;
 
 import java.util.Map;
 import java.util.Optional;
@@ -12,8 +11,9 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * This node's client quotas ({@code producer_byte_rate}, {@code consumer_byte_rate}) as set
- * with AlterClientQuotas: it counts each client's produced and fetched bytes, per Kafka's
+ * This node's client quotas ({@code producer_byte_rate}, {@code consumer_byte_rate},
+ * {@code request_percentage}) as set with AlterClientQuotas: it counts each client's produced and
+ * fetched bytes and the time its requests take (KIP-124), per Kafka's
  * precedence of quota entities ({@link QuotaResolver}), and says how long to throttle a client
  * that is over its bound. As in Kafka, quotas are per node: a client writing to three leaders
  * gets the bound on each. Thread-safe.
@@ -23,23 +23,21 @@ public final class ClientQuotas {
     public static final int DEFAULT_SAMPLES = 11;
     public static final int DEFAULT_SAMPLE_SECONDS = 1;
     private static final int SWEEP_EVERY = 4096;
+    /** A nanosecond of one thread's time in {@code request_percentage} units: percent of a thread for a second. */
+    private static final double NANOS_TO_PERCENT = 100.0 / 1_000_000_000L;
 
     private record Usage(String key, String user, String clientId) {
     }
 
-    private record Cached(long offset, Map<ClientQuotaEntity, Map<String, Double>> quotas) {
-    }
-
-    private final Supplier<MetadataImage> image;
+    private final QuotaTable table;
     private final int samples;
     private final long sampleMs;
     private final LongSupplier clock;
     private final Map<Usage, QuotaBucket> buckets = new ConcurrentHashMap<>();
-    private volatile Cached cached = new Cached(Long.MIN_VALUE, Map.of());
     private final AtomicInteger recordsSinceSweep = new AtomicInteger();
 
     public ClientQuotas(Supplier<MetadataImage> image, int samples, int sampleSeconds, LongSupplier clockMs) {
-        this.image = image;
+        this.table = new QuotaTable(image);
         this.samples = samples;
         this.sampleMs = sampleSeconds * 1000L;
         this.clock = clockMs;
@@ -53,12 +51,12 @@ public final class ClientQuotas {
 
     /** Counts {@code bytes} produced by the client; the throttle time it has earned, 0 if none. */
     public long recordProduce(String user, String clientId, long bytes) {
-        return record(ClientQuotaControlManager.PRODUCER_BYTE_RATE, user, clientId, bytes);
+        return record(ClientQuotaControlManager.PRODUCER_BYTE_RATE, user, clientId, bytes, wholeWindowMs());
     }
 
     /** Counts {@code bytes} fetched by the client; the throttle time it has earned, 0 if none. */
     public long recordFetch(String user, String clientId, long bytes) {
-        return record(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId, bytes);
+        return record(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId, bytes, wholeWindowMs());
     }
 
     /**
@@ -67,38 +65,43 @@ public final class ClientQuotas {
      * exceeds what the quota could ever let through; unlimited when no quota applies.
      */
     public long maxFetchBytes(String user, String clientId) {
-        return QuotaResolver.resolve(quotas(), ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId)
+        return table.resolve(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId)
                 .map(a -> (long) Math.min(Long.MAX_VALUE, a.bound() * windowSeconds()))
                 .orElse(Long.MAX_VALUE);
     }
 
-    /** Takes back a fetch that was not sent after all (a throttled client gets an empty answer). */
-    public void unrecordFetch(String user, String clientId, long bytes) {
-        record(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId, -bytes);
+    /**
+     * Counts {@code nanos} of request-handling time used by the client against its
+     * {@code request_percentage} (percent of one thread per second, Kafka's unit); the throttle it
+     * has earned, 0 if none, at most one sample ({@code quota.window.size.seconds}) as Kafka's
+     * {@code ClientRequestQuotaManager}.
+     */
+    public long recordRequestTime(String user, String clientId, long nanos) {
+        return record(ClientQuotaControlManager.REQUEST_PERCENTAGE, user, clientId, nanos * NANOS_TO_PERCENT, sampleMs);
     }
 
-    private long record(String key, String user, String clientId, long bytes) {
-        Optional<QuotaResolver.Applied> applied = QuotaResolver.resolve(quotas(), key, user, clientId);
+    /** Takes back a fetch that was not sent after all (a throttled client gets an empty answer). */
+    public void unrecordFetch(String user, String clientId, long bytes) {
+        record(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId, -bytes, wholeWindowMs());
+    }
+
+    private long record(String key, String user, String clientId, double amount, long maxThrottleMs) {
+        Optional<QuotaResolver.Applied> applied = table.resolve(key, user, clientId);
         if (applied.isEmpty()) return 0;
         long now = clock.getAsLong();
         QuotaBucket bucket = buckets.computeIfAbsent(new Usage(key, applied.get().user(), applied.get().clientId()),
-                u -> new QuotaBucket(windowSeconds(), (long) samples * sampleMs));
+                u -> new QuotaBucket(windowSeconds(), maxThrottleMs));
         long throttle;
         synchronized (bucket) {
-            throttle = bucket.record(bytes, applied.get().bound(), now);
+            throttle = bucket.record(amount, applied.get().bound(), now);
         }
         maybeSweep(now);
         return throttle;
     }
 
-    private Map<ClientQuotaEntity, Map<String, Double>> quotas() {
-        MetadataImage current = image.get();
-        Cached c = cached;
-        if (c.offset() != current.offset()) {
-            c = new Cached(current.offset(), ClientQuotaControlManager.quotas(current));
-            cached = c;
-        }
-        return c.quotas();
+    /** The longest byte-rate throttle: Kafka's cap, the whole quota window. */
+    private long wholeWindowMs() {
+        return (long) samples * sampleMs;
     }
 
     /** The burst a quota allows, in seconds of its bound: Kafka's {@code (quota.window.num - 1) * quota.window.size.seconds}. */

@@ -34,6 +34,22 @@ final class QuotaBucket {
      * {@code bound} bytes per second; returns how long the client must now wait, 0 if not at all.
      */
     long record(double bytes, double bound, long nowMs) {
+        refill(bound, nowMs);
+        credit = Math.min(bound * windowSeconds, credit - bytes);
+        if (credit >= 0 || bytes <= 0) return 0;
+        return throttleMs(bound);
+    }
+
+    /**
+     * How long the client must still wait at {@code nowMs} to be out of debt, spending nothing:
+     * Kafka's check before a strict controller mutation quota admits a request (KIP-599).
+     */
+    long debtMs(double bound, long nowMs) {
+        refill(bound, nowMs);
+        return credit >= 0 ? 0 : throttleMs(bound);
+    }
+
+    private void refill(double bound, long nowMs) {
         double capacity = bound * windowSeconds;
         if (!started) {
             credit = capacity;
@@ -43,8 +59,9 @@ final class QuotaBucket {
         }
         lastMs = Math.max(lastMs, nowMs);
         lastBound = bound;
-        credit = Math.min(capacity, credit - bytes);
-        if (credit >= 0 || bytes <= 0) return 0;
+    }
+
+    private long throttleMs(double bound) {
         return Math.min(maxThrottleMs, (long) Math.ceil(-credit / bound * 1000.0));
     }
 

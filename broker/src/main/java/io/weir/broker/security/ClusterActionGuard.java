@@ -63,7 +63,7 @@ public final class ClusterActionGuard implements RequestDispatcher {
     }
 
     /** The node a members-only request acts as, or empty for a request anyone may send. */
-    static OptionalInt actingNode(AbstractRequest request) {
+    public static OptionalInt actingNode(AbstractRequest request) {
         if (request instanceof BrokerRegistrationRequest r) return OptionalInt.of(r.data().brokerId());
         if (request instanceof BrokerHeartbeatRequest r) return OptionalInt.of(r.data().brokerId());
         if (request instanceof AlterPartitionRequest r) return OptionalInt.of(r.data().brokerId());

@@ -363,10 +363,13 @@ class KafkaAdminToolsTest {
                     + "are producer_byte_rate=4096.0");
         });
 
-        KafkaTool unsupported = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
-                "--alter", "--add-config", "request_percentage=50", "--entity-type", "clients", "--entity-name", "x");
-        assertThat(unsupported.exitCode()).isNotZero();
-        assertThat(unsupported.errors() + unsupported.output()).contains("not supported by Weir");
+        KafkaTool invalid = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--alter", "--add-config", "connection_creation_rate=5", "--entity-type", "clients", "--entity-name", "x");
+        assertThat(invalid.exitCode()).isNotZero();
+        assertThat(invalid.errors() + invalid.output()).contains("connection_creation_rate");
+        KafkaTool ip = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
+                "--alter", "--add-config", "connection_creation_rate=5", "--entity-type", "ips", "--entity-name", "10.0.0.1");
+        assertThat(ip.exitCode()).as(ip.errors()).isZero();
 
         KafkaTool delete = KafkaTool.run(ConfigCommand::main, "--bootstrap-server", bootstrap(),
                 "--alter", "--delete-config", "producer_byte_rate", "--entity-type", "clients", "--entity-name", "app-1");

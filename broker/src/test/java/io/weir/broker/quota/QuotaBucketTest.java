@@ -33,6 +33,16 @@ class QuotaBucketTest {
         assertThat(bucket.idle(3_000)).as("2 s to pay the debt, 1 s to fill").isTrue();
     }
 
+    @Test
+    void debtIsReadWithoutSpending() {
+        QuotaBucket bucket = new QuotaBucket(11.0, Long.MAX_VALUE);
+        assertThat(bucket.debtMs(1.0, 0)).as("a new client starts with full credit").isZero();
+        bucket.record(20, 1.0, 0);
+        assertThat(bucket.debtMs(1.0, 0)).as("9 partitions of debt at 1/s").isEqualTo(9_000);
+        assertThat(bucket.debtMs(1.0, 4_000)).isEqualTo(5_000);
+        assertThat(bucket.debtMs(1.0, 9_000)).isZero();
+    }
+
     /**
      * A client that always has data and waits out each throttle sends, over any span after its
      * first burst, the bound times the span to within one request and one window's credit, as

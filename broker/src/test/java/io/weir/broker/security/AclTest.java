@@ -15,6 +15,7 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -41,6 +42,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -89,27 +91,8 @@ class AclTest {
 
     @Test
     void aclsGrantDenyAndRevokeWhatKafkaClientsMayDo() throws Exception {
-        Path secret = Files.writeString(dir.resolve("cluster.secret"), "acl-test-cluster-secret-0123456789\n");
-        node = WeirNode.start(NodeConfig.parse("""
-                node.id: 1
-                cluster.id: acl
-                data.dir: %s
-                listeners:
-                  kafka: PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0
-                coordination:
-                  backend: local
-                cluster.secret.file: %s
-                group.initial.rebalance.delay.ms: 0
-                authorizer.class.name: org.apache.kafka.metadata.authorizer.StandardAuthorizer
-                super.users: User:ANONYMOUS;User:admin
-                """.formatted(dir.resolve("node"), secret)));
-        node.awaitReady(Duration.ofSeconds(60));
+        startSecureNode();
         String operator = node.bootstrapServers();
-        for (String user : List.of("alice", "admin")) {
-            assertThat(KafkaTool.run(ConfigCommand::main, "--bootstrap-server", operator, "--alter", "--add-config",
-                    "SCRAM-SHA-512=[password=" + user + "-secret]", "--entity-type", "users", "--entity-name", user)
-                    .exitCode()).isZero();
-        }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, operator))) {
             admin.createTopics(List.of(new NewTopic("orders", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
@@ -179,6 +162,93 @@ class AclTest {
         try (Admin admin = Admin.create(client("admin"))) {
             assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
                     .containsAll(Set.of("orders", "alice-new", "admins-topic"));
+        }
+    }
+
+    /** One node, its PLAINTEXT listener's ANONYMOUS and {@code admin} super users, SCRAM users alice and admin. */
+    private void startSecureNode() throws Exception {
+        Path secret = Files.writeString(dir.resolve("cluster.secret"), "acl-test-cluster-secret-0123456789\n");
+        node = WeirNode.start(NodeConfig.parse("""
+                node.id: 1
+                cluster.id: acl
+                data.dir: %s
+                listeners:
+                  kafka: PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0
+                coordination:
+                  backend: local
+                cluster.secret.file: %s
+                group.initial.rebalance.delay.ms: 0
+                authorizer.class.name: org.apache.kafka.metadata.authorizer.StandardAuthorizer
+                super.users: User:ANONYMOUS;User:admin
+                """.formatted(dir.resolve("node"), secret)));
+        node.awaitReady(Duration.ofSeconds(60));
+        for (String user : List.of("alice", "admin")) {
+            assertThat(KafkaTool.run(ConfigCommand::main, "--bootstrap-server", node.bootstrapServers(), "--alter",
+                    "--add-config", "SCRAM-SHA-512=[password=" + user + "-secret]", "--entity-type", "users",
+                    "--entity-name", user).exitCode()).isZero();
+        }
+    }
+
+    /**
+     * KIP-848: a ConsumerGroupHeartbeat naming a topic the member may not describe is refused
+     * TOPIC_AUTHORIZATION_FAILED as a whole, as in Kafka (the consumer reports it from poll and
+     * keeps heartbeating), and the member joins once the ACL is there.
+     */
+    @Test
+    void aConsumerGroupMemberMustBeAbleToDescribeEachTopicItSubscribesTo() throws Exception {
+        startSecureNode();
+        try (Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()))) {
+            operator.createTopics(List.of(new NewTopic("orders", 1, (short) 1), new NewTopic("secret", 1, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+            acl("--add", "--allow-principal", "User:alice", "--consumer", "--topic", "orders", "--group", "g848");
+            Map<String, Object> config = consumerConfig("alice", "g848");
+            config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
+                consumer.subscribe(List.of("orders", "secret"));
+                await().atMost(BOUND).untilAsserted(() -> assertThatThrownBy(() -> consumer.poll(Duration.ofMillis(200)))
+                        .isInstanceOf(TopicAuthorizationException.class));
+                assertThat(members(operator, "g848")).as("the refused heartbeat joined no one").isZero();
+
+                // READ (which implies DESCRIBE), so that polls no longer fail on fetching it.
+                acl("--add", "--allow-principal", "User:alice", "--operation", "Read", "--topic", "secret");
+                await().atMost(BOUND).ignoreExceptions().untilAsserted(() -> {
+                    consumer.poll(Duration.ofMillis(200));
+                    assertThat(members(operator, "g848")).isEqualTo(1);
+                });
+            }
+        }
+    }
+
+    /** KIP-848: a member's {@code SubscribedTopicRegex} matches only topics it may describe, as in Kafka. */
+    @Test
+    void aConsumerGroupRegexMatchesOnlyTopicsTheMemberMayDescribe() throws Exception {
+        startSecureNode();
+        try (Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()))) {
+            operator.createTopics(List.of(new NewTopic("orders", 1, (short) 1), new NewTopic("ord-secret", 1, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        acl("--add", "--allow-principal", "User:alice", "--consumer", "--topic", "orders", "--group", "regex848");
+        Map<String, Object> config = consumerConfig("alice", "regex848");
+        config.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config);
+             Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()))) {
+            consumer.subscribe(new SubscriptionPattern("ord.*"));
+            // What the coordinator assigned, as a super user sees it (the client would hide a topic it cannot describe).
+            await().atMost(BOUND).ignoreExceptions().untilAsserted(() -> {
+                consumer.poll(Duration.ofMillis(200));
+                assertThat(operator.describeConsumerGroups(List.of("regex848")).all().get(30, TimeUnit.SECONDS)
+                        .get("regex848").members().iterator().next().assignment().topicPartitions())
+                        .containsExactly(new TopicPartition("orders", 0));
+            });
+        }
+    }
+
+    private static int members(Admin operator, String group) throws Exception {
+        try {
+            return operator.describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group).members().size();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) return 0;
+            throw e;
         }
     }
 

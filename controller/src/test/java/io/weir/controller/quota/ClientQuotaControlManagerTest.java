@@ -72,16 +72,47 @@ class ClientQuotaControlManagerTest {
         assertThat(error(client(""), "producer_byte_rate", 1.0)).contains("Empty client-id");
         assertThat(error(new ClientQuotaEntity(Map.of("group", Optional.of("g"))), "producer_byte_rate", 1.0))
                 .contains("Unhandled client quota entity type");
-        assertThat(error(new ClientQuotaEntity(Map.of("ip", Optional.of("10.0.0.1"))), "connection_creation_rate", 5.0))
-                .contains("not supported by Weir");
-        assertThat(error(client("c"), "request_percentage", 50.0)).contains("not supported by Weir");
+        ClientQuotaEntity ip = new ClientQuotaEntity(Map.of("ip", Optional.of("10.0.0.1")));
+        assertThat(error(ip, "connection_creation_rate", 2.5)).contains("fractional");
+        assertThat(error(ip, "producer_byte_rate", 5.0)).contains("Invalid configuration key");
+        assertThat(error(client("c"), "connection_creation_rate", 5.0)).contains("Invalid configuration key");
+        assertThat(error(new ClientQuotaEntity(Map.of("ip", Optional.of("10.0.0.1"), "user", Optional.of("u"))),
+                "connection_creation_rate", 5.0)).contains("should not be combined");
+        assertThat(error(new ClientQuotaEntity(Map.of("ip", Optional.of("no-such-host"))), "connection_creation_rate", 5.0))
+                .contains("not a valid IP");
+        assertThat(error(new ClientQuotaEntity(Map.of("ip", Optional.of("300.1.1.1"))), "connection_creation_rate", 5.0))
+                .contains("not a valid IP");
         assertThat(error(client("c"), "no_such_quota", 1.0)).contains("Invalid configuration key");
         assertThat(error(client("c"), "producer_byte_rate", 0.0)).contains("greater than 0");
         assertThat(error(client("c"), "producer_byte_rate", 1.5)).contains("fractional");
+        assertThat(error(client("c"), "controller_mutation_rate", -1.0)).contains("greater than 0");
         ControllerResult<Map<ClientQuotaEntity, ApiStatus>> validateOnly = manager.alterClientQuotas(MetadataImage.EMPTY,
                 List.of(new Alteration(client("c"), Map.of("producer_byte_rate", 1.0))), true);
         assertThat(validateOnly.response().get(client("c"))).isEqualTo(ApiStatus.OK);
         assertThat(validateOnly.records()).isEmpty();
+    }
+
+    @Test
+    void mutationRateAndRequestPercentageMayBeFractionalAsKafkasDoubles() {
+        ControllerResult<Map<ClientQuotaEntity, ApiStatus>> result = manager.alterClientQuotas(MetadataImage.EMPTY,
+                List.of(new Alteration(client("c"), Map.of("controller_mutation_rate", 0.5, "request_percentage", 12.5))),
+                false);
+        assertThat(result.response().get(client("c"))).isEqualTo(ApiStatus.OK);
+        assertThat(ClientQuotaControlManager.quotas(MetadataImage.EMPTY.apply(0, result.records())))
+                .containsEntry(client("c"), Map.of("controller_mutation_rate", 0.5, "request_percentage", 12.5));
+    }
+
+    @Test
+    void ipEntitiesTakeAConnectionCreationRate() {
+        ClientQuotaEntity address = new ClientQuotaEntity(Map.of("ip", Optional.of("::1")));
+        ClientQuotaEntity anyAddress = new ClientQuotaEntity(Map.of("ip", Optional.empty()));
+        ControllerResult<Map<ClientQuotaEntity, ApiStatus>> result = manager.alterClientQuotas(MetadataImage.EMPTY,
+                List.of(new Alteration(address, Map.of("connection_creation_rate", 5.0)),
+                        new Alteration(anyAddress, Map.of("connection_creation_rate", 100.0))), false);
+        assertThat(result.response().values()).containsOnly(ApiStatus.OK);
+        assertThat(ClientQuotaControlManager.quotas(MetadataImage.EMPTY.apply(0, result.records())))
+                .containsEntry(address, Map.of("connection_creation_rate", 5.0))
+                .containsEntry(anyAddress, Map.of("connection_creation_rate", 100.0));
     }
 
     private String error(ClientQuotaEntity entity, String key, double value) {

@@ -209,6 +209,18 @@ public final class ClassicZnodeMirror implements AutoCloseable {
                 read(t + "/partitions/" + p + "/state", present);
             }
         }
+        for (String parent : ClassicAclZnodes.parents()) {
+            read(parent, present);
+        }
+        for (String typeDir : ClassicAclZnodes.parents()) {
+            if (typeDir.equals(ClassicAclZnodes.LITERAL_ROOT) || typeDir.equals(ClassicAclZnodes.EXTENDED_ROOT)
+                    || typeDir.equals(ClassicAclZnodes.PREFIXED_ROOT)) {
+                continue;
+            }
+            for (String name : children(typeDir)) {
+                read(typeDir + "/" + name, present);
+            }
+        }
         return present;
     }
 

@@ -27,6 +27,8 @@ import java.util.function.ToLongFunction;
  * ZooKeeper see the cluster. Pure: the same image, epoch, controller and timestamps give the
  * same bytes (keys in a fixed order), so an unchanged image is an empty diff.
  *
+ * <p>ACLs appear in Kafka's {@code AclAuthorizer} layout ({@link ClassicAclZnodes}).
+ *
  * <p>Only live (unfenced) brokers appear under {@code /brokers/ids}, as only live brokers held
  * their ephemeral registration in Kafka. Parent znodes ({@code /brokers}, {@code .../partitions},
  * {@code .../partitions/P}) hold no data, as in Kafka.
@@ -62,6 +64,7 @@ public final class ClassicZnodes {
                 znodes.put(topic + "/partitions/" + p.getKey() + "/state", state(p.getValue(), controllerEpoch));
             }
         }
+        ClassicAclZnodes.addTo(znodes, image.acls().values());
         Map<String, Object> controller = new LinkedHashMap<>();
         controller.put("version", 1);
         controller.put("brokerid", controllerId);

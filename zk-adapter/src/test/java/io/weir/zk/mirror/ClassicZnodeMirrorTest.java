@@ -5,13 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weir.controller.acl.AclBinding;
 import io.weir.controller.image.MetadataImage;
+import io.weir.controller.record.AccessControlEntryRecord;
 import io.weir.controller.record.BrokerEndpoint;
 import io.weir.controller.record.FenceBrokerRecord;
 import io.weir.controller.record.MetadataRecord;
 import io.weir.controller.record.PartitionChangeRecord;
 import io.weir.controller.record.PartitionRecord;
 import io.weir.controller.record.RegisterBrokerRecord;
+import io.weir.controller.record.RemoveAccessControlEntryRecord;
 import io.weir.controller.record.RemoveTopicRecord;
 import io.weir.controller.record.TopicRecord;
 import io.weir.zk.EmbeddedZooKeeper;
@@ -144,6 +147,43 @@ class ClassicZnodeMirrorTest {
             assertThat(moved.get("controller_epoch").asInt()).isEqualTo(4);
             assertThat(exists("/brokers/topics/events")).isFalse();
             assertThat(reader.getChildren().forPath("/brokers/ids")).containsExactlyInAnyOrder("1", "3");
+        });
+    }
+
+    @Test
+    void aclsAreInKafkasAclAuthorizerLayoutAndRemovedOnesGo() throws Exception {
+        UUID read = new UUID(1, 1);
+        UUID deny = new UUID(1, 2);
+        UUID prefixed = new UUID(1, 3);
+        UUID cluster = new UUID(1, 4);
+        commit(1, broker(1),
+            new AccessControlEntryRecord(read, new AclBinding(AclBinding.ResourceType.TOPIC, "orders",
+                AclBinding.PatternType.LITERAL, "User:alice", "*", AclBinding.Operation.READ, AclBinding.Permission.ALLOW)),
+            new AccessControlEntryRecord(deny, new AclBinding(AclBinding.ResourceType.TOPIC, "orders",
+                AclBinding.PatternType.LITERAL, "User:bob", "10.0.0.1", AclBinding.Operation.DESCRIBE_CONFIGS,
+                AclBinding.Permission.DENY)),
+            new AccessControlEntryRecord(prefixed, new AclBinding(AclBinding.ResourceType.TRANSACTIONAL_ID, "app-",
+                AclBinding.PatternType.PREFIXED, "User:alice", "*", AclBinding.Operation.WRITE, AclBinding.Permission.ALLOW)),
+            new AccessControlEntryRecord(cluster, new AclBinding(AclBinding.ResourceType.CLUSTER, AclBinding.CLUSTER_NAME,
+                AclBinding.PatternType.LITERAL, "User:ops", "*", AclBinding.Operation.ALTER, AclBinding.Permission.ALLOW)));
+
+        await().atMost(AWAIT).ignoreExceptions().until(() -> exists("/kafka-acl/Cluster/kafka-cluster"));
+        JsonNode orders = json("/kafka-acl/Topic/orders");
+        assertThat(orders.get("version").asInt()).isEqualTo(1);
+        assertThat(orders.get("acls").toString()).isEqualTo("[{\"principal\":\"User:alice\",\"permissionType\":\"Allow\","
+            + "\"operation\":\"Read\",\"host\":\"*\"},{\"principal\":\"User:bob\",\"permissionType\":\"Deny\","
+            + "\"operation\":\"DescribeConfigs\",\"host\":\"10.0.0.1\"}]");
+        JsonNode app = json("/kafka-acl-extended/prefixed/TransactionalId/app-");
+        assertThat(app.get("acls").get(0).get("operation").asText()).isEqualTo("Write");
+        assertThat(json("/kafka-acl/Cluster/kafka-cluster").get("acls").get(0).get("principal").asText()).isEqualTo("User:ops");
+        assertThat(reader.getChildren().forPath("/kafka-acl")).containsExactlyInAnyOrder("Topic", "Group", "Cluster",
+            "TransactionalId");
+        assertThat(reader.getChildren().forPath("/kafka-acl/Group")).isEmpty();
+
+        commit(1, new RemoveAccessControlEntryRecord(deny), new RemoveAccessControlEntryRecord(prefixed));
+        await().atMost(AWAIT).ignoreExceptions().untilAsserted(() -> {
+            assertThat(json("/kafka-acl/Topic/orders").get("acls").size()).isEqualTo(1);
+            assertThat(exists("/kafka-acl-extended/prefixed/TransactionalId/app-")).isFalse();
         });
     }
 

@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,6 +44,8 @@ import net.openhft.chronicle.wire.DocumentContext;
 final class QueueHandle {
     private static final int MAX_IDLE_TAILERS = 4;
     private static final String DIR_PREFIX = "queue-";
+    /** No excerpt index: Chronicle's are never negative. */
+    private static final long UNKNOWN = Long.MIN_VALUE;
 
     /** Called with each excerpt of a scan; the bytes are valid only during the call. */
     @FunctionalInterface
@@ -57,7 +60,7 @@ final class QueueHandle {
     private final Clock clock;
     private final Runnable onOpened;
     private final Runnable onClosed;
-    private final ArrayDeque<ExcerptTailer> idleTailers = new ArrayDeque<>();
+    private final ArrayDeque<PooledTailer> idleTailers = new ArrayDeque<>();
     /** Roll files Chronicle reported acquiring, by cycle. */
     private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
 
@@ -280,15 +283,20 @@ final class QueueHandle {
 
     /**
      * Visits excerpts in order from index {@code fromIndex}, or from the start if it is negative.
+     * A scan that the visitor stops leaves its tailer on the excerpt it stopped at, so the next
+     * scan from there (a consumer's next fetch) starts without Chronicle's index lookup and the
+     * linear scan of up to 70 excerpt headers that {@code moveToIndex} does from its last move.
      *
      * @throws IllegalStateException if {@code fromIndex} is not in the queue
      */
     void forEachExcerpt(long fromIndex, ExcerptVisitor visitor) {
-        ExcerptTailer tailer = borrowTailer();
+        PooledTailer pooled = borrowTailer(fromIndex);
+        ExcerptTailer tailer = pooled.tailer;
+        long stoppedAt = UNKNOWN;
         try {
             if (fromIndex < 0) {
                 tailer.toStart();
-            } else if (!tailer.moveToIndex(fromIndex)) {
+            } else if (pooled.next != fromIndex && !tailer.moveToIndex(fromIndex)) {
                 throw new IllegalStateException("Excerpt " + Long.toHexString(fromIndex) + " in " + partitionDir
                         + " is missing");
             }
@@ -298,13 +306,17 @@ final class QueueHandle {
                         return;
                     }
                     Bytes<?> bytes = dc.wire().bytes();
-                    if (!visitor.visit(dc.index(), bytes, bytes.readPosition(), (int) bytes.readRemaining())) {
+                    long index = dc.index();
+                    if (!visitor.visit(index, bytes, bytes.readPosition(), (int) bytes.readRemaining())) {
+                        dc.rollbackOnClose(); // stay on this excerpt
+                        stoppedAt = index;
                         return;
                     }
                 }
             }
         } finally {
-            returnTailer(tailer);
+            pooled.next = stoppedAt;
+            returnTailer(pooled);
         }
     }
 
@@ -348,30 +360,48 @@ final class QueueHandle {
 
     private void closeIdleTailers() {
         synchronized (idleTailers) {
-            idleTailers.forEach(ExcerptTailer::close);
+            idleTailers.forEach(p -> p.tailer.close());
             idleTailers.clear();
         }
     }
 
-    private ExcerptTailer borrowTailer() {
+    /** An idle tailer already on excerpt {@code fromIndex} if there is one, else any idle or a new one. */
+    private PooledTailer borrowTailer(long fromIndex) {
         synchronized (idleTailers) {
-            ExcerptTailer t = idleTailers.pollFirst();
-            if (t != null) {
-                return t;
+            for (Iterator<PooledTailer> it = idleTailers.iterator(); it.hasNext(); ) {
+                PooledTailer p = it.next();
+                if (p.next == fromIndex) {
+                    it.remove();
+                    return p;
+                }
+            }
+            PooledTailer p = idleTailers.pollFirst();
+            if (p != null) {
+                return p;
             }
         }
         ExcerptTailer t = queue.createTailer();
         t.singleThreadedCheckDisabled(true);
-        return t;
+        return new PooledTailer(t);
     }
 
-    private void returnTailer(ExcerptTailer t) {
+    private void returnTailer(PooledTailer p) {
         synchronized (idleTailers) {
             if (idleTailers.size() < MAX_IDLE_TAILERS) {
-                idleTailers.addLast(t);
+                idleTailers.addLast(p);
                 return;
             }
         }
-        t.close();
+        p.tailer.close();
+    }
+
+    /** A tailer of the pool and the excerpt it was left on by a stopped scan ({@link #UNKNOWN} if none). */
+    private static final class PooledTailer {
+        final ExcerptTailer tailer;
+        long next = UNKNOWN;
+
+        PooledTailer(ExcerptTailer tailer) {
+            this.tailer = tailer;
+        }
     }
 }

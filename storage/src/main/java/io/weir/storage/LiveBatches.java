@@ -96,11 +96,18 @@ final class LiveBatches {
     ByteBuffer copy(long logStartOffset, long fromIndex, long fetchOffset, long maxOffsetExclusive, int capacity,
                     boolean minOneMessage) {
         ByteBuffer[] out = {ByteBuffer.allocate(capacity)};
-        forEach(logStartOffset, fromIndex, (idx, bytes, pos, size, h) -> {
-            if (h.lastOffset() < fetchOffset) {
+        long skipBelow = Math.max(logStartOffset, fetchOffset);
+        // The hot loop of a fetch: the filter of forEach, on the one header field it needs, with no
+        // header object per batch.
+        queue.forEachExcerpt(fromIndex, (idx, bytes, pos, size) -> {
+            if (size < BatchHeader.SIZE || dead.contains(idx)) {
                 return true;
             }
-            if (h.lastOffset() >= maxOffsetExclusive) {
+            long lastOffset = lastOffset(bytes, pos);
+            if (lastOffset < skipBelow) {
+                return true;
+            }
+            if (lastOffset >= maxOffsetExclusive) {
                 return false;
             }
             if (size > out[0].remaining()) {
@@ -115,6 +122,11 @@ final class LiveBatches {
             return true;
         });
         return out[0].position() == 0 ? null : out[0].flip();
+    }
+
+    /** A stored batch's last offset: base offset plus last offset delta (little-endian in the mapped file). */
+    private static long lastOffset(Bytes<?> bytes, long pos) {
+        return Long.reverseBytes(bytes.readLong(pos)) + Integer.reverseBytes(bytes.readInt(pos + 23));
     }
 
     /** The first record at or after {@code logStartOffset} whose timestamp is ≥ {@code timestamp}. */

@@ -17,11 +17,15 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.core.UnsafeMemory;
+import sun.misc.Unsafe;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -42,7 +46,10 @@ import net.openhft.chronicle.wire.DocumentContext;
  */
 final class QueueHandle {
     private static final int MAX_IDLE_TAILERS = 4;
+    private static final int COPY_PIECE = 1 << 20;
     private static final String DIR_PREFIX = "queue-";
+    /** No excerpt index: Chronicle's are never negative. */
+    private static final long UNKNOWN = Long.MIN_VALUE;
 
     /** Called with each excerpt of a scan; the bytes are valid only during the call. */
     @FunctionalInterface
@@ -57,7 +64,7 @@ final class QueueHandle {
     private final Clock clock;
     private final Runnable onOpened;
     private final Runnable onClosed;
-    private final ArrayDeque<ExcerptTailer> idleTailers = new ArrayDeque<>();
+    private final ArrayDeque<PooledTailer> idleTailers = new ArrayDeque<>();
     /** Roll files Chronicle reported acquiring, by cycle. */
     private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
 
@@ -233,7 +240,7 @@ final class QueueHandle {
             try {
                 Bytes<?> out = dc.wire().bytes();
                 if (buf.hasArray()) {
-                    out.write(buf.array(), buf.arrayOffset() + pos, size);
+                    writeArray(out, buf.array(), buf.arrayOffset() + pos, size);
                 } else {
                     ByteBuffer slice = buf.duplicate();
                     slice.limit(pos + size).position(pos);
@@ -249,6 +256,30 @@ final class QueueHandle {
             }
         }
         return a.lastIndexAppended();
+    }
+
+    /**
+     * Copies a heap batch into the excerpt being written. Chronicle's own {@code write(byte[])}
+     * copies heap to native memory in a Java loop of 8-byte moves on Java 9+; where the mapped
+     * chunk holds the whole batch, one {@code Unsafe.copyMemory} (the JVM's vectorised copy stub,
+     * in pieces of at most 1 MiB so a safepoint is never far off) does it for a fraction of the
+     * CPU. A fault in the copy (a page with no disk behind it) surfaces as the same InternalError.
+     */
+    private static void writeArray(Bytes<?> out, byte[] src, int offset, int size) {
+        long at = out.writePosition();
+        BytesStore<?, ?> chunk = out.bytesStore();
+        if (chunk == null || !chunk.isDirectMemory() || !chunk.inside(at, size) || at + size > out.writeLimit()) {
+            out.write(src, offset, size);
+            return;
+        }
+        long address = chunk.addressForWrite(at);
+        for (int done = 0; done < size; ) {
+            int n = Math.min(size - done, COPY_PIECE);
+            UnsafeMemory.UNSAFE.copyMemory(src, (long) Unsafe.ARRAY_BYTE_BASE_OFFSET + offset + done, null,
+                    address + done, n);
+            done += n;
+        }
+        out.writeSkip(size);
     }
 
     /** The appender, created on the first write: opening a queue for reads writes nothing. */
@@ -280,15 +311,20 @@ final class QueueHandle {
 
     /**
      * Visits excerpts in order from index {@code fromIndex}, or from the start if it is negative.
+     * A scan that the visitor stops leaves its tailer on the excerpt it stopped at, so the next
+     * scan from there (a consumer's next fetch) starts without Chronicle's index lookup and the
+     * linear scan of up to 70 excerpt headers that {@code moveToIndex} does from its last move.
      *
      * @throws IllegalStateException if {@code fromIndex} is not in the queue
      */
     void forEachExcerpt(long fromIndex, ExcerptVisitor visitor) {
-        ExcerptTailer tailer = borrowTailer();
+        PooledTailer pooled = borrowTailer(fromIndex);
+        ExcerptTailer tailer = pooled.tailer;
+        long stoppedAt = UNKNOWN;
         try {
             if (fromIndex < 0) {
                 tailer.toStart();
-            } else if (!tailer.moveToIndex(fromIndex)) {
+            } else if (pooled.next != fromIndex && !tailer.moveToIndex(fromIndex)) {
                 throw new IllegalStateException("Excerpt " + Long.toHexString(fromIndex) + " in " + partitionDir
                         + " is missing");
             }
@@ -298,13 +334,17 @@ final class QueueHandle {
                         return;
                     }
                     Bytes<?> bytes = dc.wire().bytes();
-                    if (!visitor.visit(dc.index(), bytes, bytes.readPosition(), (int) bytes.readRemaining())) {
+                    long index = dc.index();
+                    if (!visitor.visit(index, bytes, bytes.readPosition(), (int) bytes.readRemaining())) {
+                        dc.rollbackOnClose(); // stay on this excerpt
+                        stoppedAt = index;
                         return;
                     }
                 }
             }
         } finally {
-            returnTailer(tailer);
+            pooled.next = stoppedAt;
+            returnTailer(pooled);
         }
     }
 
@@ -348,30 +388,48 @@ final class QueueHandle {
 
     private void closeIdleTailers() {
         synchronized (idleTailers) {
-            idleTailers.forEach(ExcerptTailer::close);
+            idleTailers.forEach(p -> p.tailer.close());
             idleTailers.clear();
         }
     }
 
-    private ExcerptTailer borrowTailer() {
+    /** An idle tailer already on excerpt {@code fromIndex} if there is one, else any idle or a new one. */
+    private PooledTailer borrowTailer(long fromIndex) {
         synchronized (idleTailers) {
-            ExcerptTailer t = idleTailers.pollFirst();
-            if (t != null) {
-                return t;
+            for (Iterator<PooledTailer> it = idleTailers.iterator(); it.hasNext(); ) {
+                PooledTailer p = it.next();
+                if (p.next == fromIndex) {
+                    it.remove();
+                    return p;
+                }
+            }
+            PooledTailer p = idleTailers.pollFirst();
+            if (p != null) {
+                return p;
             }
         }
         ExcerptTailer t = queue.createTailer();
         t.singleThreadedCheckDisabled(true);
-        return t;
+        return new PooledTailer(t);
     }
 
-    private void returnTailer(ExcerptTailer t) {
+    private void returnTailer(PooledTailer p) {
         synchronized (idleTailers) {
             if (idleTailers.size() < MAX_IDLE_TAILERS) {
-                idleTailers.addLast(t);
+                idleTailers.addLast(p);
                 return;
             }
         }
-        t.close();
+        p.tailer.close();
+    }
+
+    /** A tailer of the pool and the excerpt it was left on by a stopped scan ({@link #UNKNOWN} if none). */
+    private static final class PooledTailer {
+        final ExcerptTailer tailer;
+        long next = UNKNOWN;
+
+        PooledTailer(ExcerptTailer tailer) {
+            this.tailer = tailer;
+        }
     }
 }

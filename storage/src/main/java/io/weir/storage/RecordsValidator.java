@@ -58,12 +58,12 @@ final class RecordsValidator {
             if (offsetDelta != i) {
                 throw new InvalidRecordException("Record " + i + " has offset delta " + offsetDelta);
             }
-            int recordKeyLength = skipBytesField(in, "Record key");
+            int recordKeyLength = skipBytesField(in, "Record key", "Record key length");
             if (requireKeys && recordKeyLength < 0) {
                 throw new InvalidRecordException("Compacted topic cannot accept message without key (record " + i
                         + ")");
             }
-            skipBytesField(in, "Record value");
+            skipBytesField(in, "Record value", "Record value length");
             int headers = in.readVarint("Record header count");
             // Each header takes at least two bytes (its two lengths), so a count above half the
             // bytes left is a lie whatever follows: Kafka's "invalid number of record headers".
@@ -77,7 +77,7 @@ final class RecordsValidator {
                     throw new InvalidRecordException("Invalid negative header key size " + keyLength);
                 }
                 in.skip(keyLength, "Record header key");
-                skipBytesField(in, "Record header value");
+                skipBytesField(in, "Record header value", "Record header value length");
             }
             if (in.position() != recordEnd) {
                 throw new InvalidRecordException("Record " + i + " has " + (recordEnd - in.position())
@@ -105,9 +105,12 @@ final class RecordsValidator {
         }
     }
 
-    /** A length-prefixed byte field: -1 for null, else that many bytes inside the record; returns the length. */
-    private static int skipBytesField(RecordReader in, String field) {
-        int length = in.readVarint(field + " length");
+    /**
+     * A length-prefixed byte field: -1 for null, else that many bytes inside the record; returns the
+     * length. Both names are constants: building one per field would allocate on every record.
+     */
+    private static int skipBytesField(RecordReader in, String field, String lengthField) {
+        int length = in.readVarint(lengthField);
         if (length < -1) {
             throw new InvalidRecordException(field + " has invalid length " + length);
         }

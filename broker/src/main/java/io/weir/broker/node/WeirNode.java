@@ -1,5 +1,7 @@
 package io.weir.broker.node;
 
+import io.weir.broker.fetch.session.FetchSessionCache;
+import io.weir.broker.fetch.session.FetchSessions;
 import io.weir.broker.BrokerApis;
 import io.weir.broker.admin.ControllerForwarder;
 import io.weir.broker.admin.ControllerTopicAutoCreator;
@@ -277,7 +279,9 @@ public final class WeirNode implements AutoCloseable {
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
                 config.brokerConfigs(), new ClientQuotas(metadata::image, config.quotaWindowNum(),
-                        config.quotaWindowSizeSeconds(), System::currentTimeMillis), authorization);
+                        config.quotaWindowSizeSeconds(), System::currentTimeMillis), authorization,
+                new FetchSessions(new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(),
+                        FetchSessionCache.DEFAULT_EVICTION_MS, new java.util.SplittableRandom())));
         GroupHandlers.register(apis, groups, authorization);
         UserScramCredentialsHandlers.register(apis, metadata, controller, forwarder);
         AclHandlers.register(apis, metadata, controller, forwarder, authorization);

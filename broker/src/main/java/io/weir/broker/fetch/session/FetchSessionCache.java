@@ -54,6 +54,11 @@ public final class FetchSessionCache {
         return Optional.ofNullable(sessions.get(sessionId));
     }
 
+    /** The sessions now in the cache. */
+    public synchronized java.util.List<FetchSession> sessions() {
+        return java.util.List.copyOf(sessions.values());
+    }
+
     public synchronized int size() {
         return sessions.size();
     }

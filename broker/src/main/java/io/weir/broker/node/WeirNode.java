@@ -106,6 +106,7 @@ public final class WeirNode implements AutoCloseable {
     /** The Ratis backend, once started (null on the others): its listeners are members too. */
     private volatile RatisCoordination ratis;
     private BrokerMetrics metrics;
+    private FetchSessionCache fetchSessions;
     private HttpEndpoint http;
     private String advertisedHost;
     private String controllerHost;
@@ -276,12 +277,13 @@ public final class WeirNode implements AutoCloseable {
                 controllerChannel());
         started.add(forwarder);
         Authorization authorization = authorization(membership);
+        fetchSessions = new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(),
+                FetchSessionCache.DEFAULT_EVICTION_MS, new java.util.SplittableRandom());
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
                 config.brokerConfigs(), new ClientQuotas(metadata::image, config.quotaWindowNum(),
                         config.quotaWindowSizeSeconds(), System::currentTimeMillis), authorization,
-                new FetchSessions(new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(),
-                        FetchSessionCache.DEFAULT_EVICTION_MS, new java.util.SplittableRandom())));
+                new FetchSessions(fetchSessions));
         GroupHandlers.register(apis, groups, authorization);
         UserScramCredentialsHandlers.register(apis, metadata, controller, forwarder);
         AclHandlers.register(apis, metadata, controller, forwarder, authorization);
@@ -314,6 +316,9 @@ public final class WeirNode implements AutoCloseable {
         lifecycle.start();
         metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
         metrics.gauge("weir.partitions.leader", "partitions this node leads", replicas::leaderCount);
+        metrics.gauge("weir.fetch.sessions", "incremental fetch sessions this node keeps (KIP-227)", fetchSessions::size);
+        metrics.gauge("weir.fetch.sessions.partitions", "partitions over all fetch sessions",
+                fetchSessions::totalPartitions);
         metrics.gauge("weir.partitions.offline", "partitions with no leader (no live ISR member)",
                 () -> metadata.image().topicsById().values().stream()
                         .flatMap(t -> t.partitions().values().stream()).filter(p -> p.leader() < 0).count());
@@ -474,6 +479,11 @@ public final class WeirNode implements AutoCloseable {
     /** The Kafka listener (its connection count and queued request bytes, for tests and metrics). */
     public KafkaServer kafkaServer() {
         return server;
+    }
+
+    /** This node's fetch sessions (KIP-227). */
+    public FetchSessionCache fetchSessions() {
+        return fetchSessions;
     }
 
     public MetadataCache metadata() {

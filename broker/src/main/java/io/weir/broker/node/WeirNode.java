@@ -1,5 +1,7 @@
 package io.weir.broker.node;
 
+import io.weir.controller.partition.AlterPartitionReply;
+import io.weir.controller.partition.AlterPartitionRequest;
 import io.weir.broker.fetch.session.FetchSessionCache;
 import io.weir.broker.fetch.session.FetchSessions;
 import io.weir.broker.BrokerApis;
@@ -237,11 +239,21 @@ public final class WeirNode implements AutoCloseable {
                 ReplicationConfig.defaults().withReplicaLagTimeMaxMs(config.replicaLagTimeMaxMs())
                         .withFollowerThrottledRate(config.followerReplicationThrottledRate())
                         .withLeaderThrottledRate(config.leaderReplicationThrottledRate()),
-                () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), request -> {
-                    try {
-                        return CompletableFuture.completedFuture(isrChannel.alterPartition(request));
-                    } catch (Exception e) {
-                        return CompletableFuture.failedFuture(e);
+                () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), new ReplicaManager.IsrChannel() {
+                    @Override
+                    public CompletableFuture<AlterPartitionReply> alterPartition(AlterPartitionRequest request) {
+                        return alterPartitions(List.of(request)).thenApply(replies -> replies.get(0));
+                    }
+
+                    // One AlterPartition for all of a check's ISR changes, one metadata write.
+                    @Override
+                    public CompletableFuture<List<AlterPartitionReply>> alterPartitions(
+                            List<AlterPartitionRequest> requests) {
+                        try {
+                            return CompletableFuture.completedFuture(isrChannel.alterPartitions(requests));
+                        } catch (Exception e) {
+                            return CompletableFuture.failedFuture(e);
+                        }
                     }
                 }, interBrokerSecurity);
         started.add(replicas);

@@ -117,6 +117,20 @@ class FetchSessionsTest {
     }
 
     @Test
+    void aRequestNamingTheZeroTopicIdIsReadLikeAnyOther() {
+        LinkedHashMap<SessionPartition, FetchPartition> zero = new LinkedHashMap<>();
+        zero.put(SessionPartition.byId(org.apache.kafka.common.Uuid.ZERO_UUID, 0), new FetchPartition().setPartition(0));
+        FetchContext full = sessions.newContext(FetchMetadata.INITIAL, true, false, zero, List.of(), 0);
+        LinkedHashMap<SessionPartition, PartitionData> reads = new LinkedHashMap<>();
+        full.toRead().forEach((key, p) -> reads.put(key,
+                org.apache.kafka.common.requests.FetchResponse.partitionResponse(0, Errors.UNKNOWN_TOPIC_ID)));
+        FetchResponseData data = full.respond(reads, 0);
+        assertThat(data.responses()).singleElement().satisfies(t ->
+                assertThat(t.partitions()).singleElement().extracting(PartitionData::errorCode)
+                        .isEqualTo(Errors.UNKNOWN_TOPIC_ID.code()));
+    }
+
+    @Test
     void forgettingEveryPartitionClosesTheSession() {
         int id = openSession();
         FetchContext empty = sessions.newContext(new FetchMetadata(id, 1), false, false, new LinkedHashMap<>(),

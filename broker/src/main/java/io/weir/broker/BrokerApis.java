@@ -19,6 +19,8 @@ import io.weir.broker.admin.UnregisterBrokerHandler;
 import io.weir.broker.api.ApiRegistry;
 import io.weir.broker.fetch.FetchHandler;
 import io.weir.broker.fetch.ListOffsetsHandler;
+import io.weir.broker.fetch.session.FetchSessionCache;
+import io.weir.broker.fetch.session.FetchSessions;
 import io.weir.broker.fetch.OffsetForLeaderEpochHandler;
 import io.weir.broker.metadata.DescribeClusterHandler;
 import io.weir.broker.metadata.MetadataHandler;
@@ -59,9 +61,9 @@ public final class BrokerApis {
                                           ProducerIdAllocator producerIds, QuorumController controller,
                                           TopicAutoCreator autoCreator, ControllerForwarder forwarder,
                                           List<StaticBrokerConfig> brokerConfigs, ClientQuotas quotas,
-                                          Authorization authorization) {
+                                          Authorization authorization, FetchSessions fetchSessions) {
         ControllerMutationQuotas mutationQuotas = new ControllerMutationQuotas(metadata::image, System::currentTimeMillis);
-        return dataPlane(metadata, replicas, producerIds, autoCreator, quotas, authorization)
+        return dataPlane(metadata, replicas, producerIds, autoCreator, quotas, authorization, fetchSessions)
                 .add(ApiKeys.CREATE_TOPICS, 2, 7, new CreateTopicsHandler(controller, authorization, mutationQuotas))
                 .add(ApiKeys.DELETE_TOPICS, 1, 6, new DeleteTopicsHandler(controller, authorization, mutationQuotas))
                 .add(ApiKeys.CREATE_PARTITIONS, 0, 3, new CreatePartitionsHandler(controller, authorization, mutationQuotas))
@@ -96,17 +98,30 @@ public final class BrokerApis {
         return dataPlane(metadata, replicas, producerIds, autoCreator, quotas, Authorization.NONE);
     }
 
-    /** The data plane with client quotas ({@code quotas}) applied to Produce and Fetch, and topics authorized. */
     public static ApiRegistry.Builder dataPlane(MetadataView metadata, ReplicaManager replicas,
                                                 ProducerIdAllocator producerIds, TopicAutoCreator autoCreator,
                                                 ClientQuotas quotas, Authorization authorization) {
+        return dataPlane(metadata, replicas, producerIds, autoCreator, quotas, authorization,
+                new FetchSessions(new FetchSessionCache(FetchSessionCache.DEFAULT_SLOTS,
+                        FetchSessionCache.DEFAULT_EVICTION_MS, new java.util.SplittableRandom())));
+    }
+
+    /**
+     * The data plane with client quotas ({@code quotas}) applied to Produce and Fetch, topics
+     * authorized, and the node's fetch sessions.
+     */
+    public static ApiRegistry.Builder dataPlane(MetadataView metadata, ReplicaManager replicas,
+                                                ProducerIdAllocator producerIds, TopicAutoCreator autoCreator,
+                                                ClientQuotas quotas, Authorization authorization,
+                                                FetchSessions fetchSessions) {
         return ApiRegistry.builder()
                 .add(ApiKeys.METADATA, 0, 13, new MetadataHandler(metadata, autoCreator, authorization))
                 .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(metadata, authorization))
                 .add(ApiKeys.PRODUCE, 3, 13, QuotaEnforcement.produce(quotas,
                         new ProduceHandler(metadata::image, replicas, authorization)))
                 .add(ApiKeys.FETCH, 4, 18, QuotaEnforcement.fetch(quotas,
-                        new FetchHandler(metadata::image, replicas, authorization)))
+                        new FetchHandler(metadata::image, replicas, authorization, fetchSessions,
+                                System::currentTimeMillis)))
                 .add(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(metadata::image, replicas, authorization))
                 .add(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(metadata::image, replicas, authorization))
                 .add(ApiKeys.INIT_PRODUCER_ID, 0, 6, new InitProducerIdHandler(producerIds));

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import org.apache.kafka.clients.FetchSessionHandler;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
@@ -22,12 +23,12 @@ import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartit
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.utils.LogContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,11 @@ public final class ReplicaFetcher implements AutoCloseable {
     private static final long CLOSE_JOIN_MS = 2_000;
     /** Pause when every fetchable partition is held back by the throttle. */
     private static final long THROTTLED_PAUSE_MS = 100;
+    /** Weir's leaders serve Fetch up to this version (topic ids), which the session handler reads answers as. */
+    private static final short FETCH_VERSION = org.apache.kafka.common.protocol.ApiKeys.FETCH.latestVersion();
+    /** The leader lost or does not know our session: the handler has reset it, the next fetch is full. */
+    private static final Set<Errors> SESSION_ERRORS = Set.of(Errors.FETCH_SESSION_ID_NOT_FOUND,
+            Errors.INVALID_FETCH_SESSION_EPOCH, Errors.FETCH_SESSION_TOPIC_ID_ERROR);
 
     /**
      * A partition to follow: the local partition and the leader epoch the follower knows;
@@ -87,6 +93,11 @@ public final class ReplicaFetcher implements AutoCloseable {
     private final Object lock = new Object();
     private Map<TopicPartition, Assignment> assignments = Map.of();
     private volatile boolean running = true;
+    /**
+     * The client side of this fetcher's fetch session with the leader (KIP-227, kafka-clients'
+     * own): requests name only partitions whose position changed. This fetcher's thread only.
+     */
+    private FetchSessionHandler session = newSessionHandler();
 
     public ReplicaFetcher(int localId, LongSupplier brokerEpoch, int leaderId, InetSocketAddress leader,
             ReplicationConfig config, Listener listener, LongSupplier clockMs) {
@@ -116,6 +127,10 @@ public final class ReplicaFetcher implements AutoCloseable {
 
     public int leaderId() {
         return leaderId;
+    }
+
+    private FetchSessionHandler newSessionHandler() {
+        return new FetchSessionHandler(new LogContext("[replica fetcher from " + leaderId + "] "), leaderId);
     }
 
     public InetSocketAddress leaderAddress() {
@@ -238,16 +253,49 @@ public final class ReplicaFetcher implements AutoCloseable {
             Thread.sleep(THROTTLED_PAUSE_MS);
             return;
         }
-        FetchRequest.Builder request = FetchRequest.Builder
-                .forReplica(org.apache.kafka.common.protocol.ApiKeys.FETCH.latestVersion(), localId,
-                        brokerEpoch.getAsLong(), config.fetchWaitMaxMs(), config.fetchMinBytes(), data)
-                .setMaxBytes(config.fetchResponseMaxBytes())
-                .metadata(FetchMetadata.LEGACY);
-        AbstractResponse raw = client.send(request);
-        FetchResponse response = (FetchResponse) raw;
+        // A session lets the leader decide the order it reads partitions in (its own rotation),
+        // but while a reassignment copies into this broker, in-sync partitions must come first
+        // (FetchOrder): then each request is full and sessionless, in our order.
+        boolean useSession = fetchable.values().stream().noneMatch(Assignment::throttled);
+        FetchRequest.Builder request;
+        if (useSession) {
+            FetchSessionHandler.Builder builder = session.newBuilder(data.size(), false);
+            data.forEach(builder::add);
+            FetchSessionHandler.FetchRequestData next = builder.build();
+            request = FetchRequest.Builder
+                    .forReplica(FETCH_VERSION, localId, brokerEpoch.getAsLong(), config.fetchWaitMaxMs(),
+                            config.fetchMinBytes(), next.toSend())
+                    .removed(next.toForget()).replaced(next.toReplace()).metadata(next.metadata());
+        } else {
+            // Closes this fetcher's session on the leader, if it has one.
+            FetchMetadata sessionless = session.sessionId() == FetchMetadata.INVALID_SESSION_ID ? FetchMetadata.LEGACY
+                    : new FetchMetadata(session.sessionId(), FetchMetadata.FINAL_EPOCH);
+            session = newSessionHandler();
+            request = FetchRequest.Builder
+                    .forReplica(FETCH_VERSION, localId, brokerEpoch.getAsLong(), config.fetchWaitMaxMs(),
+                            config.fetchMinBytes(), data)
+                    .metadata(sessionless);
+        }
+        request.setMaxBytes(config.fetchResponseMaxBytes());
+        FetchResponse response;
+        try {
+            response = (FetchResponse) client.send(request);
+        } catch (IOException | RuntimeException e) {
+            session.handleError(e);
+            throw e;
+        }
+        if (useSession && !session.handleResponse(response, FETCH_VERSION)) {
+            if (SESSION_ERRORS.contains(response.error())) {
+                log.debug("Fetch session with broker {} lost ({}); the next fetch is full", leaderId, response.error());
+                return;
+            }
+            throw new IOException("Fetch failed at the leader: " + (response.error() != Errors.NONE ? response.error()
+                    : "partitions the session does not hold"));
+        }
         if (response.error() != Errors.NONE) {
             throw new IOException("Fetch failed at the leader: " + response.error());
         }
+        if (useSession) topicNames.putAll(session.sessionTopicNames());
         for (FetchResponseData.FetchableTopicResponse topic : response.data().responses()) {
             String name = topic.topic() == null || topic.topic().isEmpty() ? topicNames.get(topic.topicId())
                     : topic.topic();

@@ -1,5 +1,7 @@
 package io.weir.replication;
 
+import io.weir.controller.ApiError;
+import io.weir.controller.ApiStatus;
 import io.weir.controller.image.BrokerRegistration;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.image.PartitionRegistration;
@@ -50,14 +52,37 @@ import org.slf4j.LoggerFactory;
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
     private static final long ISR_CHECK_INTERVAL_MS = 250;
+    /** ISR changes per AlterPartition: one record each, well within the controller's 10,000-record batch. */
+    static final int MAX_ISR_CHANGES_PER_REQUEST = 5_000;
     /** Kafka's replica.high.watermark.checkpoint.interval.ms. */
     private static final long HW_CHECKPOINT_INTERVAL_MS = 5_000;
     /** The listener followers fetch from. */
 
-    /** Sends an ISR change to the active controller. */
+    /** Sends ISR changes to the active controller. */
     @FunctionalInterface
     public interface IsrChannel {
         CompletableFuture<AlterPartitionReply> alterPartition(AlterPartitionRequest request);
+
+        /**
+         * Sends many ISR changes as one request, which the controller decides in one metadata
+         * write; replies in the order of {@code requests}, a failed one as a failed reply. This
+         * default sends them one by one.
+         */
+        default CompletableFuture<List<AlterPartitionReply>> alterPartitions(List<AlterPartitionRequest> requests) {
+            List<CompletableFuture<AlterPartitionReply>> each = new ArrayList<>(requests.size());
+            for (AlterPartitionRequest request : requests) {
+                CompletableFuture<AlterPartitionReply> reply;
+                try {
+                    reply = alterPartition(request);
+                } catch (RuntimeException e) {
+                    reply = CompletableFuture.failedFuture(e);
+                }
+                each.add(reply.exceptionally(e -> new AlterPartitionReply(
+                        ApiStatus.of(ApiError.UNKNOWN_SERVER_ERROR, e.toString()), -1, -1, List.of(), -1)));
+            }
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
+        }
     }
 
     private final int nodeId;
@@ -454,8 +479,17 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Proposes every pending ISR change, as Kafka's {@code AlterPartitionManager} does: all of
+     * them in one AlterPartition (at most {@value #MAX_ISR_CHANGES_PER_REQUEST} partitions each,
+     * within one metadata batch), so that thousands of ISR changes after a restart are a few
+     * requests and metadata writes, not thousands. A partition has at most one change in flight.
+     */
     private void checkIsr() {
         MetadataImage current = image;
+        List<Partition> proposing = new ArrayList<>();
+        List<Partition.IsrProposal> proposals = new ArrayList<>();
+        List<AlterPartitionRequest> requests = new ArrayList<>();
         for (Partition partition : partitions.values()) {
             Optional<Partition.IsrProposal> proposal = partition.proposeIsrChange(config.replicaLagTimeMaxMs(),
                     current::isLive);
@@ -466,12 +500,25 @@ public final class ReplicaManager implements AutoCloseable {
                 log.info("Proposing ISR {} for {} (was {}; followers {})", p.proposedIsr(), tp, p.currentIsr(),
                         p.followers());
             }
-            AlterPartitionRequest request = new AlterPartitionRequest(nodeId, brokerEpoch.getAsLong(),
-                    partition.topicId(), tp.partition(), p.leaderEpoch(), p.proposedIsr(), p.partitionEpoch());
+            proposing.add(partition);
+            proposals.add(p);
+            requests.add(new AlterPartitionRequest(nodeId, brokerEpoch.getAsLong(),
+                    partition.topicId(), tp.partition(), p.leaderEpoch(), p.proposedIsr(), p.partitionEpoch()));
+        }
+        for (int from = 0; from < requests.size(); from += MAX_ISR_CHANGES_PER_REQUEST) {
+            int to = Math.min(requests.size(), from + MAX_ISR_CHANGES_PER_REQUEST);
+            List<Partition> batch = proposing.subList(from, to);
+            List<Partition.IsrProposal> batchProposals = proposals.subList(from, to);
             try {
-                isrChannel.alterPartition(request).whenComplete((reply, error) -> onIsrReply(partition, p, reply, error));
+                isrChannel.alterPartitions(requests.subList(from, to)).whenComplete((replies, error) -> {
+                    for (int i = 0; i < batch.size(); i++) {
+                        boolean answered = error == null && replies != null && replies.size() == batch.size();
+                        onIsrReply(batch.get(i), batchProposals.get(i), answered ? replies.get(i) : null,
+                                answered ? null : error);
+                    }
+                });
             } catch (RuntimeException e) {
-                onIsrReply(partition, p, null, e);
+                for (int i = 0; i < batch.size(); i++) onIsrReply(batch.get(i), batchProposals.get(i), null, e);
             }
         }
     }

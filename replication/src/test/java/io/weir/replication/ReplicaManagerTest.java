@@ -168,6 +168,44 @@ class ReplicaManagerTest {
         }
     }
 
+    @Test
+    void isrChangesOfManyPartitionsGoToTheControllerInOneRequest() throws Exception {
+        List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ReplicaManager.IsrChannel controller = new ReplicaManager.IsrChannel() {
+            @Override
+            public CompletableFuture<io.weir.controller.partition.AlterPartitionReply> alterPartition(
+                    io.weir.controller.partition.AlterPartitionRequest request) {
+                throw new AssertionError("ISR changes are sent in batches");
+            }
+
+            @Override
+            public CompletableFuture<List<io.weir.controller.partition.AlterPartitionReply>> alterPartitions(
+                    List<io.weir.controller.partition.AlterPartitionRequest> requests) {
+                batchSizes.add(requests.size());
+                return CompletableFuture.completedFuture(requests.stream().map(r ->
+                        new io.weir.controller.partition.AlterPartitionReply(io.weir.controller.ApiStatus.OK,
+                                r.brokerId(), r.leaderEpoch(), r.newIsr(), r.partitionEpoch() + 1)).toList());
+            }
+        };
+        UUID many = new UUID(9, 9);
+        try (ReplicaManager leader = new ReplicaManager(1, logs, LogConfig.defaults(), null,
+                ReplicationConfig.defaults().withReplicaLagTimeMaxMs(100), () -> 1L, controller)) {
+            records.add(new TopicRecord("many", many));
+            for (int p = 0; p < 300; p++) {
+                records.add(new PartitionRecord(many, p, List.of(1, 2), List.of(1, 2), 1, 0, 0));
+            }
+            leader.onMetadataChange(image, MetadataImage.fromRecords(image.offset() + 1, records));
+            // Node 2 never fetches: once it lags, every partition's ISR shrinks to [1] at the same check.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (leader.underReplicatedPartitions() < 301 && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(leader.underReplicatedPartitions()).isEqualTo(301);
+            Thread.sleep(600); // a few more checks: nothing is left to send
+        }
+        assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).as("one change per partition").isEqualTo(301);
+        // Partitions start lagging as their logs are created, so a slow machine may spread them over a few checks.
+        assertThat(batchSizes).as("batched, not one request per partition").hasSizeLessThan(10);
+    }
+
     private void publish() {
         MetadataImage next = MetadataImage.fromRecords(image.offset() + 1, records);
         replicas.onMetadataChange(image, next);

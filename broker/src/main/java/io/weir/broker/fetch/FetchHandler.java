@@ -9,21 +9,25 @@ import io.weir.replication.Partition;
 import io.weir.replication.PartitionLookup;
 import io.weir.replication.Purgatory;
 import io.weir.replication.ReplicaManager;
+import io.weir.broker.fetch.session.FetchContext;
+import io.weir.broker.fetch.session.FetchSessionCache;
+import io.weir.broker.fetch.session.FetchSessions;
+import io.weir.broker.fetch.session.SessionPartition;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.LongSupplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.FetchRequestData;
-import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractResponse;
-import org.apache.kafka.common.requests.FetchMetadata;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.RequestContext;
@@ -36,10 +40,11 @@ import org.slf4j.event.Level;
  * {@code min.bytes} are available, parks the request until data arrives or
  * {@code max.wait.ms} passes (long poll).
  *
- * <p>Fetch sessions (KIP-227): this node never creates one. Every response carries session id
- * 0, which tells clients to keep sending full fetch requests; an incremental request (which
- * needs a session we never handed out) gets FETCH_SESSION_ID_NOT_FOUND, after which clients
- * start over with a full request. Correct for every client, at the cost of larger requests.
+ * <p>Fetch sessions (KIP-227): a full request (session epoch 0) gets a session id if the node's
+ * {@link FetchSessionCache} has or can make room; the fetcher's next requests then name only the
+ * partitions whose fetch position changed, and the answers only the partitions with something
+ * new (records, a moved high watermark or log start offset, an error). {@link FetchSessions}
+ * decides, {@link FetchContext} shapes the answer; this handler reads.
  */
 public final class FetchHandler implements ApiHandler<FetchRequest> {
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
@@ -50,6 +55,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
     private final Authorization authorization;
+    private final FetchSessions sessions;
+    private final LongSupplier clockMs;
 
     public FetchHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
         this(image, replicas, Authorization.NONE);
@@ -57,39 +64,52 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
 
     /** Consumers need READ on each topic (TOPIC_AUTHORIZATION_FAILED per partition); replicas are members. */
     public FetchHandler(Supplier<MetadataImage> image, ReplicaManager replicas, Authorization authorization) {
+        this(image, replicas, authorization, new FetchSessions(new FetchSessionCache(FetchSessionCache.DEFAULT_SLOTS,
+                FetchSessionCache.DEFAULT_EVICTION_MS, new SplittableRandom())), System::currentTimeMillis);
+    }
+
+    /** With the node's fetch sessions and the clock that ages them. */
+    public FetchHandler(Supplier<MetadataImage> image, ReplicaManager replicas, Authorization authorization,
+                        FetchSessions sessions, LongSupplier clockMs) {
         this.image = image;
         this.replicas = replicas;
         this.authorization = authorization;
+        this.sessions = sessions;
+        this.clockMs = clockMs;
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, FetchRequest request) {
-        FetchMetadata session = request.metadata();
-        if (!session.isFull() || (session.sessionId() != FetchMetadata.INVALID_SESSION_ID
-                && session.epoch() != FetchMetadata.FINAL_EPOCH)) {
-            return CompletableFuture.completedFuture(FetchResponse.of(new FetchResponseData()
-                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code())
-                    .setSessionId(FetchMetadata.INVALID_SESSION_ID)));
+        boolean byId = request.version() >= FIRST_TOPIC_ID_VERSION;
+        FetchContext fetch = sessions.newContext(request.metadata(), byId, request.isFromFollower(),
+                FetchSessions.fetchData(request.data(), byId), FetchSessions.forgotten(request.data(), byId), clockMs.getAsLong());
+        if (fetch instanceof FetchContext.SessionError) {
+            return CompletableFuture.completedFuture(
+                    FetchResponse.of(fetch.respond(new LinkedHashMap<>(), clockMs.getAsLong())));
         }
         // Replica fetches come only from members (ClusterActionGuard), who may read everything.
         Predicate<String> readable = request.isFromFollower() ? topic -> true
                 : authorization.topics(context, Operation.READ);
-        Read first = read(request, true, readable);
-        if (first.satisfied(request)) return CompletableFuture.completedFuture(first.response());
+        Read first = read(request, fetch, true, readable);
+        if (first.satisfied(request)) return CompletableFuture.completedFuture(first.response(fetch));
 
         CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
-        replicas.purgatory().park(new DelayedFetch(request, readable, result), first.partitions, request.maxWait());
+        replicas.purgatory().park(new DelayedFetch(request, fetch, readable, result), first.partitions,
+                request.maxWait());
         return result;
     }
 
     /** Re-reads on every change to its partitions; a follower's position was recorded on arrival. */
     private final class DelayedFetch implements Purgatory.DelayedOperation {
         private final FetchRequest request;
+        private final FetchContext fetch;
         private final Predicate<String> readable;
         private final CompletableFuture<AbstractResponse> result;
 
-        DelayedFetch(FetchRequest request, Predicate<String> readable, CompletableFuture<AbstractResponse> result) {
+        DelayedFetch(FetchRequest request, FetchContext fetch, Predicate<String> readable,
+                     CompletableFuture<AbstractResponse> result) {
             this.request = request;
+            this.fetch = fetch;
             this.readable = readable;
             this.result = result;
         }
@@ -97,9 +117,9 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         @Override
         public boolean tryComplete() {
             if (result.isDone()) return true;
-            Read again = read(request, false, readable);
+            Read again = read(request, fetch, false, readable);
             if (!again.satisfied(request)) return false;
-            result.complete(again.response());
+            result.complete(again.response(fetch));
             return true;
         }
 
@@ -107,7 +127,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         public void forceComplete() {
             if (result.isDone()) return;
             try {
-                result.complete(read(request, false, readable).response());
+                result.complete(read(request, fetch, false, readable).response(fetch));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
@@ -116,8 +136,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
 
     /** One pass over the requested partitions. */
     private final class Read {
-        final FetchResponseData data = new FetchResponseData()
-                .setErrorCode(Errors.NONE.code()).setSessionId(FetchMetadata.INVALID_SESSION_ID);
+        final LinkedHashMap<SessionPartition, PartitionData> reads = new LinkedHashMap<>();
         final List<TopicPartition> partitions = new ArrayList<>();
         long bytes;
         boolean anyError;
@@ -126,14 +145,13 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             return request.maxWait() <= 0 || bytes >= request.minBytes() || anyError || partitions.isEmpty();
         }
 
-        FetchResponse response() {
-            return FetchResponse.of(data);
+        /** Shaped by the request's session; called once per request. */
+        FetchResponse response(FetchContext fetch) {
+            return FetchResponse.of(fetch.respond(reads, clockMs.getAsLong()));
         }
     }
 
-    private Read read(FetchRequest request, boolean firstRead, Predicate<String> readable) {
-        FetchRequestData in = request.data();
-        boolean byId = request.version() >= FIRST_TOPIC_ID_VERSION;
+    private Read read(FetchRequest request, FetchContext fetch, boolean firstRead, Predicate<String> readable) {
         MetadataImage current = image.get();
         Follower follower = request.isFromFollower()
                 ? new Follower(request.replicaId(), request.replicaEpoch(),
@@ -141,34 +159,30 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 : null;
         Read read = new Read();
         long remaining = Math.max(0, request.maxBytes());
-        for (FetchRequestData.FetchTopic topic : in.topics()) {
-            FetchableTopicResponse topicResponse = new FetchableTopicResponse();
-            if (byId) topicResponse.setTopicId(topic.topicId());
-            else topicResponse.setTopic(topic.topic());
-            for (FetchRequestData.FetchPartition p : topic.partitions()) {
-                PartitionLookup lookup = byId
-                        ? replicas.leaderPartition(current, topic.topicId(), p.partition(), p.currentLeaderEpoch())
-                        : replicas.leaderPartition(current, topic.topic(), p.partition(), p.currentLeaderEpoch());
-                PartitionData out;
-                String name = byId ? (lookup.ok() ? lookup.id().topic() : null) : topic.topic();
-                if (name != null && !readable.test(name)) {
-                    out = FetchResponse.partitionResponse(p.partition(), Errors.TOPIC_AUTHORIZATION_FAILED);
-                } else if (!lookup.ok()) {
-                    out = FetchResponse.partitionResponse(p.partition(), lookup.error());
-                } else {
-                    read.partitions.add(lookup.id().topicPartition());
-                    // Kafka's "min one message": the first partition with data may exceed the
-                    // limits so that a batch larger than max.bytes can still be consumed.
-                    int limit = (int) Math.min(p.partitionMaxBytes(), remaining);
-                    out = readPartition(lookup, p, Math.max(limit, 0), read.bytes == 0, follower);
-                    int size = FetchResponse.recordsSize(out);
-                    read.bytes += size;
-                    remaining = Math.max(0, remaining - size);
-                }
-                if (out.errorCode() != Errors.NONE.code()) read.anyError = true;
-                topicResponse.partitions().add(out);
+        for (var entry : fetch.toRead().entrySet()) {
+            SessionPartition key = entry.getKey();
+            FetchRequestData.FetchPartition p = entry.getValue();
+            PartitionLookup lookup = key.usesTopicId()
+                    ? replicas.leaderPartition(current, key.topicId(), p.partition(), p.currentLeaderEpoch())
+                    : replicas.leaderPartition(current, key.topic(), p.partition(), p.currentLeaderEpoch());
+            PartitionData out;
+            String name = key.usesTopicId() ? (lookup.ok() ? lookup.id().topic() : null) : key.topic();
+            if (name != null && !readable.test(name)) {
+                out = FetchResponse.partitionResponse(p.partition(), Errors.TOPIC_AUTHORIZATION_FAILED);
+            } else if (!lookup.ok()) {
+                out = FetchResponse.partitionResponse(p.partition(), lookup.error());
+            } else {
+                read.partitions.add(lookup.id().topicPartition());
+                // Kafka's "min one message": the first partition with data may exceed the
+                // limits so that a batch larger than max.bytes can still be consumed.
+                int limit = (int) Math.min(p.partitionMaxBytes(), remaining);
+                out = readPartition(lookup, p, Math.max(limit, 0), read.bytes == 0, follower);
+                int size = FetchResponse.recordsSize(out);
+                read.bytes += size;
+                remaining = Math.max(0, remaining - size);
             }
-            read.data.responses().add(topicResponse);
+            if (out.errorCode() != Errors.NONE.code()) read.anyError = true;
+            read.reads.put(key, out);
         }
         return read;
     }

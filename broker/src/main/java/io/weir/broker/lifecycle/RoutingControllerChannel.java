@@ -101,26 +101,64 @@ public final class RoutingControllerChannel implements ControllerChannel {
      * the timeout; use one channel per calling thread, as the remote path holds one connection.
      */
     public AlterPartitionReply alterPartition(AlterPartitionRequest request) throws Exception {
+        return alterPartitions(List.of(request)).get(0);
+    }
+
+    /**
+     * Sends many ISR changes of one broker as one AlterPartition request, which the controller
+     * decides in one metadata write; the replies come in the order of {@code requests}. Blocks
+     * for at most the timeout.
+     */
+    public List<AlterPartitionReply> alterPartitions(List<AlterPartitionRequest> requests) throws Exception {
+        if (requests.isEmpty()) return List.of();
         if (local.isActive()) {
-            return local.alterPartitions(List.of(request)).get(timeoutMs, TimeUnit.MILLISECONDS).get(0);
+            return local.alterPartitions(requests).get(timeoutMs, TimeUnit.MILLISECONDS);
         }
+        AlterPartitionRequest first = requests.get(0);
         AlterPartitionRequestData data = new AlterPartitionRequestData()
-                .setBrokerId(request.brokerId()).setBrokerEpoch(request.brokerEpoch());
-        data.topics().add(new AlterPartitionRequestData.TopicData()
-                .setTopicId(new Uuid(request.topicId().getMostSignificantBits(), request.topicId().getLeastSignificantBits()))
-                .setPartitions(List.of(new AlterPartitionRequestData.PartitionData()
-                        .setPartitionIndex(request.partition()).setLeaderEpoch(request.leaderEpoch())
-                        .setPartitionEpoch(request.partitionEpoch())
-                        .setNewIsrWithEpochs(org.apache.kafka.common.requests.AlterPartitionRequest
-                                .newIsrToSimpleNewIsrWithBrokerEpochs(request.newIsr())))));
+                .setBrokerId(first.brokerId()).setBrokerEpoch(first.brokerEpoch());
+        java.util.Map<Uuid, AlterPartitionRequestData.TopicData> topics = new java.util.LinkedHashMap<>();
+        for (AlterPartitionRequest request : requests) {
+            if (request.brokerId() != first.brokerId() || request.brokerEpoch() != first.brokerEpoch()) {
+                throw new IllegalArgumentException("one AlterPartition carries one broker's changes");
+            }
+            topics.computeIfAbsent(kafkaId(request.topicId()), id -> {
+                AlterPartitionRequestData.TopicData topic = new AlterPartitionRequestData.TopicData().setTopicId(id);
+                data.topics().add(topic);
+                return topic;
+            }).partitions().add(new AlterPartitionRequestData.PartitionData()
+                    .setPartitionIndex(request.partition()).setLeaderEpoch(request.leaderEpoch())
+                    .setPartitionEpoch(request.partitionEpoch())
+                    .setNewIsrWithEpochs(org.apache.kafka.common.requests.AlterPartitionRequest
+                            .newIsrToSimpleNewIsrWithBrokerEpochs(request.newIsr())));
+        }
         AlterPartitionResponse response = (AlterPartitionResponse) remote(
                 new org.apache.kafka.common.requests.AlterPartitionRequest.Builder(data));
+        List<AlterPartitionReply> replies = new java.util.ArrayList<>(requests.size());
         if (response.data().errorCode() != 0) {
-            return new AlterPartitionReply(status(response.data().errorCode()), -1, -1, List.of(), -1);
+            AlterPartitionReply failed = new AlterPartitionReply(status(response.data().errorCode()), -1, -1, List.of(), -1);
+            requests.forEach(r -> replies.add(failed));
+            return replies;
         }
-        AlterPartitionResponseData.PartitionData p = response.data().topics().get(0).partitions().get(0);
-        return new AlterPartitionReply(status(p.errorCode()), p.leaderId(), p.leaderEpoch(), p.isr(),
-                p.partitionEpoch());
+        java.util.Map<String, AlterPartitionResponseData.PartitionData> answered = new java.util.HashMap<>();
+        for (AlterPartitionResponseData.TopicData topic : response.data().topics()) {
+            for (AlterPartitionResponseData.PartitionData p : topic.partitions()) {
+                answered.put(topic.topicId() + "-" + p.partitionIndex(), p);
+            }
+        }
+        for (AlterPartitionRequest request : requests) {
+            AlterPartitionResponseData.PartitionData p = answered.get(kafkaId(request.topicId()) + "-" + request.partition());
+            replies.add(p == null
+                    ? new AlterPartitionReply(ApiStatus.of(ApiError.UNKNOWN_SERVER_ERROR, "no answer for this partition"),
+                            -1, -1, List.of(), -1)
+                    : new AlterPartitionReply(status(p.errorCode()), p.leaderId(), p.leaderEpoch(), p.isr(),
+                            p.partitionEpoch()));
+        }
+        return replies;
+    }
+
+    private static Uuid kafkaId(java.util.UUID id) {
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
     }
 
     private static ApiStatus status(short code) {

@@ -73,6 +73,8 @@ final class BrokerConfigView {
         setting("group.consumer.heartbeat.interval.ms", NodeConfig::groupConsumerHeartbeatIntervalMs, ConfigType.INT);
         setting("offsets.retention.minutes", NodeConfig::offsetsRetentionMinutes, ConfigType.DOUBLE);
         setting("offsets.retention.check.interval.ms", NodeConfig::offsetsRetentionCheckIntervalMs, ConfigType.LONG);
+        setting("max.incremental.fetch.session.cache.slots", NodeConfig::maxIncrementalFetchSessionCacheSlots,
+                ConfigType.INT);
         setting("replica.lag.time.max.ms", NodeConfig::replicaLagTimeMaxMs, ConfigType.LONG);
         setting("auto.create.topics.enable", NodeConfig::autoCreateTopicsEnable, ConfigType.BOOLEAN);
         setting("leader.imbalance.check.interval.ms", NodeConfig::leaderImbalanceCheckIntervalMs, ConfigType.LONG);

@@ -1,5 +1,6 @@
 package io.weir.broker.node;
 
+import io.weir.broker.fetch.session.FetchSessionCache;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -196,7 +197,8 @@ public record NodeConfig(
         @JsonProperty("super.users") String superUsers,
         @JsonProperty("allow.everyone.if.no.acl.found") Boolean allowEveryoneIfNoAclFound,
         @JsonProperty("offsets.retention.minutes") Double offsetsRetentionMinutes,
-        @JsonProperty("offsets.retention.check.interval.ms") Long offsetsRetentionCheckIntervalMs) {
+        @JsonProperty("offsets.retention.check.interval.ms") Long offsetsRetentionCheckIntervalMs,
+        @JsonProperty("max.incremental.fetch.session.cache.slots") Integer maxIncrementalFetchSessionCacheSlots) {
 
     /** Kafka's authorizer class name; Weir's own ACL authorizer answers to it. */
     public static final String KAFKA_STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
@@ -250,6 +252,12 @@ public record NodeConfig(
                 ? GroupCoordinator.OFFSETS_RETENTION_CHECK_INTERVAL_MS : offsetsRetentionCheckIntervalMs;
         if (offsetsRetentionCheckIntervalMs <= 0) {
             throw new IllegalArgumentException("offsets.retention.check.interval.ms must be positive");
+        }
+        // Kafka's name and default: fetch sessions (KIP-227) this node keeps; 0 turns them off.
+        maxIncrementalFetchSessionCacheSlots = maxIncrementalFetchSessionCacheSlots == null
+                ? FetchSessionCache.DEFAULT_SLOTS : maxIncrementalFetchSessionCacheSlots;
+        if (maxIncrementalFetchSessionCacheSlots < 0) {
+            throw new IllegalArgumentException("max.incremental.fetch.session.cache.slots must not be negative");
         }
         groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs == null ? 3000 : groupInitialRebalanceDelayMs;
         if (groupInitialRebalanceDelayMs < 0) throw new IllegalArgumentException("group.initial.rebalance.delay.ms must not be negative");
@@ -626,7 +634,7 @@ public record NodeConfig(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Whether requests are authorized against ACLs ({@code authorizer.class.name} is set). */

@@ -1,5 +1,9 @@
 package io.weir.broker.node;
 
+import io.weir.controller.partition.AlterPartitionReply;
+import io.weir.controller.partition.AlterPartitionRequest;
+import io.weir.broker.fetch.session.FetchSessionCache;
+import io.weir.broker.fetch.session.FetchSessions;
 import io.weir.broker.BrokerApis;
 import io.weir.broker.admin.ControllerForwarder;
 import io.weir.broker.admin.ControllerTopicAutoCreator;
@@ -108,6 +112,7 @@ public final class WeirNode implements AutoCloseable {
     /** The Ratis backend, once started (null on the others): its listeners are members too. */
     private volatile RatisCoordination ratis;
     private BrokerMetrics metrics;
+    private FetchSessionCache fetchSessions;
     private HttpEndpoint http;
     private String advertisedHost;
     private String controllerHost;
@@ -248,11 +253,21 @@ public final class WeirNode implements AutoCloseable {
                 ReplicationConfig.defaults().withReplicaLagTimeMaxMs(config.replicaLagTimeMaxMs())
                         .withFollowerThrottledRate(config.followerReplicationThrottledRate())
                         .withLeaderThrottledRate(config.leaderReplicationThrottledRate()),
-                () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), request -> {
-                    try {
-                        return CompletableFuture.completedFuture(isrChannel.alterPartition(request));
-                    } catch (Exception e) {
-                        return CompletableFuture.failedFuture(e);
+                () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), new ReplicaManager.IsrChannel() {
+                    @Override
+                    public CompletableFuture<AlterPartitionReply> alterPartition(AlterPartitionRequest request) {
+                        return alterPartitions(List.of(request)).thenApply(replies -> replies.get(0));
+                    }
+
+                    // One AlterPartition for all of a check's ISR changes, one metadata write.
+                    @Override
+                    public CompletableFuture<List<AlterPartitionReply>> alterPartitions(
+                            List<AlterPartitionRequest> requests) {
+                        try {
+                            return CompletableFuture.completedFuture(isrChannel.alterPartitions(requests));
+                        } catch (Exception e) {
+                            return CompletableFuture.failedFuture(e);
+                        }
                     }
                 }, interBrokerSecurity);
         started.add(replicas);
@@ -290,9 +305,11 @@ public final class WeirNode implements AutoCloseable {
         Authorization authorization = authorization(membership);
         ClientQuotas quotas = new ClientQuotas(metadata::image, config.quotaWindowNum(),
                 config.quotaWindowSizeSeconds(), System::currentTimeMillis);
+        fetchSessions = new FetchSessionCache(config.maxIncrementalFetchSessionCacheSlots(),
+                FetchSessionCache.DEFAULT_EVICTION_MS, new java.util.SplittableRandom());
         ApiRegistry.Builder apis = BrokerApis.all(metadata, replicas,
                 new ProducerIdAllocator(() -> producerIdBlock(producerIdChannel)), controller, autoCreator, forwarder,
-                config.brokerConfigs(), quotas, authorization);
+                config.brokerConfigs(), quotas, authorization, new FetchSessions(fetchSessions));
         GroupHandlers.register(apis, groups, authorization);
         UserScramCredentialsHandlers.register(apis, metadata, controller, forwarder);
         AclHandlers.register(apis, metadata, controller, forwarder, authorization);
@@ -326,6 +343,9 @@ public final class WeirNode implements AutoCloseable {
         lifecycle.start();
         metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
         metrics.gauge("weir.partitions.leader", "partitions this node leads", replicas::leaderCount);
+        metrics.gauge("weir.fetch.sessions", "incremental fetch sessions this node keeps (KIP-227)", fetchSessions::size);
+        metrics.gauge("weir.fetch.sessions.partitions", "partitions over all fetch sessions",
+                fetchSessions::totalPartitions);
         metrics.gauge("weir.partitions.offline", "partitions with no leader (no live ISR member)",
                 () -> metadata.image().topicsById().values().stream()
                         .flatMap(t -> t.partitions().values().stream()).filter(p -> p.leader() < 0).count());
@@ -486,6 +506,11 @@ public final class WeirNode implements AutoCloseable {
     /** The Kafka listener (its connection count and queued request bytes, for tests and metrics). */
     public KafkaServer kafkaServer() {
         return server;
+    }
+
+    /** This node's fetch sessions (KIP-227). */
+    public FetchSessionCache fetchSessions() {
+        return fetchSessions;
     }
 
     public MetadataCache metadata() {

@@ -33,10 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
  * directory exists on its node, each node's RSS, open
  * file descriptors and memory maps, a produce figure ({@code weir.measure.produce.seconds}, 10 s of
  * 100-byte records, acks=1, round robin over every partition of the first {@code weir.measure.produce.topics}
- * topics, all by default; 0 seconds skips it), and the time to delete
+ * topics, all by default; 0 seconds skips it) with a consumer of those partitions reading from their
+ * start meanwhile (time until it has read everything, its request sizes), and the time to delete
  * the topics (answered, until every replica's directory is renamed away, and until no node holds a partition directory or file). The nodes' heap is
  * {@code weir.measure.node.heap} (1g); {@code weir.measure.jfr=true} records a JFR file per node
- * under the run's directory. Writes {@code target/partitions-measurement.txt}.
+ * under the run's directory; {@code weir.measure.fetch.sessions=false} turns fetch sessions off on
+ * every node ({@code max.incremental.fetch.session.cache.slots: 0}). Writes {@code target/partitions-measurement.txt}.
  */
 @EnabledIfSystemProperty(named = "weir.measure.partitions", matches = "\\d+")
 class ManyPartitionsMeasurement {
@@ -59,7 +61,10 @@ class ManyPartitionsMeasurement {
                 return super.add(stamped);
             }
         };
-        try (ProcessCluster cluster = new ProcessCluster(dir, 3, Map.of(), ProcessCluster.Backend.RATIS)) {
+        // weir.measure.fetch.sessions=false: no fetch sessions on any node (consumers and followers send full fetches).
+        Map<String, Object> settings = Boolean.parseBoolean(System.getProperty("weir.measure.fetch.sessions", "true"))
+                ? Map.of() : Map.of("max.incremental.fetch.session.cache.slots", 0);
+        try (ProcessCluster cluster = new ProcessCluster(dir, 3, settings, ProcessCluster.Backend.RATIS)) {
             for (int id = 1; id <= 3; id++) {
                 List<String> flags = new ArrayList<>(jvm);
                 if (Boolean.getBoolean("weir.measure.jfr")) {
@@ -76,7 +81,8 @@ class ManyPartitionsMeasurement {
             try (Admin admin = admin(bootstrap)) {
                 cluster.activeController(java.time.Duration.ofMinutes(5));
                 awaitThreeLiveBrokers(admin);
-                report.add(String.format("%,d topic(s) x %,d partitions, RF=3, 3 nodes (Ratis)", topics, partitions));
+                report.add(String.format("%,d topic(s) x %,d partitions, RF=3, 3 nodes (Ratis), fetch sessions %s",
+                        topics, partitions, settings.isEmpty() ? "on" : "off"));
                 report.add("before: " + nodeResources(cluster));
                 long start = System.nanoTime();
                 Map<String, org.apache.kafka.common.KafkaFuture<Void>> created = new java.util.LinkedHashMap<>();
@@ -95,7 +101,12 @@ class ManyPartitionsMeasurement {
                 report.add("after create (+5 s): " + nodeResources(cluster));
                 if (produceSeconds > 0) {
                     int produceTopics = Math.min(topics, Integer.getInteger("weir.measure.produce.topics", topics));
-                    report.add(produce(bootstrap, names.subList(0, produceTopics), partitions, produceSeconds));
+                    List<String> produced = names.subList(0, produceTopics);
+                    try (Consuming consuming = new Consuming(bootstrap, produced, partitions)) {
+                        Produced p = produce(bootstrap, produced, partitions, produceSeconds);
+                        report.add(p.line());
+                        report.add(consuming.awaitAll(p.total(), TimeUnit.MINUTES.toNanos(10)));
+                    }
                     report.add("after produce: " + nodeResources(cluster));
                 }
                 start = System.nanoTime();
@@ -197,7 +208,81 @@ class ManyPartitionsMeasurement {
         }
     }
 
-    private static String produce(String bootstrap, List<String> names, int partitions, int seconds) throws Exception {
+    /** What the produce step sent: its report line and how many records in all (first round included). */
+    private record Produced(String line, long total) {
+    }
+
+    /**
+     * A consumer assigned every partition of the produced topics from their beginning, polling on
+     * its own thread while the producer runs; reports how long until it has read every record, and
+     * its request sizes (kafka-clients' {@code request-size-avg/max}: almost all of them Fetch).
+     */
+    private static final class Consuming implements AutoCloseable {
+        private final org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer;
+        private final Thread thread;
+        private final java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
+        private final long start = System.nanoTime();
+        private volatile long lastReadNanos = start;
+        private volatile boolean running = true;
+
+        Consuming(String bootstrap, List<String> names, int partitions) {
+            consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
+                    org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                    org.apache.kafka.common.serialization.ByteArrayDeserializer.class,
+                    org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                    org.apache.kafka.common.serialization.ByteArrayDeserializer.class,
+                    org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                    org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                    org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000));
+            List<org.apache.kafka.common.TopicPartition> assigned = new ArrayList<>();
+            for (String name : names) {
+                for (int p = 0; p < partitions; p++) assigned.add(new org.apache.kafka.common.TopicPartition(name, p));
+            }
+            consumer.assign(assigned);
+            thread = new Thread(() -> {
+                while (running) {
+                    int n = consumer.poll(java.time.Duration.ofMillis(200)).count();
+                    if (n > 0) {
+                        read.addAndGet(n);
+                        lastReadNanos = System.nanoTime();
+                    }
+                }
+            }, "measurement-consumer");
+            thread.start();
+        }
+
+        String awaitAll(long total, long timeoutNanos) throws InterruptedException {
+            long deadline = System.nanoTime() + timeoutNanos;
+            while (read.get() < total && System.nanoTime() < deadline) Thread.sleep(100);
+            running = false;
+            thread.join(30_000);
+            Map<String, Double> m = new java.util.HashMap<>();
+            consumer.metrics().forEach((name, metric) -> {
+                if (name.tags().containsKey("node-id") || name.tags().containsKey("topic")) return;
+                if (metric.metricValue() instanceof Double d) m.put(name.group() + ":" + name.name(), d);
+            });
+            long ms = TimeUnit.NANOSECONDS.toMillis(lastReadNanos - start);
+            return String.format("consume, one consumer on every partition from the start: %,d of %,d records, the"
+                    + " last %,d ms after it started (%,.0f records/s); %,.0f fetches, request size avg %,.0f B"
+                    + " max %,.0f B, %,.0f B sent and %,.0f B received in all",
+                    read.get(), total, ms, read.get() * 1000.0 / Math.max(1, ms),
+                    m.getOrDefault("consumer-fetch-manager-metrics:fetch-total", -1.0),
+                    m.getOrDefault("consumer-metrics:request-size-avg", -1.0),
+                    m.getOrDefault("consumer-metrics:request-size-max", -1.0),
+                    m.getOrDefault("consumer-metrics:outgoing-byte-total", -1.0),
+                    m.getOrDefault("consumer-metrics:incoming-byte-total", -1.0));
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(30_000);
+            consumer.close(java.time.Duration.ofSeconds(5));
+        }
+    }
+
+    private static Produced produce(String bootstrap, List<String> names, int partitions, int seconds) throws Exception {
         byte[] value = new byte[100];
         long sent = 0;
         long warmStart = System.nanoTime();
@@ -234,9 +319,10 @@ class ManyPartitionsMeasurement {
             }
             producer.flush();
             long ms = millisSince(start);
-            return String.format("produce, acks=1, 100 B: first record to each of %,d partitions %,d ms; then round"
-                    + " robin over them: %,d records in %,d ms (%,.0f records/s, %,d failed)", names.size() * partitions,
-                    warmMs, sent, ms, sent * 1000.0 / ms, failed.get());
+            return new Produced(String.format("produce, acks=1, 100 B: first record to each of %,d partitions %,d ms;"
+                    + " then round robin over them: %,d records in %,d ms (%,.0f records/s, %,d failed)",
+                    names.size() * partitions, warmMs, sent, ms, sent * 1000.0 / ms, failed.get()),
+                    (long) names.size() * partitions + sent - failed.get());
         }
     }
 

@@ -2,7 +2,12 @@ package io.weir.broker.testing;
 
 import io.weir.broker.BrokerApis;
 import io.weir.broker.api.ApiRegistry;
+import io.weir.broker.fetch.session.FetchSessionCache;
+import io.weir.broker.fetch.session.FetchSessions;
 import io.weir.broker.metadata.MetadataCache;
+import io.weir.broker.metadata.TopicAutoCreator;
+import io.weir.broker.quota.ClientQuotas;
+import io.weir.broker.security.acl.Authorization;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.NetworkConfig;
 import io.weir.broker.produce.ProducerIdAllocator;
@@ -37,6 +42,17 @@ public final class TestBroker implements AutoCloseable {
 
     /** A broker whose listener bounds {@code network} adjusts from the defaults. */
     public TestBroker(int nodeId, Path dataDir, UnaryOperator<NetworkConfig> network) throws InterruptedException {
+        this(nodeId, dataDir, network, new FetchSessions(new FetchSessionCache(FetchSessionCache.DEFAULT_SLOTS,
+                FetchSessionCache.DEFAULT_EVICTION_MS, new java.util.SplittableRandom())));
+    }
+
+    /** A broker with the given fetch sessions. */
+    public TestBroker(int nodeId, Path dataDir, FetchSessions sessions) throws InterruptedException {
+        this(nodeId, dataDir, UnaryOperator.identity(), sessions);
+    }
+
+    private TestBroker(int nodeId, Path dataDir, UnaryOperator<NetworkConfig> network, FetchSessions sessions)
+            throws InterruptedException {
         this.nodeId = nodeId;
         metadata = new MetadataCache(nodeId, "weir-test", () -> OptionalInt.of(nodeId));
         logs = new LogManager(dataDir.resolve("logs"), LogConfig.defaults());
@@ -49,7 +65,8 @@ public final class TestBroker implements AutoCloseable {
         // broker of the JVM and across restarts on one data directory, or a restarted broker's
         // producer (same id, epoch and sequence) is taken for a retry and its batch dropped.
         registry = BrokerApis.dataPlane(metadata, replicas,
-                new ProducerIdAllocator(() -> new long[] {NEXT_PRODUCER_ID_BLOCK.getAndAdd(1000), 1000})).build();
+                new ProducerIdAllocator(() -> new long[] {NEXT_PRODUCER_ID_BLOCK.getAndAdd(1000), 1000}),
+                TopicAutoCreator.DISABLED, new ClientQuotas(metadata::image), Authorization.NONE, sessions).build();
         server = new KafkaServer(network.apply(NetworkConfig.of("127.0.0.1", 0)), registry);
         server.start();
     }

@@ -48,32 +48,18 @@ public final class LogManager implements Closeable {
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     /** Logs with an open queue, least recently opened first. Guarded by itself. */
     private final LinkedHashMap<PartitionLog, Boolean> openQueues = new LinkedHashMap<>();
-    /**
-     * Deleted logs whose directories are not yet renamed away. Their rename is claimed (removed
-     * from here) under {@link #renameLock} by whichever comes first: the deleter, or a
-     * {@link #getOrCreate} of the same partition, which must not open the deleted log's directory.
-     */
-    private final Set<TopicPartition> pendingRenames = ConcurrentHashMap.newKeySet();
-    private final Object renameLock = new Object();
-    /** Renames deleted logs' directories away and deletes their files, in the order of deletion. */
-    private final java.util.concurrent.ExecutorService deleter;
+    /** Deletes the files of deleted logs, after their directories were renamed away. */
+    private final java.util.concurrent.ExecutorService deleter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "weir-log-deleter");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param space the data directory's free-space guard; null for one on {@code dataDir}'s file
      *              system with {@link DiskSpace#DEFAULT_RESERVE_BYTES}
      */
     public LogManager(Path dataDir, LogConfig defaultConfig, Clock clock, int maxOpenQueues, DiskSpace space) {
-        this(dataDir, defaultConfig, clock, maxOpenQueues, space, java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "weir-log-deleter");
-            t.setDaemon(true);
-            return t;
-        }));
-    }
-
-    /** @param deleter runs deletions in order (a single thread); shut down by {@link #close} */
-    LogManager(Path dataDir, LogConfig defaultConfig, Clock clock, int maxOpenQueues, DiskSpace space,
-               java.util.concurrent.ExecutorService deleter) {
-        this.deleter = deleter;
         if (maxOpenQueues < 1) {
             throw new IllegalArgumentException("maxOpenQueues must be at least 1");
         }
@@ -163,32 +149,18 @@ public final class LogManager implements Closeable {
         return defaultConfig;
     }
 
-    /**
-     * The log of {@code tp}, creating it with {@code config} if it does not exist yet. A deleted
-     * log of the same partition whose directory is still to be renamed away is renamed first, so
-     * the new log starts empty.
-     */
+    /** The log of {@code tp}, creating it with {@code config} if it does not exist yet. */
     public PartitionLog getOrCreate(TopicPartition tp, LogConfig config) {
-        PartitionLog open = logs.get(tp);
-        if (open != null) {
-            return open;
-        }
-        if (pendingRenames.contains(tp)) {
-            renameAway(tp);
-        }
         return logs.computeIfAbsent(tp, k -> new PartitionLog(k, dirOf(k), config, clock, this, space));
     }
 
-    /**
-     * The log of {@code tp} if it exists on disk, opened with the default config if it was not open
-     * yet; empty for a deleted log whose directory is not yet renamed away.
-     */
+    /** The log of {@code tp} if it exists on disk, opened with the default config if it was not open yet. */
     public Optional<PartitionLog> get(TopicPartition tp) {
         PartitionLog open = logs.get(tp);
         if (open != null) {
             return Optional.of(open);
         }
-        if (pendingRenames.contains(tp) || !Files.isDirectory(dirOf(tp))) {
+        if (!Files.isDirectory(dirOf(tp))) {
             return Optional.empty();
         }
         return Optional.of(getOrCreate(tp, defaultConfig));
@@ -203,7 +175,6 @@ public final class LogManager implements Closeable {
             children.filter(Files::isDirectory)
                     .map(p -> parse(p.getFileName().toString()))
                     .flatMap(Optional::stream)
-                    .filter(tp -> !pendingRenames.contains(tp))
                     .forEach(result::add);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list " + dataDir, e);
@@ -211,61 +182,37 @@ public final class LogManager implements Closeable {
         return result;
     }
 
-    /**
-     * Closes (without a checkpoint) and deletes the log of {@code tp}; a no-op if it has none.
-     * Returns at once: the directory is renamed away (the commit point; a restart deletes what
-     * is left of a {@code -delete} directory) and its files deleted on the deleter thread, so
-     * deleting a topic of thousands of partitions does not hold the caller (the node's
-     * metadata-apply thread) for thousands of file-system operations, each of which waits for
-     * the journal on a busy disk. Until the rename the log is neither listed nor opened here, and
-     * {@link #getOrCreate} of the same partition renames it first.
-     */
+    /** Closes (without a checkpoint) and deletes the log of {@code tp}; a no-op if it has none. */
     public void delete(TopicPartition tp) {
         PartitionLog removed = logs.remove(tp);
         if (removed != null) {
             removed.discard();
         }
-        if (!pendingRenames.add(tp)) {
-            return; // the rename already queued takes whatever directory is there when it runs
+        Path dir = dirOf(tp);
+        if (!Files.exists(dir)) {
+            return;
         }
+        Path doomed = dataDir.resolve(dir.getFileName() + "." + UUID.randomUUID() + DELETE_SUFFIX);
+        try {
+            Files.move(dir, doomed);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot delete " + dir, e);
+        }
+        // The rename is the commit point (a restart deletes what is left of a "-delete" directory):
+        // the files go in the background, so deleting a topic of thousands of partitions does not
+        // wait for thousands of recursive deletions.
         try {
             deleter.execute(() -> {
                 try {
-                    renameAway(tp).ifPresent(Dirs::deleteRecursively);
+                    Dirs.deleteRecursively(doomed);
                 } catch (RuntimeException e) {
-                    log.warn("Could not delete the log of {}; the next start tries again if it was renamed", tp, e);
+                    log.warn("Could not delete {} (the log of {}); the next start tries again", doomed, tp, e);
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException closing) {
-            renameAway(tp).ifPresent(Dirs::deleteRecursively);
+            Dirs.deleteRecursively(doomed);
         }
-    }
-
-    /**
-     * Renames the directory of a deleted log away if its rename is still pending (and claims it,
-     * so it happens once); returns the renamed directory.
-     */
-    private Optional<Path> renameAway(TopicPartition tp) {
-        synchronized (renameLock) {
-            if (!pendingRenames.contains(tp)) {
-                return Optional.empty();
-            }
-            // Still pending while the rename runs: getOrCreate waits for it on the lock.
-            Path dir = dirOf(tp);
-            if (!Files.exists(dir)) {
-                pendingRenames.remove(tp);
-                return Optional.empty();
-            }
-            Path doomed = dataDir.resolve(dir.getFileName() + "." + UUID.randomUUID() + DELETE_SUFFIX);
-            try {
-                Files.move(dir, doomed);
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot delete " + dir, e);
-            }
-            pendingRenames.remove(tp);
-            log.info("Deleted the log of {}", tp);
-            return Optional.of(doomed);
-        }
+        log.info("Deleted the log of {}", tp);
     }
 
     /** Runs retention on every log. @return roll files deleted */
@@ -310,15 +257,6 @@ public final class LogManager implements Closeable {
             deleter.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        // Renames not reached yet are done now (cheap next to deleting files), so no deleted
-        // log's directory is found under its own name at the next start.
-        for (TopicPartition tp : List.copyOf(pendingRenames)) {
-            try {
-                renameAway(tp);
-            } catch (RuntimeException e) {
-                log.warn("Could not rename the deleted log of {} away on close", tp, e);
-            }
         }
         int unwritten = 0;
         for (Iterator<PartitionLog> it = logs.values().iterator(); it.hasNext(); ) {

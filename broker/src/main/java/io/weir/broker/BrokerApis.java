@@ -119,7 +119,7 @@ public final class BrokerApis {
                 .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(metadata, authorization))
                 .add(ApiKeys.PRODUCE, 3, 13, QuotaEnforcement.produce(quotas,
                         new ProduceHandler(metadata::image, replicas, authorization)))
-                .add(ApiKeys.FETCH, 4, 18, QuotaEnforcement.fetch(quotas,
+                .add(ApiKeys.FETCH, 4, 18, QuotaEnforcement.fetch(quotas, id -> fetchSessions.cache().remove(id),
                         new FetchHandler(metadata::image, replicas, authorization, fetchSessions,
                                 System::currentTimeMillis)))
                 .add(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(metadata::image, replicas, authorization))

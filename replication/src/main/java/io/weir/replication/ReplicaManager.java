@@ -511,10 +511,15 @@ public final class ReplicaManager implements AutoCloseable {
             List<Partition.IsrProposal> batchProposals = proposals.subList(from, to);
             try {
                 isrChannel.alterPartitions(requests.subList(from, to)).whenComplete((replies, error) -> {
+                    boolean answered = error == null && replies != null && replies.size() == batch.size();
                     for (int i = 0; i < batch.size(); i++) {
-                        boolean answered = error == null && replies != null && replies.size() == batch.size();
-                        onIsrReply(batch.get(i), batchProposals.get(i), answered ? replies.get(i) : null,
-                                answered ? null : error);
+                        try {
+                            onIsrReply(batch.get(i), batchProposals.get(i), answered ? replies.get(i) : null,
+                                    answered ? null : error);
+                        } catch (RuntimeException e) {
+                            // One partition's failure must not leave the rest of the batch pending forever.
+                            log.error("ISR reply for {} failed", batch.get(i).topicPartition(), e);
+                        }
                     }
                 });
             } catch (RuntimeException e) {

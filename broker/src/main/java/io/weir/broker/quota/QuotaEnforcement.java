@@ -13,6 +13,7 @@ import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.RequestContext;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntConsumer;
 
 /**
  * Client quotas on the Produce and Fetch handlers, as Kafka applies them: the produced bytes of
@@ -43,7 +44,13 @@ public final class QuotaEnforcement {
         };
     }
 
-    public static ApiHandler<FetchRequest> fetch(ClientQuotas quotas, ApiHandler<FetchRequest> handler) {
+    /**
+     * A consumer fetch over its byte rate is answered empty with its throttle time and session id 0,
+     * as Kafka does; the fetch session the handler created or advanced for it is dropped through
+     * {@code forgetSession}, since the client never learns of it and starts a new one.
+     */
+    public static ApiHandler<FetchRequest> fetch(ClientQuotas quotas, IntConsumer forgetSession,
+                                                 ApiHandler<FetchRequest> handler) {
         return (context, request) -> {
             if (request.isFromFollower()) return handler.handle(context, request);
             String user = user(context);
@@ -56,6 +63,8 @@ public final class QuotaEnforcement {
                 long throttle = quotas.recordFetch(user, context.clientId(), bytes);
                 if (throttle <= 0) return response;
                 quotas.unrecordFetch(user, context.clientId(), bytes);
+                int session = fetched.data().sessionId();
+                if (session != FetchMetadata.INVALID_SESSION_ID) forgetSession.accept(session);
                 return FetchResponse.of(new FetchResponseData().setErrorCode(Errors.NONE.code())
                         .setThrottleTimeMs(clamp(throttle)).setSessionId(FetchMetadata.INVALID_SESSION_ID));
             });

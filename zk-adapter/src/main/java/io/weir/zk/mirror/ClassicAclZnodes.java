@@ -54,10 +54,20 @@ final class ClassicAclZnodes {
         for (AclBinding acl : acls) {
             if (acl.resourceName().contains("/") || acl.resourceName().isEmpty()) continue;
             String root = acl.patternType() == AclBinding.PatternType.LITERAL ? LITERAL_ROOT : PREFIXED_ROOT;
-            byPath.computeIfAbsent(root + "/" + pascalCase(acl.resourceType().name()) + "/" + acl.resourceName(),
-                    p -> new ArrayList<>()).add(acl);
+            String path = root + "/" + pascalCase(acl.resourceType().name()) + "/" + acl.resourceName();
+            if (!validZnodePath(path)) continue; // ".", "..", control or surrogate characters: ZooKeeper refuses them
+            byPath.computeIfAbsent(path, p -> new ArrayList<>()).add(acl);
         }
         byPath.forEach((path, entries) -> znodes.put(path, json(entries)));
+    }
+
+    private static boolean validZnodePath(String path) {
+        try {
+            org.apache.zookeeper.common.PathUtils.validatePath(path);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     static byte[] json(List<AclBinding> entries) {

@@ -53,6 +53,8 @@ final class RatisMembership {
     private static final Logger LOG = LoggerFactory.getLogger(RatisCoordination.class);
     private static final int JOIN_ATTEMPTS = 120;
     private static final long JOIN_RETRY_MS = 1000;
+    private static final int REMOVE_ATTEMPTS = 10;
+    private static final long REMOVE_RETRY_MS = 500;
 
     private final RatisConfig config;
     private final RaftGroupId groupId;
@@ -222,39 +224,62 @@ final class RatisMembership {
     /**
      * Removes a decommissioned broker's listener membership, so the leader stops replicating
      * to it. Callable on any member (the request goes to the leader); compare-and-set on the
-     * current configuration, so it never undoes a concurrent change (it fails instead).
+     * configuration in this node's view, so it never undoes a concurrent change such as another
+     * broker's join: on a mismatch (or a change still in progress) it reads again and retries,
+     * up to {@value #REMOVE_ATTEMPTS} times, then fails with the last refusal.
      */
     CompletableFuture<Void> removeListener(int nodeId) {
         return CompletableFuture.runAsync(() -> {
-            try {
-                RaftConfiguration conf = server.get().getDivision(groupId).getRaftConf();
-                List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
-                List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
-                List<RaftPeer> remaining = listeners.stream()
-                    .filter(p -> !p.getId().equals(peerId(nodeId))).toList();
-                if (remaining.size() == listeners.size()) {
-                    return;
-                }
-                SetConfigurationRequest.Arguments change = SetConfigurationRequest.Arguments
-                    .newBuilder()
-                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
-                    .setServersInCurrentConf(voters).setListenersInCurrentConf(listeners)
-                    .setServersInNewConf(voters).setListenersInNewConf(remaining)
-                    .build();
-                try (RaftClient client = RaftClient.newBuilder()
-                    .setRaftGroup(RaftGroup.valueOf(groupId, RatisSettings.dialable(config, voters)))
-                    .setProperties(RatisSettings.properties(config))
-                    .setParameters(RatisSettings.parameters(config))
-                    .build()) {
-                    RaftClientReply reply = client.admin().setConfiguration(change);
-                    if (!reply.isSuccess()) {
-                        throw new CompletionException(reply.getException());
+            Throwable last = null;
+            for (int attempt = 1; attempt <= REMOVE_ATTEMPTS && !closed.getAsBoolean(); attempt++) {
+                try {
+                    Optional<Throwable> refused = tryRemoveListener(nodeId);
+                    if (refused.isEmpty()) {
+                        return;
                     }
+                    last = refused.get();
+                    LOG.info("removing listener {} (attempt {}) was refused: {}", nodeId, attempt, last.toString());
+                    Thread.sleep(REMOVE_RETRY_MS);
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CompletionException(e);
                 }
-            } catch (IOException e) {
-                throw new CompletionException(e);
             }
+            throw new CompletionException(last != null ? last
+                : new IOException("node " + config.nodeId() + " is closed"));
         });
+    }
+
+    /** One compare-and-set without {@code nodeId}'s listener: empty when it is gone, else why not. */
+    private Optional<Throwable> tryRemoveListener(int nodeId) throws IOException {
+        RaftConfiguration conf = server.get().getDivision(groupId).getRaftConf();
+        List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+        List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+        List<RaftPeer> remaining = listeners.stream()
+            .filter(p -> !p.getId().equals(peerId(nodeId))).toList();
+        if (remaining.size() == listeners.size()) {
+            return Optional.empty();
+        }
+        SetConfigurationRequest.Arguments change = SetConfigurationRequest.Arguments
+            .newBuilder()
+            .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+            .setServersInCurrentConf(voters).setListenersInCurrentConf(listeners)
+            .setServersInNewConf(voters).setListenersInNewConf(remaining)
+            .build();
+        try (RaftClient client = RaftClient.newBuilder()
+            .setRaftGroup(RaftGroup.valueOf(groupId, RatisSettings.dialable(config, voters)))
+            .setProperties(RatisSettings.properties(config))
+            .setParameters(RatisSettings.parameters(config))
+            .build()) {
+            RaftClientReply reply = client.admin().setConfiguration(change);
+            if (reply.isSuccess()) {
+                return Optional.empty();
+            }
+            return Optional.of(reply.getException() != null ? reply.getException()
+                : new IOException("the leader refused the configuration change"));
+        }
     }
 
     /**

@@ -169,9 +169,10 @@ class RatisQuorumTest {
                 assertThat(added.controller().image().topic("after-all-joined")).isPresent();
             }
 
-            // Removing one keeps the others.
-            leader.removeListener(7).get(30, TimeUnit.SECONDS);
-            await().atMost(QuorumCluster.AWAIT).until(() -> leader.listenerIds().equals(List.of(8, 9)));
+            // Removing one while another joins keeps the others and the joiner.
+            cluster.startUnannouncedListener(10);
+            leader.removeListener(7).get(60, TimeUnit.SECONDS);
+            await().atMost(QuorumCluster.AWAIT).until(() -> leader.listenerIds().equals(List.of(8, 9, 10)));
         }
     }
 

@@ -187,6 +187,58 @@ class QuorumMembershipTest {
     }
 
     /**
+     * Issue 16: {@code weir cluster add-node} twice. Two broker-only nodes join one after the
+     * other; both stay observers of the quorum and keep learning metadata, also after a voter
+     * restarts (before the fix the second join dropped the first from the Raft configuration).
+     */
+    @Test
+    void twoAddedBrokersBothStayListenersAcrossAVoterRestart() throws Exception {
+        int[] kafkaPorts = FreePorts.take(5);
+        int[] quorumPorts = FreePorts.take(5);
+        StringBuilder voters = new StringBuilder();
+        for (int id = 1; id <= 3; id++) {
+            voters.append("    - {id: %d, host: 127.0.0.1, quorum.port: %d, kafka.port: %d}%n"
+                    .formatted(id, quorumPorts[id - 1], kafkaPorts[id - 1]));
+        }
+        for (int id = 1; id <= 5; id++) {
+            configs.put(id, config(id, kafkaPorts[id - 1], id > 3 ? quorumPorts[id - 1] : null, voters.toString()));
+        }
+        for (int id = 1; id <= 3; id++) {
+            nodes.put(id, WeirNode.start(configs.get(id)));
+        }
+        for (WeirNode node : nodes.values()) {
+            node.awaitReady(Duration.ofSeconds(60));
+        }
+        try (Admin admin = admin()) {
+            for (int added : new int[] {4, 5}) {
+                nodes.put(added, WeirNode.start(configs.get(added)));
+                nodes.get(added).awaitReady(Duration.ofSeconds(60));
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> quorum(admin), q -> ids(q.observers()).contains(added));
+            }
+            assertThat(ids(quorum(admin).observers())).isEqualTo(Set.of(4, 5));
+            admin.createTopics(List.of(new NewTopic("after-joins", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            awaitTopicOnAddedBrokers("after-joins");
+
+            int leader = quorum(admin).leaderId();
+            int restarted = leader == 1 ? 2 : 1;
+            nodes.remove(restarted).close();
+            nodes.put(restarted, WeirNode.start(configs.get(restarted)));
+            nodes.get(restarted).awaitReady(Duration.ofSeconds(60));
+            admin.createTopics(List.of(new NewTopic("after-restart", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            awaitTopicOnAddedBrokers("after-restart");
+            QuorumInfo after = quorum(admin);
+            assertThat(ids(after.voters())).isEqualTo(Set.of(1, 2, 3));
+            assertThat(ids(after.observers())).isEqualTo(Set.of(4, 5));
+        }
+    }
+
+    private void awaitTopicOnAddedBrokers(String topic) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> nodes.get(4).metadata().image().topic(topic).isPresent()
+                && nodes.get(5).metadata().image().topic(topic).isPresent());
+    }
+
+    /**
      * The longer variant ({@code mvn verify -Pchaos}): round after round a new broker-only node
      * joins, the leader's node stops for good, and the new node replaces it as voter, until
      * none of the original voters is left; each round a new controller is elected and an

@@ -9,6 +9,7 @@ import io.weir.controller.coordination.QuorumDescription;
 import io.weir.controller.coordination.VoterChangeException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,15 +25,18 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +53,8 @@ final class RatisMembership {
     private static final Logger LOG = LoggerFactory.getLogger(RatisCoordination.class);
     private static final int JOIN_ATTEMPTS = 120;
     private static final long JOIN_RETRY_MS = 1000;
+    private static final int REMOVE_ATTEMPTS = 10;
+    private static final long REMOVE_RETRY_MS = 500;
 
     private final RatisConfig config;
     private final RaftGroupId groupId;
@@ -71,9 +77,12 @@ final class RatisMembership {
 
     /**
      * A listener that the voters do not know yet (a broker added to a running cluster) asks the
-     * leader to add it to the Raft configuration. ADD leaves the voters and other listeners as
-     * they are, so concurrent joins do not undo each other; a member that is already known is
-     * a no-op. Bounded retries while no leader is reachable.
+     * leader to add it to the Raft configuration: it reads the configuration from the leader and
+     * sets it, compare-and-set, to the same voters and listeners plus itself, so concurrent joins
+     * and removals do not undo each other (the loser sees a mismatch and tries again). Not Ratis'
+     * ADD mode: Ratis 3.2 builds the new listener list of an ADD from the request alone
+     * ({@code LeaderStateImpl.startSetConfiguration}), so every listener but the joining one would
+     * be dropped. A member that is already known is a no-op. Bounded retries.
      */
     void joinAsListener() {
         if (isVoterInRaftConf()) {
@@ -84,24 +93,21 @@ final class RatisMembership {
         RaftPeer self = peer(config, config.self(), RaftPeerRole.LISTENER);
         List<RaftPeer> voters = config.voters().stream()
             .map(p -> peer(config, p, RaftPeerRole.FOLLOWER)).toList();
-        SetConfigurationRequest.Arguments add = SetConfigurationRequest.Arguments.newBuilder()
-            .setMode(SetConfigurationRequest.Mode.ADD)
-            .setServersInNewConf(List.of())
-            .setListenersInNewConf(List.of(self))
-            .build();
         for (int attempt = 1; attempt <= JOIN_ATTEMPTS && !closed.getAsBoolean(); attempt++) {
             try (RaftClient client = RaftClient.newBuilder()
                 .setRaftGroup(RaftGroup.valueOf(groupId, voters))
                 .setProperties(RatisSettings.properties(config))
                 .setParameters(RatisSettings.parameters(config))
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                    voters.size() * 2, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build()) {
-                RaftClientReply reply = client.admin().setConfiguration(add);
-                if (reply.isSuccess()) {
-                    LOG.info("node {} is a listener of the metadata quorum", config.nodeId());
+                Optional<GroupInfoReply> leader = leaderInfo(client, voters);
+                if (leader.isEmpty()) {
+                    LOG.info("join attempt {} of node {}: no voter of the metadata quorum answered",
+                        attempt, config.nodeId());
+                } else if (joined(client, leader.get(), self, attempt)) {
                     return;
                 }
-                LOG.info("join attempt {} of node {} failed: {}", attempt, config.nodeId(),
-                    reply.getException());
             } catch (IOException | RuntimeException e) {
                 LOG.info("join attempt {} of node {} failed: {}", attempt, config.nodeId(), e.toString());
             }
@@ -113,6 +119,72 @@ final class RatisMembership {
             }
         }
         LOG.warn("node {} could not join the metadata quorum as a listener", config.nodeId());
+    }
+
+    /** One compare-and-set of the leader's configuration plus {@code self}: whether it is in. */
+    private boolean joined(RaftClient client, GroupInfoReply leader, RaftPeer self, int attempt)
+            throws IOException {
+        // Ratis 3.2 leaves the reply's conf out on the wire; its group lists every member of the
+        // configuration, each with its role as the configuration records it.
+        List<RaftPeer> voters = withRole(leader.getGroup().getPeers(), RaftPeerRole.FOLLOWER);
+        List<RaftPeer> listeners = withRole(leader.getGroup().getPeers(), RaftPeerRole.LISTENER);
+        if (ids(voters).contains(config.nodeId()) || ids(listeners).contains(config.nodeId())) {
+            LOG.info("node {} is a member of the metadata quorum", config.nodeId());
+            return true;
+        }
+        SetConfigurationRequest.Arguments join = SetConfigurationRequest.Arguments.newBuilder()
+            .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+            .setServersInCurrentConf(voters).setListenersInCurrentConf(listeners)
+            .setServersInNewConf(voters).setListenersInNewConf(withListener(listeners, self))
+            .build();
+        RaftClientReply reply = client.admin().setConfiguration(join);
+        if (reply.isSuccess()) {
+            LOG.info("node {} is a listener of the metadata quorum", config.nodeId());
+            return true;
+        }
+        LOG.info("join attempt {} of node {} failed: {}", attempt, config.nodeId(),
+            reply.getException());
+        return false;
+    }
+
+    /**
+     * The group info of whichever voter says it leads, else of any voter that answers (its view
+     * may lag; the compare-and-set then fails and the join tries again), else empty.
+     */
+    private Optional<GroupInfoReply> leaderInfo(RaftClient client, List<RaftPeer> voters) {
+        GroupInfoReply any = null;
+        for (RaftPeer voter : voters) {
+            try {
+                GroupInfoReply info = client.getGroupManagementApi(voter.getId()).info(groupId);
+                if (!info.isSuccess()) {
+                    continue;
+                }
+                if (info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER) {
+                    return Optional.of(info);
+                }
+                any = any == null ? info : any;
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("voter {} did not answer node {}'s group info: {}", voter.getId(), config.nodeId(),
+                    e.toString());
+            }
+        }
+        return Optional.ofNullable(any);
+    }
+
+    /**
+     * The members of a group with {@code role}: Ratis forms a configuration from a group by each
+     * peer's startup role, and Weir gives every peer it puts in a configuration its role.
+     */
+    static List<RaftPeer> withRole(Collection<RaftPeer> peers, RaftPeerRole role) {
+        return peers.stream().filter(p -> p.getStartupRole() == role).toList();
+    }
+
+    /** {@code listeners} with {@code self} added, or in place of an entry with its id. */
+    static List<RaftPeer> withListener(List<RaftPeer> listeners, RaftPeer self) {
+        List<RaftPeer> next = new ArrayList<>();
+        listeners.stream().filter(p -> !p.getId().equals(self.getId())).forEach(next::add);
+        next.add(self);
+        return next;
     }
 
     /** Node ids of the non-voting members in this node's view of the Raft configuration. */
@@ -152,39 +224,62 @@ final class RatisMembership {
     /**
      * Removes a decommissioned broker's listener membership, so the leader stops replicating
      * to it. Callable on any member (the request goes to the leader); compare-and-set on the
-     * current configuration, so it never undoes a concurrent change (it fails instead).
+     * configuration in this node's view, so it never undoes a concurrent change such as another
+     * broker's join: on a mismatch (or a change still in progress) it reads again and retries,
+     * up to {@value #REMOVE_ATTEMPTS} times, then fails with the last refusal.
      */
     CompletableFuture<Void> removeListener(int nodeId) {
         return CompletableFuture.runAsync(() -> {
-            try {
-                RaftConfiguration conf = server.get().getDivision(groupId).getRaftConf();
-                List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
-                List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
-                List<RaftPeer> remaining = listeners.stream()
-                    .filter(p -> !p.getId().equals(peerId(nodeId))).toList();
-                if (remaining.size() == listeners.size()) {
-                    return;
-                }
-                SetConfigurationRequest.Arguments change = SetConfigurationRequest.Arguments
-                    .newBuilder()
-                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
-                    .setServersInCurrentConf(voters).setListenersInCurrentConf(listeners)
-                    .setServersInNewConf(voters).setListenersInNewConf(remaining)
-                    .build();
-                try (RaftClient client = RaftClient.newBuilder()
-                    .setRaftGroup(RaftGroup.valueOf(groupId, RatisSettings.dialable(config, voters)))
-                    .setProperties(RatisSettings.properties(config))
-                    .setParameters(RatisSettings.parameters(config))
-                    .build()) {
-                    RaftClientReply reply = client.admin().setConfiguration(change);
-                    if (!reply.isSuccess()) {
-                        throw new CompletionException(reply.getException());
+            Throwable last = null;
+            for (int attempt = 1; attempt <= REMOVE_ATTEMPTS && !closed.getAsBoolean(); attempt++) {
+                try {
+                    Optional<Throwable> refused = tryRemoveListener(nodeId);
+                    if (refused.isEmpty()) {
+                        return;
                     }
+                    last = refused.get();
+                    LOG.info("removing listener {} (attempt {}) was refused: {}", nodeId, attempt, last.toString());
+                    Thread.sleep(REMOVE_RETRY_MS);
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CompletionException(e);
                 }
-            } catch (IOException e) {
-                throw new CompletionException(e);
             }
+            throw new CompletionException(last != null ? last
+                : new IOException("node " + config.nodeId() + " is closed"));
         });
+    }
+
+    /** One compare-and-set without {@code nodeId}'s listener: empty when it is gone, else why not. */
+    private Optional<Throwable> tryRemoveListener(int nodeId) throws IOException {
+        RaftConfiguration conf = server.get().getDivision(groupId).getRaftConf();
+        List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+        List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+        List<RaftPeer> remaining = listeners.stream()
+            .filter(p -> !p.getId().equals(peerId(nodeId))).toList();
+        if (remaining.size() == listeners.size()) {
+            return Optional.empty();
+        }
+        SetConfigurationRequest.Arguments change = SetConfigurationRequest.Arguments
+            .newBuilder()
+            .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+            .setServersInCurrentConf(voters).setListenersInCurrentConf(listeners)
+            .setServersInNewConf(voters).setListenersInNewConf(remaining)
+            .build();
+        try (RaftClient client = RaftClient.newBuilder()
+            .setRaftGroup(RaftGroup.valueOf(groupId, RatisSettings.dialable(config, voters)))
+            .setProperties(RatisSettings.properties(config))
+            .setParameters(RatisSettings.parameters(config))
+            .build()) {
+            RaftClientReply reply = client.admin().setConfiguration(change);
+            if (reply.isSuccess()) {
+                return Optional.empty();
+            }
+            return Optional.of(reply.getException() != null ? reply.getException()
+                : new IOException("the leader refused the configuration change"));
+        }
     }
 
     /**

@@ -149,6 +149,34 @@ class RatisQuorumTest {
     }
 
     @Test
+    void addedBrokersDoNotDropEachOtherFromTheQuorum() throws Exception {
+        // Issue 16: `cluster add-node` twice. Ratis 3.2's ADD mode kept only the request's listeners.
+        try (QuorumCluster cluster = new QuorumCluster(dir, 3, 0, 10_000).startAll()) {
+            int active = cluster.awaitActive();
+            liveBroker(cluster, 1);
+            RatisCoordination leader = cluster.node(active).coordination();
+            QuorumCluster.Node first = cluster.startUnannouncedListener(7);
+            await().atMost(QuorumCluster.AWAIT).until(() -> leader.listenerIds().contains(7));
+            // Then two at once: their compare-and-sets race, the loser reads again and retries.
+            QuorumCluster.Node second = cluster.startUnannouncedListener(8);
+            QuorumCluster.Node third = cluster.startUnannouncedListener(9);
+            await().atMost(QuorumCluster.AWAIT).until(() -> leader.listenerIds().equals(List.of(7, 8, 9)));
+            assertThat(leader.voterIds()).containsExactly(1, 2, 3);
+
+            createTopic(cluster, "after-all-joined");
+            cluster.awaitConverged();
+            for (QuorumCluster.Node added : List.of(first, second, third)) {
+                assertThat(added.controller().image().topic("after-all-joined")).isPresent();
+            }
+
+            // Removing one while another joins keeps the others and the joiner.
+            cluster.startUnannouncedListener(10);
+            leader.removeListener(7).get(60, TimeUnit.SECONDS);
+            await().atMost(QuorumCluster.AWAIT).until(() -> leader.listenerIds().equals(List.of(8, 9, 10)));
+        }
+    }
+
+    @Test
     void aListenerThatJoinsAfterTheLogWasPurgedGetsASnapshot() throws Exception {
         // Small segments and frequent snapshots, so the log is purged before node 4 starts.
         try (QuorumCluster cluster = new QuorumCluster(dir, 3, 1, 5).logSegmentBytes(16 * 1024)) {

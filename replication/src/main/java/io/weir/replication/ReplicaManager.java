@@ -52,8 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
     private static final long ISR_CHECK_INTERVAL_MS = 250;
-    /** ISR changes per AlterPartition: one record each, well within the controller's 10,000-record batch. */
-    static final int MAX_ISR_CHANGES_PER_REQUEST = 5_000;
     /** Kafka's replica.high.watermark.checkpoint.interval.ms. */
     private static final long HW_CHECKPOINT_INTERVAL_MS = 5_000;
     /** The listener followers fetch from. */
@@ -98,7 +96,7 @@ public final class ReplicaManager implements AutoCloseable {
      */
     private final ThrottleQuota leaderThrottle;
     private final LongSupplier brokerEpoch;
-    private final IsrChannel isrChannel;
+    private final IsrProposals isrProposals;
     private final LongSupplier clockMs;
     private final Purgatory purgatory = new Purgatory();
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
@@ -150,7 +148,8 @@ public final class ReplicaManager implements AutoCloseable {
                 : new ThrottleQuota(config.followerThrottledRate(), 11);
         this.leaderThrottle = new ThrottleQuota(config.leaderThrottledRate(), 11);
         this.brokerEpoch = brokerEpoch;
-        this.isrChannel = isrChannel;
+        this.isrProposals = new IsrProposals(nodeId, brokerEpoch, isrChannel, config.replicaLagTimeMaxMs(),
+                ISR_CHECK_INTERVAL_MS);
         this.clockMs = System::currentTimeMillis;
         this.ownersFile = topicIdFile == null ? null : new TopicIdFile(topicIdFile);
         if (ownersFile != null) owners.putAll(ownersFile.load());
@@ -479,64 +478,8 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
 
-    /**
-     * Proposes every pending ISR change, as Kafka's {@code AlterPartitionManager} does: all of
-     * them in one AlterPartition (at most {@value #MAX_ISR_CHANGES_PER_REQUEST} partitions each,
-     * within one metadata batch), so that thousands of ISR changes after a restart are a few
-     * requests and metadata writes, not thousands. A partition has at most one change in flight.
-     */
     private void checkIsr() {
-        MetadataImage current = image;
-        List<Partition> proposing = new ArrayList<>();
-        List<Partition.IsrProposal> proposals = new ArrayList<>();
-        List<AlterPartitionRequest> requests = new ArrayList<>();
-        for (Partition partition : partitions.values()) {
-            Optional<Partition.IsrProposal> proposal = partition.proposeIsrChange(config.replicaLagTimeMaxMs(),
-                    current::isLive);
-            if (proposal.isEmpty()) continue;
-            Partition.IsrProposal p = proposal.get();
-            TopicPartition tp = partition.topicPartition();
-            if (!p.retry()) {
-                log.info("Proposing ISR {} for {} (was {}; followers {})", p.proposedIsr(), tp, p.currentIsr(),
-                        p.followers());
-            }
-            proposing.add(partition);
-            proposals.add(p);
-            requests.add(new AlterPartitionRequest(nodeId, brokerEpoch.getAsLong(),
-                    partition.topicId(), tp.partition(), p.leaderEpoch(), p.proposedIsr(), p.partitionEpoch()));
-        }
-        for (int from = 0; from < requests.size(); from += MAX_ISR_CHANGES_PER_REQUEST) {
-            int to = Math.min(requests.size(), from + MAX_ISR_CHANGES_PER_REQUEST);
-            List<Partition> batch = proposing.subList(from, to);
-            List<Partition.IsrProposal> batchProposals = proposals.subList(from, to);
-            try {
-                isrChannel.alterPartitions(requests.subList(from, to)).whenComplete((replies, error) -> {
-                    boolean answered = error == null && replies != null && replies.size() == batch.size();
-                    for (int i = 0; i < batch.size(); i++) {
-                        try {
-                            onIsrReply(batch.get(i), batchProposals.get(i), answered ? replies.get(i) : null,
-                                    answered ? null : error);
-                        } catch (RuntimeException e) {
-                            // One partition's failure must not leave the rest of the batch pending forever.
-                            log.error("ISR reply for {} failed", batch.get(i).topicPartition(), e);
-                        }
-                    }
-                });
-            } catch (RuntimeException e) {
-                for (int i = 0; i < batch.size(); i++) onIsrReply(batch.get(i), batchProposals.get(i), null, e);
-            }
-        }
-    }
-
-    private void onIsrReply(Partition partition, Partition.IsrProposal proposal, AlterPartitionReply reply,
-                            Throwable error) {
-        if (error != null || reply == null || !reply.status().isOk()) {
-            String failure = error != null ? error.toString() : String.valueOf(reply == null ? null : reply.status());
-            partition.onIsrChangeFailed(failure).ifPresent(f -> log.info("ISR change for {} failed: {}; retrying every {} ms",
-                    partition.topicPartition(), f, ISR_CHECK_INTERVAL_MS));
-            return;
-        }
-        partition.onIsrCommitted(proposal.leaderEpoch(), reply.isr(), reply.partitionEpoch());
+        isrProposals.check(partitions.values(), image);
     }
 
     /**

@@ -191,6 +191,7 @@ public final class ReplicaFetcher implements AutoCloseable {
                 }
                 fetchOnce(fetchable);
             } catch (IOException e) {
+                session.handleError(e);
                 if (running) {
                     log.info("Fetch from broker {} at {} failed: {}; retrying in {} ms", leaderId, client.address(),
                             e.toString(), config.fetchBackoffMs());
@@ -200,6 +201,11 @@ public final class ReplicaFetcher implements AutoCloseable {
                 // InternalError: a write into a memory-mapped page with no disk space behind it
                 // (SIGBUS) surfaces at a later safepoint, in whatever this thread runs then; it
                 // must not end the fetcher, or the partitions it follows never catch up again.
+                // Whatever failed, the session's view of what the leader was told may be wrong
+                // (an error inside FetchSessionHandler.build leaves it recording offsets never
+                // sent, and the leader then serves a partition from an offset this log has passed,
+                // for ever): the next fetch is a full one, as Kafka's fetcher does on any error.
+                session.handleError(e);
                 if (running) {
                     log.warn("Replica fetcher from broker {} hit an unexpected error; retrying in {} ms", leaderId,
                             config.fetchBackoffMs(), e);

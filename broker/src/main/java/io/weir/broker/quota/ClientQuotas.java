@@ -30,19 +30,15 @@ public final class ClientQuotas {
     }
 
     private final QuotaTable table;
-    private final int samples;
-    private final long sampleMs;
+    private final QuotaWindow window;
     private final LongSupplier clock;
     private final Map<Usage, QuotaBucket> buckets = new ConcurrentHashMap<>();
     private final AtomicInteger recordsSinceSweep = new AtomicInteger();
 
     public ClientQuotas(Supplier<MetadataImage> image, int samples, int sampleSeconds, LongSupplier clockMs) {
         this.table = new QuotaTable(image);
-        this.samples = samples;
-        this.sampleMs = sampleSeconds * 1000L;
+        this.window = new QuotaWindow(samples, sampleSeconds);
         this.clock = clockMs;
-        if (samples < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
-        if (sampleSeconds < 1) throw new IllegalArgumentException("quota.window.size.seconds must be at least 1");
     }
 
     public ClientQuotas(Supplier<MetadataImage> image) {
@@ -51,12 +47,12 @@ public final class ClientQuotas {
 
     /** Counts {@code bytes} produced by the client; the throttle time it has earned, 0 if none. */
     public long recordProduce(String user, String clientId, long bytes) {
-        return record(ClientQuotaControlManager.PRODUCER_BYTE_RATE, user, clientId, bytes, wholeWindowMs());
+        return record(ClientQuotaControlManager.PRODUCER_BYTE_RATE, user, clientId, bytes, window.wholeWindowMs());
     }
 
     /** Counts {@code bytes} fetched by the client; the throttle time it has earned, 0 if none. */
     public long recordFetch(String user, String clientId, long bytes) {
-        return record(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId, bytes, wholeWindowMs());
+        return record(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId, bytes, window.wholeWindowMs());
     }
 
     /**
@@ -66,7 +62,7 @@ public final class ClientQuotas {
      */
     public long maxFetchBytes(String user, String clientId) {
         return table.resolve(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId)
-                .map(a -> (long) Math.min(Long.MAX_VALUE, a.bound() * windowSeconds()))
+                .map(a -> (long) Math.min(Long.MAX_VALUE, a.bound() * window.burstSeconds()))
                 .orElse(Long.MAX_VALUE);
     }
 
@@ -77,12 +73,12 @@ public final class ClientQuotas {
      * {@code ClientRequestQuotaManager}.
      */
     public long recordRequestTime(String user, String clientId, long nanos) {
-        return record(ClientQuotaControlManager.REQUEST_PERCENTAGE, user, clientId, nanos * NANOS_TO_PERCENT, sampleMs);
+        return record(ClientQuotaControlManager.REQUEST_PERCENTAGE, user, clientId, nanos * NANOS_TO_PERCENT, window.sampleMs());
     }
 
     /** Takes back a fetch that was not sent after all (a throttled client gets an empty answer). */
     public void unrecordFetch(String user, String clientId, long bytes) {
-        record(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId, -bytes, wholeWindowMs());
+        record(ClientQuotaControlManager.CONSUMER_BYTE_RATE, user, clientId, -bytes, window.wholeWindowMs());
     }
 
     private long record(String key, String user, String clientId, double amount, long maxThrottleMs) {
@@ -90,23 +86,13 @@ public final class ClientQuotas {
         if (applied.isEmpty()) return 0;
         long now = clock.getAsLong();
         QuotaBucket bucket = buckets.computeIfAbsent(new Usage(key, applied.get().user(), applied.get().clientId()),
-                u -> new QuotaBucket(windowSeconds(), maxThrottleMs));
+                u -> window.bucket(maxThrottleMs));
         long throttle;
         synchronized (bucket) {
             throttle = bucket.record(amount, applied.get().bound(), now);
         }
         maybeSweep(now);
         return throttle;
-    }
-
-    /** The longest byte-rate throttle: Kafka's cap, the whole quota window. */
-    private long wholeWindowMs() {
-        return (long) samples * sampleMs;
-    }
-
-    /** The burst a quota allows, in seconds of its bound: Kafka's {@code (quota.window.num - 1) * quota.window.size.seconds}. */
-    private double windowSeconds() {
-        return (samples - 1) * (sampleMs / 1000.0);
     }
 
     /** Drops the buckets of clients whose credit is full again, so many client ids cannot grow the map forever. */

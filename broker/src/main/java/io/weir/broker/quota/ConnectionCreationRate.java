@@ -18,11 +18,10 @@ public final class ConnectionCreationRate implements ConnectionRateLimit {
     private final QuotaBucket bucket;
 
     private ConnectionCreationRate(int rate, int samples, int sampleSeconds, LongSupplier clockMs) {
-        if (samples < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
-        if (sampleSeconds < 1) throw new IllegalArgumentException("quota.window.size.seconds must be at least 1");
+        QuotaWindow window = new QuotaWindow(samples, sampleSeconds);
         this.rate = rate;
         this.clock = clockMs;
-        this.bucket = new QuotaBucket((samples - 1) * (double) sampleSeconds, sampleSeconds * 1000L);
+        this.bucket = window.bucket(window.sampleMs());
     }
 
     /** The limit for {@code rate} connections a second; none for Kafka's default, {@link Integer#MAX_VALUE}. */

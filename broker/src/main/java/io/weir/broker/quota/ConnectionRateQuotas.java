@@ -25,18 +25,14 @@ public final class ConnectionRateQuotas implements ConnectionRateLimit {
 
     private final QuotaTable table;
     private final LongSupplier clock;
-    private final double windowSeconds;
-    private final long maxThrottleMs;
+    private final QuotaWindow window;
     private final Map<InetAddress, QuotaBucket> buckets = new ConcurrentHashMap<>();
     private final AtomicInteger connectionsSinceSweep = new AtomicInteger();
 
     public ConnectionRateQuotas(Supplier<MetadataImage> image, int samples, int sampleSeconds, LongSupplier clockMs) {
-        if (samples < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
-        if (sampleSeconds < 1) throw new IllegalArgumentException("quota.window.size.seconds must be at least 1");
+        this.window = new QuotaWindow(samples, sampleSeconds);
         this.table = new QuotaTable(image);
         this.clock = clockMs;
-        this.windowSeconds = (samples - 1) * (double) sampleSeconds;
-        this.maxThrottleMs = sampleSeconds * 1000L;
     }
 
     @Override
@@ -45,7 +41,7 @@ public final class ConnectionRateQuotas implements ConnectionRateLimit {
         if (bound.isEmpty()) return 0;
         long now = clock.getAsLong();
         maybeSweep(now);
-        QuotaBucket bucket = buckets.computeIfAbsent(address, a -> new QuotaBucket(windowSeconds, maxThrottleMs));
+        QuotaBucket bucket = buckets.computeIfAbsent(address, a -> window.bucket(window.sampleMs()));
         synchronized (bucket) {
             long throttle = bucket.record(1, bound.get(), now);
             // As Kafka: a connection that is not accepted is not counted.

@@ -68,7 +68,9 @@ class FetchSessionConsumerTest {
             assertThat(seen.values()).allMatch(n -> n == 1);
             assertThat(cache.sessions()).as("one session, fetched incrementally").singleElement().satisfies(s -> {
                 assertThat(s.size()).isEqualTo(PARTITIONS);
-                assertThat(s.epoch()).isGreaterThan(ROUNDS);
+                // The first, full fetch opens the session at epoch 1 and may already read round 0's
+                // record; each later round needs at least one incremental fetch: at least ROUNDS.
+                assertThat(s.epoch()).isGreaterThanOrEqualTo(ROUNDS);
             });
         }
         assertThat(cache.evictions()).isZero();

@@ -37,6 +37,18 @@ final class PendingWrites {
         pendingCount = pending.size();
     }
 
+    /** {@code records} in consecutive parts of at most {@code maxRecords} each (one part if it fits). */
+    static List<List<MetadataRecord>> split(List<MetadataRecord> records, int maxRecords) {
+        if (records.size() <= maxRecords) {
+            return List.of(records);
+        }
+        List<List<MetadataRecord>> parts = new ArrayList<>();
+        for (int from = 0; from < records.size(); from += maxRecords) {
+            parts.add(records.subList(from, Math.min(records.size(), from + maxRecords)));
+        }
+        return parts;
+    }
+
     /** Takes the oldest writes, as many as fit in {@code maxRecords} records, and at least one. */
     List<Write> takeBatch(int maxRecords) {
         List<Write> writes = new ArrayList<>();

@@ -423,7 +423,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
         MetadataImage next;
         try {
             result = op.apply(working);
-            if (result.records().size() > config.maxRecordsPerBatch()) {
+            if (result.atomic() && result.records().size() > config.maxRecordsPerBatch()) {
                 throw new IllegalArgumentException(name + " produced " + result.records().size()
                     + " records, more than " + config.maxRecordsPerBatch());
             }
@@ -439,8 +439,13 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
             return;
         }
         working = next;
-        pending.add(new PendingWrites.Write(name, result.records(),
-            () -> future.complete(result.response()), future::completeExceptionally));
+        // Consecutive in the queue and appended one batch at a time, so the parts commit in order;
+        // the answer waits for the last one, and a part that fails fails the write.
+        List<List<MetadataRecord>> parts = PendingWrites.split(result.records(), config.maxRecordsPerBatch());
+        for (int i = 0; i < parts.size(); i++) {
+            Runnable onCommitted = i == parts.size() - 1 ? () -> future.complete(result.response()) : () -> { };
+            pending.add(new PendingWrites.Write(name, parts.get(i), onCommitted, future::completeExceptionally));
+        }
         if (!flushScheduled && inFlight == 0) {
             // Runs after the requests already queued, so they share one append (one fsync).
             flushScheduled = true;

@@ -13,6 +13,7 @@ import io.weir.controller.coordination.CoordinationListener;
 import io.weir.controller.coordination.LocalCoordination;
 import io.weir.controller.coordination.NotControllerException;
 import io.weir.controller.image.MetadataImage;
+import io.weir.controller.image.PartitionRegistration;
 import io.weir.controller.partition.AlterPartitionRequest;
 import io.weir.controller.record.MetadataRecord;
 import io.weir.controller.topic.CreatableTopic;
@@ -298,5 +299,48 @@ class QuorumControllerTest {
         assertThat(c.image().isLive(2)).isTrue();
         assertThat(c.image().topic("t").orElseThrow().partitions().values())
             .allSatisfy(p -> assertThat(p.leader()).isEqualTo(2));
+    }
+    @Test
+    void livenessChangesLargerThanOneBatchCommitInSeveralBatches() throws Exception {
+        // Six records a batch (so three partitions a topic); twelve partitions on both brokers. Fencing or unfencing a broker
+        // changes every partition, more than a batch: refused before, never committed, and a
+        // whole cluster restarted with more partitions than a batch never got leaders again.
+        int max = 6;
+        QuorumController c = new QuorumController(new LocalCoordination(log, 1),
+            new ControllerConfig(SESSION, 1, (short) 1, 1000, max, 10_000), clock::get, UUID::randomUUID);
+        controllers.add(c);
+        c.start();
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(c::isActive);
+        long epoch1 = liveBroker(c, 1);
+        long epoch2 = liveBroker(c, 2);
+        for (String t : TOPICS) {
+            assertThat(get(c.createTopics(List.of(CreatableTopic.of(t, 3, 2)), false)))
+                .allSatisfy(r -> assertThat(r.status().isOk()).isTrue());
+        }
+
+        BrokerHeartbeatReply down1 = get(c.brokerHeartbeat(
+            new BrokerHeartbeatRequest(1, epoch1, c.image().offset(), false, true)));
+        assertThat(down1.shouldShutDown()).isTrue();
+        assertThat(c.image().isLive(1)).isFalse();
+        get(c.brokerHeartbeat(new BrokerHeartbeatRequest(2, epoch2, c.image().offset(), false, true)));
+        assertThat(c.image().isLive(2)).isFalse();
+        assertThat(partitions(c)).allSatisfy(p -> assertThat(p.leader()).isEqualTo(-1));
+
+        // Broker 2 comes back: its unfencing elects it leader of all twelve partitions.
+        liveBroker(c, 2);
+        assertThat(partitions(c)).hasSize(12).allSatisfy(p -> assertThat(p.leader()).isEqualTo(2));
+        assertThat(log.committed()).allSatisfy(batch -> assertThat(batch.size()).isLessThanOrEqualTo(max));
+        assertThat(log.replayAll().topic("a")).isEqualTo(c.image().topic("a"));
+    }
+
+    private static final List<String> TOPICS = List.of("a", "b", "c", "d");
+
+    private static List<PartitionRegistration> partitions(QuorumController c) {
+        List<PartitionRegistration> all = new ArrayList<>();
+        for (String t : TOPICS) {
+            all.addAll(c.image().topic(t).orElseThrow().partitions().values());
+        }
+        return all;
     }
 }

@@ -28,6 +28,10 @@ import java.util.Optional;
  * unfenced, so it keeps serving reads, but leaves the ISR of every partition another live ISR
  * member can take over, with the leadership ({@link BrokerLivenessChanges#onLogDirOffline}),
  * and cannot rejoin an ISR until its directory is back.
+ *
+ * <p>These changes touch every partition the broker leads or follows, so with tens of thousands
+ * of partitions they exceed one batch: they are non-atomic results, appended in several
+ * consecutive batches, in the order decided.
  */
 public final class BrokerControlManager {
     private final BrokerHeartbeatTracker heartbeats;
@@ -66,7 +70,7 @@ public final class BrokerControlManager {
         records.add(new RegisterBrokerRecord(request.brokerId(), epoch, request.incarnationId(),
             request.endpoints(), request.rack(), true));
         heartbeats.touch(request.brokerId(), nowMs);
-        return ControllerResult.of(records, new BrokerRegistrationReply(ApiStatus.OK, epoch));
+        return ControllerResult.nonAtomic(records, new BrokerRegistrationReply(ApiStatus.OK, epoch));
     }
 
     public ControllerResult<BrokerHeartbeatReply> heartbeat(MetadataImage image,
@@ -89,7 +93,7 @@ public final class BrokerControlManager {
         boolean caughtUp = heartbeats.isCaughtUp(broker.id(), request.currentMetadataOffset());
         if (request.wantShutDown()) {
             List<MetadataRecord> records = broker.fenced() ? List.of() : fence(image, broker);
-            return ControllerResult.of(records,
+            return ControllerResult.nonAtomic(records,
                 new BrokerHeartbeatReply(ApiStatus.OK, caughtUp, true, true));
         }
         if (broker.fenced() && !request.wantFence() && !caughtUp) {
@@ -102,17 +106,17 @@ public final class BrokerControlManager {
             records.add(new UnfenceBrokerRecord(broker.id(), broker.epoch()));
             MetadataImage unfenced = image.apply(image.offset(), records);
             records.addAll(BrokerLivenessChanges.onUnfenced(unfenced, broker.id()));
-            return ControllerResult.of(records,
+            return ControllerResult.nonAtomic(records,
                 new BrokerHeartbeatReply(ApiStatus.OK, true, false, false));
         }
         if (!broker.fenced() && request.wantFence()) {
-            return ControllerResult.of(fence(image, broker),
+            return ControllerResult.nonAtomic(fence(image, broker),
                 new BrokerHeartbeatReply(ApiStatus.OK, caughtUp, true, false));
         }
         BrokerHeartbeatReply reply = new BrokerHeartbeatReply(ApiStatus.OK, caughtUp, broker.fenced(), false);
         if (!broker.fenced() && request.logDirOffline()) {
             // Every heartbeat while offline: leaderships it gained meanwhile move too.
-            return ControllerResult.of(BrokerLivenessChanges.onLogDirOffline(image, broker.id()), reply);
+            return ControllerResult.nonAtomic(BrokerLivenessChanges.onLogDirOffline(image, broker.id()), reply);
         }
         return ControllerResult.noChange(reply);
     }
@@ -136,7 +140,7 @@ public final class BrokerControlManager {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(brokerId));
         image.configs(resource).keySet().forEach(name -> records.add(new ConfigRecord(resource, name, null)));
         heartbeats.forget(brokerId);
-        return ControllerResult.of(records, ApiStatus.OK);
+        return ControllerResult.nonAtomic(records, ApiStatus.OK);
     }
 
     /** Fences every unfenced broker whose session expired, moving its leaderships; no bound on records. */

@@ -34,8 +34,11 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "rounds per system (default: ${DEFAULT-VALUE}); --quick runs 1")
     int rounds;
 
-    @Option(names = "--base-port", defaultValue = "46000",
-            description = "Weir listens on P.., P+100.., P+200..; Kafka on P+500.., P+600.. (default: ${DEFAULT-VALUE})")
+    // Below Linux's ephemeral range (32768-60999 by default): a client socket's local port there
+    // could take a node's port between two rounds, and the cluster would not start.
+    @Option(names = "--base-port", defaultValue = "28000",
+            description = "Weir listens on P.., P+100.., P+200..; Kafka on P+500.., P+600..; keep below the"
+                    + " ephemeral port range (default: ${DEFAULT-VALUE})")
     int basePort;
 
     @Option(names = "--dir", defaultValue = "/tmp/weir-bench-compare", description = "data and tool logs (default: ${DEFAULT-VALUE})")
@@ -62,7 +65,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--weir-classpath", description = "classpath of Weir's cli and node (default: this JVM's)")
     String weirClasspath;
 
-    @Option(names = "--keep-data", description = "keep the clusters' data and logs under --dir")
+    @Option(names = "--keep-data", description = "keep each system's data and logs of its last round under --dir")
     boolean keepData;
 
     /** The 1-minute load average as each system's round began. */
@@ -98,14 +101,20 @@ public final class CompareCommand implements Callable<Integer> {
                     long stepsAtStart = bar.getCurrent();
                     loads.add(system + " " + r + ": " + loadAverage().split(",")[0]);
                     bar.setExtraMessage(system + " round " + r);
+                    Path systemDir = dir.resolve(WEIR.equals(system) ? "weir" : "kafka");
+                    // Every round starts empty: with --keep-data the last round's data is still there
+                    // (a restart over it would measure another thing, and read its stale pid files).
+                    Dirs.deleteQuietly(systemDir);
                     LocalCluster cluster = WEIR.equals(system)
-                            ? new WeirCluster(jvm, children, weirCp, dir.resolve("weir"), basePort)
-                            : new KafkaCluster(jvm, children, kafkaCp, dir.resolve("kafka"), basePort + 500, List.of("-Xmx1g"));
+                            ? new WeirCluster(jvm, children, weirCp, systemDir, basePort)
+                            : new KafkaCluster(jvm, children, kafkaCp, systemDir, basePort + 500, List.of("-Xmx1g"));
                     try {
                         new Round(cluster, sizes, jvm, kafkaCp, logs, results, bar::step, r, errors).run();
                     } catch (Exception e) {
                         errors.add(system + " round " + r + ": " + e);
-                        System.err.println(system + " round " + r + " failed: " + e);
+                        Path kept = dir.resolve("failed").resolve(systemDir.getFileName() + "-round-" + r);
+                        Dirs.copyLogs(systemDir, kept);
+                        System.err.println(system + " round " + r + " failed: " + e + " (its logs: " + kept + ")");
                     } finally {
                         if (keepData) {
                             for (int id : cluster.nodeIds()) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -24,6 +25,24 @@ final class Dirs {
             });
         } catch (IOException | UncheckedIOException e) {
             System.err.println("could not delete " + dir + ": " + e);
+        }
+    }
+
+    /** Copies every {@code *.log} file under {@code from} to the same relative path under {@code to}, quietly. */
+    static void copyLogs(Path from, Path to) {
+        if (!Files.exists(from)) return;
+        try (Stream<Path> s = Files.walk(from)) {
+            s.filter(p -> p.getFileName().toString().endsWith(".log") && Files.isRegularFile(p)).forEach(p -> {
+                try {
+                    Path target = to.resolve(from.relativize(p).toString());
+                    Files.createDirectories(target.getParent());
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("could not copy the logs of " + from + ": " + e);
         }
     }
 }

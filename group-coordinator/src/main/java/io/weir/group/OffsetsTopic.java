@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -160,9 +161,14 @@ final class OffsetsTopic implements AutoCloseable {
                 throw e;
             }
         }
-        return appended.thenApply(outcome -> {
+        // handle, not thenApply: an append that fails with an exception must still leave the
+        // in-flight count, or retention would never expire these offsets again.
+        return appended.handle((outcome, error) -> {
             synchronized (lock) {
                 inFlight(groupId, changes.keySet(), -1);
+                if (error != null) {
+                    throw error instanceof CompletionException c ? c : new CompletionException(error);
+                }
                 if (outcome != Errors.NONE) return outcome;
                 ConcurrentHashMap<TopicPartition, Stored> group = offsets.computeIfAbsent(groupId, g -> new ConcurrentHashMap<>());
                 changes.forEach((tp, offset) -> {

@@ -32,9 +32,15 @@ public final class BrokerLivenessChanges {
     private BrokerLivenessChanges() {
     }
 
+    /**
+     * The changes when {@code brokerId} is fenced: first every partition whose leader changes, then
+     * those that only leave its ISR, so that a fencing spread over several batches (more partitions
+     * than one holds) makes every partition it led available again before it shrinks ISRs.
+     */
     public static List<MetadataRecord> onFenced(MetadataImage image, int brokerId) {
         IntPredicate live = id -> id != brokerId && image.isLive(id);
         List<MetadataRecord> out = new ArrayList<>();
+        List<MetadataRecord> isrOnly = new ArrayList<>();
         forEachPartition(image, (topic, index, p) -> {
             if (!p.replicas().contains(brokerId)) {
                 return;
@@ -55,8 +61,9 @@ public final class BrokerLivenessChanges {
                 }
             }
             new PartitionChangeBuilder(topic.id(), index, p).isr(isr).leader(leader).build()
-                .ifPresent(out::add);
+                .ifPresent(r -> (r.leader() != null ? out : isrOnly).add(r));
         });
+        out.addAll(isrOnly);
         return out;
     }
 

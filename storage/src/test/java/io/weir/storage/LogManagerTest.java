@@ -199,6 +199,34 @@ class LogManagerTest {
     }
 
     /**
+     * Partitions written all the time keep their queues while a stream of partitions written once
+     * each come and go: the queues closed above the bound are the idle ones, not the ones opened
+     * first (which closed every hot queue in turn, to be reopened by its next write).
+     */
+    @Test
+    void queuesInUseStayOpenWhileIdleOnesAreClosed() {
+        int max = 20;
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, max)) {
+            java.util.List<PartitionLog> hot = new java.util.ArrayList<>();
+            for (int p = 0; p < 10; p++) {
+                hot.add(logs.getOrCreate(new TopicPartition("hot", p), LogConfig.defaults()));
+            }
+            for (int p = 0; p < 100; p++) {
+                clock.advance(2_000);
+                for (PartitionLog log : hot) {
+                    log.appendAsLeader(batch("h" + p), 0);
+                }
+                logs.getOrCreate(new TopicPartition("once", p), LogConfig.defaults()).appendAsLeader(batch("o"), 0);
+                assertThat(hot).as("hot queues open after %d partitions written once", p + 1)
+                        .allMatch(PartitionLog::isQueueOpen);
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(1))
+                    .until(() -> logs.openQueueCount() <= OpenQueuePolicy.closeAbove(max));
+            assertThat(hot).allMatch(PartitionLog::isQueueOpen);
+        }
+    }
+
+    /**
      * Many small partitions (1,000 by default; {@code -Dweir.test.partitions=10000} for the
      * figure in docs/ARCHITECTURE.md): every one written and read back while the open
      * queues, file handles and memory maps stay bounded. Prints the per-partition cost.

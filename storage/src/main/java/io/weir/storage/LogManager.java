@@ -105,15 +105,19 @@ public final class LogManager implements Closeable {
     }
 
     /**
-     * How many Chronicle queues a process may keep open within its limits: an open queue holds
-     * about two file descriptors and two memory maps (more for a large roll file), and half of
-     * each limit is left to sockets, the metadata log and the JVM. A node whose partitions are
-     * all in use but cannot all stay open closes and reopens queues on every fetch round, which
-     * costs milliseconds each, so the bound should be as high as the limits allow.
+     * How many Chronicle queues a process may keep open within its limits. An open queue holds two
+     * file descriptors (its {@code metadata.cq4t} and its roll file, each kept open by Chronicle for
+     * its mapping) and two memory maps (one per file; more while a log's readers and writer are in
+     * different 16 MiB chunks or roll files), counted from {@code /proc} (docs/ARCHITECTURE.md, "Many
+     * partitions"). Queues may take three quarters of each limit, at two descriptors and four maps
+     * apiece; the rest is left to sockets, the metadata log and the JVM. A node whose partitions in
+     * use cannot all stay open closes and reopens queues as they are used (see
+     * {@link OpenQueuePolicy}), which costs a fraction of a millisecond of CPU each, so the bound
+     * should be as high as the limits allow.
      */
     public static int maxOpenQueuesWithin(long maxFileDescriptors, long maxMapCount) {
-        long byFds = maxFileDescriptors / 2 / 2;
-        long byMaps = maxMapCount / 2 / 4;
+        long byFds = maxFileDescriptors / 4 * 3 / 2;
+        long byMaps = maxMapCount / 4 * 3 / 4;
         return (int) Math.max(MIN_OPEN_QUEUES, Math.min(MAX_OPEN_QUEUES, Math.min(byFds, byMaps)));
     }
 

@@ -166,10 +166,10 @@ class LogManagerTest {
 
     @Test
     void theOpenQueueBoundFollowsTheProcessLimits() {
-        // Half the descriptors, two per queue; half the maps, four per queue (two, twice over).
-        assertThat(LogManager.maxOpenQueuesWithin(20_000, 65_530)).isEqualTo(5_000);
-        assertThat(LogManager.maxOpenQueuesWithin(1_048_576, 65_530)).isEqualTo(8_191);
-        assertThat(LogManager.maxOpenQueuesWithin(1_024, 65_530)).isEqualTo(256);
+        // Three quarters of the descriptors, two per queue; three quarters of the maps, four per queue (two, twice over).
+        assertThat(LogManager.maxOpenQueuesWithin(20_000, 65_530)).isEqualTo(7_500);
+        assertThat(LogManager.maxOpenQueuesWithin(1_048_576, 65_530)).isEqualTo(12_286);
+        assertThat(LogManager.maxOpenQueuesWithin(1_024, 65_530)).isEqualTo(384);
         assertThat(LogManager.maxOpenQueuesWithin(100, 65_530)).isEqualTo(LogManager.MIN_OPEN_QUEUES);
         assertThat(LogManager.maxOpenQueuesWithin(Long.MAX_VALUE, Long.MAX_VALUE)).isEqualTo(LogManager.MAX_OPEN_QUEUES);
         assertThat(LogManager.maxOpenQueuesForThisProcess()).isBetween(LogManager.MIN_OPEN_QUEUES, LogManager.MAX_OPEN_QUEUES);

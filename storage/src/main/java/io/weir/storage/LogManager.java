@@ -131,10 +131,21 @@ public final class LogManager implements Closeable {
             return DEFAULT_MAX_OPEN_QUEUES;
         }
         try {
-            long maps = Long.parseLong(Files.readString(Path.of("/proc/sys/vm/max_map_count")).trim());
-            return maxOpenQueuesWithin(unix.getMaxFileDescriptorCount(), maps);
+            return maxOpenQueuesWithin(unix.getMaxFileDescriptorCount(), readProcNumber(Path.of("/proc/sys/vm/max_map_count")));
         } catch (IOException | RuntimeException e) {
             return DEFAULT_MAX_OPEN_QUEUES;
+        }
+    }
+
+    /**
+     * A number from a {@code /proc} file. Not {@code Files.readString}: it sizes its first read by the
+     * file's size, which procfs reports as 0, so it reads one byte, and a sysctl file answers a read
+     * at a non-zero offset with end of file: {@code vm.max_map_count} 65530 read as 6, which made
+     * every node's open-queue bound the minimum, 64.
+     */
+    static long readProcNumber(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return Long.parseLong(new String(in.readNBytes(64), java.nio.charset.StandardCharsets.US_ASCII).trim());
         }
     }
 

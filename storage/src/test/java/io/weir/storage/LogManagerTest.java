@@ -175,6 +175,17 @@ class LogManagerTest {
         assertThat(LogManager.maxOpenQueuesForThisProcess()).isBetween(LogManager.MIN_OPEN_QUEUES, LogManager.MAX_OPEN_QUEUES);
     }
 
+    @Test
+    void theBoundOfThisProcessComesFromItsRealLimits() throws IOException {
+        Path maxMapCount = Path.of("/proc/sys/vm/max_map_count");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(maxMapCount), "Linux only");
+        long maps = Long.parseLong(Files.readAllLines(maxMapCount).get(0).trim());
+        assertThat(LogManager.readProcNumber(maxMapCount)).isEqualTo(maps);
+        long fds = ((com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        assertThat(LogManager.maxOpenQueuesForThisProcess()).isEqualTo(LogManager.maxOpenQueuesWithin(fds, maps));
+    }
+
     private static java.util.List<Path> queueDirs(Path partitionDir) {
         try (Stream<Path> children = Files.list(partitionDir)) {
             return children.filter(p -> p.getFileName().toString().startsWith("queue-")).toList();

@@ -16,10 +16,14 @@ final class LogGuard {
     private final QueueHandle queue;
     private final LogState state;
     private final Supplier<LogConfig> config;
+    /** Records that the queue is needed now (the {@link LogManager} closes queues not in use first). */
+    private final Runnable used;
     /** Read and written under the write lock. */
     private boolean closed;
 
-    LogGuard(TopicPartition topicPartition, QueueHandle queue, LogState state, Supplier<LogConfig> config) {
+    LogGuard(TopicPartition topicPartition, QueueHandle queue, LogState state, Supplier<LogConfig> config,
+             Runnable used) {
+        this.used = used;
         this.topicPartition = topicPartition;
         this.queue = queue;
         this.state = state;
@@ -69,6 +73,7 @@ final class LogGuard {
 
     /** Reopens the queue if it was closed while idle, taking the write lock only then. */
     void ensureOpen() {
+        used.run();
         if (queue.isOpen()) {
             return;
         }
@@ -80,6 +85,7 @@ final class LogGuard {
         if (closed) {
             throw new IllegalStateException("Log of " + topicPartition + " is closed");
         }
+        used.run();
         if (!queue.isOpen()) {
             try {
                 queue.open(state.generation(), config.get().blockSize());

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,11 +22,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns a data directory of partition logs, one sub-directory per partition named
- * {@code <topic>-<partition>} as in Kafka. Logs open lazily on first use, and at most
- * {@code maxOpenQueues} Chronicle queues are open at once: the least recently opened idle
- * queue is closed when a new one opens, so a node can hold many thousands of partitions
- * within its file-handle and memory-map limits. A log whose queue was closed keeps its
- * offsets and index in memory and reopens the queue on its next read or write.
+ * {@code <topic>-<partition>} as in Kafka. Logs open lazily on first use, and about
+ * {@code maxOpenQueues} Chronicle queues at most are open at once, so a node can hold many
+ * thousands of partitions within its file-handle and memory-map limits: above
+ * {@link OpenQueuePolicy#closeAbove} open queues, the {@code weir-queue-closer} thread closes
+ * queues that are not in use ({@link OpenQueuePolicy}: idle ones first, never by order of use)
+ * down to {@link OpenQueuePolicy#closeDownTo}, so the threads that read and write (request
+ * handlers, replica fetchers) do not pay for closing; only if the closer falls behind and the
+ * bound is reached does the opening thread close some itself. A log whose queue was closed keeps
+ * its offsets and index in memory and reopens the queue on its next read or write.
  *
  * <p>Every append to a log of the directory claims its bytes from the directory's
  * {@link DiskSpace} guard first; {@link #isWritable()} says whether the directory takes appends.
@@ -39,6 +42,8 @@ public final class LogManager implements Closeable {
     static final int MIN_OPEN_QUEUES = 64;
     static final int MAX_OPEN_QUEUES = 100_000;
     private static final String DELETE_SUFFIX = "-delete";
+    /** A queue not read or written for this long is idle: the first to be closed. */
+    static final long QUEUE_IDLE_MS = 10_000;
 
     private final Path dataDir;
     private final LogConfig defaultConfig;
@@ -46,8 +51,20 @@ public final class LogManager implements Closeable {
     private final int maxOpenQueues;
     private final DiskSpace space;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
-    /** Logs with an open queue, least recently opened first. Guarded by itself. */
-    private final LinkedHashMap<PartitionLog, Boolean> openQueues = new LinkedHashMap<>();
+    /** Logs with an open queue. */
+    private final Set<PartitionLog> openQueues = ConcurrentHashMap.newKeySet();
+    /** Held by a pass closing queues; a second one skips rather than waits. */
+    private final java.util.concurrent.locks.ReentrantLock closingPass = new java.util.concurrent.locks.ReentrantLock();
+    /** Whether a closing pass is queued on the closer and has not started yet. */
+    private final java.util.concurrent.atomic.AtomicBoolean passQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Seeds the closing passes' random choices. Guarded by closingPass. */
+    private long passes;
+    /** Closes queues above the bound, off the threads that read and write. */
+    private final java.util.concurrent.ExecutorService closer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "weir-queue-closer");
+        t.setDaemon(true);
+        return t;
+    });
     /** Deletes the files of deleted logs, after their directories were renamed away. */
     private final java.util.concurrent.ExecutorService deleter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "weir-log-deleter");
@@ -88,15 +105,19 @@ public final class LogManager implements Closeable {
     }
 
     /**
-     * How many Chronicle queues a process may keep open within its limits: an open queue holds
-     * about two file descriptors and two memory maps (more for a large roll file), and half of
-     * each limit is left to sockets, the metadata log and the JVM. A node whose partitions are
-     * all in use but cannot all stay open closes and reopens queues on every fetch round, which
-     * costs milliseconds each, so the bound should be as high as the limits allow.
+     * How many Chronicle queues a process may keep open within its limits. An open queue holds two
+     * file descriptors (its {@code metadata.cq4t} and its roll file, each kept open by Chronicle for
+     * its mapping) and two memory maps (one per file; more while a log's readers and writer are in
+     * different 16 MiB chunks or roll files), counted from {@code /proc} (docs/ARCHITECTURE.md, "Many
+     * partitions"). Queues may take three quarters of each limit, at two descriptors and four maps
+     * apiece; the rest is left to sockets, the metadata log and the JVM. A node whose partitions in
+     * use cannot all stay open closes and reopens queues as they are used (see
+     * {@link OpenQueuePolicy}), which costs a fraction of a millisecond of CPU each, so the bound
+     * should be as high as the limits allow.
      */
     public static int maxOpenQueuesWithin(long maxFileDescriptors, long maxMapCount) {
-        long byFds = maxFileDescriptors / 2 / 2;
-        long byMaps = maxMapCount / 2 / 4;
+        long byFds = maxFileDescriptors / 4 * 3 / 2;
+        long byMaps = maxMapCount / 4 * 3 / 4;
         return (int) Math.max(MIN_OPEN_QUEUES, Math.min(MAX_OPEN_QUEUES, Math.min(byFds, byMaps)));
     }
 
@@ -110,10 +131,21 @@ public final class LogManager implements Closeable {
             return DEFAULT_MAX_OPEN_QUEUES;
         }
         try {
-            long maps = Long.parseLong(Files.readString(Path.of("/proc/sys/vm/max_map_count")).trim());
-            return maxOpenQueuesWithin(unix.getMaxFileDescriptorCount(), maps);
+            return maxOpenQueuesWithin(unix.getMaxFileDescriptorCount(), readProcNumber(Path.of("/proc/sys/vm/max_map_count")));
         } catch (IOException | RuntimeException e) {
             return DEFAULT_MAX_OPEN_QUEUES;
+        }
+    }
+
+    /**
+     * A number from a {@code /proc} file. Not {@code Files.readString}: it sizes its first read by the
+     * file's size, which procfs reports as 0, so it reads one byte, and a sysctl file answers a read
+     * at a non-zero offset with end of file: {@code vm.max_map_count} 65530 read as 6, which made
+     * every node's open-queue bound the minimum, 64.
+     */
+    static long readProcNumber(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return Long.parseLong(new String(in.readNBytes(64), java.nio.charset.StandardCharsets.US_ASCII).trim());
         }
     }
 
@@ -239,9 +271,7 @@ public final class LogManager implements Closeable {
 
     /** Number of Chronicle queues open right now (at most maxOpenQueues, give or take busy ones). */
     public int openQueueCount() {
-        synchronized (openQueues) {
-            return openQueues.size();
-        }
+        return openQueues.size();
     }
 
     /** Rough heap held by the open logs' in-memory state. */
@@ -251,6 +281,7 @@ public final class LogManager implements Closeable {
 
     @Override
     public void close() {
+        closer.shutdownNow();
         deleter.shutdown();
         try {
             // Bounded: whatever is left is deleted at the next start.
@@ -274,29 +305,65 @@ public final class LogManager implements Closeable {
         }
     }
 
+    /**
+     * Called by a log that opened its queue, under its write lock. Above the high mark a closing
+     * pass is queued on the closer thread; only at the bound (the closer fell behind) does this
+     * thread close queues itself, unless a pass is running already.
+     */
     void queueOpened(PartitionLog opened) {
-        List<PartitionLog> victims = new ArrayList<>();
-        synchronized (openQueues) {
-            openQueues.put(opened, Boolean.TRUE);
-            Iterator<PartitionLog> it = openQueues.keySet().iterator();
-            int excess = openQueues.size() - maxOpenQueues;
-            while (excess > 0 && it.hasNext()) {
-                PartitionLog candidate = it.next();
-                if (candidate != opened) {
-                    victims.add(candidate);
-                    excess--;
-                }
+        openQueues.add(opened);
+        int open = openQueues.size();
+        if (open > maxOpenQueues) {
+            closeQueuesNotInUse(true);
+        } else if (open > OpenQueuePolicy.closeAbove(maxOpenQueues) && passQueued.compareAndSet(false, true)) {
+            try {
+                closer.execute(() -> {
+                    passQueued.set(false);
+                    closeQueuesNotInUse(false);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                passQueued.set(false);
             }
-        }
-        // Outside our lock, and only if idle: the opener holds its own log's lock.
-        for (PartitionLog victim : victims) {
-            victim.closeQueueIfIdle();
         }
     }
 
     void queueClosed(PartitionLog closed) {
-        synchronized (openQueues) {
-            openQueues.remove(closed);
+        openQueues.remove(closed);
+    }
+
+    /**
+     * One closing pass, if still above the high mark: the queues {@link OpenQueuePolicy} names are
+     * closed, each only if its log is not busy right now (a busy one stays open for a later pass).
+     * Passes only try the victims' locks, so an opener holding its own log's lock may wait for a
+     * running pass without risk of deadlock.
+     *
+     * @param wait whether to wait for a running pass (and then check again) rather than skip
+     * @return queues closed
+     */
+    int closeQueuesNotInUse(boolean wait) {
+        if (wait) {
+            closingPass.lock();
+        } else if (!closingPass.tryLock()) {
+            return 0;
+        }
+        try {
+            if (openQueues.size() <= OpenQueuePolicy.closeAbove(maxOpenQueues)) {
+                return 0;
+            }
+            List<OpenQueuePolicy.OpenQueue<PartitionLog>> open = new ArrayList<>(openQueues.size());
+            for (PartitionLog l : openQueues) {
+                open.add(new OpenQueuePolicy.OpenQueue<>(l, l.lastUsedMs()));
+            }
+            int closed = 0;
+            for (PartitionLog victim : OpenQueuePolicy.victims(open, OpenQueuePolicy.closeDownTo(maxOpenQueues),
+                    clock.millis(), QUEUE_IDLE_MS, passes++)) {
+                if (victim.closeQueueIfIdle()) {
+                    closed++;
+                }
+            }
+            return closed;
+        } finally {
+            closingPass.unlock();
         }
     }
 

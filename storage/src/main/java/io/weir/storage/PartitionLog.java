@@ -64,6 +64,8 @@ public final class PartitionLog implements Closeable {
     private final ReentrantReadWriteLock lock;
     private final QueueHandle queue;
     private final LogReader reader;
+    /** When the queue was last needed (opened, read or written), by the clock; for {@link LogManager}. */
+    private volatile long lastUsedMs;
 
     // Durable state (mirrored in partition.state).
     private final LogState state;
@@ -89,7 +91,9 @@ public final class PartitionLog implements Closeable {
         Runnable opened = owner == null ? () -> { } : () -> owner.queueOpened(this);
         Runnable closedQueue = owner == null ? () -> { } : () -> owner.queueClosed(this);
         this.queue = new QueueHandle(dir, config.rollCycle(), clock, opened, closedQueue);
-        this.guard = new LogGuard(topicPartition, queue, state, this::config);
+        // Only a LogManager closes queues by how recently they were used.
+        Runnable used = owner == null ? () -> { } : () -> lastUsedMs = clock.millis();
+        this.guard = new LogGuard(topicPartition, queue, state, this::config, used);
         this.lock = guard.lock();
         this.contents = new LogContents(topicPartition, this::config, queue, state, writeFailure);
         this.batches = contents.batches();
@@ -508,14 +512,22 @@ public final class PartitionLog implements Closeable {
         return state.statePending();
     }
 
+    /** When the queue was last opened, read or written (0 if never), by the log's clock. */
+    long lastUsedMs() {
+        return lastUsedMs;
+    }
+
     /** True while the Chronicle queue is open (it is closed when idle, see {@link LogManager}). */
     boolean isQueueOpen() {
         return queue.isOpen();
     }
 
-    /** Closes the Chronicle queue if nobody is using the log right now; it reopens on next use. */
+    /**
+     * Closes the Chronicle queue if nobody is using the log right now; it reopens on next use.
+     * Never the queue of a log this thread holds (an opener closing others at the bound).
+     */
     boolean closeQueueIfIdle() {
-        if (!lock.writeLock().tryLock()) {
+        if (lock.isWriteLockedByCurrentThread() || !lock.writeLock().tryLock()) {
             return false;
         }
         try {

@@ -12,9 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -73,6 +70,8 @@ final class QueueHandle {
     private volatile long pinnedTime = -1;
     private SingleChronicleQueue queue;
     private ExcerptAppender appender;
+    /** The cycle whose roll file the appender was last prepared for; reset when the queue opens. */
+    private int preparedCycle = Integer.MIN_VALUE;
 
     /**
      * @param onOpened called after each open (the {@link LogManager} counts open queues)
@@ -127,6 +126,7 @@ final class QueueHandle {
             }
         };
         generation = gen;
+        preparedCycle = Integer.MIN_VALUE;
         queue = SingleChronicleQueueBuilder.single(dirOf(gen).toFile())
                 .rollCycle(rollCycle)
                 .blockSize(blockSize)
@@ -282,8 +282,17 @@ final class QueueHandle {
         out.writeSkip(size);
     }
 
-    /** The appender, created on the first write: opening a queue for reads writes nothing. */
+    /**
+     * The appender, created on the first write: opening a queue for reads writes nothing. The first
+     * write into a cycle whose roll file does not exist yet pre-creates its first pages
+     * ({@link PrecreatedRollFile}).
+     */
     private ExcerptAppender appender() {
+        int cycle = queue.cycle();
+        if (cycle != preparedCycle) {
+            preparedCycle = cycle;
+            PrecreatedRollFile.prepare(PrecreatedRollFile.rollFile(dirOf(generation).toFile(), rollCycle, cycle));
+        }
         if (appender == null) {
             appender = queue.createAppender();
             appender.singleThreadedCheckDisabled(true);
@@ -377,9 +386,7 @@ final class QueueHandle {
         if (known != null) {
             return known;
         }
-        String name = DateTimeFormatter.ofPattern(rollCycle.format()).withZone(ZoneOffset.UTC)
-                .format(Instant.ofEpochMilli((long) cycle * rollCycle.lengthInMillis())) + SingleChronicleQueue.SUFFIX;
-        return dirOf(generation).resolve(name).toFile();
+        return PrecreatedRollFile.rollFile(dirOf(generation).toFile(), rollCycle, cycle);
     }
 
     private Path dirOf(long gen) {

@@ -166,13 +166,24 @@ class LogManagerTest {
 
     @Test
     void theOpenQueueBoundFollowsTheProcessLimits() {
-        // Half the descriptors, two per queue; half the maps, four per queue (two, twice over).
-        assertThat(LogManager.maxOpenQueuesWithin(20_000, 65_530)).isEqualTo(5_000);
-        assertThat(LogManager.maxOpenQueuesWithin(1_048_576, 65_530)).isEqualTo(8_191);
-        assertThat(LogManager.maxOpenQueuesWithin(1_024, 65_530)).isEqualTo(256);
+        // Three quarters of the descriptors, two per queue; three quarters of the maps, four per queue (two, twice over).
+        assertThat(LogManager.maxOpenQueuesWithin(20_000, 65_530)).isEqualTo(7_500);
+        assertThat(LogManager.maxOpenQueuesWithin(1_048_576, 65_530)).isEqualTo(12_286);
+        assertThat(LogManager.maxOpenQueuesWithin(1_024, 65_530)).isEqualTo(384);
         assertThat(LogManager.maxOpenQueuesWithin(100, 65_530)).isEqualTo(LogManager.MIN_OPEN_QUEUES);
         assertThat(LogManager.maxOpenQueuesWithin(Long.MAX_VALUE, Long.MAX_VALUE)).isEqualTo(LogManager.MAX_OPEN_QUEUES);
         assertThat(LogManager.maxOpenQueuesForThisProcess()).isBetween(LogManager.MIN_OPEN_QUEUES, LogManager.MAX_OPEN_QUEUES);
+    }
+
+    @Test
+    void theBoundOfThisProcessComesFromItsRealLimits() throws IOException {
+        Path maxMapCount = Path.of("/proc/sys/vm/max_map_count");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(maxMapCount), "Linux only");
+        long maps = Long.parseLong(Files.readAllLines(maxMapCount).get(0).trim());
+        assertThat(LogManager.readProcNumber(maxMapCount)).isEqualTo(maps);
+        long fds = ((com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        assertThat(LogManager.maxOpenQueuesForThisProcess()).isEqualTo(LogManager.maxOpenQueuesWithin(fds, maps));
     }
 
     private static java.util.List<Path> queueDirs(Path partitionDir) {
@@ -195,6 +206,34 @@ class LogManagerTest {
                 assertThat(valuesOnly(log.read(0, 1000, Long.MAX_VALUE, true).records())).containsExactly("v" + p);
             }
             assertThat(logs.openQueueCount()).isLessThanOrEqualTo(3);
+        }
+    }
+
+    /**
+     * Partitions written all the time keep their queues while a stream of partitions written once
+     * each come and go: the queues closed above the bound are the idle ones, not the ones opened
+     * first (which closed every hot queue in turn, to be reopened by its next write).
+     */
+    @Test
+    void queuesInUseStayOpenWhileIdleOnesAreClosed() {
+        int max = 20;
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, max)) {
+            java.util.List<PartitionLog> hot = new java.util.ArrayList<>();
+            for (int p = 0; p < 10; p++) {
+                hot.add(logs.getOrCreate(new TopicPartition("hot", p), LogConfig.defaults()));
+            }
+            for (int p = 0; p < 100; p++) {
+                clock.advance(2_000);
+                for (PartitionLog log : hot) {
+                    log.appendAsLeader(batch("h" + p), 0);
+                }
+                logs.getOrCreate(new TopicPartition("once", p), LogConfig.defaults()).appendAsLeader(batch("o"), 0);
+                assertThat(hot).as("hot queues open after %d partitions written once", p + 1)
+                        .allMatch(PartitionLog::isQueueOpen);
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(1))
+                    .until(() -> logs.openQueueCount() <= OpenQueuePolicy.closeAbove(max));
+            assertThat(hot).allMatch(PartitionLog::isQueueOpen);
         }
     }
 

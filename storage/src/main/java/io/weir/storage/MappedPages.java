@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class MappedPages {
     /** Bytes a cursor moves past before its pages are dropped: one madvise per 256 KiB. */
     static final long STEP = 256 * 1024;
+    /** Bytes a tailer going idle must have moved past for its pages to be dropped: one madvise per fetch at most. */
+    static final long IDLE_MIN = 64 * 1024;
     /** Linux's default {@code fault_around_bytes}: what a read fault on a file mapping maps around the page. */
     static final long FAULT_AROUND = 64 * 1024;
     private static final Logger log = LoggerFactory.getLogger(MappedPages.class);

@@ -441,6 +441,7 @@ final class QueueHandle {
     }
 
     private void returnTailer(PooledTailer p) {
+        p.pages.idle(MappedPages.IDLE_MIN, MappedPages.RELEASE);
         synchronized (idleTailers) {
             if (idleTailers.size() < MAX_IDLE_TAILERS) {
                 idleTailers.addLast(p);

@@ -89,6 +89,23 @@ final class TouchedPages<C> {
         }
     }
 
+    /**
+     * The cursor stops for now (a tailer going back to its pool, which may keep it for long): releases
+     * the whole pages behind its end if they are at least {@code minBytes}, keeping the page the end is
+     * in, where the appender may still be writing.
+     */
+    void idle(long minBytes, Release<C> release) {
+        if (chunk == null) {
+            return;
+        }
+        long from0 = alignDown(runStart);
+        long to0 = alignDown(runEnd);
+        if (to0 > from0 && to0 - from0 >= minBytes) {
+            release.release(chunk, Math.max(chunkStart, from0 - faultAround), to0);
+            runStart = to0;
+        }
+    }
+
     /** Releases the rest of the run, its last partial page included, and forgets the chunk. */
     void finish(Release<C> release) {
         if (chunk != null) {

@@ -39,8 +39,11 @@ class TouchedPagesPropertyTest {
         }
     }
 
-    /** One step of the walk: a span in a chunk, forward from the last one or a jump anywhere in it. */
-    record Move(int chunk, boolean jump, long gapOrAt, long length) {
+    /**
+     * One step of the walk: a span in a chunk, forward from the last one or a jump anywhere in it; then
+     * maybe the cursor goes idle (a tailer back in its pool).
+     */
+    record Move(int chunk, boolean jump, long gapOrAt, long length, boolean idle) {
     }
 
     record Released(Chunk chunk, long from, long to) {
@@ -52,14 +55,16 @@ class TouchedPagesPropertyTest {
                 Arbitraries.frequency(Tuple.of(8, 0), Tuple.of(1, 1), Tuple.of(1, 2)),
                 Arbitraries.frequency(Tuple.of(9, false), Tuple.of(1, true)),
                 Arbitraries.longs().between(0, CHUNK + OVERLAP),
-                Arbitraries.longs().between(0, 3 * PAGE)).as(Move::new);
+                Arbitraries.longs().between(0, 3 * PAGE),
+                Arbitraries.frequency(Tuple.of(9, false), Tuple.of(1, true))).as(Move::new);
         return move.list().ofMinSize(1).ofMaxSize(200);
     }
 
     @Property(tries = 500)
     void releasesStayInsideTheChunkAndBehindAForwardCursorAndLeaveAtMostOneStep(
             @ForAll("walks") List<Move> walk, @ForAll @IntRange(min = 1, max = 16) int stepPages,
-            @ForAll @IntRange(min = 0, max = 16) int faultAroundPages) {
+            @ForAll @IntRange(min = 0, max = 16) int faultAroundPages,
+            @ForAll @IntRange(min = 0, max = 8) int idleMinPages) {
         long step = stepPages * PAGE;
         Chunk[] chunks = {new Chunk(0), new Chunk(1), new Chunk(2)};
         TouchedPages<Chunk> pages = new TouchedPages<>(PAGE, step, faultAroundPages * PAGE);
@@ -122,6 +127,17 @@ class TouchedPagesPropertyTest {
                 assertThat((long) unreleased.size() * PAGE).as("touched and not released").isLessThanOrEqualTo(step);
             }
             assertThat(unreleased).allMatch(k -> k.startsWith(c.id() + ":"));
+            if (m.idle()) {
+                int beforeIdle = released.size();
+                pages.idle(idleMinPages * PAGE, release);
+                for (Released r : released.subList(beforeIdle, released.size())) {
+                    assertThat(r.chunk()).isSameAs(c);
+                    assertThat(r.from()).isGreaterThanOrEqualTo(c.start());
+                    assertThat(r.to()).isLessThanOrEqualTo(to / PAGE * PAGE); // the end's page stays
+                }
+                assertThat((long) unreleased.size() * PAGE).as("touched and not released when idle")
+                        .isLessThanOrEqualTo(Math.max(idleMinPages, 1) * PAGE);
+            }
             last = c;
             lastTo = to;
         }

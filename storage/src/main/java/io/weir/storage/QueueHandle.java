@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.bytes.MappedBytesStore;
 import net.openhft.chronicle.core.UnsafeMemory;
 import sun.misc.Unsafe;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -40,6 +41,12 @@ import net.openhft.chronicle.wire.DocumentContext;
  * lock; readers under the read lock only borrow and return tailers, and the pool is
  * synchronised for them. The appender's single-thread check is off because the write lock,
  * not a thread, is what makes it single-writer.
+ *
+ * <p>Resident memory: Chronicle keeps a 16 MiB chunk (plus a quarter of overlap) of a roll file
+ * mapped while any appender, tailer or the roll file's own header access holds it, and the first
+ * chunk is held as long as the roll file is open, so every page written or read there would count
+ * in the node's RSS. The appender and each pooled tailer therefore drop the pages they have moved
+ * past ({@link TouchedPages}, {@link MappedPages}): the bytes stay in the page cache, as Kafka's do.
  */
 final class QueueHandle {
     private static final int MAX_IDLE_TAILERS = 4;
@@ -72,6 +79,8 @@ final class QueueHandle {
     private ExcerptAppender appender;
     /** The cycle whose roll file the appender was last prepared for; reset when the queue opens. */
     private int preparedCycle = Integer.MIN_VALUE;
+    /** The pages the appender has written and not yet dropped. */
+    private final TouchedPages<MappedBytesStore> appenderPages = MappedPages.cursor();
 
     /**
      * @param onOpened called after each open (the {@link LogManager} counts open queues)
@@ -145,6 +154,7 @@ final class QueueHandle {
             if (appender != null) {
                 ExcerptAppender a = appender;
                 appender = null;
+                appenderPages.finish(MappedPages.RELEASE);
                 a.close();
             }
         } finally {
@@ -236,9 +246,12 @@ final class QueueHandle {
      */
     long append(ByteBuffer buf, int pos, int size) {
         ExcerptAppender a = appender();
+        Bytes<?> out;
+        long from;
         try (DocumentContext dc = a.writingDocument()) {
             try {
-                Bytes<?> out = dc.wire().bytes();
+                out = dc.wire().bytes();
+                from = out.writePosition();
                 if (buf.hasArray()) {
                     writeArray(out, buf.array(), buf.arrayOffset() + pos, size);
                 } else {
@@ -255,7 +268,18 @@ final class QueueHandle {
                 throw e;
             }
         }
+        touched(appenderPages, out, from, from + size);
         return a.lastIndexAppended();
+    }
+
+    /**
+     * Reports an excerpt written or read at file offsets {@code [from, to)} through {@code bytes} to its
+     * cursor, if the chunk holding it is a mapped one (never anonymous memory: dropping there loses data).
+     */
+    private static void touched(TouchedPages<MappedBytesStore> pages, Bytes<?> bytes, long from, long to) {
+        if (bytes.bytesStore() instanceof MappedBytesStore chunk && chunk.start() <= from && to <= chunk.realCapacity()) {
+            pages.touched(chunk, chunk.start(), chunk.realCapacity(), from, to, MappedPages.RELEASE);
+        }
     }
 
     /**
@@ -344,11 +368,14 @@ final class QueueHandle {
                     }
                     Bytes<?> bytes = dc.wire().bytes();
                     long index = dc.index();
-                    if (!visitor.visit(index, bytes, bytes.readPosition(), (int) bytes.readRemaining())) {
+                    long position = bytes.readPosition();
+                    int size = (int) bytes.readRemaining();
+                    if (!visitor.visit(index, bytes, position, size)) {
                         dc.rollbackOnClose(); // stay on this excerpt
                         stoppedAt = index;
                         return;
                     }
+                    touched(pooled.pages, bytes, position, position + size);
                 }
             }
         } finally {
@@ -395,7 +422,7 @@ final class QueueHandle {
 
     private void closeIdleTailers() {
         synchronized (idleTailers) {
-            idleTailers.forEach(p -> p.tailer.close());
+            idleTailers.forEach(PooledTailer::close);
             idleTailers.clear();
         }
     }
@@ -421,22 +448,30 @@ final class QueueHandle {
     }
 
     private void returnTailer(PooledTailer p) {
+        p.pages.idle(MappedPages.IDLE_MIN, MappedPages.RELEASE);
         synchronized (idleTailers) {
             if (idleTailers.size() < MAX_IDLE_TAILERS) {
                 idleTailers.addLast(p);
                 return;
             }
         }
-        p.tailer.close();
+        p.close();
     }
 
     /** A tailer of the pool and the excerpt it was left on by a stopped scan ({@link #UNKNOWN} if none). */
     private static final class PooledTailer {
         final ExcerptTailer tailer;
+        /** The pages this tailer has read and not yet dropped. */
+        final TouchedPages<MappedBytesStore> pages = MappedPages.cursor();
         long next = UNKNOWN;
 
         PooledTailer(ExcerptTailer tailer) {
             this.tailer = tailer;
+        }
+
+        void close() {
+            pages.finish(MappedPages.RELEASE);
+            tailer.close();
         }
     }
 }

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code weir bench ...}: bin/weir hands its arguments here, on the bench module's classpath. */
-@Command(name = "weir bench", mixinStandardHelpOptions = true, subcommands = CompareCommand.class,
+@Command(name = "weir bench", mixinStandardHelpOptions = true, subcommands = {CompareCommand.class, MemoryCommand.class},
         description = "Benchmarks that need more than a node's classpath (Apache Kafka's own broker and tools).")
 public final class BenchCli implements Runnable {
     @CommandLine.Spec

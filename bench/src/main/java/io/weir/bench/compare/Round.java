@@ -82,34 +82,7 @@ final class Round {
             step.run();
 
             Map<Integer, Double> cpuBefore = cpu();
-            long records = 0;
-            for (Figures.ProduceLoad load : Figures.PRODUCE) {
-                int n = load.recordSize() == 100 ? sizes.records100() : sizes.records1k();
-                PerfOutput.Produce out = PerfOutput.produce(tool("org.apache.kafka.tools.ProducerPerformance",
-                        "produce-" + load.key(), "--topic", load.topic(), "--num-records", Integer.toString(n),
-                        "--record-size", Integer.toString(load.recordSize()), "--throughput", "-1",
-                        "--producer-props", "bootstrap.servers=" + bs, "acks=" + load.acks()));
-                results.record(load.throughput(), sys, out.recordsPerSec());
-                results.record(load.mbPerSec(), sys, out.mbPerSec());
-                results.record(load.p99(), sys, out.p99Ms());
-                records += n;
-                step.run();
-            }
-            for (Figures.ConsumeLoad load : Figures.CONSUME) {
-                int n = load.recordSize() == 100 ? sizes.records100() : sizes.records1k();
-                Figures.ProduceLoad source = Figures.PRODUCE.stream()
-                        .filter(p -> p.recordSize() == load.recordSize() && "all".equals(p.acks())).findFirst().orElseThrow();
-                PerfOutput.Consume out = PerfOutput.consume(tool("org.apache.kafka.tools.ConsumerPerformance",
-                        "consume-" + Figures.sizeKey(load.recordSize()), "--bootstrap-server", bs, "--topic", source.topic(),
-                        "--num-records", Integer.toString(n), "--timeout", "60000",
-                        "--group", "bench-" + sys.toLowerCase() + "-" + round + "-" + source.topic()));
-                results.record(load.total(), sys, out.recordsPerSec());
-                results.record(load.fetchOnly(), sys, out.fetchRecordsPerSec());
-                results.record(load.fetchMb(), sys, out.fetchMbPerSec());
-                results.record(load.join(), sys, out.joinMs());
-                records += n;
-                step.run();
-            }
+            long records = produceAndConsume(bs);
             Map<Integer, Double> cpuAfter = cpu();
             double cpuPerNode = cluster.nodeIds().stream().mapToDouble(id -> cpuAfter.get(id) - cpuBefore.get(id))
                     .sum() / cluster.nodeIds().size();
@@ -150,6 +123,45 @@ final class Round {
             }
             step.run();
         }
+    }
+
+    /**
+     * The produce workloads (Kafka's ProducerPerformance, one topic each) and reading back the acks=all
+     * topics (ConsumerPerformance, a new group each), their figures recorded; the topics must exist.
+     *
+     * @return the records produced and consumed
+     */
+    long produceAndConsume(String bs) throws Exception {
+        String sys = cluster.name();
+        long records = 0;
+        for (Figures.ProduceLoad load : Figures.PRODUCE) {
+            int n = load.recordSize() == 100 ? sizes.records100() : sizes.records1k();
+            PerfOutput.Produce out = PerfOutput.produce(tool("org.apache.kafka.tools.ProducerPerformance",
+                    "produce-" + load.key(), "--topic", load.topic(), "--num-records", Integer.toString(n),
+                    "--record-size", Integer.toString(load.recordSize()), "--throughput", "-1",
+                    "--producer-props", "bootstrap.servers=" + bs, "acks=" + load.acks()));
+            results.record(load.throughput(), sys, out.recordsPerSec());
+            results.record(load.mbPerSec(), sys, out.mbPerSec());
+            results.record(load.p99(), sys, out.p99Ms());
+            records += n;
+            step.run();
+        }
+        for (Figures.ConsumeLoad load : Figures.CONSUME) {
+            int n = load.recordSize() == 100 ? sizes.records100() : sizes.records1k();
+            Figures.ProduceLoad source = Figures.PRODUCE.stream()
+                    .filter(p -> p.recordSize() == load.recordSize() && "all".equals(p.acks())).findFirst().orElseThrow();
+            PerfOutput.Consume out = PerfOutput.consume(tool("org.apache.kafka.tools.ConsumerPerformance",
+                    "consume-" + Figures.sizeKey(load.recordSize()), "--bootstrap-server", bs, "--topic", source.topic(),
+                    "--num-records", Integer.toString(n), "--timeout", "60000",
+                    "--group", "bench-" + sys.toLowerCase() + "-" + round + "-" + source.topic()));
+            results.record(load.total(), sys, out.recordsPerSec());
+            results.record(load.fetchOnly(), sys, out.fetchRecordsPerSec());
+            results.record(load.fetchMb(), sys, out.fetchMbPerSec());
+            results.record(load.join(), sys, out.joinMs());
+            records += n;
+            step.run();
+        }
+        return records;
     }
 
     /**
@@ -195,7 +207,7 @@ final class Round {
      * Creates the topics, asking again for those whose creation failed (a controller busy on a loaded
      * machine answers REQUEST_TIMED_OUT though it may still create it: TopicExists then counts as done).
      */
-    private static void createTopics(Admin admin, List<NewTopic> topics, Duration timeout) throws Exception {
+    static void createTopics(Admin admin, List<NewTopic> topics, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<NewTopic> left = new ArrayList<>(topics);
         while (true) {
@@ -222,11 +234,11 @@ final class Round {
         }
     }
 
-    private static NewTopic perfTopic(String name) {
+    static NewTopic perfTopic(String name) {
         return new NewTopic(name, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2"));
     }
 
-    private static void awaitLeaders(Admin admin, List<String> topics, Duration timeout) throws Exception {
+    static void awaitLeaders(Admin admin, List<String> topics, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {

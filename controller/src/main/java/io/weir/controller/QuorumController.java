@@ -17,6 +17,7 @@ import io.weir.controller.coordination.NotControllerException;
 import io.weir.controller.image.MetadataImage;
 import io.weir.controller.partition.AlterPartitionReply;
 import io.weir.controller.partition.AlterPartitionRequest;
+import io.weir.controller.partition.BrokerLivenessChanges;
 import io.weir.controller.partition.ElectionType;
 import io.weir.controller.partition.PartitionControlManager;
 import io.weir.controller.partition.TopicPartitionName;
@@ -361,6 +362,7 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
             brokers.heartbeats().resetAll(committed.brokers().keySet(), now);
             LOG.info("node {} is the active controller at epoch {} from offset {}",
                 coordination.nodeId(), controllerEpoch, committed.offset());
+            electLeaderless();
         });
     }
 
@@ -554,8 +556,21 @@ public final class QuorumController implements CoordinationListener, AutoCloseab
             resyncNeeded = false;
             if (isActive()) {
                 working = committed;
+                electLeaderless();
             }
         }
+    }
+
+    /**
+     * Completes an unfencing whose elections a failed append cut short (see
+     * {@link BrokerLivenessChanges#electLeaderless}); usually it finds nothing to do.
+     */
+    private void electLeaderless() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        done.whenComplete((ok, error) -> {
+            if (error != null) LOG.info("electing leaderless partitions failed: {}", error.toString());
+        });
+        runWrite("electLeaderless", img -> ControllerResult.nonAtomic(BrokerLivenessChanges.electLeaderless(img), null), done);
     }
 
     private void resign(String why) {

@@ -334,6 +334,90 @@ class QuorumControllerTest {
         assertThat(log.replayAll().topic("a")).isEqualTo(c.image().topic("a"));
     }
 
+    /** Lets {@code passing} more appends through, then fails one as a lost leadership would. */
+    private static final class FailLater extends FlakyCoordination {
+        final java.util.concurrent.atomic.AtomicInteger passing = new java.util.concurrent.atomic.AtomicInteger(-1);
+
+        FailLater(LocalCoordination delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public CompletableFuture<Long> append(long epoch, List<MetadataRecord> records) {
+            if (passing.getAndDecrement() == 0) {
+                return CompletableFuture.failedFuture(new NotControllerException("injected", Optional.empty()));
+            }
+            return super.append(epoch, records);
+        }
+    }
+
+    private QuorumController smallBatchController(Coordination coordination, int max) throws Exception {
+        QuorumController c = new QuorumController(coordination,
+            new ControllerConfig(SESSION, 1, (short) 1, 1000, max, 10_000), clock::get, UUID::randomUUID);
+        controllers.add(c);
+        c.start();
+        log.elect(1);
+        await().atMost(Duration.ofSeconds(10)).until(c::isActive);
+        return c;
+    }
+
+    @Test
+    void aShutdownFencingCutShortBetweenBatchesLeavesTheBrokerUnfencedAndARetryFinishesIt() throws Exception {
+        FailLater flaky = new FailLater(new LocalCoordination(log, 1));
+        QuorumController c = smallBatchController(flaky, 6);
+        long epoch1 = liveBroker(c, 1);
+        liveBroker(c, 2);
+        for (String t : TOPICS) {
+            get(c.createTopics(List.of(CreatableTopic.of(t, 3, 2)), false));
+        }
+
+        flaky.passing.set(1); // the first batch of the fencing commits, the second fails
+        assertThatThrownBy(() -> get(c.brokerHeartbeat(
+            new BrokerHeartbeatRequest(1, epoch1, c.image().offset(), false, true))))
+            .cause().isInstanceOf(NotControllerException.class);
+        assertThat(c.image().isLive(1)).as("the fence record comes last").isTrue();
+
+        BrokerHeartbeatReply retry = await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try {
+                return get(c.brokerHeartbeat(new BrokerHeartbeatRequest(1, epoch1, c.image().offset(), false, true)));
+            } catch (ExecutionException e) {
+                return null; // still resyncing
+            }
+        }, r -> r != null);
+        assertThat(retry.shouldShutDown()).isTrue();
+        assertThat(c.image().isLive(1)).isFalse();
+        assertThat(partitions(c)).allSatisfy(p -> {
+            assertThat(p.leader()).isEqualTo(2);
+            assertThat(p.isr()).containsExactly(2);
+        });
+    }
+
+    @Test
+    void anUnfencingCutShortBetweenBatchesIsCompletedByTheResyncedController() throws Exception {
+        FailLater flaky = new FailLater(new LocalCoordination(log, 1));
+        QuorumController c = smallBatchController(flaky, 6);
+        long epoch1 = liveBroker(c, 1);
+        long epoch2 = liveBroker(c, 2);
+        for (String t : TOPICS) {
+            get(c.createTopics(List.of(CreatableTopic.of(t, 3, 2)), false));
+        }
+        get(c.brokerHeartbeat(new BrokerHeartbeatRequest(1, epoch1, c.image().offset(), false, true)));
+        get(c.brokerHeartbeat(new BrokerHeartbeatRequest(2, epoch2, c.image().offset(), false, true)));
+        assertThat(partitions(c)).allSatisfy(p -> assertThat(p.leader()).isEqualTo(-1));
+
+        long epoch = get(c.registerBroker(Fixtures.registration(2, null))).brokerEpoch();
+        flaky.passing.set(1); // the unfence record and the first elections commit, the rest fail
+        assertThatThrownBy(() -> get(c.brokerHeartbeat(
+            new BrokerHeartbeatRequest(2, epoch, c.image().offset(), false, false))))
+            .cause().isInstanceOf(NotControllerException.class);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(c.image().isLive(2)).isTrue();
+            assertThat(partitions(c)).hasSize(12).allSatisfy(p -> assertThat(p.leader()).isEqualTo(2));
+        });
+        assertThat(c.image()).isEqualTo(log.replayAll());
+    }
+
     private static final List<String> TOPICS = List.of("a", "b", "c", "d");
 
     private static List<PartitionRegistration> partitions(QuorumController c) {

@@ -31,7 +31,10 @@ import java.util.Optional;
  *
  * <p>These changes touch every partition the broker leads or follows, so with tens of thousands
  * of partitions they exceed one batch: they are non-atomic results, appended in several
- * consecutive batches, in the order decided.
+ * consecutive batches, in the order decided: the broker's own record last where a failover
+ * between two batches must leave it in its old state (fencing, registering, unregistering); an
+ * unfencing comes first and its elections after it, which a new active controller completes if
+ * they were cut short ({@link BrokerLivenessChanges#electLeaderless}).
  */
 public final class BrokerControlManager {
     private final BrokerHeartbeatTracker heartbeats;
@@ -171,8 +174,8 @@ public final class BrokerControlManager {
             List<MetadataRecord> step = fence(working, b.get());
             int room = maxRecords - records.size();
             if (step.size() > room) {
-                // The fence record comes first in step; the partition moves after it.
-                records.addAll(step.subList(1, Math.min(step.size(), 1 + Math.max(0, room))));
+                // The fence record comes last in step: only partition moves now, the fence once the rest fits.
+                records.addAll(step.subList(0, Math.min(step.size() - 1, Math.max(0, room))));
                 break;
             }
             records.addAll(step);
@@ -182,10 +185,14 @@ public final class BrokerControlManager {
         return ControllerResult.of(records, fenced);
     }
 
+    /**
+     * The partition moves, then the fence record: last, so that a fencing spread over several
+     * batches and cut short by a failover leaves the broker unfenced (and fenced again by the next
+     * heartbeat, shutdown request or session expiry) rather than fenced and still leading.
+     */
     private static List<MetadataRecord> fence(MetadataImage image, BrokerRegistration broker) {
-        List<MetadataRecord> records = new ArrayList<>();
+        List<MetadataRecord> records = new ArrayList<>(BrokerLivenessChanges.onFenced(image, broker.id()));
         records.add(new FenceBrokerRecord(broker.id(), broker.epoch()));
-        records.addAll(BrokerLivenessChanges.onFenced(image, broker.id()));
         return records;
     }
 

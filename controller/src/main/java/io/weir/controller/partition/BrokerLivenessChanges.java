@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
+import java.util.function.Predicate;
 
 /**
  * Partition changes that follow a broker being fenced or unfenced.
@@ -68,10 +69,25 @@ public final class BrokerLivenessChanges {
     }
 
     public static List<MetadataRecord> onUnfenced(MetadataImage image, int brokerId) {
-        IntPredicate live = id -> id == brokerId || image.isLive(id);
+        return electLeaderless(image, id -> id == brokerId || image.isLive(id), p -> p.replicas().contains(brokerId));
+    }
+
+    /**
+     * Elects a leader for every partition that has none and has a live ISR member (or, with unclean
+     * election on, a live replica). Normally there is none: unfencing a broker elects them
+     * ({@link #onUnfenced}); but that change may span several batches, and a controller that
+     * failed between two of them left the rest leaderless with the broker already unfenced, so a
+     * new or resynced active controller runs this once.
+     */
+    public static List<MetadataRecord> electLeaderless(MetadataImage image) {
+        return electLeaderless(image, image::isLive, p -> true);
+    }
+
+    private static List<MetadataRecord> electLeaderless(MetadataImage image, IntPredicate live,
+                                                        Predicate<PartitionRegistration> relevant) {
         List<MetadataRecord> out = new ArrayList<>();
         forEachPartition(image, (topic, index, p) -> {
-            if (p.hasLeader() || !p.replicas().contains(brokerId)) {
+            if (p.hasLeader() || !relevant.test(p)) {
                 return;
             }
             int leader = LeaderElection.clean(p.replicas(), p.isr(), live);

@@ -71,6 +71,28 @@ final class LogGuard {
         }
     }
 
+    /**
+     * Runs {@code read} under the read lock with the queue open: reopens it first if it was closed
+     * while idle, and again if {@link LogManager}'s closer closed it between that and the read lock
+     * (a few tries; the closer closes only queues it can lock, so a reader holding the lock wins).
+     */
+    <T> T underReadLockOpen(Supplier<T> read) {
+        for (int attempt = 1; ; attempt++) {
+            ensureOpen();
+            lock.readLock().lock();
+            try {
+                if (queue.isOpen()) {
+                    return read.get();
+                }
+                if (closed || attempt == 10) {
+                    throw new IllegalStateException("Log of " + topicPartition + " is closed");
+                }
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+    }
+
     /** Reopens the queue if it was closed while idle, taking the write lock only then. */
     void ensureOpen() {
         used.run();

@@ -285,6 +285,7 @@ public final class LogManager implements Closeable {
         deleter.shutdown();
         try {
             // Bounded: whatever is left is deleted at the next start.
+            closer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS); // a running pass only tryLocks
             deleter.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -314,12 +315,12 @@ public final class LogManager implements Closeable {
         openQueues.add(opened);
         int open = openQueues.size();
         if (open > maxOpenQueues) {
-            closeQueuesNotInUse(true);
+            closeQueuesNotInUse(opened);
         } else if (open > OpenQueuePolicy.closeAbove(maxOpenQueues) && passQueued.compareAndSet(false, true)) {
             try {
                 closer.execute(() -> {
                     passQueued.set(false);
-                    closeQueuesNotInUse(false);
+                    closeQueuesNotInUse(null);
                 });
             } catch (java.util.concurrent.RejectedExecutionException closing) {
                 passQueued.set(false);
@@ -337,11 +338,12 @@ public final class LogManager implements Closeable {
      * Passes only try the victims' locks, so an opener holding its own log's lock may wait for a
      * running pass without risk of deadlock.
      *
-     * @param wait whether to wait for a running pass (and then check again) rather than skip
+     * @param opener the log whose opening reached the bound, on this thread (it waits for a running
+     *     pass, then checks again, and is never a victim: its queue is in use), or null for the closer
      * @return queues closed
      */
-    int closeQueuesNotInUse(boolean wait) {
-        if (wait) {
+    int closeQueuesNotInUse(PartitionLog opener) {
+        if (opener != null) {
             closingPass.lock();
         } else if (!closingPass.tryLock()) {
             return 0;
@@ -352,11 +354,13 @@ public final class LogManager implements Closeable {
             }
             List<OpenQueuePolicy.OpenQueue<PartitionLog>> open = new ArrayList<>(openQueues.size());
             for (PartitionLog l : openQueues) {
-                open.add(new OpenQueuePolicy.OpenQueue<>(l, l.lastUsedMs()));
+                if (l != opener) {
+                    open.add(new OpenQueuePolicy.OpenQueue<>(l, l.lastUsedMs()));
+                }
             }
             int closed = 0;
-            for (PartitionLog victim : OpenQueuePolicy.victims(open, OpenQueuePolicy.closeDownTo(maxOpenQueues),
-                    clock.millis(), QUEUE_IDLE_MS, passes++)) {
+            int keep = OpenQueuePolicy.closeDownTo(maxOpenQueues) - (open.size() < openQueues.size() ? 1 : 0);
+            for (PartitionLog victim : OpenQueuePolicy.victims(open, keep, clock.millis(), QUEUE_IDLE_MS, passes++)) {
                 if (victim.closeQueueIfIdle()) {
                     closed++;
                 }

@@ -76,7 +76,13 @@ final class MappedPages {
             if (hi <= lo) {
                 return;
             }
-            int rc = posix.madvise(chunk.addressForRead(lo), hi - lo, MAdviseFlag.MADV_DONTNEED.value());
+            int rc;
+            try {
+                rc = posix.madvise(chunk.addressForRead(lo), hi - lo, MAdviseFlag.MADV_DONTNEED.value());
+            } catch (RuntimeException | LinkageError e) {
+                disable("madvise(MADV_DONTNEED) threw " + e);
+                return;
+            }
             if (rc != 0) {
                 disable("madvise(MADV_DONTNEED) failed with errno " + posix.lastError());
                 return;
@@ -95,7 +101,7 @@ final class MappedPages {
         }
     }
 
-    private static void disable(String why) {
+    static void disable(String why) {
         if (enabled) {
             enabled = false;
             log.warn("Not dropping Chronicle's mapped pages any more ({}): the log's bytes stay in this process's "

@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -335,14 +336,8 @@ public final class PartitionLog implements Closeable {
         if (withoutBytes != null) {
             return withoutBytes;
         }
-        guard.ensureOpen();
-        return guard.underReadLock(() -> {
-            if (!queue.isOpen()) {
-                throw new IllegalStateException("Log of " + topicPartition + " is closed");
-            }
-            return reader.read(state.logStartOffset(), contents.logEndOffset(), state.highWatermark(), fetchOffset,
-                    maxBytes, maxOffsetExclusive, minOneMessage);
-        });
+        return guard.underReadLockOpen(() -> reader.read(state.logStartOffset(), contents.logEndOffset(),
+                state.highWatermark(), fetchOffset, maxBytes, maxOffsetExclusive, minOneMessage));
     }
 
     /**
@@ -362,11 +357,11 @@ public final class PartitionLog implements Closeable {
      * @return empty when no record has a timestamp that late
      */
     public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
-        if (timestamp != -2L && timestamp != -1L && timestamp != -4L) {
-            guard.ensureOpen(); // the earliest and latest offsets are known without reading
-        }
-        return guard.underReadLock(() -> reader.offsetForTimestamp(timestamp, state.logStartOffset(),
-                contents.logEndOffset()));
+        Supplier<Optional<TimestampAndOffset>> lookup = () -> reader.offsetForTimestamp(timestamp,
+                state.logStartOffset(), contents.logEndOffset());
+        // The earliest and latest offsets are known without reading the queue.
+        return timestamp == -2L || timestamp == -1L || timestamp == -4L
+                ? guard.underReadLock(lookup) : guard.underReadLockOpen(lookup);
     }
 
     /**

@@ -278,7 +278,12 @@ final class QueueHandle {
      */
     private static void touched(TouchedPages<MappedBytesStore> pages, Bytes<?> bytes, long from, long to) {
         if (bytes.bytesStore() instanceof MappedBytesStore chunk && chunk.start() <= from && to <= chunk.realCapacity()) {
-            pages.touched(chunk, chunk.start(), chunk.realCapacity(), from, to, MappedPages.RELEASE);
+            try {
+                pages.touched(chunk, chunk.start(), chunk.realCapacity(), from, to, MappedPages.RELEASE);
+            } catch (RuntimeException | LinkageError e) {
+                // The excerpt is written or read already: never fail it for the pages' sake.
+                MappedPages.disable("dropping failed: " + e);
+            }
         }
     }
 

@@ -28,11 +28,16 @@ final class Dirs {
         }
     }
 
-    /** Copies every {@code *.log} file under {@code from} to the same relative path under {@code to}, quietly. */
+    /**
+     * Copies every {@code *.log} file under {@code from}, except in data directories (Kafka's segments),
+     * to the same relative path under {@code to}, quietly.
+     */
     static void copyLogs(Path from, Path to) {
         if (!Files.exists(from)) return;
         try (Stream<Path> s = Files.walk(from)) {
-            s.filter(p -> p.getFileName().toString().endsWith(".log") && Files.isRegularFile(p)).forEach(p -> {
+            // Not under a node's data/: Kafka's segments are *.log files too.
+            s.filter(p -> p.getFileName().toString().endsWith(".log") && Files.isRegularFile(p)
+                    && !from.relativize(p).toString().contains("data" + java.io.File.separator)).forEach(p -> {
                 try {
                     Path target = to.resolve(from.relativize(p).toString());
                     Files.createDirectories(target.getParent());

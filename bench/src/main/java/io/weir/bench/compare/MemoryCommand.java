@@ -38,7 +38,7 @@ public final class MemoryCommand implements java.util.concurrent.Callable<Intege
     @Option(names = "--records-1k", defaultValue = "50000", description = "records per 1 KiB workload (default: ${DEFAULT-VALUE})")
     int records1k;
 
-    @Option(names = "--base-port", defaultValue = "46000",
+    @Option(names = "--base-port", defaultValue = "28000",
             description = "Weir listens on P.., P+100.., P+200..; Kafka on P+500.., P+600.. (default: ${DEFAULT-VALUE})")
     int basePort;
 

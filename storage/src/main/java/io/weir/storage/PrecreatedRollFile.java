@@ -5,10 +5,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.stream.Stream;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.impl.single.PrecreatedFiles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -45,6 +48,8 @@ final class PrecreatedRollFile {
     private static final Logger log = LoggerFactory.getLogger(PrecreatedRollFile.class);
     /** The prefix written: Chronicle's header and two 32 KiB index arrays, and some 60 KiB of excerpts. */
     static final int BYTES = 128 << 10;
+    /** Chronicle's pre-created file suffix ({@code PrecreatedFiles}). */
+    private static final String SUFFIX = ".precreated";
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(BYTES).asReadOnlyBuffer();
 
     private PrecreatedRollFile() {
@@ -80,6 +85,28 @@ final class PrecreatedRollFile {
         } catch (IOException e) {
             log.debug("Could not pre-create {}; Chronicle creates the roll file itself: {}", rollFile, e.toString());
             return false;
+        }
+    }
+
+    /**
+     * Deletes the pre-created files in a queue directory that is about to open. Chronicle renames
+     * one only when it creates that very roll file, so one prepared for a cycle that rolled over
+     * before its first write, or before a kill -9, would stay forever (retention deletes roll files
+     * by name). Nothing else writes them while the queue is closed; the appender prepares its
+     * cycle's again.
+     */
+    static void deleteStray(Path queueDir) {
+        if (!Files.isDirectory(queueDir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(queueDir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (p.getFileName().toString().endsWith(SUFFIX)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            log.debug("Could not delete stray pre-created files in {}: {}", queueDir, e.toString());
         }
     }
 }

@@ -136,6 +136,7 @@ final class QueueHandle {
         };
         generation = gen;
         preparedCycle = Integer.MIN_VALUE;
+        PrecreatedRollFile.deleteStray(dirOf(gen));
         queue = SingleChronicleQueueBuilder.single(dirOf(gen).toFile())
                 .rollCycle(rollCycle)
                 .blockSize(blockSize)

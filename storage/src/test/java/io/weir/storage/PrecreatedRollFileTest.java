@@ -68,6 +68,23 @@ class PrecreatedRollFileTest {
         assertThat(Files.readAllBytes(precreated)).containsOnly(0);
     }
 
+    /** One left by a cycle that rolled before its first write, or by a kill -9, is deleted when the queue opens. */
+    @Test
+    void aStrayPrecreatedFileIsDeletedWhenTheQueueOpens() throws IOException {
+        TopicPartition tp = new TopicPartition("stray", 0);
+        Path partitionDir = dir.resolve("stray-0");
+        try (PartitionLog log = PartitionLog.open(tp, partitionDir, LogConfig.defaults(), clock)) {
+            log.appendAsLeader(batch("a"), 0);
+        }
+        Path stray = Files.write(partitionDir.resolve("queue-0").resolve("19700101-00F.precreated"), new byte[4096]);
+        try (PartitionLog log = PartitionLog.open(tp, partitionDir, LogConfig.defaults(), clock)) {
+            assertThat(valuesOnly(log.read(0, 1 << 20, Long.MAX_VALUE, true).records())).containsExactly("a");
+            assertThat(stray).doesNotExist();
+            log.appendAsLeader(batch("b"), 0);
+            assertThat(valuesOnly(log.read(0, 1 << 20, Long.MAX_VALUE, true).records())).containsExactly("a", "b");
+        }
+    }
+
     private static List<Path> files(Path d, String suffix) throws IOException {
         try (Stream<Path> s = Files.list(d)) {
             return s.filter(p -> p.getFileName().toString().endsWith(suffix)).toList();

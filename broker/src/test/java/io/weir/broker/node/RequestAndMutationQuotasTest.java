@@ -142,11 +142,14 @@ class RequestAndMutationQuotasTest {
                     "--describe", "--entity-type", "ips", "--entity-name", "127.0.0.2");
             assertThat(describe.output()).contains("connection_creation_rate=1.0");
         });
-        // One connection a second with 1 s of credit: the first is served, the second, opened at once, is not.
+        // One connection a second with 1 s of credit: of two opened at once, one is served and the
+        // other is not. Which one is up to the node: it may take the two up in either order.
         try (Socket first = connectFrom("127.0.0.2"); Socket second = connectFrom("127.0.0.2");
              Socket elsewhere = connectFrom("127.0.0.3")) {
-            assertThat(answersApiVersions(first)).isTrue();
-            assertThat(answersApiVersions(second)).as("held unread, then closed").isFalse();
+            boolean firstAnswered = answersApiVersions(first);
+            boolean secondAnswered = answersApiVersions(second);
+            assertThat(List.of(firstAnswered, secondAnswered)).as("one served, one held unread, then closed")
+                    .containsExactlyInAnyOrder(true, false);
             assertThat(answersApiVersions(elsewhere)).as("another address").isTrue();
         }
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
@@ -97,8 +98,19 @@ final class ChaosTopic {
      * latest acknowledgement.
      */
     void write(String bootstrap, AtomicBoolean stop, Map<Integer, List<String>> acked, AtomicInteger failed) {
+        write(bootstrap, stop, acked, failed, 0);
+    }
+
+    /**
+     * As {@link #write(String, AtomicBoolean, Map, AtomicInteger)}, at most {@code maxPerSecond}
+     * sends a second (0: as fast as the cluster acknowledges). A test that only needs writes to be
+     * going on through a fault bounds them: reading every acknowledged record back is the slow part.
+     */
+    void write(String bootstrap, AtomicBoolean stop, Map<Integer, List<String>> acked, AtomicInteger failed,
+               int maxPerSecond) {
         try (KafkaProducer<String, String> producer = producer(bootstrap, 60_000)) {
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
+            long start = System.nanoTime();
+            long deadline = start + TimeUnit.MINUTES.toNanos(20);
             for (int i = 0; !stop.get() && System.nanoTime() < deadline; i++) {
                 String value = "v" + i;
                 producer.send(new ProducerRecord<>(name, i % partitions, null, value), (md, error) -> {
@@ -112,6 +124,10 @@ final class ChaosTopic {
                 });
                 if (i % 50 == 49) {
                     producer.flush();
+                    if (maxPerSecond > 0) {
+                        long dueNanos = start + (i + 1) * TimeUnit.SECONDS.toNanos(1) / maxPerSecond;
+                        LockSupport.parkNanos(dueNanos - System.nanoTime());
+                    }
                 }
             }
             producer.flush();

@@ -28,6 +28,8 @@ class FrozenLeaderTest {
             "broker.session.timeout.ms", 3000,
             "replica.lag.time.max.ms", 3000);
     private static final long FREEZE_MS = 25_000;
+    /** Enough to see acknowledgements stop and resume; unbounded, the read-back took most of the test. */
+    private static final int WRITES_PER_SECOND = 5_000;
     /** Shorter than the session timeout: no failover can have happened yet. */
     private static final long SETTLE_MS = 1_500;
     /** Session timeout, election, metadata propagation and client retries, with room for a loaded machine. */
@@ -46,7 +48,7 @@ class FrozenLeaderTest {
             Map<Integer, List<String>> acked = new HashMap<>();
             AtomicInteger failed = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
-            Thread writer = new Thread(() -> TOPIC.write(bootstrap, stop, acked, failed), "frozen-writer");
+            Thread writer = new Thread(() -> TOPIC.write(bootstrap, stop, acked, failed, WRITES_PER_SECOND), "frozen-writer");
             writer.start();
             long resumedAfterMs;
             try {

@@ -132,7 +132,7 @@ final class ClusterCommand implements Runnable {
                         return false;
                     }
                 }
-                if (!waiting.isEmpty()) TimeUnit.MILLISECONDS.sleep(250);
+                if (!waiting.isEmpty()) TimeUnit.MILLISECONDS.sleep(100);
             }
             if (!waiting.isEmpty()) System.err.println("nodes " + waiting + " not ready within " + READY_TIMEOUT);
             return waiting.isEmpty();

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -29,6 +30,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class BrokerLifecycle implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrokerLifecycle.class);
+    /** The interval between calls while the broker joins (registers, then waits to be unfenced). */
+    static final long JOINING_INTERVAL_MS = 50;
 
     private final int nodeId;
     private final UUID incarnationId = UUID.randomUUID();
@@ -41,6 +44,8 @@ public final class BrokerLifecycle implements AutoCloseable {
     private final ScheduledExecutorService thread;
     /** What the last heartbeat said of the data directory; lifecycle thread only. */
     private boolean reportedOffline;
+    /** Controller calls failed in a row; lifecycle thread only. */
+    private int failedCalls;
     private volatile long brokerEpoch = -1;
     private volatile boolean shuttingDown;
 
@@ -59,15 +64,43 @@ public final class BrokerLifecycle implements AutoCloseable {
         this.metadata = metadata;
         this.channel = channel;
         this.heartbeatIntervalMs = heartbeatIntervalMs;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "weir-broker-lifecycle-" + nodeId);
             t.setDaemon(true);
             return t;
         });
+        // The next call is always pending: close() must not wait for it to come due.
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.thread = executor;
     }
 
     public void start() {
-        thread.scheduleWithFixedDelay(this::tick, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+        thread.execute(this::tickAndReschedule);
+    }
+
+    /**
+     * Until the broker is registered and unfenced, the next call follows after
+     * {@value #JOINING_INTERVAL_MS} ms rather than a heartbeat interval, as Kafka's
+     * BrokerLifecycleManager heartbeats at once while a broker catches up: the controller
+     * unfences it on the first heartbeat that shows its metadata caught up, so every interval
+     * waited here is start-up time (and failover time for a restarted node). Calls that fail
+     * (no controller known or reachable) back off, doubling up to the heartbeat interval.
+     */
+    static long nextCallDelayMs(boolean registered, boolean unfenced, int failedCalls, long heartbeatIntervalMs) {
+        if (registered && unfenced) return heartbeatIntervalMs;
+        long backoff = JOINING_INTERVAL_MS << Math.min(failedCalls, 20);
+        return Math.min(backoff, heartbeatIntervalMs);
+    }
+
+    private void tickAndReschedule() {
+        tick();
+        if (shuttingDown || thread.isShutdown()) return;
+        try {
+            thread.schedule(this::tickAndReschedule, nextCallDelayMs(brokerEpoch >= 0, isUnfenced(), failedCalls,
+                    heartbeatIntervalMs), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // close() shut the thread down between the check and here.
+        }
     }
 
     /** The broker epoch of the current registration, -1 while unregistered. */
@@ -86,9 +119,11 @@ public final class BrokerLifecycle implements AutoCloseable {
                 BrokerRegistrationReply reply = channel.register(
                         new BrokerRegistrationRequest(nodeId, incarnationId, endpoints, rack));
                 if (reply.status().isOk()) {
+                    failedCalls = 0;
                     brokerEpoch = reply.brokerEpoch();
                     log.info("Broker {} registered with broker epoch {}", nodeId, brokerEpoch);
                 } else {
+                    failedCalls++;
                     log.info("Broker {} registration refused: {}", nodeId, reply.status());
                 }
                 return;
@@ -107,6 +142,7 @@ public final class BrokerLifecycle implements AutoCloseable {
             BrokerHeartbeatReply reply = channel.heartbeat(new BrokerHeartbeatRequest(nodeId, brokerEpoch,
                     metadata.image().offset(), false, shuttingDown, offline));
             ApiError error = reply.status().error();
+            failedCalls = reply.status().isOk() ? 0 : failedCalls + 1;
             if (error == ApiError.STALE_BROKER_EPOCH || error == ApiError.BROKER_ID_NOT_REGISTERED) {
                 log.info("Broker {} must register again: {}", nodeId, reply.status());
                 brokerEpoch = -1;
@@ -116,6 +152,7 @@ public final class BrokerLifecycle implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
+            failedCalls++;
             log.debug("Broker {} could not reach the controller: {}", nodeId, e.toString());
         }
     }

@@ -40,6 +40,10 @@ final class RecordTimestamps {
 
     /** A zig-zag varlong at {@code p}, which the validator has found well formed before {@code limit}. */
     static long varlong(byte[] a, int p, int limit) {
+        if (p < limit && a[p] >= 0) {
+            int b = a[p]; // the common case: records of one batch stamped within 64 ms of its first
+            return (b >>> 1) ^ -(b & 1);
+        }
         long raw = 0;
         for (int shift = 0; p < limit && shift < 64; shift += 7) {
             byte b = a[p++];

@@ -17,7 +17,8 @@ class LogConfigsTest {
         assertThat(c.cleanup()).isEqualTo(new LogConfig.Cleanup(false, true, 1000, 2000, 3000, 0.1));
         LogConfig both = LogConfigs.from(LogConfig.defaults(), Map.of("cleanup.policy", "compact, delete"));
         assertThat(both.cleanup().compact() && both.cleanup().delete()).isTrue();
-        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of())).isEqualTo(LogConfig.defaults());
+        assertThat(LogConfigs.from(LogConfig.defaults(), Map.of()))
+                .isEqualTo(LogConfig.defaults().withTimestampBounds(Long.MAX_VALUE, 3_600_000));
     }
 
     @Test
@@ -30,5 +31,16 @@ class LogConfigsTest {
                 .isEqualTo(60_000);
         assertThat(LogConfigs.from(LogConfig.defaults(), Map.of("segment.ms", "100")).rollCycle().lengthInMillis())
                 .isEqualTo(1_000);
+    }
+
+    @Test
+    void timestampBoundsAreTheTopicsOrKafkasDefaults() {
+        LogConfig set = LogConfigs.from(LogConfig.defaults(), Map.of("message.timestamp.before.max.ms", "86400000",
+                "message.timestamp.after.max.ms", "60000"));
+        assertThat(set.timestampBeforeMaxMs()).isEqualTo(86_400_000L);
+        assertThat(set.timestampAfterMaxMs()).isEqualTo(60_000L);
+        LogConfig unset = LogConfigs.from(LogConfig.defaults(), Map.of());
+        assertThat(unset.timestampBeforeMaxMs()).isEqualTo(Long.MAX_VALUE);
+        assertThat(unset.timestampAfterMaxMs()).isEqualTo(3_600_000L);
     }
 }

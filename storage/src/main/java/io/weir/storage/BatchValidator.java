@@ -32,6 +32,7 @@ final class BatchValidator {
     private static final int LENGTH_FIELD_END = BatchHeader.LOG_OVERHEAD;
     private static final int CRC_OFFSET = 17;
     private static final int ATTRIBUTES_OFFSET = 21;
+    private static final int BASE_TIMESTAMP_OFFSET = 27;
     private static final int TRANSACTIONAL_FLAG = 0x10;
     private static final int CONTROL_FLAG = 0x20;
 
@@ -62,6 +63,16 @@ final class BatchValidator {
      * compacted topic) a record without a key is INVALID_RECORD, as in Kafka.
      */
     static List<BatchHeader> validate(MemoryRecords records, int maxBatchBytes, boolean leader, boolean requireKeys) {
+        return validate(records, maxBatchBytes, leader, requireKeys, null);
+    }
+
+    /**
+     * As {@link #validate(MemoryRecords, int, boolean, boolean)}; with {@code bounds} (a leader of a
+     * CreateTime topic) every record's timestamp must be inside them, else the batch is refused with
+     * INVALID_TIMESTAMP naming each record out of bounds ({@link InvalidRecordTimestampsException}).
+     */
+    static List<BatchHeader> validate(MemoryRecords records, int maxBatchBytes, boolean leader, boolean requireKeys,
+                                      TimestampBounds bounds) {
         ByteBuffer buf = records.buffer();
         int pos = buf.position();
         int end = buf.limit();
@@ -78,7 +89,7 @@ final class BatchValidator {
             }
             if (leader) {
                 ByteBuffer batch = buf.duplicate().limit(pos + size).position(pos).slice();
-                validateLeaderBatch(batch, h, maxBatchBytes, requireKeys);
+                validateLeaderBatch(batch, h, maxBatchBytes, requireKeys, bounds);
             }
             headers.add(h);
             pos += size;
@@ -121,7 +132,8 @@ final class BatchValidator {
     }
 
     /** Kafka's LogValidator checks of a client's batch, then every record. */
-    private static void validateLeaderBatch(ByteBuffer batch, BatchHeader h, int maxBatchBytes, boolean requireKeys) {
+    private static void validateLeaderBatch(ByteBuffer batch, BatchHeader h, int maxBatchBytes, boolean requireKeys,
+                                            TimestampBounds bounds) {
         short attributes = batch.getShort(ATTRIBUTES_OFFSET);
         CompressionType codec = CompressedRecords.codecOf(attributes);
         if ((attributes & (CONTROL_FLAG | TRANSACTIONAL_FLAG)) != 0) {
@@ -135,12 +147,13 @@ final class BatchValidator {
             throw new InvalidRecordException("Invalid sequence number " + h.baseSequence()
                     + " in record batch with producerId " + h.producerId());
         }
+        long baseTimestamp = batch.getLong(BASE_TIMESTAMP_OFFSET);
         if (codec == CompressionType.NONE) {
-            validateUncompressed(batch, h.recordsCount(), requireKeys);
+            validateUncompressed(batch, h.recordsCount(), requireKeys, baseTimestamp, bounds);
             return;
         }
         try (StreamRecordReader records = CompressedRecords.open(batch, codec, CompressedRecords.bound(maxBatchBytes))) {
-            RecordsValidator.validate(records, h.recordsCount(), requireKeys);
+            RecordsValidator.validate(records, h.recordsCount(), requireKeys, baseTimestamp, bounds);
         }
     }
 
@@ -149,13 +162,20 @@ final class BatchValidator {
      * {@link ArrayRecordsValidator}'s tight loop; a refusal, or a buffer with no array, by
      * {@link RecordsValidator}, which throws the error naming the field at fault.
      */
-    private static void validateUncompressed(ByteBuffer batch, int count, boolean requireKeys) {
+    private static void validateUncompressed(ByteBuffer batch, int count, boolean requireKeys, long baseTimestamp,
+                                             TimestampBounds bounds) {
         boolean inArray = batch.hasArray();
-        if (inArray && ArrayRecordsValidator.isValid(batch.array(), batch.arrayOffset() + BatchHeader.SIZE,
-                batch.arrayOffset() + batch.limit(), count, requireKeys)) {
+        int start = inArray ? batch.arrayOffset() + BatchHeader.SIZE : 0;
+        int end = inArray ? batch.arrayOffset() + batch.limit() : 0;
+        if (inArray && ArrayRecordsValidator.isValid(batch.array(), start, end, count, requireKeys)) {
+            if (bounds != null) {
+                RecordTimestamps.check(RecordTimestamps.rejected(batch.array(), start, end, count, baseTimestamp,
+                        bounds));
+            }
             return;
         }
-        RecordsValidator.validate(new BufferRecordReader(batch, BatchHeader.SIZE, batch.limit()), count, requireKeys);
+        RecordsValidator.validate(new BufferRecordReader(batch, BatchHeader.SIZE, batch.limit()), count, requireKeys,
+                baseTimestamp, bounds);
         if (inArray) {
             // The two validators disagree, which ArrayRecordsValidatorPropertyTest rules out; refuse
             // rather than store a batch one of them finds malformed.

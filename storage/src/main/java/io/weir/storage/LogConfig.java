@@ -18,6 +18,9 @@ import org.apache.kafka.common.record.TimestampType;
  * @param blockSize           Chronicle memory-mapping chunk size; a batch must fit in a quarter of it
  * @param indexIntervalBytes  bytes of batches between two entries of the in-memory sparse offset index
  * @param cleanup             {@code cleanup.policy} and the compaction settings ({@link Cleanup})
+ * @param timestampBeforeMaxMs {@code message.timestamp.before.max.ms}: with CREATE_TIME, a leader refuses a
+ *                            record whose timestamp is further than this behind its clock (INVALID_TIMESTAMP)
+ * @param timestampAfterMaxMs  {@code message.timestamp.after.max.ms}: the same, ahead of its clock
  */
 public record LogConfig(
         long retentionMs,
@@ -27,10 +30,16 @@ public record LogConfig(
         RollCycle rollCycle,
         long blockSize,
         int indexIntervalBytes,
-        Cleanup cleanup) {
+        Cleanup cleanup,
+        long timestampBeforeMaxMs,
+        long timestampAfterMaxMs) {
 
     public static final long DEFAULT_RETENTION_MS = 7L * 24 * 60 * 60 * 1000;
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
+    /** Kafka 4's {@code message.timestamp.before.max.ms} default: no bound into the past. */
+    public static final long DEFAULT_TIMESTAMP_BEFORE_MAX_MS = Long.MAX_VALUE;
+    /** Kafka 4's {@code message.timestamp.after.max.ms} default (KIP-1030): one hour into the future. */
+    public static final long DEFAULT_TIMESTAMP_AFTER_MAX_MS = 60L * 60 * 1000;
 
     public LogConfig {
         Objects.requireNonNull(timestampType, "timestampType");
@@ -49,27 +58,45 @@ public record LogConfig(
         if (indexIntervalBytes <= 0) {
             throw new IllegalArgumentException("indexIntervalBytes must be positive");
         }
+        if (timestampBeforeMaxMs < 0 || timestampAfterMaxMs < 0) {
+            throw new IllegalArgumentException("message.timestamp.before/after.max.ms must not be negative");
+        }
     }
 
-    /** Kafka's defaults: 7 days, no size limit, 1 MiB batches, producer timestamps, hourly roll files. */
+    /**
+     * Kafka's defaults: 7 days, no size limit, 1 MiB batches, producer timestamps, hourly roll files;
+     * but no bounds on record timestamps, which a log applies only when told: the broker gives every
+     * topic's log its {@code message.timestamp.*.max.ms}, Kafka's defaults included
+     * ({@link #DEFAULT_TIMESTAMP_AFTER_MAX_MS}), so that storage on its own (tests, benchmarks, tools)
+     * accepts whatever timestamps it is given.
+     */
     public static LogConfig defaults() {
         return new LogConfig(DEFAULT_RETENTION_MS, -1, DEFAULT_MAX_MESSAGE_BYTES, TimestampType.CREATE_TIME,
-                RollCycles.FAST_HOURLY, 16L * 1024 * 1024, 4096, Cleanup.DELETE);
+                RollCycles.FAST_HOURLY, 16L * 1024 * 1024, 4096, Cleanup.DELETE, Long.MAX_VALUE, Long.MAX_VALUE);
     }
 
     public LogConfig withRetention(long retentionMs, long retentionBytes) {
         return new LogConfig(retentionMs, retentionBytes, maxMessageBytes, timestampType, rollCycle, blockSize,
-                indexIntervalBytes, cleanup);
+                indexIntervalBytes, cleanup,
+                timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withTimestampType(TimestampType type) {
         return new LogConfig(retentionMs, retentionBytes, maxMessageBytes, type, rollCycle, blockSize,
-                indexIntervalBytes, cleanup);
+                indexIntervalBytes, cleanup,
+                timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withMaxMessageBytes(int bytes) {
         return new LogConfig(retentionMs, retentionBytes, bytes, timestampType, rollCycle,
-                Math.max(blockSize, 4L * bytes), indexIntervalBytes, cleanup);
+                Math.max(blockSize, 4L * bytes), indexIntervalBytes, cleanup,
+                timestampBeforeMaxMs, timestampAfterMaxMs);
+    }
+
+    /** With {@code message.timestamp.before.max.ms} and {@code message.timestamp.after.max.ms}. */
+    public LogConfig withTimestampBounds(long beforeMaxMs, long afterMaxMs) {
+        return new LogConfig(retentionMs, retentionBytes, maxMessageBytes, timestampType, rollCycle, blockSize,
+                indexIntervalBytes, cleanup, beforeMaxMs, afterMaxMs);
     }
 
     /**
@@ -92,12 +119,13 @@ public record LogConfig(
 
     public LogConfig withRollCycle(RollCycle cycle) {
         return new LogConfig(retentionMs, retentionBytes, maxMessageBytes, timestampType, cycle, blockSize,
-                indexIntervalBytes, cleanup);
+                indexIntervalBytes, cleanup,
+                timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public LogConfig withCleanup(Cleanup newCleanup) {
         return new LogConfig(retentionMs, retentionBytes, maxMessageBytes, timestampType, rollCycle, blockSize,
-                indexIntervalBytes, newCleanup);
+                indexIntervalBytes, newCleanup, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     /** Whether {@code cleanup.policy} includes {@code compact}: the cleaner keeps the latest record per key. */

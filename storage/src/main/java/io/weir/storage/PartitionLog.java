@@ -261,6 +261,9 @@ public final class PartitionLog implements Closeable {
      * @throws CorruptRecordException   a batch is truncated, fails its CRC or does not decompress
      * @throws RecordTooLargeException  a batch exceeds {@code max.message.bytes}, or decompresses past 64 × that
      * @throws InvalidRecordException   a batch is not v2, or its records are malformed or inconsistent
+     * @throws InvalidRecordTimestampsException a CreateTime log's record has a timestamp further than
+     *                                  {@code message.timestamp.before.max.ms} behind or {@code after.max.ms}
+     *                                  ahead of the log's clock (INVALID_TIMESTAMP)
      * @throws org.apache.kafka.common.errors.UnsupportedCompressionTypeException a batch names an unknown codec
      * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   an idempotent batch skips sequence numbers
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException an idempotent batch has a stale epoch
@@ -268,7 +271,11 @@ public final class PartitionLog implements Closeable {
      */
     public LogAppendInfo appendAsLeader(MemoryRecords records, int leaderEpoch) {
         LogConfig cfg = config;
-        List<BatchHeader> headers = BatchValidator.validate(records, cfg.maxMessageBytes(), true, cfg.compact());
+        boolean bounded = cfg.timestampBeforeMaxMs() != Long.MAX_VALUE || cfg.timestampAfterMaxMs() != Long.MAX_VALUE;
+        TimestampBounds bounds = cfg.timestampType() == TimestampType.CREATE_TIME && bounded
+                ? new TimestampBounds(clock.millis(), cfg.timestampBeforeMaxMs(), cfg.timestampAfterMaxMs())
+                : null;
+        List<BatchHeader> headers = BatchValidator.validate(records, cfg.maxMessageBytes(), true, cfg.compact(), bounds);
         return guard.underWriteLock(() -> {
             guard.ensureOpenLocked();
             writeFailure.ensureWritable(queue, state, config.blockSize(), contents.logEndOffset());

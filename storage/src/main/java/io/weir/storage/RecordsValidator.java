@@ -1,5 +1,8 @@
 package io.weir.storage;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 
@@ -43,6 +46,16 @@ final class RecordsValidator {
      * with a null key is refused, as Kafka's LogValidator does.
      */
     static void validate(RecordReader in, int count, boolean requireKeys) {
+        validate(in, count, requireKeys, 0, null);
+    }
+
+    /**
+     * As {@link #validate(RecordReader, int, boolean)}; with {@code bounds} (a leader of a CreateTime
+     * topic) also every record's timestamp, {@code baseTimestamp} plus its delta: once the records are
+     * found well formed, those out of bounds are refused together ({@link InvalidRecordTimestampsException}).
+     */
+    static void validate(RecordReader in, int count, boolean requireKeys, long baseTimestamp, TimestampBounds bounds) {
+        List<InvalidRecordTimestampsException.RejectedRecord> rejected = List.of();
         for (int i = 0; i < count; i++) {
             in.limitToSection();
             if (in.remaining() == 0) {
@@ -53,7 +66,14 @@ final class RecordsValidator {
             long recordEnd = in.position() + length;
             in.limitTo(recordEnd);
             in.readByte("Record attributes");
-            in.readVarlong("Record timestamp delta");
+            long timestampDelta = in.readVarlong("Record timestamp delta");
+            if (bounds != null && bounds.rejects(baseTimestamp + timestampDelta)) {
+                if (rejected.isEmpty()) {
+                    rejected = new ArrayList<>();
+                }
+                long timestamp = baseTimestamp + timestampDelta;
+                rejected.add(new InvalidRecordTimestampsException.RejectedRecord(i, bounds.message(timestamp, i)));
+            }
             int offsetDelta = in.readVarint("Record offset delta");
             if (offsetDelta != i) {
                 throw new InvalidRecordException("Record " + i + " has offset delta " + offsetDelta);
@@ -88,6 +108,7 @@ final class RecordsValidator {
         if (!in.atEnd()) {
             throw new InvalidRecordException("The batch has bytes after its " + count + " declared records");
         }
+        RecordTimestamps.check(rejected);
     }
 
     private static void checkLength(RecordReader in, int i, int length) {

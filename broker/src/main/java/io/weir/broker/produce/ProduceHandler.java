@@ -7,6 +7,7 @@ import io.weir.controller.image.MetadataImage;
 import io.weir.replication.Partition;
 import io.weir.replication.PartitionLookup;
 import io.weir.replication.ReplicaManager;
+import io.weir.storage.InvalidRecordTimestampsException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -192,6 +193,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 appends.add(result);
             }
             return ok;
+        } catch (InvalidRecordTimestampsException e) {
+            log.debug("Produce to {} rejected: {}", lookup.id(), e.toString());
+            return error(index, Errors.INVALID_TIMESTAMP, e.getMessage()).setRecordErrors(recordErrors(e));
         } catch (ApiException e) {
             log.debug("Produce to {} rejected: {}", lookup.id(), e.toString());
             return error(index, Errors.forException(e), e.getMessage());
@@ -207,6 +211,16 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             case REQUEST_TIMED_OUT -> "the in-sync replicas did not acknowledge the write in time";
             default -> null;
         };
+    }
+
+    /** The records a leader refused, by index in the batch: the producer fails exactly those with the error. */
+    private static List<ProduceResponseData.BatchIndexAndErrorMessage> recordErrors(InvalidRecordTimestampsException e) {
+        List<ProduceResponseData.BatchIndexAndErrorMessage> out = new ArrayList<>(e.records().size());
+        for (InvalidRecordTimestampsException.RejectedRecord r : e.records()) {
+            out.add(new ProduceResponseData.BatchIndexAndErrorMessage().setBatchIndex(r.batchIndex())
+                    .setBatchIndexErrorMessage(r.message()));
+        }
+        return out;
     }
 
     private static PartitionProduceResponse error(int index, Errors error, String message) {

@@ -274,10 +274,12 @@ public final class TopicConfigs {
         new ConfigKey(MESSAGE_DOWNCONVERSION_ENABLE, Type.BOOLEAN, "true", Validator.any(), AppliedBy.NOT_APPLICABLE,
             "Down-conversion for old fetch versions (removed from Kafka 4's broker). Weir serves Fetch v4 and "
                 + "later only and never down-converts."),
-        new ConfigKey(MESSAGE_TIMESTAMP_AFTER_MAX_MS, Type.LONG, "3600000", Validator.atLeast(0), AppliedBy.NOTHING_YET,
-            "How far in the future a CreateTime timestamp may be. Not checked by Weir yet."),
-        new ConfigKey(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Type.LONG, FOREVER, Validator.atLeast(0), AppliedBy.NOTHING_YET,
-            "How far in the past a CreateTime timestamp may be. Not checked by Weir yet."),
+        new ConfigKey(MESSAGE_TIMESTAMP_AFTER_MAX_MS, Type.LONG, "3600000", Validator.atLeast(0), AppliedBy.PARTITION_LOG,
+            "How far ahead of the leader's clock a CreateTime record's timestamp may be; a batch with a record "
+                + "beyond it is refused with INVALID_TIMESTAMP."),
+        new ConfigKey(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Type.LONG, FOREVER, Validator.atLeast(0), AppliedBy.PARTITION_LOG,
+            "How far behind the leader's clock a CreateTime record's timestamp may be; a batch with a record "
+                + "beyond it is refused with INVALID_TIMESTAMP."),
         new ConfigKey(MESSAGE_TIMESTAMP_TYPE, Type.STRING, "CreateTime",
             Validator.in("CreateTime", "LogAppendTime"), AppliedBy.PARTITION_LOG,
             "Whether record timestamps are the producer's (CreateTime) or the leader's append "

@@ -116,7 +116,8 @@ class TopicConfigsTest {
         assertThat(TopicConfigs.APPLIED).containsExactlyInAnyOrder(TopicConfigs.RETENTION_MS,
             TopicConfigs.RETENTION_BYTES, TopicConfigs.MAX_MESSAGE_BYTES, TopicConfigs.MESSAGE_TIMESTAMP_TYPE,
             TopicConfigs.CLEANUP_POLICY, TopicConfigs.DELETE_RETENTION_MS, TopicConfigs.MIN_COMPACTION_LAG_MS,
-            TopicConfigs.MAX_COMPACTION_LAG_MS, TopicConfigs.MIN_CLEANABLE_DIRTY_RATIO, TopicConfigs.SEGMENT_MS);
+            TopicConfigs.MAX_COMPACTION_LAG_MS, TopicConfigs.MIN_CLEANABLE_DIRTY_RATIO, TopicConfigs.SEGMENT_MS,
+            TopicConfigs.MESSAGE_TIMESTAMP_BEFORE_MAX_MS, TopicConfigs.MESSAGE_TIMESTAMP_AFTER_MAX_MS);
         Set<String> notHonoured = TopicConfigs.all().values().stream().filter(k -> !k.honoured())
             .map(ConfigKey::name).collect(Collectors.toSet());
         assertThat(notHonoured).contains(TopicConfigs.SEGMENT_BYTES,

@@ -51,7 +51,7 @@ P
     sleep 2
     alive=1; for p in "${pids[@]}"; do kill -0 $p 2>/dev/null || alive=0; done
     [ $alive = 1 ] || break
-    if java -Xmx256m -cp "$kcp" org.apache.kafka.tools.TopicCommand --bootstrap-server $bs --create --topic e2e --partitions 6 --replication-factor 3 --config min.insync.replicas=2 > $dir/topic.log 2>&1; then ok=1; break; fi
+    if java -Xmx256m -cp "$kcp" org.apache.kafka.tools.TopicCommand --bootstrap-server $bs --create --topic e2e --partitions 6 --replication-factor 3 --config min.insync.replicas=2 > $dir/topic.log 2>&1 || grep -q 'already exists' $dir/topic.log; then ok=1; break; fi
   done
   [ $ok = 1 ] && break
   echo "kafka start failed on $P" >&2

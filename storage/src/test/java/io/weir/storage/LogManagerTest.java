@@ -211,6 +211,9 @@ class LogManagerTest {
             assertThat(nothing.records().sizeInBytes()).isZero();
             assertThat(nothing.logEndOffset()).isEqualTo(2);
             assertThat(log.isQueueOpen()).isFalse();
+            // Nor does a follower or consumer at the log end, whatever its byte limit.
+            assertThat(log.read(2, 1000, Long.MAX_VALUE, true).records().sizeInBytes()).isZero();
+            assertThat(log.isQueueOpen()).isFalse();
             assertThatThrownBy(() -> log.read(3, 0, Long.MAX_VALUE, false))
                     .isInstanceOf(org.apache.kafka.common.errors.OffsetOutOfRangeException.class);
             // The first partition of a response may exceed the limit by one batch: that one opens.

@@ -173,6 +173,33 @@ public final class LeaderState {
         return Optional.of(pendingIsr);
     }
 
+    /**
+     * The earliest time at which {@link #proposeIsrChange} could propose something that it would
+     * not propose now, if nothing but time changes: when the first in-sync follower would have
+     * lagged longer than {@code replicaLagTimeMaxMs}. Anything else that can change the answer is
+     * an event the caller reacts to instead: a follower outside the ISR fetching (expansion), the
+     * ISR or leadership changing, a pending proposal being answered, the set of eligible brokers
+     * changing. {@link Long#MAX_VALUE} while a proposal is pending or no follower is in sync.
+     */
+    public long nextIsrCheckMs(long replicaLagTimeMaxMs) {
+        if (pendingIsr != null) {
+            return Long.MAX_VALUE;
+        }
+        long next = Long.MAX_VALUE;
+        for (int r : isr) {
+            Follower f = followers.get(r);
+            if (f != null) {
+                next = Math.min(next, f.lastCaughtUpTimeMs + replicaLagTimeMaxMs + 1);
+            }
+        }
+        return next;
+    }
+
+    /** Whether {@code brokerId} is in the committed ISR. */
+    public boolean inIsr(int brokerId) {
+        return isr.contains(brokerId);
+    }
+
     private void forgetIneligibleFollowers(IntPredicate eligible) {
         followers.forEach((id, f) -> {
             if (!isr.contains(id) && !eligible.test(id)) {

@@ -56,9 +56,20 @@ public final class Partition {
     private volatile java.util.Set<Integer> addingReplicas = java.util.Set.of();
     /** The last ISR-change failure logged, so a retry failing the same way is not logged again. */
     private String lastIsrFailure;
+    /**
+     * Told when the ISR check should look at this partition at its next run: something happened
+     * that may change its ISR proposal other than time passing ({@link LeaderState#nextIsrCheckMs}).
+     */
+    private final Consumer<Partition> isrCheckWanted;
 
     Partition(int localId, TopicPartition topicPartition, UUID topicId, PartitionLog log, LongSupplier clockMs,
               Consumer<TopicPartition> changed) {
+        this(localId, topicPartition, topicId, log, clockMs, changed, p -> { });
+    }
+
+    Partition(int localId, TopicPartition topicPartition, UUID topicId, PartitionLog log, LongSupplier clockMs,
+              Consumer<TopicPartition> changed, Consumer<Partition> isrCheckWanted) {
+        this.isrCheckWanted = isrCheckWanted;
         this.localId = localId;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
@@ -128,11 +139,13 @@ public final class Partition {
             leader.onIsrCommitted(registration.isr(), registration.partitionEpoch(), log.logEndOffset());
             publishHighWatermark();
             changed.accept(topicPartition);
+            isrCheckWanted.accept(this);
             return true;
         }
         leader = new LeaderState(localId, registration.leaderEpoch(), registration.partitionEpoch(),
                 registration.replicas(), registration.isr(), log.logEndOffset(), log.highWatermark(), clockMs.getAsLong());
         leading = true;
+        isrCheckWanted.accept(this);
         leaderEpoch = registration.leaderEpoch();
         lastIsrFailure = null;
         leader.maybeAdvanceHighWatermark(log.logEndOffset());
@@ -298,6 +311,9 @@ public final class Partition {
                 long before = log.highWatermark();
                 state.onFollowerFetch(replicaId, fetchOffset, log.logEndOffset(), clockMs.getAsLong());
                 publishHighWatermark();
+                if (!state.inIsr(replicaId)) {
+                    isrCheckWanted.accept(this); // it may have caught up: an expansion to propose
+                }
                 if (log.highWatermark() > before) {
                     changed.accept(topicPartition);
                 }
@@ -399,6 +415,7 @@ public final class Partition {
     synchronized Optional<String> onIsrChangeFailed(String failure) {
         if (leader != null) {
             leader.onIsrChangeFailed();
+            isrCheckWanted.accept(this); // retried at the next check
         }
         boolean repeated = failure.equals(lastIsrFailure);
         lastIsrFailure = failure;
@@ -420,6 +437,12 @@ public final class Partition {
         leader.onIsrCommitted(isr, partitionEpoch, log.logEndOffset());
         publishHighWatermark();
         changed.accept(topicPartition);
+        isrCheckWanted.accept(this);
+    }
+
+    /** When the ISR check must look at this partition again if nothing happens meanwhile; MAX_VALUE: only on an event. */
+    synchronized long nextIsrCheckMs(long replicaLagTimeMaxMs) {
+        return leader == null ? Long.MAX_VALUE : leader.nextIsrCheckMs(replicaLagTimeMaxMs);
     }
 
     synchronized boolean underReplicated() {

@@ -106,6 +106,10 @@ public final class ReplicaManager implements AutoCloseable {
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
     /** The latest image applied, for the ISR check: only brokers it shows unfenced may join an ISR. */
     private volatile MetadataImage image = MetadataImage.EMPTY;
+    /** Which led partitions the ISR check looks at when (each at most once per run). */
+    private final IsrCheckSchedule<Partition> isrChecks = new IsrCheckSchedule<>();
+    /** The brokers eligible for an ISR at the last check; ISR-check thread only. */
+    private java.util.Set<Integer> eligibleAtLastCheck;
     /**
      * Which topic id each local log was created for, persisted in {@link #ownersFile} when the
      * manager has one. A log on disk with no recorded owner is adopted by the topic of its name.
@@ -402,7 +406,8 @@ public final class ReplicaManager implements AutoCloseable {
         }
         if (!topic.id().equals(owners.put(tp, topic.id()))) ownersChanged = true;
         PartitionLog partitionLog = logs.getOrCreate(tp, LogConfigs.from(defaults, topicConfigs));
-        Partition partition = new Partition(nodeId, tp, topic.id(), partitionLog, clockMs, purgatory::onChange);
+        Partition partition = new Partition(nodeId, tp, topic.id(), partitionLog, clockMs, purgatory::onChange,
+                p -> isrChecks.checkAt(p, clockMs.getAsLong()));
         partitions.put(tp, partition);
         return partition;
     }
@@ -478,8 +483,29 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Proposes the ISR changes of the partitions due ({@link IsrCheckSchedule}): those whose
+     * in-sync follower may just have fallen behind and those something happened to. When the
+     * brokers eligible for an ISR changed, every partition, since eligibility is part of every
+     * answer. The answers are those of a check of every partition at every run.
+     */
     private void checkIsr() {
-        isrProposals.check(partitions.values(), image);
+        MetadataImage current = image;
+        java.util.Set<Integer> eligible = new java.util.HashSet<>();
+        current.liveBrokers().forEach(b -> eligible.add(b.id()));
+        java.util.Collection<Partition> due;
+        if (!eligible.equals(eligibleAtLastCheck)) {
+            eligibleAtLastCheck = eligible;
+            due = List.copyOf(partitions.values());
+        } else {
+            due = isrChecks.takeDue(clockMs.getAsLong());
+        }
+        isrProposals.check(due, current);
+        long lag = config.replicaLagTimeMaxMs();
+        for (Partition partition : due) {
+            long next = partition.nextIsrCheckMs(lag);
+            if (next != Long.MAX_VALUE) isrChecks.checkAt(partition, next);
+        }
     }
 
     /**

@@ -330,15 +330,21 @@ public final class PartitionLog implements Closeable {
      * @throws OffsetOutOfRangeException fetchOffset is below the log start offset or above the LEO
      */
     public LogReadResult read(long fetchOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
-        // A read that needs no bytes (a follower or consumer at the end of an idle log, or an offset
-        // out of range) is answered from memory, so idle logs keep their queues closed.
+        // A read that needs no bytes (a follower or consumer at the end of an idle log, an offset
+        // out of range, or a read allowed no bytes: a full response, a throttled replica, a fetch
+        // past its time budget) is answered from memory, so idle logs keep their queues closed.
         LogReadResult withoutBytes = guard.underReadLock(() -> {
             if (guard.closed()) {
                 throw new IllegalStateException("Log of " + topicPartition + " is closed");
             }
-            return LogReader.needsBytes(state.logStartOffset(), contents.logEndOffset(), fetchOffset, maxOffsetExclusive)
-                    ? null : reader.read(state.logStartOffset(), contents.logEndOffset(), state.highWatermark(),
-                    fetchOffset, maxBytes, maxOffsetExclusive, minOneMessage);
+            long start = state.logStartOffset();
+            long end = contents.logEndOffset();
+            if (!LogReader.needsBytes(start, end, fetchOffset, maxOffsetExclusive)) {
+                return reader.read(start, end, state.highWatermark(), fetchOffset, maxBytes, maxOffsetExclusive,
+                        minOneMessage);
+            }
+            return maxBytes <= 0 && !minOneMessage
+                    ? new LogReadResult(MemoryRecords.EMPTY, start, end, state.highWatermark()) : null;
         });
         if (withoutBytes != null) {
             return withoutBytes;

@@ -194,6 +194,34 @@ class LogManagerTest {
         }
     }
 
+    /**
+     * A read allowed no bytes (a full fetch response, a throttled replica, a fetch past its time
+     * budget) is answered from memory: a leader answering thousands of partitions does not reopen
+     * the closed queues of those it will not read anyway.
+     */
+    @Test
+    void aReadAllowedNoBytesLeavesAClosedQueueClosed() {
+        TopicPartition tp = new TopicPartition("closed", 0);
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            PartitionLog log = logs.getOrCreate(tp, LogConfig.defaults());
+            log.appendAsLeader(batch("a", "b"), 0);
+            assertThat(log.closeQueueIfIdle()).isTrue();
+            assertThat(log.isQueueOpen()).isFalse();
+            LogReadResult nothing = log.read(0, 0, Long.MAX_VALUE, false);
+            assertThat(nothing.records().sizeInBytes()).isZero();
+            assertThat(nothing.logEndOffset()).isEqualTo(2);
+            assertThat(log.isQueueOpen()).isFalse();
+            // Nor does a follower or consumer at the log end, whatever its byte limit.
+            assertThat(log.read(2, 1000, Long.MAX_VALUE, true).records().sizeInBytes()).isZero();
+            assertThat(log.isQueueOpen()).isFalse();
+            assertThatThrownBy(() -> log.read(3, 0, Long.MAX_VALUE, false))
+                    .isInstanceOf(org.apache.kafka.common.errors.OffsetOutOfRangeException.class);
+            // The first partition of a response may exceed the limit by one batch: that one opens.
+            assertThat(valuesOnly(log.read(0, 0, Long.MAX_VALUE, true).records())).containsExactly("a", "b");
+            assertThat(log.isQueueOpen()).isTrue();
+        }
+    }
+
     @Test
     void idleQueuesAreClosedBeyondTheLimitAndReopenOnUse() {
         try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 3)) {

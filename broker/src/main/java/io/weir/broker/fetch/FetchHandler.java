@@ -44,7 +44,9 @@ import org.slf4j.event.Level;
  * {@link FetchSessionCache} has or can make room; the fetcher's next requests then name only the
  * partitions whose fetch position changed, and the answers only the partitions with something
  * new (records, a moved high watermark or log start offset, an error). {@link FetchSessions}
- * decides, {@link FetchContext} shapes the answer; this handler reads.
+ * decides, {@link FetchContext} shapes the answer; this handler reads, each pass within a
+ * {@link ReadBudget} of time so that reopening many idle partitions' queues cannot hold an
+ * answer past the fetcher's timeout.
  */
 public final class FetchHandler implements ApiHandler<FetchRequest> {
     private static final Logger log = LoggerFactory.getLogger(FetchHandler.class);
@@ -138,11 +140,17 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     private final class Read {
         final LinkedHashMap<SessionPartition, PartitionData> reads = new LinkedHashMap<>();
         final List<TopicPartition> partitions = new ArrayList<>();
+        final ReadBudget budget;
         long bytes;
+
+        Read(ReadBudget budget) {
+            this.budget = budget;
+        }
         boolean anyError;
 
         boolean satisfied(FetchRequest request) {
-            return request.maxWait() <= 0 || bytes >= request.minBytes() || anyError || partitions.isEmpty();
+            return request.maxWait() <= 0 || bytes >= request.minBytes() || anyError || partitions.isEmpty()
+                    || budget.skippedAny();
         }
 
         /** Shaped by the request's session; called once per request. */
@@ -157,7 +165,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 ? new Follower(request.replicaId(), request.replicaEpoch(),
                         replicas.registeredBrokerEpoch(current, request.replicaId()), firstRead)
                 : null;
-        Read read = new Read();
+        Read read = new Read(ReadBudget.start(request.maxWait(), clockMs.getAsLong()));
         long remaining = Math.max(0, request.maxBytes());
         for (var entry : fetch.toRead().entrySet()) {
             SessionPartition key = entry.getKey();
@@ -175,8 +183,10 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 read.partitions.add(lookup.id().topicPartition());
                 // Kafka's "min one message": the first partition with data may exceed the
                 // limits so that a batch larger than max.bytes can still be consumed.
-                int limit = (int) Math.min(p.partitionMaxBytes(), remaining);
-                out = readPartition(lookup, p, Math.max(limit, 0), read.bytes == 0, follower);
+                // Past the time budget, no bytes: the partition is answered without opening its queue.
+                boolean mayRead = read.budget.mayRead(clockMs.getAsLong());
+                int limit = mayRead ? (int) Math.min(p.partitionMaxBytes(), remaining) : 0;
+                out = readPartition(lookup, p, Math.max(limit, 0), mayRead && read.bytes == 0, follower);
                 int size = FetchResponse.recordsSize(out);
                 read.bytes += size;
                 remaining = Math.max(0, remaining - size);

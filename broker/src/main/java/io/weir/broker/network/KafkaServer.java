@@ -171,7 +171,7 @@ public final class KafkaServer implements AutoCloseable {
                 config.queuedMaxRequestBytes(), config.maxRequestBytes(), config.listenBacklog(),
                 FileDescriptors.limit().isPresent() ? FileDescriptors.limit().getAsLong() : "unknown");
         FileDescriptors.limit().ifPresent(limit -> {
-            if (limit - config.maxConnections() < FileDescriptors.DEFAULT_RESERVED) {
+            if (limit - config.maxConnections() < FileDescriptors.reservedFor(FileDescriptors.MIN_QUEUES)) {
                 log.warn("max.connections={} leaves {} of the process's {} file descriptors for partition logs and "
                                 + "the metadata quorum; raise the limit (ulimit -n) or lower max.connections",
                         config.maxConnections(), limit - config.maxConnections(), limit);

@@ -67,7 +67,8 @@ import java.util.Objects;
  * <p>The listener's bounds use Kafka's names where Kafka has the setting ({@link NetworkConfig}
  * says what each bounds): {@code socket.request.max.bytes} (100 MiB), {@code queued.max.request.bytes}
  * (a quarter of the heap, at least one largest request), {@code max.connections} (the file
- * descriptor limit minus {@code reserved.file.descriptors}, 3,000), {@code max.connections.per.ip}
+ * descriptor limit minus {@code reserved.file.descriptors}, by default room for the node's open-queue
+ * bound: {@link FileDescriptors}), {@code max.connections.per.ip}
  * (unbounded), {@code socket.listen.backlog.size} (1,024), {@code connections.max.idle.ms}
  * (10 minutes); and Weir's own {@code queued.max.request.bytes.per.connection} (16 MiB) and
  * {@code socket.request.receive.timeout.ms} (30 s).
@@ -276,7 +277,7 @@ public record NodeConfig(
                 ? NetworkConfig.defaultQueuedMaxRequestBytes(socketRequestMaxBytes) : queuedMaxRequestBytes;
         queuedMaxRequestBytesPerConnection = queuedMaxRequestBytesPerConnection == null
                 ? NetworkConfig.DEFAULT_QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION : queuedMaxRequestBytesPerConnection;
-        reservedFileDescriptors = reservedFileDescriptors == null ? FileDescriptors.DEFAULT_RESERVED : reservedFileDescriptors;
+        reservedFileDescriptors = reservedFileDescriptors == null ? FileDescriptors.defaultReserved() : reservedFileDescriptors;
         if (reservedFileDescriptors < 0) throw new IllegalArgumentException("reserved.file.descriptors must not be negative");
         maxConnections = maxConnections == null ? FileDescriptors.defaultMaxConnections(reservedFileDescriptors) : maxConnections;
         maxConnectionsPerIp = maxConnectionsPerIp == null ? Integer.MAX_VALUE : maxConnectionsPerIp; // Kafka's default

@@ -22,6 +22,7 @@ import io.weir.broker.quota.ConnectionCreationRate;
 import io.weir.broker.quota.ConnectionRateQuotas;
 import io.weir.broker.quota.RequestQuotaDispatcher;
 import io.weir.broker.network.ConnectionRateLimit;
+import io.weir.broker.network.FileDescriptors;
 import io.weir.broker.network.KafkaServer;
 import io.weir.broker.network.ListenerSecurity;
 import io.weir.broker.security.TlsSettings;
@@ -239,8 +240,10 @@ public final class WeirNode implements AutoCloseable {
         metadata = new MetadataCache(nodeId, config.clusterId(), () -> c.activeController()
                 .map(ControllerLocation::nodeId).map(OptionalInt::of).orElse(OptionalInt.empty()), c::image);
 
+        // Open queues and client connections share the descriptor limit (FileDescriptors).
         LogManager logs = new LogManager(logDir, LogConfig.defaults(), java.time.Clock.systemUTC(),
-                LogManager.maxOpenQueuesForThisProcess(), DiskSpace.of(logDir, config.logDirReservedBytes()));
+                FileDescriptors.maxOpenQueues(LogManager.maxOpenQueuesForThisProcess(), config.maxConnections()),
+                DiskSpace.of(logDir, config.logDirReservedBytes()));
         started.add(logs);
         LogCleaner cleaner = new LogCleaner(logs, config.logCleaner());
         started.add(cleaner); // closes before the logs

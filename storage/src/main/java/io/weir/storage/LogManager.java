@@ -186,16 +186,20 @@ public final class LogManager implements Closeable {
         return logs.computeIfAbsent(tp, k -> new PartitionLog(k, dirOf(k), config, clock, this, space));
     }
 
-    /** The log of {@code tp} if it exists on disk, opened with the default config if it was not open yet. */
+    /**
+     * The log of {@code tp} if it exists on disk, opened with the default config if it was not open
+     * yet. Atomic with {@link #delete} for the same partition: a log being deleted is not opened
+     * again from the directory about to be renamed away (it would live on in this map with its
+     * directory gone, and the next open of its queue would create that directory anew).
+     */
     public Optional<PartitionLog> get(TopicPartition tp) {
         PartitionLog open = logs.get(tp);
         if (open != null) {
             return Optional.of(open);
         }
-        if (!Files.isDirectory(dirOf(tp))) {
-            return Optional.empty();
-        }
-        return Optional.of(getOrCreate(tp, defaultConfig));
+        return Optional.ofNullable(logs.computeIfAbsent(tp, k -> Files.isDirectory(dirOf(k))
+                ? new PartitionLog(k, dirOf(k), defaultConfig, clock, this, space)
+                : null));
     }
 
     /** Every partition with a log in the data directory. */
@@ -216,19 +220,31 @@ public final class LogManager implements Closeable {
 
     /** Closes (without a checkpoint) and deletes the log of {@code tp}; a no-op if it has none. */
     public void delete(TopicPartition tp) {
-        PartitionLog removed = logs.remove(tp);
-        if (removed != null) {
-            removed.discard();
-        }
         Path dir = dirOf(tp);
-        if (!Files.exists(dir)) {
-            return;
-        }
         Path doomed = dataDir.resolve(dir.getFileName() + "." + UUID.randomUUID() + DELETE_SUFFIX);
-        try {
-            Files.move(dir, doomed);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot delete " + dir, e);
+        boolean[] renamed = {false};
+        IOException[] failed = {null};
+        // Under the map's lock for tp, so that get() cannot open the log again from its directory
+        // between the close and the rename.
+        logs.compute(tp, (k, removed) -> {
+            if (removed != null) {
+                removed.discard();
+            }
+            if (Files.exists(dir)) {
+                try {
+                    Files.move(dir, doomed);
+                    renamed[0] = true;
+                } catch (IOException e) {
+                    failed[0] = e;
+                }
+            }
+            return null;
+        });
+        if (failed[0] != null) {
+            throw new UncheckedIOException("Cannot delete " + dir, failed[0]);
+        }
+        if (!renamed[0]) {
+            return;
         }
         // The rename is the commit point (a restart deletes what is left of a "-delete" directory):
         // the files go in the background, so deleting a topic of thousands of partitions does not

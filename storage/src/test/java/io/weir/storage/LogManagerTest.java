@@ -38,6 +38,40 @@ class LogManagerTest {
         }
     }
 
+    /**
+     * Another thread's {@code get} (retention, a fetch) while the log is deleted must not open it
+     * again from the directory about to be renamed away: such a log stayed in the manager with its
+     * directory gone, and its next queue open created the directory anew.
+     */
+    @Test
+    void aLogBeingDeletedIsNotOpenedAgainByAnotherThread() throws Exception {
+        try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
+            for (int round = 0; round < 100; round++) {
+                TopicPartition tp = new TopicPartition("racing", round);
+                logs.getOrCreate(tp, LogConfig.defaults()).appendAsLeader(batch("x"), 0);
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread reader = new Thread(() -> {
+                    while (!stop.get()) {
+                        logs.get(tp).ifPresent(l -> {
+                            try {
+                                l.read(0, 1000, Long.MAX_VALUE, true);
+                            } catch (RuntimeException closed) {
+                                // deleted under the read: expected
+                            }
+                        });
+                    }
+                });
+                reader.start();
+                Thread.sleep(1);
+                logs.delete(tp);
+                stop.set(true);
+                reader.join(10_000);
+                assertThat(logs.get(tp)).as("round %d", round).isEmpty();
+                assertThat(dir.resolve("racing-" + round)).as("round %d", round).doesNotExist();
+            }
+        }
+    }
+
     @Test
     void aNewLogCreatesItsQueueOnlyWhenBytesAreWrittenOrRead() throws IOException {
         TopicPartition tp = new TopicPartition("lazy", 0);

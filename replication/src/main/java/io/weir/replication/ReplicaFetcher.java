@@ -1,6 +1,7 @@
 package io.weir.replication;
 
 import io.weir.storage.EpochEndOffset;
+import io.weir.storage.LogClosedException;
 import io.weir.storage.PartitionLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -311,8 +312,13 @@ public final class ReplicaFetcher implements AutoCloseable {
                     if (a.throttled()) throttle.record(p.records().sizeInBytes(), clockMs.getAsLong());
                     fetchOrder.served(a.topicPartition());
                 }
-                if (a != null) {
+                if (a == null) continue;
+                try {
                     handlePartition(a, p);
+                } catch (LogClosedException e) {
+                    // The partition left this node (its topic was deleted, or a reassignment moved it)
+                    // and the next assignment drops it; the session and the other partitions go on.
+                    log.debug("{}: the log was closed; the partition left this node", a.topicPartition());
                 }
             }
         }

@@ -84,8 +84,12 @@ final class LogGuard {
                 if (queue.isOpen()) {
                     return read.get();
                 }
-                if (closed || attempt == 10) {
-                    throw new IllegalStateException("Log of " + topicPartition + " is closed");
+                if (closed) {
+                    throw new LogClosedException(topicPartition);
+                }
+                if (attempt == 10) {
+                    throw new IllegalStateException("The queue of " + topicPartition
+                            + " keeps being closed before it can be read");
                 }
             } finally {
                 lock.readLock().unlock();
@@ -105,7 +109,7 @@ final class LogGuard {
     /** Under the write lock: fails if the log is closed, reopens the queue if it is closed while idle. */
     void ensureOpenLocked() {
         if (closed) {
-            throw new IllegalStateException("Log of " + topicPartition + " is closed");
+            throw new LogClosedException(topicPartition);
         }
         used.run();
         if (!queue.isOpen()) {

@@ -335,7 +335,7 @@ public final class PartitionLog implements Closeable {
         // past its time budget) is answered from memory, so idle logs keep their queues closed.
         LogReadResult withoutBytes = guard.underReadLock(() -> {
             if (guard.closed()) {
-                throw new IllegalStateException("Log of " + topicPartition + " is closed");
+                throw new LogClosedException(topicPartition);
             }
             long start = state.logStartOffset();
             long end = contents.logEndOffset();
@@ -407,7 +407,7 @@ public final class PartitionLog implements Closeable {
     public int applyRetention() {
         return guard.underWriteLock(() -> {
             if (guard.closed()) {
-                throw new IllegalStateException("Log of " + topicPartition + " is closed");
+                throw new LogClosedException(topicPartition);
             }
             // Planned from memory; the queue opens only if a file is due for deletion.
             return contents.applyRetention(clock.millis(), guard::ensureOpenLocked);

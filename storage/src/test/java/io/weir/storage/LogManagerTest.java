@@ -48,7 +48,8 @@ class LogManagerTest {
         try (LogManager logs = new LogManager(dir, LogConfig.defaults(), clock, 10)) {
             for (int round = 0; round < 100; round++) {
                 TopicPartition tp = new TopicPartition("racing", round);
-                logs.getOrCreate(tp, LogConfig.defaults()).appendAsLeader(batch("x"), 0);
+                PartitionLog deleted = logs.getOrCreate(tp, LogConfig.defaults());
+                deleted.appendAsLeader(batch("x"), 0);
                 java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
                 Thread reader = new Thread(() -> {
                     while (!stop.get()) {
@@ -68,6 +69,10 @@ class LogManagerTest {
                 reader.join(10_000);
                 assertThat(logs.get(tp)).as("round %d", round).isEmpty();
                 assertThat(dir.resolve("racing-" + round)).as("round %d", round).doesNotExist();
+                // What a replica fetcher still holding the log sees: a closed log, which it skips.
+                assertThatThrownBy(() -> deleted.appendAsFollower(batch("y"))).isInstanceOf(LogClosedException.class);
+                assertThatThrownBy(() -> deleted.read(0, 1000, Long.MAX_VALUE, true))
+                        .isInstanceOf(LogClosedException.class);
             }
         }
     }

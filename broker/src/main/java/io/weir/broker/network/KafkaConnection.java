@@ -56,7 +56,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         final long arrivalNanos = System.nanoTime();
         final long reservedBytes;
         boolean done;
-        ByteBuffer response; // null with done = no response
+        ByteBuf response; // the whole frame, size prefix included; null with done = no response
         int throttleMs;
         boolean close;
         boolean closeAfterResponse; // a failed SASL exchange: answered, then closed
@@ -89,6 +89,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private InetSocketAddress remote;
     private ChannelHandlerContext ctx;
     private boolean closing;
+    /** Removed from the pipeline: responses encoded after this are released, not written. */
+    private boolean removed;
     /** Not read until then: the client was told to wait out a quota ({@code throttle_time_ms}). */
     private long throttledUntilNanos = Long.MIN_VALUE;
     private volatile boolean identified;
@@ -230,7 +232,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             } catch (Throwable t) {
                 future = CompletableFuture.failedFuture(t);
             }
-            // Encode on the completing thread, not the event loop: big fetch responses copy records.
+            // Encode on the completing thread, not the event loop: the fixed fields of a big
+            // response still take a while to write.
             future.whenComplete((response, error) -> {
                 encode(slot, context, request, response, error);
                 ctx.executor().execute(() -> completed(ctx, slot));
@@ -244,11 +247,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         inFlight.add(slot);
         inFlightBytes += slot.reservedBytes;
         serial.execute(() -> {
-            slot.response = sasl.rawToken(frame.payload()).orElse(null);
+            slot.response = sasl.rawToken(frame.payload()).map(KafkaConnection::framed).orElse(null);
             slot.close = slot.response == null;
             if (sasl.principal() != KafkaPrincipal.ANONYMOUS) saslDone = true;
             ctx.executor().execute(() -> completed(ctx, slot));
         });
+    }
+
+    private static ByteBuf framed(ByteBuffer payload) {
+        ByteBuf size = Unpooled.buffer(Integer.BYTES).writeInt(payload.remaining());
+        return Unpooled.wrappedBuffer(size, Unpooled.wrappedBuffer(payload));
     }
 
     private RequestContext context(RequestHeader header, KafkaPrincipal principal) {
@@ -376,7 +384,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             }
             if (response != null) {
                 slot.throttleMs = response.throttleTimeMs();
-                slot.response = context.buildResponseEnvelopePayload(response);
+                // Records are not copied here: they become parts of the frame (ResponseEncoder).
+                slot.response = ResponseEncoder.encode(ctx.alloc(), context, response);
             }
             if (slot.closeAfterResponse) slot.close = true;
         } catch (RuntimeException e) {
@@ -389,17 +398,25 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     private void completed(ChannelHandlerContext ctx, InFlight slot) {
         slot.done = true;
+        if (removed) { // the connection went away while this request was handled
+            releaseResponse(slot);
+            return;
+        }
         boolean wrote = false;
         while (!inFlight.isEmpty() && inFlight.peek().done) {
             InFlight head = inFlight.poll();
             inFlightBytes -= head.reservedBytes;
             release(head.reservedBytes);
-            if (closing) continue;
-            observer.completed(head.api, head.response == null ? 0 : head.response.remaining() + Integer.BYTES,
+            if (closing) {
+                releaseResponse(head);
+                continue;
+            }
+            observer.completed(head.api, head.response == null ? 0 : head.response.readableBytes(),
                     System.nanoTime() - head.arrivalNanos);
             if (head.response != null) {
-                ByteBuf size = Unpooled.buffer(Integer.BYTES).writeInt(head.response.remaining());
-                ctx.write(Unpooled.wrappedBuffer(size, Unpooled.wrappedBuffer(head.response)), ctx.voidPromise());
+                ByteBuf frame = head.response;
+                head.response = null; // the channel owns it now
+                ctx.write(frame, ctx.voidPromise());
                 wrote = true;
                 if (head.throttleMs > 0) throttle(head.throttleMs);
             }
@@ -411,6 +428,14 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         if (wrote) ctx.flush();
         handleWaiting();
+    }
+
+    /** Frees a response that will not be written (pooled direct memory); event loop. */
+    private static void releaseResponse(InFlight slot) {
+        if (slot.response != null) {
+            slot.response.release();
+            slot.response = null;
+        }
     }
 
     /**
@@ -447,8 +472,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         closing = true;
+        removed = true;
         long held = 0;
-        for (InFlight slot : inFlight) held += slot.reservedBytes;
+        for (InFlight slot : inFlight) {
+            held += slot.reservedBytes;
+            if (slot.done) releaseResponse(slot); // the rest are released as they complete
+        }
         for (FrameDecoder.Frame frame : waiting) held += frame.reservedBytes();
         inFlight.clear();
         waiting.clear();

@@ -233,10 +233,21 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 future = CompletableFuture.failedFuture(t);
             }
             // Encode on the completing thread, not the event loop: the fixed fields of a big
-            // response still take a while to write.
+            // response still take a while to write. (Netty's NIO transport still copies a frame
+            // with heap parts, fetched records, into a direct buffer on the event loop.)
             future.whenComplete((response, error) -> {
-                encode(slot, context, request, response, error);
-                ctx.executor().execute(() -> completed(ctx, slot));
+                try {
+                    encode(slot, context, request, response, error);
+                } finally {
+                    // Whatever encode threw (an Error such as OutOfDirectMemoryError included), the
+                    // slot completes: the responses queued behind it on this connection must not wait.
+                    try {
+                        ctx.executor().execute(() -> completed(ctx, slot));
+                    } catch (RejectedExecutionException shuttingDown) {
+                        if (slot.response != null) slot.response.release();
+                        slot.response = null;
+                    }
+                }
             });
         });
     }
@@ -388,7 +399,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 slot.response = ResponseEncoder.encode(ctx.alloc(), context, response);
             }
             if (slot.closeAfterResponse) slot.close = true;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             HANDLER_ERRORS.log(Level.ERROR, "encode" + context.header.apiKey() + e.getClass().getName(),
                     "Cannot encode {} response for {}; closing", context.header.apiKey(), connectionId, e);
             slot.response = null;

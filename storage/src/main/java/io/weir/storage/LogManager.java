@@ -226,9 +226,16 @@ public final class LogManager implements Closeable {
         IOException[] failed = {null};
         // Under the map's lock for tp, so that get() cannot open the log again from its directory
         // between the close and the rename.
+        RuntimeException[] closeFailed = {null};
         logs.compute(tp, (k, removed) -> {
+            // The entry goes whatever happens: a log left in the map closed would answer every
+            // later use of the partition with LogClosedException until a restart.
             if (removed != null) {
-                removed.discard();
+                try {
+                    removed.discard();
+                } catch (RuntimeException e) {
+                    closeFailed[0] = e;
+                }
             }
             if (Files.exists(dir)) {
                 try {
@@ -240,6 +247,9 @@ public final class LogManager implements Closeable {
             }
             return null;
         });
+        if (closeFailed[0] != null) {
+            log.warn("Closing the log of {} before deleting it failed; deleting it anyway", tp, closeFailed[0]);
+        }
         if (failed[0] != null) {
             throw new UncheckedIOException("Cannot delete " + dir, failed[0]);
         }
@@ -269,7 +279,11 @@ public final class LogManager implements Closeable {
         for (TopicPartition tp : partitions()) {
             Optional<PartitionLog> l = get(tp);
             if (l.isPresent()) {
-                deleted += l.get().applyRetention();
+                try {
+                    deleted += l.get().applyRetention();
+                } catch (LogClosedException e) {
+                    // Deleted since it was listed: nothing to retain; the others go on.
+                }
             }
         }
         return deleted;

@@ -93,13 +93,21 @@ public final class BrokerLifecycle implements AutoCloseable {
     }
 
     private void tickAndReschedule() {
-        tick();
-        if (shuttingDown || thread.isShutdown()) return;
+        boolean ticked = false;
         try {
-            thread.schedule(this::tickAndReschedule, nextCallDelayMs(brokerEpoch >= 0, isUnfenced(), failedCalls,
-                    heartbeatIntervalMs), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // close() shut the thread down between the check and here.
+            tick();
+            ticked = true;
+        } finally {
+            // Even after an Error in tick() (a SIGBUS surfacing, say): without the next call the
+            // broker would stop heartbeating for good and stay fenced.
+            if (!shuttingDown && !thread.isShutdown()) {
+                try {
+                    thread.schedule(this::tickAndReschedule, nextCallDelayMs(brokerEpoch >= 0, isUnfenced(),
+                            ticked ? failedCalls : failedCalls + 1, heartbeatIntervalMs), TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    // close() shut the thread down between the check and here.
+                }
+            }
         }
     }
 

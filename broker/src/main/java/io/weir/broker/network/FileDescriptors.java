@@ -16,7 +16,9 @@ import java.util.OptionalLong;
  * the limit and the node fails in accept, in opening partition logs and in the metadata listener
  * ("Too many open files"). The queue bound comes first ({@code LogManager}'s, from the limit and
  * {@code vm.max_map_count}); the default reserve keeps room for it, and a {@code max.connections}
- * set higher lowers the node's queue bound instead ({@link #maxOpenQueues}).
+ * set higher lowers the node's queue bound instead ({@link #maxOpenQueues}; the node logs it).
+ * Each Kafka listener enforces {@code max.connections} on its own, so the split holds for one
+ * listener; a node with several that are all full at once can still exceed the limit.
  */
 public final class FileDescriptors {
     /** Descriptors a node needs besides its client connections and its queues. */

@@ -241,8 +241,14 @@ public final class WeirNode implements AutoCloseable {
                 .map(ControllerLocation::nodeId).map(OptionalInt::of).orElse(OptionalInt.empty()), c::image);
 
         // Open queues and client connections share the descriptor limit (FileDescriptors).
-        LogManager logs = new LogManager(logDir, LogConfig.defaults(), java.time.Clock.systemUTC(),
-                FileDescriptors.maxOpenQueues(LogManager.maxOpenQueuesForThisProcess(), config.maxConnections()),
+        int storageBound = LogManager.maxOpenQueuesForThisProcess();
+        int queueBound = FileDescriptors.maxOpenQueues(storageBound, config.maxConnections());
+        if (queueBound < storageBound) {
+            log.warn("Node {}: at most {} partitions' queues open at once, not {}: max.connections={} takes the rest"
+                    + " of the file descriptor limit; partitions beyond that reopen their queues on use",
+                    nodeId, queueBound, storageBound, config.maxConnections());
+        }
+        LogManager logs = new LogManager(logDir, LogConfig.defaults(), java.time.Clock.systemUTC(), queueBound,
                 DiskSpace.of(logDir, config.logDirReservedBytes()));
         started.add(logs);
         LogCleaner cleaner = new LogCleaner(logs, config.logCleaner());

@@ -56,6 +56,7 @@ final class RecordsValidator {
      */
     static void validate(RecordReader in, int count, boolean requireKeys, long baseTimestamp, TimestampBounds bounds) {
         List<InvalidRecordTimestampsException.RejectedRecord> rejected = List.of();
+        List<InvalidRecordTimestampsException.RejectedRecord> keyless = List.of();
         for (int i = 0; i < count; i++) {
             in.limitToSection();
             if (in.remaining() == 0) {
@@ -66,22 +67,25 @@ final class RecordsValidator {
             long recordEnd = in.position() + length;
             in.limitTo(recordEnd);
             in.readByte("Record attributes");
-            long timestampDelta = in.readVarlong("Record timestamp delta");
-            if (bounds != null && bounds.rejects(baseTimestamp + timestampDelta)) {
-                if (rejected.isEmpty()) {
-                    rejected = new ArrayList<>();
-                }
-                long timestamp = baseTimestamp + timestampDelta;
-                rejected.add(new InvalidRecordTimestampsException.RejectedRecord(i, bounds.message(timestamp, i)));
-            }
+            long timestamp = baseTimestamp + in.readVarlong("Record timestamp delta");
+            boolean timestampRefused = bounds != null && bounds.rejects(timestamp);
             int offsetDelta = in.readVarint("Record offset delta");
             if (offsetDelta != i) {
                 throw new InvalidRecordException("Record " + i + " has offset delta " + offsetDelta);
             }
             int recordKeyLength = skipBytesField(in, "Record key", "Record key length");
+            // One error per record, the key's first, as Kafka's LogValidator.validateRecord.
             if (requireKeys && recordKeyLength < 0) {
-                throw new InvalidRecordException("Compacted topic cannot accept message without key (record " + i
-                        + ")");
+                if (keyless.isEmpty()) {
+                    keyless = new ArrayList<>();
+                }
+                keyless.add(new InvalidRecordTimestampsException.RejectedRecord(i,
+                        "Compacted topic cannot accept message without key (record " + i + ")"));
+            } else if (timestampRefused) {
+                if (rejected.isEmpty()) {
+                    rejected = new ArrayList<>();
+                }
+                rejected.add(new InvalidRecordTimestampsException.RejectedRecord(i, bounds.message(timestamp, i)));
             }
             skipBytesField(in, "Record value", "Record value length");
             int headers = in.readVarint("Record header count");
@@ -108,7 +112,26 @@ final class RecordsValidator {
         if (!in.atEnd()) {
             throw new InvalidRecordException("The batch has bytes after its " + count + " declared records");
         }
-        RecordTimestamps.check(rejected);
+        refuse(rejected, keyless);
+    }
+
+    /**
+     * Kafka's {@code processRecordErrors}: every refused record is reported; INVALID_TIMESTAMP if any
+     * timestamp is out of bounds, with the keyless records too, else INVALID_RECORD.
+     */
+    private static void refuse(List<InvalidRecordTimestampsException.RejectedRecord> timestamps,
+                               List<InvalidRecordTimestampsException.RejectedRecord> keyless) {
+        if (keyless.isEmpty()) {
+            RecordTimestamps.check(timestamps);
+            return;
+        }
+        if (timestamps.isEmpty()) {
+            throw new InvalidRecordsException(keyless);
+        }
+        List<InvalidRecordTimestampsException.RejectedRecord> all = new ArrayList<>(timestamps);
+        all.addAll(keyless);
+        all.sort(java.util.Comparator.comparingInt(InvalidRecordTimestampsException.RejectedRecord::batchIndex));
+        throw new InvalidRecordTimestampsException(all);
     }
 
     private static void checkLength(RecordReader in, int i, int length) {

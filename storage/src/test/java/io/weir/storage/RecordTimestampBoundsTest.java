@@ -85,6 +85,41 @@ class RecordTimestampBoundsTest {
         assertThat(log.logEndOffset()).isZero();
     }
 
+    /**
+     * A compacted topic's keyless records are refused with the others, one error per record and the
+     * key's first, as Kafka's LogValidator: INVALID_TIMESTAMP if any timestamp is refused, else
+     * INVALID_RECORD, each naming the records.
+     */
+    @Test
+    void keylessRecordsOfACompactedTopicAreNamedWithTheTimestampRefusals() {
+        LogConfig compacted = kafkaDefaults().withCleanup(LogConfig.Cleanup.DELETE.withPolicy(false, true));
+        PartitionLog log = open(compacted);
+        MemoryRecords mixed = MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(NOW, null, "a".getBytes(StandardCharsets.UTF_8)),
+                new SimpleRecord(NOW + DAY, "k".getBytes(StandardCharsets.UTF_8), "b".getBytes(StandardCharsets.UTF_8)),
+                new SimpleRecord(NOW + DAY, null, "c".getBytes(StandardCharsets.UTF_8)),
+                new SimpleRecord(NOW, "k".getBytes(StandardCharsets.UTF_8), "d".getBytes(StandardCharsets.UTF_8)));
+        assertThatThrownBy(() -> log.appendAsLeader(mixed, 0))
+                .isInstanceOfSatisfying(InvalidRecordTimestampsException.class, e -> {
+                    assertThat(e.records()).extracting(InvalidRecordTimestampsException.RejectedRecord::batchIndex)
+                            .containsExactly(0, 1, 2);
+                    assertThat(e.records().get(0).message()).contains("without key");
+                    assertThat(e.records().get(1).message()).contains("out of range");
+                    assertThat(e.records().get(2).message()).as("the key's error first").contains("without key");
+                });
+        MemoryRecords keyless = MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(NOW, "k".getBytes(StandardCharsets.UTF_8), "a".getBytes(StandardCharsets.UTF_8)),
+                new SimpleRecord(NOW, null, "b".getBytes(StandardCharsets.UTF_8)));
+        assertThatThrownBy(() -> log.appendAsLeader(keyless, 0))
+                .isInstanceOfSatisfying(InvalidRecordsException.class, e -> {
+                    assertThat(Errors.forException(e)).isEqualTo(Errors.INVALID_RECORD);
+                    assertThat(e.records()).extracting(InvalidRecordTimestampsException.RejectedRecord::batchIndex)
+                            .containsExactly(1);
+                    assertThat(e.getMessage()).contains("without key");
+                });
+        assertThat(log.logEndOffset()).isZero();
+    }
+
     @Test
     void theBoundsMoveWithTheClockAndAnUnboundedLogTakesAnything() {
         PartitionLog log = open(kafkaDefaults());

@@ -8,6 +8,7 @@ import io.weir.replication.Partition;
 import io.weir.replication.PartitionLookup;
 import io.weir.replication.ReplicaManager;
 import io.weir.storage.InvalidRecordTimestampsException;
+import io.weir.storage.InvalidRecordsException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -195,7 +196,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             return ok;
         } catch (InvalidRecordTimestampsException e) {
             log.debug("Produce to {} rejected: {}", lookup.id(), e.toString());
-            return error(index, Errors.INVALID_TIMESTAMP, e.getMessage()).setRecordErrors(recordErrors(e));
+            return error(index, Errors.INVALID_TIMESTAMP, e.getMessage()).setRecordErrors(recordErrors(e.records()));
+        } catch (InvalidRecordsException e) {
+            log.debug("Produce to {} rejected: {}", lookup.id(), e.toString());
+            return error(index, Errors.INVALID_RECORD, e.getMessage()).setRecordErrors(recordErrors(e.records()));
         } catch (ApiException e) {
             log.debug("Produce to {} rejected: {}", lookup.id(), e.toString());
             return error(index, Errors.forException(e), e.getMessage());
@@ -214,9 +218,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     }
 
     /** The records a leader refused, by index in the batch: the producer fails exactly those with the error. */
-    private static List<ProduceResponseData.BatchIndexAndErrorMessage> recordErrors(InvalidRecordTimestampsException e) {
-        List<ProduceResponseData.BatchIndexAndErrorMessage> out = new ArrayList<>(e.records().size());
-        for (InvalidRecordTimestampsException.RejectedRecord r : e.records()) {
+    private static List<ProduceResponseData.BatchIndexAndErrorMessage> recordErrors(
+            List<InvalidRecordTimestampsException.RejectedRecord> records) {
+        List<ProduceResponseData.BatchIndexAndErrorMessage> out = new ArrayList<>(records.size());
+        for (InvalidRecordTimestampsException.RejectedRecord r : records) {
             out.add(new ProduceResponseData.BatchIndexAndErrorMessage().setBatchIndex(r.batchIndex())
                     .setBatchIndexErrorMessage(r.message()));
         }

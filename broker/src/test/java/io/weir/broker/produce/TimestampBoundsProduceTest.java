@@ -44,6 +44,7 @@ class TimestampBoundsProduceTest {
                 .topic("events", 1, 1)
                 .topic("recent", 1, 1).topicConfig("recent", "message.timestamp.before.max.ms", Long.toString(DAY))
                 .topic("appended", 1, 1).topicConfig("appended", "message.timestamp.type", "LogAppendTime")
+                .topic("compacted", 1, 1).topicConfig("compacted", "cleanup.policy", "compact")
                 .build());
     }
 
@@ -102,6 +103,41 @@ class TimestampBoundsProduceTest {
                 assertThatThrownBy(() -> ok.get(30, TimeUnit.SECONDS)).hasCauseExactlyInstanceOf(KafkaException.class);
             }
             assertThat(send(p, "events", now).offset()).as("nothing of the refused batch was written").isZero();
+        }
+    }
+
+    /**
+     * Kafka reports every refused record of a batch: on a compacted topic a keyless record and one
+     * out of bounds are both named (under INVALID_TIMESTAMP when any timestamp is refused:
+     * RecordTimestampBoundsTest); keyless records alone are INVALID_RECORD, still per record.
+     */
+    @Test
+    void keylessAndOutOfBoundsRecordsOfACompactedTopicAreEachRefused() throws Exception {
+        try (KafkaProducer<String, String> p = producer(500)) {
+            long now = System.currentTimeMillis();
+            Future<RecordMetadata> keyless = p.send(new ProducerRecord<>("compacted", 0, now, null, "a"));
+            Future<RecordMetadata> future = p.send(new ProducerRecord<>("compacted", 0, now + DAY, "k", "b"));
+            Future<RecordMetadata> fine = p.send(new ProducerRecord<>("compacted", 0, now, "k", "c"));
+            p.flush();
+            // With more than one record error, kafka-clients fails each named record with
+            // InvalidRecordException and its own message, whatever the partition's error code.
+            assertThatThrownBy(() -> keyless.get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.InvalidRecordException.class)
+                    .hasMessageContaining("without key");
+            assertThatThrownBy(() -> future.get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.InvalidRecordException.class)
+                    .hasMessageContaining("out of range");
+            assertThatThrownBy(() -> fine.get(30, TimeUnit.SECONDS)).hasCauseExactlyInstanceOf(KafkaException.class);
+
+            Future<RecordMetadata> keyless2 = p.send(new ProducerRecord<>("compacted", 0, now, null, "d"));
+            Future<RecordMetadata> fine2 = p.send(new ProducerRecord<>("compacted", 0, now, "k", "e"));
+            p.flush();
+            assertThatThrownBy(() -> keyless2.get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.InvalidRecordException.class)
+                    .hasMessageContaining("without key");
+            assertThatThrownBy(() -> fine2.get(30, TimeUnit.SECONDS)).hasCauseExactlyInstanceOf(KafkaException.class);
+            assertThat(p.send(new ProducerRecord<>("compacted", 0, now, "k", "f")).get(30, TimeUnit.SECONDS).offset())
+                    .as("nothing of the refused batches was written").isZero();
         }
     }
 

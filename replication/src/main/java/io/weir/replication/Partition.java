@@ -1,6 +1,8 @@
 package io.weir.replication;
 
 import io.weir.controller.image.PartitionRegistration;
+import io.weir.storage.InvalidRecordTimestampsException;
+import io.weir.storage.InvalidRecordsException;
 import io.weir.storage.EpochEndOffset;
 import io.weir.storage.LogAppendInfo;
 import io.weir.storage.LogReadResult;
@@ -203,7 +205,8 @@ public final class Partition {
      * Appends a producer's batches as leader. With {@code requiredAcks == -1} the write is
      * refused (nothing written) while the ISR is smaller than {@code min.insync.replicas}.
      * Throws Kafka's exceptions for every refusal (callers map them with
-     * {@code Errors.forException}); nothing is written then.
+     * {@code Errors.forException}), or {@link RecordValidationException} naming the refused records;
+     * nothing is written then.
      */
     public AppendResult appendAsLeader(MemoryRecords records, int requiredAcks) {
         roleLock.readLock().lock();
@@ -217,7 +220,14 @@ public final class Partition {
                 }
             }
             // The disk write, outside the monitor: followers' fetches go on meanwhile.
-            LogAppendInfo info = log.appendAsLeader(records, state.leaderEpoch());
+            LogAppendInfo info;
+            try {
+                info = log.appendAsLeader(records, state.leaderEpoch());
+            } catch (InvalidRecordTimestampsException e) {
+                throw new RecordValidationException(e, e.records());
+            } catch (InvalidRecordsException e) {
+                throw new RecordValidationException(e, e.records());
+            }
             synchronized (this) {
                 state.maybeAdvanceHighWatermark(log.logEndOffset());
                 publishHighWatermark();

@@ -1,7 +1,6 @@
 package io.weir.broker.network;
 
 import com.sun.management.UnixOperatingSystemMXBean;
-import io.weir.storage.LogManager;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -51,10 +50,6 @@ public final class FileDescriptors {
         return (int) Math.min(Integer.MAX_VALUE, NODE_BASE + (long) PER_QUEUE * Math.max(0, maxOpenQueues));
     }
 
-    /** The default {@code reserved.file.descriptors} of this process: room for its open-queue bound. */
-    public static int defaultReserved() {
-        return reservedFor(LogManager.maxOpenQueuesForThisProcess());
-    }
 
     /**
      * The default {@code max.connections}: the limit minus {@code reserved}, but never less than

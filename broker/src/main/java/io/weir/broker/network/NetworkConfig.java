@@ -71,14 +71,15 @@ public record NetworkConfig(String host, int port, int maxRequestBytes, int hand
     /**
      * Defaults for a listener on {@code host:port}: {@code queued.max.request.bytes} is a quarter
      * of the heap (requests are buffered on the heap) but at least one largest request, and
-     * {@code max.connections} is what the process's file descriptor limit leaves after
-     * {@link FileDescriptors#defaultReserved()}.
+     * {@code max.connections} is what the process's file descriptor limit leaves after the reserve
+     * of a listener with no partition logs ({@link FileDescriptors#MIN_QUEUES} queues); a node sets
+     * it from its own open-queue bound (NodeConfig).
      */
     public static NetworkConfig of(String host, int port) {
         return new NetworkConfig(host, port, DEFAULT_MAX_REQUEST_BYTES,
                 Math.max(2, Runtime.getRuntime().availableProcessors()), 100, DEFAULT_CONNECTIONS_MAX_IDLE_MS,
                 defaultQueuedMaxRequestBytes(DEFAULT_MAX_REQUEST_BYTES), DEFAULT_QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION,
-                FileDescriptors.defaultMaxConnections(FileDescriptors.defaultReserved()), Integer.MAX_VALUE,
+                FileDescriptors.defaultMaxConnections(FileDescriptors.reservedFor(FileDescriptors.MIN_QUEUES)), Integer.MAX_VALUE,
                 DEFAULT_LISTEN_BACKLOG, DEFAULT_REQUEST_RECEIVE_TIMEOUT_MS);
     }
 

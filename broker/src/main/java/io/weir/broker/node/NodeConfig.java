@@ -20,6 +20,7 @@ import io.weir.group.GroupCoordinator;
 import io.weir.zk.ZooKeeperConfig;
 import io.weir.zk.ZooKeeperConnect;
 import io.weir.storage.DiskSpace;
+import io.weir.storage.LogManager;
 import io.weir.storage.LogRetention;
 import io.weir.storage.LogCleaner;
 
@@ -277,7 +278,9 @@ public record NodeConfig(
                 ? NetworkConfig.defaultQueuedMaxRequestBytes(socketRequestMaxBytes) : queuedMaxRequestBytes;
         queuedMaxRequestBytesPerConnection = queuedMaxRequestBytesPerConnection == null
                 ? NetworkConfig.DEFAULT_QUEUED_MAX_REQUEST_BYTES_PER_CONNECTION : queuedMaxRequestBytesPerConnection;
-        reservedFileDescriptors = reservedFileDescriptors == null ? FileDescriptors.defaultReserved() : reservedFileDescriptors;
+        // By default, room for the node's open-queue bound (storage's, from this process's limits).
+        reservedFileDescriptors = reservedFileDescriptors == null
+                ? FileDescriptors.reservedFor(LogManager.maxOpenQueuesForThisProcess()) : reservedFileDescriptors;
         if (reservedFileDescriptors < 0) throw new IllegalArgumentException("reserved.file.descriptors must not be negative");
         maxConnections = maxConnections == null ? FileDescriptors.defaultMaxConnections(reservedFileDescriptors) : maxConnections;
         maxConnectionsPerIp = maxConnectionsPerIp == null ? Integer.MAX_VALUE : maxConnectionsPerIp; // Kafka's default

@@ -6,9 +6,8 @@ import io.weir.broker.network.CloseConnectionException;
 import io.weir.controller.image.MetadataImage;
 import io.weir.replication.Partition;
 import io.weir.replication.PartitionLookup;
+import io.weir.replication.RecordValidationException;
 import io.weir.replication.ReplicaManager;
-import io.weir.storage.InvalidRecordTimestampsException;
-import io.weir.storage.InvalidRecordsException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -194,12 +193,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 appends.add(result);
             }
             return ok;
-        } catch (InvalidRecordTimestampsException e) {
+        } catch (RecordValidationException e) {
             log.debug("Produce to {} rejected: {}", lookup.id(), e.toString());
-            return error(index, Errors.INVALID_TIMESTAMP, e.getMessage()).setRecordErrors(recordErrors(e.records()));
-        } catch (InvalidRecordsException e) {
-            log.debug("Produce to {} rejected: {}", lookup.id(), e.toString());
-            return error(index, Errors.INVALID_RECORD, e.getMessage()).setRecordErrors(recordErrors(e.records()));
+            return error(index, Errors.forException(e.invalidException()), e.getMessage())
+                    .setRecordErrors(recordErrors(e.recordErrors()));
         } catch (ApiException e) {
             log.debug("Produce to {} rejected: {}", lookup.id(), e.toString());
             return error(index, Errors.forException(e), e.getMessage());
@@ -219,11 +216,11 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     /** The records a leader refused, by index in the batch: the producer fails exactly those with the error. */
     private static List<ProduceResponseData.BatchIndexAndErrorMessage> recordErrors(
-            List<InvalidRecordTimestampsException.RejectedRecord> records) {
+            List<ProduceResponse.RecordError> records) {
         List<ProduceResponseData.BatchIndexAndErrorMessage> out = new ArrayList<>(records.size());
-        for (InvalidRecordTimestampsException.RejectedRecord r : records) {
-            out.add(new ProduceResponseData.BatchIndexAndErrorMessage().setBatchIndex(r.batchIndex())
-                    .setBatchIndexErrorMessage(r.message()));
+        for (ProduceResponse.RecordError r : records) {
+            out.add(new ProduceResponseData.BatchIndexAndErrorMessage().setBatchIndex(r.batchIndex)
+                    .setBatchIndexErrorMessage(r.message));
         }
         return out;
     }

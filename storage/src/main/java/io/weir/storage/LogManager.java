@@ -183,7 +183,11 @@ public final class LogManager implements Closeable {
 
     /** The log of {@code tp}, creating it with {@code config} if it does not exist yet. */
     public PartitionLog getOrCreate(TopicPartition tp, LogConfig config) {
-        return logs.computeIfAbsent(tp, k -> new PartitionLog(k, dirOf(k), config, clock, this, space));
+        return logs.computeIfAbsent(tp, k -> open(k, config));
+    }
+
+    private PartitionLog open(TopicPartition tp, LogConfig config) {
+        return new PartitionLog(tp, dirOf(tp), config, clock, this, space);
     }
 
     /**
@@ -197,9 +201,8 @@ public final class LogManager implements Closeable {
         if (open != null) {
             return Optional.of(open);
         }
-        return Optional.ofNullable(logs.computeIfAbsent(tp, k -> Files.isDirectory(dirOf(k))
-                ? new PartitionLog(k, dirOf(k), defaultConfig, clock, this, space)
-                : null));
+        return Optional.ofNullable(logs.computeIfAbsent(tp,
+                k -> Files.isDirectory(dirOf(k)) ? open(k, defaultConfig) : null));
     }
 
     /** Every partition with a log in the data directory. */

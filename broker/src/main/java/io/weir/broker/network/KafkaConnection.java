@@ -244,8 +244,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                     try {
                         ctx.executor().execute(() -> completed(ctx, slot));
                     } catch (RejectedExecutionException shuttingDown) {
-                        if (slot.response != null) slot.response.release();
-                        slot.response = null;
+                        releaseResponse(slot);
                     }
                 }
             });

@@ -83,9 +83,4 @@ public final class FileDescriptors {
         long left = (limit - Math.max(0, maxConnections) - NODE_BASE) / PER_QUEUE;
         return (int) Math.max(Math.min(MIN_QUEUES, storageBound), Math.min(storageBound, left));
     }
-
-    /** Whether the queue bound had to be cut below what storage allows to make room for {@code maxConnections}. */
-    public static boolean queuesCut(long limit, int storageBound, int maxConnections) {
-        return maxOpenQueuesWithin(limit, storageBound, maxConnections) < storageBound;
-    }
 }

@@ -23,8 +23,7 @@ class FileDescriptorsTest {
     @Test
     void moreConnectionsThanTheReserveLeavesMeanFewerQueues() {
         assertThat(FileDescriptors.maxOpenQueuesWithin(20_000, 7_500, 10_000)).isEqualTo(4_500);
-        assertThat(FileDescriptors.queuesCut(20_000, 7_500, 10_000)).isTrue();
-        assertThat(FileDescriptors.queuesCut(20_000, 7_500, 4_000)).isFalse();
+        assertThat(FileDescriptors.maxOpenQueuesWithin(20_000, 7_500, 4_000)).isEqualTo(7_500);
         // The old fixed reserve of 3,000 gave 17,000 connections next to 7,500 queues (32,000 descriptors).
         assertThat(FileDescriptors.maxOpenQueuesWithin(20_000, 7_500, 17_000)).isEqualTo(1_000);
         // Never fewer than the minimum, even when connections take everything.

@@ -2,7 +2,6 @@ package io.weir.replication;
 
 import java.io.Closeable;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -187,18 +186,27 @@ public final class BlockingKafkaClient implements Closeable {
         if (s == null) {
             throw new IOException("connection to " + address + " was closed");
         }
-        DataOutputStream out = new DataOutputStream(s.getOutputStream());
-        out.writeInt(bytes.remaining());
-        out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
-        out.flush();
+        // One write of the whole frame, where writing the size first was a second system call and
+        // (TCP_NODELAY) a segment of its own that the leader's event loop woke for.
+        s.getOutputStream().write(sizePrefixed(bytes));
         DataInputStream in = new DataInputStream(s.getInputStream());
-        int size = in.readInt();
+        // readFully of the four size bytes: one read, where DataInputStream.readInt makes four.
+        byte[] sizeBytes = new byte[Integer.BYTES];
+        in.readFully(sizeBytes);
+        int size = ByteBuffer.wrap(sizeBytes).getInt();
         if (size < 0 || size > maxResponseBytes) {
             throw new IOException("Response of " + size + " bytes from " + address + " refused");
         }
         byte[] body = new byte[size];
         in.readFully(body);
         return AbstractResponse.parseResponse(ByteBuffer.wrap(body), header);
+    }
+
+    /** A Kafka frame: the request's remaining bytes after their length as a 4-byte big-endian int. */
+    static byte[] sizePrefixed(ByteBuffer request) {
+        byte[] frame = new byte[Integer.BYTES + request.remaining()];
+        ByteBuffer.wrap(frame).putInt(request.remaining()).put(request.duplicate());
+        return frame;
     }
 
     /**

@@ -59,6 +59,9 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--e2e-records", description = "records of the end-to-end latency run (full: 1,000)")
     Integer e2eRecords;
 
+    @Option(names = "--warmup-records", description = "100-byte records written and read back before any figure is taken; 0 skips (full: 500,000)")
+    Integer warmupRecords;
+
     @Option(names = "--many-partitions", description = "partitions of the big topic whose creation is timed; 0 skips (full: 10,000)")
     Integer manyPartitions;
 
@@ -78,7 +81,8 @@ public final class CompareCommand implements Callable<Integer> {
         Sizes base = quick ? Sizes.QUICK : Sizes.FULL;
         Sizes sizes = new Sizes(records100 != null ? records100 : base.records100(),
                 records1k != null ? records1k : base.records1k(), e2eRecords != null ? e2eRecords : base.e2eRecords(),
-                manyPartitions != null ? manyPartitions : base.manyPartitions(), base.failovers());
+                manyPartitions != null ? manyPartitions : base.manyPartitions(), base.failovers(),
+                warmupRecords != null ? warmupRecords : base.warmupRecords());
         int roundCount = quick ? 1 : rounds;
         String weirCp = weirClasspath != null ? weirClasspath : System.getProperty("java.class.path");
         String kafkaCp = KafkaClasspath.resolve(rootDir);
@@ -178,7 +182,8 @@ public final class CompareCommand implements Callable<Integer> {
                 "Machine: %d cores, %s; Java %s. Load average (1, 5, 15 min) before: %s; after: %s; (1 min) as each "
                         + "system's round began: %s.",
                 "Workloads (Kafka's own ProducerPerformance, ConsumerPerformance and EndToEndLatency from kafka-tools, "
-                        + "default client settings): 6 partitions, RF=3, min.insync.replicas=2; %,d records of 100 B "
+                        + "default client settings): 6 partitions, RF=3, min.insync.replicas=2; first a warm-up of %,d "
+                        + "records of 100 B (acks=all, read back) on a topic of its own, no figure taken; %,d records of 100 B "
                         + "and %,d of 1 KiB per produce workload; read back by a new consumer group; %,d end-to-end "
                         + "records; a topic of %,d partitions. A ratio is Weir's median over Kafka's; \"better\" says "
                         + "which system the ratio favours (= within 5%%).",
@@ -187,7 +192,7 @@ public final class CompareCommand implements Callable<Integer> {
                 quick ? " --quick" : "", started.truncatedTo(ChronoUnit.SECONDS),
                 java.time.Duration.between(started, Instant.now()).toMinutes(), APACHE_KAFKA_VERSION, gitHead(rootDir),
                 dir, roundCount, Runtime.getRuntime().availableProcessors(), memTotal(), System.getProperty("java.version"),
-                loadBefore, loadAfter, String.join("; ", loads), sizes.records100(), sizes.records1k(), sizes.e2eRecords(), sizes.manyPartitions());
+                loadBefore, loadAfter, String.join("; ", loads), sizes.warmupRecords(), sizes.records100(), sizes.records1k(), sizes.e2eRecords(), sizes.manyPartitions());
     }
 
     private static String loadAverage() {

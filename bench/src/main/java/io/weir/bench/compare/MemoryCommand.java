@@ -56,7 +56,7 @@ public final class MemoryCommand implements java.util.concurrent.Callable<Intege
         Path rootDir = root != null ? root : CompareCommand.findRoot();
         String kafkaCp = KafkaClasspath.resolve(rootDir);
         String weirCp = weirClasspath != null ? weirClasspath : System.getProperty("java.class.path");
-        Sizes sizes = new Sizes(records100, records1k, 0, 0, false);
+        Sizes sizes = new Sizes(records100, records1k, 0, 0, false, 0);
         Path logs = dir.resolve("tool-logs");
         Files.createDirectories(logs);
         StringBuilder report = new StringBuilder();

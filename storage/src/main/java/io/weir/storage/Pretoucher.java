@@ -3,6 +3,7 @@ package io.weir.storage;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import net.openhft.chronicle.bytes.MappedBytesStore;
 import net.openhft.chronicle.core.OS;
@@ -50,6 +51,8 @@ final class Pretoucher {
     private static final int EINVAL = 22;
     private static final Logger log = LoggerFactory.getLogger(Pretoucher.class);
     private static final AtomicLong POPULATED = new AtomicLong();
+    /** Requests submitted and not yet done or dropped. */
+    private static final AtomicInteger PENDING = new AtomicInteger();
     private static volatile boolean enabled = OS.isLinux()
             && Boolean.parseBoolean(System.getProperty("weir.storage.pretouch", "true"));
     private static final ThreadPoolExecutor THREAD = thread();
@@ -98,13 +101,27 @@ final class Pretoucher {
         return enabled;
     }
 
+    /** Whether no request waits or runs (for tests). */
+    static boolean idle() {
+        return PENDING.get() == 0;
+    }
+
     /**
      * Queues the population of file offsets {@code [from, to)} of {@code chunk} ahead of the appender at
      * {@code position}; dropped if too many wait.
      */
     static void submit(MappedBytesStore chunk, long from, long to, AppenderPosition position) {
         if (enabled) {
-            THREAD.execute(() -> populateAhead(chunk, from, to, position));
+            PENDING.incrementAndGet();
+            THREAD.execute(() -> {
+                try {
+                    populateAhead(chunk, from, to, position);
+                } catch (RuntimeException e) {
+                    disable("populating failed: " + e);
+                } finally {
+                    PENDING.decrementAndGet();
+                }
+            });
         }
     }
 
@@ -200,7 +217,7 @@ final class Pretoucher {
                     Thread t = new Thread(r, "weir-pretoucher");
                     t.setDaemon(true);
                     return t;
-                }, new ThreadPoolExecutor.DiscardPolicy());
+                }, (dropped, pool) -> PENDING.decrementAndGet());
         executor.allowCoreThreadTimeOut(true);
         return executor;
     }

@@ -6,10 +6,15 @@ package io.weir.storage;
  * object, the array read directly, a varint decoded with one bounds check when all five
  * (ten) of its possible bytes lie inside the record and one per byte only near its end.
  *
+ * <p>With {@link TimestampBounds} (a leader of a CreateTime topic) the same pass also checks each
+ * record's timestamp, the batch's base timestamp plus the record's delta, so a batch's records are
+ * read once, not once for their grammar and again for their timestamps.
+ *
  * <p>It gives a verdict only. A refusal is explained by {@link RecordsValidator}, which reads
- * the same bytes field by field and throws the error naming what is wrong, so the messages
- * stay in one place and this loop carries none. The two must agree on every input:
- * {@code ArrayRecordsValidatorPropertyTest} checks it on valid and damaged records.
+ * the same bytes field by field and throws the error naming what is wrong (every record out of
+ * bounds, for a timestamp), so the messages stay in one place and this loop carries none. The
+ * two must agree on every input: {@code ArrayRecordsValidatorPropertyTest} checks it on valid
+ * and damaged records, with and without bounds.
  *
  * <p>Allocation-free; a varint's value and the position after it come back packed in one
  * {@code long} (position in the high half, value in the low half, -1 when malformed).
@@ -27,6 +32,16 @@ final class ArrayRecordsValidator {
      * {@link RecordsValidator#validate(RecordReader, int, boolean)} would accept them.
      */
     static boolean isValid(byte[] a, int start, int end, int count, boolean requireKeys) {
+        return isValid(a, start, end, count, requireKeys, 0, null);
+    }
+
+    /**
+     * As {@link #isValid(byte[], int, int, int, boolean)}, and with {@code bounds} also every record's
+     * timestamp ({@code baseTimestamp} plus its delta) inside them, as
+     * {@link RecordsValidator#validate(RecordReader, int, boolean, long, TimestampBounds)} would accept it.
+     */
+    static boolean isValid(byte[] a, int start, int end, int count, boolean requireKeys, long baseTimestamp,
+                           TimestampBounds bounds) {
         int p = start;
         for (int i = 0; i < count; i++) {
             if (p == end) {
@@ -45,7 +60,7 @@ final class ArrayRecordsValidator {
             // ends (the two must be equal, a check the CPU predicts): so the next record's
             // fields do not wait for this one's chain of varints, and records overlap.
             int recordEnd = p + length;
-            if (!isValidRecord(a, p, recordEnd, i, requireKeys)) {
+            if (!isValidRecord(a, p, recordEnd, i, requireKeys, baseTimestamp, bounds)) {
                 return false;
             }
             p = recordEnd;
@@ -54,12 +69,14 @@ final class ArrayRecordsValidator {
     }
 
     /** The fields of record {@code i}, after its length: all of {@code a[p, recordEnd)} and nothing more. */
-    private static boolean isValidRecord(byte[] a, int p, int recordEnd, int i, boolean requireKeys) {
+    private static boolean isValidRecord(byte[] a, int p, int recordEnd, int i, boolean requireKeys,
+                                         long baseTimestamp, TimestampBounds bounds) {
         if (p == recordEnd) {
             return false; // no attributes byte
         }
-        p = skipVarlong(a, p + 1, recordEnd); // attributes, then the timestamp delta
-        if (p < 0) {
+        int delta = p + 1; // after the attributes, the timestamp delta
+        p = skipVarlong(a, delta, recordEnd);
+        if (p < 0 || (bounds != null && bounds.rejects(baseTimestamp + varlong(a, delta, p)))) {
             return false;
         }
         long r = varint(a, p, recordEnd);
@@ -194,6 +211,19 @@ final class ArrayRecordsValidator {
             }
         }
         return -1; // the limit, or a tenth byte with the continuation bit
+    }
+
+    /** The value of the zig-zag varlong in {@code a[p, next)}, which {@link #skipVarlong} found well formed. */
+    static long varlong(byte[] a, int p, int next) {
+        if (next == p + 1) {
+            int b = a[p]; // the common case: records of one batch stamped within 64 ms of its first
+            return (b >>> 1) ^ -(b & 1);
+        }
+        long raw = 0;
+        for (int q = p, shift = 0; q < next; q++, shift += 7) {
+            raw |= (long) (a[q] & 0x7f) << shift;
+        }
+        return (raw >>> 1) ^ -(raw & 1);
     }
 
     /** Zig-zag decodes {@code raw} and packs it with the position after it. */

@@ -158,20 +158,18 @@ final class BatchValidator {
     }
 
     /**
-     * The records of an uncompressed batch: in a heap array (a produce request's bytes) by
-     * {@link ArrayRecordsValidator}'s tight loop; a refusal, or a buffer with no array, by
-     * {@link RecordsValidator}, which throws the error naming the field at fault.
+     * The records of an uncompressed batch, their timestamps included: in a heap array (a produce
+     * request's bytes) by {@link ArrayRecordsValidator}'s tight loop; a refusal, or a buffer with no
+     * array, by {@link RecordsValidator}, which throws the error naming the field at fault, or every
+     * record out of bounds.
      */
     private static void validateUncompressed(ByteBuffer batch, int count, boolean requireKeys, long baseTimestamp,
                                              TimestampBounds bounds) {
         boolean inArray = batch.hasArray();
         int start = inArray ? batch.arrayOffset() + BatchHeader.SIZE : 0;
         int end = inArray ? batch.arrayOffset() + batch.limit() : 0;
-        if (inArray && ArrayRecordsValidator.isValid(batch.array(), start, end, count, requireKeys)) {
-            if (bounds != null) {
-                RecordTimestamps.check(RecordTimestamps.rejected(batch.array(), start, end, count, baseTimestamp,
-                        bounds));
-            }
+        if (inArray && ArrayRecordsValidator.isValid(batch.array(), start, end, count, requireKeys, baseTimestamp,
+                bounds)) {
             return;
         }
         RecordsValidator.validate(new BufferRecordReader(batch, BatchHeader.SIZE, batch.limit()), count, requireKeys,

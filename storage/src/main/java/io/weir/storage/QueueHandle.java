@@ -81,6 +81,11 @@ final class QueueHandle {
     private int preparedCycle = Integer.MIN_VALUE;
     /** The pages the appender has written and not yet dropped. */
     private final TouchedPages<MappedBytesStore> appenderPages = MappedPages.cursor();
+    /** The pages ahead of the appender to populate before it writes there. */
+    private final PretouchPlan<MappedBytesStore> appenderAhead = Pretoucher.plan();
+    /** Where the appender is, for the pre-toucher thread. */
+    private final Pretoucher.AppenderPosition appenderPosition = new Pretoucher.AppenderPosition();
+    private final PretouchPlan.Touch<MappedBytesStore> pretouch = appenderPosition.touch();
 
     /**
      * @param onOpened called after each open (the {@link LogManager} counts open queues)
@@ -156,6 +161,8 @@ final class QueueHandle {
                 ExcerptAppender a = appender;
                 appender = null;
                 appenderPages.finish(MappedPages.RELEASE);
+                appenderAhead.finish();
+                appenderPosition.closed();
                 a.close();
             }
         } finally {
@@ -270,7 +277,21 @@ final class QueueHandle {
             }
         }
         touched(appenderPages, out, from, from + size);
+        ahead(out, from + size);
         return a.lastIndexAppended();
+    }
+
+    /** Reports the appender's end to its {@link PretouchPlan}, if the chunk holding it is a mapped one. */
+    private void ahead(Bytes<?> bytes, long end) {
+        if (bytes.bytesStore() instanceof MappedBytesStore chunk && chunk.start() <= end && end <= chunk.realCapacity()) {
+            try {
+                appenderPosition.moved(chunk, end);
+                appenderAhead.written(chunk, chunk.start(), chunk.realCapacity(), end, pretouch);
+            } catch (RuntimeException e) {
+                // The excerpt is written already: never fail it for the pages ahead.
+                Pretoucher.disable("planning failed: " + e);
+            }
+        }
     }
 
     /**

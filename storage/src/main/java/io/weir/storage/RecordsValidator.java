@@ -122,7 +122,9 @@ final class RecordsValidator {
     private static void refuse(List<InvalidRecordTimestampsException.RejectedRecord> timestamps,
                                List<InvalidRecordTimestampsException.RejectedRecord> keyless) {
         if (keyless.isEmpty()) {
-            RecordTimestamps.check(timestamps);
+            if (!timestamps.isEmpty()) {
+                throw new InvalidRecordTimestampsException(timestamps);
+            }
             return;
         }
         if (timestamps.isEmpty()) {

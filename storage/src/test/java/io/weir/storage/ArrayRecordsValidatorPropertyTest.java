@@ -17,6 +17,7 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.statistics.Statistics;
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 
@@ -29,7 +30,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * the record, wrong offset deltas), all then damaged (bytes overwritten with varint edge
  * values, bits flipped, runs inserted or cut, truncated), with a declared record count that
  * may be off, and placed inside a larger array between bytes that would extend a varint if
- * the validator read past its end.
+ * the validator read past its end; with or without timestamp bounds around the batch's base
+ * timestamp (a record out of them refuses the batch on both paths).
  */
 class ArrayRecordsValidatorPropertyTest {
     /** Bytes that sit on varint edges: continuation bit, 4 and 7 payload bits, zig-zag sign. */
@@ -250,6 +252,28 @@ class ArrayRecordsValidatorPropertyTest {
             expectedEnd = -1;
         }
         assertThat(ArrayRecordsValidator.skipVarlong(bytes, 0, limit)).as("varlong").isEqualTo((int) expectedEnd);
+        if (expectedEnd >= 0) {
+            long value = new BufferRecordReader(ByteBuffer.wrap(bytes), 0, limit).readVarlong("varlong");
+            assertThat(ArrayRecordsValidator.varlong(bytes, 0, (int) expectedEnd)).as("varlong value").isEqualTo(value);
+        }
+    }
+
+    /** Record timestamps around the base: none, near, at the wrapping edges, and Kafka's NO_TIMESTAMP. */
+    @Provide
+    Arbitrary<Long> baseTimestamps() {
+        return Arbitraries.oneOf(Arbitraries.of(0L, -1L, 1_700_000_000_000L, Long.MIN_VALUE, Long.MAX_VALUE),
+                Arbitraries.longs());
+    }
+
+    /** No bounds (a LogAppendTime or unbounded log), or bounds a few seconds around a clock near the base. */
+    @Provide
+    Arbitrary<Optional<TimestampBounds>> bounds() {
+        Arbitrary<Long> window = Arbitraries.oneOf(Arbitraries.longs().between(0, 6_000),
+                Arbitraries.just(Long.MAX_VALUE));
+        Arbitrary<Optional<TimestampBounds>> some = Combinators.combine(
+                        Arbitraries.longs().between(-6_000, 6_000), window, window)
+                .as((now, before, after) -> Optional.of(new TimestampBounds(now, before, after)));
+        return Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(Optional.empty())), Tuple.of(2, some));
     }
 
     @Provide
@@ -266,7 +290,12 @@ class ArrayRecordsValidatorPropertyTest {
                                                         @ForAll boolean requireKeys,
                                                         @ForAll @IntRange(min = 0, max = 12) int before,
                                                         @ForAll @IntRange(min = 0, max = 12) int after,
-                                                        @ForAll @IntRange(min = 0, max = 255) int surrounding) {
+                                                        @ForAll @IntRange(min = 0, max = 255) int surrounding,
+                                                        @ForAll("baseTimestamps") long baseTimestamp,
+                                                        @ForAll("bounds") Optional<TimestampBounds> nearBase) {
+        // The clock near the base, so that some deltas fall inside the bounds and some outside.
+        TimestampBounds bounds = nearBase.map(b -> new TimestampBounds(baseTimestamp + b.now(), b.beforeMaxMs(),
+                b.afterMaxMs())).orElse(null);
         byte[] records = section.bytes();
         for (Edit e : edits) {
             records = e.applyTo(records);
@@ -277,12 +306,16 @@ class ArrayRecordsValidatorPropertyTest {
         Arrays.fill(array, (byte) surrounding);
         System.arraycopy(records, 0, array, before, records.length);
 
-        Optional<InvalidRecordException> reference = reference(array, before, before + records.length, count,
-                requireKeys);
-        boolean fast = ArrayRecordsValidator.isValid(array, before, before + records.length, count, requireKeys);
+        Optional<ApiException> reference = reference(array, before, before + records.length, count,
+                requireKeys, baseTimestamp, bounds);
+        boolean fast = ArrayRecordsValidator.isValid(array, before, before + records.length, count, requireKeys,
+                baseTimestamp, bounds);
 
         assertThat(fast).as("fast verdict; reference: %s", reference).isEqualTo(reference.isEmpty());
         Statistics.label("verdict").collect(fast ? "accepted" : "refused");
+        Statistics.label("timestamps").collect(reference.map(e -> e instanceof InvalidRecordTimestampsException)
+                .orElse(false) ? "refused" : "not refused");
+        Statistics.label("timestamps").coverage(c -> c.check("refused").percentage(p -> p > 2));
         Statistics.label("verdict").coverage(c -> {
             c.check("accepted").percentage(p -> p > 5);
             c.check("refused").percentage(p -> p > 30);
@@ -316,10 +349,17 @@ class ArrayRecordsValidatorPropertyTest {
 
     private static Optional<InvalidRecordException> reference(byte[] array, int from, int to, int count,
                                                                boolean requireKeys) {
+        return reference(array, from, to, count, requireKeys, 0, null)
+                .map(e -> (InvalidRecordException) e);
+    }
+
+    private static Optional<ApiException> reference(byte[] array, int from, int to, int count, boolean requireKeys,
+                                                    long baseTimestamp, TimestampBounds bounds) {
         try {
-            RecordsValidator.validate(new BufferRecordReader(ByteBuffer.wrap(array), from, to), count, requireKeys);
+            RecordsValidator.validate(new BufferRecordReader(ByteBuffer.wrap(array), from, to), count, requireKeys,
+                    baseTimestamp, bounds);
             return Optional.empty();
-        } catch (InvalidRecordException e) {
+        } catch (InvalidRecordException | InvalidRecordTimestampsException e) {
             return Optional.of(e);
         }
     }

@@ -22,7 +22,9 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * answer: appends the benchmark's 16 KiB batch to a fresh log (or writes it to a FileChannel, with
  * {@code file}) in one thread and prints the CPU per append, its user/system split and the minor and
  * major page faults per append (this thread's {@code /proc/thread-self/stat}), and the distribution
- * of single appends' CPU: median, tail, and the share of CPU spent in appends over 0.2 ms. Linux only.
+ * of single appends' CPU: median, tail, and the share of CPU spent in appends over 0.2 ms; and the
+ * CPU per append of the storage threads that work ahead of the appender ({@code weir-pretouch*}).
+ * {@code -Dweir.bench.timestamp.bounds=kafka} as in {@link PartitionLogCpuComparison}. Linux only.
  *
  * <pre>
  * java $(cat storage/target/classes/weir-jvm-flags.txt) -cp bench/target/benchmarks.jar \
@@ -46,7 +48,7 @@ public final class PartitionLogAppendFaults {
         try (FileChannel channel = FileChannel.open(dir.resolve("baseline.log"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             PartitionLog log = PartitionLog.open(new TopicPartition("bench", 0), dir.resolve("log"),
-                    LogConfig.defaults(), Clock.systemUTC());
+                    PartitionLogCpuComparison.logConfig(), Clock.systemUTC());
             try {
                 Runnable op = file ? () -> write(channel, batch)
                         : () -> log.appendAsLeader(MemoryRecords.readableRecords(ByteBuffer.wrap(batch)), 0);
@@ -55,6 +57,7 @@ public final class PartitionLogAppendFaults {
                 }
                 long[] per = new long[n];
                 long[] before = stat();
+                long helpersBefore = PartitionLogCpuComparison.helperCpuNanos();
                 long cpuBefore = threads.getCurrentThreadCpuTime();
                 for (int i = 0; i < n; i++) {
                     long start = threads.getCurrentThreadCpuTime();
@@ -63,7 +66,10 @@ public final class PartitionLogAppendFaults {
                 }
                 long cpu = threads.getCurrentThreadCpuTime() - cpuBefore;
                 long[] after = stat();
+                long helpers = PartitionLogCpuComparison.helperCpuNanos() - helpersBefore;
                 report(file ? "FileChannel" : "Weir", recordSize, n, cpu, before, after, per);
+                System.out.printf("  storage background threads (weir-pretouch*): %.1f us CPU/append%n",
+                        helpers / 1e3 / n);
             } finally {
                 log.close();
             }

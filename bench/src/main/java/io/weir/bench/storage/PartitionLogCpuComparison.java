@@ -26,6 +26,13 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * disturbed. Prints the median over rounds of (FileChannel CPU per op) / (Weir CPU per op): above
  * 1 means Weir needs less CPU than FileChannel for the same op.
  *
+ * <p>Weir's CPU per op includes that of the node's storage background threads named
+ * {@code weir-pretouch*} (pages touched ahead of the appender are paid for there): what the machine
+ * spends per append, not only the appending thread. {@code -Dweir.bench.timestamp.bounds=kafka} gives
+ * the log Kafka's default {@code message.timestamp.*.max.ms}, as a broker's logs have (default: none,
+ * as {@link LogConfig#defaults()}); {@code -Dweir.bench.workloads=append} (or {@code read}) runs one
+ * workload only.
+ *
  * <pre>
  * java $(cat storage/target/classes/weir-jvm-flags.txt) -cp bench/target/benchmarks.jar \
  *     io.weir.bench.storage.PartitionLogCpuComparison [rounds] [opsPerRound]
@@ -43,9 +50,14 @@ public final class PartitionLogCpuComparison {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 31;
         int ops = args.length > 1 ? Integer.parseInt(args[1]) : 40;
         System.out.printf("load average before: %s%n", loadAverage());
+        String workloads = System.getProperty("weir.bench.workloads", "append,read");
         for (int recordSize : new int[] {100, 1024}) {
-            append(recordSize, rounds, ops * 10);
-            read(recordSize, rounds, ops);
+            if (workloads.contains("append")) {
+                append(recordSize, rounds, ops * 10);
+            }
+            if (workloads.contains("read")) {
+                read(recordSize, rounds, ops);
+            }
         }
         System.out.printf("load average after: %s%n", loadAverage());
     }
@@ -56,7 +68,7 @@ public final class PartitionLogCpuComparison {
         try (FileChannel channel = FileChannel.open(dir.resolve("baseline.log"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             PartitionLog log = PartitionLog.open(new TopicPartition("bench", 0), dir.resolve("log"),
-                    LogConfig.defaults(), Clock.systemUTC());
+                    logConfig(), Clock.systemUTC());
             try {
                 Runnable weir = () -> log.appendAsLeader(MemoryRecords.readableRecords(ByteBuffer.wrap(batch)), 0);
                 Runnable file = () -> write(channel, batch);
@@ -111,6 +123,17 @@ public final class PartitionLogCpuComparison {
         }
     }
 
+    /** The log's config: {@link LogConfig#defaults()}, with Kafka's timestamp bounds if asked for. */
+    static LogConfig logConfig() {
+        String bounds = System.getProperty("weir.bench.timestamp.bounds", "none");
+        return switch (bounds) {
+            case "none" -> LogConfig.defaults();
+            case "kafka" -> LogConfig.defaults().withTimestampBounds(LogConfig.DEFAULT_TIMESTAMP_BEFORE_MAX_MS,
+                    LogConfig.DEFAULT_TIMESTAMP_AFTER_MAX_MS);
+            default -> throw new IllegalArgumentException("weir.bench.timestamp.bounds must be none or kafka: " + bounds);
+        };
+    }
+
     /** CPU microseconds per op of each side, per round: [0] Weir, [1] FileChannel. */
     private static double[][] compare(Runnable weir, Runnable file, int rounds, int ops) {
         for (int i = 0; i < 3 * ops; i++) {
@@ -120,18 +143,33 @@ public final class PartitionLogCpuComparison {
         double[][] cpu = new double[2][rounds];
         for (int r = 0; r < rounds; r++) {
             boolean weirFirst = r % 2 == 0;
-            cpu[weirFirst ? 0 : 1][r] = cpuMicrosPerOp(weirFirst ? weir : file, ops);
-            cpu[weirFirst ? 1 : 0][r] = cpuMicrosPerOp(weirFirst ? file : weir, ops);
+            cpu[weirFirst ? 0 : 1][r] = cpuMicrosPerOp(weirFirst ? weir : file, ops, weirFirst);
+            cpu[weirFirst ? 1 : 0][r] = cpuMicrosPerOp(weirFirst ? file : weir, ops, !weirFirst);
         }
         return cpu;
     }
 
-    private static double cpuMicrosPerOp(Runnable op, int ops) {
+    /** With {@code withHelpers}, the CPU of Weir's storage background threads in the meantime counts too. */
+    private static double cpuMicrosPerOp(Runnable op, int ops, boolean withHelpers) {
+        long helpers = withHelpers ? helperCpuNanos() : 0;
         long start = THREADS.getCurrentThreadCpuTime();
         for (int i = 0; i < ops; i++) {
             op.run();
         }
-        return (THREADS.getCurrentThreadCpuTime() - start) / 1e3 / ops;
+        long own = THREADS.getCurrentThreadCpuTime() - start;
+        long others = withHelpers ? helperCpuNanos() - helpers : 0;
+        return (own + others) / 1e3 / ops;
+    }
+
+    /** CPU time so far of the threads that do part of an append's work off the appending thread. */
+    static long helperCpuNanos() {
+        long sum = 0;
+        for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith("weir-pretouch")) {
+                sum += Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
     }
 
     private static void report(String what, int recordSize, double[][] cpu) {

@@ -84,11 +84,13 @@ final class ResponseEncoder {
         private final ByteBuf fixed;
         private final CompositeByteBuf out;
         private final ResponseMemory memory;
+        private final ByteBufAllocator alloc;
         private int segmentStart;
         private boolean finished;
 
         FrameWriter(ByteBufAllocator alloc, int fixedBytes, ResponseMemory memory) {
             this.memory = memory;
+            this.alloc = alloc;
             // A component per records field and per stretch between them: a fetch of N partitions
             // has about 2N; never let Netty consolidate them, that would be the copy we avoid.
             this.out = alloc.compositeDirectBuffer(Integer.MAX_VALUE);
@@ -169,8 +171,22 @@ final class ResponseEncoder {
             }
             if (!bytes.hasRemaining()) return;
             flushSegment();
+            out.addComponent(true, part(bytes));
+        }
+
+        /**
+         * The records' own buffer when a {@link ResponseMemory} holds it (retained), else a wrapper.
+         * Direct records that a response's memory does not hold are copied instead: they may be
+         * freed memory once that memory closes, and a wrapper would not keep them.
+         */
+        private ByteBuf part(ByteBuffer bytes) {
             ByteBuf owned = memory == null ? null : memory.retainedPart(bytes);
-            out.addComponent(true, owned != null ? owned : Unpooled.wrappedBuffer(bytes.duplicate()));
+            if (owned != null) return owned;
+            if (memory != null && bytes.isDirect()) {
+                ByteBuf copy = alloc.directBuffer(bytes.remaining());
+                return copy.writeBytes(bytes.duplicate());
+            }
+            return Unpooled.wrappedBuffer(bytes.duplicate());
         }
 
         private void flushSegment() {

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.weir.broker.testing.CountingAllocator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ResponseHeaderData;
@@ -115,6 +116,43 @@ class ResponseMemoryTest {
         assertThat(bytes(frame)).isEqualTo(kafkaBytes(body));
         frame.release();
         assertThat(alloc.unreleased()).isZero();
+    }
+
+    @Test
+    void directRecordsTheMemoryDoesNotHoldAreCopiedNotWrapped() {
+        ByteBuffer elsewhere = ByteBuffer.allocateDirect(1_000);
+        elsewhere.put(records("not", "leased").buffer()).flip();
+        FetchResponseData body = fetch(MemoryRecords.readableRecords(elsewhere));
+        byte[] expected = kafkaBytes(body);
+        ByteBuf frame = ResponseEncoder.encode(alloc, header(), HEADER_VERSION, body, VERSION, memory);
+        memory.close();
+        elsewhere.clear().put(new byte[1_000]); // the frame must not see later changes
+        assertThat(bytes(frame)).isEqualTo(expected);
+        frame.release();
+        assertThat(alloc.unreleased()).isZero();
+    }
+
+    /**
+     * The encoder finds a lease's buffer again by address; with the allocators a channel really has
+     * (Netty's default, the pooled one) it must, or the frame would point at freed memory.
+     */
+    @Test
+    void recordsFromTheRealAllocatorsAreFoundAgain() {
+        for (io.netty.buffer.ByteBufAllocator real : List.of(io.netty.buffer.ByteBufAllocator.DEFAULT,
+                io.netty.buffer.PooledByteBufAllocator.DEFAULT, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT)) {
+            ResponseMemory pooled = new ResponseMemory(real);
+            ResponseMemory.Lease lease = pooled.lease();
+            MemoryRecords first = readInto(lease, "a", "b");
+            MemoryRecords second = readInto(lease, "c");
+            pooled.attach(lease);
+            for (MemoryRecords records : List.of(first, second)) {
+                ByteBuf part = pooled.retainedPart(records.buffer());
+                assertThat(part).as(real.toString()).isNotNull();
+                assertThat(part.nioBuffer()).isEqualTo(records.buffer());
+                part.release();
+            }
+            pooled.close();
+        }
     }
 
     /** As storage does: one buffer from the lease, filled from position 0, then flipped. */

@@ -283,11 +283,17 @@ public final class Partition {
      * not, the answer is the diverging epoch instead of records.
      */
     public ReadInfo read(long fetchOffset, int lastFetchedEpoch, int maxBytes, boolean minOneMessage) {
+        return read(fetchOffset, lastFetchedEpoch, maxBytes, minOneMessage, FetchMemory.HEAP);
+    }
+
+    /** {@link #read(long, int, int, boolean)} into memory the caller owns (see {@link FetchMemory}). */
+    public ReadInfo read(long fetchOffset, int lastFetchedEpoch, int maxBytes, boolean minOneMessage,
+                         FetchMemory memory) {
         Optional<EpochEnd> diverging = divergingEpoch(lastFetchedEpoch, fetchOffset);
         if (diverging.isPresent()) {
             return ReadInfo.diverging(diverging.get(), log.highWatermark(), log.logStartOffset(), log.logEndOffset());
         }
-        return ReadInfo.of(log.read(fetchOffset, maxBytes, log.highWatermark(), minOneMessage));
+        return ReadInfo.of(log.read(fetchOffset, maxBytes, log.highWatermark(), minOneMessage, memory::allocate));
     }
 
     /**
@@ -302,6 +308,14 @@ public final class Partition {
      */
     public ReadInfo fetchAsFollower(int replicaId, long replicaEpoch, long registeredEpoch, long fetchOffset,
                                     int lastFetchedEpoch, int maxBytes, boolean minOneMessage, boolean recordPosition) {
+        return fetchAsFollower(replicaId, replicaEpoch, registeredEpoch, fetchOffset, lastFetchedEpoch, maxBytes,
+                minOneMessage, recordPosition, FetchMemory.HEAP);
+    }
+
+    /** {@link #fetchAsFollower(int, long, long, long, int, int, boolean, boolean)} into memory the caller owns. */
+    public ReadInfo fetchAsFollower(int replicaId, long replicaEpoch, long registeredEpoch, long fetchOffset,
+                                    int lastFetchedEpoch, int maxBytes, boolean minOneMessage, boolean recordPosition,
+                                    FetchMemory memory) {
         if (registeredEpoch < 0 || replicaEpoch != registeredEpoch) {
             throw new StaleBrokerEpochException("replica " + replicaId + " fetched " + topicPartition
                     + " with broker epoch " + replicaEpoch + "; its registration has " + registeredEpoch);
@@ -329,7 +343,7 @@ public final class Partition {
                 }
             }
         }
-        return ReadInfo.of(log.read(fetchOffset, maxBytes, log.logEndOffset(), minOneMessage));
+        return ReadInfo.of(log.read(fetchOffset, maxBytes, log.logEndOffset(), minOneMessage, memory::allocate));
     }
 
     /**

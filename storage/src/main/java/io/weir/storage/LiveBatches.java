@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Optional;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.Jvm;
+import net.openhft.chronicle.core.UnsafeMemory;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -86,16 +88,17 @@ final class LiveBatches {
     }
 
     /**
-     * Copies whole batches, from the one containing {@code fetchOffset}, into one heap buffer
-     * of {@code capacity} bytes, stopping before a batch that reaches
+     * Copies whole batches, from the one containing {@code fetchOffset}, into one buffer of
+     * {@code capacity} bytes from {@code memory}, stopping before a batch that reaches
      * {@code maxOffsetExclusive} or does not fit. With {@code minOneMessage}, a first batch
-     * larger than the buffer is returned alone, as Kafka does.
+     * larger than the buffer is returned alone in a buffer of its size, as Kafka does. The buffer
+     * is asked for at the first batch that qualifies, so a read that copies nothing takes none.
      *
      * @return the batches, ready to read, or null if none qualified
      */
     ByteBuffer copy(long logStartOffset, long fromIndex, long fetchOffset, long maxOffsetExclusive, int capacity,
-                    boolean minOneMessage) {
-        ByteBuffer[] out = {ByteBuffer.allocate(capacity)};
+                    boolean minOneMessage, ReadMemory memory) {
+        ByteBuffer[] out = {null};
         long skipBelow = Math.max(logStartOffset, fetchOffset);
         // The hot loop of a fetch: the filter of forEach, on the one header field it needs, with no
         // header object per batch.
@@ -110,18 +113,38 @@ final class LiveBatches {
             if (lastOffset >= maxOffsetExclusive) {
                 return false;
             }
-            if (size > out[0].remaining()) {
-                if (out[0].position() > 0 || !minOneMessage) {
+            if (out[0] == null) {
+                if (size > capacity && !minOneMessage) {
                     return false;
                 }
-                out[0] = ByteBuffer.allocate(size); // Kafka's "min one message": a batch above maxBytes
+                // Kafka's "min one message": a first batch above maxBytes comes alone.
+                out[0] = memory.allocate(Math.max(size, capacity));
+            } else if (size > out[0].remaining()) {
+                return false;
             }
-            // Absolute bulk copy from the mapped file into the heap array (a memcpy).
-            bytes.read(pos, out[0].array(), out[0].arrayOffset() + out[0].position(), size);
-            out[0].position(out[0].position() + size);
+            copyInto(bytes, pos, size, out[0]);
             return true;
         });
-        return out[0].position() == 0 ? null : out[0].flip();
+        return out[0] == null || out[0].position() == 0 ? null : out[0].flip();
+    }
+
+    /**
+     * One bulk copy (a memcpy) of an excerpt's bytes to {@code out}'s position, which it advances.
+     * A fault on the mapped page (its file truncated, its disk full) surfaces here, in storage, as
+     * an {@code InternalError}, never later on a thread that writes {@code out} to a socket.
+     */
+    private static void copyInto(Bytes<?> bytes, long pos, int size, ByteBuffer out) {
+        int at = out.position();
+        if (out.hasArray()) {
+            bytes.read(pos, out.array(), out.arrayOffset() + at, size);
+        } else if (bytes.isDirectMemory()) {
+            UnsafeMemory.MEMORY.copyMemory(bytes.addressForRead(pos, size), Jvm.address(out) + at, size);
+        } else {
+            byte[] staged = new byte[size];
+            bytes.read(pos, staged, 0, size);
+            out.put(at, staged);
+        }
+        out.position(at + size);
     }
 
     /** A stored batch's last offset: base offset plus last offset delta (little-endian in the mapped file). */

@@ -24,14 +24,14 @@ final class LogReader {
         this.epochs = epochs;
     }
 
-    /** See {@link PartitionLog#read}; {@code start}, {@code end} and {@code hw} are the log's offsets now. */
     /** Whether {@link #read} with these offsets reads stored bytes (otherwise it answers from them alone). */
     static boolean needsBytes(long start, long end, long fetchOffset, long maxOffsetExclusive) {
         return fetchOffset >= start && fetchOffset < end && fetchOffset < maxOffsetExclusive;
     }
 
+    /** See {@link PartitionLog#read}; {@code start}, {@code end} and {@code hw} are the log's offsets now. */
     LogReadResult read(long start, long end, long hw, long fetchOffset, int maxBytes, long maxOffsetExclusive,
-                       boolean minOneMessage) {
+                       boolean minOneMessage, ReadMemory memory) {
         if (fetchOffset < start || fetchOffset > end) {
             throw new OffsetOutOfRangeException("Offset " + fetchOffset + " of " + topicPartition
                     + " is out of range [" + start + ", " + end + "]");
@@ -42,7 +42,7 @@ final class LogReader {
         // One pass: size the buffer by what can follow the start point (the index counts bytes).
         int capacity = (int) Math.max(0, Math.min(maxBytes, batches.bytesFrom(fetchOffset)));
         ByteBuffer out = live.copy(start, batches.startIndexFor(fetchOffset), fetchOffset, maxOffsetExclusive,
-                capacity, minOneMessage);
+                capacity, minOneMessage, memory);
         return new LogReadResult(out == null ? MemoryRecords.EMPTY : MemoryRecords.readableRecords(out), start, end,
                 hw);
     }

@@ -330,6 +330,16 @@ public final class PartitionLog implements Closeable {
      * @throws OffsetOutOfRangeException fetchOffset is below the log start offset or above the LEO
      */
     public LogReadResult read(long fetchOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage) {
+        return read(fetchOffset, maxBytes, maxOffsetExclusive, minOneMessage, ReadMemory.HEAP);
+    }
+
+    /**
+     * {@link #read(long, int, long, boolean)} into a buffer from {@code memory} (at most one,
+     * asked for only when a batch qualifies): the records are a view of it, valid as long as the
+     * caller keeps that memory.
+     */
+    public LogReadResult read(long fetchOffset, int maxBytes, long maxOffsetExclusive, boolean minOneMessage,
+                              ReadMemory memory) {
         // A read that needs no bytes (a follower or consumer at the end of an idle log, an offset
         // out of range, or a read allowed no bytes: a full response, a throttled replica, a fetch
         // past its time budget) is answered from memory, so idle logs keep their queues closed.
@@ -341,7 +351,7 @@ public final class PartitionLog implements Closeable {
             long end = contents.logEndOffset();
             if (!LogReader.needsBytes(start, end, fetchOffset, maxOffsetExclusive)) {
                 return reader.read(start, end, state.highWatermark(), fetchOffset, maxBytes, maxOffsetExclusive,
-                        minOneMessage);
+                        minOneMessage, memory);
             }
             return maxBytes <= 0 && !minOneMessage
                     ? new LogReadResult(MemoryRecords.EMPTY, start, end, state.highWatermark()) : null;
@@ -350,7 +360,7 @@ public final class PartitionLog implements Closeable {
             return withoutBytes;
         }
         return guard.underReadLockOpen(() -> reader.read(state.logStartOffset(), contents.logEndOffset(),
-                state.highWatermark(), fetchOffset, maxBytes, maxOffsetExclusive, minOneMessage));
+                state.highWatermark(), fetchOffset, maxBytes, maxOffsetExclusive, minOneMessage, memory));
     }
 
     /**

@@ -65,6 +65,9 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--many-partitions", description = "partitions of the big topic whose creation is timed; 0 skips (full: 10,000)")
     Integer manyPartitions;
 
+    @Option(names = "--no-failovers", description = "skip the two kill -9 failovers (for runs that measure throughput only)")
+    boolean noFailovers;
+
     @Option(names = "--weir-classpath", description = "classpath of Weir's cli and node (default: this JVM's)")
     String weirClasspath;
 
@@ -81,7 +84,7 @@ public final class CompareCommand implements Callable<Integer> {
         Sizes base = quick ? Sizes.QUICK : Sizes.FULL;
         Sizes sizes = new Sizes(records100 != null ? records100 : base.records100(),
                 records1k != null ? records1k : base.records1k(), e2eRecords != null ? e2eRecords : base.e2eRecords(),
-                manyPartitions != null ? manyPartitions : base.manyPartitions(), base.failovers(),
+                manyPartitions != null ? manyPartitions : base.manyPartitions(), base.failovers() && !noFailovers,
                 warmupRecords != null ? warmupRecords : base.warmupRecords());
         int roundCount = quick ? 1 : rounds;
         String weirCp = weirClasspath != null ? weirClasspath : System.getProperty("java.class.path");

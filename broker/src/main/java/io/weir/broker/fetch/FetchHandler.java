@@ -2,9 +2,11 @@ package io.weir.broker.fetch;
 
 import io.weir.broker.api.ApiHandler;
 import io.weir.broker.network.RateLimitedLog;
+import io.weir.broker.network.ResponseMemory;
 import io.weir.broker.security.acl.Authorization;
 import io.weir.controller.acl.AclBinding.Operation;
 import io.weir.controller.image.MetadataImage;
+import io.weir.replication.FetchMemory;
 import io.weir.replication.Partition;
 import io.weir.replication.PartitionLookup;
 import io.weir.replication.Purgatory;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -92,59 +95,89 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         // Replica fetches come only from members (ClusterActionGuard), who may read everything.
         Predicate<String> readable = request.isFromFollower() ? topic -> true
                 : authorization.topics(context, Operation.READ);
-        Read first = read(request, fetch, true, readable);
-        if (first.satisfied(request)) return CompletableFuture.completedFuture(first.response(fetch));
+        // Records are read into the response's pooled direct memory when the connection gives one.
+        ResponseMemory memory = ResponseMemory.of(context);
+        Read first = read(request, fetch, true, readable, memory);
+        if (first.satisfied(request)) return CompletableFuture.completedFuture(first.answer(fetch, memory));
+        first.discard();
 
         CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
-        replicas.purgatory().park(new DelayedFetch(request, fetch, readable, result), first.partitions,
+        replicas.purgatory().park(new DelayedFetch(request, fetch, readable, memory, result), first.partitions,
                 request.maxWait());
         return result;
     }
 
-    /** Re-reads on every change to its partitions; a follower's position was recorded on arrival. */
+    /**
+     * Re-reads on every change to its partitions; a follower's position was recorded on arrival.
+     * Exactly one read answers (a forced completion can race a check after the purgatory closed);
+     * every other read frees its memory at once.
+     */
     private final class DelayedFetch implements Purgatory.DelayedOperation {
         private final FetchRequest request;
         private final FetchContext fetch;
         private final Predicate<String> readable;
+        private final ResponseMemory memory;
         private final CompletableFuture<AbstractResponse> result;
+        private final AtomicBoolean answered = new AtomicBoolean();
 
-        DelayedFetch(FetchRequest request, FetchContext fetch, Predicate<String> readable,
+        DelayedFetch(FetchRequest request, FetchContext fetch, Predicate<String> readable, ResponseMemory memory,
                      CompletableFuture<AbstractResponse> result) {
             this.request = request;
             this.fetch = fetch;
             this.readable = readable;
+            this.memory = memory;
             this.result = result;
         }
 
         @Override
         public boolean tryComplete() {
-            if (result.isDone()) return true;
-            Read again = read(request, fetch, false, readable);
-            if (!again.satisfied(request)) return false;
-            result.complete(again.response(fetch));
+            if (answered.get()) return true;
+            Read again = read(request, fetch, false, readable, memory);
+            if (!again.satisfied(request)) {
+                again.discard();
+                return false;
+            }
+            answer(again);
             return true;
         }
 
         @Override
         public void forceComplete() {
-            if (result.isDone()) return;
+            if (answered.get()) return;
+            Read last;
             try {
-                result.complete(read(request, fetch, false, readable).response(fetch));
+                last = read(request, fetch, false, readable, memory);
+            } catch (RuntimeException e) {
+                if (answered.compareAndSet(false, true)) result.completeExceptionally(e);
+                return;
+            }
+            answer(last);
+        }
+
+        private void answer(Read read) {
+            if (!answered.compareAndSet(false, true)) {
+                read.discard();
+                return;
+            }
+            try {
+                result.complete(read.answer(fetch, memory));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
         }
     }
 
-    /** One pass over the requested partitions. */
+    /** One pass over the requested partitions, its records in its own lease (or the heap). */
     private final class Read {
         final LinkedHashMap<SessionPartition, PartitionData> reads = new LinkedHashMap<>();
         final List<TopicPartition> partitions = new ArrayList<>();
         final ReadBudget budget;
+        final ResponseMemory.Lease lease;
         long bytes;
 
-        Read(ReadBudget budget) {
+        Read(ReadBudget budget, ResponseMemory.Lease lease) {
             this.budget = budget;
+            this.lease = lease;
         }
         boolean anyError;
 
@@ -153,19 +186,54 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                     || budget.skippedAny();
         }
 
-        /** Shaped by the request's session; called once per request. */
-        FetchResponse response(FetchContext fetch) {
-            return FetchResponse.of(fetch.respond(reads, clockMs.getAsLong()));
+        FetchMemory memory() {
+            return lease != null ? lease : FetchMemory.HEAP;
+        }
+
+        /** Frees the records of a read that does not answer. */
+        void discard() {
+            if (lease != null) lease.close();
+        }
+
+        /**
+         * Shaped by the request's session; called once per request, for the read that answers: its
+         * memory goes to the response (freed once the frame is written or dropped).
+         */
+        FetchResponse answer(FetchContext fetch, ResponseMemory memory) {
+            FetchResponse response;
+            try {
+                response = FetchResponse.of(fetch.respond(reads, clockMs.getAsLong()));
+            } catch (RuntimeException | Error e) {
+                discard();
+                throw e;
+            }
+            if (lease != null && !memory.attach(lease)) {
+                throw new IllegalStateException("a fetch response was already sent; this read's records are freed");
+            }
+            return response;
         }
     }
 
-    private Read read(FetchRequest request, FetchContext fetch, boolean firstRead, Predicate<String> readable) {
+    private Read read(FetchRequest request, FetchContext fetch, boolean firstRead, Predicate<String> readable,
+                      ResponseMemory memory) {
+        Read read = new Read(ReadBudget.start(request.maxWait(), clockMs.getAsLong()),
+                memory == null ? null : memory.lease());
+        try {
+            readInto(read, request, fetch, firstRead, readable);
+        } catch (RuntimeException | Error e) {
+            read.discard();
+            throw e;
+        }
+        return read;
+    }
+
+    private void readInto(Read read, FetchRequest request, FetchContext fetch, boolean firstRead,
+                          Predicate<String> readable) {
         MetadataImage current = image.get();
         Follower follower = request.isFromFollower()
                 ? new Follower(request.replicaId(), request.replicaEpoch(),
                         replicas.registeredBrokerEpoch(current, request.replicaId()), firstRead)
                 : null;
-        Read read = new Read(ReadBudget.start(request.maxWait(), clockMs.getAsLong()));
         long remaining = Math.max(0, request.maxBytes());
         for (var entry : fetch.toRead().entrySet()) {
             SessionPartition key = entry.getKey();
@@ -186,7 +254,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 // Past the time budget, no bytes: the partition is answered without opening its queue.
                 boolean mayRead = read.budget.mayRead(clockMs.getAsLong());
                 int limit = mayRead ? (int) Math.min(p.partitionMaxBytes(), remaining) : 0;
-                out = readPartition(lookup, p, Math.max(limit, 0), mayRead && read.bytes == 0, follower);
+                out = readPartition(lookup, p, Math.max(limit, 0), mayRead && read.bytes == 0, follower,
+                        read.memory());
                 int size = FetchResponse.recordsSize(out);
                 read.bytes += size;
                 remaining = Math.max(0, remaining - size);
@@ -194,7 +263,6 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             if (out.errorCode() != Errors.NONE.code()) read.anyError = true;
             read.reads.put(key, out);
         }
-        return read;
     }
 
     /** Who a replica fetch comes from, and whether this read records its position. */
@@ -208,19 +276,19 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
      * its own LEO, which moves the high watermark), a consumer up to the HW.
      */
     private PartitionData readPartition(PartitionLookup lookup, FetchRequestData.FetchPartition p, int maxBytes,
-                                        boolean minOneMessage, Follower follower) {
+                                        boolean minOneMessage, Follower follower, FetchMemory memory) {
         Partition partition = lookup.partition();
         try {
             Partition.ReadInfo read;
             if (follower == null) {
-                read = partition.read(p.fetchOffset(), p.lastFetchedEpoch(), maxBytes, minOneMessage);
+                read = partition.read(p.fetchOffset(), p.lastFetchedEpoch(), maxBytes, minOneMessage, memory);
             } else {
                 // Over leader.replication.throttled.rate, a moving replica's fetch records its
                 // position and gets no records, as Kafka's leader does.
                 boolean throttled = replicas.leaderThrottled(partition, follower.replicaId());
                 read = partition.fetchAsFollower(follower.replicaId(), follower.replicaEpoch(),
                         follower.registeredEpoch(), p.fetchOffset(), p.lastFetchedEpoch(), throttled ? 0 : maxBytes,
-                        minOneMessage && !throttled, follower.recordPosition());
+                        minOneMessage && !throttled, follower.recordPosition(), memory);
                 if (read.records() != null) replicas.recordReplicaRead(partition, follower.replicaId(),
                         read.records().sizeInBytes());
             }

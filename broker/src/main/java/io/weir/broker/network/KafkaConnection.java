@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
-import org.apache.kafka.common.network.ClientInformation;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -23,7 +22,6 @@ import org.slf4j.event.Level;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -201,7 +199,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 reject(ctx, frame, "unsupported " + apiKey + " version " + header.apiVersion());
                 return;
             }
-            context = context(header, KafkaPrincipal.ANONYMOUS);
+            context = context(header, KafkaPrincipal.ANONYMOUS, new ResponseMemory(ctx.alloc()));
             request = context.parseRequest(buffer).request;
         } catch (RuntimeException e) {
             reject(ctx, frame, "malformed request (" + e + ")");
@@ -227,14 +225,14 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                     // before it counts, though the request was parsed earlier.
                     KafkaPrincipal principal = principal();
                     future = dispatcher.dispatch(principal == KafkaPrincipal.ANONYMOUS ? context
-                            : context(context.header, principal), request);
+                            : context(context.header, principal, ResponseMemory.of(context)), request);
                 }
             } catch (Throwable t) {
                 future = CompletableFuture.failedFuture(t);
             }
             // Encode on the completing thread, not the event loop: the fixed fields of a big
-            // response still take a while to write. (Netty's NIO transport still copies a frame
-            // with heap parts, fetched records, into a direct buffer on the event loop.)
+            // response still take a while to write. (Fetched records are in direct memory already,
+            // ResponseMemory; Netty's NIO transport would copy a frame with heap parts on the event loop.)
             future.whenComplete((response, error) -> {
                 try {
                     encode(slot, context, request, response, error);
@@ -269,9 +267,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         return Unpooled.wrappedBuffer(size, Unpooled.wrappedBuffer(payload));
     }
 
-    private RequestContext context(RequestHeader header, KafkaPrincipal principal) {
-        return new RequestContext(header, connectionId, remote.getAddress(), Optional.of(remote.getPort()),
-                principal, listenerName, security.protocol(), ClientInformation.EMPTY, false);
+    private RequestContext context(RequestHeader header, KafkaPrincipal principal, ResponseMemory memory) {
+        return new ConnectionRequestContext(header, connectionId, remote.getAddress(), remote.getPort(),
+                principal, listenerName, security.protocol(), memory);
     }
 
     /**
@@ -395,7 +393,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (response != null) {
                 slot.throttleMs = response.throttleTimeMs();
                 // Records are not copied here: they become parts of the frame (ResponseEncoder).
-                slot.response = ResponseEncoder.encode(ctx.alloc(), context, response);
+                slot.response = ResponseEncoder.encode(ctx.alloc(), context, response, ResponseMemory.of(context));
             }
             if (slot.closeAfterResponse) slot.close = true;
         } catch (RuntimeException | Error e) {
@@ -403,6 +401,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                     "Cannot encode {} response for {}; closing", context.header.apiKey(), connectionId, e);
             slot.response = null;
             slot.close = true;
+        } finally {
+            // The frame holds its own references to the read memory it carries; the rest is freed.
+            ResponseMemory memory = ResponseMemory.of(context);
+            if (memory != null) memory.close();
         }
     }
 

@@ -25,8 +25,10 @@ import java.nio.ByteBuffer;
  * {@code RequestContext.buildResponseEnvelopePayload} behind a size prefix ({@code ResponseEncoderTest}).
  *
  * <p>The caller owns the returned buffer (one reference): writing it to the channel hands it over,
- * anything else must release it. The records' buffers are wrapped, not retained: they must not be
- * reused until the write is done, which holds because a response's records are its own copy.
+ * anything else must release it. Records in a {@link ResponseMemory} buffer become retained slices
+ * of it, so the frame keeps that memory until it is written or released; other records' buffers are
+ * wrapped, not retained: they must not be reused until the write is done, which holds because a
+ * response's records are its own copy.
  */
 final class ResponseEncoder {
     private ResponseEncoder() {
@@ -34,16 +36,27 @@ final class ResponseEncoder {
 
     /** The frame of {@code response} to the request of {@code context}, size prefix included. */
     static ByteBuf encode(ByteBufAllocator alloc, RequestContext context, AbstractResponse response) {
+        return encode(alloc, context, response, null);
+    }
+
+    /** With the records of {@code memory} (may be null) as retained slices of its buffers. */
+    static ByteBuf encode(ByteBufAllocator alloc, RequestContext context, AbstractResponse response,
+                          ResponseMemory memory) {
         ResponseHeader header = context.header.toResponseHeader();
-        return encode(alloc, header.data(), header.headerVersion(), response.data(), context.apiVersion());
+        return encode(alloc, header.data(), header.headerVersion(), response.data(), context.apiVersion(), memory);
     }
 
     static ByteBuf encode(ByteBufAllocator alloc, Message header, short headerVersion, Message body, short version) {
+        return encode(alloc, header, headerVersion, body, version, null);
+    }
+
+    static ByteBuf encode(ByteBufAllocator alloc, Message header, short headerVersion, Message body, short version,
+                          ResponseMemory memory) {
         ObjectSerializationCache cache = new ObjectSerializationCache();
         MessageSizeAccumulator size = new MessageSizeAccumulator();
         header.addSize(size, cache, headerVersion);
         body.addSize(size, cache, version);
-        FrameWriter writer = new FrameWriter(alloc, Integer.BYTES + size.sizeExcludingZeroCopy());
+        FrameWriter writer = new FrameWriter(alloc, Integer.BYTES + size.sizeExcludingZeroCopy(), memory);
         try {
             writer.writeInt(size.totalSize());
             header.write(writer, cache, headerVersion);
@@ -70,10 +83,14 @@ final class ResponseEncoder {
     private static final class FrameWriter implements Writable {
         private final ByteBuf fixed;
         private final CompositeByteBuf out;
+        private final ResponseMemory memory;
+        private final ByteBufAllocator alloc;
         private int segmentStart;
         private boolean finished;
 
-        FrameWriter(ByteBufAllocator alloc, int fixedBytes) {
+        FrameWriter(ByteBufAllocator alloc, int fixedBytes, ResponseMemory memory) {
+            this.memory = memory;
+            this.alloc = alloc;
             // A component per records field and per stretch between them: a fetch of N partitions
             // has about 2N; never let Netty consolidate them, that would be the copy we avoid.
             this.out = alloc.compositeDirectBuffer(Integer.MAX_VALUE);
@@ -154,7 +171,22 @@ final class ResponseEncoder {
             }
             if (!bytes.hasRemaining()) return;
             flushSegment();
-            out.addComponent(true, Unpooled.wrappedBuffer(bytes.duplicate()));
+            out.addComponent(true, part(bytes));
+        }
+
+        /**
+         * The records' own buffer when a {@link ResponseMemory} holds it (retained), else a wrapper.
+         * Direct records that a response's memory does not hold are copied instead: they may be
+         * freed memory once that memory closes, and a wrapper would not keep them.
+         */
+        private ByteBuf part(ByteBuffer bytes) {
+            ByteBuf owned = memory == null ? null : memory.retainedPart(bytes);
+            if (owned != null) return owned;
+            if (memory != null && bytes.isDirect()) {
+                ByteBuf copy = alloc.directBuffer(bytes.remaining());
+                return copy.writeBytes(bytes.duplicate());
+            }
+            return Unpooled.wrappedBuffer(bytes.duplicate());
         }
 
         private void flushSegment() {

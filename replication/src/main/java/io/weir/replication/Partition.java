@@ -46,6 +46,12 @@ public final class Partition {
     private final LongSupplier clockMs;
     /** Told of every change requests may wait for: appends, high-watermark moves, role changes. */
     private final Consumer<TopicPartition> changed;
+    /**
+     * Told, on the thread that made it and with no lock of this partition held, of a change that
+     * may answer waiting requests at once: a follower's fetch that moved the high watermark
+     * (the purgatory's {@code checkAndComplete}). Announces the change as {@link #changed} does.
+     */
+    private final Consumer<TopicPartition> changedHere;
     private final ReentrantReadWriteLock roleLock = new ReentrantReadWriteLock();
     /** Non-null while this node leads the partition. */
     private LeaderState leader;
@@ -66,11 +72,13 @@ public final class Partition {
 
     Partition(int localId, TopicPartition topicPartition, UUID topicId, PartitionLog log, LongSupplier clockMs,
               Consumer<TopicPartition> changed) {
-        this(localId, topicPartition, topicId, log, clockMs, changed, p -> { });
+        this(localId, topicPartition, topicId, log, clockMs, changed, changed, p -> { });
     }
 
     Partition(int localId, TopicPartition topicPartition, UUID topicId, PartitionLog log, LongSupplier clockMs,
-              Consumer<TopicPartition> changed, Consumer<Partition> isrCheckWanted) {
+              Consumer<TopicPartition> changed, Consumer<TopicPartition> changedHere,
+              Consumer<Partition> isrCheckWanted) {
+        this.changedHere = changedHere;
         this.isrCheckWanted = isrCheckWanted;
         this.localId = localId;
         this.topicPartition = topicPartition;
@@ -311,6 +319,7 @@ public final class Partition {
             // A diverging follower's fetch offset is not a position in this log: not recorded.
             return ReadInfo.diverging(diverging.get(), log.highWatermark(), log.logStartOffset(), log.logEndOffset());
         }
+        boolean highWatermarkMoved = false;
         synchronized (this) {
             LeaderState state = leaderOrThrow();
             if (!state.isReplica(replicaId)) {
@@ -324,10 +333,13 @@ public final class Partition {
                 if (!state.inIsr(replicaId)) {
                     isrCheckWanted.accept(this); // it may have caught up: an expansion to propose
                 }
-                if (log.highWatermark() > before) {
-                    changed.accept(topicPartition);
-                }
+                highWatermarkMoved = log.highWatermark() > before;
             }
+        }
+        // Outside the monitor: the acks=all produces and consumer fetches this commits are
+        // answered on this thread, which then must hold no partition lock.
+        if (highWatermarkMoved) {
+            changedHere.accept(topicPartition);
         }
         return ReadInfo.of(log.read(fetchOffset, maxBytes, log.logEndOffset(), minOneMessage));
     }

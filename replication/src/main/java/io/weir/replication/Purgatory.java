@@ -5,8 +5,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +32,25 @@ import java.util.concurrent.locks.LockSupport;
  * and the purgatory thread dead. A lock-free offer is consistent at every step, so an error
  * thrown anywhere in it loses at most that one notification; the thread also wakes at least
  * every {@value #MAX_SLEEP_MS} ms, so a lost wake-up delays nothing for longer than that.
+ *
+ * <p><b>Completing on the changing thread.</b> {@link #checkAndComplete} (a follower's fetch that
+ * moved the high watermark) re-checks the registered waiters of the partition on the calling
+ * thread first, as Kafka's {@code DelayedOperationPurgatory.checkAndComplete} does, so the acks=all
+ * produce and the consumer fetch that waited for it are answered without waking this thread: one
+ * thread hand-off fewer on the path of a record. That pass only reads the waiters (a concurrent
+ * map, written by this thread alone) and calls {@link DelayedOperation#tryComplete}; it then
+ * announces the change as {@link #onChange} does, so this thread still removes what completed and
+ * re-checks what the pass could not see (a park still in the inbox is checked at registration).
  */
 public final class Purgatory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Purgatory.class);
     static final long MAX_SLEEP_MS = 100;
 
-    /** A parked request. */
+    /**
+     * A parked request. Both methods may be called by several threads at once (the purgatory's
+     * and a changing thread's, {@link #checkAndComplete}) and after the request completed:
+     * implementations synchronize and answer a request once.
+     */
     public interface DelayedOperation {
         /** Re-checks; completes the request and returns true when it can be answered. */
         boolean tryComplete();
@@ -55,8 +66,9 @@ public final class Purgatory implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    // Owned by the purgatory thread; `watching` reads a concurrent copy of the counts.
-    private final Map<TopicPartition, Set<Waiter>> watchers = new HashMap<>();
+    // Written by the purgatory thread only; `watchers` is read by changing threads too
+    // (checkAndComplete), `watching` reads a concurrent copy of the counts.
+    private final Map<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
     private final TreeSet<Waiter> deadlines = new TreeSet<>();
     private final ConcurrentHashMap<TopicPartition, Integer> watchCounts = new ConcurrentHashMap<>();
 
@@ -65,7 +77,8 @@ public final class Purgatory implements AutoCloseable {
         final List<TopicPartition> partitions;
         final long deadlineNanos;
         final long sequence = SEQUENCE.incrementAndGet();
-        boolean done;
+        /** Set by the purgatory thread; a changing thread reads it to skip what has left. */
+        volatile boolean done;
 
         Waiter(DelayedOperation operation, Collection<TopicPartition> partitions, long deadlineNanos) {
             this.operation = operation;
@@ -108,6 +121,29 @@ public final class Purgatory implements AutoCloseable {
         if (closed || !watchCounts.containsKey(tp)) return;
         inbox.offer(tp);
         LockSupport.unpark(thread);
+    }
+
+    /**
+     * {@code tp} changed on the calling thread in a way that may let waiters complete (a
+     * follower's fetch moved the high watermark): re-checks its registered waiters here and now,
+     * then announces the change as {@link #onChange}. The caller must hold no partition lock:
+     * completing a request runs what waits on its answer (encoding a response, an offset
+     * commit's continuation) on this thread. An operation that throws here is left to the
+     * purgatory thread, which checks it again and completes it as it always does.
+     */
+    public void checkAndComplete(TopicPartition tp) {
+        Set<Waiter> set = watchers.get(tp);
+        if (set != null && !closed) {
+            for (Waiter w : set) {
+                if (w.done) continue;
+                try {
+                    w.operation.tryComplete();
+                } catch (RuntimeException e) {
+                    log.debug("Delayed operation on {} failed on the changing thread; the purgatory completes it", tp, e);
+                }
+            }
+        }
+        onChange(tp);
     }
 
     /** Number of parked operations watching {@code tp} (for tests and metrics). */
@@ -169,7 +205,7 @@ public final class Purgatory implements AutoCloseable {
     private void register(Waiter w) {
         deadlines.add(w);
         for (TopicPartition tp : w.partitions) {
-            watchers.computeIfAbsent(tp, k -> new HashSet<>()).add(w);
+            watchers.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(w);
             watchCounts.merge(tp, 1, Integer::sum);
         }
     }

@@ -2,6 +2,7 @@ package io.weir.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.weir.controller.image.PartitionRegistration;
 import io.weir.storage.LogConfig;
@@ -56,7 +57,12 @@ class PartitionTest {
                 changes.add(tp);
             }
             purgatory.onChange(tp);
-        });
+        }, tp -> {
+            synchronized (changes) {
+                changes.add(tp);
+            }
+            purgatory.checkAndComplete(tp);
+        }, p -> { });
     }
 
     @AfterEach
@@ -208,6 +214,19 @@ class PartitionTest {
         followerFetch(EPOCH_2, 1, true);
         assertThat(acked.get(10, TimeUnit.SECONDS)).containsExactly(Errors.NONE);
         assertThat(timedOut.get(10, TimeUnit.SECONDS)).containsExactly(Errors.REQUEST_TIMED_OUT);
+    }
+
+    @Test
+    void theFollowerFetchThatCommitsAWriteAnswersItsAcksAllOnItsOwnThread() {
+        partition.makeLeader(registration(List.of(1, 2), 1, 1), 1);
+        Partition.AppendResult a = partition.appendAsLeader(batch("a"), -1);
+        CompletableFuture<List<Errors>> acks = DelayedAcks.await(purgatory, List.of(a), 60_000);
+        await().until(() -> purgatory.watching(TP) == 1);
+        try (StuckPurgatoryThread stuck = new StuckPurgatoryThread(purgatory)) {
+            followerFetch(EPOCH_2, 1, true);
+            assertThat(acks).as("answered before the fetch returns, with the purgatory thread held")
+                    .isCompletedWithValue(List.of(Errors.NONE));
+        }
     }
 
     @Test

@@ -127,4 +127,44 @@ class PurgatoryTest {
             await().until(() -> "completed".equals(op.outcome));
         }
     }
+
+    @Test
+    void checkAndCompleteAnswersOnTheChangingThreadWhileThePurgatoryThreadIsBusy() {
+        try (Purgatory purgatory = new Purgatory()) {
+            Op op = new Op();
+            purgatory.park(op, List.of(A), 60_000);
+            await().until(() -> purgatory.watching(A) == 1);
+            try (StuckPurgatoryThread stuck = new StuckPurgatoryThread(purgatory)) {
+                op.ready.set(true);
+                purgatory.checkAndComplete(A);
+                assertThat(op.outcome).as("completed by the caller, not the (held) purgatory thread").isEqualTo("completed");
+            }
+            // The purgatory thread still removes it.
+            await().until(() -> purgatory.watching(A) == 0);
+        }
+    }
+
+    @Test
+    void anOperationThatThrowsOnTheChangingThreadIsLeftToThePurgatory() {
+        try (Purgatory purgatory = new Purgatory()) {
+            AtomicInteger calls = new AtomicInteger();
+            AtomicBoolean forced = new AtomicBoolean();
+            purgatory.park(new Purgatory.DelayedOperation() {
+                @Override
+                public boolean tryComplete() {
+                    if (calls.incrementAndGet() > 1) throw new IllegalStateException("boom");
+                    return false;
+                }
+
+                @Override
+                public void forceComplete() {
+                    forced.set(true);
+                }
+            }, List.of(A), 60_000);
+            await().until(() -> purgatory.watching(A) == 1);
+            purgatory.checkAndComplete(A); // throws inside: not the caller's problem
+            await().untilTrue(forced);
+            await().until(() -> purgatory.watching(A) == 0);
+        }
+    }
 }

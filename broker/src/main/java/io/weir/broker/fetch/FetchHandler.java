@@ -101,7 +101,11 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         return result;
     }
 
-    /** Re-reads on every change to its partitions; a follower's position was recorded on arrival. */
+    /**
+     * Re-reads on every change to its partitions; a follower's position was recorded on arrival.
+     * Synchronized: the purgatory's thread and a thread that moved a high watermark may check it
+     * at once, and its fetch session answers once.
+     */
     private final class DelayedFetch implements Purgatory.DelayedOperation {
         private final FetchRequest request;
         private final FetchContext fetch;
@@ -117,7 +121,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         }
 
         @Override
-        public boolean tryComplete() {
+        public synchronized boolean tryComplete() {
             if (result.isDone()) return true;
             Read again = read(request, fetch, false, readable);
             if (!again.satisfied(request)) return false;
@@ -126,7 +130,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         }
 
         @Override
-        public void forceComplete() {
+        public synchronized void forceComplete() {
             if (result.isDone()) return;
             try {
                 result.complete(read(request, fetch, false, readable).response(fetch));

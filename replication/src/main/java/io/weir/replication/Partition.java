@@ -45,13 +45,7 @@ public final class Partition {
     private final PartitionLog log;
     private final LongSupplier clockMs;
     /** Told of every change requests may wait for: appends, high-watermark moves, role changes. */
-    private final Consumer<TopicPartition> changed;
-    /**
-     * Told, on the thread that made it and with no lock of this partition held, of a change that
-     * may answer waiting requests at once: a follower's fetch that moved the high watermark
-     * (the purgatory's {@code checkAndComplete}). Announces the change as {@link #changed} does.
-     */
-    private final Consumer<TopicPartition> changedHere;
+    private final PartitionChanges changes;
     private final ReentrantReadWriteLock roleLock = new ReentrantReadWriteLock();
     /** Non-null while this node leads the partition. */
     private LeaderState leader;
@@ -72,20 +66,18 @@ public final class Partition {
 
     Partition(int localId, TopicPartition topicPartition, UUID topicId, PartitionLog log, LongSupplier clockMs,
               Consumer<TopicPartition> changed) {
-        this(localId, topicPartition, topicId, log, clockMs, changed, changed, p -> { });
+        this(localId, topicPartition, topicId, log, clockMs, PartitionChanges.announcing(changed), p -> { });
     }
 
     Partition(int localId, TopicPartition topicPartition, UUID topicId, PartitionLog log, LongSupplier clockMs,
-              Consumer<TopicPartition> changed, Consumer<TopicPartition> changedHere,
-              Consumer<Partition> isrCheckWanted) {
-        this.changedHere = changedHere;
+              PartitionChanges changes, Consumer<Partition> isrCheckWanted) {
+        this.changes = changes;
         this.isrCheckWanted = isrCheckWanted;
         this.localId = localId;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.log = log;
         this.clockMs = clockMs;
-        this.changed = changed;
     }
 
     public TopicPartition topicPartition() {
@@ -148,7 +140,7 @@ public final class Partition {
             }
             leader.onIsrCommitted(registration.isr(), registration.partitionEpoch(), log.logEndOffset());
             publishHighWatermark();
-            changed.accept(topicPartition);
+            changes.changed(topicPartition);
             isrCheckWanted.accept(this);
             return true;
         }
@@ -160,7 +152,7 @@ public final class Partition {
         lastIsrFailure = null;
         leader.maybeAdvanceHighWatermark(log.logEndOffset());
         publishHighWatermark();
-        changed.accept(topicPartition);
+        changes.changed(topicPartition);
         return true;
     }
 
@@ -179,7 +171,7 @@ public final class Partition {
         addingReplicas = java.util.Set.of();
         this.leaderEpoch = leaderEpoch;
         if (wasLeading) {
-            changed.accept(topicPartition);
+            changes.changed(topicPartition);
         }
     }
 
@@ -192,7 +184,7 @@ public final class Partition {
                 leaderEpoch = -1;
                 addingReplicas = java.util.Set.of();
             }
-            changed.accept(topicPartition);
+            changes.changed(topicPartition);
             return null;
         });
     }
@@ -217,6 +209,7 @@ public final class Partition {
      * nothing is written then.
      */
     public AppendResult appendAsLeader(MemoryRecords records, int requiredAcks) {
+        AppendResult result;
         roleLock.readLock().lock();
         try {
             LeaderState state;
@@ -240,14 +233,16 @@ public final class Partition {
                 state.maybeAdvanceHighWatermark(log.logEndOffset());
                 publishHighWatermark();
             }
-            if (!info.duplicate()) {
-                changed.accept(topicPartition);
-            }
-            return new AppendResult(this, state.leaderEpoch(), info.firstOffset(), info.lastOffset(),
+            result = new AppendResult(this, state.leaderEpoch(), info.firstOffset(), info.lastOffset(),
                     info.logAppendTime(), log.logStartOffset(), info.duplicate());
         } finally {
             roleLock.readLock().unlock();
         }
+        // With no lock of this partition held: the followers' parked fetches are answered here.
+        if (!result.duplicate()) {
+            changes.appended(topicPartition);
+        }
+        return result;
     }
 
     /**
@@ -270,7 +265,7 @@ public final class Partition {
                 throw new OffsetOutOfRangeException("Cannot delete records of " + topicPartition + " before " + offset);
             }
             long logStart = log.advanceLogStartOffset(target);
-            changed.accept(topicPartition);
+            changes.changed(topicPartition);
             return logStart;
         } finally {
             roleLock.readLock().unlock();
@@ -339,7 +334,7 @@ public final class Partition {
         // Outside the monitor: the acks=all produces and consumer fetches this commits are
         // answered on this thread, which then must hold no partition lock.
         if (highWatermarkMoved) {
-            changedHere.accept(topicPartition);
+            changes.highWatermarkMoved(topicPartition);
         }
         return ReadInfo.of(log.read(fetchOffset, maxBytes, log.logEndOffset(), minOneMessage));
     }
@@ -458,7 +453,7 @@ public final class Partition {
         lastIsrFailure = null;
         leader.onIsrCommitted(isr, partitionEpoch, log.logEndOffset());
         publishHighWatermark();
-        changed.accept(topicPartition);
+        changes.changed(topicPartition);
         isrCheckWanted.accept(this);
     }
 

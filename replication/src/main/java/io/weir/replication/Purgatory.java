@@ -36,8 +36,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Completing on the changing thread.</b> {@link #checkAndComplete} (a follower's fetch that
  * moved the high watermark) re-checks the registered waiters of the partition on the calling
  * thread first, as Kafka's {@code DelayedOperationPurgatory.checkAndComplete} does, so the acks=all
- * produce and the consumer fetch that waited for it are answered without waking this thread: one
- * thread hand-off fewer on the path of a record. That pass only reads the waiters (a concurrent
+ * produce and the consumer fetch that waited for it are answered without waking this thread;
+ * {@link #checkAndCompleteFetches} (a leader append) does the same for the parked fetches, so the
+ * followers get the new data without a wake-up either: two thread hand-offs fewer on the path of
+ * a record. That pass only reads the waiters (a concurrent
  * map, written by this thread alone) and calls {@link DelayedOperation#tryComplete}; it then
  * announces the change as {@link #onChange} does, so this thread still removes what completed and
  * re-checks what the pass could not see (a park still in the inbox is checked at registration).
@@ -57,6 +59,16 @@ public final class Purgatory implements AutoCloseable {
 
         /** Completes the request as it stands (deadline or shutdown). */
         void forceComplete();
+
+        /**
+         * Whether a thread that appended to a watched partition may complete it at once whatever
+         * other locks it holds ({@link #checkAndCompleteFetches}): neither the check nor what runs
+         * on the answer takes a lock other than the partitions' (a fetch). Not acks=all: an offset
+         * commit's continuation takes its group's lock, which another group's appender may hold.
+         */
+        default boolean completableByAppender() {
+            return false;
+        }
     }
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
@@ -132,18 +144,36 @@ public final class Purgatory implements AutoCloseable {
      * purgatory thread, which checks it again and completes it as it always does.
      */
     public void checkAndComplete(TopicPartition tp) {
-        Set<Waiter> set = watchers.get(tp);
-        if (set != null && !closed) {
+        checkAndComplete(tp, false);
+    }
+
+    /**
+     * New data on {@code tp}, appended by the calling thread (which holds no lock of that
+     * partition, but may hold others): re-checks here and now the registered waiters that allow
+     * it ({@link DelayedOperation#completableByAppender}: followers' and consumers' parked
+     * fetches), then announces the change as {@link #onChange}, which checks the rest.
+     */
+    public void checkAndCompleteFetches(TopicPartition tp) {
+        checkAndComplete(tp, true);
+    }
+
+    private void checkAndComplete(TopicPartition tp, boolean appenderOnly) {
+        try {
+            Set<Waiter> set = watchers.get(tp);
+            if (set == null || closed) return;
             for (Waiter w : set) {
-                if (w.done) continue;
+                if (w.done || (appenderOnly && !w.operation.completableByAppender())) continue;
                 try {
                     w.operation.tryComplete();
                 } catch (RuntimeException e) {
                     log.debug("Delayed operation on {} failed on the changing thread; the purgatory completes it", tp, e);
                 }
             }
+        } finally {
+            // Even after an Error (a faulted mapped access surfacing here): the purgatory thread
+            // still hears of the change, so nothing waits out its deadline for want of a check.
+            onChange(tp);
         }
-        onChange(tp);
     }
 
     /** Number of parked operations watching {@code tp} (for tests and metrics). */

@@ -1,6 +1,7 @@
 package io.weir.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -15,7 +16,7 @@ class PurgatoryTest {
     private static final TopicPartition B = new TopicPartition("b", 0);
 
     /** Completes once {@code ready} is set; records how it ended. */
-    private static final class Op implements Purgatory.DelayedOperation {
+    private static class Op implements Purgatory.DelayedOperation {
         final AtomicBoolean ready = new AtomicBoolean();
         final AtomicInteger checks = new AtomicInteger();
         volatile String outcome;
@@ -164,6 +165,57 @@ class PurgatoryTest {
             await().until(() -> purgatory.watching(A) == 1);
             purgatory.checkAndComplete(A); // throws inside: not the caller's problem
             await().untilTrue(forced);
+            await().until(() -> purgatory.watching(A) == 0);
+        }
+    }
+
+    @Test
+    void anErrorOnTheChangingThreadReachesTheCallerAndTheChangeStillReachesThePurgatory() {
+        try (Purgatory purgatory = new Purgatory()) {
+            AtomicInteger calls = new AtomicInteger();
+            AtomicBoolean completed = new AtomicBoolean();
+            purgatory.park(new Purgatory.DelayedOperation() {
+                @Override
+                public boolean tryComplete() {
+                    int call = calls.incrementAndGet();
+                    if (call == 1) return false; // the check at registration
+                    if (call == 2) throw new InternalError("a fault occurred in an unsafe memory access operation");
+                    completed.set(true);
+                    return true;
+                }
+
+                @Override
+                public void forceComplete() {
+                }
+            }, List.of(A), 60_000);
+            await().until(() -> purgatory.watching(A) == 1);
+            assertThatThrownBy(() -> purgatory.checkAndComplete(A)).isInstanceOf(InternalError.class);
+            await().untilTrue(completed);
+            await().until(() -> purgatory.watching(A) == 0);
+        }
+    }
+
+    @Test
+    void anAppenderCompletesOnlyTheOperationsThatAllowIt() {
+        try (Purgatory purgatory = new Purgatory()) {
+            Op fetch = new Op() {
+                @Override
+                public boolean completableByAppender() {
+                    return true;
+                }
+            };
+            Op acks = new Op();
+            purgatory.park(fetch, List.of(A), 60_000);
+            purgatory.park(acks, List.of(A), 60_000);
+            await().until(() -> purgatory.watching(A) == 2);
+            try (StuckPurgatoryThread stuck = new StuckPurgatoryThread(purgatory)) {
+                fetch.ready.set(true);
+                acks.ready.set(true);
+                purgatory.checkAndCompleteFetches(A);
+                assertThat(fetch.outcome).as("a fetch: on the appending thread").isEqualTo("completed");
+                assertThat(acks.outcome).as("the rest: left to the (held) purgatory thread").isNull();
+            }
+            await().until(() -> "completed".equals(acks.outcome));
             await().until(() -> purgatory.watching(A) == 0);
         }
     }

@@ -138,6 +138,12 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 result.completeExceptionally(e);
             }
         }
+
+        /** Takes only partition locks, and its answer only the connection's: an appender may answer it. */
+        @Override
+        public boolean completableByAppender() {
+            return true;
+        }
     }
 
     /** One pass over the requested partitions. */

@@ -13,14 +13,14 @@ interface PartitionChanges {
 
     /**
      * The caller moved the HW with a follower's fetch and holds no lock: it may answer whatever
-     * waits for that HW itself ({@link Purgatory#checkAndComplete}).
+     * waits for that HW itself ({@link Purgatory.WaitsFor#HIGH_WATERMARK}).
      */
     void highWatermarkMoved(TopicPartition tp);
 
     /**
      * The caller appended as leader and holds no lock of the partition, but may hold others (a
-     * group coordinator holds its group's): it may answer the waiting fetches itself
-     * ({@link Purgatory#checkAndCompleteFetches}), nothing whose answer takes locks.
+     * group coordinator holds its group's): it may answer the followers' waiting fetches itself
+     * ({@link Purgatory.WaitsFor#DATA}), nothing whose answer takes locks.
      */
     void appended(TopicPartition tp);
 
@@ -34,12 +34,12 @@ interface PartitionChanges {
 
             @Override
             public void highWatermarkMoved(TopicPartition tp) {
-                purgatory.checkAndComplete(tp);
+                purgatory.checkAndComplete(tp, Purgatory.WaitsFor.HIGH_WATERMARK);
             }
 
             @Override
             public void appended(TopicPartition tp) {
-                purgatory.checkAndCompleteFetches(tp);
+                purgatory.checkAndComplete(tp, Purgatory.WaitsFor.DATA);
             }
         };
     }

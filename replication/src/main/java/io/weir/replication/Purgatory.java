@@ -33,13 +33,12 @@ import java.util.concurrent.locks.LockSupport;
  * thrown anywhere in it loses at most that one notification; the thread also wakes at least
  * every {@value #MAX_SLEEP_MS} ms, so a lost wake-up delays nothing for longer than that.
  *
- * <p><b>Completing on the changing thread.</b> {@link #checkAndComplete} (a follower's fetch that
- * moved the high watermark) re-checks the registered waiters of the partition on the calling
- * thread first, as Kafka's {@code DelayedOperationPurgatory.checkAndComplete} does, so the acks=all
- * produce and the consumer fetch that waited for it are answered without waking this thread;
- * {@link #checkAndCompleteFetches} (a leader append) does the same for the parked fetches, so the
- * followers get the new data without a wake-up either: two thread hand-offs fewer on the path of
- * a record. That pass only reads the waiters (a concurrent
+ * <p><b>Completing on the changing thread.</b> {@link #checkAndComplete} re-checks the registered
+ * waiters of a partition on the thread that changed it first, as Kafka's
+ * {@code DelayedOperationPurgatory.checkAndComplete} does, but only those waiting for that kind of
+ * change ({@link WaitsFor}): a leader append answers the followers' parked fetches, a follower
+ * fetch that moves the high watermark the acks=all produces and consumer fetches waiting for it,
+ * without waking this thread: two thread hand-offs fewer on the path of a record. That pass only reads the waiters (a concurrent
  * map, written by this thread alone) and calls {@link DelayedOperation#tryComplete}; it then
  * announces the change as {@link #onChange} does, so this thread still removes what completed and
  * re-checks what the pass could not see (a park still in the inbox is checked at registration).
@@ -61,14 +60,31 @@ public final class Purgatory implements AutoCloseable {
         void forceComplete();
 
         /**
-         * Whether a thread that appended to a watched partition may complete it at once whatever
-         * other locks it holds ({@link #checkAndCompleteFetches}): neither the check nor what runs
-         * on the answer takes a lock other than the partitions' (a fetch). Not acks=all: an offset
-         * commit's continuation takes its group's lock, which another group's appender may hold.
+         * What this waits for, so that a changing thread re-checks only what its change can answer
+         * ({@link #checkAndComplete}); the purgatory thread checks every waiter of a changed
+         * partition whatever it waits for.
          */
-        default boolean completableByAppender() {
-            return false;
+        default WaitsFor waitsFor() {
+            return WaitsFor.OTHER;
         }
+    }
+
+    /** What a parked operation waits for. */
+    public enum WaitsFor {
+        /**
+         * New batches at the log end (a follower's fetch). Checked on the appending thread, which
+         * holds no lock of the partition but may hold others (a group coordinator holds its
+         * group's): neither the check nor what runs on the answer may take a lock other than
+         * the partitions' and the connection's.
+         */
+        DATA,
+        /**
+         * The high watermark (acks=all, a consumer's fetch). Checked on the thread of the
+         * follower fetch that moved it, which holds no lock.
+         */
+        HIGH_WATERMARK,
+        /** Anything else: the purgatory thread only. */
+        OTHER
     }
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
@@ -136,33 +152,20 @@ public final class Purgatory implements AutoCloseable {
     }
 
     /**
-     * {@code tp} changed on the calling thread in a way that may let waiters complete (a
-     * follower's fetch moved the high watermark): re-checks its registered waiters here and now,
-     * then announces the change as {@link #onChange}. The caller must hold no partition lock:
-     * completing a request runs what waits on its answer (encoding a response, an offset
-     * commit's continuation) on this thread. An operation that throws here is left to the
-     * purgatory thread, which checks it again and completes it as it always does.
+     * {@code tp} changed on the calling thread in a way that may answer waiters at once:
+     * {@code change} is {@link WaitsFor#DATA} after a leader append, {@link WaitsFor#HIGH_WATERMARK}
+     * after a follower's fetch moved the high watermark. Re-checks here and now the registered
+     * waiters of {@code tp} that wait for that (see {@link WaitsFor} for the locks the caller may
+     * hold), then announces the change as {@link #onChange}, which checks the rest on the
+     * purgatory thread. An operation that throws here is left to the purgatory thread, which
+     * checks it again and completes it as it always does.
      */
-    public void checkAndComplete(TopicPartition tp) {
-        checkAndComplete(tp, false);
-    }
-
-    /**
-     * New data on {@code tp}, appended by the calling thread (which holds no lock of that
-     * partition, but may hold others): re-checks here and now the registered waiters that allow
-     * it ({@link DelayedOperation#completableByAppender}: followers' and consumers' parked
-     * fetches), then announces the change as {@link #onChange}, which checks the rest.
-     */
-    public void checkAndCompleteFetches(TopicPartition tp) {
-        checkAndComplete(tp, true);
-    }
-
-    private void checkAndComplete(TopicPartition tp, boolean appenderOnly) {
+    public void checkAndComplete(TopicPartition tp, WaitsFor change) {
         try {
             Set<Waiter> set = watchers.get(tp);
             if (set == null || closed) return;
             for (Waiter w : set) {
-                if (w.done || (appenderOnly && !w.operation.completableByAppender())) continue;
+                if (w.done || w.operation.waitsFor() != change) continue;
                 try {
                     w.operation.tryComplete();
                 } catch (RuntimeException e) {

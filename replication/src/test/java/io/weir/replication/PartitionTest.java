@@ -263,8 +263,8 @@ class PartitionTest {
             }
 
             @Override
-            public boolean completableByAppender() {
-                return true;
+            public Purgatory.WaitsFor waitsFor() {
+                return Purgatory.WaitsFor.DATA;
             }
         }, List.of(TP), 60_000);
         await().until(() -> purgatory.watching(TP) == 1);

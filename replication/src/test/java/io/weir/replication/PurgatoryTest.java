@@ -17,9 +17,23 @@ class PurgatoryTest {
 
     /** Completes once {@code ready} is set; records how it ended. */
     private static class Op implements Purgatory.DelayedOperation {
+        final Purgatory.WaitsFor waitsFor;
         final AtomicBoolean ready = new AtomicBoolean();
         final AtomicInteger checks = new AtomicInteger();
         volatile String outcome;
+
+        Op() {
+            this(Purgatory.WaitsFor.OTHER);
+        }
+
+        Op(Purgatory.WaitsFor waitsFor) {
+            this.waitsFor = waitsFor;
+        }
+
+        @Override
+        public Purgatory.WaitsFor waitsFor() {
+            return waitsFor;
+        }
 
         @Override
         public synchronized boolean tryComplete() {
@@ -132,12 +146,12 @@ class PurgatoryTest {
     @Test
     void checkAndCompleteAnswersOnTheChangingThreadWhileThePurgatoryThreadIsBusy() {
         try (Purgatory purgatory = new Purgatory()) {
-            Op op = new Op();
+            Op op = new Op(Purgatory.WaitsFor.HIGH_WATERMARK);
             purgatory.park(op, List.of(A), 60_000);
             await().until(() -> purgatory.watching(A) == 1);
             try (StuckPurgatoryThread stuck = new StuckPurgatoryThread(purgatory)) {
                 op.ready.set(true);
-                purgatory.checkAndComplete(A);
+                purgatory.checkAndComplete(A, Purgatory.WaitsFor.HIGH_WATERMARK);
                 assertThat(op.outcome).as("completed by the caller, not the (held) purgatory thread").isEqualTo("completed");
             }
             // The purgatory thread still removes it.
@@ -161,9 +175,14 @@ class PurgatoryTest {
                 public void forceComplete() {
                     forced.set(true);
                 }
+
+                @Override
+                public Purgatory.WaitsFor waitsFor() {
+                    return Purgatory.WaitsFor.DATA;
+                }
             }, List.of(A), 60_000);
             await().until(() -> purgatory.watching(A) == 1);
-            purgatory.checkAndComplete(A); // throws inside: not the caller's problem
+            purgatory.checkAndComplete(A, Purgatory.WaitsFor.DATA); // throws inside: not the caller's problem
             await().untilTrue(forced);
             await().until(() -> purgatory.watching(A) == 0);
         }
@@ -187,35 +206,42 @@ class PurgatoryTest {
                 @Override
                 public void forceComplete() {
                 }
+
+                @Override
+                public Purgatory.WaitsFor waitsFor() {
+                    return Purgatory.WaitsFor.HIGH_WATERMARK;
+                }
             }, List.of(A), 60_000);
             await().until(() -> purgatory.watching(A) == 1);
-            assertThatThrownBy(() -> purgatory.checkAndComplete(A)).isInstanceOf(InternalError.class);
+            assertThatThrownBy(() -> purgatory.checkAndComplete(A, Purgatory.WaitsFor.HIGH_WATERMARK))
+                    .isInstanceOf(InternalError.class);
             await().untilTrue(completed);
             await().until(() -> purgatory.watching(A) == 0);
         }
     }
 
     @Test
-    void anAppenderCompletesOnlyTheOperationsThatAllowIt() {
+    void aChangingThreadCompletesOnlyWhatWaitsForItsKindOfChange() {
         try (Purgatory purgatory = new Purgatory()) {
-            Op fetch = new Op() {
-                @Override
-                public boolean completableByAppender() {
-                    return true;
-                }
-            };
-            Op acks = new Op();
+            Op fetch = new Op(Purgatory.WaitsFor.DATA);
+            Op acks = new Op(Purgatory.WaitsFor.HIGH_WATERMARK);
+            Op other = new Op();
             purgatory.park(fetch, List.of(A), 60_000);
             purgatory.park(acks, List.of(A), 60_000);
-            await().until(() -> purgatory.watching(A) == 2);
+            purgatory.park(other, List.of(A), 60_000);
+            await().until(() -> purgatory.watching(A) == 3);
             try (StuckPurgatoryThread stuck = new StuckPurgatoryThread(purgatory)) {
                 fetch.ready.set(true);
                 acks.ready.set(true);
-                purgatory.checkAndCompleteFetches(A);
-                assertThat(fetch.outcome).as("a fetch: on the appending thread").isEqualTo("completed");
-                assertThat(acks.outcome).as("the rest: left to the (held) purgatory thread").isNull();
+                other.ready.set(true);
+                purgatory.checkAndComplete(A, Purgatory.WaitsFor.DATA);
+                assertThat(fetch.outcome).as("waits for data: on the appending thread").isEqualTo("completed");
+                assertThat(acks.outcome).as("waits for the HW: not on an append").isNull();
+                purgatory.checkAndComplete(A, Purgatory.WaitsFor.HIGH_WATERMARK);
+                assertThat(acks.outcome).as("waits for the HW: on the thread that moved it").isEqualTo("completed");
+                assertThat(other.outcome).as("the rest: left to the (held) purgatory thread").isNull();
             }
-            await().until(() -> "completed".equals(acks.outcome));
+            await().until(() -> "completed".equals(other.outcome));
             await().until(() -> purgatory.watching(A) == 0);
         }
     }

@@ -139,10 +139,13 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             }
         }
 
-        /** Takes only partition locks, and its answer only the connection's: an appender may answer it. */
+        /**
+         * A follower waits for data at the log end (its check takes only partition locks, its
+         * answer only the connection's, so an appender may answer it); a consumer for the HW.
+         */
         @Override
-        public boolean completableByAppender() {
-            return true;
+        public Purgatory.WaitsFor waitsFor() {
+            return request.isFromFollower() ? Purgatory.WaitsFor.DATA : Purgatory.WaitsFor.HIGH_WATERMARK;
         }
     }
 

@@ -38,10 +38,11 @@ import java.util.concurrent.locks.LockSupport;
  * {@code DelayedOperationPurgatory.checkAndComplete} does, but only those waiting for that kind of
  * change ({@link WaitsFor}): a leader append answers the followers' parked fetches, a follower
  * fetch that moves the high watermark the acks=all produces and consumer fetches waiting for it,
- * without waking this thread: two thread hand-offs fewer on the path of a record. That pass only reads the waiters (a concurrent
- * map, written by this thread alone) and calls {@link DelayedOperation#tryComplete}; it then
- * announces the change as {@link #onChange} does, so this thread still removes what completed and
- * re-checks what the pass could not see (a park still in the inbox is checked at registration).
+ * without waking this thread: two thread hand-offs fewer on the path of a record. That pass only
+ * reads the waiters (a concurrent map, written by this thread alone) and calls
+ * {@link DelayedOperation#tryComplete}; it then announces the change as {@link #onChange} does,
+ * so this thread still removes what completed and re-checks the rest (a park still in the inbox
+ * is checked at registration, after the change).
  */
 public final class Purgatory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Purgatory.class);

@@ -73,6 +73,12 @@ final class DelayedAcks implements Purgatory.DelayedOperation {
         result.complete(List.of(outcomes));
     }
 
+    /** Answered by the follower fetch that moves the HW past the writes, on its thread. */
+    @Override
+    public Purgatory.WaitsFor waitsFor() {
+        return Purgatory.WaitsFor.HIGH_WATERMARK;
+    }
+
     /** The append's outcome, or null while it is still waiting. */
     private static Errors decide(Partition.AppendResult append) {
         LeaderState.AckState state = append.partition().ackState(append.leaderEpoch(), append.requiredHighWatermark());

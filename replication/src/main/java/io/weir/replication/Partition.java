@@ -45,7 +45,7 @@ public final class Partition {
     private final PartitionLog log;
     private final LongSupplier clockMs;
     /** Told of every change requests may wait for: appends, high-watermark moves, role changes. */
-    private final Consumer<TopicPartition> changed;
+    private final PartitionChanges changes;
     private final ReentrantReadWriteLock roleLock = new ReentrantReadWriteLock();
     /** Non-null while this node leads the partition. */
     private LeaderState leader;
@@ -66,18 +66,18 @@ public final class Partition {
 
     Partition(int localId, TopicPartition topicPartition, UUID topicId, PartitionLog log, LongSupplier clockMs,
               Consumer<TopicPartition> changed) {
-        this(localId, topicPartition, topicId, log, clockMs, changed, p -> { });
+        this(localId, topicPartition, topicId, log, clockMs, PartitionChanges.announcing(changed), p -> { });
     }
 
     Partition(int localId, TopicPartition topicPartition, UUID topicId, PartitionLog log, LongSupplier clockMs,
-              Consumer<TopicPartition> changed, Consumer<Partition> isrCheckWanted) {
+              PartitionChanges changes, Consumer<Partition> isrCheckWanted) {
+        this.changes = changes;
         this.isrCheckWanted = isrCheckWanted;
         this.localId = localId;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.log = log;
         this.clockMs = clockMs;
-        this.changed = changed;
     }
 
     public TopicPartition topicPartition() {
@@ -140,7 +140,7 @@ public final class Partition {
             }
             leader.onIsrCommitted(registration.isr(), registration.partitionEpoch(), log.logEndOffset());
             publishHighWatermark();
-            changed.accept(topicPartition);
+            changes.changed(topicPartition);
             isrCheckWanted.accept(this);
             return true;
         }
@@ -152,7 +152,7 @@ public final class Partition {
         lastIsrFailure = null;
         leader.maybeAdvanceHighWatermark(log.logEndOffset());
         publishHighWatermark();
-        changed.accept(topicPartition);
+        changes.changed(topicPartition);
         return true;
     }
 
@@ -171,7 +171,7 @@ public final class Partition {
         addingReplicas = java.util.Set.of();
         this.leaderEpoch = leaderEpoch;
         if (wasLeading) {
-            changed.accept(topicPartition);
+            changes.changed(topicPartition);
         }
     }
 
@@ -184,7 +184,7 @@ public final class Partition {
                 leaderEpoch = -1;
                 addingReplicas = java.util.Set.of();
             }
-            changed.accept(topicPartition);
+            changes.changed(topicPartition);
             return null;
         });
     }
@@ -209,6 +209,7 @@ public final class Partition {
      * nothing is written then.
      */
     public AppendResult appendAsLeader(MemoryRecords records, int requiredAcks) {
+        AppendResult result;
         roleLock.readLock().lock();
         try {
             LeaderState state;
@@ -232,14 +233,16 @@ public final class Partition {
                 state.maybeAdvanceHighWatermark(log.logEndOffset());
                 publishHighWatermark();
             }
-            if (!info.duplicate()) {
-                changed.accept(topicPartition);
-            }
-            return new AppendResult(this, state.leaderEpoch(), info.firstOffset(), info.lastOffset(),
+            result = new AppendResult(this, state.leaderEpoch(), info.firstOffset(), info.lastOffset(),
                     info.logAppendTime(), log.logStartOffset(), info.duplicate());
         } finally {
             roleLock.readLock().unlock();
         }
+        // With no lock of this partition held: the followers' parked fetches are answered here.
+        if (!result.duplicate()) {
+            changes.appended(topicPartition);
+        }
+        return result;
     }
 
     /**
@@ -262,7 +265,7 @@ public final class Partition {
                 throw new OffsetOutOfRangeException("Cannot delete records of " + topicPartition + " before " + offset);
             }
             long logStart = log.advanceLogStartOffset(target);
-            changed.accept(topicPartition);
+            changes.changed(topicPartition);
             return logStart;
         } finally {
             roleLock.readLock().unlock();
@@ -325,6 +328,7 @@ public final class Partition {
             // A diverging follower's fetch offset is not a position in this log: not recorded.
             return ReadInfo.diverging(diverging.get(), log.highWatermark(), log.logStartOffset(), log.logEndOffset());
         }
+        boolean highWatermarkMoved = false;
         synchronized (this) {
             LeaderState state = leaderOrThrow();
             if (!state.isReplica(replicaId)) {
@@ -338,10 +342,13 @@ public final class Partition {
                 if (!state.inIsr(replicaId)) {
                     isrCheckWanted.accept(this); // it may have caught up: an expansion to propose
                 }
-                if (log.highWatermark() > before) {
-                    changed.accept(topicPartition);
-                }
+                highWatermarkMoved = log.highWatermark() > before;
             }
+        }
+        // Outside the monitor: the acks=all produces and consumer fetches this commits are
+        // answered on this thread, which then must hold no partition lock.
+        if (highWatermarkMoved) {
+            changes.highWatermarkMoved(topicPartition);
         }
         return ReadInfo.of(log.read(fetchOffset, maxBytes, log.logEndOffset(), minOneMessage, memory::allocate));
     }
@@ -460,7 +467,7 @@ public final class Partition {
         lastIsrFailure = null;
         leader.onIsrCommitted(isr, partitionEpoch, log.logEndOffset());
         publishHighWatermark();
-        changed.accept(topicPartition);
+        changes.changed(topicPartition);
         isrCheckWanted.accept(this);
     }
 

@@ -5,8 +5,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,18 +32,60 @@ import java.util.concurrent.locks.LockSupport;
  * and the purgatory thread dead. A lock-free offer is consistent at every step, so an error
  * thrown anywhere in it loses at most that one notification; the thread also wakes at least
  * every {@value #MAX_SLEEP_MS} ms, so a lost wake-up delays nothing for longer than that.
+ *
+ * <p><b>Completing on the changing thread.</b> {@link #checkAndComplete} re-checks the registered
+ * waiters of a partition on the thread that changed it first, as Kafka's
+ * {@code DelayedOperationPurgatory.checkAndComplete} does, but only those waiting for that kind of
+ * change ({@link WaitsFor}): a leader append answers the followers' parked fetches, a follower
+ * fetch that moves the high watermark the acks=all produces and consumer fetches waiting for it,
+ * without waking this thread: two thread hand-offs fewer on the path of a record. That pass only
+ * reads the waiters (a concurrent map, written by this thread alone) and calls
+ * {@link DelayedOperation#tryComplete}; it then announces the change as {@link #onChange} does,
+ * so this thread still removes what completed and re-checks the rest (a park still in the inbox
+ * is checked at registration, after the change).
  */
 public final class Purgatory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Purgatory.class);
     static final long MAX_SLEEP_MS = 100;
 
-    /** A parked request. */
+    /**
+     * A parked request. Both methods may be called by several threads at once (the purgatory's
+     * and a changing thread's, {@link #checkAndComplete}) and after the request completed:
+     * implementations synchronize and answer a request once.
+     */
     public interface DelayedOperation {
         /** Re-checks; completes the request and returns true when it can be answered. */
         boolean tryComplete();
 
         /** Completes the request as it stands (deadline or shutdown). */
         void forceComplete();
+
+        /**
+         * What this waits for, so that a changing thread re-checks only what its change can answer
+         * ({@link #checkAndComplete}); the purgatory thread checks every waiter of a changed
+         * partition whatever it waits for.
+         */
+        default WaitsFor waitsFor() {
+            return WaitsFor.OTHER;
+        }
+    }
+
+    /** What a parked operation waits for. */
+    public enum WaitsFor {
+        /**
+         * New batches at the log end (a follower's fetch). Checked on the appending thread, which
+         * holds no lock of the partition but may hold others (a group coordinator holds its
+         * group's): neither the check nor what runs on the answer may take a lock other than
+         * the partitions' and the connection's.
+         */
+        DATA,
+        /**
+         * The high watermark (acks=all, a consumer's fetch). Checked on the thread of the
+         * follower fetch that moved it, which holds no lock.
+         */
+        HIGH_WATERMARK,
+        /** Anything else: the purgatory thread only. */
+        OTHER
     }
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
@@ -55,8 +95,9 @@ public final class Purgatory implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    // Owned by the purgatory thread; `watching` reads a concurrent copy of the counts.
-    private final Map<TopicPartition, Set<Waiter>> watchers = new HashMap<>();
+    // Written by the purgatory thread only; `watchers` is read by changing threads too
+    // (checkAndComplete), `watching` reads a concurrent copy of the counts.
+    private final Map<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
     private final TreeSet<Waiter> deadlines = new TreeSet<>();
     private final ConcurrentHashMap<TopicPartition, Integer> watchCounts = new ConcurrentHashMap<>();
 
@@ -65,7 +106,8 @@ public final class Purgatory implements AutoCloseable {
         final List<TopicPartition> partitions;
         final long deadlineNanos;
         final long sequence = SEQUENCE.incrementAndGet();
-        boolean done;
+        /** Set by the purgatory thread; a changing thread reads it to skip what has left. */
+        volatile boolean done;
 
         Waiter(DelayedOperation operation, Collection<TopicPartition> partitions, long deadlineNanos) {
             this.operation = operation;
@@ -108,6 +150,34 @@ public final class Purgatory implements AutoCloseable {
         if (closed || !watchCounts.containsKey(tp)) return;
         inbox.offer(tp);
         LockSupport.unpark(thread);
+    }
+
+    /**
+     * {@code tp} changed on the calling thread in a way that may answer waiters at once:
+     * {@code change} is {@link WaitsFor#DATA} after a leader append, {@link WaitsFor#HIGH_WATERMARK}
+     * after a follower's fetch moved the high watermark. Re-checks here and now the registered
+     * waiters of {@code tp} that wait for that (see {@link WaitsFor} for the locks the caller may
+     * hold), then announces the change as {@link #onChange}, which checks the rest on the
+     * purgatory thread. An operation that throws here is left to the purgatory thread, which
+     * checks it again and completes it as it always does.
+     */
+    public void checkAndComplete(TopicPartition tp, WaitsFor change) {
+        try {
+            Set<Waiter> set = watchers.get(tp);
+            if (set == null || closed) return;
+            for (Waiter w : set) {
+                if (w.done || w.operation.waitsFor() != change) continue;
+                try {
+                    w.operation.tryComplete();
+                } catch (RuntimeException e) {
+                    log.debug("Delayed operation on {} failed on the changing thread; the purgatory completes it", tp, e);
+                }
+            }
+        } finally {
+            // Even after an Error (a faulted mapped access surfacing here): the purgatory thread
+            // still hears of the change, so nothing waits out its deadline for want of a check.
+            onChange(tp);
+        }
     }
 
     /** Number of parked operations watching {@code tp} (for tests and metrics). */
@@ -169,7 +239,7 @@ public final class Purgatory implements AutoCloseable {
     private void register(Waiter w) {
         deadlines.add(w);
         for (TopicPartition tp : w.partitions) {
-            watchers.computeIfAbsent(tp, k -> new HashSet<>()).add(w);
+            watchers.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(w);
             watchCounts.merge(tp, 1, Integer::sum);
         }
     }

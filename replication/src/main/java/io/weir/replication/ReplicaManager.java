@@ -406,7 +406,7 @@ public final class ReplicaManager implements AutoCloseable {
         }
         if (!topic.id().equals(owners.put(tp, topic.id()))) ownersChanged = true;
         PartitionLog partitionLog = logs.getOrCreate(tp, LogConfigs.from(defaults, topicConfigs));
-        Partition partition = new Partition(nodeId, tp, topic.id(), partitionLog, clockMs, purgatory::onChange,
+        Partition partition = new Partition(nodeId, tp, topic.id(), partitionLog, clockMs, PartitionChanges.of(purgatory),
                 p -> isrChecks.checkAt(p, clockMs.getAsLong()));
         partitions.put(tp, partition);
         return partition;

@@ -2,6 +2,7 @@ package io.weir.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.weir.controller.image.PartitionRegistration;
 import io.weir.storage.LogConfig;
@@ -51,12 +52,32 @@ class PartitionTest {
     @BeforeEach
     void open() {
         log = PartitionLog.open(TP, dir.resolve("t-0"), LogConfig.defaults(), Clock.systemUTC());
-        partition = new Partition(1, TP, new UUID(1, 1), log, clock::get, tp -> {
-            synchronized (changes) {
-                changes.add(tp);
+        PartitionChanges toPurgatory = PartitionChanges.of(purgatory);
+        partition = new Partition(1, TP, new UUID(1, 1), log, clock::get, new PartitionChanges() {
+            @Override
+            public void changed(TopicPartition tp) {
+                record(tp);
+                toPurgatory.changed(tp);
             }
-            purgatory.onChange(tp);
-        });
+
+            @Override
+            public void highWatermarkMoved(TopicPartition tp) {
+                record(tp);
+                toPurgatory.highWatermarkMoved(tp);
+            }
+
+            @Override
+            public void appended(TopicPartition tp) {
+                record(tp);
+                toPurgatory.appended(tp);
+            }
+
+            private void record(TopicPartition tp) {
+                synchronized (changes) {
+                    changes.add(tp);
+                }
+            }
+        }, p -> { });
     }
 
     @AfterEach
@@ -208,6 +229,50 @@ class PartitionTest {
         followerFetch(EPOCH_2, 1, true);
         assertThat(acked.get(10, TimeUnit.SECONDS)).containsExactly(Errors.NONE);
         assertThat(timedOut.get(10, TimeUnit.SECONDS)).containsExactly(Errors.REQUEST_TIMED_OUT);
+    }
+
+    @Test
+    void theFollowerFetchThatCommitsAWriteAnswersItsAcksAllOnItsOwnThread() {
+        partition.makeLeader(registration(List.of(1, 2), 1, 1), 1);
+        Partition.AppendResult a = partition.appendAsLeader(batch("a"), -1);
+        CompletableFuture<List<Errors>> acks = DelayedAcks.await(purgatory, List.of(a), 60_000);
+        await().until(() -> purgatory.watching(TP) == 1);
+        try (StuckPurgatoryThread stuck = new StuckPurgatoryThread(purgatory)) {
+            followerFetch(EPOCH_2, 1, true);
+            assertThat(acks).as("answered before the fetch returns, with the purgatory thread held")
+                    .isCompletedWithValue(List.of(Errors.NONE));
+        }
+    }
+
+    @Test
+    void aLeaderAppendAnswersTheParkedFollowerFetchOnTheAppendingThread() {
+        partition.makeLeader(registration(List.of(1, 2), 1, 1), 1);
+        CompletableFuture<Long> fetched = new CompletableFuture<>();
+        purgatory.park(new Purgatory.DelayedOperation() {
+            @Override
+            public synchronized boolean tryComplete() {
+                Partition.ReadInfo read = followerFetch(EPOCH_2, 0, false);
+                if (read.records().sizeInBytes() == 0) return false;
+                fetched.complete(read.logEndOffset());
+                return true;
+            }
+
+            @Override
+            public void forceComplete() {
+                fetched.complete(-1L);
+            }
+
+            @Override
+            public Purgatory.WaitsFor waitsFor() {
+                return Purgatory.WaitsFor.DATA;
+            }
+        }, List.of(TP), 60_000);
+        await().until(() -> purgatory.watching(TP) == 1);
+        try (StuckPurgatoryThread stuck = new StuckPurgatoryThread(purgatory)) {
+            partition.appendAsLeader(batch("a"), -1);
+            assertThat(fetched).as("answered before the append returns, with the purgatory thread held")
+                    .isCompletedWithValue(1L);
+        }
     }
 
     @Test

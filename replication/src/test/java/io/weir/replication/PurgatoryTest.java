@@ -1,6 +1,7 @@
 package io.weir.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -15,10 +16,24 @@ class PurgatoryTest {
     private static final TopicPartition B = new TopicPartition("b", 0);
 
     /** Completes once {@code ready} is set; records how it ended. */
-    private static final class Op implements Purgatory.DelayedOperation {
+    private static class Op implements Purgatory.DelayedOperation {
+        final Purgatory.WaitsFor waitsFor;
         final AtomicBoolean ready = new AtomicBoolean();
         final AtomicInteger checks = new AtomicInteger();
         volatile String outcome;
+
+        Op() {
+            this(Purgatory.WaitsFor.OTHER);
+        }
+
+        Op(Purgatory.WaitsFor waitsFor) {
+            this.waitsFor = waitsFor;
+        }
+
+        @Override
+        public Purgatory.WaitsFor waitsFor() {
+            return waitsFor;
+        }
 
         @Override
         public synchronized boolean tryComplete() {
@@ -125,6 +140,109 @@ class PurgatoryTest {
             op.ready.set(true);
             purgatory.park(op, List.of(A), 60_000);
             await().until(() -> "completed".equals(op.outcome));
+        }
+    }
+
+    @Test
+    void checkAndCompleteAnswersOnTheChangingThreadWhileThePurgatoryThreadIsBusy() {
+        try (Purgatory purgatory = new Purgatory()) {
+            Op op = new Op(Purgatory.WaitsFor.HIGH_WATERMARK);
+            purgatory.park(op, List.of(A), 60_000);
+            await().until(() -> purgatory.watching(A) == 1);
+            try (StuckPurgatoryThread stuck = new StuckPurgatoryThread(purgatory)) {
+                op.ready.set(true);
+                purgatory.checkAndComplete(A, Purgatory.WaitsFor.HIGH_WATERMARK);
+                assertThat(op.outcome).as("completed by the caller, not the (held) purgatory thread").isEqualTo("completed");
+            }
+            // The purgatory thread still removes it.
+            await().until(() -> purgatory.watching(A) == 0);
+        }
+    }
+
+    @Test
+    void anOperationThatThrowsOnTheChangingThreadIsLeftToThePurgatory() {
+        try (Purgatory purgatory = new Purgatory()) {
+            AtomicInteger calls = new AtomicInteger();
+            AtomicBoolean forced = new AtomicBoolean();
+            purgatory.park(new Purgatory.DelayedOperation() {
+                @Override
+                public boolean tryComplete() {
+                    if (calls.incrementAndGet() > 1) throw new IllegalStateException("boom");
+                    return false;
+                }
+
+                @Override
+                public void forceComplete() {
+                    forced.set(true);
+                }
+
+                @Override
+                public Purgatory.WaitsFor waitsFor() {
+                    return Purgatory.WaitsFor.DATA;
+                }
+            }, List.of(A), 60_000);
+            await().until(() -> purgatory.watching(A) == 1);
+            purgatory.checkAndComplete(A, Purgatory.WaitsFor.DATA); // throws inside: not the caller's problem
+            await().untilTrue(forced);
+            await().until(() -> purgatory.watching(A) == 0);
+        }
+    }
+
+    @Test
+    void anErrorOnTheChangingThreadReachesTheCallerAndTheChangeStillReachesThePurgatory() {
+        try (Purgatory purgatory = new Purgatory()) {
+            AtomicInteger calls = new AtomicInteger();
+            AtomicBoolean completed = new AtomicBoolean();
+            purgatory.park(new Purgatory.DelayedOperation() {
+                @Override
+                public boolean tryComplete() {
+                    int call = calls.incrementAndGet();
+                    if (call == 1) return false; // the check at registration
+                    if (call == 2) throw new InternalError("a fault occurred in an unsafe memory access operation");
+                    completed.set(true);
+                    return true;
+                }
+
+                @Override
+                public void forceComplete() {
+                }
+
+                @Override
+                public Purgatory.WaitsFor waitsFor() {
+                    return Purgatory.WaitsFor.HIGH_WATERMARK;
+                }
+            }, List.of(A), 60_000);
+            await().until(() -> purgatory.watching(A) == 1);
+            assertThatThrownBy(() -> purgatory.checkAndComplete(A, Purgatory.WaitsFor.HIGH_WATERMARK))
+                    .isInstanceOf(InternalError.class);
+            await().untilTrue(completed);
+            await().until(() -> purgatory.watching(A) == 0);
+        }
+    }
+
+    @Test
+    void aChangingThreadCompletesOnlyWhatWaitsForItsKindOfChange() {
+        try (Purgatory purgatory = new Purgatory()) {
+            Op fetch = new Op(Purgatory.WaitsFor.DATA);
+            Op acks = new Op(Purgatory.WaitsFor.HIGH_WATERMARK);
+            Op other = new Op();
+            purgatory.park(fetch, List.of(A), 60_000);
+            purgatory.park(acks, List.of(A), 60_000);
+            purgatory.park(other, List.of(A), 60_000);
+            await().until(() -> purgatory.watching(A) == 3);
+            try (StuckPurgatoryThread stuck = new StuckPurgatoryThread(purgatory)) {
+                fetch.ready.set(true);
+                acks.ready.set(true);
+                other.ready.set(true);
+                purgatory.checkAndComplete(A, Purgatory.WaitsFor.DATA);
+                assertThat(fetch.outcome).as("waits for data: on the appending thread").isEqualTo("completed");
+                assertThat(acks.outcome).as("waits for the HW: not on an append").isNull();
+                purgatory.checkAndComplete(A, Purgatory.WaitsFor.HIGH_WATERMARK);
+                assertThat(acks.outcome).as("waits for the HW: on the thread that moved it").isEqualTo("completed");
+                assertThat(other.outcome).as("the rest: left to the (held) purgatory thread").isNull();
+            }
+            await().until(() -> "completed".equals(other.outcome));
+            await().until(() -> purgatory.watching(A) == 0);
         }
     }
 }

@@ -110,7 +110,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     /**
      * Re-reads on every change to its partitions; a follower's position was recorded on arrival.
      * Exactly one read answers (a forced completion can race a check after the purgatory closed);
-     * every other read frees its memory at once.
+     * every other read frees its memory at once. Synchronized: the purgatory's thread and a thread
+     * that moved a high watermark or appended may check it at once, and its fetch session answers once.
      */
     private final class DelayedFetch implements Purgatory.DelayedOperation {
         private final FetchRequest request;
@@ -130,7 +131,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         }
 
         @Override
-        public boolean tryComplete() {
+        public synchronized boolean tryComplete() {
             if (answered.get()) return true;
             Read again = read(request, fetch, false, readable, memory);
             if (!again.satisfied(request)) {
@@ -142,7 +143,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         }
 
         @Override
-        public void forceComplete() {
+        public synchronized void forceComplete() {
             if (answered.get()) return;
             Read last;
             try {
@@ -164,6 +165,15 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
+        }
+
+        /**
+         * A follower waits for data at the log end (its check takes only partition locks, its
+         * answer only the connection's, so an appender may answer it); a consumer for the HW.
+         */
+        @Override
+        public Purgatory.WaitsFor waitsFor() {
+            return request.isFromFollower() ? Purgatory.WaitsFor.DATA : Purgatory.WaitsFor.HIGH_WATERMARK;
         }
     }
 

@@ -93,7 +93,8 @@ final class MappedPages {
         }
     }
 
-    private static boolean tryReserve(MappedBytesStore chunk, ReferenceOwner owner) {
+    /** A reservation on {@code chunk}, unless its last user has released it (then it must not be touched). */
+    static boolean tryReserve(MappedBytesStore chunk, ReferenceOwner owner) {
         try {
             return chunk.tryReserve(owner);
         } catch (IllegalStateException released) {

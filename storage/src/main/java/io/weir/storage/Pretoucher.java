@@ -159,7 +159,7 @@ final class Pretoucher {
             return 0;
         }
         ReferenceOwner owner = ReferenceOwner.temporary("weir-pretouch");
-        if (!tryReserve(chunk, owner)) {
+        if (!MappedPages.tryReserve(chunk, owner)) {
             return 0; // unmapped, or about to be: its addresses are not ours
         }
         try {
@@ -192,14 +192,6 @@ final class Pretoucher {
             return hi - lo;
         } finally {
             chunk.release(owner);
-        }
-    }
-
-    private static boolean tryReserve(MappedBytesStore chunk, ReferenceOwner owner) {
-        try {
-            return chunk.tryReserve(owner);
-        } catch (IllegalStateException released) {
-            return false;
         }
     }
 

@@ -75,8 +75,9 @@ public final class Purgatory implements AutoCloseable {
         /**
          * New batches at the log end (a follower's fetch). Checked on the appending thread, which
          * holds no lock of the partition but may hold others (a group coordinator holds its
-         * group's): neither the check nor what runs on the answer may take a lock other than
-         * the partitions' and the connection's.
+         * group's): neither the check nor what runs on the answer may take a lock that can wait
+         * for one of those (a fetch takes the partitions', its own monitor, its fetch session's
+         * and the session cache's, and the replication throttle's).
          */
         DATA,
         /**
@@ -158,24 +159,29 @@ public final class Purgatory implements AutoCloseable {
      * after a follower's fetch moved the high watermark. Re-checks here and now the registered
      * waiters of {@code tp} that wait for that (see {@link WaitsFor} for the locks the caller may
      * hold), then announces the change as {@link #onChange}, which checks the rest on the
-     * purgatory thread. An operation that throws here is left to the purgatory thread, which
-     * checks it again and completes it as it always does.
+     * purgatory thread. Nothing an operation throws here reaches the caller, whose change is
+     * already made (an append is in the log: failing it would make a producer write it again):
+     * the operation is left to the purgatory thread, which checks it again and completes it as it
+     * always does, also after an {@code Error} (a faulted mapped read of another partition, no
+     * direct memory for a response).
      */
     public void checkAndComplete(TopicPartition tp, WaitsFor change) {
         try {
-            Set<Waiter> set = watchers.get(tp);
-            if (set == null || closed) return;
+            Set<Waiter> set = closed ? null : watchers.get(tp);
+            if (set == null) return;
             for (Waiter w : set) {
                 if (w.done || w.operation.waitsFor() != change) continue;
                 try {
                     w.operation.tryComplete();
                 } catch (RuntimeException e) {
                     log.debug("Delayed operation on {} failed on the changing thread; the purgatory completes it", tp, e);
+                } catch (Error e) {
+                    log.warn("Delayed operation on {} failed on the changing thread; the purgatory completes it", tp, e);
                 }
             }
         } finally {
-            // Even after an Error (a faulted mapped access surfacing here): the purgatory thread
-            // still hears of the change, so nothing waits out its deadline for want of a check.
+            // The purgatory thread always hears of the change, so nothing waits out its deadline
+            // for want of a check.
             onChange(tp);
         }
     }

@@ -276,6 +276,39 @@ class PartitionTest {
     }
 
     @Test
+    void anErrorAnsweringAParkedFetchOnTheAppendingThreadDoesNotFailTheAppend() {
+        partition.makeLeader(registration(List.of(1, 2), 1, 1), 1);
+        java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+        CompletableFuture<Long> fetched = new CompletableFuture<>();
+        purgatory.park(new Purgatory.DelayedOperation() {
+            @Override
+            public synchronized boolean tryComplete() {
+                int check = checks.incrementAndGet();
+                if (check == 1) return false; // at registration
+                if (check == 2) throw new OutOfMemoryError("Cannot reserve 1048576 bytes of direct buffer memory");
+                fetched.complete(partition.logEndOffset());
+                return true;
+            }
+
+            @Override
+            public void forceComplete() {
+                fetched.complete(-1L);
+            }
+
+            @Override
+            public Purgatory.WaitsFor waitsFor() {
+                return Purgatory.WaitsFor.DATA;
+            }
+        }, List.of(TP), 60_000);
+        await().until(() -> purgatory.watching(TP) == 1);
+        // The batch is in the log: the producer must hear so, or it writes it again.
+        Partition.AppendResult a = partition.appendAsLeader(batch("a"), -1);
+        assertThat(a.lastOffset()).isEqualTo(0);
+        assertThat(log.logEndOffset()).isEqualTo(1);
+        await().untilAsserted(() -> assertThat(fetched).as("the purgatory thread answers it").isCompletedWithValue(1L));
+    }
+
+    @Test
     void aCommittedIsrShrinkBelowMinInsyncAnswersNotEnoughReplicasAfterAppend() {
         partition.makeLeader(registration(List.of(1, 2), 1, 1), 2);
         partition.appendAsLeader(batch("a"), -1);

@@ -116,7 +116,8 @@ final class Pretoucher {
             THREAD.execute(() -> {
                 try {
                     populateAhead(chunk, from, to, position);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | LinkageError e) {
+                    // LinkageError: the native API could not load (Posix's initializer); off for good.
                     disable("populating failed: " + e);
                 } finally {
                     PENDING.decrementAndGet();

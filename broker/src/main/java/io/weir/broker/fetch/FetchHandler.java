@@ -148,7 +148,10 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             Read last;
             try {
                 last = read(request, fetch, false, readable, memory);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Also an Error (no direct memory for the records, a faulted mapped read): the
+                // request is answered with it, not left for ever in front of the connection's
+                // later responses.
                 if (answered.compareAndSet(false, true)) result.completeExceptionally(e);
                 return;
             }
@@ -162,7 +165,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             }
             try {
                 result.complete(read.answer(fetch, memory));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 result.completeExceptionally(e);
             }
         }

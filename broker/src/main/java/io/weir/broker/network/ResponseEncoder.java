@@ -69,7 +69,9 @@ final class ResponseEncoder {
                         + (Integer.BYTES + size.totalSize()));
             }
             return frame;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (no direct memory for a copied part): the slices already taken of the
+            // records' buffers must be released, or those buffers are never freed.
             writer.discard();
             throw e;
         }

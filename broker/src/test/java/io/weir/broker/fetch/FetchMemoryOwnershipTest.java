@@ -121,6 +121,21 @@ class FetchMemoryOwnershipTest {
     }
 
     @Test
+    void aParkedFetchWhoseLastReadFindsNoMemoryIsAnsweredWithTheError() throws Exception {
+        produce(1, 5);
+        ResponseMemory memory = new ResponseMemory(alloc);
+        CompletableFuture<AbstractResponse> answer = handler.handle(context(memory, 6),
+                fetch(1, 0, 10 << 20, 300, 0, 0));
+        assertThat(answer).isNotDone();
+        alloc.failAfter(0); // direct memory runs out while it waits
+        // Not left unanswered for ever, in front of every later response on its connection.
+        await().atMost(30, TimeUnit.SECONDS).until(answer::isDone);
+        assertThat(answer).isCompletedExceptionally();
+        ResponseMemoryCodec.close(memory); // as the connection does, whatever the answer
+        assertThat(alloc.unreleased()).isZero();
+    }
+
+    @Test
     void aResponseDroppedBecauseTheConnectionClosedFreesItsRecords() throws Exception {
         produce(0, 10);
         ResponseMemory memory = new ResponseMemory(alloc);

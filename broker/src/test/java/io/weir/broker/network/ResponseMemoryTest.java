@@ -95,6 +95,27 @@ class ResponseMemoryTest {
     }
 
     @Test
+    void anEncodeFailingAfterItTookASliceOfTheRecordsFreesThem() {
+        ResponseMemory.Lease lease = memory.lease();
+        FetchResponseData body = fetch(readInto(lease, "a", "b"));
+        ByteBuffer elsewhere = ByteBuffer.allocateDirect(1_000);
+        elsewhere.put(records("not", "leased").buffer()).flip();
+        FetchResponseData.FetchableTopicResponse topic = body.responses().get(0);
+        topic.setPartitions(java.util.List.of(topic.partitions().get(0), new FetchResponseData.PartitionData()
+                .setPartitionIndex(1).setHighWatermark(2).setRecords(MemoryRecords.readableRecords(elsewhere))));
+        memory.attach(lease);
+        // The lease's buffer and the frame's fixed part succeed; copying the second partition's
+        // records, after the first's slice joined the frame, does not.
+        assertThat(alloc.allocated()).isEqualTo(1);
+        alloc.failAfter(1);
+        assertThatThrownBy(() -> ResponseEncoder.encode(alloc, header(), HEADER_VERSION, body, VERSION, memory))
+                .isInstanceOf(OutOfMemoryError.class);
+        assertThat(alloc.allocated()).as("the fixed part was allocated, the copy refused").isEqualTo(2);
+        memory.close(); // as the connection does, whatever encode threw
+        assertThat(alloc.unreleased()).isZero();
+    }
+
+    @Test
     void aFrameDroppedUnwrittenFreesItsRecords() {
         // The connection went away before the write: it releases the frame instead.
         ResponseMemory.Lease lease = memory.lease();

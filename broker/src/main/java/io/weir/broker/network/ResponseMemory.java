@@ -7,6 +7,8 @@ import io.weir.replication.FetchMemory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.requests.RequestContext;
 
 /**
@@ -88,7 +90,8 @@ public final class ResponseMemory {
      */
     public static final class Lease implements FetchMemory, AutoCloseable {
         private final ByteBufAllocator alloc;
-        private final List<ByteBuf> buffers = new ArrayList<>(4);
+        /** By start address: a read of thousands of partitions has a buffer each, found again per field. */
+        private final TreeMap<Long, ByteBuf> buffers = new TreeMap<>();
         private boolean closed;
 
         private Lease(ByteBufAllocator alloc) {
@@ -104,18 +107,17 @@ public final class ResponseMemory {
                 buf.release();
                 return ByteBuffer.allocate(capacity);
             }
-            buffers.add(buf);
+            buffers.put(buf.memoryAddress(), buf);
             return buf.nioBuffer(0, capacity);
         }
 
         synchronized ByteBuf retainedPart(long address, int length) {
-            for (ByteBuf buf : buffers) {
-                long start = buf.memoryAddress();
-                if (address >= start && address + length <= start + buf.capacity()) {
-                    return buf.retainedSlice((int) (address - start), length);
-                }
-            }
-            return null;
+            Map.Entry<Long, ByteBuf> holder = buffers.floorEntry(address);
+            if (holder == null) return null;
+            long start = holder.getKey();
+            ByteBuf buf = holder.getValue();
+            return address + length <= start + buf.capacity()
+                    ? buf.retainedSlice((int) (address - start), length) : null;
         }
 
         @Override
@@ -124,7 +126,7 @@ public final class ResponseMemory {
             synchronized (this) {
                 if (closed) return;
                 closed = true;
-                toRelease = List.copyOf(buffers);
+                toRelease = List.copyOf(buffers.values());
                 buffers.clear();
             }
             for (ByteBuf buf : toRelease) buf.release();

@@ -157,8 +157,23 @@ public final class PartitionLogCpuComparison {
             op.run();
         }
         long own = THREADS.getCurrentThreadCpuTime() - start;
-        long others = withHelpers ? helperCpuNanos() - helpers : 0;
+        long others = withHelpers ? settledHelperCpuNanos() - helpers : 0;
         return (own + others) / 1e3 / ops;
+    }
+
+    /**
+     * {@link #helperCpuNanos} once the helpers have finished what this window's appends asked of
+     * them (their CPU stops rising), so that work lagging into the next window is still Weir's.
+     */
+    private static long settledHelperCpuNanos() {
+        long last = helperCpuNanos();
+        for (int i = 0; i < 200; i++) { // at most about 1 s
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+            long now = helperCpuNanos();
+            if (now == last) return now;
+            last = now;
+        }
+        return last;
     }
 
     /** CPU time so far of the threads that do part of an append's work off the appending thread. */

@@ -67,7 +67,10 @@ final class MappedPages {
             return; // unmapped, or about to be: nothing of it is resident, and its addresses are not ours
         }
         try {
-            PosixAPI posix = Posix.API;
+            PosixAPI posix = NativePosix.API;
+            if (NativePosix.MISSING) {
+                disable("no native POSIX API: " + posix);
+            }
             if (!enabled) {
                 return; // it could not load
             }
@@ -107,19 +110,6 @@ final class MappedPages {
             enabled = false;
             log.warn("Not dropping Chronicle's mapped pages any more ({}): the log's bytes stay in this process's "
                     + "resident memory while their chunk is mapped", why);
-        }
-    }
-
-    /** The native API, loaded at the first drop (JNR; a no-op stand-in if it cannot load). */
-    private static final class Posix {
-        static final PosixAPI API = load();
-
-        private static PosixAPI load() {
-            PosixAPI api = PosixAPI.posix();
-            if (api.getClass().getSimpleName().startsWith("NoOp")) {
-                disable("no native POSIX API: " + api);
-            }
-            return api;
         }
     }
 }

@@ -169,7 +169,10 @@ final class Pretoucher {
             if (hi <= lo) {
                 return 0;
             }
-            PosixAPI posix = Posix.API;
+            PosixAPI posix = NativePosix.API;
+            if (NativePosix.MISSING) {
+                disable("no native POSIX API: " + posix);
+            }
             if (!enabled) {
                 return 0;
             }
@@ -213,18 +216,5 @@ final class Pretoucher {
                 }, (dropped, pool) -> PENDING.decrementAndGet());
         executor.allowCoreThreadTimeOut(true);
         return executor;
-    }
-
-    /** The native API, loaded at the first population (JNR; a no-op stand-in if it cannot load). */
-    private static final class Posix {
-        static final PosixAPI API = load();
-
-        private static PosixAPI load() {
-            PosixAPI api = PosixAPI.posix();
-            if (api.getClass().getSimpleName().startsWith("NoOp")) {
-                disable("no native POSIX API: " + api);
-            }
-            return api;
-        }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -112,28 +111,30 @@ class BatchFuzzPropertyTest {
 
     @Property(tries = 150)
     void anAppendOfDamagedBytesWritesEitherAReadableBatchOrNothing(
-            @ForAll("batches") RandomBatches.BatchSpec spec, @ForAll("edits") List<Edit> edits) throws IOException {
+            @ForAll("batches") RandomBatches.BatchSpec spec, @ForAll("edits") List<Edit> edits)
+            throws IOException, InterruptedException {
         ByteBuffer bytes = spec.build().buffer();
         for (Edit e : edits) {
             bytes = e.applyTo(bytes);
         }
         RawBatches.reseal(bytes);
-        Path dir = Files.createTempDirectory("weir-fuzz");
-        PartitionLog log = PartitionLog.open(new TopicPartition("fuzz", 0), dir, LogConfig.defaults(),
-                new MutableClock(1_700_000_000_000L));
-        try {
+        try (ScratchDir scratch = ScratchDir.create("weir-fuzz")) {
+            Path dir = scratch.path();
+            PartitionLog log = PartitionLog.open(new TopicPartition("fuzz", 0), dir, LogConfig.defaults(),
+                    new MutableClock(1_700_000_000_000L));
             try {
-                log.appendAsLeader(MemoryRecords.readableRecords(bytes), 3);
-            } catch (ApiException refused) {
-                assertThat(log.logEndOffset()).as("a refused append writes nothing").isZero();
-                return;
+                try {
+                    log.appendAsLeader(MemoryRecords.readableRecords(bytes), 3);
+                } catch (ApiException refused) {
+                    assertThat(log.logEndOffset()).as("a refused append writes nothing").isZero();
+                    return;
+                }
+                MemoryRecords stored = log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE, true).records();
+                readEveryRecord(stored);
+                assertThat(log.logEndOffset()).isPositive();
+            } finally {
+                log.close();
             }
-            MemoryRecords stored = log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE, true).records();
-            readEveryRecord(stored);
-            assertThat(log.logEndOffset()).isPositive();
-        } finally {
-            log.close();
-            Dirs.deleteRecursively(dir);
         }
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,69 +83,70 @@ class CompactionModelPropertyTest {
     @Property(tries = 50)
     void aCompactedLogReadsAsTheLatestValuePerKey(@ForAll("histories") List<Op> history,
                                                   @ForAll("ratios") double ratio) throws Exception {
-        Path dir = Files.createTempDirectory("weir-compaction-model");
-        MutableClock clock = new MutableClock(1_700_000_000_000L);
-        LogConfig config = LogConfig.defaults().withCleanup(LogConfig.Cleanup.DELETE.withPolicy(false, true)
-                .withLags(DELETE_RETENTION_MS, 0, Long.MAX_VALUE, ratio));
-        // Four keys fit: the map often fills before the dirty part ends, and a pass cleans a prefix.
-        OffsetMap map = new OffsetMap(5 * OffsetMap.SLOT_BYTES);
-        PartitionLog log = PartitionLog.open(TP, dir, config, clock);
-        TreeMap<Long, Rec> appended = new TreeMap<>();
-        long hw = 0;
-        int counter = 0;
-        int compactions = 0;
-        try {
-            for (Op op : history) {
-                long startBefore = log.logStartOffset();
-                long leoBefore = log.logEndOffset();
-                if (op instanceof Append a) {
-                    List<Rec> recs = new ArrayList<>();
-                    for (int i = 0; i < a.keys().size(); i++) {
-                        recs.add(new Rec(-1, "k" + a.keys().get(i), a.tombstones().get(i) ? null : "v" + counter++));
+        try (ScratchDir scratch = ScratchDir.create("weir-compaction-model")) {
+            Path dir = scratch.path();
+            MutableClock clock = new MutableClock(1_700_000_000_000L);
+            LogConfig config = LogConfig.defaults().withCleanup(LogConfig.Cleanup.DELETE.withPolicy(false, true)
+                    .withLags(DELETE_RETENTION_MS, 0, Long.MAX_VALUE, ratio));
+            // Four keys fit: the map often fills before the dirty part ends, and a pass cleans a prefix.
+            OffsetMap map = new OffsetMap(5 * OffsetMap.SLOT_BYTES);
+            PartitionLog log = PartitionLog.open(TP, dir, config, clock);
+            TreeMap<Long, Rec> appended = new TreeMap<>();
+            long hw = 0;
+            int counter = 0;
+            int compactions = 0;
+            try {
+                for (Op op : history) {
+                    long startBefore = log.logStartOffset();
+                    long leoBefore = log.logEndOffset();
+                    if (op instanceof Append a) {
+                        List<Rec> recs = new ArrayList<>();
+                        for (int i = 0; i < a.keys().size(); i++) {
+                            recs.add(new Rec(-1, "k" + a.keys().get(i), a.tombstones().get(i) ? null : "v" + counter++));
+                        }
+                        LogAppendInfo info = log.appendAsLeader(keyed(clock.millis(), a.compressed(), recs), 0);
+                        for (int i = 0; i < recs.size(); i++) {
+                            appended.put(info.firstOffset() + i, new Rec(info.firstOffset() + i, recs.get(i).key(),
+                                    recs.get(i).value()));
+                        }
+                    } else if (op instanceof AdvanceClock c) {
+                        clock.advance(c.minutes() * MINUTE);
+                    } else if (op instanceof HighWatermark h) {
+                        long span = log.logEndOffset() - hw + 1;
+                        // The HW only moves forward; half the time to the LEO, so compaction has something to do.
+                        hw = h.seed() % 2 == 0 ? log.logEndOffset() : hw + h.seed() % span;
+                        log.updateHighWatermark(hw);
+                    } else if (op instanceof Compact) {
+                        long cleanedBefore = log.cleanedTo();
+                        Optional<CompactionResult> r = log.compact(Long.MAX_VALUE, map, Throttler.unlimited());
+                        if (r.isPresent()) {
+                            compactions++;
+                            assertThat(r.get().cleanedTo()).as("nothing at or above the HW is cleaned")
+                                    .isLessThanOrEqualTo(hw).isGreaterThan(cleanedBefore);
+                            assertThat(log.cleanedTo()).isEqualTo(r.get().cleanedTo());
+                        }
+                        assertThat(log.logStartOffset()).isEqualTo(startBefore);
+                        assertThat(log.logEndOffset()).as("compaction keeps the LEO").isEqualTo(leoBefore);
+                        assertThat(log.highWatermark()).isEqualTo(hw);
+                    } else if (op instanceof Restart) {
+                        log.close();
+                        log = PartitionLog.open(TP, dir, config, clock);
+                        assertThat(log.logEndOffset()).isEqualTo(leoBefore);
+                    } else if (op instanceof Truncate t) {
+                        // A follower truncates only what is not committed: at or above the HW, never
+                        // below it (which compaction relies on, as Kafka's does).
+                        long span = log.logEndOffset() - hw + 1;
+                        log.truncateTo(hw + t.seed() % span);
+                        long leo = log.logEndOffset();
+                        appended.tailMap(leo, true).clear();
+                        hw = Math.min(hw, leo);
                     }
-                    LogAppendInfo info = log.appendAsLeader(keyed(clock.millis(), a.compressed(), recs), 0);
-                    for (int i = 0; i < recs.size(); i++) {
-                        appended.put(info.firstOffset() + i, new Rec(info.firstOffset() + i, recs.get(i).key(),
-                                recs.get(i).value()));
-                    }
-                } else if (op instanceof AdvanceClock c) {
-                    clock.advance(c.minutes() * MINUTE);
-                } else if (op instanceof HighWatermark h) {
-                    long span = log.logEndOffset() - hw + 1;
-                    // The HW only moves forward; half the time to the LEO, so compaction has something to do.
-                    hw = h.seed() % 2 == 0 ? log.logEndOffset() : hw + h.seed() % span;
-                    log.updateHighWatermark(hw);
-                } else if (op instanceof Compact) {
-                    long cleanedBefore = log.cleanedTo();
-                    Optional<CompactionResult> r = log.compact(Long.MAX_VALUE, map, Throttler.unlimited());
-                    if (r.isPresent()) {
-                        compactions++;
-                        assertThat(r.get().cleanedTo()).as("nothing at or above the HW is cleaned")
-                                .isLessThanOrEqualTo(hw).isGreaterThan(cleanedBefore);
-                        assertThat(log.cleanedTo()).isEqualTo(r.get().cleanedTo());
-                    }
-                    assertThat(log.logStartOffset()).isEqualTo(startBefore);
-                    assertThat(log.logEndOffset()).as("compaction keeps the LEO").isEqualTo(leoBefore);
-                    assertThat(log.highWatermark()).isEqualTo(hw);
-                } else if (op instanceof Restart) {
-                    log.close();
-                    log = PartitionLog.open(TP, dir, config, clock);
-                    assertThat(log.logEndOffset()).isEqualTo(leoBefore);
-                } else if (op instanceof Truncate t) {
-                    // A follower truncates only what is not committed: at or above the HW, never
-                    // below it (which compaction relies on, as Kafka's does).
-                    long span = log.logEndOffset() - hw + 1;
-                    log.truncateTo(hw + t.seed() % span);
-                    long leo = log.logEndOffset();
-                    appended.tailMap(leo, true).clear();
-                    hw = Math.min(hw, leo);
+                    assertThat(log.highWatermark()).as("HW after %s", op).isEqualTo(hw);
+                    checkAgainstModel(log, appended, op);
                 }
-                assertThat(log.highWatermark()).as("HW after %s", op).isEqualTo(hw);
-                checkAgainstModel(log, appended, op);
+            } finally {
+                log.close();
             }
-        } finally {
-            log.close();
-            Dirs.deleteRecursively(dir);
         }
     }
 

@@ -13,6 +13,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A partition log on a real, small file system (a tmpfs this test mounts) until it is full: a
@@ -25,11 +26,14 @@ class DiskFullLogTest {
 
     private final MutableClock clock = new MutableClock(1_700_000_000_000L);
 
+    /** Holds the mount point; JUnit deletes it after the file system is unmounted (or detached). */
+    @TempDir
+    Path scratch;
+
     @Test
     void aWriteIntoAPageWithNoSpaceFailsCleanlyAndTheLogResumesWhenSpaceReturns() throws Exception {
-        Path mount = Files.createTempDirectory("weir-diskfull-");
         List<PartitionLog> opened = new ArrayList<>();
-        try (SmallFileSystem fs = SmallFileSystem.mount(mount, 24); AutoCloseable logs = () -> closeAll(opened)) {
+        try (SmallFileSystem fs = SmallFileSystem.mount(scratch.resolve("fs"), 24); AutoCloseable logs = () -> closeAll(opened)) {
             Path filler = fs.fill("filler", 4 * MIB);
             Path dir = fs.root().resolve("full-0");
             // No guard: the file system itself runs out under Chronicle's mapped pages.
@@ -81,9 +85,8 @@ class DiskFullLogTest {
 
     @Test
     void theGuardRefusesAppendsBeforeTheFileSystemIsFull() throws Exception {
-        Path mount = Files.createTempDirectory("weir-diskfull-");
         List<PartitionLog> opened = new ArrayList<>();
-        try (SmallFileSystem fs = SmallFileSystem.mount(mount, 48); AutoCloseable logs = () -> closeAll(opened)) {
+        try (SmallFileSystem fs = SmallFileSystem.mount(scratch.resolve("fs"), 48); AutoCloseable logs = () -> closeAll(opened)) {
             DiskSpace space = DiskSpace.of(fs.root(), DiskSpace.DEFAULT_RESERVE_BYTES);
             Path dir = fs.root().resolve("full-0");
             PartitionLog log = track(opened, PartitionLog.open(TP, dir, LogConfig.defaults(), clock, space));

@@ -12,7 +12,8 @@ import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
 
 /**
  * A size-limited tmpfs mounted for one test (root is needed, as in CI); unmounted on close. If
- * it cannot be mounted the test fails, saying why, rather than skipping silently.
+ * it cannot be mounted the test fails, saying why, rather than skipping silently. Mount it under
+ * the test's {@code @TempDir}: closed first, it leaves an empty mount point for JUnit to delete.
  */
 public final class SmallFileSystem implements AutoCloseable {
     private final Path mountPoint;
@@ -77,9 +78,11 @@ public final class SmallFileSystem implements AutoCloseable {
         }
         if (out != null) {
             String holders = holders();
-            // Something still holds a file open: detach it now, the kernel frees it when released.
-            run("umount", "-l", mountPoint.toString());
-            throw new AssertionError("umount " + mountPoint + " failed: " + out + "; held by this JVM: " + holders);
+            // Something still holds a file open: detach it now, the kernel frees it when released,
+            // and the mount point is an empty directory again that the test's @TempDir can delete.
+            String detached = run("umount", "-l", mountPoint.toString());
+            throw new AssertionError("umount " + mountPoint + " failed: " + out + "; held by this JVM: " + holders
+                    + (detached == null ? "; detached it (umount -l)" : "; still mounted: " + detached));
         }
     }
 

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mutual TLS with clients other than kafka-clients (issue 19): one node whose only Kafka
@@ -44,7 +45,9 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MutualTlsClientsTest {
-    private Path dir;
+    /** JUnit deletes it after {@link #stop()} closed the node, pass or fail. */
+    @TempDir
+    static Path dir;
     private Path ca;
     private WeirNode node;
     private String bootstrap;
@@ -57,7 +60,6 @@ class MutualTlsClientsTest {
 
     @BeforeAll
     void start() throws Exception {
-        dir = Files.createTempDirectory("weir-mtls");
         LocalCertificateAuthority authority = LocalCertificateAuthority.in(dir.resolve("ca"), "mtls");
         ca = authority.certificateFile();
         Path nodePem = dir.resolve("node").resolve("node.pem");
@@ -91,12 +93,6 @@ class MutualTlsClientsTest {
     @AfterAll
     void stop() throws IOException {
         if (node != null) node.close();
-        if (dir == null) return;
-        try (var paths = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     @Test

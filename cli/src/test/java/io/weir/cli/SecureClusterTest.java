@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -58,17 +60,18 @@ import picocli.CommandLine;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecureClusterTest {
-    private Path dir;
+    /** The cluster's directory; JUnit deletes it after {@link #down()} stopped the nodes, pass or fail. */
+    @TempDir
+    static Path dir;
     private int basePort;
     private String bootstrap;
     private Properties admin;
 
     @BeforeAll
     void up() throws Exception {
-        dir = Files.createTempDirectory("weir-secure");
         basePort = freeBasePort();
         int code = weir("cluster", "up", "--secure", "--dir", dir.toString(), "--base-port", Integer.toString(basePort));
-        assertThat(code).as("cluster up --secure; node logs in " + dir).isZero();
+        assertThat(code).as("cluster up --secure; node logs kept as target/SecureClusterTest-node-N.log").isZero();
         bootstrap = Files.readString(dir.resolve("bootstrap")).trim();
         admin = new Properties();
         try (var in = Files.newBufferedReader(dir.resolve("client.properties"))) {
@@ -78,11 +81,15 @@ class SecureClusterTest {
 
     @AfterAll
     void down() throws IOException {
-        if (dir == null) return;
         weir("cluster", "down", "--dir", dir.toString());
-        try (var paths = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
+        // For whoever reads a failure: the nodes' logs, kept after the temporary directory goes.
+        try (var nodes = Files.list(dir)) {
+            for (Path node : (Iterable<Path>) nodes.filter(p -> p.getFileName().toString().startsWith("node-"))::iterator) {
+                Path log = node.resolve("node.log");
+                if (Files.exists(log)) {
+                    Files.copy(log, Path.of("target", "SecureClusterTest-" + node.getFileName() + ".log"),
+                            StandardCopyOption.REPLACE_EXISTING);
+                }
             }
         }
     }
@@ -191,7 +198,7 @@ class SecureClusterTest {
 
     @Test
     void aBrokerAddedToTheSecureClusterLearnsMetadataOverTheTlsQuorum() throws Exception {
-        assertThat(weir("cluster", "add-node", "--dir", dir.toString())).as("add-node; logs in " + dir).isZero();
+        assertThat(weir("cluster", "add-node", "--dir", dir.toString())).as("add-node; node logs kept as target/SecureClusterTest-node-N.log").isZero();
         assertThat(io.weir.broker.node.NodeConfig.load(dir.resolve("node-4").resolve("node.yaml")).coordination()
                 .quorumTls()).isTrue();
         // Node 4 knows the other brokers only from the metadata log it receives as a Ratis listener.

@@ -1,6 +1,7 @@
 package io.weir.storage;
 
 import java.util.concurrent.atomic.AtomicLong;
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.MappedBytesStore;
 import net.openhft.chronicle.core.OS;
 import net.openhft.chronicle.core.io.ReferenceOwner;
@@ -47,6 +48,21 @@ final class MappedPages {
     /** A cursor's page bookkeeping for chunks of this process's page size. */
     static TouchedPages<MappedBytesStore> cursor() {
         return new TouchedPages<>(OS.pageSize(), STEP, FAULT_AROUND);
+    }
+
+    /**
+     * Reports an excerpt written or read at file offsets {@code [from, to)} through {@code bytes} to its
+     * cursor, if the chunk holding it is a mapped one (never anonymous memory: dropping there loses data).
+     */
+    static void touched(TouchedPages<MappedBytesStore> pages, Bytes<?> bytes, long from, long to) {
+        if (bytes.bytesStore() instanceof MappedBytesStore chunk && chunk.start() <= from && to <= chunk.realCapacity()) {
+            try {
+                pages.touched(chunk, chunk.start(), chunk.realCapacity(), from, to, RELEASE);
+            } catch (RuntimeException | LinkageError e) {
+                // The excerpt is written or read already: never fail it for the pages' sake.
+                disable("dropping failed: " + e);
+            }
+        }
     }
 
     /** Bytes dropped so far by this process (ranges asked for, whether resident or not). */

@@ -46,7 +46,7 @@ import net.openhft.chronicle.wire.DocumentContext;
  * mapped while any appender, tailer or the roll file's own header access holds it, and the first
  * chunk is held as long as the roll file is open, so every page written or read there would count
  * in the node's RSS. The appender and each pooled tailer therefore drop the pages they have moved
- * past ({@link TouchedPages}, {@link MappedPages}): the bytes stay in the page cache, as Kafka's do.
+ * past ({@link AppenderPages}, {@link MappedPages}): the bytes stay in the page cache, as Kafka's do.
  */
 final class QueueHandle {
     private static final int MAX_IDLE_TAILERS = 4;
@@ -79,13 +79,7 @@ final class QueueHandle {
     private ExcerptAppender appender;
     /** The cycle whose roll file the appender was last prepared for; reset when the queue opens. */
     private int preparedCycle = Integer.MIN_VALUE;
-    /** The pages the appender has written and not yet dropped. */
-    private final TouchedPages<MappedBytesStore> appenderPages = MappedPages.cursor();
-    /** The pages ahead of the appender to populate before it writes there. */
-    private final PretouchPlan<MappedBytesStore> appenderAhead = Pretoucher.plan();
-    /** Where the appender is, for the pre-toucher thread. */
-    private final Pretoucher.AppenderPosition appenderPosition = new Pretoucher.AppenderPosition();
-    private final PretouchPlan.Touch<MappedBytesStore> pretouch = appenderPosition.touch();
+    private final AppenderPages appenderPages = new AppenderPages();
 
     /**
      * @param onOpened called after each open (the {@link LogManager} counts open queues)
@@ -160,9 +154,7 @@ final class QueueHandle {
             if (appender != null) {
                 ExcerptAppender a = appender;
                 appender = null;
-                appenderPages.finish(MappedPages.RELEASE);
-                appenderAhead.finish();
-                appenderPosition.closed();
+                appenderPages.close();
                 a.close();
             }
         } finally {
@@ -276,37 +268,8 @@ final class QueueHandle {
                 throw e;
             }
         }
-        touched(appenderPages, out, from, from + size);
-        ahead(out, from + size);
+        appenderPages.appended(out, from, from + size);
         return a.lastIndexAppended();
-    }
-
-    /** Reports the appender's end to its {@link PretouchPlan}, if the chunk holding it is a mapped one. */
-    private void ahead(Bytes<?> bytes, long end) {
-        if (bytes.bytesStore() instanceof MappedBytesStore chunk && chunk.start() <= end && end <= chunk.realCapacity()) {
-            try {
-                appenderPosition.moved(chunk, end);
-                appenderAhead.written(chunk, chunk.start(), chunk.realCapacity(), end, pretouch);
-            } catch (RuntimeException e) {
-                // The excerpt is written already: never fail it for the pages ahead.
-                Pretoucher.disable("planning failed: " + e);
-            }
-        }
-    }
-
-    /**
-     * Reports an excerpt written or read at file offsets {@code [from, to)} through {@code bytes} to its
-     * cursor, if the chunk holding it is a mapped one (never anonymous memory: dropping there loses data).
-     */
-    private static void touched(TouchedPages<MappedBytesStore> pages, Bytes<?> bytes, long from, long to) {
-        if (bytes.bytesStore() instanceof MappedBytesStore chunk && chunk.start() <= from && to <= chunk.realCapacity()) {
-            try {
-                pages.touched(chunk, chunk.start(), chunk.realCapacity(), from, to, MappedPages.RELEASE);
-            } catch (RuntimeException | LinkageError e) {
-                // The excerpt is written or read already: never fail it for the pages' sake.
-                MappedPages.disable("dropping failed: " + e);
-            }
-        }
     }
 
     /**
@@ -402,7 +365,7 @@ final class QueueHandle {
                         stoppedAt = index;
                         return;
                     }
-                    touched(pooled.pages, bytes, position, position + size);
+                    MappedPages.touched(pooled.pages, bytes, position, position + size);
                 }
             }
         } finally {

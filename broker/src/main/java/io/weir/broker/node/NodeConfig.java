@@ -2,30 +2,21 @@ package io.weir.broker.node;
 
 import io.weir.broker.fetch.session.FetchSessionCache;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.weir.broker.admin.StaticBrokerConfig;
 import io.weir.broker.network.FileDescriptors;
 import io.weir.broker.network.NetworkConfig;
 import io.weir.broker.quota.ClientQuotas;
 import io.weir.group.GroupCoordinator;
 import io.weir.zk.ZooKeeperConfig;
-import io.weir.zk.ZooKeeperConnect;
 import io.weir.storage.DiskSpace;
 import io.weir.storage.LogManager;
 import io.weir.storage.LogRetention;
 import io.weir.storage.LogCleaner;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,11 +24,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One node's configuration, read from YAML (DESIGN decision 6). It is longer than our other
- * files (over 500 lines) for a stated reason: it is the one flat list of every node setting,
- * each with its Kafka name, default and check, so that YAML, DescribeConfigs
- * ({@code BrokerConfigView}) and the docs have a single source; splitting it would scatter that
- * list. Example:
+ * One node's configuration, read from YAML (DESIGN decision 6): the one flat list of every node
+ * setting, each with its Kafka name, default and check, so that YAML, DescribeConfigs
+ * ({@code BrokerConfigView}) and the docs have a single source. What each setting does, with its
+ * default: the broker README, "Node settings". YAML in and out: {@link NodeConfigYaml}. Example:
  *
  * <pre>
  * node.id: 1
@@ -65,74 +55,6 @@ import java.util.Objects;
  *     connection.timeout.ms: 18000               # optional
  * </pre>
  *
- * <p>The listener's bounds use Kafka's names where Kafka has the setting ({@link NetworkConfig}
- * says what each bounds): {@code socket.request.max.bytes} (100 MiB), {@code queued.max.request.bytes}
- * (a quarter of the heap, at least one largest request), {@code max.connections} (the file
- * descriptor limit minus {@code reserved.file.descriptors}, by default room for the node's open-queue
- * bound: {@link FileDescriptors}), {@code max.connections.per.ip}
- * (unbounded), {@code socket.listen.backlog.size} (1,024), {@code connections.max.idle.ms}
- * (10 minutes); and Weir's own {@code queued.max.request.bytes.per.connection} (16 MiB) and
- * {@code socket.request.receive.timeout.ms} (30 s).
- *
- * <p>{@code quota.window.num} (11) and {@code quota.window.size.seconds} (1), Kafka's: a client
- * quota allows a burst of {@code (num - 1) × size} seconds of its bound (see the broker README).
- * {@code max.connection.creation.rate} (unbounded, Kafka's): new connections per second a listener
- * accepts, over all addresses (KIP-612); past it the listener stops accepting for a while.
- * <p>The log cleaner's {@code log.cleaner.enable} (true), {@code log.cleaner.threads} (1),
- * {@code log.cleaner.dedupe.buffer.size} (128 MiB, shared by the threads, allocated on the first
- * compaction), {@code log.cleaner.io.max.bytes.per.second} (unlimited) and
- * {@code log.cleaner.backoff.ms} (15 s), as Kafka names them (storage's {@code LogCleaner}).
- *
- * <p>KIP-848 consumer groups use Kafka's {@code group.consumer.session.timeout.ms} (45 s) and
- * {@code group.consumer.heartbeat.interval.ms} (5 s, which bounds how soon members learn of a new
- * assignment). Committed offsets of groups that no longer use them expire after Kafka's
- * {@code offsets.retention.minutes} (7 days; a fraction such as 0.05, 3 s, is accepted, which Kafka's
- * integer setting is not), checked every {@code offsets.retention.check.interval.ms} (10 minutes).
- *
- * <p>{@code broker.heartbeat.interval.ms} (500 ms) and {@code broker.session.timeout.ms} (3 s),
- * Kafka's names with shorter defaults than Kafka's 2 s and 9 s: a broker silent for the session
- * is fenced and its leaderships move (see docs/ARCHITECTURE.md, "Failure detection").
- *
- * <p>{@code log.retention.check.interval.ms} (Kafka's, 5 minutes): how often retention
- * ({@code retention.ms}, {@code retention.bytes}) deletes old roll files (storage's {@code LogRetention}).
- *
- * <p>{@code log.dir.reserved.bytes} (Weir; 24 MiB, at least the Chronicle block size is kept
- * anyway): free space kept in the data directory's file system; appends that would go below it
- * answer KAFKA_STORAGE_ERROR (see storage's {@code DiskSpace}).
- *
- * <p>{@code cluster.secret.file} (Weir; unset): a file whose first line is the secret every node
- * of the cluster shares (at least 16 characters). With it, only nodes that prove the secret may
- * register, heartbeat, change ISRs, take producer ids or fetch as replicas; without it, any
- * client that names an expected node id may (see docs/SECURITY.md).
- *
- * <p>Several Kafka listeners, with Kafka's names (docs/SECURITY.md): {@code listeners.kafka} as
- * Kafka's list ({@code CLIENT://127.0.0.1:9092,INTERNAL://127.0.0.1:9192}),
- * {@code advertised.listeners}, {@code listener.security.protocol.map},
- * {@code inter.broker.listener.name} (the listener nodes use among themselves; a voter's
- * {@code kafka.port} is its port there), and TLS: {@code ssl.keystore.location / password / type}
- * (JKS, PKCS12 or PEM), {@code ssl.key.password}, {@code ssl.truststore.location / password / type},
- * {@code ssl.client.auth} (none, requested, required), {@code ssl.endpoint.identification.algorithm};
- * {@code sasl.enabled.mechanisms} (SCRAM-SHA-256 and SCRAM-SHA-512 by default; PLAIN too) for
- * SASL listeners, checked against the users' SCRAM credentials in the metadata;
- * {@code connections.max.reauth.ms} (0, off): SASL sessions must re-authenticate within it;
- * {@code http.token.file} (Weir; unset): {@code /metrics} and {@code /health} then need
- * {@code Authorization: Bearer <the file's first line>}; {@code coordination.quorum.security.protocol}
- * (Weir; PLAINTEXT, or SSL: mutual TLS on the Ratis quorum port with the node's {@code ssl.keystore.*}
- * and {@code ssl.truststore.*}, client certificates always required).
- *
- * <p>Automatic balancing (Weir; controller's {@code ReplicaBalancer}): {@code auto.balance.enable}
- * (true) lets the active controller even out replicas, preferred leaders and bytes per broker when
- * brokers join or leave and every {@code auto.balance.interval.ms} (10 s), moving at most
- * {@code auto.balance.max.concurrent.moves} (4) partitions at a time.
- * {@code follower.replication.throttled.rate} (Kafka's name; unbounded by default) bounds the
- * bytes per second this broker copies into replicas that a reassignment is adding;
- * {@code leader.replication.throttled.rate} (Kafka's name; unbounded by default) bounds what it
- * sends, as partition leader, to such replicas. Neither holds back a replica in the ISR.
- *
- * <p>Authorization, with Kafka's names (docs/SECURITY.md, "ACLs"): {@code authorizer.class.name}
- * ({@value #KAFKA_STANDARD_AUTHORIZER} or {@value #WEIR_ACL_AUTHORIZER}; unset: no authorization),
- * {@code super.users} (principals separated by semicolons) and
- * {@code allow.everyone.if.no.acl.found} (false).
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record NodeConfig(
@@ -218,19 +140,13 @@ public record NodeConfig(
      * stalls (see controller's {@code BrokerHeartbeatTracker}) and heartbeats come every 500 ms.
      */
     public static final int DEFAULT_BROKER_SESSION_TIMEOUT_MS = 3000;
-
-    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .build())
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    private static final List<String> STORE_TYPES = List.of("JKS", "PKCS12", "PEM");
 
     public NodeConfig {
         Objects.requireNonNull(dataDir, "data.dir");
         Objects.requireNonNull(listeners, "listeners");
         Objects.requireNonNull(coordination, "coordination");
-        if (nodeId < 0) throw new IllegalArgumentException("node.id must not be negative");
+        SettingChecks.notNegative("node.id", nodeId);
         clusterId = clusterId == null ? "weir" : clusterId;
         socketRequestMaxBytes = socketRequestMaxBytes == null ? NetworkConfig.DEFAULT_MAX_REQUEST_BYTES : socketRequestMaxBytes;
         numIoThreads = numIoThreads == null ? Math.max(2, Runtime.getRuntime().availableProcessors()) : numIoThreads;
@@ -243,8 +159,8 @@ public record NodeConfig(
         autoCreateTopicsEnable = autoCreateTopicsEnable == null || autoCreateTopicsEnable; // Kafka's default
         // Kafka's auto.leader.rebalance.enable with leader.imbalance.check.interval.seconds=300; 0 turns it off.
         leaderImbalanceCheckIntervalMs = leaderImbalanceCheckIntervalMs == null ? 300_000L : leaderImbalanceCheckIntervalMs;
-        if (leaderImbalanceCheckIntervalMs < 0) throw new IllegalArgumentException("leader.imbalance.check.interval.ms must not be negative");
-        if (replicaLagTimeMaxMs <= 0) throw new IllegalArgumentException("replica.lag.time.max.ms must be positive");
+        SettingChecks.notNegative("leader.imbalance.check.interval.ms", leaderImbalanceCheckIntervalMs);
+        SettingChecks.positive("replica.lag.time.max.ms", replicaLagTimeMaxMs);
         offsetsRetentionMinutes = offsetsRetentionMinutes == null
                 ? GroupCoordinator.OFFSETS_RETENTION_MS / 60_000.0 : offsetsRetentionMinutes;
         if (!(offsetsRetentionMinutes * 60_000 >= 1)) {
@@ -252,17 +168,13 @@ public record NodeConfig(
         }
         offsetsRetentionCheckIntervalMs = offsetsRetentionCheckIntervalMs == null
                 ? GroupCoordinator.OFFSETS_RETENTION_CHECK_INTERVAL_MS : offsetsRetentionCheckIntervalMs;
-        if (offsetsRetentionCheckIntervalMs <= 0) {
-            throw new IllegalArgumentException("offsets.retention.check.interval.ms must be positive");
-        }
+        SettingChecks.positive("offsets.retention.check.interval.ms", offsetsRetentionCheckIntervalMs);
         // Kafka's name and default: fetch sessions (KIP-227) this node keeps; 0 turns them off.
         maxIncrementalFetchSessionCacheSlots = maxIncrementalFetchSessionCacheSlots == null
                 ? FetchSessionCache.DEFAULT_SLOTS : maxIncrementalFetchSessionCacheSlots;
-        if (maxIncrementalFetchSessionCacheSlots < 0) {
-            throw new IllegalArgumentException("max.incremental.fetch.session.cache.slots must not be negative");
-        }
+        SettingChecks.notNegative("max.incremental.fetch.session.cache.slots", maxIncrementalFetchSessionCacheSlots);
         groupInitialRebalanceDelayMs = groupInitialRebalanceDelayMs == null ? 3000 : groupInitialRebalanceDelayMs;
-        if (groupInitialRebalanceDelayMs < 0) throw new IllegalArgumentException("group.initial.rebalance.delay.ms must not be negative");
+        SettingChecks.notNegative("group.initial.rebalance.delay.ms", groupInitialRebalanceDelayMs);
         groupConsumerSessionTimeoutMs = groupConsumerSessionTimeoutMs == null
                 ? GroupCoordinator.CONSUMER_SESSION_TIMEOUT_MS : groupConsumerSessionTimeoutMs;
         groupConsumerHeartbeatIntervalMs = groupConsumerHeartbeatIntervalMs == null
@@ -281,7 +193,7 @@ public record NodeConfig(
         // By default, room for the node's open-queue bound (storage's, from this process's limits).
         reservedFileDescriptors = reservedFileDescriptors == null
                 ? FileDescriptors.reservedFor(LogManager.maxOpenQueuesForThisProcess()) : reservedFileDescriptors;
-        if (reservedFileDescriptors < 0) throw new IllegalArgumentException("reserved.file.descriptors must not be negative");
+        SettingChecks.notNegative("reserved.file.descriptors", reservedFileDescriptors);
         maxConnections = maxConnections == null ? FileDescriptors.defaultMaxConnections(reservedFileDescriptors) : maxConnections;
         maxConnectionsPerIp = maxConnectionsPerIp == null ? Integer.MAX_VALUE : maxConnectionsPerIp; // Kafka's default
         socketListenBacklogSize = socketListenBacklogSize == null ? NetworkConfig.DEFAULT_LISTEN_BACKLOG : socketListenBacklogSize;
@@ -292,14 +204,12 @@ public record NodeConfig(
         offsetsTopicReplicationFactor = offsetsTopicReplicationFactor == null
                 ? (short) (coordination.backend().equals("zookeeper") ? 3 : Math.min(3, Math.max(1, coordination.voters().size())))
                 : offsetsTopicReplicationFactor;
-        if (offsetsTopicReplicationFactor < 1) throw new IllegalArgumentException("offsets.topic.replication.factor must be at least 1");
+        SettingChecks.atLeast("offsets.topic.replication.factor", offsetsTopicReplicationFactor, 1);
         logDirReservedBytes = logDirReservedBytes == null ? DiskSpace.DEFAULT_RESERVE_BYTES : logDirReservedBytes;
-        if (logDirReservedBytes < 0) throw new IllegalArgumentException("log.dir.reserved.bytes must not be negative");
+        SettingChecks.notNegative("log.dir.reserved.bytes", logDirReservedBytes);
         logRetentionCheckIntervalMs = logRetentionCheckIntervalMs == null ? LogRetention.DEFAULT_CHECK_INTERVAL_MS
                 : logRetentionCheckIntervalMs;
-        if (logRetentionCheckIntervalMs <= 0) {
-            throw new IllegalArgumentException("log.retention.check.interval.ms must be positive");
-        }
+        SettingChecks.positive("log.retention.check.interval.ms", logRetentionCheckIntervalMs);
         sslKeystoreType = sslKeystoreType == null ? "JKS" : sslKeystoreType.toUpperCase(java.util.Locale.ROOT); // Kafka's
         sslTruststoreType = sslTruststoreType == null ? "JKS" : sslTruststoreType.toUpperCase(java.util.Locale.ROOT);
         sslClientAuth = sslClientAuth == null ? "none" : sslClientAuth.toLowerCase(java.util.Locale.ROOT);
@@ -313,57 +223,32 @@ public record NodeConfig(
         }
         superUsers = superUsers == null ? "" : superUsers;
         allowEveryoneIfNoAclFound = allowEveryoneIfNoAclFound != null && allowEveryoneIfNoAclFound; // Kafka's: false
-        if (connectionsMaxReauthMs < 0) throw new IllegalArgumentException("connections.max.reauth.ms must not be negative");
+        SettingChecks.notNegative("connections.max.reauth.ms", connectionsMaxReauthMs);
         saslEnabledMechanisms = saslEnabledMechanisms == null ? "SCRAM-SHA-256,SCRAM-SHA-512" : saslEnabledMechanisms;
-        for (String mechanism : mechanisms(saslEnabledMechanisms)) {
-            if (!List.of("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN").contains(mechanism)) {
-                throw new IllegalArgumentException("sasl.enabled.mechanisms: " + mechanism
-                        + " is not SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN");
-            }
-        }
-        if (!List.of("JKS", "PKCS12", "PEM").contains(sslKeystoreType)) {
-            throw new IllegalArgumentException("ssl.keystore.type must be JKS, PKCS12 or PEM, not " + sslKeystoreType);
-        }
-        if (!List.of("JKS", "PKCS12", "PEM").contains(sslTruststoreType)) {
-            throw new IllegalArgumentException("ssl.truststore.type must be JKS, PKCS12 or PEM, not " + sslTruststoreType);
-        }
-        if (!List.of("none", "requested", "required").contains(sslClientAuth)) {
-            throw new IllegalArgumentException("ssl.client.auth must be none, requested or required, not " + sslClientAuth);
-        }
+        SettingChecks.saslMechanisms(saslEnabledMechanisms);
+        SettingChecks.oneOf("ssl.keystore.type", sslKeystoreType, STORE_TYPES);
+        SettingChecks.oneOf("ssl.truststore.type", sslTruststoreType, STORE_TYPES);
+        SettingChecks.oneOf("ssl.client.auth", sslClientAuth, List.of("none", "requested", "required"));
         KafkaListeners parsed = KafkaListeners.parse(listeners.kafka(), advertisedListeners, listenerSecurityProtocolMap,
                 interBrokerListenerName);
-        boolean tls = parsed.all().stream().anyMatch(l -> l.protocol() == org.apache.kafka.common.security.auth.SecurityProtocol.SSL
-                || l.protocol() == org.apache.kafka.common.security.auth.SecurityProtocol.SASL_SSL);
-        if (tls && sslKeystoreLocation == null) {
-            throw new IllegalArgumentException("an SSL or SASL_SSL listener needs ssl.keystore.location");
-        }
-        if (coordination.quorumTls() && (sslKeystoreLocation == null || sslTruststoreLocation == null)) {
-            throw new IllegalArgumentException("coordination.quorum.security.protocol SSL needs ssl.keystore.location"
-                    + " (this node's certificate) and ssl.truststore.location (the cluster's CA only)");
-        }
+        SettingChecks.tlsStores(parsed, coordination, sslKeystoreLocation, sslTruststoreLocation);
         autoBalanceEnable = autoBalanceEnable == null || autoBalanceEnable;
         autoBalanceIntervalMs = autoBalanceIntervalMs == null ? 10_000L : autoBalanceIntervalMs;
-        if (autoBalanceIntervalMs <= 0) throw new IllegalArgumentException("auto.balance.interval.ms must be positive");
+        SettingChecks.positive("auto.balance.interval.ms", autoBalanceIntervalMs);
         autoBalanceMaxConcurrentMoves = autoBalanceMaxConcurrentMoves == null ? 4 : autoBalanceMaxConcurrentMoves;
-        if (autoBalanceMaxConcurrentMoves < 1) {
-            throw new IllegalArgumentException("auto.balance.max.concurrent.moves must be at least 1");
-        }
+        SettingChecks.atLeast("auto.balance.max.concurrent.moves", autoBalanceMaxConcurrentMoves, 1);
         followerReplicationThrottledRate = followerReplicationThrottledRate == null ? Long.MAX_VALUE
                 : followerReplicationThrottledRate;
-        if (followerReplicationThrottledRate <= 0) {
-            throw new IllegalArgumentException("follower.replication.throttled.rate must be positive");
-        }
+        SettingChecks.positive("follower.replication.throttled.rate", followerReplicationThrottledRate);
         leaderReplicationThrottledRate = leaderReplicationThrottledRate == null ? Long.MAX_VALUE
                 : leaderReplicationThrottledRate;
-        if (leaderReplicationThrottledRate <= 0) {
-            throw new IllegalArgumentException("leader.replication.throttled.rate must be positive");
-        }
+        SettingChecks.positive("leader.replication.throttled.rate", leaderReplicationThrottledRate);
         quotaWindowNum = quotaWindowNum == null ? ClientQuotas.DEFAULT_SAMPLES : quotaWindowNum;
-        if (quotaWindowNum < 2) throw new IllegalArgumentException("quota.window.num must be at least 2");
+        SettingChecks.atLeast("quota.window.num", quotaWindowNum, 2);
         quotaWindowSizeSeconds = quotaWindowSizeSeconds == null ? ClientQuotas.DEFAULT_SAMPLE_SECONDS : quotaWindowSizeSeconds;
-        if (quotaWindowSizeSeconds < 1) throw new IllegalArgumentException("quota.window.size.seconds must be at least 1");
+        SettingChecks.atLeast("quota.window.size.seconds", quotaWindowSizeSeconds, 1);
         maxConnectionCreationRate = maxConnectionCreationRate == null ? Integer.MAX_VALUE : maxConnectionCreationRate;
-        if (maxConnectionCreationRate < 1) throw new IllegalArgumentException("max.connection.creation.rate must be positive");
+        SettingChecks.positive("max.connection.creation.rate", maxConnectionCreationRate);
         LogCleaner.Settings cleaner = LogCleaner.Settings.DEFAULTS;
         logCleanerEnable = logCleanerEnable == null ? cleaner.enable() : logCleanerEnable;
         logCleanerThreads = logCleanerThreads == null ? cleaner.threads() : logCleanerThreads;
@@ -372,7 +257,7 @@ public record NodeConfig(
         logCleanerIoMaxBytesPerSecond = logCleanerIoMaxBytesPerSecond == null ? cleaner.ioMaxBytesPerSecond()
                 : logCleanerIoMaxBytesPerSecond;
         logCleanerBackoffMs = logCleanerBackoffMs == null ? cleaner.backoffMs() : logCleanerBackoffMs;
-        logCleanerSettings(logCleanerEnable, logCleanerThreads, logCleanerDedupeBufferSize,
+        new LogCleaner.Settings(logCleanerEnable, logCleanerThreads, logCleanerDedupeBufferSize,
                 logCleanerIoMaxBytesPerSecond, logCleanerBackoffMs); // checked now, naming the key at fault
         // Validates the listener's bounds now, with errors that name the key at fault.
         network(parsed.first().bind(), numIoThreads, socketRequestMaxBytes, queuedMaxRequestBytes,
@@ -382,13 +267,8 @@ public record NodeConfig(
 
     /** The log cleaner's settings ({@code log.cleaner.*}, Kafka's names and defaults). */
     public LogCleaner.Settings logCleaner() {
-        return logCleanerSettings(logCleanerEnable, logCleanerThreads, logCleanerDedupeBufferSize,
+        return new LogCleaner.Settings(logCleanerEnable, logCleanerThreads, logCleanerDedupeBufferSize,
                 logCleanerIoMaxBytesPerSecond, logCleanerBackoffMs);
-    }
-
-    private static LogCleaner.Settings logCleanerSettings(boolean enable, int threads, long dedupe, double io,
-                                                          long backoff) {
-        return new LogCleaner.Settings(enable, threads, dedupe, io, backoff);
     }
 
     /** The Kafka listener's address and bounds. */
@@ -436,49 +316,10 @@ public record NodeConfig(
                                @JsonProperty("quorum.port") Integer quorumPort,
                                @JsonProperty("quorum.security.protocol") String quorumSecurityProtocol) {
         public Coordination {
-            if (quorumSecurityProtocol != null) {
-                quorumSecurityProtocol = quorumSecurityProtocol.toUpperCase(java.util.Locale.ROOT);
-                if (!List.of("PLAINTEXT", "SSL").contains(quorumSecurityProtocol)) {
-                    throw new IllegalArgumentException("coordination.quorum.security.protocol must be PLAINTEXT or SSL, not "
-                            + quorumSecurityProtocol);
-                }
-                if (!"ratis".equals(backend)) {
-                    throw new IllegalArgumentException("coordination.quorum.security.protocol is only for the ratis backend");
-                }
-            }
-            if (quorumPort != null && (quorumPort < 0 || quorumPort > 65535)) {
-                throw new IllegalArgumentException("coordination.quorum.port out of range: " + quorumPort);
-            }
-            if (quorumPort != null && !"ratis".equals(backend)) {
-                throw new IllegalArgumentException("coordination.quorum.port is only for the ratis backend");
-            }
-            Objects.requireNonNull(backend, "coordination.backend");
-            if (!backend.equals("ratis") && !backend.equals("zookeeper") && !backend.equals("local")) {
-                throw new IllegalArgumentException("coordination.backend must be ratis, zookeeper or local, not " + backend);
-            }
+            quorumSecurityProtocol = CoordinationRules.quorumSecurityProtocol(quorumSecurityProtocol, backend);
+            CoordinationRules.checkBackend(backend, quorumPort);
             voters = voters == null ? List.of() : List.copyOf(voters);
-            if (backend.equals("ratis") && voters.isEmpty()) {
-                throw new IllegalArgumentException("coordination.voters is required for the ratis backend");
-            }
-            if (backend.equals("zookeeper") && (zookeeper == null || zookeeper.connect() == null)) {
-                throw new IllegalArgumentException("coordination.zookeeper.connect is required for the zookeeper backend");
-            }
-            if (backend.equals("zookeeper") && zookeeper.mirror() != null) {
-                throw new IllegalArgumentException("coordination.zookeeper.mirror is only for the ratis backend;"
-                        + " on zookeeper the metadata already is in ZooKeeper");
-            }
-            if (backend.equals("ratis") && zookeeper != null && zookeeper.connect() != null) {
-                throw new IllegalArgumentException("coordination.zookeeper.connect is only for the zookeeper backend;"
-                        + " on ratis only coordination.zookeeper.mirror may be set");
-            }
-            if (backend.equals("local") && zookeeper != null) {
-                throw new IllegalArgumentException("coordination.zookeeper is only for the zookeeper backend (or its"
-                        + " mirror for ratis), not local");
-            }
-            if (backend.equals("zookeeper") && !voters.isEmpty()) {
-                throw new IllegalArgumentException("coordination.voters is only for the ratis backend;"
-                        + " on ZooKeeper the controller is elected among all nodes");
-            }
+            CoordinationRules.checkSections(backend, voters, zookeeper);
         }
 
         /** Any backend, plaintext on a Ratis quorum port. */
@@ -536,22 +377,11 @@ public record NodeConfig(
                             @JsonProperty("connection.timeout.ms") Integer connectionTimeoutMs,
                             @JsonProperty("mirror") String mirror) {
         public ZooKeeper {
-            if (connect == null && mirror == null) {
-                throw new IllegalArgumentException("coordination.zookeeper.connect is required");
-            }
-            checkConnect("coordination.zookeeper.connect", connect);
-            checkConnect("coordination.zookeeper.mirror", mirror);
+            CoordinationRules.checkEnsemble(connect, mirror);
             sessionTimeoutMs = sessionTimeoutMs == null
                     ? (int) ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT.toMillis() : sessionTimeoutMs;
             connectionTimeoutMs = connectionTimeoutMs == null ? sessionTimeoutMs : connectionTimeoutMs;
-            if (sessionTimeoutMs <= 0) {
-                throw new IllegalArgumentException("coordination.zookeeper.session.timeout.ms must be positive, not "
-                        + sessionTimeoutMs);
-            }
-            if (connectionTimeoutMs <= 0) {
-                throw new IllegalArgumentException("coordination.zookeeper.connection.timeout.ms must be positive, not "
-                        + connectionTimeoutMs);
-            }
+            CoordinationRules.checkTimeouts(sessionTimeoutMs, connectionTimeoutMs);
         }
 
         public ZooKeeper(String connect) {
@@ -565,15 +395,6 @@ public record NodeConfig(
         /** Only a mirror (the ratis backend). */
         public static ZooKeeper mirrorOnly(String mirror) {
             return new ZooKeeper(null, null, null, mirror);
-        }
-
-        private static void checkConnect(String key, String value) {
-            if (value == null) return;
-            try {
-                ZooKeeperConnect.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
-            }
         }
     }
 
@@ -619,11 +440,7 @@ public record NodeConfig(
 
     /** The SASL mechanisms SASL_PLAINTEXT and SASL_SSL listeners offer users. */
     public List<String> saslMechanisms() {
-        return mechanisms(saslEnabledMechanisms);
-    }
-
-    private static List<String> mechanisms(String list) {
-        return java.util.Arrays.stream(list.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList();
+        return SettingChecks.mechanisms(saslEnabledMechanisms);
     }
 
     /** Every Kafka listener with its security protocol, and which one brokers use among themselves. */
@@ -656,13 +473,7 @@ public record NodeConfig(
      * checked as a loaded file is: an unknown key or a bad value throws.
      */
     public NodeConfig with(Map<String, ?> settings) {
-        ObjectNode tree = YAML.valueToTree(this);
-        settings.forEach((key, value) -> tree.set(key, YAML.valueToTree(value)));
-        try {
-            return YAML.treeToValue(tree, NodeConfig.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("invalid node settings " + settings + ": " + e.getOriginalMessage(), e);
-        }
+        return NodeConfigYaml.with(this, settings);
     }
 
     /**
@@ -671,11 +482,7 @@ public record NodeConfig(
      * what {@link #load} accepts.
      */
     public String toYaml() {
-        try {
-            return YAML.writeValueAsString(this);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        return NodeConfigYaml.write(this);
     }
 
     public void write(Path file) throws IOException {
@@ -683,10 +490,10 @@ public record NodeConfig(
     }
 
     public static NodeConfig load(Path file) throws IOException {
-        return YAML.readValue(file.toFile(), NodeConfig.class);
+        return NodeConfigYaml.read(file);
     }
 
     public static NodeConfig parse(String yaml) throws IOException {
-        return YAML.readValue(yaml, NodeConfig.class);
+        return NodeConfigYaml.parse(yaml);
     }
 }

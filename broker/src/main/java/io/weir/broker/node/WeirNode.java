@@ -1,7 +1,5 @@
 package io.weir.broker.node;
 
-import io.weir.controller.partition.AlterPartitionReply;
-import io.weir.controller.partition.AlterPartitionRequest;
 import io.weir.broker.fetch.session.FetchSessionCache;
 import io.weir.broker.fetch.session.FetchSessions;
 import io.weir.broker.BrokerApis;
@@ -44,7 +42,6 @@ import io.weir.replication.InterBrokerSecurity;
 import io.weir.controller.ControllerConfig;
 import io.weir.controller.ProducerIdControlManager;
 import io.weir.controller.QuorumController;
-import io.weir.controller.partition.TopicPartitionName;
 import io.weir.controller.coordination.ControllerLocation;
 import io.weir.controller.coordination.Coordination;
 import io.weir.controller.coordination.LocalCoordination;
@@ -72,13 +69,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
-import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -262,25 +256,10 @@ public final class WeirNode implements AutoCloseable {
                 ReplicationConfig.defaults().withReplicaLagTimeMaxMs(config.replicaLagTimeMaxMs())
                         .withFollowerThrottledRate(config.followerReplicationThrottledRate())
                         .withLeaderThrottledRate(config.leaderReplicationThrottledRate()),
-                () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), new ReplicaManager.IsrChannel() {
-                    @Override
-                    public CompletableFuture<AlterPartitionReply> alterPartition(AlterPartitionRequest request) {
-                        return alterPartitions(List.of(request)).thenApply(replies -> replies.get(0));
-                    }
-
-                    // One AlterPartition for all of a check's ISR changes, one metadata write.
-                    @Override
-                    public CompletableFuture<List<AlterPartitionReply>> alterPartitions(
-                            List<AlterPartitionRequest> requests) {
-                        try {
-                            return CompletableFuture.completedFuture(isrChannel.alterPartitions(requests));
-                        } catch (Exception e) {
-                            return CompletableFuture.failedFuture(e);
-                        }
-                    }
-                }, interBrokerSecurity);
+                () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), new ControllerIsrChannel(isrChannel),
+                interBrokerSecurity);
         started.add(replicas);
-        controller.setPartitionSizes(() -> partitionSizes(replicas));
+        controller.setPartitionSizes(() -> HostedPartitionSizes.of(replicas));
         if (coordination instanceof RatisCoordination ratis) {
             controller.addImageListener(new UnregisteredListenerRemover(controller, ratis));
         }
@@ -350,29 +329,7 @@ public final class WeirNode implements AutoCloseable {
                         lifecycleCallTimeoutMs(config.brokerSessionTimeoutMs()), interBrokerSecurity),
                 config.brokerHeartbeatIntervalMs(), () -> !logs.isWritable());
         lifecycle.start();
-        metrics.gauge("weir.partitions", "partition logs on this node", () -> logs.partitions().size());
-        metrics.gauge("weir.partitions.leader", "partitions this node leads", replicas::leaderCount);
-        metrics.gauge("weir.fetch.sessions", "incremental fetch sessions this node keeps (KIP-227)", fetchSessions::size);
-        metrics.gauge("weir.fetch.sessions.partitions", "partitions over all fetch sessions",
-                fetchSessions::totalPartitions);
-        metrics.gauge("weir.partitions.offline", "partitions with no leader (no live ISR member)",
-                () -> metadata.image().topicsById().values().stream()
-                        .flatMap(t -> t.partitions().values().stream()).filter(p -> p.leader() < 0).count());
-        metrics.gauge("weir.partitions.under.replicated", "led partitions whose ISR is smaller than their replicas",
-                replicas::underReplicatedPartitions);
-        metrics.gauge("weir.reassignment.partitions.moving", "partitions a reassignment is adding replicas to (cluster-wide)",
-                () -> metadata.image().topicsById().values().stream()
-                        .flatMap(t -> t.partitions().values().stream()).filter(p -> !p.addingReplicas().isEmpty()).count());
-        metrics.gauge("weir.reassignment.bytes.remaining",
-                "bytes this node, as leader, still has to copy into replicas being added (out of the ISR)",
-                () -> replicas.moveProgress().stream().mapToLong(io.weir.replication.MoveProgress::bytesRemaining).sum());
-        metrics.gauge("weir.reassignment.bytes.copied.per.second",
-                "bytes/s this node, as leader, sent to replicas being added, over the last 11 s",
-                replicas::reassignmentCopyRate);
-        metrics.gauge("weir.log.dir.full", "1 while the data directory is full: appends answer KAFKA_STORAGE_ERROR",
-                () -> logs.diskSpace().isFull() ? 1 : 0);
-        metrics.gauge("weir.broker.fenced", "1 while this broker is fenced or unregistered",
-                () -> lifecycle.isUnfenced() ? 0 : 1);
+        NodeGauges.register(metrics, logs, replicas, fetchSessions, metadata, lifecycle);
         if (config.listeners().http() != null) {
             NodeConfig.HostPort http = NodeConfig.HostPort.parse(config.listeners().http());
             BrokerLifecycle l = lifecycle;
@@ -384,7 +341,6 @@ public final class WeirNode implements AutoCloseable {
                 config.coordination().backend());
     }
 
-    /** A channel to the active controller that authenticates as this node when the cluster has a secret. */
     /**
      * How long a heartbeat or registration waits for the active controller: half a broker
      * session, within 1 to 5 s. A call to a controller that froze (rather than died) must give up
@@ -396,11 +352,11 @@ public final class WeirNode implements AutoCloseable {
         return (int) Math.max(1_000, Math.min(CONTROLLER_CALL_TIMEOUT_MS, brokerSessionTimeoutMs / 2));
     }
 
+    /** A channel to the active controller that authenticates as this node when the cluster has a secret. */
     private RoutingControllerChannel controllerChannel() {
         return new RoutingControllerChannel(controller, config.clusterId(), CONTROLLER_CALL_TIMEOUT_MS, interBrokerSecurity);
     }
 
-    /** The node ids this cluster has: the static voters on Ratis, this node alone locally, any on ZooKeeper. */
     /** ACL authorization when {@code authorizer.class.name} is set; cluster members are super users. */
     private Authorization authorization(ClusterMembership membership) {
         if (!config.authorizationEnabled()) return Authorization.NONE;
@@ -411,6 +367,7 @@ public final class WeirNode implements AutoCloseable {
                 && membership.memberId(principal.getName()).isPresent());
     }
 
+    /** The node ids this cluster has: the static voters on Ratis, this node alone locally, any on ZooKeeper. */
     private Optional<Set<Integer>> expectedNodeIds() {
         return switch (config.coordination().backend()) {
             case "zookeeper" -> Optional.empty();
@@ -457,24 +414,6 @@ public final class WeirNode implements AutoCloseable {
         started.add(mirror);
         controller.addImageListener(image -> mirror.nudge());
         mirror.start();
-    }
-
-    /**
-     * Sizes of the partitions this node hosts, for the balancer's byte goal (a partition's
-     * replicas hold about the same bytes, so the controller uses them only when they cover
-     * every partition, as on a cluster where this node holds a replica of each).
-     */
-    private static Map<TopicPartitionName, Long> partitionSizes(ReplicaManager replicas) {
-        Map<TopicPartitionName, Long> sizes = new HashMap<>();
-        for (io.weir.replication.Partition p : replicas.hostedPartitions()) {
-            try {
-                sizes.put(new TopicPartitionName(p.topicPartition().topic(), p.topicPartition().partition()),
-                        p.sizeInBytes());
-            } catch (RuntimeException e) {
-                // The partition left this node while we looked.
-            }
-        }
-        return sizes;
     }
 
     /** Waits until this broker is registered and unfenced, so clients can use it. */

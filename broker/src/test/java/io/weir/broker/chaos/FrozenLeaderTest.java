@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import io.weir.broker.testing.KeptLogs;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.AfterEach;
 
 /**
  * A partition leader frozen with SIGSTOP (a hung JVM: sockets open, nothing answered) while an
@@ -35,8 +37,14 @@ class FrozenLeaderTest {
     /** Session timeout, election, metadata propagation and client retries, with room for a loaded machine. */
     private static final long ACKS_RESUME_WITHIN_MS = 18_000;
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    /** Deleted pass or fail; every node's log is kept in target/test-logs (KeptLogs). */
+    @TempDir
     Path dir;
+
+    @AfterEach
+    void keepLogs(TestInfo test) {
+        KeptLogs.copy(dir, test);
+    }
 
     @Test
     void writesResumeOnTheNewLeaderWhileTheOldOneIsStillFrozen() throws Exception {

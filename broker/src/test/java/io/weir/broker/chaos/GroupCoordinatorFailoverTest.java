@@ -31,8 +31,10 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import io.weir.broker.testing.KeptLogs;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.AfterEach;
 
 /**
  * Three node JVMs; a group of three real consumers shares six partitions. The node that
@@ -54,9 +56,14 @@ class GroupCoordinatorFailoverTest {
             "group.consumer.heartbeat.interval.ms", 500,
             "group.consumer.session.timeout.ms", 15_000);
 
-    /** Kept after a failure, with every node's log, for the post-mortem. */
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    /** Deleted pass or fail; every node's log is kept in target/test-logs (KeptLogs) for the post-mortem. */
+    @TempDir
     Path dir;
+
+    @AfterEach
+    void keepLogs(TestInfo test) {
+        KeptLogs.copy(dir, test);
+    }
 
     @Test
     void killingTheCoordinatorKeepsTheGenerationAndTheCommittedOffsets() throws Exception {

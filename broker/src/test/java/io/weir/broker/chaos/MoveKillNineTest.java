@@ -22,8 +22,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import io.weir.broker.testing.KeptLogs;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -64,9 +66,14 @@ class MoveKillNineTest {
         }
     }
 
-    /** Kept after a failure, with every node's log, for the post-mortem. */
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    /** Deleted pass or fail; every node's log is kept in target/test-logs (KeptLogs) for the post-mortem. */
+    @TempDir
     Path dir;
+
+    @AfterEach
+    void keepLogs(TestInfo test) {
+        KeptLogs.copy(dir, test);
+    }
 
     @ParameterizedTest(name = "kill -9 the {0}")
     @EnumSource(Victim.class)

@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import io.weir.broker.testing.KeptLogs;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.AfterEach;
 
 /**
  * No spurious failover with the default (short) broker session: a partition leader paused for
@@ -26,8 +28,14 @@ class PausedLeaderTest {
     /** One in the default build (about 30 s with the cluster), five with -Pchaos. */
     private static final int PAUSES = Boolean.getBoolean("weir.chaos.long") ? 5 : 1;
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    /** Deleted pass or fail; every node's log is kept in target/test-logs (KeptLogs). */
+    @TempDir
     Path dir;
+
+    @AfterEach
+    void keepLogs(TestInfo test) {
+        KeptLogs.copy(dir, test);
+    }
 
     @Test
     void aLeaderPausedForOneSecondIsNotFencedAndKeepsLeading() throws Exception {

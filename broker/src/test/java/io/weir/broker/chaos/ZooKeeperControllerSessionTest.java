@@ -24,8 +24,10 @@ import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.MetadataResponse;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import io.weir.broker.testing.KeptLogs;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.AfterEach;
 
 /**
  * ZooKeeper only, three node JVMs on a real ZooKeeper server: what happens to the active
@@ -51,8 +53,14 @@ class ZooKeeperControllerSessionTest {
             "replica.lag.time.max.ms", 3000);
     private static final ChaosTopic TOPIC = new ChaosTopic("zk-session", 3);
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    /** Deleted pass or fail; every node's log is kept in target/test-logs (KeptLogs). */
+    @TempDir
     Path dir;
+
+    @AfterEach
+    void keepLogs(TestInfo test) {
+        KeptLogs.copy(dir, test);
+    }
 
     @Test
     void anExpiredOrFrozenControllerIsReplacedAndNeverCommitsAfterItsSuccessor() throws Exception {

@@ -20,8 +20,10 @@ import org.apache.curator.retry.RetryNTimes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import io.weir.broker.testing.KeptLogs;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.AfterEach;
 
 /**
  * ZooKeeper only: three node JVMs on a real ZooKeeper server, RF=3, min.insync.replicas=2. An
@@ -38,9 +40,14 @@ class ZooKeeperServerRestartTest {
             "broker.session.timeout.ms", 3000,
             "replica.lag.time.max.ms", 3000);
 
-    /** Kept after a failure, with every node's log, for the post-mortem. */
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    /** Deleted pass or fail; every node's log is kept in target/test-logs (KeptLogs) for the post-mortem. */
+    @TempDir
     Path dir;
+
+    @AfterEach
+    void keepLogs(TestInfo test) {
+        KeptLogs.copy(dir, test);
+    }
 
     @Test
     void restartingTheZooKeeperServerWhileAnAcksAllProducerWritesLosesNothingAcknowledged() throws Exception {

@@ -21,8 +21,10 @@ import org.apache.kafka.connect.file.FileStreamSinkConnector;
 import org.apache.kafka.connect.file.FileStreamSourceConnector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import io.weir.broker.testing.KeptLogs;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.AfterEach;
 
 import java.io.File;
 import java.io.IOException;
@@ -62,13 +64,19 @@ class KafkaConnectTest {
     private static final int MORE = 100;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // a failure leaves the worker logs (worker-N/worker.log)
+    /** Deleted pass or fail; the worker logs (worker-N/worker.log) are kept in target/test-logs (KeptLogs). */
+    @TempDir
     Path dir;
+
+    @AfterEach
+    void keepLogs(TestInfo test) {
+        KeptLogs.copy(dir, test);
+    }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
-    void connectRunsOnWeirAndSurvivesAWorkerKilledWithKillNine() throws Exception {
+    void connectRunsOnWeirAndSurvivesAWorkerKilledWithKillNine(TestInfo test) throws Exception {
         long started = System.nanoTime();
         List<WeirNode> nodes = new ArrayList<>();
         List<Worker> workers = new ArrayList<>();
@@ -166,7 +174,7 @@ class KafkaConnectTest {
             assertThat(topicDuplicates).as("lines produced twice after the source committed its position").isZero();
             assertThat(sinkDuplicates).as("lines written twice after the sink committed its offset").isZero();
         } catch (Throwable failure) {
-            System.out.println("KafkaConnectTest failed; worker logs under " + dir);
+            System.out.println("KafkaConnectTest failed; worker logs in " + KeptLogs.of(test).toAbsolutePath());
             throw failure;
         } finally {
             workers.forEach(Worker::kill);

@@ -17,9 +17,19 @@ import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
  */
 public final class SmallFileSystem implements AutoCloseable {
     private final Path mountPoint;
+    /** Detaches the mount if the JVM exits before {@link #close} (a test run stopped with SIGTERM or Ctrl-C). */
+    private final Thread detachOnExit;
 
     private SmallFileSystem(Path mountPoint) {
         this.mountPoint = mountPoint;
+        this.detachOnExit = new Thread(() -> {
+            try {
+                run("umount", "-l", mountPoint.toString());
+            } catch (IOException | InterruptedException e) {
+                // The JVM is exiting: nothing more to do.
+            }
+        }, "small-file-system-detach");
+        Runtime.getRuntime().addShutdownHook(detachOnExit);
     }
 
     public static SmallFileSystem mount(Path mountPoint, int megabytes) throws IOException, InterruptedException {
@@ -69,6 +79,11 @@ public final class SmallFileSystem implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(detachOnExit);
+        } catch (IllegalStateException exiting) {
+            // Closed while the JVM exits: the hook detaches it too, which is harmless after an unmount.
+        }
         // Chronicle unmaps closed files on a background thread.
         BackgroundResourceReleaser.releasePendingResources();
         String out = run("umount", mountPoint.toString());

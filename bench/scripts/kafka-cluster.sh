@@ -7,7 +7,6 @@
 #   bench/scripts/kafka-cluster.sh down DIR            # stops them (SIGTERM, then SIGKILL) and removes DIR
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-kcp="${KAFKA_CLASSPATH:-$(cat "$root/bench/target/apache-kafka.classpath")}"
 cmd=$1 dir=$2
 
 if [ "$cmd" = down ]; then
@@ -21,6 +20,7 @@ if [ "$cmd" = down ]; then
 fi
 
 port=$3
+kcp="${KAFKA_CLASSPATH:-$(cat "$root/bench/target/apache-kafka.classpath")}"
 voters="1@127.0.0.1:$((port + 100)),2@127.0.0.1:$((port + 101)),3@127.0.0.1:$((port + 102))"
 id="$(java -cp "$kcp" kafka.tools.StorageTool random-uuid)"
 for n in 1 2 3; do

@@ -9,12 +9,19 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cmd=$1 dir=$2
 
-if [ "$cmd" = down ]; then
-  for f in "$dir"/node-*/pid; do kill "$(cat "$f")" 2>/dev/null || true; done
+stop() { # SIGTERM to every node this script started in $dir, then SIGKILL after 30 s
+  for f in "$dir"/node-*/pid; do [ -f "$f" ] && { kill "$(cat "$f")" 2>/dev/null || true; }; done
   for f in "$dir"/node-*/pid; do
+    [ -f "$f" ] || continue
     for _ in $(seq 30); do kill -0 "$(cat "$f")" 2>/dev/null || break; sleep 1; done
     kill -9 "$(cat "$f")" 2>/dev/null || true
   done
+}
+
+if [ "$cmd" = down ]; then
+  # Only a directory this script made (node-1/server.properties) is removed.
+  [ -f "$dir/node-1/server.properties" ] || { echo "$dir is not a kafka-cluster.sh directory" >&2; exit 1; }
+  stop
   rm -rf "$dir"
   exit 0
 fi
@@ -65,5 +72,6 @@ for _ in $(seq 90); do
   [ "$out" = 3 ] && { cat "$dir"/node-*/pid | paste -sd,; exit 0; }
   sleep 2
 done
-echo "Kafka did not list 3 brokers within 180 s; see $dir/node-*/server.log" >&2
+stop # the logs stay in $dir
+echo "Kafka did not list 3 brokers within 180 s; stopped them; see $dir/node-*/server.log" >&2
 exit 1

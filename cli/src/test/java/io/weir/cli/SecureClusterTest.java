@@ -145,9 +145,23 @@ class SecureClusterTest {
         Map<String, Object> bob = config(Map.of(SaslConfigs.SASL_JAAS_CONFIG,
                 "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"bob\" password=\"bob-secret\";",
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+        // Each node learns bob's credential when it applies the metadata record: until then it refuses
+        // him (SaslAuthenticationException), as a Kafka broker does. Wait until every node takes him.
+        List<String> brokers;
+        try (Admin client = Admin.create(config(Map.of()))) { // node 4 too, when another test added it
+            brokers = client.describeCluster().nodes().get(60, TimeUnit.SECONDS).stream()
+                    .map(n -> n.host() + ":" + n.port()).toList();
+        }
+        for (String node : brokers) {
+            Map<String, Object> bobOnNode = new HashMap<>(bob);
+            bobOnNode.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, node);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                try (Admin asBob = Admin.create(bobOnNode)) {
+                    assertThat(asBob.listTopics().names().get(10, TimeUnit.SECONDS)).as("no ACLs: sees nothing").isEmpty();
+                }
+            });
+        }
         try (Admin asBob = Admin.create(bob)) {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                    assertThat(asBob.listTopics().names().get(30, TimeUnit.SECONDS)).as("no ACLs: sees nothing").isEmpty());
             assertThatThrownBy(() -> asBob.createTopics(List.of(new NewTopic("bobs", 1, (short) 3))).all().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
         }

@@ -3,6 +3,7 @@ package io.weir.storage;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.slf4j.Logger;
@@ -15,6 +16,15 @@ import org.slf4j.LoggerFactory;
  * persisting fails ({@link #persistOrRestore}); checkpoints that fail are retried later
  * ({@link #tryPersist}). Not thread-safe: {@link PartitionLog}'s lock guards it; the log start
  * offset and high watermark are volatile for its lock-free getters.
+ *
+ * <p>Writing {@code partition.state}: every write is of a {@link Snapshot} taken under the log's write
+ * lock, numbered in the order taken, and goes through {@link #write} under a persist mutex of its own,
+ * which skips a snapshot older than the one last written and any write after {@link #closeWrites}.
+ * A change that must be durable first writes while still holding the write lock (lock order: the
+ * log's write lock, then the mutex, never the reverse); a high-watermark checkpoint takes its snapshot
+ * under the write lock and writes it after releasing it ({@link #checkpointSnapshot}, {@link #tryWrite}),
+ * so appends and reads never wait for its fsyncs, and a checkpoint that loses a race to a truncation,
+ * an epoch change or a close never puts an older state back on disk nor re-creates a deleted directory.
  */
 final class LogState {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -28,11 +38,32 @@ final class LogState {
     private long nextOffsetFloor;
     private volatile long logStartOffset;
     private volatile long highWatermark;
-    private long checkpointedHighWatermark;
+    /** The HW last written to partition.state; written under {@link #persistLock}. */
+    private volatile long checkpointedHighWatermark;
     /** The log cleaner's checkpoint: the first offset not yet cleaned. */
     private long cleanedTo;
-    /** partition.state could not be written (a full disk): the next checkpoint tries again. */
-    private boolean statePending;
+    /** partition.state could not be written (a full disk): the next checkpoint tries again. Under {@link #persistLock}. */
+    private volatile boolean statePending;
+
+    /** Serialises writes of partition.state; taken after the log's write lock, never before. */
+    private final ReentrantLock persistLock = new ReentrantLock();
+    /** The number of the last {@link Snapshot} taken; under the log's write lock. */
+    private long snapshotVersion;
+    /** The number of the last snapshot written; under {@link #persistLock}. */
+    private long writtenVersion;
+    /** No more writes: the log is closed (its directory may be renamed away next). Under {@link #persistLock}. */
+    private boolean writesClosed;
+    /** Test hooks around a checkpoint's write; see {@link #hooks(CheckpointHooks)}. */
+    private volatile CheckpointHooks hooks = CheckpointHooks.NONE;
+
+    /** What to write to partition.state, numbered in the order the snapshots were taken. */
+    record Snapshot(long version, PartitionState state) {
+    }
+
+    /** Run by a checkpoint after its snapshot (no lock held) and while writing it (mutex held); for tests. */
+    record CheckpointHooks(Runnable afterSnapshot, Runnable whileWriting) {
+        static final CheckpointHooks NONE = new CheckpointHooks(() -> { }, () -> { });
+    }
 
     LogState(TopicPartition topicPartition, Path dir) {
         this.topicPartition = topicPartition;
@@ -225,10 +256,34 @@ final class LogState {
         }
     }
 
-    /** Persists, or notes that the state is pending (logged once until a write succeeds, if {@code logIt}). */
+    /** Under the log's write lock: persists, or notes that the state is pending (logged once until a write succeeds, if {@code logIt}). */
     boolean tryPersist(String what, boolean logIt) {
+        return tryWrite(snapshot(), what, logIt, false);
+    }
+
+    /**
+     * Under the log's write lock: the snapshot a high-watermark checkpoint writes (with
+     * {@link #tryCheckpoint}, after releasing the lock), or null if there is nothing to write.
+     */
+    Snapshot checkpointSnapshot() {
+        return checkpointDue() ? snapshot() : null;
+    }
+
+    /**
+     * With no lock held: writes a checkpoint's snapshot unless a newer one was written or writes
+     * are closed; a failure is noted as pending, logged once until a write succeeds.
+     *
+     * @return false if the write failed
+     */
+    boolean tryCheckpoint(Snapshot snapshot) {
+        hooks.afterSnapshot().run();
+        return tryWrite(snapshot, "checkpoint", true, true);
+    }
+
+    private boolean tryWrite(Snapshot snapshot, String what, boolean logIt, boolean checkpoint) {
+        persistLock.lock();
         try {
-            persist();
+            writeLocked(snapshot, checkpoint);
             return true;
         } catch (KafkaStorageException e) {
             if (!statePending && logIt) {
@@ -237,22 +292,67 @@ final class LogState {
             }
             statePending = true;
             return false;
+        } finally {
+            persistLock.unlock();
         }
     }
 
-    /** @throws KafkaStorageException the file could not be written (its old content stays) */
+    /**
+     * Under the log's write lock: persists the state in memory now.
+     *
+     * @throws KafkaStorageException the file could not be written (its old content stays)
+     */
     void persist() {
+        persistLock.lock();
         try {
-            new PartitionState(generation, logStartOffset, nextOffsetFloor, highWatermark, deadRanges.toList(),
-                    epochs.entries(), cleanedTo).write(dir);
+            if (writesClosed) {
+                throw new LogClosedException(topicPartition);
+            }
+            writeLocked(snapshot(), false);
+        } finally {
+            persistLock.unlock();
+        }
+    }
+
+    /** Under the log's write lock, as the log closes: waits for a write in progress; later writes are skipped. */
+    void closeWrites() {
+        persistLock.lock();
+        try {
+            writesClosed = true;
+        } finally {
+            persistLock.unlock();
+        }
+    }
+
+    /** Sets hooks run around checkpoint writes; for tests. */
+    void hooks(CheckpointHooks hooks) {
+        this.hooks = hooks;
+    }
+
+    private Snapshot snapshot() {
+        return new Snapshot(++snapshotVersion, new PartitionState(generation, logStartOffset, nextOffsetFloor,
+                highWatermark, deadRanges.toList(), epochs.entries(), cleanedTo));
+    }
+
+    /** Under {@link #persistLock}: writes {@code snapshot}, unless writes are closed or a newer one was written. */
+    private void writeLocked(Snapshot snapshot, boolean checkpoint) {
+        if (writesClosed || snapshot.version() <= writtenVersion) {
+            return; // the log is closed (its directory may be gone), or a newer state is on disk already
+        }
+        if (checkpoint) {
+            hooks.whileWriting().run();
+        }
+        try {
+            snapshot.state().write(dir);
         } catch (UncheckedIOException e) {
             throw new KafkaStorageException("Cannot write " + PartitionState.FILE_NAME + " of " + topicPartition
                     + ": " + e.getCause(), e);
         }
+        writtenVersion = snapshot.version();
         if (statePending) {
             log.info("{}: {} written again", topicPartition, PartitionState.FILE_NAME);
             statePending = false;
         }
-        checkpointedHighWatermark = highWatermark;
+        checkpointedHighWatermark = snapshot.state().highWatermark();
     }
 }

@@ -201,22 +201,28 @@ public final class PartitionLog implements Closeable {
 
     /**
      * Moves the high watermark, clamped to [log start offset, LEO]. It is checkpointed by
-     * {@link #checkpointHighWatermark()} and on close, so after a crash it may be behind.
+     * {@link #checkpointHighWatermark()} and on close, so after a crash it may be behind. Takes no
+     * lock when the high watermark stays (a leader publishes it on every follower fetch): the
+     * log start offset ≤ HW ≤ LEO holds whenever the lock is free, so an unchanged value needs no clamp.
      */
     public void updateHighWatermark(long newHighWatermark) {
+        if (newHighWatermark == state.highWatermark()) {
+            return;
+        }
         guard.underWriteLock(() -> state.setHighWatermark(clamp(newHighWatermark)));
     }
 
     /**
      * Persists the high watermark if it changed since the last checkpoint (and any state a full
      * disk kept from being written). A failure is logged once and retried by the next checkpoint.
+     * Holds the log's lock only to take the snapshot: the file write and its fsyncs run after,
+     * so appends and reads do not wait for them (see {@link LogState} for why that is safe).
      */
     public void checkpointHighWatermark() {
-        guard.underWriteLock(() -> {
-            if (!guard.closed() && state.checkpointDue()) {
-                state.tryPersist("checkpoint", true);
-            }
-        });
+        LogState.Snapshot snapshot = guard.underWriteLock(() -> guard.closed() ? null : state.checkpointSnapshot());
+        if (snapshot != null) {
+            state.tryCheckpoint(snapshot);
+        }
     }
 
     /** Whether appends are refused because a write failed (until the data directory has room again). */
@@ -500,6 +506,7 @@ public final class PartitionLog implements Closeable {
             }
             guard.markClosed();
             if (!checkpoint) {
+                state.closeWrites(); // waits for a checkpoint writing now: the directory may be renamed next
                 queue.close();
                 return;
             }
@@ -515,6 +522,7 @@ public final class PartitionLog implements Closeable {
             } catch (RuntimeException | InternalError e) {
                 log.warn("{}: could not record the end of a failed write on close: {}", topicPartition, e.toString());
             } finally {
+                state.closeWrites();
                 queue.close();
             }
         });
@@ -523,6 +531,11 @@ public final class PartitionLog implements Closeable {
     /** The log's lock, so a test can hold it while checking what must not wait for it. */
     java.util.concurrent.locks.ReentrantReadWriteLock lock() {
         return lock;
+    }
+
+    /** Sets hooks run around checkpoint writes, so a test can race them deterministically. */
+    void checkpointHooks(Runnable afterSnapshot, Runnable whileWriting) {
+        state.hooks(new LogState.CheckpointHooks(afterSnapshot, whileWriting));
     }
 
     /** Whether {@code partition.state} holds less than memory does, because writing it failed. */

@@ -73,20 +73,29 @@ public final class FetchSessionCache {
     }
 
     /**
-     * Creates a session of {@code size} partitions if a slot is free or one can be evicted;
-     * {@code partitions} is called only then.
+     * Creates a session of {@code size} partitions if a slot is free or one can be evicted.
+     * {@code partitions} is built before the cache's monitor is taken (a session may have
+     * thousands of partitions, and network threads take the monitor to look sessions up, see
+     * {@link FetchSessions#peek}), so it may be built in vain when no slot can be had; never when
+     * the cache has no slots at all.
      *
      * @return the new session's id, or {@link FetchMetadata#INVALID_SESSION_ID}
      */
-    public synchronized int maybeCreate(long now, boolean privileged, int size, boolean usesTopicIds,
-                                        Supplier<LinkedHashMap<SessionPartition, CachedPartition>> partitions) {
-        if (sessions.size() >= maxEntries && !tryEvict(privileged, new Evictable(privileged, size, 0), now)) {
+    public int maybeCreate(long now, boolean privileged, int size, boolean usesTopicIds,
+                           Supplier<LinkedHashMap<SessionPartition, CachedPartition>> partitions) {
+        if (maxEntries == 0) {
             return FetchMetadata.INVALID_SESSION_ID;
         }
-        FetchSession session = new FetchSession(newSessionId(), privileged, usesTopicIds, now, partitions.get());
-        sessions.put(session.id(), session);
-        touch(session, now);
-        return session.id();
+        LinkedHashMap<SessionPartition, CachedPartition> built = partitions.get();
+        synchronized (this) {
+            if (sessions.size() >= maxEntries && !tryEvict(privileged, new Evictable(privileged, size, 0), now)) {
+                return FetchMetadata.INVALID_SESSION_ID;
+            }
+            FetchSession session = new FetchSession(newSessionId(), privileged, usesTopicIds, now, built);
+            sessions.put(session.id(), session);
+            touch(session, now);
+            return session.id();
+        }
     }
 
     private int newSessionId() {

@@ -37,6 +37,19 @@ class FetchSessionCacheTest {
     }
 
     @Test
+    void aNewSessionsPartitionsAreBuiltOutsideTheCachesMonitor() {
+        // Network threads take the monitor to look a session up: building thousands of entries under it would stall them.
+        boolean[] heldWhileBuilding = {true};
+        int id = cache.maybeCreate(0, false, 3, true, () -> {
+            heldWhileBuilding[0] = Thread.holdsLock(cache);
+            return partitions(3);
+        });
+        assertThat(id).isPositive();
+        assertThat(heldWhileBuilding[0]).isFalse();
+        assertThat(cache.totalPartitions()).isEqualTo(3);
+    }
+
+    @Test
     void anIdleSessionIsEvictedFirst() {
         int a = create(0, true, 50);
         int b = create(600, false, 5);

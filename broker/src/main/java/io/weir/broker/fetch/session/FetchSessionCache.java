@@ -75,9 +75,8 @@ public final class FetchSessionCache {
     /**
      * Creates a session of {@code size} partitions if a slot is free or one can be evicted.
      * {@code partitions} is built before the cache's monitor is taken (a session may have
-     * thousands of partitions, and network threads take the monitor to look sessions up, see
-     * {@link FetchSessions#peek}), so it may be built in vain when no slot can be had; never when
-     * the cache has no slots at all.
+     * thousands of partitions, and every fetch takes the monitor to look its session up), so it
+     * may be built in vain when no slot can be had; never when the cache has no slots at all.
      *
      * @return the new session's id, or {@link FetchMetadata#INVALID_SESSION_ID}
      */

@@ -38,7 +38,7 @@ class FetchSessionCacheTest {
 
     @Test
     void aNewSessionsPartitionsAreBuiltOutsideTheCachesMonitor() {
-        // Network threads take the monitor to look a session up: building thousands of entries under it would stall them.
+        // Every fetch takes the monitor to look its session up: building thousands of entries under it would stall them.
         boolean[] heldWhileBuilding = {true};
         int id = cache.maybeCreate(0, false, 3, true, () -> {
             heldWhileBuilding[0] = Thread.holdsLock(cache);

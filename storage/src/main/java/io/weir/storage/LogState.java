@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * offset and high watermark are volatile for its lock-free getters.
  *
  * <p>Writing {@code partition.state}: every write is of a {@link Snapshot} taken under the log's write
- * lock, numbered in the order taken, and goes through {@link #write} under a persist mutex of its own,
+ * lock, numbered in the order taken, and goes through {@link #writeLocked} under a persist mutex of its own,
  * which skips a snapshot older than the one last written and any write after {@link #closeWrites}.
  * A change that must be durable first writes while still holding the write lock (lock order: the
  * log's write lock, then the mutex, never the reverse); a high-watermark checkpoint takes its snapshot

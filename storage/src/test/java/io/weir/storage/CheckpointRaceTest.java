@@ -37,6 +37,14 @@ class CheckpointRaceTest {
         return log;
     }
 
+    /** The managed log of {@link #TP} with two records, both committed: a checkpoint has something to write. */
+    private static PartitionLog managedWithTwo(LogManager logs) {
+        PartitionLog log = logs.getOrCreate(TP, LogConfig.defaults());
+        log.appendAsLeader(batch("a", "b"), 1);
+        log.updateHighWatermark(2);
+        return log;
+    }
+
     private static PartitionState onDisk(Path dir) {
         return PartitionState.readOrInitial(dir);
     }
@@ -92,9 +100,7 @@ class CheckpointRaceTest {
     @Test
     void aDeleteBetweenSnapshotAndWriteIsNotUndoneByTheCheckpoint() throws Exception {
         try (LogManager logs = new LogManager(root, LogConfig.defaults(), clock, 10)) {
-            PartitionLog log = logs.getOrCreate(TP, LogConfig.defaults());
-            log.appendAsLeader(batch("a", "b"), 1);
-            log.updateHighWatermark(2);
+            PartitionLog log = managedWithTwo(logs);
             Path dir = root.resolve("race-0");
             log.checkpointHooks(() -> logs.delete(TP), () -> { });
 
@@ -108,9 +114,7 @@ class CheckpointRaceTest {
     @Test
     void aDeleteWaitsForAnInFlightCheckpointAndAppendsAndReadsDoNot() throws Exception {
         try (LogManager logs = new LogManager(root, LogConfig.defaults(), clock, 10)) {
-            PartitionLog log = logs.getOrCreate(TP, LogConfig.defaults());
-            log.appendAsLeader(batch("a", "b"), 1);
-            log.updateHighWatermark(2);
+            PartitionLog log = managedWithTwo(logs);
             Path dir = root.resolve("race-0");
             CountDownLatch writing = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
